@@ -1,0 +1,1 @@
+"""Bundled real market datasets of portfolio-sgd (see README.md for provenance)."""

@@ -1,0 +1,174 @@
+"""The one entry point from any data source to a validated returns matrix."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sgd.data._format import date_label, name_list
+from portfolio_sgd.data.enums import (
+    DataLayout,
+    NanPolicy,
+    ReturnsMethod,
+    coerce_choice,
+)
+from portfolio_sgd.data.readers import read_table
+from portfolio_sgd.data.registry import DEFAULT_DATASET, dataset_info, load_dataset
+from portfolio_sgd.data.returns import apply_nan_policy, select_dates, simple_to_log, to_returns
+from portfolio_sgd.data.validation import validate_returns
+from portfolio_sgd.data.yfinance_cache import Downloader, fetch_prices
+from portfolio_sgd.errors import DataError
+
+__all__ = ["load_returns"]
+
+logger = logging.getLogger("portfolio_sgd.data")
+
+
+def load_returns(
+    *,
+    dataset: str | None = None,
+    prices_path: str | os.PathLike[str] | None = None,
+    returns_path: str | os.PathLike[str] | None = None,
+    tickers: Sequence[str] | None = None,
+    start=None,
+    end=None,
+    layout: DataLayout | str = "wide",
+    returns_method: ReturnsMethod | str = "simple",
+    nan_policy: NanPolicy | str = "drop-assets",
+    min_rows: int = 30,
+    cache_dir: str | os.PathLike[str] | None = None,
+    downloader: Downloader | None = None,
+) -> pd.DataFrame:
+    """Load a validated matrix of asset returns from one source.
+
+    The source is exactly one of: a bundled ``dataset``, a ``prices_path`` file, a
+    ``returns_path`` file (simple decimal returns), or ``tickers`` alone (Yahoo Finance
+    through the local cache; only what is missing is downloaded). With no source at all,
+    the default dataset ``sp500`` is used. Given with a dataset or a file, ``tickers``
+    selects those assets.
+
+    Steps: select assets; keep dates in [start, end] (on prices, before returns are
+    computed, so the first return is the day after the first price); apply ``nan_policy``;
+    compute returns; :func:`validate_returns`.
+
+    Parameters
+    ----------
+    dataset : str, optional
+        Bundled dataset name (see :func:`list_datasets`).
+    prices_path, returns_path : path-like, optional
+        CSV or Parquet file of prices or of simple returns (see :func:`read_table`).
+    tickers : sequence of str, optional
+        Assets to keep, or to download when no other source is given.
+    start, end : str or datetime-like, optional
+        Inclusive date window.
+    layout : {"wide", "long"}
+        Layout of ``prices_path`` / ``returns_path``.
+    returns_method : {"simple", "log"}
+        Simple or log returns (simple returns read from a file are turned into log(1 + r)).
+    nan_policy : {"drop-assets", "drop-rows", "raise"}
+        What to do with missing values in the window (see :func:`apply_nan_policy`).
+    min_rows : int
+        Least number of return rows accepted.
+    cache_dir, downloader
+        Passed to :func:`fetch_prices` when downloading.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Shape (T, N), float64 returns with a sorted ``DatetimeIndex`` named ``"Date"`` and
+        ``str`` ticker columns; no NaN, N >= 2, T >= ``min_rows``.
+
+    Raises
+    ------
+    DataError
+        Several sources; unknown tickers; empty window; missing values with ``"raise"``;
+        anything :func:`read_table`, :func:`to_returns` or :func:`validate_returns` rejects.
+    UnknownDatasetError, FetchError
+        Unknown dataset; failed download.
+    """
+    layout = coerce_choice(DataLayout, layout, "layout")
+    method = coerce_choice(ReturnsMethod, returns_method, "returns method")
+    policy = coerce_choice(NanPolicy, nan_policy, "nan policy")
+    selected = _ticker_list(tickers)
+    sources = {
+        "dataset": dataset,
+        "prices_path": prices_path,
+        "returns_path": returns_path,
+    }
+    given = [name for name, value in sources.items() if value is not None]
+    if len(given) > 1:
+        raise DataError(f"give exactly one data source, got {' and '.join(given)}")
+    if not given and selected is None:
+        dataset, given = DEFAULT_DATASET, ["dataset"]
+
+    if not given:
+        label, kind = "yfinance", "prices"
+        frame = fetch_prices(
+            selected, start=start, end=end, cache_dir=cache_dir, downloader=downloader
+        )
+    elif dataset is not None:
+        info = dataset_info(dataset)
+        label, kind = info.name, info.kind
+        frame = load_dataset(info.name)
+    else:
+        path = prices_path if prices_path is not None else returns_path
+        label = os.fspath(path)
+        kind = "prices" if prices_path is not None else "returns"
+        frame = read_table(path, layout=layout)
+
+    if selected is not None and given:
+        frame = _select_tickers(frame, selected, label)
+    frame = select_dates(frame, start, end, source=label)
+    frame = apply_nan_policy(frame, policy, source=label)
+    if kind == "prices":
+        returns = to_returns(frame, method, source=label)
+    else:
+        returns = simple_to_log(frame, source=label) if method is ReturnsMethod.LOG else frame
+    returns = returns.astype(np.float64)
+    returns.index = pd.DatetimeIndex(returns.index, name="Date", freq=None)
+    returns.columns = pd.Index([str(c) for c in returns.columns])
+    validate_returns(returns, source=label, min_rows=min_rows)
+    logger.info(
+        "%s: %d %s returns x %d assets, %s..%s",
+        label,
+        returns.shape[0],
+        method.value,
+        returns.shape[1],
+        date_label(returns.index[0]),
+        date_label(returns.index[-1]),
+    )
+    return returns
+
+
+def _ticker_list(tickers: Sequence[str] | str | None) -> list[str] | None:
+    if tickers is None:
+        return None
+    items = tickers.replace(",", " ").split() if isinstance(tickers, str) else list(tickers)
+    names = [str(t).strip() for t in items if str(t).strip()]
+    if not names:
+        raise DataError("the ticker list is empty")
+    return list(dict.fromkeys(names))
+
+
+def _select_tickers(frame: pd.DataFrame, tickers: list[str], label: str) -> pd.DataFrame:
+    """Columns ``tickers`` of ``frame``, matched exactly, else case-insensitively."""
+    exact = set(frame.columns)
+    folded = {str(c).upper(): c for c in frame.columns}
+    chosen, unknown = [], []
+    for ticker in tickers:
+        if ticker in exact:
+            chosen.append(ticker)
+        elif ticker.upper() in folded:
+            chosen.append(folded[ticker.upper()])
+        else:
+            unknown.append(ticker)
+    if unknown:
+        raise DataError(
+            f"{label}: unknown ticker(s) {name_list(unknown, quote=True)}; "
+            f"available: {name_list(list(frame.columns), limit=10)}"
+        )
+    return frame.loc[:, list(dict.fromkeys(chosen))]
