@@ -1,0 +1,167 @@
+"""``portfolio-sgd optimize``: one portfolio by mini-batch SGD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import numpy as np
+
+from ..estimator import optimize
+from ..frequency import periods_per_year
+from ..results import OptimizationResult
+from .app import emit, stderr_is_tty, to_json
+from .options import (
+    CONSTRAINT_KEYS,
+    ENGINE_KEYS,
+    SPEC_KEYS,
+    data_options,
+    engine_options,
+    load_cli_returns,
+    objective_options,
+    pick,
+    resolve_benchmark,
+)
+
+EPILOG = """\b
+Examples:
+  portfolio-sgd optimize
+  portfolio-sgd optimize --objective min-variance --max-weight 0.15 --compare-exact
+  portfolio-sgd optimize --objective cvar --alpha 0.975 --batch-size 512 --format json
+  portfolio-sgd optimize --objective tracking --benchmark sp500-index
+  portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
+"""
+
+
+@click.command("optimize", epilog=EPILOG)
+@data_options
+@objective_options
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Initial mini-batch size.",
+)
+@engine_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the result to this file (atomically).",
+)
+@click.option(
+    "--compare-exact",
+    is_flag=True,
+    help="Also solve exactly (cvxpy + Clarabel) and report the gap.",
+)
+def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs: Any) -> None:
+    """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500)."""
+    kwargs["objective"] = kwargs["objective"] or "mean-variance"
+    returns = load_cli_returns(kwargs)
+    benchmark_name = kwargs.get("benchmark")
+    if kwargs["objective"] == "tracking" and benchmark_name is None:
+        benchmark_name = "sp500-index"
+    returns, benchmark = resolve_benchmark(
+        returns, benchmark_name if kwargs["objective"] == "tracking" else None
+    )
+    options = {
+        **pick(kwargs, SPEC_KEYS),
+        **pick(kwargs, CONSTRAINT_KEYS),
+        **pick(kwargs, ENGINE_KEYS),
+    }
+    options["batch_size"] = kwargs["batch_size"]
+    options["progress"] = stderr_is_tty()
+    result = optimize(returns, benchmark=benchmark, **options)
+    payload = result.to_dict()
+    ann = periods_per_year(returns.index)
+    x = returns.to_numpy() @ result.weights.to_numpy()
+    payload["annual_return"] = float(x.mean() * ann)
+    payload["annual_volatility"] = float(x.std() * np.sqrt(ann))
+    if compare_exact:
+        payload["exact"] = _compare_exact(returns, result, benchmark, options)
+    if fmt == "json":
+        emit(to_json(payload), output)
+    elif fmt == "csv":
+        frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
+        if "exact" in payload:
+            frame["exact_weight"] = [payload["exact"]["weights"][t] for t in frame.index]
+        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
+    else:
+        emit(_table(result, payload), output)
+
+
+def _compare_exact(
+    returns, result: OptimizationResult, benchmark, options: dict[str, Any]
+) -> dict[str, Any]:
+    from ..constraints import Constraints
+    from ..reference import objective_value, solve_exact
+
+    spec = result.spec
+    constraints = Constraints(**pick(options, CONSTRAINT_KEYS))
+    r = returns.to_numpy(dtype=np.float64)
+    bench = benchmark.to_numpy(dtype=np.float64) if benchmark is not None else None
+    params = {
+        "risk_aversion": spec["risk_aversion"],
+        "alpha": spec["alpha"],
+        "return_weight": spec["return_weight"],
+        "benchmark": bench,
+    }
+    exact = solve_exact(result.objective, r, constraints, **params)
+    sgd_value = float(objective_value(result.objective, r, result.weights.to_numpy(), **params))
+    gap = (sgd_value - exact.value) / abs(exact.value) if exact.value != 0 else float("nan")
+    return {
+        "objective_value": exact.value,
+        "sgd_objective_value": sgd_value,
+        "relative_gap": gap,
+        "l1_distance": float(np.abs(result.weights.to_numpy() - exact.weights).sum()),
+        "solve_time": exact.solve_time,
+        "solver": exact.solver,
+        "status": exact.status,
+        "weights": {t: float(v) for t, v in zip(returns.columns, exact.weights, strict=True)},
+    }
+
+
+def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
+    w = result.weights.sort_values(ascending=False)
+    exact = payload.get("exact")
+    lines = [
+        f"portfolio-sgd: {result.objective} on {result.weights.shape[0]} assets x "
+        f"{result.n_scenarios} scenarios ({result.start} .. {result.end})",
+        "",
+        f"{'ticker':<12}{'weight':>10}" + (f"{'exact':>10}" if exact else ""),
+    ]
+    shown = w[w.abs() >= 5e-5]
+    for ticker, value in shown.items():
+        row = f"{ticker:<12}{value:>10.4f}"
+        if exact:
+            row += f"{exact['weights'][ticker]:>10.4f}"
+        lines.append(row)
+    hidden = len(w) - len(shown)
+    if hidden:
+        lines.append(f"({hidden} assets at zero weight not shown)")
+    lines += [
+        "",
+        f"objective value     {result.objective_value:.8g}",
+        f"annual return       {payload['annual_return']:.2%}",
+        f"annual volatility   {payload['annual_volatility']:.2%}",
+        f"holdings            {int((w.abs() >= 5e-5).sum())} of {len(w)}",
+        f"steps               {result.steps} ({result.epochs:.1f} epochs, stop: {result.stop_reason})",
+        f"batch size / lr     {result.batch_size} / {result.lr:.4g} ({result.optimizer}, averaging {result.averaging})",
+        f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}",
+        f"wall time           {result.wall_time:.2f} s",
+    ]
+    if exact:
+        lines += [
+            f"exact objective     {exact['objective_value']:.8g} ({exact['solver']}, {exact['solve_time']:.2f} s)",
+            f"relative gap        {exact['relative_gap']:.2e}",
+            f"L1 to exact         {exact['l1_distance']:.2e}",
+        ]
+    return "\n".join(lines)

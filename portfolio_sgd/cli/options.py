@@ -1,0 +1,234 @@
+"""Option groups shared by ``optimize``, ``risk`` and ``backtest``, and data loading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+import pandas as pd
+
+from ..data import dataset_info, list_datasets, load_dataset, load_returns, to_returns
+from ..errors import DataError
+from ..objectives import Objective
+from .app import parse_list
+
+F = Callable[..., Any]
+
+
+def _stack(*decorators: F) -> Callable[[F], F]:
+    def apply(func: F) -> F:
+        for deco in reversed(decorators):
+            func = deco(func)
+        return func
+
+    return apply
+
+
+data_options = _stack(
+    click.option(
+        "--dataset", default=None, help="Bundled dataset name (default sp500; see `datasets`)."
+    ),
+    click.option(
+        "--prices",
+        "prices_path",
+        type=click.Path(dir_okay=False),
+        help="CSV/Parquet file of prices.",
+    ),
+    click.option(
+        "--returns",
+        "returns_path",
+        type=click.Path(dir_okay=False),
+        help="CSV/Parquet file of simple returns.",
+    ),
+    click.option(
+        "--tickers",
+        default=None,
+        help="Comma-separated tickers: a selection, or a Yahoo download when alone.",
+    ),
+    click.option("--start", default=None, help="First date (inclusive), YYYY-MM-DD."),
+    click.option("--end", default=None, help="Last date (inclusive), YYYY-MM-DD."),
+    click.option(
+        "--layout",
+        type=click.Choice(["wide", "long"]),
+        default="wide",
+        show_default=True,
+        help="File layout.",
+    ),
+    click.option(
+        "--returns-method",
+        type=click.Choice(["simple", "log"]),
+        default="simple",
+        show_default=True,
+    ),
+    click.option(
+        "--nan-policy",
+        type=click.Choice(["drop-assets", "drop-rows", "raise"]),
+        default="drop-assets",
+        show_default=True,
+        help="Missing data: drop assets not covering the window, drop rows, or fail.",
+    ),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Yahoo download cache folder.",
+    ),
+)
+
+objective_options = _stack(
+    click.option(
+        "--objective",
+        type=click.Choice([o.value for o in Objective]),
+        default=None,
+        help="Objective to minimise.",
+    ),
+    click.option(
+        "--risk-aversion",
+        type=float,
+        default=10.0,
+        show_default=True,
+        help="lambda of mean-variance.",
+    ),
+    click.option(
+        "--alpha", type=float, default=0.95, show_default=True, help="CVaR confidence level."
+    ),
+    click.option(
+        "--return-weight",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Mean-return weight of mean-CVaR.",
+    ),
+    click.option(
+        "--benchmark",
+        default=None,
+        help="Tracking benchmark: a column of the data or a dataset (e.g. sp500-index).",
+    ),
+    click.option(
+        "--min-weight", type=float, default=0.0, show_default=True, help="Per-asset lower bound."
+    ),
+    click.option(
+        "--max-weight", type=float, default=1.0, show_default=True, help="Per-asset upper bound."
+    ),
+    click.option(
+        "--long-short", is_flag=True, help="Allow negative weights (with --min-weight < 0)."
+    ),
+    click.option(
+        "--max-leverage", type=float, default=None, help="Gross leverage cap sum|w| (long-short)."
+    ),
+)
+
+engine_options = _stack(
+    click.option(
+        "--lr",
+        type=float,
+        default=None,
+        help="Step size (default: automatic from the data's curvature).",
+    ),
+    click.option(
+        "--optimizer",
+        type=click.Choice(["sgd", "adam"]),
+        default=None,
+        help="Default: sgd (Nesterov) for smooth objectives, adam for cvar.",
+    ),
+    click.option("--momentum", type=float, default=0.9, show_default=True),
+    click.option("--steps", type=int, default=None, help="Maximum optimiser steps."),
+    click.option("--epochs", type=float, default=None, help="Maximum passes over the data."),
+    click.option("--time-budget", type=float, default=None, help="Maximum seconds."),
+    click.option(
+        "--tol",
+        type=float,
+        default=1e-9,
+        show_default=True,
+        help="Relative objective tolerance for stopping.",
+    ),
+    click.option(
+        "--sampling",
+        type=click.Choice(["replacement", "shuffle"]),
+        default="replacement",
+        show_default=True,
+    ),
+    click.option(
+        "--batch-schedule",
+        type=click.Choice(["constant", "linear-scaling", "log-growth", "geometric"]),
+        default="geometric",
+        show_default=True,
+        help="How the batch size grows (geometric reaches the full data, for exact convergence).",
+    ),
+    click.option(
+        "--averaging",
+        type=click.Choice(["none", "polyak", "tail"]),
+        default=None,
+        help="Iterate averaging (default: tail for cvar).",
+    ),
+    click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps."),
+    click.option(
+        "--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True
+    ),
+    click.option("--seed", type=int, default=0, show_default=True),
+)
+
+SPEC_KEYS = ("objective", "risk_aversion", "alpha", "return_weight")
+CONSTRAINT_KEYS = ("min_weight", "max_weight", "long_short", "max_leverage")
+ENGINE_KEYS = (
+    "lr", "optimizer", "momentum", "steps", "epochs", "time_budget", "tol", "sampling",
+    "batch_schedule", "averaging", "device", "dtype", "seed",
+)  # fmt: skip
+
+
+def pick(kwargs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The subset of ``kwargs`` named in ``keys`` whose value is not None."""
+    return {k: kwargs[k] for k in keys if k in kwargs and kwargs[k] is not None}
+
+
+def load_cli_returns(kwargs: dict[str, Any], min_rows: int = 30) -> pd.DataFrame:
+    """Load returns from the data options (defaults to the ``sp500`` dataset)."""
+    tickers = parse_list(kwargs.get("tickers"), str, "ticker") or None
+    sources = [kwargs.get("dataset"), kwargs.get("prices_path"), kwargs.get("returns_path")]
+    dataset = kwargs.get("dataset")
+    if all(s is None for s in sources) and tickers is None:
+        dataset = "sp500"
+    return load_returns(
+        dataset=dataset,
+        prices_path=kwargs.get("prices_path"),
+        returns_path=kwargs.get("returns_path"),
+        tickers=tickers,
+        start=kwargs.get("start"),
+        end=kwargs.get("end"),
+        layout=kwargs.get("layout", "wide"),
+        returns_method=kwargs.get("returns_method", "simple"),
+        nan_policy=kwargs.get("nan_policy", "drop-assets"),
+        min_rows=min_rows,
+        cache_dir=kwargs.get("cache_dir"),
+    )
+
+
+def resolve_benchmark(
+    returns: pd.DataFrame, name: str | None
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Split a benchmark off the returns: a column of them, or a bundled dataset.
+
+    Returns
+    -------
+    (returns, benchmark)
+        ``returns`` without the benchmark column, aligned on common dates, and the
+        benchmark's simple returns (or None when ``name`` is None).
+    """
+    if name is None:
+        return returns, None
+    if name in returns.columns:
+        return returns.drop(columns=[name]), returns[name]
+    known = {info.name for info in list_datasets()}
+    if name not in known:
+        raise DataError(
+            f"benchmark {name!r} is neither a column of the data nor a dataset ({', '.join(sorted(known))})"
+        )
+    info = dataset_info(name)
+    frame = load_dataset(name)
+    series_frame = to_returns(frame) if info.kind == "prices" else frame
+    bench = series_frame.iloc[:, 0]
+    common = returns.index.intersection(bench.index)
+    if len(common) < 2:
+        raise DataError(f"benchmark {name!r} shares fewer than 2 dates with the returns")
+    return returns.loc[common], bench.loc[common].rename(name)

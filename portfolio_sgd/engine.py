@@ -1,0 +1,606 @@
+"""The mini-batch SGD loop: sampling, steps, schedules, projection, averaging, stopping.
+
+K independent runs (different seeds' streams, batch sizes, risk aversions, step sizes)
+are optimised together as one (K, N) weight tensor: every step draws a (K, B) index matrix
+on the device, forms the mini-batch gradients with two batched matrix products, lets a
+``torch.optim`` optimiser take the step and projects every row back onto the feasible set.
+No host-device copy happens per step; the full-data objective is evaluated only every
+``eval_every`` steps (for the history, the tolerance test and divergence detection).
+
+A batch of at least T rows (every run) means the full data: the gradient is then exact, so
+a growing batch schedule turns SGD into projected (accelerated) gradient descent at the
+end, which is what lets the defaults reach tight accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .config import Averaging, EngineConfig, OptimizerName
+from .constraints import Constraints
+from .errors import ConfigError, DivergenceError
+from .metric_projection import project_box_sum_metric
+from .objectives import (
+    ObjectiveSpec,
+    full_objective,
+    optimal_var_level,
+    portfolio_returns,
+    scenario_derivatives,
+    scenario_losses,
+)
+from .sampling import BatchSampler
+from .schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, make_lr_scheduler
+from .step_size import (
+    ADAM_LR_FACTOR,
+    SGD_LR_FACTOR,
+    curvature,
+    diagonal_metric,
+    return_scale,
+    smoothed_cvar_curvature,
+)
+
+FULL_BATCH_MOMENTUM = 0.99
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Data and problem definition, already on the device.
+
+    Attributes
+    ----------
+    returns : Tensor, shape (T, N)
+    mean : Tensor, shape (N,)
+        Full-data mean of ``returns``.
+    spec : ObjectiveSpec
+    constraints : Constraints
+    benchmark : Tensor, shape (T,), optional
+        Benchmark returns (tracking).
+    """
+
+    returns: torch.Tensor
+    mean: torch.Tensor
+    spec: ObjectiveSpec
+    constraints: Constraints
+    benchmark: torch.Tensor | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of scenarios T."""
+        return int(self.returns.shape[0])
+
+    @property
+    def n_assets(self) -> int:
+        """Number of assets N."""
+        return int(self.returns.shape[1])
+
+
+@dataclass(frozen=True)
+class RunGrid:
+    """Per-run settings of K runs optimised together.
+
+    Attributes
+    ----------
+    batch_sizes : tuple of int, length K
+        Initial batch size of each run.
+    risk_aversions : tuple of float, optional
+        Per-run risk aversion (mean-variance).
+    lr_scales : tuple of float, optional
+        Per-run multipliers of the step size (SGD only).
+    init_weights : ndarray, shape (K, N) or (N,), optional
+        Warm start (projected onto the feasible set first).
+    """
+
+    batch_sizes: tuple[int, ...]
+    risk_aversions: tuple[float, ...] | None = None
+    lr_scales: tuple[float, ...] | None = None
+    init_weights: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of runs K."""
+        return len(self.batch_sizes)
+
+
+@dataclass
+class EngineOutput:
+    """Raw engine output (tensors stay on the device).
+
+    Attributes
+    ----------
+    weights : Tensor, shape (K, N)
+        Reported iterate: the averaged one when averaging is on, else the last.
+    last_weights : Tensor, shape (K, N)
+    objective : Tensor, shape (K,)
+        Full-data objective of ``weights``.
+    var_level : Tensor, shape (K,) or None
+        VaR variable ``t`` of CVaR runs.
+    history : list of dict
+        One row per evaluation: step, samples (per run), batch_loss and objective (per run).
+    steps : int
+    samples_seen : list of int, length K
+    wall_time : float
+        Seconds spent in the loop.
+    lr : float
+        Base step size used.
+    optimizer, averaging : str
+    stop_reason : str
+    """
+
+    weights: torch.Tensor
+    last_weights: torch.Tensor
+    objective: torch.Tensor
+    var_level: torch.Tensor | None
+    history: list[dict[str, object]] = field(default_factory=list)
+    steps: int = 0
+    samples_seen: list[int] = field(default_factory=list)
+    wall_time: float = 0.0
+    lr: float = 0.0
+    optimizer: str = ""
+    averaging: str = ""
+    stop_reason: str = ""
+
+
+def resolve_optimizer(config: EngineConfig, spec: ObjectiveSpec) -> OptimizerName:
+    """The optimiser: explicit, else SGD with Nesterov momentum."""
+    if config.optimizer is not None:
+        return config.optimizer
+    return OptimizerName.SGD
+
+
+def resolve_averaging(config: EngineConfig, spec: ObjectiveSpec) -> Averaging:
+    """The averaging mode: explicit, else none (tail averaging for unsmoothed CVaR)."""
+    if config.averaging is not None:
+        return config.averaging
+    if spec.objective.is_smooth or smoothing_active(config, spec):
+        return Averaging.NONE
+    return Averaging.TAIL
+
+
+def smoothing_active(config: EngineConfig, spec: ObjectiveSpec) -> bool:
+    """Whether CVaR's hinge is smoothed (SGD with ``cvar_smoothing > 0``)."""
+    return (
+        spec.has_var_level
+        and config.cvar_smoothing > 0
+        and resolve_optimizer(config, spec) is OptimizerName.SGD
+    )
+
+
+def smoothing_schedule(config: EngineConfig, returns: torch.Tensor) -> tuple[float, float]:
+    """Initial CVaR smoothing ``tau`` and its floor, relative to the portfolio-return scale.
+
+    The floor is ``max(cvar_smoothing, 10 / T)`` return scales: small enough for a
+    negligible bias, large enough that many scenarios lie within ``tau`` of the VaR. It is
+    re-evaluated at every stage for the current portfolio (:func:`_next_smoothing_stage`).
+    """
+    scale = return_scale(returns)
+    final = scale * max(config.cvar_smoothing, 10.0 / returns.shape[0])
+    return scale, final
+
+
+def resolve_metric(problem: Problem, config: EngineConfig) -> torch.Tensor | None:
+    """The diagonal preconditioner ``d`` (N,), or None when preconditioning is off.
+
+    Used with SGD only, and not with a leverage cap (whose projection is Euclidean).
+    """
+    if not config.precondition or resolve_optimizer(config, problem.spec) is not OptimizerName.SGD:
+        return None
+    if problem.constraints.max_leverage is not None and problem.constraints.long_short:
+        return None
+    return diagonal_metric(problem.spec, problem.returns, problem.mean)
+
+
+def auto_lr(
+    problem: Problem, config: EngineConfig, grid: RunGrid, metric: torch.Tensor | None = None
+) -> float:
+    """Default step size: ``0.5 / L`` for SGD, ``0.5 / N`` for Adam (see :mod:`step_size`).
+
+    With a preconditioner ``metric``, ``L`` is the curvature of the preconditioned problem.
+    """
+    if resolve_optimizer(config, problem.spec) is OptimizerName.ADAM:
+        return ADAM_LR_FACTOR / problem.n_assets
+    lam = max(grid.risk_aversions) if grid.risk_aversions else None
+    big_l = curvature(problem.spec, problem.returns, problem.mean, lam, metric=metric)
+    return SGD_LR_FACTOR / big_l
+
+
+def run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineOutput:
+    """Optimise K runs of ``problem`` together.
+
+    Parameters
+    ----------
+    problem : Problem
+    config : EngineConfig
+    grid : RunGrid
+
+    Returns
+    -------
+    EngineOutput
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        Before any step, for an infeasible constraint specification.
+    DivergenceError
+        When the loss or the iterate becomes non-finite.
+    """
+    n_rows, n_assets, n_runs = problem.n_rows, problem.n_assets, grid.size
+    problem.constraints.validate(n_assets)
+    if n_runs < 1:
+        raise ConfigError("at least one run is needed")
+    R, dev, dtype = problem.returns, problem.returns.device, problem.returns.dtype
+    spec = problem.spec
+    opt_name = resolve_optimizer(config, spec)
+    averaging = resolve_averaging(config, spec)
+    if opt_name is OptimizerName.ADAM and (
+        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
+    ):
+        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
+
+    lam = _as_tensor(grid.risk_aversions, dev, dtype)
+    lr_scales = _as_tensor(grid.lr_scales, dev, dtype)
+    metric = resolve_metric(problem, config)
+    lo, hi = float(problem.constraints.min_weight), float(problem.constraints.max_weight)
+
+    def project(v: torch.Tensor) -> torch.Tensor:
+        if metric is None:
+            return problem.constraints.project(v)
+        return project_box_sum_metric(v, metric, lo, hi)
+
+    w = _initial_weights(problem, grid, dev, dtype)
+    t = None
+    if spec.has_var_level:
+        t = optimal_var_level(portfolio_returns(R, w), spec.alpha).clone()
+    smoothing = smoothing_active(config, spec)
+    tau, tau_min = smoothing_schedule(config, R) if smoothing else (0.0, 0.0)
+    auto = config.lr is None
+    if not auto:
+        lr = float(config.lr)
+    elif smoothing:
+        lr = SGD_LR_FACTOR / smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric)
+    else:
+        lr = auto_lr(problem, config, grid, metric)
+    params: list[dict[str, object]] = [{"params": [w], "lr": lr}]
+    if t is not None:
+        lr_t = lr * n_assets * return_scale(R) if opt_name is OptimizerName.ADAM else lr
+        params.append({"params": [t], "lr": lr_t})
+    if opt_name is OptimizerName.SGD:
+        optimizer: torch.optim.Optimizer = torch.optim.SGD(
+            params,
+            lr=lr,
+            momentum=config.momentum,
+            nesterov=config.nesterov and config.momentum > 0,
+        )
+    else:
+        optimizer = torch.optim.Adam(params, lr=lr)
+
+    max_steps = _step_budget(config, grid, n_rows, spec.objective.is_smooth or smoothing)
+    scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
+    gen = torch.Generator(device=dev).manual_seed(int(config.seed))
+    sampler = BatchSampler(n_rows, n_runs, config.sampling, gen, dev, dtype)
+    base_sizes = [int(m) for m in grid.batch_sizes]
+
+    restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
+    avg_w = w.detach().clone() if averaging is not Averaging.NONE else None
+    avg_t = t.detach().clone() if (t is not None and avg_w is not None) else None
+    avg_count = 0
+    momentum_raised = False
+    avg_start = _averaging_start(averaging, config, max_steps)
+    loss_acc = torch.zeros(n_runs, device=dev, dtype=dtype)
+    acc_steps = 0
+    samples = [0] * n_runs
+    history: list[dict[str, object]] = []
+    prev_obj: torch.Tensor | None = None
+    calm = 0
+    stop_reason = "max steps"
+    bar = _progress(config, max_steps)
+    start = time.perf_counter()
+    step = 0
+    while True:
+        factor = batch_growth_factor(
+            config.batch_schedule, step, config.batch_growth, config.growth_every
+        )
+        sizes = batch_sizes_at(base_sizes, factor, n_rows)
+        full = min(sizes) >= n_rows
+        if smoothing and step > 0 and step % config.growth_every == 0:
+            tau, lr = _next_smoothing_stage(
+                problem, config, w, t, tau, lr, metric, auto and scheduler is None
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        if full and restart and not momentum_raised:
+            # Exact gradients from here on: heavier momentum is safe with restarts and
+            # fixes ill-conditioned problems (accelerated projected gradient).
+            for group in optimizer.param_groups:
+                group["momentum"] = max(group["momentum"], FULL_BATCH_MOMENTUM)
+            momentum_raised = True
+        with torch.no_grad():
+            losses, grad_w, grad_t = _batch_gradient(problem, w, t, lam, sizes, full, sampler, tau)
+            scale = lr_scales
+            if config.batch_schedule is BatchSchedule.LINEAR_SCALING:
+                scale = factor if scale is None else scale * factor
+            if scale is not None:
+                grad_w = grad_w * (scale[:, None] if isinstance(scale, torch.Tensor) else scale)
+            # The component along (1, ..., 1) never moves a fully invested portfolio (the
+            # projection removes it); dropping it keeps Adam's per-coordinate scaling on
+            # the differences between assets.
+            grad_w = grad_w - grad_w.mean(dim=1, keepdim=True)
+            if metric is not None:
+                grad_w = grad_w / metric
+            w.grad = grad_w
+            prev_w = w.detach().clone() if restart else None
+            prev_t = t.detach().clone() if (restart and t is not None) else None
+            if t is not None:
+                t.grad = grad_t
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        with torch.no_grad():
+            w.copy_(project(w))
+            if prev_w is not None and full:
+                raw_grad = grad_w * (metric if metric is not None else 1.0)
+                uphill = (raw_grad * (w - prev_w)).sum(dim=1)
+                if t is not None and prev_t is not None:
+                    uphill = uphill + grad_t * (t - prev_t)
+                _restart_momentum(optimizer, uphill > 0)
+            if avg_w is not None and step >= avg_start:
+                avg_count += 1
+                avg_w.add_(w - avg_w, alpha=1.0 / avg_count)
+                if avg_t is not None:
+                    avg_t.add_(t - avg_t, alpha=1.0 / avg_count)
+            loss_acc += losses
+        acc_steps += 1
+        for j, m in enumerate(sizes):
+            samples[j] += min(m, n_rows)
+        step += 1
+        if bar is not None:
+            bar.update(1)
+
+        budget_hit = _budget_reason(config, step, max_steps, samples, n_rows, start)
+        if step % config.eval_every == 0 or budget_hit:
+            report_w = avg_w if (avg_w is not None and avg_count > 0) else w
+            obj = _evaluate(problem, report_w, lam)
+            batch_loss = loss_acc / acc_steps
+            if not (torch.isfinite(obj).all() and torch.isfinite(batch_loss).all()):
+                raise DivergenceError(
+                    f"the loss became non-finite at step {step} with learning rate {lr:.3g}; "
+                    "try a smaller --lr"
+                )
+            history.append(
+                {
+                    "step": step,
+                    "samples": list(samples),
+                    "batch_size": list(sizes),
+                    "batch_loss": batch_loss.detach().cpu().tolist(),
+                    "objective": obj.detach().cpu().tolist(),
+                }
+            )
+            loss_acc.zero_()
+            acc_steps = 0
+            if budget_hit:
+                stop_reason = budget_hit
+                break
+            if (
+                config.tol is not None
+                and prev_obj is not None
+                and _deterministic(full, averaging, config)
+            ):
+                change = (prev_obj - obj).abs() / obj.abs().clamp_min(1e-300)
+                calm = calm + 1 if bool((change <= config.tol).all()) else 0
+                if calm >= 2:
+                    stop_reason = "tolerance"
+                    break
+            prev_obj = obj
+    if bar is not None:
+        bar.close()
+    wall = time.perf_counter() - start
+    final_w = avg_w if (avg_w is not None and avg_count > 0) else w.detach()
+    final_t = (
+        avg_t if (avg_t is not None and avg_count > 0) else (t.detach() if t is not None else None)
+    )
+    objective = _evaluate(problem, final_w, lam)
+    return EngineOutput(
+        weights=final_w.detach().clone(),
+        last_weights=w.detach().clone(),
+        objective=objective,
+        var_level=final_t,
+        history=history,
+        steps=step,
+        samples_seen=samples,
+        wall_time=wall,
+        lr=float(lr),
+        optimizer=opt_name.value,
+        averaging=averaging.value,
+        stop_reason=stop_reason,
+    )
+
+
+def _batch_gradient(
+    problem: Problem,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    lam: torch.Tensor | None,
+    sizes: list[int],
+    full: bool,
+    sampler: BatchSampler,
+    tau: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,)."""
+    R, spec = problem.returns, problem.spec
+    mean_return = w @ problem.mean
+    if full:
+        x = w @ R.T  # (K, T)
+        bench = problem.benchmark[None, :] if problem.benchmark is not None else None
+        g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
+        losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
+        n = float(R.shape[0])
+        grad_w = (g @ R) / n
+        if c is not None:
+            grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
+        grad_t = dt.mean(dim=1) if dt is not None else None
+        return losses, grad_w, grad_t
+    idx = sampler.draw(sizes)  # (K, B)
+    weights = sampler.weights(sizes)  # (K, B)
+    rb = R[idx]  # (K, B, N)
+    x = torch.bmm(rb, w.unsqueeze(2)).squeeze(2)
+    bench = problem.benchmark[idx] if problem.benchmark is not None else None
+    g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
+    losses = (scenario_losses(spec, x, mean_return, t, bench, lam, tau) * weights).sum(dim=1)
+    grad_w = torch.bmm((g * weights).unsqueeze(1), rb).squeeze(1)
+    if c is not None:
+        grad_w = grad_w + (c * weights).sum(dim=1)[:, None] * problem.mean
+    grad_t = (dt * weights).sum(dim=1) if dt is not None else None
+    return losses, grad_w, grad_t
+
+
+def _next_smoothing_stage(
+    problem: Problem,
+    config: EngineConfig,
+    w: torch.Tensor,
+    t: torch.Tensor,
+    tau: float,
+    lr: float,
+    metric: torch.Tensor | None,
+    adapt_lr: bool,
+) -> tuple[float, float]:
+    """Halve the CVaR smoothing (down to its floor) and re-fit the step size.
+
+    The floor is relative to the *current* portfolio's return scale, so a low-volatility
+    solution gets a proportionally small smoothing. With exact gradients, ``t`` is first
+    moved to the exact VaR of the current portfolio (an exact block minimisation). The
+    step size follows the smoothed curvature at the current point and grows at most 4x per
+    stage.
+    """
+    R, spec = problem.returns, problem.spec
+    with torch.no_grad():
+        x = portfolio_returns(R, w)  # (K, T)
+        t.copy_(optimal_var_level(x, spec.alpha))
+        scale = float(x[0].std()) if x.shape[1] > 1 else float(x[0].abs().mean())
+    floor = max(scale, 1e-300) * max(config.cvar_smoothing, 10.0 / problem.n_rows)
+    tau = max(floor, 0.5 * tau)
+    if adapt_lr:
+        fitted = SGD_LR_FACTOR / smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric)
+        lr = min(fitted, 4.0 * lr)
+    return tau, lr
+
+
+def _restart_momentum(optimizer: torch.optim.Optimizer, uphill: torch.Tensor) -> None:
+    """Zero the momentum of the runs whose last step went uphill (gradient restart).
+
+    Parameters
+    ----------
+    optimizer : torch.optim.SGD
+    uphill : Tensor of bool, shape (K,)
+        ``<grad, step> > 0`` per run.
+    """
+    keep = 1.0 - uphill.to(torch.float64)
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            buf = optimizer.state.get(param, {}).get("momentum_buffer")
+            if buf is None:
+                continue
+            factor = keep.to(buf.dtype)
+            buf.mul_(factor[:, None] if buf.ndim == 2 else factor)
+
+
+def _evaluate(problem: Problem, weights: torch.Tensor, lam: torch.Tensor | None) -> torch.Tensor:
+    with torch.no_grad():
+        return full_objective(
+            problem.spec, problem.returns, weights, problem.mean, problem.benchmark, lam
+        )
+
+
+def _initial_weights(
+    problem: Problem, grid: RunGrid, dev: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
+    n_runs, n_assets = grid.size, problem.n_assets
+    if grid.init_weights is None:
+        start = problem.constraints.feasible_start(n_assets, dtype=dtype, device=dev)
+        w0 = start.expand(n_runs, n_assets).clone()
+    else:
+        init = torch.as_tensor(np.asarray(grid.init_weights, dtype=np.float64), device=dev).to(
+            dtype
+        )
+        if init.ndim == 1:
+            init = init.expand(n_runs, n_assets)
+        if tuple(init.shape) != (n_runs, n_assets):
+            raise ConfigError(
+                f"initial weights have shape {tuple(init.shape)}, expected ({n_runs}, {n_assets})"
+            )
+        if not torch.isfinite(init).all():
+            raise ConfigError("initial weights contain NaN or inf")
+        w0 = problem.constraints.project(init.clone())
+    return w0.contiguous().requires_grad_(False)
+
+
+def _as_tensor(
+    values: tuple[float, ...] | None, dev: torch.device, dtype: torch.dtype
+) -> torch.Tensor | None:
+    if values is None:
+        return None
+    return torch.tensor([float(v) for v in values], device=dev, dtype=dtype)
+
+
+def _step_budget(
+    config: EngineConfig, grid: RunGrid, n_rows: int, spec_is_smooth: bool
+) -> int | None:
+    """Maximum step count if it is known up front, else None (epochs/time with growth)."""
+    if config.steps is not None:
+        return int(config.steps)
+    if config.epochs is not None:
+        if config.batch_schedule is BatchSchedule.CONSTANT:
+            per_step = max(1, min(max(grid.batch_sizes), n_rows))
+            return max(1, math.ceil(config.epochs * n_rows / per_step))
+        return None
+    if config.time_budget is not None:
+        return None
+    if not spec_is_smooth:
+        return int(config.max_steps_default) // 5
+    return int(config.max_steps_default)
+
+
+def _budget_reason(
+    config: EngineConfig,
+    step: int,
+    max_steps: int | None,
+    samples: list[int],
+    n_rows: int,
+    start: float,
+) -> str:
+    if max_steps is not None and step >= max_steps:
+        return "max steps"
+    if config.epochs is not None and max(samples) >= config.epochs * n_rows:
+        return "epochs"
+    if config.time_budget is not None and time.perf_counter() - start >= config.time_budget:
+        return "time budget"
+    if max_steps is None and step >= config.max_steps_default * 50:
+        return "max steps"
+    return ""
+
+
+def _averaging_start(averaging: Averaging, config: EngineConfig, max_steps: int | None) -> int:
+    if averaging is Averaging.NONE:
+        return 1 << 62
+    if averaging is Averaging.TAIL and max_steps is not None:
+        return int((1.0 - config.tail_fraction) * max_steps)
+    budget = max_steps if max_steps is not None else config.eval_every * 10
+    return int(0.1 * budget)
+
+
+def _deterministic(full: bool, averaging: Averaging, config: EngineConfig) -> bool:
+    """Whether the tolerance test is meaningful now (exact gradients or averaged iterates)."""
+    return full or (
+        averaging is not Averaging.NONE and config.batch_schedule is BatchSchedule.CONSTANT
+    )
+
+
+def _progress(config: EngineConfig, total: int | None):  # noqa: ANN202 - tqdm type
+    if not config.progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="SGD steps", unit="step", leave=False)

@@ -1,0 +1,143 @@
+"""Result records of optimisations (frozen dataclasses with ``to_dict``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class OptimizationResult:
+    """Everything one optimisation produced and how.
+
+    Attributes
+    ----------
+    weights : pandas.Series, shape (N,)
+        Final portfolio (the averaged iterate when averaging is on), indexed by ticker.
+    objective : str
+        Objective name.
+    objective_value : float
+        Objective on the full data (CVaR minimised over the VaR level exactly).
+    history : pandas.DataFrame
+        One row per evaluation: ``step``, ``samples``, ``batch_size``, ``batch_loss``
+        (mean mini-batch loss since the previous row) and ``objective`` (full data).
+    steps, samples_seen : int
+        Optimiser steps taken and scenarios processed.
+    epochs : float
+        ``samples_seen / T``.
+    wall_time : float
+        Seconds in the optimisation loop.
+    lr : float
+        Base step size (chosen automatically unless given).
+    batch_size : int
+        Initial batch size.
+    optimizer, averaging, stop_reason, device, dtype : str
+    seed : int
+    var_level : float or None
+        The VaR variable of CVaR at the solution.
+    n_scenarios : int
+    start, end : str or None
+        First and last date of the data, if dated.
+    spec, constraints, config : dict
+        The objective parameters, constraints and engine configuration.
+    """
+
+    weights: pd.Series
+    objective: str
+    objective_value: float
+    history: pd.DataFrame
+    steps: int
+    samples_seen: int
+    epochs: float
+    wall_time: float
+    lr: float
+    batch_size: int
+    optimizer: str
+    averaging: str
+    stop_reason: str
+    device: str
+    dtype: str
+    seed: int
+    var_level: float | None
+    n_scenarios: int
+    start: str | None
+    end: str | None
+    spec: dict[str, object] = field(default_factory=dict)
+    constraints: dict[str, object] = field(default_factory=dict)
+    config: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self, include_history: bool = False) -> dict[str, object]:
+        """JSON-ready dict (weights as ticker -> weight)."""
+        out: dict[str, object] = {
+            "weights": {str(k): float(v) for k, v in self.weights.items()},
+            "objective": self.objective,
+            "objective_value": self.objective_value,
+            "batch_size": self.batch_size,
+            "steps": self.steps,
+            "samples_seen": self.samples_seen,
+            "epochs": self.epochs,
+            "wall_time": self.wall_time,
+            "lr": self.lr,
+            "optimizer": self.optimizer,
+            "averaging": self.averaging,
+            "stop_reason": self.stop_reason,
+            "device": self.device,
+            "dtype": self.dtype,
+            "seed": self.seed,
+            "var_level": self.var_level,
+            "n_assets": int(self.weights.shape[0]),
+            "n_scenarios": self.n_scenarios,
+            "start": self.start,
+            "end": self.end,
+            "spec": dict(self.spec),
+            "constraints": dict(self.constraints),
+            "config": dict(self.config),
+        }
+        if include_history:
+            out["history"] = self.history.to_dict(orient="list")
+        return out
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """K runs optimised together as one (K, N) tensor.
+
+    Attributes
+    ----------
+    weights : pandas.DataFrame, shape (K, N)
+        Final weights of every run (rows follow ``runs``).
+    runs : pandas.DataFrame, shape (K, ...)
+        Per-run settings and outcomes: ``batch_size``, ``risk_aversion``, ``lr``,
+        ``objective_value``, ``samples_seen``.
+    last_weights : pandas.DataFrame, shape (K, N)
+        Last iterates (equal to ``weights`` without averaging).
+    wall_time : float
+    steps : int
+    device, dtype : str
+    seed : int
+    history : list of dict
+        Raw engine history (per-run lists).
+    """
+
+    weights: pd.DataFrame
+    runs: pd.DataFrame
+    last_weights: pd.DataFrame
+    wall_time: float
+    steps: int
+    device: str
+    dtype: str
+    seed: int
+    history: list[dict[str, object]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict."""
+        return {
+            "weights": self.weights.to_dict(orient="records"),
+            "runs": self.runs.to_dict(orient="records"),
+            "wall_time": self.wall_time,
+            "steps": self.steps,
+            "device": self.device,
+            "dtype": self.dtype,
+            "seed": self.seed,
+        }

@@ -1,0 +1,105 @@
+"""Mini-batch index sampling on the device.
+
+Two modes, both driven by one seeded ``torch.Generator`` living on the data's device, so no
+host-device copy happens per step:
+
+- ``replacement``: every index is drawn i.i.d. uniformly from ``0..T-1`` (the regime the
+  SGD theory describes; mini-batch gradient variance ``sigma^2 / m``);
+- ``shuffle``: each run walks through its own random permutation (shuffled epochs); one
+  batch is a sample without replacement (variance ``sigma^2/m * (1 - m/T) * T/(T-1)``).
+
+K runs draw at once; run ``j`` uses the first ``m_j`` columns of its row of a (K, B_max)
+index matrix, and a (K, B_max) weight matrix masks the rest.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import torch
+
+
+class Sampling(str, Enum):
+    """How mini-batch indices are drawn."""
+
+    REPLACEMENT = "replacement"
+    SHUFFLE = "shuffle"
+
+
+class BatchSampler:
+    """Draws (K, B) index matrices and their averaging weights.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of scenarios T.
+    n_runs : int
+        Number of runs K.
+    mode : Sampling
+    generator : torch.Generator
+        Seeded generator on ``device``.
+    device : torch.device
+    dtype : torch.dtype
+        Dtype of the weight matrix.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        n_runs: int,
+        mode: Sampling,
+        generator: torch.Generator,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        self.n_rows = n_rows
+        self.n_runs = n_runs
+        self.mode = mode
+        self.generator = generator
+        self.device = device
+        self.dtype = dtype
+        self._perm: torch.Tensor | None = None
+        self._offsets = [0] * n_runs
+        self._weights_cache: dict[tuple[int, ...], torch.Tensor] = {}
+        self._arange = torch.arange(n_rows, device=device)
+
+    def weights(self, sizes: list[int]) -> torch.Tensor:
+        """Row-normalised mask, shape (K, max(sizes)): ``1/m_j`` on the first m_j columns."""
+        key = tuple(sizes)
+        cached = self._weights_cache.get(key)
+        if cached is None:
+            width = max(sizes)
+            m = torch.tensor(sizes, device=self.device, dtype=self.dtype)
+            cols = torch.arange(width, device=self.device)
+            cached = (cols[None, :] < m[:, None]).to(self.dtype) / m[:, None]
+            self._weights_cache[key] = cached
+        return cached
+
+    def draw(self, sizes: list[int]) -> torch.Tensor:
+        """Indices for one step, shape (K, max(sizes)), dtype int64."""
+        width = max(sizes)
+        if self.mode is Sampling.REPLACEMENT:
+            return torch.randint(
+                self.n_rows, (self.n_runs, width), generator=self.generator, device=self.device
+            )
+        return self._draw_shuffled(sizes, width)
+
+    def _new_permutations(self, rows: int) -> torch.Tensor:
+        keys = torch.rand((rows, self.n_rows), generator=self.generator, device=self.device)
+        return torch.argsort(keys, dim=1)
+
+    def _draw_shuffled(self, sizes: list[int], width: int) -> torch.Tensor:
+        if self._perm is None:
+            self._perm = self._new_permutations(self.n_runs)
+        wrapped = [j for j, m in enumerate(sizes) if self._offsets[j] + m > self.n_rows]
+        if wrapped:
+            fresh = self._new_permutations(len(wrapped))
+            self._perm[wrapped] = fresh
+            for j in wrapped:
+                self._offsets[j] = 0
+        offsets = torch.tensor(self._offsets, device=self.device)
+        cols = offsets[:, None] + torch.arange(width, device=self.device)[None, :]
+        cols = torch.clamp(cols, max=self.n_rows - 1)
+        for j, m in enumerate(sizes):
+            self._offsets[j] += m
+        return torch.gather(self._perm, 1, cols)
