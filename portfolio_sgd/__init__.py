@@ -7,3 +7,34 @@ on CPU or GPU; the risk module measures how the batch size governs estimation er
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .constraints import Constraints
+from .errors import (
+    ConfigError,
+    DataError,
+    DivergenceError,
+    FetchError,
+    InfeasibleConstraintError,
+    PortfolioSGDError,
+)
+from .estimator import SGDPortfolio, optimize, optimize_many
+from .objectives import Objective, ObjectiveSpec
+from .results import BatchResult, OptimizationResult
+
+__all__ = [
+    "BatchResult",
+    "ConfigError",
+    "Constraints",
+    "DataError",
+    "DivergenceError",
+    "FetchError",
+    "InfeasibleConstraintError",
+    "Objective",
+    "ObjectiveSpec",
+    "OptimizationResult",
+    "PortfolioSGDError",
+    "SGDPortfolio",
+    "__version__",
+    "optimize",
+    "optimize_many",
+]

@@ -21,7 +21,8 @@ def periods_per_year(index: pd.Index | None, default: int = TRADING_DAYS) -> int
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return default
-    days = float(np.median(np.diff(index.asi8)) / 86_400e9)
+    stamps = index.values.astype("datetime64[ns]").astype(np.int64)  # any unit -> ns
+    days = float(np.median(np.diff(stamps)) / 86_400e9)
     if days <= 4:
         return TRADING_DAYS
     if days <= 10:

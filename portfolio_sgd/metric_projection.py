@@ -6,10 +6,14 @@ the metric of ``D``: it solves, row by row,
     min_w  sum_i d_i (w_i - v_i)^2   s.t.  sum_i w_i = 1,  lo <= w_i <= hi.
 
 The KKT conditions give ``w_i = clip(v_i - tau / d_i, lo, hi)`` for one scalar shift
-``tau``; ``phi(tau) = sum_i w_i(tau)`` is continuous and non-increasing, so ``tau`` is
-found by bisection (fixed iteration count: no host-device synchronisation) followed by an
-exact closed-form solve on the free set. With ``d = 1`` this is the ordinary Euclidean
-projection onto the capped simplex.
+``tau``. ``phi(tau) = sum_i w_i(tau)`` is continuous, piecewise linear and non-increasing,
+with breakpoints ``d_i (v_i - hi)`` (entry i leaves its upper bound) and
+``d_i (v_i - lo)`` (entry i reaches its lower bound). Sorting the 2N breakpoints and
+accumulating how each one changes the slope and intercept of ``phi`` gives ``phi`` at every
+breakpoint in O(N log N); the root lies on one linear piece and is solved in closed form.
+Everything is batched over rows with a fixed sequence of tensor operations (no Python loop,
+no host-device synchronisation). With ``d = 1`` this is the Euclidean projection onto the
+capped simplex.
 """
 
 from __future__ import annotations
@@ -17,9 +21,7 @@ from __future__ import annotations
 import torch
 
 
-def project_box_sum_metric(
-    v: torch.Tensor, d: torch.Tensor, lo: float, hi: float, iters: int | None = None
-) -> torch.Tensor:
+def project_box_sum_metric(v: torch.Tensor, d: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     """Project each row of ``v`` onto ``{sum w = 1, lo <= w <= hi}`` in the ``d``-metric.
 
     Parameters
@@ -29,34 +31,44 @@ def project_box_sum_metric(
     d : Tensor, shape (N,)
         Positive metric weights.
     lo, hi : float
-        Bounds (``lo * N <= 1 <= hi * N``).
-    iters : int, optional
-        Bisection steps (default 64 for float64, 40 for float32).
+        Bounds with ``lo * N <= 1 <= hi * N`` (``hi`` may be ``>= 1``: no upper bound).
 
     Returns
     -------
     Tensor, shape (K, N)
+        Exact projections up to rounding.
     """
-    if iters is None:
-        iters = 64 if v.dtype == torch.float64 else 40
+    k_rows, n = v.shape
+    dtype = v.dtype
+    d = d.to(dtype).expand(k_rows, n)
     inv_d = 1.0 / d
-    scaled = v * d  # tau at which entry i hits a bound: d_i (v_i - bound)
-    t_lo = (scaled - hi * d).min(dim=1, keepdim=True).values  # every entry at hi: sum >= 1
-    t_hi = (scaled - lo * d).max(dim=1, keepdim=True).values  # every entry at lo: sum <= 1
-    for _ in range(iters):
-        mid = 0.5 * (t_lo + t_hi)
-        total = torch.clamp(v - mid * inv_d, lo, hi).sum(dim=1, keepdim=True)
-        above = total > 1.0
-        t_lo = torch.where(above, mid, t_lo)
-        t_hi = torch.where(above, t_hi, mid)
-    tau = 0.5 * (t_lo + t_hi)
-    raw = v - tau * inv_d
-    free = (raw > lo) & (raw < hi)
-    fixed_sum = torch.where(raw <= lo, lo, 0.0).sum(1, keepdim=True) + torch.where(
-        raw >= hi, hi, 0.0
-    ).sum(1, keepdim=True)
-    free_v = torch.where(free, v, 0.0).sum(1, keepdim=True)
-    free_inv = torch.where(free, inv_d.expand_as(v), 0.0).sum(1, keepdim=True)
-    exact = (free_v + fixed_sum - 1.0) / free_inv.clamp_min(torch.finfo(v.dtype).tiny)
-    tau = torch.where(free_inv > 0, exact, tau)
-    return torch.clamp(v - tau * inv_d, lo, hi)
+    hi_eff = min(float(hi), 1.0 - (n - 1) * float(lo))  # a weight above this is infeasible
+    # Breakpoints: leaving hi at tau = d(v - hi) (slope gains -1/d, intercept gains v - hi);
+    # reaching lo at tau = d(v - lo) (slope loses -1/d, intercept loses v - lo).
+    tau_hi = d * (v - hi_eff)
+    tau_lo = d * (v - lo)
+    taus = torch.cat([tau_hi, tau_lo], dim=1)  # (K, 2N)
+    d_slope = torch.cat([-inv_d, inv_d], dim=1)
+    d_icpt = torch.cat([v - hi_eff, -(v - lo)], dim=1)
+    order = torch.argsort(taus, dim=1)
+    taus_s = torch.gather(taus, 1, order)
+    slope = torch.cumsum(torch.gather(d_slope, 1, order), dim=1)
+    icpt = torch.cumsum(torch.gather(d_icpt, 1, order), dim=1)
+    # Just right of breakpoint j: phi(tau) = n * hi_eff + icpt_j + slope_j * tau.
+    phi = n * hi_eff + icpt + slope * taus_s
+    # phi is non-increasing; the root lies after the last breakpoint with phi >= 1.
+    above = (phi >= 1.0).sum(dim=1, keepdim=True).clamp(1, 2 * n) - 1
+    slope_j = torch.gather(slope, 1, above)
+    icpt_j = torch.gather(icpt, 1, above)
+    tau_j = torch.gather(taus_s, 1, above)
+    tiny = torch.finfo(dtype).tiny
+    flat = slope_j.abs() <= tiny
+    tau = torch.where(flat, tau_j, (1.0 - n * hi_eff - icpt_j) / torch.where(flat, -1.0, slope_j))
+    w = torch.clamp(v - tau * inv_d, lo, hi_eff)
+    # Final exact correction on the free set (removes the cumulative-sum rounding).
+    free = (w > lo) & (w < hi_eff)
+    residual = 1.0 - w.sum(dim=1, keepdim=True)
+    free_inv = torch.where(free, inv_d, torch.zeros((), dtype=dtype)).sum(1, keepdim=True)
+    shift = residual / free_inv.clamp_min(tiny)
+    w = torch.where(free, w + shift * inv_d, w)
+    return torch.clamp(w, lo, hi_eff)

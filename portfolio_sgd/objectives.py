@@ -42,6 +42,9 @@ import torch.nn.functional as F
 
 from .errors import ConfigError
 
+DEFAULT_RISK_AVERSION = 10.0
+"""Default mean-variance risk aversion (for daily returns: a diversified portfolio)."""
+
 
 class Objective(str, Enum):
     """Names of the supported objectives."""
@@ -89,7 +92,7 @@ class ObjectiveSpec:
     """
 
     objective: Objective = Objective.MEAN_VARIANCE
-    risk_aversion: float = 10.0
+    risk_aversion: float = DEFAULT_RISK_AVERSION
     alpha: float = 0.95
     return_weight: float = 0.0
 

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from .constraints import Constraints
+from .objectives import DEFAULT_RISK_AVERSION
 from .errors import ConfigError, DataError, PortfolioSGDError
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
@@ -175,7 +176,7 @@ def objective_value(
     returns: np.ndarray,
     weights: np.ndarray,
     *,
-    risk_aversion: float = 1.0,
+    risk_aversion: float = DEFAULT_RISK_AVERSION,
     alpha: float = 0.95,
     return_weight: float = 0.0,
     benchmark: np.ndarray | None = None,
@@ -243,7 +244,7 @@ def solve_exact(
     returns: np.ndarray,
     constraints: Constraints | None = None,
     *,
-    risk_aversion: float = 1.0,
+    risk_aversion: float = DEFAULT_RISK_AVERSION,
     alpha: float = 0.95,
     return_weight: float = 0.0,
     benchmark: np.ndarray | None = None,

@@ -7,6 +7,7 @@ from typing import Any
 import click
 import numpy as np
 
+from ..errors import DataError
 from ..estimator import optimize
 from ..frequency import periods_per_year
 from ..results import OptimizationResult
@@ -66,6 +67,11 @@ def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500)."""
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns = load_cli_returns(kwargs)
+    source = click.get_current_context().get_parameter_source("batch_size")
+    if source is not click.core.ParameterSource.DEFAULT and kwargs["batch_size"] > len(returns):
+        raise DataError(
+            f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
+        )
     benchmark_name = kwargs.get("benchmark")
     if kwargs["objective"] == "tracking" and benchmark_name is None:
         benchmark_name = "sp500-index"

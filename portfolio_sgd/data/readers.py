@@ -258,7 +258,11 @@ def _long_to_wide(
 
 
 def _finish(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    """Name the axes, reject duplicate dates, sort by date and check it is not empty."""
+    """Name the axes, reject duplicate or unsorted dates and check it is not empty.
+
+    Unsorted rows are an error rather than silently sorted: a file out of date order is
+    usually a sign of a broken export, and returns computed from it would be wrong.
+    """
     frame.index.name = "Date"
     frame.columns = pd.Index([str(c) for c in frame.columns])
     if frame.shape[0] == 0:
@@ -269,8 +273,13 @@ def _finish(frame: pd.DataFrame, label: str) -> pd.DataFrame:
         times = int((frame.index == first).sum())
         raise DataError(f"{label}: duplicate date {date_label(first)} (appears {times} times)")
     if not frame.index.is_monotonic_increasing:
-        logger.info("%s: rows were not in date order; sorted them", label)
-        frame = frame.sort_index()
+        pos = int(
+            np.argmax(np.diff(frame.index.values.astype("datetime64[ns]").astype(np.int64)) < 0)
+        )
+        raise DataError(
+            f"{label}: dates are not sorted: {date_label(frame.index[pos + 1])} (row {pos + 2}) "
+            f"comes after {date_label(frame.index[pos])}"
+        )
     return frame
 
 

@@ -67,10 +67,11 @@ def test_date_column_option_and_float32(tmp_path):
     np.testing.assert_array_equal(frame.to_numpy(), _expected_wide().to_numpy(np.float32))
 
 
-def test_unsorted_rows_are_sorted(tmp_path):
+def test_unsorted_rows_are_an_error_naming_the_dates(tmp_path):
     lines = WIDE.strip().split("\n")
     text = "\n".join([lines[0], lines[3], lines[1], lines[2]]) + "\n"
-    _check(read_table(_write(tmp_path, "p.csv", text)))
+    with pytest.raises(DataError, match=r"p\.csv: dates are not sorted: .* comes after"):
+        read_table(_write(tmp_path, "p.csv", text))
 
 
 def test_missing_cells_are_nan(tmp_path):
