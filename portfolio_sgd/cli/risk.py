@@ -1,0 +1,166 @@
+"""``portfolio-sgd risk``: batch size -> gradient noise -> estimation error of the weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .app import emit, parse_list, stderr_is_tty, to_json
+from .options import (
+    CONSTRAINT_KEYS,
+    data_options,
+    load_cli_returns,
+    objective_options,
+    pick,
+    resolve_benchmark,
+)
+
+EPILOG = """\b
+Examples:
+  portfolio-sgd risk                                   # sweep on sp500, min-variance
+  portfolio-sgd risk --batch-sizes 8,32,128,512 --seeds 16 --test-fraction 0.3
+  portfolio-sgd risk --study scaling --factors 1,2,4,8 --plot scaling.png
+  portfolio-sgd risk --study annealing --format json --output annealing.json
+"""
+
+
+@click.command("risk", epilog=EPILOG)
+@data_options
+@objective_options
+@click.option(
+    "--batch-sizes",
+    default="8,32,128,512",
+    show_default=True,
+    help="Comma-separated batch sizes m.",
+)
+@click.option(
+    "--seeds", type=int, default=16, show_default=True, help="Runs per batch size (at least 2)."
+)
+@click.option(
+    "--lr",
+    type=float,
+    default=None,
+    help="Constant step size (default: the engine's automatic 0.5/L).",
+)
+@click.option(
+    "--steps", type=int, default=None, help="SGD steps (default: about 20 relaxation times)."
+)
+@click.option(
+    "--sampling",
+    type=click.Choice(["replacement", "shuffle"]),
+    default="replacement",
+    show_default=True,
+)
+@click.option(
+    "--study",
+    type=click.Choice(["sweep", "scaling", "annealing"]),
+    default="sweep",
+    show_default=True,
+)
+@click.option(
+    "--factors",
+    default="1,2,4,8",
+    show_default=True,
+    help="k grid of the scaling study (pairs k*lr, k*m).",
+)
+@click.option(
+    "--test-fraction", type=float, default=None, help="Hold out this last fraction of rows (sweep)."
+)
+@click.option("--split-date", default=None, help="Hold out the rows from this date on (sweep).")
+@click.option(
+    "--target",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Target excess objective, relative to f(w*).",
+)
+@click.option(
+    "--draws", type=int, default=8192, show_default=True, help="Mini-batches drawn at w* per m."
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Save the study's figure (PNG).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the result to this file (atomically).",
+)
+def command(fmt: str, output: str | None, plot_path: str | None, study: str, **kwargs: Any) -> None:
+    """Measure how the batch size sets gradient noise and the weights' estimation error."""
+    from ..risk import (
+        annealing_study,
+        batch_size_sweep,
+        linear_scaling_study,
+        make_problem,
+        validate_grid,
+    )
+    from ..risk.problem import split_returns
+
+    objective = kwargs["objective"] or "min-variance"
+    sizes = parse_list(kwargs["batch_sizes"], int, "integer")
+    factors = parse_list(kwargs["factors"], float, "number")
+    returns = load_cli_returns(kwargs)
+    bench_name = kwargs.get("benchmark") or ("sp500-index" if objective == "tracking" else None)
+    returns, benchmark = resolve_benchmark(returns, bench_name if objective == "tracking" else None)
+    split = {"test_fraction": kwargs["test_fraction"], "split_date": kwargs["split_date"]}
+    if study != "sweep":
+        split = {"test_fraction": None, "split_date": None}
+    validate_grid(sizes, kwargs["seeds"], len(split_returns(returns, **split)[0]))
+    problem = make_problem(
+        returns,
+        objective,
+        benchmark=benchmark,
+        **split,
+        **pick(kwargs, ("risk_aversion", "alpha", "return_weight")),
+        **pick(kwargs, CONSTRAINT_KEYS),
+    )
+    common = {
+        "seeds": kwargs["seeds"],
+        "lr": kwargs["lr"],
+        "sampling": kwargs["sampling"],
+        "seed": kwargs["seed"],
+        "device": kwargs["device"],
+        "progress": stderr_is_tty(),
+        "problem": problem,
+    }
+    if study == "sweep":
+        report = batch_size_sweep(
+            returns,
+            batch_sizes=sizes,
+            steps=kwargs["steps"],
+            draws=kwargs["draws"],
+            target=kwargs["target"],
+            **common,
+        )
+    elif study == "scaling":
+        report = linear_scaling_study(
+            returns, base_batch_size=min(sizes), factors=factors, steps=kwargs["steps"], **common
+        )
+    else:
+        report = annealing_study(returns, batch_size=min(sizes), **common)
+    if plot_path:
+        from ..plotting.risk import plot_risk
+
+        plot_risk(report, plot_path)
+        click.echo(f"wrote {plot_path}", err=True)
+    if fmt == "json":
+        emit(to_json(report.to_dict()), output)
+    elif fmt == "csv":
+        emit(report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n"), output)
+    else:
+        emit(report.table(), output)

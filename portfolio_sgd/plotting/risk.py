@@ -1,0 +1,124 @@
+"""Risk-study figures: the batch-size sweep, the linear scaling rule and batch annealing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import atomic_write_with
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ..risk.report import RiskReport, StudyReport
+
+__all__ = ["plot_annealing", "plot_risk", "plot_scaling", "plot_sweep"]
+
+
+def _save(fig: Figure, path: str | Path | None, dpi: int) -> Figure:
+    if path is not None:
+        atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    return fig
+
+
+def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+    """Two panels: excess objective and dispersion vs m (log-log, 1/m line); measured vs predicted variance.
+
+    Parameters
+    ----------
+    report : RiskReport
+    path : path-like, optional
+        Save as PNG (atomically).
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    rows = report.rows.sort_values("batch_size")
+    m = rows["batch_size"].to_numpy(dtype=float)
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    ax, ax_var = fig.subplots(1, 2)
+    ex = rows["excess_objective"].to_numpy()
+    ax.loglog(m, ex, "o-", label="excess objective f(w_m) - f(w*)")
+    ax.loglog(m, rows["excess_objective_averaged"], "s--", label="excess, averaged iterate")
+    ax.loglog(m, ex[0] * m[0] / m, "k:", label="1/m reference")
+    ax.set_xlabel("batch size m")
+    ax.set_ylabel("excess objective")
+    ax2 = ax.twinx()
+    ax2.set_yscale("log")
+    ax2.plot(m, rows["weight_dispersion"], "^-", color="tab:red", label="weight dispersion")
+    ax2.set_ylabel("mean per-asset std of weights", color="tab:red")
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="lower left")
+    ax.set_title(f"{report.objective}: error vs batch size (slope {report.slope_excess:.2f})")
+    ax_var.loglog(m, rows["grad_var_predicted"], "k--", label="predicted sigma^2/m")
+    ax_var.loglog(m, rows["grad_var_measured"], "o", label="measured at w*")
+    ax_var.set_xlabel("batch size m")
+    ax_var.set_ylabel("mini-batch gradient variance")
+    ax_var.set_title(f"gradient noise ({report.sampling})")
+    ax_var.legend(fontsize=8)
+    return _save(fig, path, dpi)
+
+
+def plot_scaling(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+    """Dispersion against k for the scaled pairs (k*eta, k*m) and for m alone."""
+    from matplotlib.figure import Figure
+
+    rows = report.rows
+    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.subplots()
+    base = rows[(rows["series"] == "scaled") & (rows["k"] == 1.0)]
+    for series, marker in (("scaled", "o-"), ("batch only", "s--")):
+        part = rows[rows["series"] == series]
+        if series == "batch only":
+            part = pd.concat([base, part])
+        part = part.sort_values("k")
+        label = "(k*eta, k*m): eta/m fixed" if series == "scaled" else "(eta, k*m): m only"
+        ax.loglog(part["k"], part["weight_dispersion"], marker, label=label)
+    k = np.sort(rows["k"].unique())
+    d0 = (
+        float(base["weight_dispersion"].iloc[0])
+        if len(base)
+        else float(rows["weight_dispersion"].iloc[0])
+    )
+    ax.loglog(k, d0 / np.sqrt(k), "k:", label="1/sqrt(k) reference")
+    ax.set_xlabel("k")
+    ax.set_ylabel("weight dispersion")
+    ax.set_title("linear scaling rule")
+    ax.legend(fontsize=8)
+    return _save(fig, path, dpi)
+
+
+def plot_annealing(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+    """Excess objective (mean over seeds) against samples processed, one line per schedule."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.subplots()
+    for name, part in report.curves.groupby("schedule", sort=False):
+        ok = part["excess_objective"] > 0
+        ax.loglog(part["samples"][ok], part["excess_objective"][ok], label=str(name))
+    ax.set_xlabel("samples processed")
+    ax.set_ylabel("excess objective f(w) - f(w*)")
+    ax.set_title("batch-size annealing")
+    ax.legend(fontsize=8)
+    return _save(fig, path, dpi)
+
+
+def plot_risk(
+    report: RiskReport | StudyReport, path: str | Path | None = None, dpi: int = 110
+) -> Figure:
+    """The figure of any risk study (dispatch on the report)."""
+    study = getattr(report, "study", "sweep")
+    if study == "scaling":
+        return plot_scaling(report, path, dpi)
+    if study == "annealing":
+        return plot_annealing(report, path, dpi)
+    return plot_sweep(report, path, dpi)

@@ -1,0 +1,293 @@
+"""The batch-size sweep: gradient noise -> temperature -> estimation error, per batch size m.
+
+All ``len(batch_sizes) * seeds`` runs are optimised together by the engine as one (K, N)
+weight tensor (:func:`portfolio_sgd.estimator.optimize_many`), with plain SGD at a constant
+step size (no momentum, constant batch, no tolerance stop), the regime the theory describes.
+
+Stationarity: the run starts from the engine's default feasible start (equal weights) and
+takes ``steps = 20 / (eta mu)`` steps (:meth:`RiskProblem.stationary_steps`), split in
+three phases: burn-in (first quarter, discarded), a stationary window (second quarter,
+where the full-data objective of the last iterate is evaluated every ``eval_every`` steps
+and averaged: the *stationary excess objective*), and the tail half, over which the
+iterate is averaged (the *averaged iterate*). Dispersion and L1 distance use the last
+iterate at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..constraints import Constraints
+from ..errors import ConfigError
+from ..estimator import optimize_many
+from ..objectives import ObjectiveSpec
+from .cost_model import measure_cost_model, recommend_batch_size
+from .noise import (
+    gradient_variance,
+    measure_batch_variance,
+    per_sample_gradients,
+    predicted_batch_variance,
+    temperature,
+)
+from .problem import RiskProblem, plain_sgd_options, prepare_problem, split_returns
+from .report import RiskReport
+
+DEFAULT_BATCH_SIZES = (8, 32, 128, 512)
+
+
+def validate_grid(batch_sizes: Sequence[int], seeds: int, n_rows: int) -> list[int]:
+    """Check a batch-size grid and seed count; return the sizes as ints.
+
+    Raises
+    ------
+    ConfigError
+        Empty grid, a batch size below 1 or above ``n_rows``, or fewer than 2 seeds.
+    """
+    sizes = [int(m) for m in batch_sizes]
+    if not sizes:
+        raise ConfigError("give at least one batch size")
+    for m in sizes:
+        if m < 1:
+            raise ConfigError(f"batch sizes must be at least 1, got {m}")
+        if m > n_rows:
+            raise ConfigError(f"batch size {m} is larger than the sample ({n_rows} scenarios)")
+    if int(seeds) < 2:
+        raise ConfigError(f"the dispersion across seeds needs at least 2 seeds, got {seeds}")
+    return sizes
+
+
+def make_problem(
+    returns: pd.DataFrame,
+    objective: str,
+    *,
+    risk_aversion: float = 10.0,
+    alpha: float = 0.95,
+    return_weight: float = 0.0,
+    min_weight: float = 0.0,
+    max_weight: float = 1.0,
+    long_short: bool = False,
+    max_leverage: float | None = None,
+    benchmark: pd.Series | np.ndarray | None = None,
+    test_fraction: float | None = None,
+    split_date: str | None = None,
+) -> RiskProblem:
+    """Build the :class:`RiskProblem` from flat options (see :func:`prepare_problem`)."""
+    spec = ObjectiveSpec(
+        objective, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight
+    )
+    constraints = Constraints(min_weight, max_weight, long_short, max_leverage)
+    return prepare_problem(
+        returns,
+        spec,
+        constraints,
+        benchmark=benchmark,
+        test_fraction=test_fraction,
+        split_date=split_date,
+    )
+
+
+def batch_size_sweep(
+    returns: pd.DataFrame,
+    *,
+    objective: str = "min-variance",
+    batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
+    seeds: int = 16,
+    lr: float | None = None,
+    steps: int | None = None,
+    sampling: str = "replacement",
+    draws: int = 8192,
+    target: float = 0.01,
+    test_fraction: float | None = None,
+    split_date: str | None = None,
+    benchmark: pd.Series | np.ndarray | None = None,
+    cost_steps: int = 100,
+    seed: int = 0,
+    device: str = "auto",
+    dtype: str = "float64",
+    progress: bool = False,
+    problem: RiskProblem | None = None,
+    **problem_options: object,
+) -> RiskReport:
+    """Measure the chain batch size -> gradient noise -> weight estimation error.
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (T, N)
+        Simple returns.
+    objective : str
+        Objective name (default min-variance).
+    batch_sizes : sequence of int
+        Grid of mini-batch sizes m, each in [1, T_train].
+    seeds : int
+        Runs per batch size (S >= 2).
+    lr : float, optional
+        Constant step size; default ``0.5 / L`` (the engine's automatic SGD step).
+    steps : int, optional
+        SGD steps; default ``20 / (lr * mu)`` (about 20 relaxation times), in [400, 20000].
+    sampling : {"replacement", "shuffle"}
+    draws : int
+        Mini-batches drawn at ``w*`` per m to measure the gradient variance.
+    target : float
+        Target excess objective of the cost model, relative to ``|f(w*)|``.
+    test_fraction, split_date : optional
+        Hold out the last fraction of rows (or the rows from this date) for out-of-sample
+        evaluation; everything is then fitted on the train period.
+    benchmark : Series or ndarray, optional
+        Tracking benchmark.
+    cost_steps : int
+        Timed updates per batch size for the cost model.
+    seed : int
+    device, dtype : str
+    progress : bool
+        Show the engine's tqdm bar on stderr.
+    problem : RiskProblem, optional
+        A prepared problem (skips the exact solve).
+    **problem_options
+        ``risk_aversion``, ``alpha``, ``return_weight``, ``min_weight``, ``max_weight``,
+        ``long_short``, ``max_leverage``.
+
+    Returns
+    -------
+    RiskReport
+    """
+    start = time.perf_counter()
+    if problem is None:
+        n_train = len(split_returns(returns, test_fraction, split_date)[0])
+        sizes = validate_grid(batch_sizes, seeds, n_train)
+        problem = make_problem(
+            returns, objective, benchmark=benchmark, test_fraction=test_fraction, split_date=split_date,
+            **problem_options,
+        )  # fmt: skip
+    else:
+        sizes = validate_grid(batch_sizes, seeds, problem.n_rows)
+    if draws < 1:
+        raise ConfigError(f"draws must be at least 1, got {draws}")
+    eta = float(lr) if lr is not None else problem.default_lr
+    if not eta > 0:
+        raise ConfigError(f"learning rate must be positive, got {lr}")
+    n_steps = int(steps) if steps is not None else problem.stationary_steps(eta)
+    eval_every = max(1, n_steps // 100)
+    n_steps = max(eval_every * 4, eval_every * (-(-n_steps // eval_every)))
+    burn_in, avg_start = n_steps // 4, n_steps // 2
+    n_m, n_s = len(sizes), int(seeds)
+    r = problem.values()
+    n_rows = problem.n_rows
+
+    res = optimize_many(
+        problem.train,
+        batch_sizes=sizes,
+        repeats=n_s,
+        benchmark=problem.benchmark,
+        **problem.options(),
+        **plain_sgd_options(lr=eta, steps=n_steps),
+        averaging="tail",
+        tail_fraction=0.5,
+        eval_every=eval_every,
+        sampling=sampling,
+        seed=seed,
+        device=device,
+        dtype=dtype,
+        progress=progress,
+    )
+    last = res.last_weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
+    avg = res.weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
+    w_star = problem.w_star
+    window = [h for h in res.history if burn_in < int(h["step"]) <= avg_start]
+    window_obj = np.asarray([h["objective"] for h in window], dtype=np.float64)  # (E, K)
+    window_excess = (window_obj - problem.f_star).mean(axis=0).reshape(n_m, n_s)
+    f_last = problem.objective(last.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
+    f_avg = problem.objective(avg.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
+
+    grads = per_sample_gradients(problem.spec, r, w_star, problem.benchmark)[0]
+    centred = grads - grads.mean(dim=0)
+    sigma2 = float((centred * centred).sum(dim=1).mean())
+    sigma2_sgd = gradient_variance(problem.spec, r, last.reshape(n_m * n_s, -1), problem.benchmark)
+    measured = [
+        measure_batch_variance(grads, m, draws, sampling, seed + 1 + i) for i, m in enumerate(sizes)
+    ]
+    predicted = [predicted_batch_variance(sigma2, m, n_rows, sampling) for m in sizes]
+
+    ms = np.asarray(sizes, dtype=np.float64)
+    rows = pd.DataFrame(
+        {
+            "batch_size": sizes,
+            "lr": eta,
+            "sigma2_sgd": sigma2_sgd.reshape(n_m, n_s).mean(axis=1),
+            "grad_var_measured": measured,
+            "grad_var_predicted": predicted,
+            "grad_var_ratio": np.asarray(measured) / np.asarray(predicted),
+            "temperature": temperature(eta, sigma2, ms),
+            "weight_dispersion": last.std(axis=1, ddof=1).mean(axis=1),
+            "l1_to_optimum": np.abs(last - w_star).sum(axis=2).mean(axis=1),
+            "excess_objective": window_excess.mean(axis=1),
+            "excess_objective_se": window_excess.std(axis=1, ddof=1) / np.sqrt(n_s),
+            "excess_objective_final": f_last.mean(axis=1),
+            "excess_objective_averaged": f_avg.mean(axis=1),
+            "l1_averaged": np.abs(avg - w_star).sum(axis=2).mean(axis=1),
+        }
+    )
+    optimum_oos = None
+    if problem.test is not None:
+        test = problem.test.to_numpy(dtype=np.float64)
+        oos = np.array([out_of_sample(test, last[i].mean(axis=0)) for i in range(n_m)])
+        rows["oos_variance"], rows["oos_return"], rows["oos_cvar"] = oos[:, 0], oos[:, 1], oos[:, 2]
+        v, mu_, cvar = out_of_sample(test, w_star)
+        optimum_oos = {"variance": v, "return": mu_, "cvar": cvar}
+
+    cost = measure_cost_model(problem, sizes, eta, steps=cost_steps, device=device, dtype=dtype)
+    rows["seconds_per_update"] = list(cost.seconds_per_update)
+    scale = abs(problem.f_star) if problem.f_star != 0 else 1.0
+    rec = recommend_batch_size(
+        cost, sizes, rows["excess_objective"].to_numpy(), eta, n_steps, target * scale
+    )
+    rows["time_to_target"] = rec["time_to_target"]
+
+    return RiskReport(
+        objective=problem.spec.objective.value,
+        n_assets=int(r.shape[1]),
+        n_train=n_rows,
+        n_test=0 if problem.test is None else int(len(problem.test)),
+        sampling=str(sampling),
+        seeds=n_s,
+        lr=eta,
+        lr_source="given" if lr is not None else "automatic 0.5/L",
+        curvature=problem.curvature,
+        mu_min=problem.mu_min,
+        steps=n_steps,
+        burn_in=burn_in,
+        window=(burn_in, avg_start),
+        eval_every=eval_every,
+        sigma2=sigma2,
+        f_star=problem.f_star,
+        rows=rows,
+        slope_excess=_slope(ms, rows["excess_objective"].to_numpy()),
+        slope_dispersion=_slope(ms, rows["weight_dispersion"].to_numpy()),
+        cost=cost.to_dict(),
+        recommendation=rec,
+        optimum_oos=optimum_oos,
+        w_star=pd.Series(w_star, index=[str(c) for c in problem.train.columns]),
+        device=res.device,
+        sweep_wall_time=res.wall_time,
+        wall_time=time.perf_counter() - start,
+    )
+
+
+def out_of_sample(
+    test: np.ndarray, weights: np.ndarray, alpha: float = 0.95
+) -> tuple[float, float, float]:
+    """(variance, mean return, CVaR_alpha of the loss -x) of a portfolio on test returns (T, N)."""
+    x = test @ weights
+    losses = np.sort(-x)[::-1]
+    k = max(1, int(np.ceil((1.0 - alpha) * len(x))))
+    return float(x.var()), float(x.mean()), float(losses[:k].mean())
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    ok = (np.asarray(y) > 0) & np.isfinite(y)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(x[ok]), np.log(np.asarray(y)[ok]), 1)[0])
