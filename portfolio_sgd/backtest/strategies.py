@@ -1,0 +1,307 @@
+"""Strategy specs and the strategies a walk-forward backtest rebalances.
+
+Spec strings (several, comma-separated, on the command line)::
+
+    equal-weight                      1/N at every rebalance
+    buy-and-hold                      1/N bought at the first rebalance, then left to drift
+    exact:<objective>[:k=v...]        the reference solver (cvxpy) on the window
+    sgd:<objective>[:k=v...]          mini-batch SGD on the window (warm-started)
+
+``<objective>`` is one of ``mean-variance``, ``min-variance``, ``cvar``, ``kelly``,
+``tracking``. Parameters ``k=v``: ``m`` (batch size, SGD only; default 256),
+``lambda`` (risk aversion, default 10), ``alpha`` (CVaR level, default 0.95), ``rw``
+(mean-CVaR return weight, default 0), and for SGD ``tol``, ``steps``, ``lr`` and
+``eval`` (steps between full-objective evaluations; default 10 in backtests, so the
+tolerance test can stop a warm-started run early). The strategy's name is its spec
+string, e.g. ``sgd:min-variance:m=64``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..constraints import Constraints
+from ..errors import ConfigError
+from ..objectives import Objective, ObjectiveSpec
+
+__all__ = [
+    "BuyAndHold",
+    "Decision",
+    "EqualWeight",
+    "ExactStrategy",
+    "SGDStrategy",
+    "Strategy",
+    "parse_strategies",
+    "parse_strategy",
+]
+
+_ALIASES = {
+    "m": "batch_size",
+    "batch_size": "batch_size",
+    "lambda": "risk_aversion",
+    "risk_aversion": "risk_aversion",
+    "alpha": "alpha",
+    "rw": "return_weight",
+    "return_weight": "return_weight",
+    "tol": "tol",
+    "steps": "steps",
+    "lr": "lr",
+    "eval": "eval_every",
+    "eval_every": "eval_every",
+}
+_SGD_ONLY = {"batch_size", "tol", "steps", "lr", "eval_every"}
+_INTS = {"batch_size", "steps", "eval_every"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The target weights of one rebalance and how they were found.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (N,)
+    steps : int or None
+        Optimiser steps (SGD only).
+    objective_value : float or None
+        Objective on the window (optimisers only).
+    stop_reason : str or None
+    warm : bool
+        Whether the optimiser started from the drifted previous weights.
+    seconds : float
+        Time spent choosing the weights.
+    """
+
+    weights: np.ndarray
+    steps: int | None = None
+    objective_value: float | None = None
+    stop_reason: str | None = None
+    warm: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class Strategy:
+    """Base class: ``decide(window, drifted, ...)`` returns the target weights.
+
+    Attributes
+    ----------
+    name : str
+        The spec string; names the strategy's column in every output.
+    kind : str
+        ``equal-weight``, ``buy-and-hold``, ``exact`` or ``sgd``.
+    """
+
+    name: str
+    kind: str = ""
+
+    def decide(
+        self,
+        window: pd.DataFrame,
+        drifted: np.ndarray | None,
+        benchmark: np.ndarray | None = None,
+        seed: int = 0,
+    ) -> Decision:
+        """Target weights (N,) for a rebalance given the window (L, N) of past returns.
+
+        ``drifted`` is the current (drifted) holding, or None before the first trade.
+        """
+        raise NotImplementedError
+
+
+@dataclass
+class EqualWeight(Strategy):
+    """1/N at every rebalance."""
+
+    kind: str = "equal-weight"
+
+    def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
+        n = window.shape[1]
+        return Decision(weights=np.full(n, 1.0 / n))
+
+
+@dataclass
+class BuyAndHold(Strategy):
+    """1/N bought at the first rebalance; afterwards the drifted holding is kept."""
+
+    kind: str = "buy-and-hold"
+
+    def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
+        if drifted is None:
+            n = window.shape[1]
+            return Decision(weights=np.full(n, 1.0 / n))
+        return Decision(weights=np.array(drifted, dtype=np.float64))
+
+
+@dataclass
+class ExactStrategy(Strategy):
+    """The reference solver (:func:`portfolio_sgd.reference.solve_exact`) on each window."""
+
+    kind: str = "exact"
+    spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
+    constraints: Constraints = field(default_factory=Constraints)
+
+    def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
+        from ..reference import solve_exact
+
+        start = time.perf_counter()
+        sol = solve_exact(
+            self.spec.objective.value,
+            window.to_numpy(dtype=np.float64),
+            self.constraints,
+            risk_aversion=self.spec.risk_aversion,
+            alpha=self.spec.alpha,
+            return_weight=self.spec.return_weight,
+            benchmark=benchmark,
+        )
+        w = np.asarray(sol.weights, dtype=np.float64)
+        if not self.constraints.long_short:  # remove solver round-off below zero
+            w = np.clip(w, max(self.constraints.min_weight, 0.0), None)
+        w = w / w.sum()
+        return Decision(
+            weights=w,
+            objective_value=float(sol.value),
+            stop_reason=str(sol.status),
+            seconds=time.perf_counter() - start,
+        )
+
+
+@dataclass
+class SGDStrategy(Strategy):
+    """Mini-batch SGD (:func:`portfolio_sgd.estimator.optimize`) on each window.
+
+    With ``warm_start`` (the default) each rebalance after the first starts from the
+    drifted previous weights; otherwise from the engine's default start.
+    """
+
+    kind: str = "sgd"
+    spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
+    constraints: Constraints = field(default_factory=Constraints)
+    engine: dict[str, Any] = field(default_factory=dict)
+    warm_start: bool = True
+
+    @property
+    def batch_size(self) -> int:
+        """Initial batch size m."""
+        return int(self.engine.get("batch_size", 256))
+
+    def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
+        from ..estimator import optimize
+
+        warm = self.warm_start and drifted is not None
+        options = {"eval_every": 10, **self.engine, "seed": int(seed)}
+        res = optimize(
+            window,
+            benchmark=benchmark,
+            init_weights=np.asarray(drifted) if warm else None,
+            objective=self.spec.objective.value,
+            risk_aversion=self.spec.risk_aversion,
+            alpha=self.spec.alpha,
+            return_weight=self.spec.return_weight,
+            **self.constraints.to_dict(),
+            **options,
+        )
+        return Decision(
+            weights=res.weights.to_numpy(dtype=np.float64),
+            steps=int(res.steps),
+            objective_value=float(res.objective_value),
+            stop_reason=res.stop_reason,
+            warm=warm,
+            seconds=float(res.wall_time),
+        )
+
+
+def parse_strategy(
+    text: str,
+    constraints: Constraints | None = None,
+    warm_start: bool = True,
+    engine: dict[str, Any] | None = None,
+) -> Strategy:
+    """Build a :class:`Strategy` from a spec string.
+
+    Parameters
+    ----------
+    text : str
+        e.g. ``"sgd:min-variance:m=64"``, ``"exact:cvar:alpha=0.9"``, ``"equal-weight"``.
+    constraints : Constraints, optional
+        Feasible set of the optimising strategies (default long-only).
+    warm_start : bool
+        Whether SGD strategies warm-start from the drifted previous weights.
+    engine : dict, optional
+        Extra :class:`~portfolio_sgd.config.EngineConfig` options for SGD strategies
+        (``device``, ``dtype``, ...); spec parameters override them.
+
+    Raises
+    ------
+    ConfigError
+        An unknown kind, objective or parameter, or a malformed value.
+    """
+    name = text.strip()
+    parts = [p.strip() for p in name.split(":")]
+    kind = parts[0].lower()
+    if kind in ("equal-weight", "buy-and-hold"):
+        if len(parts) > 1:
+            raise ConfigError(f"strategy {name!r} takes no parameters")
+        return EqualWeight(name=name) if kind == "equal-weight" else BuyAndHold(name=name)
+    if kind not in ("sgd", "exact") or len(parts) < 2 or not parts[1]:
+        raise ConfigError(
+            f"unknown strategy {name!r}; use sgd:<objective>[:m=64], exact:<objective>, "
+            "equal-weight or buy-and-hold"
+        )
+    objective = Objective.parse(parts[1])
+    params: dict[str, Any] = {}
+    for item in parts[2:]:
+        key, sep, value = item.partition("=")
+        canon = _ALIASES.get(key.strip().lower())
+        if not sep or canon is None or (kind == "exact" and canon in _SGD_ONLY):
+            raise ConfigError(f"unknown parameter {item!r} in strategy {name!r}")
+        try:
+            params[canon] = int(value) if canon in _INTS else float(value)
+        except ValueError:
+            raise ConfigError(f"bad value {value!r} for {key!r} in strategy {name!r}") from None
+    spec = ObjectiveSpec(
+        objective=objective,
+        **{k: params.pop(k) for k in ("risk_aversion", "alpha", "return_weight") if k in params},
+    )
+    cons = constraints if constraints is not None else Constraints()
+    if kind == "exact":
+        return ExactStrategy(name=name, spec=spec, constraints=cons)
+    eng = {**(engine or {}), **params}
+    from ..config import EngineConfig
+
+    EngineConfig(**eng)  # validate early
+    return SGDStrategy(name=name, spec=spec, constraints=cons, engine=eng, warm_start=warm_start)
+
+
+def parse_strategies(
+    specs: str | Iterable[str | Strategy],
+    constraints: Constraints | None = None,
+    warm_start: bool = True,
+    engine: dict[str, Any] | None = None,
+) -> list[Strategy]:
+    """Parse a comma-separated string or a list of specs (or Strategy objects).
+
+    Raises
+    ------
+    ConfigError
+        No strategies, a bad spec, or a duplicate name.
+    """
+    items = specs.split(",") if isinstance(specs, str) else list(specs)
+    out: list[Strategy] = []
+    for item in items:
+        if isinstance(item, Strategy):
+            out.append(item)
+        elif str(item).strip():
+            out.append(parse_strategy(str(item), constraints, warm_start, engine))
+    if not out:
+        raise ConfigError("no strategies given")
+    names = [s.name for s in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"duplicate strategy name(s): {', '.join(dupes)}")
+    return out
