@@ -1,0 +1,494 @@
+"""Core figures of the quickstart: data overview, correlations, loss curves, weights.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no global
+state, no window), and optionally saves it as PNG (written atomically). In a notebook the
+returned figure displays inline as the cell's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import atomic_write_with
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "plot_correlation",
+    "plot_loss_curve",
+    "plot_prices",
+    "plot_series",
+    "plot_weight_dispersion",
+    "plot_weights_comparison",
+]
+
+_X_LABELS = {
+    "samples": "scenarios processed (samples)",
+    "step": "optimiser step",
+}
+
+
+def _save(fig: Figure, path: str | Path | None, dpi: int) -> Figure:
+    if path is not None:
+        atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
+    return fig
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def plot_prices(
+    prices: pd.DataFrame,
+    *,
+    periods_per_year: int = 252,
+    title: str | None = None,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """Overview of a price panel: growth of 1 unit, and annual return against volatility.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame, shape (T, N)
+        Prices (or index levels) by date, one column per asset. Leading NaNs (an asset not
+        yet listed) are allowed.
+    periods_per_year : int
+        Rows per year, to annualise the daily statistics (252 trading days).
+    title : str, optional
+        Figure title; default names the number of assets and the date range.
+    path : path-like, optional
+        Where to save the figure as PNG.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left axes: one line per asset, ``prices / first valid price`` (log scale). Right
+        axes: one point per asset at (annualised volatility, annualised mean return) of its
+        daily simple returns, in percent, labelled with the ticker.
+    """
+    prices = pd.DataFrame(prices)
+    growth = prices / prices.apply(lambda col: col.dropna().iloc[0])
+    returns = prices.pct_change(fill_method=None)
+    ann_ret = returns.mean() * periods_per_year * 100.0
+    ann_vol = returns.std() * np.sqrt(periods_per_year) * 100.0
+
+    fig = _new_figure((12, 4.8))
+    ax_g, ax_s = fig.subplots(1, 2, width_ratios=[3, 2])
+    for name in growth.columns:
+        ax_g.plot(growth.index, growth[name], lw=0.8, label=str(name))
+    ax_g.set_yscale("log")
+    ax_g.set_xlabel("date")
+    ax_g.set_ylabel("growth of 1 (log scale)")
+    ax_g.set_title("Prices, normalised to 1 at the start")
+    if growth.shape[1] <= 25:
+        ax_g.legend(fontsize="x-small", ncols=2 if growth.shape[1] > 10 else 1, loc="upper left")
+    ax_s.scatter(ann_vol.to_numpy(), ann_ret.to_numpy(), s=22, color="C0")
+    for name in prices.columns:
+        ax_s.annotate(
+            str(name),
+            (ann_vol[name], ann_ret[name]),
+            textcoords="offset points",
+            xytext=(3, 3),
+            fontsize="x-small",
+        )
+    ax_s.axhline(0.0, color="0.6", lw=0.8)
+    ax_s.set_xlabel("annualised volatility (%)")
+    ax_s.set_ylabel("annualised mean return (%)")
+    ax_s.set_title("Daily simple returns, annualised")
+    for ax in (ax_g, ax_s):
+        ax.grid(alpha=0.3)
+    index = prices.index
+    if title is None:
+        span = ""
+        if isinstance(index, pd.DatetimeIndex) and len(index):
+            span = f", {index[0].date()} to {index[-1].date()}"
+        title = f"{prices.shape[1]} assets{span}"
+    fig.suptitle(title)
+    return _save(fig, path, dpi)
+
+
+def plot_correlation(
+    returns: pd.DataFrame,
+    *,
+    title: str | None = None,
+    annotate: bool | None = None,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """Heatmap of the Pearson correlation matrix of returns.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame, shape (T, N)
+        Returns, one column per asset.
+    title : str, optional
+    annotate : bool, optional
+        Write each coefficient in its cell; default when N <= 12.
+    path : path-like, optional
+        Where to save the figure as PNG.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One image, shape (N, N), equal to ``returns.corr()``, on a diverging colour scale
+        fixed to [-1, 1], with the tickers on both axes and a labelled colour bar.
+    """
+    corr = pd.DataFrame(returns).corr()
+    n = corr.shape[0]
+    labels = [str(c) for c in corr.columns]
+    size = min(max(4.0, 0.35 * n + 2.5), 14.0)
+    fig = _new_figure((size + 1.2, size))
+    ax = fig.subplots()
+    image = ax.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1.0, vmax=1.0)
+    ax.set_xticks(range(n), labels, rotation=90, fontsize="small")
+    ax.set_yticks(range(n), labels, fontsize="small")
+    ax.set_xlabel("asset")
+    ax.set_ylabel("asset")
+    if annotate is None:
+        annotate = n <= 12
+    if annotate:
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, f"{corr.iat[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="correlation of daily returns")
+    if title is None:
+        title = f"Return correlations ({n} assets, {len(returns)} days)"
+    ax.set_title(title)
+    return _save(fig, path, dpi)
+
+
+def _history_of(item: Any) -> pd.DataFrame:
+    history = getattr(item, "history", item)
+    if not isinstance(history, pd.DataFrame):
+        raise TypeError(f"expected an OptimizationResult or a history DataFrame, got {item!r}")
+    return history
+
+
+def plot_loss_curve(
+    results: Any,
+    *,
+    optimum: float | Mapping[str, float] | None = None,
+    x: str = "samples",
+    title: str | None = None,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """Full-data objective along the optimisation, from ``OptimizationResult.history``.
+
+    Parameters
+    ----------
+    results : OptimizationResult, DataFrame, or mapping of label -> either
+        One run, or several labelled runs (one line each). A DataFrame is a history with
+        columns ``step``, ``samples``, ``batch_loss`` and ``objective``.
+    optimum : float or mapping of label -> float, optional
+        The exact optimum f* (e.g. ``solve_exact(...).value``), one per run for a mapping.
+        With it the y axis is the relative gap ``(f - f*) / |f*|`` on a log scale; points
+        where the gap is not positive (SGD at f* to rounding) are left out. Without it the
+        y axis is the objective itself, with the mini-batch loss dotted alongside.
+    x : {"samples", "step"}
+        The x axis: scenarios processed, or optimiser steps.
+    title : str, optional
+    path : path-like, optional
+        Where to save the figure as PNG.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; the first line of each run is its full-data curve (label = run label).
+    """
+    if x not in _X_LABELS:
+        raise ValueError(f"x must be one of {sorted(_X_LABELS)}, got {x!r}")
+    runs: dict[str, pd.DataFrame]
+    if isinstance(results, Mapping):
+        runs = {str(k): _history_of(v) for k, v in results.items()}
+    else:
+        label = str(getattr(results, "objective", "objective"))
+        runs = {label: _history_of(results)}
+    optima: dict[str, float] | None
+    if optimum is None:
+        optima = None
+    elif isinstance(optimum, Mapping):
+        optima = {str(k): float(v) for k, v in optimum.items()}
+        missing = [k for k in runs if k not in optima]
+        if missing:
+            raise ValueError(f"no optimum given for run(s): {', '.join(missing)}")
+    else:
+        optima = {k: float(optimum) for k in runs}
+
+    fig = _new_figure((8, 4.8))
+    ax = fig.subplots()
+    for i, (label, hist) in enumerate(runs.items()):
+        xs = hist[x].to_numpy(dtype=float)
+        color = f"C{i % 10}"
+        if optima is None:
+            ax.plot(xs, hist["objective"].to_numpy(dtype=float), color=color, lw=1.6, label=label)
+            ax.plot(
+                xs,
+                hist["batch_loss"].to_numpy(dtype=float),
+                color=color,
+                lw=1.0,
+                ls=":",
+                alpha=0.8,
+                label=f"{label} (mini-batch loss)",
+            )
+        else:
+            f_star = optima[label]
+            scale = abs(f_star) if f_star != 0 else 1.0
+            gap = (hist["objective"].to_numpy(dtype=float) - f_star) / scale
+            gap = np.where(gap > 0, gap, np.nan)
+            ax.plot(xs, gap, color=color, lw=1.6, marker=".", ms=4, label=label)
+    ax.set_xlabel(_X_LABELS[x])
+    if optima is None:
+        ax.set_ylabel("objective on the full data (daily return units)")
+        default_title = "Loss curve"
+    else:
+        ax.set_yscale("log")
+        ax.set_ylabel("relative gap to the exact optimum, (f - f*) / |f*|")
+        default_title = "Convergence to the exact optimum"
+    if x == "samples":
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 3))
+    ax.set_title(title or default_title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return _save(fig, path, dpi)
+
+
+def _weights_frame(weights: Any) -> pd.DataFrame:
+    if isinstance(weights, pd.DataFrame):
+        return weights.astype(float)
+    if isinstance(weights, Mapping):
+        index = None
+        for value in weights.values():
+            if isinstance(value, pd.Series):
+                index = value.index
+                break
+        columns = {}
+        for key, value in weights.items():
+            if isinstance(value, pd.Series):
+                columns[str(key)] = value.reindex(index) if index is not None else value
+            else:
+                columns[str(key)] = pd.Series(
+                    np.asarray(value, dtype=float).reshape(-1), index=index
+                )
+        return pd.DataFrame(columns).astype(float)
+    raise TypeError(f"weights must be a DataFrame or a mapping of name -> weights, got {weights!r}")
+
+
+def _grouped_bars(ax: Axes, frame: pd.DataFrame, percent: bool) -> None:
+    n_assets, k = frame.shape
+    width = 0.8 / max(k, 1)
+    positions = np.arange(n_assets)
+    scale = 100.0 if percent else 1.0
+    for j, name in enumerate(frame.columns):
+        offset = (j - (k - 1) / 2) * width
+        ax.bar(positions + offset, frame[name].to_numpy() * scale, width=width, label=str(name))
+    ax.set_xticks(positions, [str(i) for i in frame.index], rotation=90, fontsize="small")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_ylabel("weight (%)" if percent else "weight")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize="small")
+
+
+def plot_weights_comparison(
+    weights: Any,
+    *,
+    percent: bool = True,
+    title: str | None = None,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """Grouped bar chart of portfolio weights per asset, e.g. SGD against the exact solver.
+
+    Parameters
+    ----------
+    weights : DataFrame, mapping of name -> weights, or mapping of title -> either
+        One panel: a DataFrame of shape (N, K) (rows are assets, one column per method), or
+        a mapping ``{"SGD": Series, "exact": array}`` (arrays take the Series' index).
+        Several panels: a mapping of panel title -> one of those, one panel each, stacked.
+    percent : bool
+        Show weights in percent.
+    title : str, optional
+        Figure title.
+    path : path-like, optional
+        Where to save the figure as PNG.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per panel; in each, one bar container per method (in column order) whose
+        bar heights are that method's weights (times 100 with ``percent``).
+    """
+    panels: dict[str | None, pd.DataFrame]
+    if isinstance(weights, Mapping) and all(
+        isinstance(v, (pd.DataFrame, Mapping)) for v in weights.values()
+    ):
+        panels = {str(k): _weights_frame(v) for k, v in weights.items()}
+    else:
+        panels = {None: _weights_frame(weights)}
+    n_assets = max(f.shape[0] for f in panels.values())
+    width = min(max(6.0, 0.45 * n_assets + 2.0), 18.0)
+    fig = _new_figure((width, 3.2 * len(panels) + 0.6))
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, squeeze=False)[:, 0])
+    for ax, (panel_title, frame) in zip(axes, panels.items(), strict=True):
+        _grouped_bars(ax, frame, percent)
+        if panel_title is not None:
+            ax.set_title(panel_title)
+    axes[-1].set_xlabel("asset")
+    fig.suptitle(title or "Portfolio weights")
+    return _save(fig, path, dpi)
+
+
+def plot_series(
+    data: pd.DataFrame | pd.Series,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    logx: bool = False,
+    logy: bool = False,
+    kind: str = "line",
+    percent: bool = False,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """A small labelled chart of one or more series against a shared index.
+
+    Used for summary tables (e.g. a metric against the batch size or the cost in bps).
+
+    Parameters
+    ----------
+    data : DataFrame (one line or bar group per column) or Series, shape (K,) or (K, J)
+        The index gives the x values (line) or the categories (bar).
+    xlabel, ylabel, title : str
+        Axis labels with units, and the title.
+    logx, logy : bool
+        Log scales.
+    kind : {"line", "bar"}
+    percent : bool
+        Multiply values by 100 (the label should then say "%").
+    path : path-like, optional
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; lines (``kind="line"``, with markers) or bar containers (``kind="bar"``),
+        one per column, in column order.
+    """
+    if kind not in ("line", "bar"):
+        raise ValueError(f"kind must be 'line' or 'bar', got {kind!r}")
+    frame = data.to_frame() if isinstance(data, pd.Series) else pd.DataFrame(data)
+    frame = frame.astype(float) * (100.0 if percent else 1.0)
+    fig = _new_figure((7, 4.2))
+    ax = fig.subplots()
+    if kind == "line":
+        xs = frame.index.to_numpy()
+        for name in frame.columns:
+            ax.plot(xs, frame[name].to_numpy(), marker="o", ms=4, lw=1.4, label=str(name))
+    else:
+        k = frame.shape[1]
+        width = 0.8 / max(k, 1)
+        positions = np.arange(frame.shape[0])
+        for j, name in enumerate(frame.columns):
+            offset = (j - (k - 1) / 2) * width
+            ax.bar(positions + offset, frame[name].to_numpy(), width=width, label=str(name))
+        ax.set_xticks(positions, [str(i) for i in frame.index])
+        ax.axhline(0.0, color="0.4", lw=0.8)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    if frame.shape[1] > 1 or frame.columns[0] not in (0, None):
+        ax.legend(fontsize="small")
+    return _save(fig, path, dpi)
+
+
+def plot_weight_dispersion(
+    weights: Mapping[str, pd.DataFrame],
+    *,
+    reference: pd.Series | np.ndarray | None = None,
+    reference_label: str = "exact optimum w*",
+    percent: bool = True,
+    title: str | None = None,
+    path: str | Path | None = None,
+    dpi: int = 110,
+) -> Figure:
+    """Strip plot of final weights across seeds: per asset, one column of points per group.
+
+    Parameters
+    ----------
+    weights : mapping of label -> DataFrame, shape (S, N)
+        For each group (e.g. ``"m = 8"``), the final weights of S runs (one row per seed),
+        columns = assets. All groups must share the same columns.
+    reference : Series or ndarray, shape (N,), optional
+        A reference portfolio (e.g. the exact optimum), drawn as a black tick per asset.
+    reference_label : str
+    percent : bool
+        Show weights in percent.
+    title : str, optional
+    path : path-like, optional
+        Where to save the figure as PNG.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; one scatter collection per group (in mapping order), its points at
+        x = asset position + group offset + a fixed jitter, y = the weights (asset-major,
+        i.e. all seeds of the first asset, then the second, ...). With a reference, one
+        extra scatter collection of N ticks at the asset positions.
+    """
+    groups = {str(k): pd.DataFrame(v).astype(float) for k, v in weights.items()}
+    if not groups:
+        raise ValueError("give at least one group of weights")
+    columns = next(iter(groups.values())).columns
+    for label, frame in groups.items():
+        if list(frame.columns) != list(columns):
+            raise ValueError(f"group {label!r} has different assets from the first group")
+    scale = 100.0 if percent else 1.0
+    n_assets, k = len(columns), len(groups)
+    width = 0.8 / k
+    positions = np.arange(n_assets, dtype=float)
+    fig = _new_figure((min(max(6.0, 0.5 * n_assets + 2.0), 18.0), 4.8))
+    ax = fig.subplots()
+    rng = np.random.default_rng(0)
+    for j, (label, frame) in enumerate(groups.items()):
+        n_runs = frame.shape[0]
+        centre = positions + (j - (k - 1) / 2) * width
+        jitter = rng.uniform(-0.3 * width, 0.3 * width, size=(n_assets, n_runs))
+        xs = (centre[:, None] + jitter).reshape(-1)
+        ys = frame.to_numpy().T.reshape(-1) * scale
+        ax.scatter(xs, ys, s=9, alpha=0.6, color=f"C{j % 10}", label=f"{label} ({n_runs} seeds)")
+    if reference is not None:
+        ref = np.asarray(
+            reference.reindex(columns) if isinstance(reference, pd.Series) else reference,
+            dtype=float,
+        ).reshape(-1)
+        ax.scatter(
+            positions, ref * scale, marker="_", s=400, color="black", lw=2, label=reference_label
+        )
+    ax.set_xticks(positions, [str(c) for c in columns], rotation=90, fontsize="small")
+    ax.set_xlabel("asset")
+    ax.set_ylabel("final weight (%)" if percent else "final weight")
+    ax.set_title(title or "Final weights across seeds")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize="small")
+    return _save(fig, path, dpi)
