@@ -34,8 +34,8 @@ import numpy as np
 import torch
 
 from .constraints import Constraints
-from .objectives import DEFAULT_RISK_AVERSION
 from .errors import ConfigError, DataError, PortfolioSGDError
+from .objectives import DEFAULT_RISK_AVERSION
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
 
