@@ -8,8 +8,9 @@ host-device copy happens per step:
 - ``shuffle``: each run walks through its own random permutation (shuffled epochs); one
   batch is a sample without replacement (variance ``sigma^2/m * (1 - m/T) * T/(T-1)``).
 
-K runs draw at once; run ``j`` uses the first ``m_j`` columns of its row of a (K, B_max)
-index matrix, and a (K, B_max) weight matrix masks the rest.
+K runs draw at once. Runs with equal batch sizes form one group and share one (K_g, m)
+index matrix, so runs with different batch sizes cost no padding; :meth:`BatchSampler.draw`
+gives the padded (K, B_max) form with a (K, B_max) weight matrix masking the rest.
 """
 
 from __future__ import annotations
@@ -83,6 +84,32 @@ class BatchSampler:
                 self.n_rows, (self.n_runs, width), generator=self.generator, device=self.device
             )
         return self._draw_shuffled(sizes, width)
+
+    def draw_groups(self, sizes: list[int]) -> list[tuple[torch.Tensor | None, torch.Tensor]]:
+        """Indices for one step, grouped by batch size (no padding to the largest batch).
+
+        Returns
+        -------
+        list of (rows, idx)
+            ``rows`` (K_g,) int64: the runs of the group (None when it is every run, in
+            order); ``idx`` (K_g, m_g): their scenario indices.
+        """
+        distinct = list(dict.fromkeys(sizes))
+        if len(distinct) == 1:
+            return [(None, self.draw(sizes))]
+        full = self.draw(sizes) if self.mode is Sampling.SHUFFLE else None
+        groups = []
+        for m in distinct:
+            members = [j for j, size in enumerate(sizes) if size == m]
+            rows = torch.tensor(members, device=self.device)
+            if full is not None:
+                idx = full.index_select(0, rows)[:, :m]
+            else:
+                idx = torch.randint(
+                    self.n_rows, (len(members), m), generator=self.generator, device=self.device
+                )
+            groups.append((rows, idx))
+        return groups
 
     def _new_permutations(self, rows: int) -> torch.Tensor:
         keys = torch.rand((rows, self.n_rows), generator=self.generator, device=self.device)
