@@ -73,7 +73,9 @@ def prepare_data(
     if isinstance(returns, pd.DataFrame):
         tickers = [str(c) for c in returns.columns]
         index: pd.Index | None = returns.index
-        values = np.array(returns.to_numpy(dtype=np_dtype, copy=False), copy=True)
+        values = returns.to_numpy(dtype=np_dtype, copy=False)  # no copy when already np_dtype
+        if not values.flags.writeable:
+            values = values.copy()
     else:
         values = np.asarray(returns, dtype=np_dtype)
         if values.ndim != 2:
