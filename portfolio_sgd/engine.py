@@ -14,9 +14,11 @@ end, which is what lets the defaults reach tight accuracy.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -209,7 +211,40 @@ def auto_lr(
     return SGD_LR_FACTOR / big_l
 
 
+SMALL_STEP_ELEMENTS = 2_000_000
+"""Below this many ``K x rows x N`` elements per step, the CPU loop runs on one thread."""
+
+
+@contextlib.contextmanager
+def _cpu_threads(problem: Problem, config: EngineConfig, grid: RunGrid) -> Iterator[None]:
+    """Run small CPU problems single-threaded.
+
+    Intra-op parallelism does not pay for the small tensors of one SGD step (thread
+    start-up and OpenMP barriers cost more than the arithmetic), and when the cores are
+    busy with other work it can slow a step down tenfold. Large steps keep every thread.
+    """
+    rows = problem.n_rows
+    if config.batch_schedule is BatchSchedule.CONSTANT:
+        rows = min(rows, max(int(m) for m in grid.batch_sizes))
+    work = grid.size * problem.n_assets * rows
+    if problem.returns.device.type != "cpu" or work >= SMALL_STEP_ELEMENTS:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineOutput:
+    """Optimise K runs of ``problem`` together (see :func:`_run_engine`)."""
+    with _cpu_threads(problem, config, grid):
+        return _run_engine(problem, config, grid)
+
+
+def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineOutput:
     """Optimise K runs of ``problem`` together.
 
     Parameters
