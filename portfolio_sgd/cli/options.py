@@ -201,6 +201,7 @@ def load_cli_returns(kwargs: dict[str, Any], min_rows: int = 30) -> pd.DataFrame
         nan_policy=kwargs.get("nan_policy", "drop-assets"),
         min_rows=min_rows,
         cache_dir=kwargs.get("cache_dir"),
+        dtype=kwargs.get("dtype") or "float64",
     )
 
 

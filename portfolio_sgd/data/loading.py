@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from portfolio_sgd.data._format import date_label, name_list
@@ -42,6 +41,7 @@ def load_returns(
     min_rows: int = 30,
     cache_dir: str | os.PathLike[str] | None = None,
     downloader: Downloader | None = None,
+    dtype: str = "float64",
 ) -> pd.DataFrame:
     """Load a validated matrix of asset returns from one source.
 
@@ -75,11 +75,14 @@ def load_returns(
         Least number of return rows accepted.
     cache_dir, downloader
         Passed to :func:`fetch_prices` when downloading.
+    dtype : {"float64", "float32"}
+        Value type, applied when the file is read (large data never passes through a
+        float64 copy when ``"float32"`` is asked for).
 
     Returns
     -------
     pandas.DataFrame
-        Shape (T, N), float64 returns with a sorted ``DatetimeIndex`` named ``"Date"`` and
+        Shape (T, N), ``dtype`` returns with a sorted ``DatetimeIndex`` named ``"Date"`` and
         ``str`` ticker columns; no NaN, N >= 2, T >= ``min_rows``.
 
     Raises
@@ -94,6 +97,8 @@ def load_returns(
     method = coerce_choice(ReturnsMethod, returns_method, "returns method")
     policy = coerce_choice(NanPolicy, nan_policy, "nan policy")
     selected = _ticker_list(tickers)
+    if dtype not in ("float64", "float32"):
+        raise DataError(f"dtype must be float64 or float32, got {dtype!r}")
     sources = {
         "dataset": dataset,
         "prices_path": prices_path,
@@ -113,12 +118,12 @@ def load_returns(
     elif dataset is not None:
         info = dataset_info(dataset)
         label, kind = info.name, info.kind
-        frame = load_dataset(info.name)
+        frame = load_dataset(info.name, dtype=dtype)
     else:
         path = prices_path if prices_path is not None else returns_path
         label = os.fspath(path)
         kind = "prices" if prices_path is not None else "returns"
-        frame = read_table(path, layout=layout)
+        frame = read_table(path, layout=layout, dtype=dtype)
 
     if selected is not None and given:
         frame = _select_tickers(frame, selected, label)
@@ -128,7 +133,7 @@ def load_returns(
         returns = to_returns(frame, method, source=label)
     else:
         returns = simple_to_log(frame, source=label) if method is ReturnsMethod.LOG else frame
-    returns = returns.astype(np.float64)
+    returns = returns.astype(dtype)
     returns.index = pd.DatetimeIndex(returns.index, name="Date", freq=None)
     returns.columns = pd.Index([str(c) for c in returns.columns])
     validate_returns(returns, source=label, min_rows=min_rows)

@@ -220,3 +220,17 @@ def test_tickers_alone_failed_download(tmp_path, market, make_prices):
         load_returns(
             tickers=["AAA", "BBB"], start="2022-01-03", cache_dir=tmp_path, downloader=fake
         )
+
+
+def test_float32_loading_never_upcasts():
+    from portfolio_sgd.data import load_dataset, load_returns
+
+    r32 = load_returns(dataset="sp500", dtype="float32")
+    r64 = load_returns(dataset="sp500")
+    assert (r32.dtypes == np.float32).all()
+    prices32 = load_dataset("sp500", dtype="float32")
+    expected = (prices32 / prices32.shift(1) - 1).iloc[1:]
+    np.testing.assert_allclose(r32.to_numpy(), expected.to_numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r32.to_numpy(), r64.to_numpy(), rtol=1e-4, atol=1e-7)
+    with pytest.raises(DataError, match="float16"):
+        load_returns(dataset="sp500", dtype="float16")
