@@ -105,7 +105,7 @@ class EngineConfig:
     epochs: float | None = None
     time_budget: float | None = None
     tol: float | None = 1e-9
-    eval_every: int = 50
+    eval_every: int = 25
     sampling: Sampling = Sampling.REPLACEMENT
     batch_schedule: BatchSchedule = BatchSchedule.GEOMETRIC
     batch_growth: float = 2.0

@@ -336,6 +336,9 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     start_obj = _evaluate(problem, w, lam)
     start_scale = start_obj.abs()
     prev_obj: torch.Tensor | None = start_obj if adaptive_growth else None
+    best_obj = torch.full_like(start_obj, float("inf"))
+    best_w = w.detach().clone()
+    prev_best: torch.Tensor | None = None
     calm = 0
     stop_reason = "max steps"
     bar = _progress(config, max_steps)
@@ -427,18 +430,25 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             if budget_hit:
                 stop_reason = budget_hit
                 break
-            if (
-                config.tol is not None
-                and prev_obj is not None
-                and _deterministic(full, averaging, config)
-            ):
-                # relative change, with a floor for optima at 0 (an exactly tracked index)
-                denominator = obj.abs() + 1e-6 * start_scale
-                change = (prev_obj - obj).abs() / denominator.clamp_min(1e-300)
+            deterministic = _deterministic(full, averaging, config)
+            if deterministic:
+                # Keep the best evaluated iterate: with exact gradients every evaluation is
+                # exact, so the best one is never worse than the last (momentum can
+                # oscillate, a smoothed CVaR polish can overshoot the exact objective).
+                improved = obj < best_obj
+                best_obj = torch.where(improved, obj, best_obj)
+                best_w = torch.where(improved[:, None], report_w, best_w)
+            settled = not smoothing or tau_settled
+            if config.tol is not None and deterministic and settled and prev_best is not None:
+                # relative improvement of the best value, with a floor for optima at 0
+                denominator = best_obj.abs() + 1e-6 * start_scale
+                change = (prev_best - best_obj) / denominator.clamp_min(1e-300)
                 calm = calm + 1 if bool((change <= config.tol).all()) else 0
                 if calm >= 2:
                     stop_reason = "tolerance"
                     break
+            if deterministic:
+                prev_best = best_obj.clone()
             if adaptive_growth and not full and prev_obj is not None:
                 # No progress on the full objective since the last evaluation: the
                 # iterate sits at this batch size's noise floor (or started near the
@@ -450,8 +460,11 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         bar.close()
     wall = time.perf_counter() - start
     final_w = avg_w if (avg_w is not None and avg_count > 0) else w.detach()
+    if torch.isfinite(best_obj).any():
+        last_obj = _evaluate(problem, final_w, lam)
+        final_w = torch.where((best_obj < last_obj)[:, None], best_w, final_w)
     final_t = (
-        avg_t if (avg_t is not None and avg_count > 0) else (t.detach() if t is not None else None)
+        optimal_var_level(portfolio_returns(R, final_w), spec.alpha) if t is not None else None
     )
     objective = _evaluate(problem, final_w, lam)
     return EngineOutput(
