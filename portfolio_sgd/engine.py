@@ -48,6 +48,8 @@ from .step_size import (
 )
 
 FULL_BATCH_MOMENTUM = 0.99
+GATHER_FRACTION = 4
+"""The geometric schedule switches to the full data once a batch reaches T / 4 rows."""
 
 
 @dataclass(frozen=True)
@@ -350,6 +352,10 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         )
         sizes = [n_rows] * n_runs if jump_to_full else batch_sizes_at(base_sizes, factor, n_rows)
         full = min(sizes) >= n_rows
+        if adaptive_growth and not full and min(sizes) * GATHER_FRACTION >= n_rows:
+            # A gathered batch this large costs as much as a full pass (it copies the rows),
+            # so the geometric schedule goes straight to exact full-data gradients.
+            sizes, full, jump_to_full = [n_rows] * n_runs, True, True
         if smoothing and not tau_settled and step > 0 and step % config.growth_every == 0:
             previous_tau = tau
             tau, lr = _next_smoothing_stage(

@@ -17,6 +17,10 @@ import torch
 from .objectives import Objective, ObjectiveSpec
 
 SGD_LR_FACTOR = 0.5
+SAMPLE_ROWS = 16_384
+"""Rows of the random subsample used by curvature estimates (float64 temporaries stay small)."""
+CHUNK_ROWS = 65_536
+"""Rows per block when a statistic needs every row."""
 ADAM_LR_FACTOR = 0.5
 
 
@@ -24,7 +28,7 @@ def top_eigenvalue(
     returns: torch.Tensor,
     center: torch.Tensor | None,
     *,
-    max_rows: int = 65_536,
+    max_rows: int = SAMPLE_ROWS,
     iters: int = 50,
     seed: int = 0,
     metric: torch.Tensor | None = None,
@@ -110,7 +114,7 @@ def curvature(
     return max(value, 1e-3 * second, 1e-300)
 
 
-def return_scale(returns: torch.Tensor, max_rows: int = 65_536) -> float:
+def return_scale(returns: torch.Tensor, max_rows: int = SAMPLE_ROWS) -> float:
     """Typical size of one scenario's portfolio return: RMS of the equal-weight returns."""
     sample = returns[:max_rows].to(torch.float64)
     x = sample.mean(dim=1)
@@ -131,11 +135,14 @@ def diagonal_metric(spec: ObjectiveSpec, returns: torch.Tensor, mean: torch.Tens
     Tensor, shape (N,)
         Positive entries, floored at 1e-12 of the largest, in the returns' dtype.
     """
-    data = returns.to(torch.float64)
-    if spec.objective.uses_mean:
-        d = ((data - mean.to(torch.float64)) ** 2).mean(dim=0)
-    else:
-        d = (data * data).mean(dim=0)
+    center = mean.to(torch.float64) if spec.objective.uses_mean else None
+    total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
+    for start in range(0, returns.shape[0], CHUNK_ROWS):  # float64 sums, chunk-sized memory
+        block = returns[start : start + CHUNK_ROWS].to(torch.float64)
+        if center is not None:
+            block = block - center
+        total += (block * block).sum(dim=0)
+    d = total / returns.shape[0]
     d = torch.clamp(d, min=float(d.max()) * 1e-12 + 1e-300)
     return d.to(returns.dtype)
 
@@ -148,7 +155,7 @@ def smoothed_cvar_curvature(
     alpha: float,
     metric: torch.Tensor | None = None,
     *,
-    max_rows: int = 65_536,
+    max_rows: int = SAMPLE_ROWS,
     iters: int = 20,
     seed: int = 0,
 ) -> float:
