@@ -54,11 +54,7 @@ def top_eigenvalue(
     """
     n_rows, n_assets = returns.shape
     gen = torch.Generator(device=returns.device).manual_seed(seed)
-    if n_rows > max_rows:
-        idx = torch.randint(n_rows, (max_rows,), generator=gen, device=returns.device)
-        sample = returns[idx].to(torch.float64)
-    else:
-        sample = returns.to(torch.float64)
+    sample = _row_sample(returns, max_rows, gen)
     if center is not None:
         sample = sample - center.to(torch.float64)
     if metric is not None:
@@ -119,6 +115,15 @@ def return_scale(returns: torch.Tensor, max_rows: int = SAMPLE_ROWS) -> float:
     sample = returns[:max_rows].to(torch.float64)
     x = sample.mean(dim=1)
     return max(float(torch.sqrt((x * x).mean())), 1e-12)
+
+
+def _row_sample(returns: torch.Tensor, max_rows: int, gen: torch.Generator) -> torch.Tensor:
+    """At most ``max_rows`` rows of ``returns`` (uniform with replacement), as float64."""
+    n_rows = returns.shape[0]
+    if n_rows <= max_rows:
+        return returns.to(torch.float64)
+    idx = torch.randint(n_rows, (max_rows,), generator=gen, device=returns.device)
+    return returns.index_select(0, idx).to(torch.float64)
 
 
 def diagonal_metric(spec: ObjectiveSpec, returns: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
@@ -183,25 +188,23 @@ def smoothed_cvar_curvature(
     """
     n_rows, n_assets = returns.shape
     gen = torch.Generator(device=returns.device).manual_seed(seed)
-    if n_rows > max_rows:
-        idx = torch.randint(n_rows, (max_rows,), generator=gen, device=returns.device)
-        sample = returns[idx].to(torch.float64)
-    else:
-        sample = returns.to(torch.float64)
+    sample = _row_sample(returns, max_rows, gen)
     w = weights[0].to(torch.float64)
     z = -(sample @ w) - float(var_level[0])
     sig = torch.sigmoid(z / smoothing)
     s = sig * (1.0 - sig) / (smoothing * (1.0 - alpha))
     if metric is not None:
         sample = sample / torch.sqrt(metric.to(torch.float64))
-    a = torch.cat([sample, torch.ones_like(sample[:, :1])], dim=1)
-    v = torch.randn(n_assets + 1, generator=gen, device=returns.device, dtype=torch.float64)
-    v = v / v.norm()
+    # power iteration on E[s a a^T] with a = (r, 1), without materialising the ones column
+    v_w = torch.randn(n_assets, generator=gen, device=returns.device, dtype=torch.float64)
+    v_t = torch.ones((), dtype=torch.float64, device=returns.device)
     value = 0.0
     for _ in range(iters):
-        u = a.T @ (s * (a @ v)) / a.shape[0]
-        value = float(u.norm())
+        norm = torch.sqrt(v_w @ v_w + v_t * v_t)
+        v_w, v_t = v_w / norm, v_t / norm
+        u = s * (sample @ v_w + v_t)
+        v_w, v_t = sample.T @ u / sample.shape[0], u.mean()
+        value = float(torch.sqrt(v_w @ v_w + v_t * v_t))
         if value == 0.0:
             break
-        v = u / value
     return max(value, 1e-300)
