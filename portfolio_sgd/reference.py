@@ -297,8 +297,7 @@ def solve_exact(
     PortfolioSGDError
         If the solver fails; the message names the objective and the status.
     """
-    import cvxpy as cp
-
+    cp = _cvxpy()
     name = _objective_name(objective)
     _check_params(name, risk_aversion, alpha)
     r = _as_returns(returns)
@@ -416,7 +415,7 @@ def _newton_risk_parity(cov: np.ndarray, beta: np.ndarray, y0: np.ndarray) -> np
 
 def _solve(problem: Any, solver_name: str, opts: dict[str, Any]) -> str:
     """Run cvxpy; map solver exceptions to a status string."""
-    import cvxpy as cp
+    cp = _cvxpy()
 
     try:
         with warnings.catch_warnings():  # the status string carries "inaccurate"
@@ -425,3 +424,14 @@ def _solve(problem: Any, solver_name: str, opts: dict[str, Any]) -> str:
     except cp.error.SolverError as exc:
         return f"solver_error ({exc})".splitlines()[0]
     return str(problem.status)
+
+
+def _cvxpy() -> Any:
+    """Import cvxpy (a runtime dependency), with a one-line error if it is missing."""
+    try:
+        import cvxpy
+    except ImportError as exc:  # pragma: no cover - cvxpy is a declared dependency
+        raise PortfolioSGDError(
+            f"the exact solver needs cvxpy and clarabel ({exc}); pip install cvxpy clarabel"
+        ) from None
+    return cvxpy
