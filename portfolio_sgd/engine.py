@@ -15,34 +15,35 @@ end, which is what lets the defaults reach tight accuracy.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from .config import Averaging, EngineConfig, OptimizerName
-from .constraints import Constraints
+from .continuation import next_smoothing_stage, smoothing_schedule
+from .defaults import (  # noqa: F401 - re-exported for callers of the engine
+    auto_lr,
+    resolve_averaging,
+    resolve_metric,
+    resolve_optimizer,
+    smoothing_active,
+)
 from .errors import ConfigError, DivergenceError
+from .gradients import batch_gradient
 from .metric_projection import project_box_sum_metric
 from .objectives import (
-    ObjectiveSpec,
     full_objective,
     optimal_var_level,
     portfolio_returns,
-    scenario_derivatives,
-    scenario_losses,
 )
+from .problem import EngineOutput, Problem, RunGrid  # noqa: F401 - re-exported
 from .sampling import BatchSampler
 from .schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, make_lr_scheduler
 from .step_size import (
-    ADAM_LR_FACTOR,
     SGD_LR_FACTOR,
-    curvature,
-    diagonal_metric,
     return_scale,
     smoothed_cvar_curvature,
 )
@@ -50,167 +51,6 @@ from .step_size import (
 FULL_BATCH_MOMENTUM = 0.99
 GATHER_FRACTION = 4
 """The geometric schedule switches to the full data once a batch reaches T / 4 rows."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Data and problem definition, already on the device.
-
-    Attributes
-    ----------
-    returns : Tensor, shape (T, N)
-    mean : Tensor, shape (N,)
-        Full-data mean of ``returns``.
-    spec : ObjectiveSpec
-    constraints : Constraints
-    benchmark : Tensor, shape (T,), optional
-        Benchmark returns (tracking).
-    """
-
-    returns: torch.Tensor
-    mean: torch.Tensor
-    spec: ObjectiveSpec
-    constraints: Constraints
-    benchmark: torch.Tensor | None = None
-
-    @property
-    def n_rows(self) -> int:
-        """Number of scenarios T."""
-        return int(self.returns.shape[0])
-
-    @property
-    def n_assets(self) -> int:
-        """Number of assets N."""
-        return int(self.returns.shape[1])
-
-
-@dataclass(frozen=True)
-class RunGrid:
-    """Per-run settings of K runs optimised together.
-
-    Attributes
-    ----------
-    batch_sizes : tuple of int, length K
-        Initial batch size of each run.
-    risk_aversions : tuple of float, optional
-        Per-run risk aversion (mean-variance).
-    lr_scales : tuple of float, optional
-        Per-run multipliers of the step size (SGD only).
-    init_weights : ndarray, shape (K, N) or (N,), optional
-        Warm start (projected onto the feasible set first).
-    """
-
-    batch_sizes: tuple[int, ...]
-    risk_aversions: tuple[float, ...] | None = None
-    lr_scales: tuple[float, ...] | None = None
-    init_weights: np.ndarray | None = None
-
-    @property
-    def size(self) -> int:
-        """Number of runs K."""
-        return len(self.batch_sizes)
-
-
-@dataclass
-class EngineOutput:
-    """Raw engine output (tensors stay on the device).
-
-    Attributes
-    ----------
-    weights : Tensor, shape (K, N)
-        Reported iterate: the averaged one when averaging is on, else the last.
-    last_weights : Tensor, shape (K, N)
-    objective : Tensor, shape (K,)
-        Full-data objective of ``weights``.
-    var_level : Tensor, shape (K,) or None
-        VaR variable ``t`` of CVaR runs.
-    history : list of dict
-        One row per evaluation: step, samples (per run), batch_loss and objective (per run).
-    steps : int
-    samples_seen : list of int, length K
-    wall_time : float
-        Seconds spent in the loop.
-    lr : float
-        Base step size used.
-    optimizer, averaging : str
-    stop_reason : str
-    """
-
-    weights: torch.Tensor
-    last_weights: torch.Tensor
-    objective: torch.Tensor
-    var_level: torch.Tensor | None
-    history: list[dict[str, object]] = field(default_factory=list)
-    steps: int = 0
-    samples_seen: list[int] = field(default_factory=list)
-    wall_time: float = 0.0
-    lr: float = 0.0
-    optimizer: str = ""
-    averaging: str = ""
-    stop_reason: str = ""
-
-
-def resolve_optimizer(config: EngineConfig, spec: ObjectiveSpec) -> OptimizerName:
-    """The optimiser: explicit, else SGD with Nesterov momentum."""
-    if config.optimizer is not None:
-        return config.optimizer
-    return OptimizerName.SGD
-
-
-def resolve_averaging(config: EngineConfig, spec: ObjectiveSpec) -> Averaging:
-    """The averaging mode: explicit, else none (tail averaging for unsmoothed CVaR)."""
-    if config.averaging is not None:
-        return config.averaging
-    if spec.objective.is_smooth or smoothing_active(config, spec):
-        return Averaging.NONE
-    return Averaging.TAIL
-
-
-def smoothing_active(config: EngineConfig, spec: ObjectiveSpec) -> bool:
-    """Whether CVaR's hinge is smoothed (SGD with ``cvar_smoothing > 0``)."""
-    return (
-        spec.has_var_level
-        and config.cvar_smoothing > 0
-        and resolve_optimizer(config, spec) is OptimizerName.SGD
-    )
-
-
-def smoothing_schedule(config: EngineConfig, returns: torch.Tensor) -> tuple[float, float]:
-    """Initial CVaR smoothing ``tau`` and its floor, relative to the portfolio-return scale.
-
-    The floor is ``max(cvar_smoothing, 10 / T)`` return scales: small enough for a
-    negligible bias, large enough that many scenarios lie within ``tau`` of the VaR. It is
-    re-evaluated at every stage for the current portfolio (:func:`_next_smoothing_stage`).
-    """
-    scale = return_scale(returns)
-    final = scale * max(config.cvar_smoothing, 10.0 / returns.shape[0])
-    return scale, final
-
-
-def resolve_metric(problem: Problem, config: EngineConfig) -> torch.Tensor | None:
-    """The diagonal preconditioner ``d`` (N,), or None when preconditioning is off.
-
-    Used with SGD only, and not with a leverage cap (whose projection is Euclidean).
-    """
-    if not config.precondition or resolve_optimizer(config, problem.spec) is not OptimizerName.SGD:
-        return None
-    if problem.constraints.max_leverage is not None and problem.constraints.long_short:
-        return None
-    return diagonal_metric(problem.spec, problem.returns, problem.mean)
-
-
-def auto_lr(
-    problem: Problem, config: EngineConfig, grid: RunGrid, metric: torch.Tensor | None = None
-) -> float:
-    """Default step size: ``0.5 / L`` for SGD, ``0.5 / N`` for Adam (see :mod:`step_size`).
-
-    With a preconditioner ``metric``, ``L`` is the curvature of the preconditioned problem.
-    """
-    if resolve_optimizer(config, problem.spec) is OptimizerName.ADAM:
-        return ADAM_LR_FACTOR / problem.n_assets
-    lam = max(grid.risk_aversions) if grid.risk_aversions else None
-    big_l = curvature(problem.spec, problem.returns, problem.mean, lam, metric=metric)
-    return SGD_LR_FACTOR / big_l
 
 
 SMALL_STEP_ELEMENTS = 2_000_000
@@ -358,7 +198,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             sizes, full, jump_to_full = [n_rows] * n_runs, True, True
         if smoothing and not tau_settled and step > 0 and step % config.growth_every == 0:
             previous_tau = tau
-            tau, lr = _next_smoothing_stage(
+            tau, lr = next_smoothing_stage(
                 problem, config, w, t, tau, lr, metric, auto and scheduler is None
             )
             for group in optimizer.param_groups:
@@ -371,7 +211,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
                 group["momentum"] = max(group["momentum"], FULL_BATCH_MOMENTUM)
             momentum_raised = True
         with torch.no_grad():
-            losses, grad_w, grad_t = _batch_gradient(problem, w, t, lam, sizes, full, sampler, tau)
+            losses, grad_w, grad_t = batch_gradient(problem, w, t, lam, sizes, full, sampler, tau)
             scale = lr_scales
             if config.batch_schedule is BatchSchedule.LINEAR_SCALING:
                 scale = factor if scale is None else scale * factor
@@ -487,102 +327,6 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         averaging=averaging.value,
         stop_reason=stop_reason,
     )
-
-
-def _batch_gradient(
-    problem: Problem,
-    w: torch.Tensor,
-    t: torch.Tensor | None,
-    lam: torch.Tensor | None,
-    sizes: list[int],
-    full: bool,
-    sampler: BatchSampler,
-    tau: float = 0.0,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,)."""
-    R, spec = problem.returns, problem.spec
-    mean_return = w @ problem.mean
-    if full:
-        x = w @ R.T  # (K, T)
-        bench = problem.benchmark[None, :] if problem.benchmark is not None else None
-        g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
-        losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
-        n = float(R.shape[0])
-        grad_w = (g @ R) / n
-        if c is not None:
-            grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
-        grad_t = dt.mean(dim=1) if dt is not None else None
-        return losses, grad_w, grad_t
-    n_runs, n_assets = w.shape
-    losses = torch.empty(n_runs, dtype=w.dtype, device=w.device)
-    grad_w = torch.empty_like(w)
-    grad_t = torch.empty_like(t) if t is not None else None
-    for rows, idx in sampler.draw_groups(sizes):
-        sel = functools.partial(_select_rows, rows=rows)
-        k_g, m = idx.shape
-        flat = idx.reshape(-1)
-        # index_select on flattened indices is ~100x faster than R[idx] with a 2-D index
-        rb = R.index_select(0, flat).view(k_g, m, n_assets)  # (K_g, m, N)
-        w_g = sel(w)
-        x = torch.bmm(rb, w_g.unsqueeze(2)).squeeze(2)  # (K_g, m)
-        bench = (
-            problem.benchmark.index_select(0, flat).view(k_g, m)
-            if problem.benchmark is not None
-            else None
-        )
-        args = (spec, x, sel(mean_return), sel(t) if t is not None else None, bench)
-        lam_g = sel(lam) if lam is not None else None
-        g, c, dt = scenario_derivatives(*args, lam_g, tau)
-        loss_g = scenario_losses(*args, lam_g, tau).mean(dim=1)
-        grad_g = torch.bmm(g.unsqueeze(1), rb).squeeze(1) / m
-        if c is not None:
-            grad_g = grad_g + c.mean(dim=1)[:, None] * problem.mean
-        if rows is None:
-            losses, grad_w = loss_g, grad_g
-            if dt is not None:
-                grad_t = dt.mean(dim=1)
-            continue
-        losses.index_copy_(0, rows, loss_g)
-        grad_w.index_copy_(0, rows, grad_g)
-        if dt is not None and grad_t is not None:
-            grad_t.index_copy_(0, rows, dt.mean(dim=1))
-    return losses, grad_w, grad_t
-
-
-def _select_rows(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
-    """``values[rows]`` along the first axis (all of it when ``rows`` is None)."""
-    return values if rows is None else values.index_select(0, rows)
-
-
-def _next_smoothing_stage(
-    problem: Problem,
-    config: EngineConfig,
-    w: torch.Tensor,
-    t: torch.Tensor,
-    tau: float,
-    lr: float,
-    metric: torch.Tensor | None,
-    adapt_lr: bool,
-) -> tuple[float, float]:
-    """Halve the CVaR smoothing (down to its floor) and re-fit the step size.
-
-    The floor is relative to the *current* portfolio's return scale, so a low-volatility
-    solution gets a proportionally small smoothing. With exact gradients, ``t`` is first
-    moved to the exact VaR of the current portfolio (an exact block minimisation). The
-    step size follows the smoothed curvature at the current point and grows at most 4x per
-    stage.
-    """
-    R, spec = problem.returns, problem.spec
-    with torch.no_grad():
-        x = portfolio_returns(R, w)  # (K, T)
-        t.copy_(optimal_var_level(x, spec.alpha))
-        scale = float(x[0].std()) if x.shape[1] > 1 else float(x[0].abs().mean())
-    floor = max(scale, 1e-300) * max(config.cvar_smoothing, 10.0 / problem.n_rows)
-    tau = max(floor, 0.5 * tau)
-    if adapt_lr:
-        fitted = SGD_LR_FACTOR / smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric)
-        lr = min(fitted, 4.0 * lr)
-    return tau, lr
 
 
 def _restart_momentum(optimizer: torch.optim.Optimizer, uphill: torch.Tensor) -> None:

@@ -1,0 +1,76 @@
+"""Mini-batch (or full-data) losses and gradients of K runs at once."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from .objectives import scenario_derivatives, scenario_losses
+from .problem import Problem
+from .sampling import BatchSampler
+
+
+def batch_gradient(
+    problem: Problem,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    lam: torch.Tensor | None,
+    sizes: list[int],
+    full: bool,
+    sampler: BatchSampler,
+    tau: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,)."""
+    R, spec = problem.returns, problem.spec
+    mean_return = w @ problem.mean
+    if full:
+        x = w @ R.T  # (K, T)
+        bench = problem.benchmark[None, :] if problem.benchmark is not None else None
+        g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
+        losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
+        n = float(R.shape[0])
+        grad_w = (g @ R) / n
+        if c is not None:
+            grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
+        grad_t = dt.mean(dim=1) if dt is not None else None
+        return losses, grad_w, grad_t
+    n_runs, n_assets = w.shape
+    losses = torch.empty(n_runs, dtype=w.dtype, device=w.device)
+    grad_w = torch.empty_like(w)
+    grad_t = torch.empty_like(t) if t is not None else None
+    for rows, idx in sampler.draw_groups(sizes):
+        sel = functools.partial(_select_rows, rows=rows)
+        k_g, m = idx.shape
+        flat = idx.reshape(-1)
+        # index_select on flattened indices is ~100x faster than R[idx] with a 2-D index
+        rb = R.index_select(0, flat).view(k_g, m, n_assets)  # (K_g, m, N)
+        w_g = sel(w)
+        x = torch.bmm(rb, w_g.unsqueeze(2)).squeeze(2)  # (K_g, m)
+        bench = (
+            problem.benchmark.index_select(0, flat).view(k_g, m)
+            if problem.benchmark is not None
+            else None
+        )
+        args = (spec, x, sel(mean_return), sel(t) if t is not None else None, bench)
+        lam_g = sel(lam) if lam is not None else None
+        g, c, dt = scenario_derivatives(*args, lam_g, tau)
+        loss_g = scenario_losses(*args, lam_g, tau).mean(dim=1)
+        grad_g = torch.bmm(g.unsqueeze(1), rb).squeeze(1) / m
+        if c is not None:
+            grad_g = grad_g + c.mean(dim=1)[:, None] * problem.mean
+        if rows is None:
+            losses, grad_w = loss_g, grad_g
+            if dt is not None:
+                grad_t = dt.mean(dim=1)
+            continue
+        losses.index_copy_(0, rows, loss_g)
+        grad_w.index_copy_(0, rows, grad_g)
+        if dt is not None and grad_t is not None:
+            grad_t.index_copy_(0, rows, dt.mean(dim=1))
+    return losses, grad_w, grad_t
+
+
+def _select_rows(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:
+    """``values[rows]`` along the first axis (all of it when ``rows`` is None)."""
+    return values if rows is None else values.index_select(0, rows)

@@ -1,0 +1,109 @@
+"""The engine's inputs and outputs: a problem on the device, a grid of runs, raw results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .constraints import Constraints
+from .objectives import ObjectiveSpec
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Data and problem definition, already on the device.
+
+    Attributes
+    ----------
+    returns : Tensor, shape (T, N)
+    mean : Tensor, shape (N,)
+        Full-data mean of ``returns``.
+    spec : ObjectiveSpec
+    constraints : Constraints
+    benchmark : Tensor, shape (T,), optional
+        Benchmark returns (tracking).
+    """
+
+    returns: torch.Tensor
+    mean: torch.Tensor
+    spec: ObjectiveSpec
+    constraints: Constraints
+    benchmark: torch.Tensor | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of scenarios T."""
+        return int(self.returns.shape[0])
+
+    @property
+    def n_assets(self) -> int:
+        """Number of assets N."""
+        return int(self.returns.shape[1])
+
+
+@dataclass(frozen=True)
+class RunGrid:
+    """Per-run settings of K runs optimised together.
+
+    Attributes
+    ----------
+    batch_sizes : tuple of int, length K
+        Initial batch size of each run.
+    risk_aversions : tuple of float, optional
+        Per-run risk aversion (mean-variance).
+    lr_scales : tuple of float, optional
+        Per-run multipliers of the step size (SGD only).
+    init_weights : ndarray, shape (K, N) or (N,), optional
+        Warm start (projected onto the feasible set first).
+    """
+
+    batch_sizes: tuple[int, ...]
+    risk_aversions: tuple[float, ...] | None = None
+    lr_scales: tuple[float, ...] | None = None
+    init_weights: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of runs K."""
+        return len(self.batch_sizes)
+
+
+@dataclass
+class EngineOutput:
+    """Raw engine output (tensors stay on the device).
+
+    Attributes
+    ----------
+    weights : Tensor, shape (K, N)
+        Reported iterate: the averaged one when averaging is on, else the last.
+    last_weights : Tensor, shape (K, N)
+    objective : Tensor, shape (K,)
+        Full-data objective of ``weights``.
+    var_level : Tensor, shape (K,) or None
+        VaR variable ``t`` of CVaR runs.
+    history : list of dict
+        One row per evaluation: step, samples (per run), batch_loss and objective (per run).
+    steps : int
+    samples_seen : list of int, length K
+    wall_time : float
+        Seconds spent in the loop.
+    lr : float
+        Base step size used.
+    optimizer, averaging : str
+    stop_reason : str
+    """
+
+    weights: torch.Tensor
+    last_weights: torch.Tensor
+    objective: torch.Tensor
+    var_level: torch.Tensor | None
+    history: list[dict[str, object]] = field(default_factory=list)
+    steps: int = 0
+    samples_seen: list[int] = field(default_factory=list)
+    wall_time: float = 0.0
+    lr: float = 0.0
+    optimizer: str = ""
+    averaging: str = ""
+    stop_reason: str = ""
