@@ -18,8 +18,10 @@ from .options import (
     SPEC_KEYS,
     data_options,
     engine_options,
+    format_option,
     load_cli_returns,
     objective_options,
+    output_option,
     pick,
     resolve_benchmark,
 )
@@ -45,19 +47,8 @@ Examples:
     help="Initial mini-batch size.",
 )
 @engine_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the result to this file (atomically).",
-)
+@format_option
+@output_option
 @click.option(
     "--compare-exact",
     is_flag=True,

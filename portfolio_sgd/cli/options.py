@@ -169,6 +169,21 @@ engine_options = _stack(
     click.option("--seed", type=int, default=0, show_default=True),
 )
 
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format: a readable table, JSON or CSV (only the result on stdout).",
+)
+output_option = click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the result to this file (atomically) instead of stdout.",
+)
+
 SPEC_KEYS = ("objective", "risk_aversion", "alpha", "return_weight")
 CONSTRAINT_KEYS = ("min_weight", "max_weight", "long_short", "max_leverage")
 ENGINE_KEYS = (

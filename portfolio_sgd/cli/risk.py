@@ -10,8 +10,10 @@ from .app import emit, parse_list, stderr_is_tty, to_json
 from .options import (
     CONSTRAINT_KEYS,
     data_options,
+    format_option,
     load_cli_returns,
     objective_options,
+    output_option,
     pick,
     resolve_benchmark,
 )
@@ -80,13 +82,7 @@ Examples:
 )
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--plot",
     "plot_path",
@@ -94,12 +90,7 @@ Examples:
     default=None,
     help="Save the study's figure (PNG).",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the result to this file (atomically).",
-)
+@output_option
 def command(fmt: str, output: str | None, plot_path: str | None, study: str, **kwargs: Any) -> None:
     """Measure how the batch size sets gradient noise and the weights' estimation error."""
     from ..risk import (
