@@ -334,7 +334,7 @@ NOTES = """## Method
   (Python, torch, the data).
 - portfolio-sgd runs with its defaults (`optimize(returns, objective=..., seed=0)`;
   float64 on real data, float32 on the float32 synthetic sets). Its full-data objective
-  is evaluated by the engine every 50 steps; the suite records a timestamp and the weights
+  is evaluated by the engine every `eval_every` steps (25 by default); the suite records a timestamp and the weights
   at each evaluation (by wrapping `portfolio_sgd.engine._evaluate`, not changing it) and
   re-evaluates them in float64. "SGD → 1e-3" is the time from the call to `optimize` to
   the first evaluation whose relative gap is ≤ 1e-3 (an upper bound at a resolution of 50
