@@ -10,8 +10,10 @@ projection kernels live in :mod:`portfolio_sgd.projections` and are re-exported 
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -139,14 +141,24 @@ class Constraints:
             If the constraints are infeasible for ``N = w.shape[-1]`` assets.
         """
         n = int(w.shape[-1]) if w.ndim > 0 else 0
-        self.validate(n)
+        return self.projector(n)(w)
+
+    def projector(self, n_assets: int) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The projection kernel for ``n_assets``, validated once (for per-step use).
+
+        Raises
+        ------
+        InfeasibleConstraintError
+            If the constraints are infeasible for ``n_assets`` assets.
+        """
+        self.validate(n_assets)
         lo, hi = float(self.min_weight), float(self.max_weight)
         cap = self._cap()
         if cap is not None:
-            return project_long_short(w, lo, hi, cap)
+            return functools.partial(project_long_short, lo=lo, hi=hi, leverage=cap)
         if lo == 0.0 and hi >= 1.0:
-            return project_simplex(w)
-        return project_capped_simplex(w, lo, hi)
+            return project_simplex
+        return functools.partial(project_capped_simplex, lo=lo, hi=hi)
 
     def feasible_start(
         self, n_assets: int, *, dtype: torch.dtype = torch.float64, device: Any = None

@@ -107,7 +107,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         When the loss or the iterate becomes non-finite.
     """
     n_rows, n_assets, n_runs = problem.n_rows, problem.n_assets, grid.size
-    problem.constraints.validate(n_assets)
+    euclidean_projection = problem.constraints.projector(n_assets)  # validates once
     if n_runs < 1:
         raise ConfigError("at least one run is needed")
     R, dev, dtype = problem.returns, problem.returns.device, problem.returns.dtype
@@ -126,7 +126,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
 
     def project(v: torch.Tensor) -> torch.Tensor:
         if metric is None:
-            return problem.constraints.project(v)
+            return euclidean_projection(v)
         return project_box_sum_metric(v, metric, lo, hi)
 
     w = _initial_weights(problem, grid, dev, dtype)
@@ -224,8 +224,9 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             if metric is not None:
                 grad_w = grad_w / metric
             w.grad = grad_w
-            prev_w = w.detach().clone() if restart else None
-            prev_t = t.detach().clone() if (restart and t is not None) else None
+            # the restart test needs the previous iterate, only once gradients are exact
+            prev_w = w.detach().clone() if (restart and full) else None
+            prev_t = t.detach().clone() if (prev_w is not None and t is not None) else None
             if t is not None:
                 t.grad = grad_t
         optimizer.step()
@@ -233,7 +234,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             scheduler.step()
         with torch.no_grad():
             w.copy_(project(w))
-            if prev_w is not None and full:
+            if prev_w is not None:
                 raw_grad = grad_w * (metric if metric is not None else 1.0)
                 uphill = (raw_grad * (w - prev_w)).sum(dim=1)
                 if t is not None and prev_t is not None:
@@ -306,13 +307,13 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         bar.close()
     wall = time.perf_counter() - start
     final_w = avg_w if (avg_w is not None and avg_count > 0) else w.detach()
-    if torch.isfinite(best_obj).any():
-        last_obj = _evaluate(problem, final_w, lam)
-        final_w = torch.where((best_obj < last_obj)[:, None], best_w, final_w)
+    objective = _evaluate(problem, final_w, lam)
+    better = best_obj < objective  # never when no exact evaluation happened (best = inf)
+    final_w = torch.where(better[:, None], best_w, final_w)
+    objective = torch.where(better, best_obj, objective)
     final_t = (
         optimal_var_level(portfolio_returns(R, final_w), spec.alpha) if t is not None else None
     )
-    objective = _evaluate(problem, final_w, lam)
     return EngineOutput(
         weights=final_w.detach().clone(),
         last_weights=w.detach().clone(),

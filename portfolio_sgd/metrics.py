@@ -52,11 +52,8 @@ def _values(returns: ArrayLike) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def infer_periods(index: pd.Index | None) -> int:
-    """Periods per year of a dated index (252 when undated), whatever its datetime unit."""
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.as_unit("ns")  # periods_per_year reads nanosecond integers
-    return _infer_periods(index)
+infer_periods = _infer_periods
+"""Periods per year of a dated index (252 when undated); see :mod:`portfolio_sgd.frequency`."""
 
 
 def _periods(returns: ArrayLike, periods: int | None) -> int:

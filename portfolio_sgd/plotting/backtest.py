@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..atomic import atomic_write_with
 from ..metrics import drawdown
+from ._common import _new_figure, _save
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -31,10 +31,9 @@ def plot_backtest(result: BacktestResult, path: str | Path | None = None, dpi: i
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-    fig = Figure(figsize=(10, 9), layout="constrained")
+    fig = _new_figure((10, 9))
     ax_eq, ax_dd, ax_to = fig.subplots(3, 1, sharex=True, height_ratios=[3, 2, 2])
     returns = result.returns
     colors = {}
@@ -69,6 +68,4 @@ def plot_backtest(result: BacktestResult, path: str | Path | None = None, dpi: i
     ax_to.set_xlabel("date")
     for ax in (ax_eq, ax_dd, ax_to):
         ax.grid(alpha=0.3)
-    if path is not None:
-        atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
-    return fig
+    return _save(fig, path, dpi)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write_with
+from ._common import _new_figure, _save
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -16,12 +16,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..risk.report import RiskReport, StudyReport
 
 __all__ = ["plot_annealing", "plot_risk", "plot_scaling", "plot_sweep"]
-
-
-def _save(fig: Figure, path: str | Path | None, dpi: int) -> Figure:
-    if path is not None:
-        atomic_write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
-    return fig
 
 
 def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
@@ -38,11 +32,10 @@ def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 11
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
 
     rows = report.rows.sort_values("batch_size")
     m = rows["batch_size"].to_numpy(dtype=float)
-    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    fig = _new_figure((12, 4.5))
     fig.get_layout_engine().set(wspace=0.12)
     ax, ax_var = fig.subplots(1, 2)
     ex = rows["excess_objective"].to_numpy()
@@ -70,10 +63,9 @@ def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 11
 
 def plot_scaling(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
     """Dispersion against k for the scaled pairs (k*eta, k*m) and for m alone."""
-    from matplotlib.figure import Figure
 
     rows = report.rows
-    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    fig = _new_figure((6.5, 4.5))
     ax = fig.subplots()
     base = rows[(rows["series"] == "scaled") & (rows["k"] == 1.0)]
     for series, marker in (("scaled", "o-"), ("batch only", "s--")):
@@ -99,9 +91,8 @@ def plot_scaling(report: StudyReport, path: str | Path | None = None, dpi: int =
 
 def plot_annealing(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
     """Excess objective (mean over seeds) against samples processed, one line per schedule."""
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    fig = _new_figure((6.5, 4.5))
     ax = fig.subplots()
     for name, part in report.curves.groupby("schedule", sort=False):
         ok = part["excess_objective"] > 0
