@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .comparison import compare_with_exact
 from .constraints import Constraints
 from .errors import (
     ConfigError,
@@ -35,6 +36,7 @@ __all__ = [
     "PortfolioSGDError",
     "SGDPortfolio",
     "__version__",
+    "compare_with_exact",
     "optimize",
     "optimize_many",
 ]

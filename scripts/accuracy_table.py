@@ -9,13 +9,9 @@ Clarabel, L1 distance of the weights, SGD steps and wall time, exact solve time.
 from __future__ import annotations
 
 import argparse
-import time
 
-import numpy as np
-
-from portfolio_sgd import Constraints, optimize
+from portfolio_sgd import compare_with_exact, optimize
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.reference import objective_value, solve_exact
 
 ETF_MIX = "SPY,QQQ,IWM,EFA,EEM,XLF,XLE,XLK,GLD,VNQ,XLU,GDX,TLT,AGG,BND,LQD,HYG,IEF,TIP,MUB,SHY"
 PANELS = {
@@ -39,13 +35,9 @@ def main() -> None:
         returns = load_returns(**PANELS[panel])
         r = returns.to_numpy()
         for objective in args.objectives.split(","):
-            t0 = time.perf_counter()
-            exact = solve_exact(objective, r, Constraints())
-            exact_s = time.perf_counter() - t0
             res = optimize(returns, objective=objective, dtype=args.dtype, seed=0)
-            w = res.weights.to_numpy()
-            gap = (float(objective_value(objective, r, w)) - exact.value) / abs(exact.value)
-            l1 = float(np.abs(w - exact.weights).sum())
+            cmp = compare_with_exact(res, returns)
+            gap, l1, exact_s = cmp["relative_gap"], cmp["l1_distance"], cmp["solve_time"]
             print(
                 f"| {panel} | {r.shape[0]} x {r.shape[1]} | {objective} | {gap:.1e} | {l1:.1e} "
                 f"| {res.steps} | {res.wall_time:.2f} | {exact_s:.2f} |",

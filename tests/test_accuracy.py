@@ -67,3 +67,16 @@ def test_tracking_recovers_a_hidden_portfolio(sp500_returns) -> None:
     result = optimize(sp500_returns, objective="tracking", benchmark=bench, seed=0)
     np.testing.assert_allclose(result.weights.to_numpy(), hidden, atol=1e-4)
     assert result.objective_value < 1e-10
+
+
+def test_compare_with_exact_reports_the_same_gap(sp500_returns) -> None:
+    from portfolio_sgd import compare_with_exact
+
+    result = optimize(sp500_returns, objective="min-variance", max_weight=0.1, seed=0)
+    report = compare_with_exact(result, sp500_returns)
+    w = result.weights.to_numpy()
+    expected = relative_gap("min-variance", sp500_returns, w, Constraints(max_weight=0.1))
+    assert report["relative_gap"] == pytest.approx(expected, abs=1e-9)
+    exact_w = np.array([report["weights"][t] for t in sp500_returns.columns])
+    assert report["l1_distance"] == pytest.approx(np.abs(w - exact_w).sum())
+    assert max(report["weights"].values()) <= 0.1 + 1e-9

@@ -7,6 +7,7 @@ from typing import Any
 import click
 import numpy as np
 
+from ..comparison import compare_with_exact
 from ..errors import DataError
 from ..estimator import optimize
 from ..frequency import periods_per_year
@@ -83,7 +84,7 @@ def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs
     payload["annual_return"] = float(x.mean() * ann)
     payload["annual_volatility"] = float(x.std() * np.sqrt(ann))
     if compare_exact:
-        payload["exact"] = _compare_exact(returns, result, benchmark, options)
+        payload["exact"] = compare_with_exact(result, returns, benchmark)
     if fmt == "json":
         emit(to_json(payload), output)
     elif fmt == "csv":
@@ -93,37 +94,6 @@ def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs
         emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
     else:
         emit(_table(result, payload), output)
-
-
-def _compare_exact(
-    returns, result: OptimizationResult, benchmark, options: dict[str, Any]
-) -> dict[str, Any]:
-    from ..constraints import Constraints
-    from ..reference import objective_value, solve_exact
-
-    spec = result.spec
-    constraints = Constraints(**pick(options, CONSTRAINT_KEYS))
-    r = returns.to_numpy(dtype=np.float64)
-    bench = benchmark.to_numpy(dtype=np.float64) if benchmark is not None else None
-    params = {
-        "risk_aversion": spec["risk_aversion"],
-        "alpha": spec["alpha"],
-        "return_weight": spec["return_weight"],
-        "benchmark": bench,
-    }
-    exact = solve_exact(result.objective, r, constraints, **params)
-    sgd_value = float(objective_value(result.objective, r, result.weights.to_numpy(), **params))
-    gap = (sgd_value - exact.value) / abs(exact.value) if exact.value != 0 else float("nan")
-    return {
-        "objective_value": exact.value,
-        "sgd_objective_value": sgd_value,
-        "relative_gap": gap,
-        "l1_distance": float(np.abs(result.weights.to_numpy() - exact.weights).sum()),
-        "solve_time": exact.solve_time,
-        "solver": exact.solver,
-        "status": exact.status,
-        "weights": {t: float(v) for t, v in zip(returns.columns, exact.weights, strict=True)},
-    }
 
 
 def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
