@@ -55,6 +55,7 @@ def next_smoothing_stage(
     floor = max(scale, 1e-300) * max(config.cvar_smoothing, 10.0 / problem.n_rows)
     tau = max(floor, 0.5 * tau)
     if adapt_lr:
-        fitted = SGD_LR_FACTOR / smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric)
+        curv = smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric, portfolio_x=x)
+        fitted = SGD_LR_FACTOR / curv
         lr = min(fitted, 4.0 * lr)
     return tau, lr

@@ -130,18 +130,21 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         return project_box_sum_metric(v, metric, lo, hi)
 
     w = _initial_weights(problem, grid, dev, dtype)
-    t = None
+    t, x0 = None, None
     if spec.has_var_level:
-        t = optimal_var_level(portfolio_returns(R, w), spec.alpha).clone()
+        x0 = portfolio_returns(R, w)
+        t = optimal_var_level(x0, spec.alpha).clone()
     smoothing = smoothing_active(config, spec)
     tau, tau_min = smoothing_schedule(config, R) if smoothing else (0.0, 0.0)
     auto = config.lr is None
     if not auto:
         lr = float(config.lr)
     elif smoothing:
-        lr = SGD_LR_FACTOR / smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric)
+        curv = smoothed_cvar_curvature(R, w, t, tau, spec.alpha, metric, portfolio_x=x0)
+        lr = SGD_LR_FACTOR / curv
     else:
         lr = auto_lr(problem, config, grid, metric)
+    del x0  # (K, T): not kept through the loop
     params: list[dict[str, object]] = [{"params": [w], "lr": lr}]
     if t is not None:
         lr_t = lr * n_assets * return_scale(R) if opt_name is OptimizerName.ADAM else lr

@@ -87,8 +87,6 @@ def prepare_data(
         raise DataError(f"need at least 2 assets, got {n_assets}")
     if n_rows < 2:
         raise DataError(f"need at least 2 rows of returns, got {n_rows}")
-    if not np.isfinite(values).all():
-        raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
     bench_t = None
     if spec.objective is Objective.TRACKING:
         if benchmark is None:
@@ -96,7 +94,13 @@ def prepare_data(
         bench = _align_benchmark(benchmark, index, n_rows)
         bench_t = torch.as_tensor(bench.astype(np_dtype), device=device)
     data = torch.as_tensor(values, device=device)
-    mean = data.mean(dim=0, dtype=torch.float64).to(data.dtype)
+    mean = data.mean(dim=0)  # in the data's dtype: a float64 accumulation would copy the data
+    if not bool(torch.isfinite(mean).all()):
+        # NaN and inf propagate into the column means, so only a non-finite mean needs
+        # the elementwise check (it tells NaN/inf apart from an overflowing sum)
+        if not np.isfinite(values).all():
+            raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
+        raise DataError(f"returns are too large: their column sums overflow {config.dtype}")
     problem = Problem(
         returns=data, mean=mean, spec=spec, constraints=constraints, benchmark=bench_t
     )

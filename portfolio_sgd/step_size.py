@@ -19,8 +19,10 @@ from .objectives import Objective, ObjectiveSpec
 SGD_LR_FACTOR = 0.5
 SAMPLE_ROWS = 16_384
 """Rows of the random subsample used by curvature estimates (float64 temporaries stay small)."""
-CHUNK_ROWS = 65_536
-"""Rows per block when a statistic needs every row."""
+CURVATURE_ROWS = 4_096
+"""Most scenarios in the smoothed-CVaR power iteration (it runs at every smoothing stage)."""
+CHUNK_ELEMENTS = 4_194_304
+"""Elements per block (16 MiB of float32) when a statistic needs every row."""
 ADAM_LR_FACTOR = 0.5
 
 
@@ -140,13 +142,16 @@ def diagonal_metric(spec: ObjectiveSpec, returns: torch.Tensor, mean: torch.Tens
     Tensor, shape (N,)
         Positive entries, floored at 1e-12 of the largest, in the returns' dtype.
     """
-    center = mean.to(torch.float64) if spec.objective.uses_mean else None
+    center = mean.to(returns.dtype) if spec.objective.uses_mean else None
     total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
-    for start in range(0, returns.shape[0], CHUNK_ROWS):  # float64 sums, chunk-sized memory
-        block = returns[start : start + CHUNK_ROWS].to(torch.float64)
+    rows = max(1, CHUNK_ELEMENTS // max(1, returns.shape[1]))
+    for start in range(0, returns.shape[0], rows):
+        # block sums in the data's dtype (a float64 copy costs 10x the time), accumulated
+        # in float64 across blocks; temporaries stay one block in size
+        block = returns[start : start + rows]
         if center is not None:
             block = block - center
-        total += (block * block).sum(dim=0)
+        total += (block * block).sum(dim=0).to(torch.float64)
     d = total / returns.shape[0]
     d = torch.clamp(d, min=float(d.max()) * 1e-12 + 1e-300)
     return d.to(returns.dtype)
@@ -160,7 +165,8 @@ def smoothed_cvar_curvature(
     alpha: float,
     metric: torch.Tensor | None = None,
     *,
-    max_rows: int = SAMPLE_ROWS,
+    portfolio_x: torch.Tensor | None = None,
+    max_rows: int = CURVATURE_ROWS,
     iters: int = 20,
     seed: int = 0,
 ) -> float:
@@ -181,6 +187,11 @@ def smoothed_cvar_curvature(
     alpha : float
     metric : Tensor, shape (N,), optional
         Diagonal preconditioner of the weights (``t`` is not preconditioned).
+    portfolio_x : Tensor, shape (K, T), optional
+        ``R w`` on the full data when the caller has it: the scenarios near the VaR are
+        then found among all T (else among a random sample of ``max_rows``).
+    max_rows : int
+        Most scenarios the power iteration runs on.
 
     Returns
     -------
@@ -188,11 +199,30 @@ def smoothed_cvar_curvature(
     """
     n_rows, n_assets = returns.shape
     gen = torch.Generator(device=returns.device).manual_seed(seed)
-    sample = _row_sample(returns, max_rows, gen)
-    w = weights[0].to(torch.float64)
-    z = -(sample @ w) - float(var_level[0])
+    if portfolio_x is not None:
+        candidates, x = None, portfolio_x[0]  # every scenario
+    elif n_rows <= max_rows:
+        candidates, x = None, returns @ weights[0].to(returns.dtype)
+    else:
+        candidates = torch.randint(n_rows, (max_rows,), generator=gen, device=returns.device)
+        x = returns.index_select(0, candidates) @ weights[0].to(returns.dtype)
+    n_candidates = x.shape[0]
+    z = -x.to(torch.float64) - float(var_level[0])
     sig = torch.sigmoid(z / smoothing)
     s = sig * (1.0 - sig) / (smoothing * (1.0 - alpha))
+    # Only scenarios near the VaR carry curvature: with a small smoothing most weights are
+    # negligible (below 1e-8 of the largest). The power iteration runs on the others only,
+    # a uniform subsample of at most max_rows of them (reweighted) when there are more.
+    rows = (s > 1e-8 * s.max()).nonzero().squeeze(1)
+    weight = 1.0
+    if rows.numel() > max_rows:
+        weight = rows.numel() / max_rows
+        pick = torch.randint(rows.numel(), (max_rows,), generator=gen, device=returns.device)
+        rows = rows.index_select(0, pick)
+    s = s.index_select(0, rows) * (weight / n_candidates)
+    if candidates is not None:
+        rows = candidates.index_select(0, rows)
+    sample = returns.index_select(0, rows).to(torch.float64)
     if metric is not None:
         sample = sample / torch.sqrt(metric.to(torch.float64))
     # power iteration on E[s a a^T] with a = (r, 1), without materialising the ones column
@@ -203,7 +233,7 @@ def smoothed_cvar_curvature(
         norm = torch.sqrt(v_w @ v_w + v_t * v_t)
         v_w, v_t = v_w / norm, v_t / norm
         u = s * (sample @ v_w + v_t)
-        v_w, v_t = sample.T @ u / sample.shape[0], u.mean()
+        v_w, v_t = sample.T @ u, u.sum()
         value = float(torch.sqrt(v_w @ v_w + v_t * v_t))
         if value == 0.0:
             break
