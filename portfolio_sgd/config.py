@@ -91,6 +91,11 @@ class EngineConfig:
     seed : int
     progress : bool
         Show a tqdm progress bar on stderr.
+    max_steps_default : int
+        Step budget when none is given (a fifth of it for non-smooth objectives).
+    cuda_graphs : bool
+        On CUDA, capture each regime's step as a CUDA graph and replay it (see
+        :mod:`portfolio_sgd.step_graphs`); ignored on other devices.
     """
 
     batch_size: int = 256
@@ -118,6 +123,7 @@ class EngineConfig:
     seed: int = 0
     progress: bool = False
     max_steps_default: int = 20_000
+    cuda_graphs: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -32,7 +32,7 @@ from .defaults import (  # noqa: F401 - re-exported for callers of the engine
     smoothing_active,
 )
 from .errors import ConfigError, DivergenceError
-from .gradients import batch_gradient
+from .gradients import batch_gradient, gathers_tail_rows
 from .metric_projection import project_box_sum_metric
 from .objectives import (
     full_objective,
@@ -40,8 +40,9 @@ from .objectives import (
     portfolio_returns,
 )
 from .problem import EngineOutput, Problem, RunGrid  # noqa: F401 - re-exported
-from .sampling import BatchSampler
+from .sampling import BatchSampler, Sampling
 from .schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, make_lr_scheduler
+from .step_graphs import StepGraphs
 from .step_size import (
     SGD_LR_FACTOR,
     return_scale,
@@ -149,6 +150,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     if t is not None:
         lr_t = lr * n_assets * return_scale(R) if opt_name is OptimizerName.ADAM else lr
         params.append({"params": [t], "lr": lr_t})
+    use_graphs = _graphs_enabled(config, problem)
     if opt_name is OptimizerName.SGD:
         optimizer: torch.optim.Optimizer = torch.optim.SGD(
             params,
@@ -157,7 +159,8 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             nesterov=config.nesterov and config.momentum > 0,
         )
     else:
-        optimizer = torch.optim.Adam(params, lr=lr)
+        # capturable: Adam keeps its step count on the device, so a CUDA graph can hold it
+        optimizer = torch.optim.Adam(params, lr=lr, capturable=use_graphs)
 
     max_steps = _step_budget(config, grid, n_rows, spec.objective.is_smooth or smoothing)
     scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
@@ -169,6 +172,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     avg_w = w.detach().clone() if averaging is not Averaging.NONE else None
     avg_t = t.detach().clone() if (t is not None and avg_w is not None) else None
     avg_count = 0
+    avg_n = torch.zeros((), device=dev, dtype=dtype)  # the same count, on the device
     momentum_raised = False
     tau_settled = False
     avg_start = _averaging_start(averaging, config, max_steps)
@@ -187,6 +191,8 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     calm = 0
     stop_reason = "max steps"
     bar = _progress(config, max_steps)
+    graphs = StepGraphs(use_graphs, gen)
+    replacement = config.sampling is Sampling.REPLACEMENT
     start = time.perf_counter()
     step = 0
     while True:
@@ -213,42 +219,77 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             for group in optimizer.param_groups:
                 group["momentum"] = max(group["momentum"], FULL_BATCH_MOMENTUM)
             momentum_raised = True
-        with torch.no_grad():
-            losses, grad_w, grad_t = batch_gradient(problem, w, t, lam, sizes, full, sampler, tau)
-            scale = lr_scales
-            if config.batch_schedule is BatchSchedule.LINEAR_SCALING:
-                scale = factor if scale is None else scale * factor
-            if scale is not None:
-                grad_w = grad_w * (scale[:, None] if isinstance(scale, torch.Tensor) else scale)
-            # The component along (1, ..., 1) never moves a fully invested portfolio (the
-            # projection removes it); dropping it keeps Adam's per-coordinate scaling on
-            # the differences between assets.
-            grad_w = grad_w - grad_w.mean(dim=1, keepdim=True)
-            if metric is not None:
-                grad_w = grad_w / metric
-            w.grad = grad_w
-            # the restart test needs the previous iterate, only once gradients are exact
-            prev_w = w.detach().clone() if (restart and full) else None
-            prev_t = t.detach().clone() if (prev_w is not None and t is not None) else None
-            if t is not None:
-                t.grad = grad_t
-        optimizer.step()
+        scale = lr_scales
+        if config.batch_schedule is BatchSchedule.LINEAR_SCALING:
+            scale = factor if scale is None else scale * factor
+        averaging_now = avg_w is not None and step >= avg_start
+        restart_now = restart and full
+
+        def tensor_step(
+            sizes: list[int] = sizes,
+            full: bool = full,
+            tau: float = tau,
+            scale: torch.Tensor | float | None = scale,
+            restart_now: bool = restart_now,
+            averaging_now: bool = averaging_now,
+        ) -> None:
+            """One step on device tensors only (no host sync): capturable as a CUDA graph.
+
+            Its Python-side constants are bound here and listed in ``regime`` below.
+            """
+            with torch.no_grad():
+                losses, grad_w, grad_t = batch_gradient(
+                    problem, w, t, lam, sizes, full, sampler, tau
+                )
+                if scale is not None:
+                    grad_w = grad_w * (scale[:, None] if isinstance(scale, torch.Tensor) else scale)
+                # The component along (1, ..., 1) never moves a fully invested portfolio
+                # (the projection removes it); dropping it keeps Adam's per-coordinate
+                # scaling on the differences between assets.
+                grad_w = grad_w - grad_w.mean(dim=1, keepdim=True)
+                if metric is not None:
+                    grad_w = grad_w / metric
+                w.grad = grad_w
+                # the restart test needs the previous iterate, only once gradients are exact
+                prev_w = w.detach().clone() if restart_now else None
+                prev_t = t.detach().clone() if (restart_now and t is not None) else None
+                if t is not None:
+                    t.grad = grad_t
+            optimizer.step()
+            with torch.no_grad():
+                w.copy_(project(w))
+                if prev_w is not None:
+                    raw_grad = grad_w * (metric if metric is not None else 1.0)
+                    uphill = (raw_grad * (w - prev_w)).sum(dim=1)
+                    if t is not None and prev_t is not None:
+                        uphill = uphill + grad_t * (t - prev_t)
+                    _restart_momentum(optimizer, uphill > 0)
+                if averaging_now:
+                    avg_n.add_(1.0)
+                    avg_w.add_((w - avg_w) / avg_n)
+                    if avg_t is not None:
+                        avg_t.add_((t - avg_t) / avg_n)
+                loss_acc.add_(losses)
+
+        # Everything Python-side the step reads; None when the step cannot be captured
+        # (an lr scheduler changes lr every step; shuffled epochs and mixed batch sizes
+        # build index tensors on the host; large CVaR full steps find their tail rows).
+        capturable = scheduler is None and (
+            (full and not gathers_tail_rows(spec, n_rows))
+            or (not full and replacement and len(set(sizes)) == 1)
+        )
+        # (lr and momentum live in the optimiser's param groups: a graph bakes them in)
+        linear = factor if config.batch_schedule is BatchSchedule.LINEAR_SCALING else None
+        regime = (
+            (tuple(sizes), full, tau, lr, momentum_raised, averaging_now, linear)
+            if capturable
+            else None
+        )
+        graphs.run(regime, tensor_step)
         if scheduler is not None:
             scheduler.step()
-        with torch.no_grad():
-            w.copy_(project(w))
-            if prev_w is not None:
-                raw_grad = grad_w * (metric if metric is not None else 1.0)
-                uphill = (raw_grad * (w - prev_w)).sum(dim=1)
-                if t is not None and prev_t is not None:
-                    uphill = uphill + grad_t * (t - prev_t)
-                _restart_momentum(optimizer, uphill > 0)
-            if avg_w is not None and step >= avg_start:
-                avg_count += 1
-                avg_w.add_(w - avg_w, alpha=1.0 / avg_count)
-                if avg_t is not None:
-                    avg_t.add_(t - avg_t, alpha=1.0 / avg_count)
-            loss_acc += losses
+        if averaging_now:
+            avg_count += 1
         acc_steps += 1
         for j, m in enumerate(sizes):
             samples[j] += min(m, n_rows)
@@ -330,7 +371,13 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         optimizer=opt_name.value,
         averaging=averaging.value,
         stop_reason=stop_reason,
+        step_graphs=graphs.summary(),
     )
+
+
+def _graphs_enabled(config: EngineConfig, problem: Problem) -> bool:
+    """CUDA graphs of the step: on CUDA devices unless switched off."""
+    return bool(config.cuda_graphs) and problem.returns.device.type == "cuda"
 
 
 def _restart_momentum(optimizer: torch.optim.Optimizer, uphill: torch.Tensor) -> None:

@@ -53,7 +53,7 @@ def split_options(options: dict[str, object]) -> tuple[ObjectiveSpec, Constraint
 
 
 def prepare_data(
-    returns: pd.DataFrame | np.ndarray,
+    returns: pd.DataFrame | np.ndarray | torch.Tensor,
     spec: ObjectiveSpec,
     constraints: Constraints,
     config: EngineConfig,
@@ -70,7 +70,18 @@ def prepare_data(
     """
     device = resolve_device(config.device)
     np_dtype = np.float32 if config.dtype == "float32" else np.float64
-    if isinstance(returns, pd.DataFrame):
+    torch_dtype = torch.float32 if config.dtype == "float32" else torch.float64
+    if isinstance(returns, torch.Tensor):
+        # already a tensor (possibly on the GPU): moved/cast only if needed, never via host
+        if returns.ndim != 2 or not torch.is_floating_point(returns):
+            raise DataError(
+                f"returns must be a 2-D float tensor (T, N), got {tuple(returns.shape)} "
+                f"{returns.dtype}"
+            )
+        tickers = [f"asset_{i}" for i in range(returns.shape[1])]
+        index = None
+        values = returns.detach().to(device=device, dtype=torch_dtype)
+    elif isinstance(returns, pd.DataFrame):
         tickers = [str(c) for c in returns.columns]
         index: pd.Index | None = returns.index
         values = returns.to_numpy(dtype=np_dtype, copy=False)  # no copy when already np_dtype
@@ -93,12 +104,12 @@ def prepare_data(
             raise DataError("the tracking objective needs a benchmark series")
         bench = _align_benchmark(benchmark, index, n_rows)
         bench_t = torch.as_tensor(bench.astype(np_dtype), device=device)
-    data = torch.as_tensor(values, device=device)
+    data = values if isinstance(values, torch.Tensor) else torch.as_tensor(values, device=device)
     mean = data.mean(dim=0)  # in the data's dtype: a float64 accumulation would copy the data
     if not bool(torch.isfinite(mean).all()):
         # NaN and inf propagate into the column means, so only a non-finite mean needs
         # the elementwise check (it tells NaN/inf apart from an overflowing sum)
-        if not np.isfinite(values).all():
+        if not bool(torch.isfinite(data).all()):
             raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
         raise DataError(f"returns are too large: their column sums overflow {config.dtype}")
     problem = Problem(
@@ -108,7 +119,7 @@ def prepare_data(
 
 
 def optimize(
-    returns: pd.DataFrame | np.ndarray,
+    returns: pd.DataFrame | np.ndarray | torch.Tensor,
     *,
     benchmark: pd.Series | np.ndarray | None = None,
     init_weights: np.ndarray | pd.Series | None = None,
@@ -118,8 +129,10 @@ def optimize(
 
     Parameters
     ----------
-    returns : DataFrame or ndarray, shape (T, N)
-        Simple returns, one row per scenario.
+    returns : DataFrame, ndarray or Tensor, shape (T, N)
+        Simple returns, one row per scenario. A tensor is used where it lies when it is
+        already on the chosen device with the chosen dtype (no copy: data generated or
+        loaded on a GPU stays there).
     benchmark : Series or ndarray, shape (T,), optional
         Benchmark returns (tracking objective).
     init_weights : array-like, shape (N,), optional
@@ -142,7 +155,7 @@ def optimize(
 
 
 def optimize_many(
-    returns: pd.DataFrame | np.ndarray,
+    returns: pd.DataFrame | np.ndarray | torch.Tensor,
     *,
     batch_sizes: Sequence[int] | None = None,
     risk_aversions: Sequence[float] | None = None,
@@ -237,7 +250,7 @@ class SGDPortfolio:
 
     def fit(
         self,
-        returns: pd.DataFrame | np.ndarray,
+        returns: pd.DataFrame | np.ndarray | torch.Tensor,
         benchmark: pd.Series | np.ndarray | None = None,
         init_weights: np.ndarray | pd.Series | None = None,
     ) -> SGDPortfolio:
@@ -294,6 +307,7 @@ def _single_result(
         optimizer=out.optimizer,
         averaging=out.averaging,
         stop_reason=out.stop_reason,
+        step_graphs=out.step_graphs,
         device=str(prepared.problem.returns.device),
         dtype=config.dtype,
         seed=config.seed,

@@ -77,20 +77,26 @@ SPARSE_MAX_FRACTION = 0.4
 """... and only when at most this fraction of scenarios carries a non-negligible weight."""
 
 
+def gathers_tail_rows(spec: ObjectiveSpec, n_rows: int) -> bool:
+    """Whether full-data gradients gather CVaR's tail rows (a host sync, see below)."""
+    return spec.objective is Objective.CVAR and n_rows >= SPARSE_MIN_ROWS
+
+
 def _tail_product(
     g: torch.Tensor, R: torch.Tensor, spec: ObjectiveSpec, mean: torch.Tensor
 ) -> torch.Tensor:
-    """``g @ R`` (K, N), reading only the rows that matter for CVaR on a CPU.
+    """``g @ R`` (K, N), reading only the rows that matter for CVaR.
 
     CVaR's scenario derivative is ``-lam_r - tail_t`` where the (smoothed) tail weight
     ``tail_t`` is zero, up to a negligible sigmoid tail, for every scenario well above the
     VaR: most of the data. So ``g @ R = -lam_r T mu - tail @ R`` needs the tail rows only (and ``mu``),
     gathered once per step instead of a second pass over the whole (T, N) matrix. Weights
     below ``eps * 1e-2`` of the largest are dropped (a relative error far below the
-    dtype's precision). On accelerators the dense product is used (no host sync).
+    dtype's precision). Finding the rows is a host synchronisation, so such steps are not
+    captured as CUDA graphs (at this size a step is bandwidth-bound, not launch-bound).
     """
     n_rows = R.shape[0]
-    if spec.objective is not Objective.CVAR or R.device.type != "cpu" or n_rows < SPARSE_MIN_ROWS:
+    if not gathers_tail_rows(spec, n_rows):
         return g @ R
     base = -spec.return_weight
     tail = base - g  # (K, T), >= 0

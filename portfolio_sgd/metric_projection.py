@@ -68,7 +68,9 @@ def project_box_sum_metric(v: torch.Tensor, d: torch.Tensor, lo: float, hi: floa
     # Final exact correction on the free set (removes the cumulative-sum rounding).
     free = (w > lo) & (w < hi_eff)
     residual = 1.0 - w.sum(dim=1, keepdim=True)
-    free_inv = torch.where(free, inv_d, torch.zeros((), dtype=dtype)).sum(1, keepdim=True)
+    free_inv = torch.where(free, inv_d, torch.zeros((), dtype=dtype, device=v.device)).sum(
+        1, keepdim=True
+    )
     shift = residual / free_inv.clamp_min(tiny)
     w = torch.where(free, w + shift * inv_d, w)
     return torch.clamp(w, lo, hi_eff)

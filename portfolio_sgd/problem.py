@@ -93,6 +93,9 @@ class EngineOutput:
         Base step size used.
     optimizer, averaging : str
     stop_reason : str
+    step_graphs : str
+        How the steps ran on CUDA: "off", "N captured, M replayed steps", or why
+        capture failed.
     """
 
     weights: torch.Tensor
@@ -107,3 +110,4 @@ class EngineOutput:
     optimizer: str = ""
     averaging: str = ""
     stop_reason: str = ""
+    step_graphs: str = "off"

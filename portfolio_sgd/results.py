@@ -41,6 +41,8 @@ class OptimizationResult:
         First and last date of the data, if dated.
     spec, constraints, config : dict
         The objective parameters, constraints and engine configuration.
+    step_graphs : str
+        CUDA-graph use of the run ("off" on CPU; see :mod:`portfolio_sgd.step_graphs`).
     """
 
     weights: pd.Series
@@ -66,6 +68,7 @@ class OptimizationResult:
     spec: dict[str, object] = field(default_factory=dict)
     constraints: dict[str, object] = field(default_factory=dict)
     config: dict[str, object] = field(default_factory=dict)
+    step_graphs: str = "off"
 
     def to_dict(self, include_history: bool = False) -> dict[str, object]:
         """JSON-ready dict (weights as ticker -> weight)."""
@@ -93,6 +96,7 @@ class OptimizationResult:
             "spec": dict(self.spec),
             "constraints": dict(self.constraints),
             "config": dict(self.config),
+            "step_graphs": self.step_graphs,
         }
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
