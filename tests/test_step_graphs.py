@@ -121,7 +121,7 @@ def test_engine_with_replayed_steps_matches_eager(
 
 
 def test_cpu_runs_report_graphs_off(sp500_returns) -> None:
-    res = optimize(sp500_returns.iloc[:500], objective="min-variance", steps=10)
+    res = optimize(sp500_returns.iloc[:500], objective="min-variance", steps=10, device="cpu")
     assert res.step_graphs == "off"
     assert res.to_dict()["step_graphs"] == "off"
 
