@@ -43,6 +43,8 @@ FULL_SIZES = (
     "syn-500x100k",
     "syn-1000x500k",
 )
+SHARED_PROCESS_CELLS = 2_000_000
+"""Problems up to this T x N run all objectives of an exact engine in one process."""
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -196,39 +198,45 @@ def run_size(config: SuiteConfig, size: Size) -> list[dict[str, Any]]:
         for obj in config.objectives:
             records.append(_failed("portfolio-sgd", obj, size, out))
     cells = size.n_rows * size.n_assets
-    for obj in config.objectives:
-        engines = ["cvxpy"]
-        if config.skfolio and obj in SKFOLIO_OBJECTIVES:
-            engines.append("skfolio")
-        for eng in engines:
-            name = "cvxpy+clarabel" if eng == "cvxpy" else "skfolio"
-            if cells > config.exact_max_cells:
-                records.append(
-                    {
-                        "engine": name,
-                        "objective": obj,
-                        "size": size.name,
-                        "status": "skipped",
-                        "note": f"T*N = {cells:.3g} > {config.exact_max_cells:.3g}",
-                    }
-                )
-                continue
-            _log(f"{size.name}: {name} {obj} (limit {config.exact_limit:g} s)")
-            task = {
-                **base,
-                "kind": eng,
-                "objective": obj,
-                "params": PARAMS[obj],
-                "limit": config.exact_limit,
-            }
-            out = run_worker(task, config.exact_limit + 15.0, mem, config.threads)
-            if out["_status"] == "ok":
-                rec = out["records"][0]
-                rec.update(size=size.name, wall=out["_wall"])
+    jobs: list[tuple[str, list[str]]] = []  # (engine, objectives run in one process)
+    for eng in ("cvxpy", "skfolio"):
+        objs = [o for o in config.objectives if eng == "cvxpy" or o in SKFOLIO_OBJECTIVES]
+        if eng == "skfolio" and not config.skfolio:
+            continue
+        if cells <= SHARED_PROCESS_CELLS:
+            jobs.append((eng, objs))  # small: one process, the imports paid once
+        else:
+            jobs += [(eng, [o]) for o in objs]  # large: a process (and a limit) each
+    for eng, objs in jobs:
+        name = "cvxpy+clarabel" if eng == "cvxpy" else "skfolio"
+        if cells > config.exact_max_cells:
+            records += [
+                {
+                    "engine": name,
+                    "objective": obj,
+                    "size": size.name,
+                    "status": "skipped",
+                    "note": f"T*N = {cells:.3g} > {config.exact_max_cells:.3g}",
+                }
+                for obj in objs
+            ]
+            continue
+        _log(f"{size.name}: {name} {', '.join(objs)} (limit {config.exact_limit:g} s each)")
+        task = {
+            **base,
+            "kind": eng,
+            "batch": [{"objective": o, "params": PARAMS[o]} for o in objs],
+            "limit": config.exact_limit,
+        }
+        limit = config.exact_limit * len(objs) + 15.0
+        out = run_worker(task, limit, mem, config.threads)
+        if out["_status"] == "ok":
+            for rec in out["records"]:
+                rec.update(size=size.name, wall=rec["time_total"])
                 records.append(rec)
-            else:
-                _log(f"  {name} {obj}: {out['_status']} {out.get('_error', '')}")
-                records.append(_failed(name, obj, size, out))
+        else:
+            _log(f"  {name} {', '.join(objs)}: {out['_status']} {out.get('_error', '')}")
+            records += [_failed(name, obj, size, out) for obj in objs]
     return records
 
 
