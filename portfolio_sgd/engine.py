@@ -40,6 +40,7 @@ from .objectives import (
     portfolio_returns,
 )
 from .problem import EngineOutput, Problem, RunGrid  # noqa: F401 - re-exported
+from .quadratic import QuadraticForm, quadratic_form, uses_quadratic_form
 from .sampling import BatchSampler, Sampling
 from .schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, make_lr_scheduler
 from .step_graphs import StepGraphs
@@ -193,6 +194,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     bar = _progress(config, max_steps)
     graphs = StepGraphs(use_graphs, gen)
     replacement = config.sampling is Sampling.REPLACEMENT
+    quad: QuadraticForm | None = None
     start = time.perf_counter()
     step = 0
     while True:
@@ -224,6 +226,8 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             scale = factor if scale is None else scale * factor
         averaging_now = avg_w is not None and step >= avg_start
         restart_now = restart and full
+        if full and quad is None and uses_quadratic_form(spec, n_rows, n_assets):
+            quad = quadratic_form(problem)  # once, on the first exact step
 
         def tensor_step(
             sizes: list[int] = sizes,
@@ -232,6 +236,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             scale: torch.Tensor | float | None = scale,
             restart_now: bool = restart_now,
             averaging_now: bool = averaging_now,
+            quad: QuadraticForm | None = quad if full else None,
         ) -> None:
             """One step on device tensors only (no host sync): capturable as a CUDA graph.
 
@@ -239,7 +244,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             """
             with torch.no_grad():
                 losses, grad_w, grad_t = batch_gradient(
-                    problem, w, t, lam, sizes, full, sampler, tau
+                    problem, w, t, lam, sizes, full, sampler, tau, quad
                 )
                 if scale is not None:
                     grad_w = grad_w * (scale[:, None] if isinstance(scale, torch.Tensor) else scale)

@@ -8,6 +8,7 @@ import torch
 
 from .objectives import Objective, ObjectiveSpec, scenario_derivatives, scenario_losses
 from .problem import Problem
+from .quadratic import QuadraticForm, quadratic_loss_and_gradient
 from .sampling import BatchSampler
 
 
@@ -20,9 +21,17 @@ def batch_gradient(
     full: bool,
     sampler: BatchSampler,
     tau: float = 0.0,
+    quad: QuadraticForm | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,)."""
+    """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,).
+
+    With ``full`` the gradient is exact: from the moment matrix ``quad`` when given (see
+    :mod:`portfolio_sgd.quadratic`), else from a pass over the data.
+    """
     R, spec = problem.returns, problem.spec
+    if full and quad is not None:
+        losses, grad_w = quadratic_loss_and_gradient(spec, quad, w, problem.mean, lam)
+        return losses, grad_w, None
     mean_return = w @ problem.mean
     if full:
         x = w @ R.T  # (K, T)

@@ -100,14 +100,17 @@ def curvature(
         covariance. A floor of 1e-3 of the second moment keeps pure-return problems finite.
     """
     obj = spec.objective
-    second = top_eigenvalue(returns, None, metric=metric)
     if obj in (Objective.MIN_VARIANCE, Objective.MEAN_VARIANCE):
+        # the second moment only sets the floor here: a few iterations suffice
+        second = top_eigenvalue(returns, None, metric=metric, iters=5)
         cov = top_eigenvalue(returns, mean, metric=metric)
         lam = risk_aversion if risk_aversion is not None else spec.risk_aversion
         value = 2.0 * cov if obj is Objective.MIN_VARIANCE else lam * cov
     elif obj is Objective.TRACKING:
+        second = top_eigenvalue(returns, None, metric=metric)
         value = 2.0 * second
     else:
+        second = top_eigenvalue(returns, None, metric=metric)
         value = second
     return max(value, 1e-3 * second, 1e-300)
 

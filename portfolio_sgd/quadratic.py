@@ -1,0 +1,137 @@
+"""Exact gradients of the quadratic objectives from their N x N moment matrix.
+
+Mean-variance, min-variance and tracking are quadratic in the weights. With the second
+moment ``S = R^T R / T`` (and, for tracking, ``c = R^T b / T`` and ``E[b^2]``), the
+full-data objective and gradient of K portfolios need a (K, N) x (N, N) product instead of
+two passes over the (T, N) scenarios. The matrix costs one pass (a T x N x N product) to
+form, so the engine builds it on its first exact step only when scenarios far outnumber
+assets (``T >= GRAM_ROW_FACTOR * N``); from then on an exact step costs O(K N^2) however
+many scenarios there are. The periodic full-objective evaluations still use the data.
+
+With ``m = mu . w`` (the full-data mean return) and population moments:
+
+- min-variance ``f = w^T S w - m^2``, ``grad = 2 (S w - m mu)``;
+- mean-variance ``f = -m + lam/2 (w^T S w - m^2)``, ``grad = -mu + lam (S w - m mu)``;
+- tracking ``f = w^T S w - 2 c^T w + E[b^2]``, ``grad = 2 (S w - c)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .objectives import Objective, ObjectiveSpec
+from .problem import Problem
+
+GRAM_ROW_FACTOR = 8
+"""The moment matrix is used when T >= 8 N (it then costs at most a few exact steps)."""
+GRAM_MAX_ASSETS = 8192
+"""... and N is at most this (the matrix takes N^2 values of memory)."""
+CHUNK_ELEMENTS = 4_194_304
+"""Rows of R are multiplied in blocks of this many values (float64 accumulation across)."""
+
+QUADRATIC = (Objective.MEAN_VARIANCE, Objective.MIN_VARIANCE, Objective.TRACKING)
+
+
+@dataclass(frozen=True)
+class QuadraticForm:
+    """Moments of the data that define a quadratic objective.
+
+    Attributes
+    ----------
+    second : Tensor, shape (N, N)
+        ``R^T R / T`` in the data's dtype (accumulated in float64).
+    cross : Tensor, shape (N,) or None
+        ``R^T b / T`` (tracking only).
+    bench_square : float
+        ``E[b^2]`` (tracking only, else 0).
+    """
+
+    second: torch.Tensor
+    cross: torch.Tensor | None = None
+    bench_square: float = 0.0
+
+
+def uses_quadratic_form(spec: ObjectiveSpec, n_rows: int, n_assets: int) -> bool:
+    """Whether exact steps of this problem go through the moment matrix."""
+    return (
+        spec.objective in QUADRATIC
+        and n_rows >= GRAM_ROW_FACTOR * n_assets
+        and n_assets <= GRAM_MAX_ASSETS
+    )
+
+
+def quadratic_form(problem: Problem) -> QuadraticForm:
+    """The moments of ``problem``'s data, in blocks of rows.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    QuadraticForm
+    """
+    R, bench = problem.returns, problem.benchmark
+    n_rows, n_assets = R.shape
+    second = torch.zeros(n_assets, n_assets, dtype=torch.float64, device=R.device)
+    cross = (
+        torch.zeros(n_assets, dtype=torch.float64, device=R.device) if bench is not None else None
+    )
+    rows = max(1, CHUNK_ELEMENTS // n_assets)
+    for start in range(0, n_rows, rows):
+        block = R[start : start + rows]
+        second += (block.T @ block).to(torch.float64)
+        if cross is not None and bench is not None:
+            cross += (block.T @ bench[start : start + rows]).to(torch.float64)
+    second = (second + second.T) / (2.0 * n_rows)  # exactly symmetric
+    bench_square = 0.0
+    if bench is not None and cross is not None:
+        cross = (cross / n_rows).to(R.dtype)
+        bench_square = float((bench.to(torch.float64) ** 2).mean())
+    return QuadraticForm(second=second.to(R.dtype), cross=cross, bench_square=bench_square)
+
+
+def quadratic_loss_and_gradient(
+    spec: ObjectiveSpec,
+    form: QuadraticForm,
+    w: torch.Tensor,
+    mean: torch.Tensor,
+    risk_aversion: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Full-data objective (K,) and gradient (K, N) of K portfolios.
+
+    Parameters
+    ----------
+    spec : ObjectiveSpec
+    form : QuadraticForm
+    w : Tensor, shape (K, N)
+    mean : Tensor, shape (N,)
+    risk_aversion : Tensor, shape (K,), optional
+        Per-run risk aversion (mean-variance), else ``spec.risk_aversion``.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        Values (K,) and gradients (K, N).
+    """
+    sw = w @ form.second  # (K, N); S is symmetric
+    quad = (w * sw).sum(dim=1)
+    obj = spec.objective
+    if obj is Objective.TRACKING:
+        cross = form.cross
+        if cross is None:
+            raise ValueError("tracking needs the benchmark moments")
+        return quad - 2.0 * (w @ cross) + form.bench_square, 2.0 * (sw - cross)
+    m = w @ mean  # (K,)
+    variance = quad - m * m
+    centred = sw - m[:, None] * mean
+    if obj is Objective.MIN_VARIANCE:
+        return variance, 2.0 * centred
+    lam = (
+        risk_aversion
+        if risk_aversion is not None
+        else torch.full_like(m, float(spec.risk_aversion))
+    )
+    return -m + 0.5 * lam * variance, -mean + lam[:, None] * centred
