@@ -73,7 +73,9 @@ class EngineConfig:
     tol : float or None
         Stop when the full-data objective changes by less than ``tol`` (relative) between
         two consecutive evaluations, twice in a row, once batches have reached full size
-        (or at any time for a constant batch schedule). ``None`` disables it.
+        (or at any time for a constant batch schedule). ``None`` disables it. Floored at
+        8 machine epsilons of ``dtype`` (about 1e-6 in float32, where evaluations cannot
+        resolve smaller changes).
     eval_every : int
         Steps between full-data objective evaluations (history, tolerance, divergence).
     sampling : {"replacement", "shuffle"}

@@ -55,6 +55,9 @@ GATHER_FRACTION = 4
 """The geometric schedule switches to the full data once a batch reaches T / 4 rows."""
 
 
+TOL_EPS_FACTOR = 8.0
+"""The tolerance stop is floored at this many machine epsilons of the working dtype."""
+
 SMALL_STEP_ELEMENTS = 2_000_000
 """Below this many ``K x rows x N`` elements per step, the CPU loop runs on one thread."""
 
@@ -194,6 +197,9 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     bar = _progress(config, max_steps)
     graphs = StepGraphs(use_graphs, gen)
     replacement = config.sampling is Sampling.REPLACEMENT
+    # An objective evaluated in float32 cannot resolve relative changes much below its
+    # precision: the tolerance is floored there, or rounding noise keeps the run going.
+    tol = max(float(config.tol), TOL_EPS_FACTOR * torch.finfo(dtype).eps) if config.tol else 0.0
     quad: QuadraticForm | None = None
     start = time.perf_counter()
     step = 0
@@ -214,7 +220,9 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             )
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            tau_settled = tau >= previous_tau and full
+            # settled once the halving has reached the floor (which drifts a little with
+            # the portfolio's scale), with exact gradients
+            tau_settled = tau >= 0.75 * previous_tau and full
         if full and restart and not momentum_raised:
             # Exact gradients from here on: heavier momentum is safe with restarts and
             # fixes ill-conditioned problems (accelerated projected gradient).
@@ -339,7 +347,7 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
                 # relative improvement of the best value, with a floor for optima at 0
                 denominator = best_obj.abs() + 1e-6 * start_scale
                 change = (prev_best - best_obj) / denominator.clamp_min(1e-300)
-                calm = calm + 1 if bool((change <= config.tol).all()) else 0
+                calm = calm + 1 if bool((change <= tol).all()) else 0
                 if calm >= 2:
                     stop_reason = "tolerance"
                     break

@@ -18,7 +18,7 @@ from .objectives import Objective, ObjectiveSpec
 
 SGD_LR_FACTOR = 0.5
 SAMPLE_ROWS = 16_384
-"""Rows of the random subsample used by curvature estimates (float64 temporaries stay small)."""
+"""Rows of the random subsample used by curvature estimates."""
 CURVATURE_ROWS = 4_096
 """Most scenarios in the smoothed-CVaR power iteration (it runs at every smoothing stage)."""
 CHUNK_ELEMENTS = 4_194_304
@@ -56,16 +56,25 @@ def top_eigenvalue(
     """
     n_rows, n_assets = returns.shape
     gen = torch.Generator(device=returns.device).manual_seed(seed)
-    sample = _row_sample(returns, max_rows, gen)
-    if center is not None:
-        sample = sample - center.to(torch.float64)
-    if metric is not None:
-        sample = sample / torch.sqrt(metric.to(torch.float64))
-    v = torch.randn(n_assets, generator=gen, device=returns.device, dtype=torch.float64)
+    sample = _row_sample(returns, max_rows, gen)  # the data's dtype: no float64 copy
+    dt = sample.dtype
+    # centring and metric scaling are applied to the vectors, not to copies of the sample
+    c = center.to(dt) if center is not None else None
+    scale = torch.rsqrt(metric.to(dt)) if metric is not None else None
+    v = torch.randn(n_assets, generator=gen, device=returns.device, dtype=torch.float64).to(dt)
     v = v / v.norm()
     value = 0.0
     for _ in range(iters):
-        u = sample.T @ (sample @ v) / sample.shape[0]
+        y = v * scale if scale is not None else v
+        z = sample @ y
+        if c is not None:
+            z = z - c @ y
+        u = sample.T @ z
+        if c is not None:
+            u = u - c * z.sum()
+        if scale is not None:
+            u = u * scale
+        u = u / sample.shape[0]
         value = float(u.norm())
         if value == 0.0:
             return 0.0
@@ -117,18 +126,17 @@ def curvature(
 
 def return_scale(returns: torch.Tensor, max_rows: int = SAMPLE_ROWS) -> float:
     """Typical size of one scenario's portfolio return: RMS of the equal-weight returns."""
-    sample = returns[:max_rows].to(torch.float64)
-    x = sample.mean(dim=1)
+    x = returns[:max_rows].mean(dim=1).to(torch.float64)  # no float64 copy of the rows
     return max(float(torch.sqrt((x * x).mean())), 1e-12)
 
 
 def _row_sample(returns: torch.Tensor, max_rows: int, gen: torch.Generator) -> torch.Tensor:
-    """At most ``max_rows`` rows of ``returns`` (uniform with replacement), as float64."""
+    """At most ``max_rows`` rows of ``returns`` (uniform with replacement), same dtype."""
     n_rows = returns.shape[0]
     if n_rows <= max_rows:
-        return returns.to(torch.float64)
+        return returns
     idx = torch.randint(n_rows, (max_rows,), generator=gen, device=returns.device)
-    return returns.index_select(0, idx).to(torch.float64)
+    return returns.index_select(0, idx)
 
 
 def diagonal_metric(spec: ObjectiveSpec, returns: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,7 @@
 """GPU correctness and speed check, for a machine with CUDA (not part of the test suite).
 
-Usage: ``python scripts/gpu_check.py [--quick] [--device cuda] [--out DIR] [--budget S]``
+Usage: ``python scripts/gpu_check.py [--quick] [--device cuda] [--out DIR] [--budget S]
+[--sections ...] [--scale-objectives ...] [--reference-steps N]``
 
 Sections (each recorded on its own; a failing one records its error and the rest go on):
 
@@ -11,9 +12,10 @@ Sections (each recorded on its own; a failing one records its error and the rest
 3. ``overhead``: microseconds per step, eager against CUDA-graphed, at batch sizes 256,
    4096 and 65,536 (min-variance, constant batch, synthetic 100 x 200k).
 4. ``batched``: K = 64 runs as one (K, N) tensor against a single run, same step budget.
-5. ``scale``: CVaR with defaults on synthetic Student-t scenarios generated on the GPU
-   (1000 x 1M and 2500 x 1M; 500 x 100k with ``--quick``): time to gaps of 1e-3 and 1e-4
-   against the best of the run and a long reference run, in float64 evaluation.
+5. ``scale``: defaults (CVaR unless ``--scale-objectives`` says otherwise) on synthetic
+   Student-t scenarios generated on the GPU (1000 x 1M and 2500 x 1M; 500 x 100k with
+   ``--quick``): time to gaps of 1e-3 and 1e-4 against the best of the run and a long
+   reference run (``--reference-steps``), in float64 evaluation.
 
 Writes ``gpu.json`` and ``gpu.md`` into ``--out`` after every section. ``--device cpu``
 runs the same code on the CPU at small sizes (a dry run of the script itself).
@@ -22,6 +24,7 @@ runs the same code on the CPU at small sizes (a dry run of the script itself).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import sys
@@ -41,6 +44,7 @@ from portfolio_sgd import optimize, optimize_many  # noqa: E402
 from portfolio_sgd.data import load_returns  # noqa: E402
 
 OBJECTIVES = ("mean-variance", "min-variance", "kelly", "cvar")
+SECTIONS = ("bandwidth", "correctness", "overhead", "batched", "scale")
 
 
 def sync(device: str) -> None:
@@ -74,14 +78,27 @@ def synthetic(n_rows: int, n_assets: int, device: str, seed: int = 0) -> torch.T
     return out
 
 
-def cvar64(returns: torch.Tensor, w: np.ndarray, alpha: float = 0.95) -> float:
-    """Exact CVaR (Rockafellar-Uryasev at the VaR) of weights ``w``, float64, chunked."""
-    w64 = torch.as_tensor(w, device=returns.device, dtype=torch.float64)
+def exact_value(objective: str, returns: torch.Tensor, w: np.ndarray) -> float:
+    """Objective of weights ``w`` in float64 on the full data (chunked products).
+
+    CVaR at alpha 0.95 (Rockafellar-Uryasev at the VaR), mean-variance with the engine's
+    default risk aversion, population variances.
+    """
+    from portfolio_sgd.objectives import DEFAULT_RISK_AVERSION
+
+    w64 = torch.as_tensor(np.array(w), device=returns.device, dtype=torch.float64)
     chunk = max(1, 2**26 // returns.shape[1])
     x = torch.cat([returns[i : i + chunk].double() @ w64 for i in range(0, len(returns), chunk)])
-    k = int(np.ceil(alpha * x.numel()))
-    t = torch.kthvalue(-x, k).values
-    return float(t + torch.relu(-x - t).mean() / (1.0 - alpha))
+    if objective == "cvar":
+        alpha = 0.95
+        t = torch.kthvalue(-x, int(np.ceil(alpha * x.numel()))).values
+        return float(t + torch.relu(-x - t).mean() / (1.0 - alpha))
+    if objective == "kelly":
+        return float(-torch.log1p(x).mean())
+    variance = float(((x - x.mean()) ** 2).mean())
+    if objective == "min-variance":
+        return variance
+    return float(-x.mean()) + 0.5 * DEFAULT_RISK_AVERSION * variance
 
 
 def traced_optimize(returns: Any, **options: Any) -> tuple[Any, list]:
@@ -216,20 +233,20 @@ def batched(device: str) -> dict[str, Any]:
     return out
 
 
-def scale(device: str, quick: bool) -> dict[str, Any]:
+def scale(device: str, quick: bool, reference_steps: int, objectives: list[str]) -> dict[str, Any]:
     sizes = [(500, 100_000)] if quick else [(1000, 1_000_000), (2500, 1_000_000)]
     if device == "cpu":
         sizes = [(100, 20_000)]
     rows = []
-    for n_assets, n_rows in sizes:
+    for (n_assets, n_rows), objective in itertools.product(sizes, objectives):
         data = synthetic(n_rows, n_assets, device, seed=0)
         sync(device)
-        kw = dict(objective="cvar", dtype="float32", device=device, seed=0)
+        kw = dict(objective=objective, dtype="float32", device=device, seed=0)
         optimize(data[:4096], **{**kw, "steps": 30})  # warm-up (kernels, handles)
         res, stamps = traced_optimize(data, **kw)
-        long_run, _ = traced_optimize(data, tol=None, max_steps_default=15_000, **kw)
-        values = [cvar64(data, w) for _, w in stamps]
-        best = min(min(values), cvar64(data, long_run.weights.to_numpy()))
+        long_run, _ = traced_optimize(data, tol=None, steps=reference_steps, **kw)
+        values = [exact_value(objective, data, w) for _, w in stamps]
+        best = min(min(values), exact_value(objective, data, long_run.weights.to_numpy()))
         gaps = [(v - best) / abs(best) for v in values]
 
         times = [s for s, _ in stamps]
@@ -240,6 +257,7 @@ def scale(device: str, quick: bool) -> dict[str, Any]:
         bytes_per_pass = n_rows * n_assets * 4
         rows.append(
             {
+                "objective": objective,
                 "n_assets": n_assets,
                 "n_rows": n_rows,
                 "data_GB": bytes_per_pass / 1e9,
@@ -302,12 +320,13 @@ def markdown(record: dict[str, Any]) -> str:
             )
         lines.append("")
     if "scale" in s and "rows" in s["scale"]:
-        lines += ["| CVaR N x T | data | to 1e-3 | to 1e-4 | total | steps | ms/step | final gap |",
-                  "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += ["| objective | N x T | data | to 1e-3 | to 1e-4 | total | steps | ms/step "
+                  "| final gap |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in s["scale"]["rows"]:
             t3, t4 = r["time_to_1e-3_s"], r["time_to_1e-4_s"]
             lines.append(
-                f"| {r['n_assets']} x {r['n_rows']:,} | {r['data_GB']:.1f} GB | "
+                f"| {r.get('objective', 'cvar')} | {r['n_assets']} x {r['n_rows']:,} | "
+                f"{r['data_GB']:.1f} GB | "
                 f"{'-' if t3 is None else f'{t3:.2f} s'} | {'-' if t4 is None else f'{t4:.2f} s'}"
                 f" | {r['total_s']:.2f} s | {r['steps']} | {r['ms_per_step']:.2f} | "
                 f"{r['final_gap']:.1e} |"
@@ -325,6 +344,26 @@ def main() -> None:
     parser.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     parser.add_argument("--out", default="benchmarks/results/gpu")
     parser.add_argument("--budget", type=float, default=420.0, help="seconds for all sections")
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        default=list(SECTIONS),
+        choices=list(SECTIONS),
+        help="which sections to run (default: all)",
+    )
+    parser.add_argument(
+        "--scale-objectives",
+        nargs="+",
+        default=["cvar"],
+        choices=list(OBJECTIVES),
+        help="objectives of the scale section",
+    )
+    parser.add_argument(
+        "--reference-steps",
+        type=int,
+        default=3000,
+        help="step budget of the long CVaR reference run of the scale section",
+    )
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("no CUDA device: nothing to check")
@@ -338,11 +377,17 @@ def main() -> None:
         command="python " + " ".join(sys.argv),
     )
     dev, quick = args.device, args.quick
-    check.section("bandwidth", lambda: bandwidth(dev), 5)
-    check.section("correctness", lambda: correctness(dev), 30)
-    check.section("overhead", lambda: overhead(dev, quick), 30)
-    check.section("batched", lambda: batched(dev), 20)
-    check.section("scale", lambda: scale(dev, quick), 60)
+    runs = {
+        "bandwidth": (lambda: bandwidth(dev), 5),
+        "correctness": (lambda: correctness(dev), 30),
+        "overhead": (lambda: overhead(dev, quick), 30),
+        "batched": (lambda: batched(dev), 20),
+        "scale": (lambda: scale(dev, quick, args.reference_steps, args.scale_objectives), 60),
+    }
+    for name in SECTIONS:
+        if name in args.sections:
+            fn, need = runs[name]
+            check.section(name, fn, need)
     print(markdown(check.record))
 
 

@@ -148,3 +148,12 @@ def test_fetch_then_optimize_from_cache(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.stdout)["weights"]) == {"AAA", "BBB", "CCC"}
     assert len(calls) == 1  # served from the cache
+
+
+def test_cuda_graphs_option_reaches_the_engine() -> None:
+    on = json.loads(run("optimize", "--steps", "20", "--format", "json").stdout)
+    off = json.loads(
+        run("optimize", "--steps", "20", "--no-cuda-graphs", "--format", "json").stdout
+    )
+    assert on["config"]["cuda_graphs"] is True and off["config"]["cuda_graphs"] is False
+    assert on["step_graphs"] == "off"  # this machine's runs are on the CPU

@@ -122,7 +122,8 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         f"holdings            {int((w.abs() >= 5e-5).sum())} of {len(w)}",
         f"steps               {result.steps} ({result.epochs:.1f} epochs, stop: {result.stop_reason})",
         f"batch size / lr     {result.batch_size} / {result.lr:.4g} ({result.optimizer}, averaging {result.averaging})",
-        f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}",
+        f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
+        + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
     ]
     if exact:

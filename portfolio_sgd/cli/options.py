@@ -167,6 +167,12 @@ engine_options = _stack(
         "--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True
     ),
     click.option("--seed", type=int, default=0, show_default=True),
+    click.option(
+        "--cuda-graphs/--no-cuda-graphs",
+        default=True,
+        show_default=True,
+        help="On CUDA, capture each step as a CUDA graph and replay it (no effect on CPU).",
+    ),
 )
 
 format_option = click.option(
@@ -188,7 +194,7 @@ SPEC_KEYS = ("objective", "risk_aversion", "alpha", "return_weight")
 CONSTRAINT_KEYS = ("min_weight", "max_weight", "long_short", "max_leverage")
 ENGINE_KEYS = (
     "lr", "optimizer", "momentum", "steps", "epochs", "time_budget", "tol", "sampling",
-    "batch_schedule", "averaging", "device", "dtype", "seed",
+    "batch_schedule", "averaging", "device", "dtype", "seed", "cuda_graphs",
 )  # fmt: skip
 
 
