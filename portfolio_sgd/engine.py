@@ -55,7 +55,7 @@ GATHER_FRACTION = 4
 """The geometric schedule switches to the full data once a batch reaches T / 4 rows."""
 
 
-TOL_EPS_FACTOR = 8.0
+TOL_EPS_FACTOR = 2.0
 """The tolerance stop is floored at this many machine epsilons of the working dtype."""
 
 SMALL_STEP_ELEMENTS = 2_000_000
