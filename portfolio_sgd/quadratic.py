@@ -23,13 +23,12 @@ import torch
 
 from .objectives import Objective, ObjectiveSpec
 from .problem import Problem
+from .step_size import CHUNK_ELEMENTS
 
 GRAM_ROW_FACTOR = 8
 """The moment matrix is used when T >= 8 N (it then costs at most a few exact steps)."""
 GRAM_MAX_ASSETS = 8192
 """... and N is at most this (the matrix takes N^2 values of memory)."""
-CHUNK_ELEMENTS = 4_194_304
-"""Rows of R are multiplied in blocks of this many values (float64 accumulation across)."""
 
 QUADRATIC = (Objective.MEAN_VARIANCE, Objective.MIN_VARIANCE, Objective.TRACKING)
 
