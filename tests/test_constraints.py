@@ -174,7 +174,13 @@ def test_long_short_kernel_matches_cvxpy_both_methods(data, lo, hi, lev, method)
     v = data.draw(vectors(n, bound=5.0))
     c = Constraints(min_weight=lo, max_weight=hi, long_short=True, max_leverage=lev)
     w = project_long_short(torch.as_tensor(v), lo, hi, lev, method=method).numpy()
-    np.testing.assert_allclose(w, cvxpy_projection(c, v), atol=1e-6)
+    ref = cvxpy_projection(c, v)
+    # The projection is unique, but on degenerate cases (several weights at a bound and
+    # the leverage cap active) the interior-point reference is only good to ~1e-6, so the
+    # kernel must be feasible, at least as close to v as the reference, and near it.
+    assert bool(c.is_feasible(torch.as_tensor(w)[None, :], atol=1e-9).all())
+    assert np.sum((w - v) ** 2) <= np.sum((ref - v) ** 2) + 1e-10
+    np.testing.assert_allclose(w, ref, atol=1e-5)
 
 
 @FAST
