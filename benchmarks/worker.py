@@ -31,28 +31,30 @@ from .evaluate import objective_values
 from .problems import Size, load_problem
 
 
-def peak_rss_bytes() -> int:
-    """Peak resident set size of this process since start or the last reset (VmHWM)."""
+def _proc_status_bytes(field: str) -> int | None:
+    """A ``kB`` field of /proc/self/status (``VmHWM``, ``VmRSS``) in bytes; None if absent."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
+    return None
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process since start or the last reset (VmHWM)."""
+    peak = _proc_status_bytes("VmHWM")
+    if peak is not None:
+        return peak
     import resource
 
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def current_rss_bytes() -> int:
-    """Current resident set size (VmRSS)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    """Current resident set size (VmRSS); 0 where unknown."""
+    return _proc_status_bytes("VmRSS") or 0
 
 
 def reset_peak_rss() -> bool:

@@ -42,6 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import portfolio_sgd.engine as engine  # noqa: E402
 from portfolio_sgd import optimize, optimize_many  # noqa: E402
 from portfolio_sgd.data import load_returns  # noqa: E402
+from portfolio_sgd.objectives import (  # noqa: E402
+    ObjectiveSpec,
+    optimal_var_level,
+    scenario_losses,
+)
 
 OBJECTIVES = ("mean-variance", "min-variance", "kelly", "cvar")
 SECTIONS = ("bandwidth", "correctness", "overhead", "batched", "scale")
@@ -79,26 +84,19 @@ def synthetic(n_rows: int, n_assets: int, device: str, seed: int = 0) -> torch.T
 
 
 def exact_value(objective: str, returns: torch.Tensor, w: np.ndarray) -> float:
-    """Objective of weights ``w`` in float64 on the full data (chunked products).
+    """Objective of weights ``w`` (default parameters) in float64 on the full data.
 
-    CVaR at alpha 0.95 (Rockafellar-Uryasev at the VaR), mean-variance with the engine's
-    default risk aversion, population variances.
+    The portfolio returns are formed in float64 in row chunks (the data stay float32 on
+    the device); the losses are the library's own per-scenario losses, with CVaR's VaR
+    level at its exact quantile and variances centred on the full-data mean.
     """
-    from portfolio_sgd.objectives import DEFAULT_RISK_AVERSION
-
+    spec = ObjectiveSpec(objective=objective)
     w64 = torch.as_tensor(np.array(w), device=returns.device, dtype=torch.float64)
     chunk = max(1, 2**26 // returns.shape[1])
     x = torch.cat([returns[i : i + chunk].double() @ w64 for i in range(0, len(returns), chunk)])
-    if objective == "cvar":
-        alpha = 0.95
-        t = torch.kthvalue(-x, int(np.ceil(alpha * x.numel()))).values
-        return float(t + torch.relu(-x - t).mean() / (1.0 - alpha))
-    if objective == "kelly":
-        return float(-torch.log1p(x).mean())
-    variance = float(((x - x.mean()) ** 2).mean())
-    if objective == "min-variance":
-        return variance
-    return float(-x.mean()) + 0.5 * DEFAULT_RISK_AVERSION * variance
+    x = x[None, :]  # (1, T)
+    t = optimal_var_level(x, spec.alpha) if spec.has_var_level else None
+    return float(scenario_losses(spec, x, x.mean(dim=1), t).mean())
 
 
 def traced_optimize(returns: Any, **options: Any) -> tuple[Any, list]:
