@@ -246,9 +246,11 @@ def _run_engine(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
             averaging_now: bool = averaging_now,
             quad: QuadraticForm | None = quad if full else None,
         ) -> None:
-            """One step on device tensors only (no host sync): capturable as a CUDA graph.
+            """One step on device tensors: capturable as a CUDA graph.
 
-            Its Python-side constants are bound here and listed in ``regime`` below.
+            No host synchronisation, except CVaR's tail gather on exact steps of large
+            problems (those steps are not captured, see ``capturable``). Its Python-side
+            constants are bound here and listed in ``regime`` below.
             """
             with torch.no_grad():
                 losses, grad_w, grad_t = batch_gradient(
