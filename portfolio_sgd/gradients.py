@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import torch
 
-from .objectives import Objective, ObjectiveSpec, scenario_derivatives, scenario_losses
-from .problem import Problem
+from .objectives import ObjectiveSpec, scenario_derivatives, scenario_losses
 from .quadratic import QuadraticForm, quadratic_loss_and_gradient
 from .sampling import BatchSampler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.problem import Problem
 
 
 def batch_gradient(
@@ -39,7 +42,7 @@ def batch_gradient(
         g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
         losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
         n = float(R.shape[0])
-        grad_w = _tail_product(g, R, spec, problem.mean) / n
+        grad_w = spec.impl.full_gradient_product(g, R, problem.mean) / n
         if c is not None:
             grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
         grad_t = dt.mean(dim=1) if dt is not None else None
@@ -80,43 +83,9 @@ def batch_gradient(
     return losses, grad_w, grad_t
 
 
-SPARSE_MIN_ROWS = 16_384
-"""CVaR full-data gradients gather the tail scenarios only from this many rows up."""
-SPARSE_MAX_FRACTION = 0.4
-"""... and only when at most this fraction of scenarios carries a non-negligible weight."""
-
-
 def gathers_tail_rows(spec: ObjectiveSpec, n_rows: int) -> bool:
-    """Whether full-data gradients gather CVaR's tail rows (a host sync, see below)."""
-    return spec.objective is Objective.CVAR and n_rows >= SPARSE_MIN_ROWS
-
-
-def _tail_product(
-    g: torch.Tensor, R: torch.Tensor, spec: ObjectiveSpec, mean: torch.Tensor
-) -> torch.Tensor:
-    """``g @ R`` (K, N), reading only the rows that matter for CVaR.
-
-    CVaR's scenario derivative is ``-lam_r - tail_t`` where the (smoothed) tail weight
-    ``tail_t`` is zero, up to a negligible sigmoid tail, for every scenario well above the
-    VaR: most of the data. So ``g @ R = -lam_r T mu - tail @ R`` needs the tail rows only (and ``mu``),
-    gathered once per step instead of a second pass over the whole (T, N) matrix. Weights
-    below ``eps * 1e-2`` of the largest are dropped (a relative error far below the
-    dtype's precision). Finding the rows is a host synchronisation, so such steps are not
-    captured as CUDA graphs (at this size a step is bandwidth-bound, not launch-bound).
-    """
-    n_rows = R.shape[0]
-    if not gathers_tail_rows(spec, n_rows):
-        return g @ R
-    base = -spec.return_weight
-    tail = base - g  # (K, T), >= 0
-    negligible = torch.finfo(g.dtype).eps * 1e-2 * float(tail.max())
-    rows = (tail > negligible).any(dim=0).nonzero().squeeze(1)
-    if rows.numel() > SPARSE_MAX_FRACTION * n_rows:
-        return g @ R
-    product = -(tail.index_select(1, rows) @ R.index_select(0, rows))
-    if base != 0.0:
-        product = product + (base * n_rows) * mean
-    return product
+    """Whether full-data gradients gather a subset of rows (CVaR's tail: a host sync)."""
+    return spec.impl.gathers_tail_rows(n_rows)
 
 
 def _select_rows(values: torch.Tensor, rows: torch.Tensor | None) -> torch.Tensor:

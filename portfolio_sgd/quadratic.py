@@ -18,19 +18,20 @@ With ``m = mu . w`` (the full-data mean return) and population moments:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from .objectives import Objective, ObjectiveSpec
-from .problem import Problem
+from .objectives import ObjectiveSpec
 from .step_size import CHUNK_ELEMENTS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.problem import Problem
 
 GRAM_ROW_FACTOR = 8
 """The moment matrix is used when T >= 8 N (it then costs at most a few exact steps)."""
 GRAM_MAX_ASSETS = 8192
 """... and N is at most this (the matrix takes N^2 values of memory)."""
-
-QUADRATIC = (Objective.MEAN_VARIANCE, Objective.MIN_VARIANCE, Objective.TRACKING)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class QuadraticForm:
 def uses_quadratic_form(spec: ObjectiveSpec, n_rows: int, n_assets: int) -> bool:
     """Whether exact steps of this problem go through the moment matrix."""
     return (
-        spec.objective in QUADRATIC
+        spec.impl.is_quadratic
         and n_rows >= GRAM_ROW_FACTOR * n_assets
         and n_assets <= GRAM_MAX_ASSETS
     )
@@ -101,6 +102,9 @@ def quadratic_loss_and_gradient(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full-data objective (K,) and gradient (K, N) of K portfolios.
 
+    Each quadratic objective gives its formula
+    (``PortfolioObjective.quadratic_value_and_gradient``).
+
     Parameters
     ----------
     spec : ObjectiveSpec
@@ -115,22 +119,4 @@ def quadratic_loss_and_gradient(
     (Tensor, Tensor)
         Values (K,) and gradients (K, N).
     """
-    sw = w @ form.second  # (K, N); S is symmetric
-    quad = (w * sw).sum(dim=1)
-    obj = spec.objective
-    if obj is Objective.TRACKING:
-        cross = form.cross
-        if cross is None:
-            raise ValueError("tracking needs the benchmark moments")
-        return quad - 2.0 * (w @ cross) + form.bench_square, 2.0 * (sw - cross)
-    m = w @ mean  # (K,)
-    variance = quad - m * m
-    centred = sw - m[:, None] * mean
-    if obj is Objective.MIN_VARIANCE:
-        return variance, 2.0 * centred
-    lam = (
-        risk_aversion
-        if risk_aversion is not None
-        else torch.full_like(m, float(spec.risk_aversion))
-    )
-    return -m + 0.5 * lam * variance, -mean + lam[:, None] * centred
+    return spec.impl.quadratic_value_and_gradient(form, w, mean, risk_aversion)

@@ -35,19 +35,15 @@ import torch
 
 from .constraints import Constraints
 from .errors import ConfigError, DataError, PortfolioSGDError
-from .objectives import DEFAULT_RISK_AVERSION
+from .objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
+from .objectives.base import triangular_factor
+from .objectives.cvar import rockafellar_uryasev
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
 
-OBJECTIVES: tuple[str, ...] = (
-    "mean-variance",
-    "min-variance",
-    "cvar",
-    "kelly",
-    "tracking",
-    "risk-parity",
-)
-_ALIASES = {"mean-cvar": "cvar", "min-cvar": "cvar", "log-utility": "kelly"}
+RISK_PARITY = "risk-parity"
+"""Solved here only (not yet an engine objective): ``min_y 1/2 y'Cy - beta'log y``."""
+OBJECTIVES: tuple[str, ...] = (*objective_names(), RISK_PARITY)
 _TIGHT = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 400}
 _OK = ("optimal", "optimal_inaccurate")
 
@@ -96,11 +92,16 @@ def _objective_name(objective: Any) -> str:
     raw = getattr(objective, "value", objective)
     if not isinstance(raw, str):
         raise ConfigError(f"objective must be a string, got {objective!r}")
-    key = raw.strip().lower().replace("_", "-").replace(" ", "-")
-    key = _ALIASES.get(key, key)
+    key = canonical_name(raw) or raw.strip().lower()
     if key not in OBJECTIVES:
         raise ConfigError(f"unknown objective {raw!r}; expected one of {', '.join(OBJECTIVES)}")
     return key
+
+
+def _spec(name: str, risk_aversion: float, alpha: float, return_weight: float) -> ObjectiveSpec:
+    """The objective's spec (risk parity is evaluated as the variance)."""
+    key = "min-variance" if name == RISK_PARITY else name
+    return ObjectiveSpec(key, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
 
 
 def _as_returns(returns: Any) -> np.ndarray:
@@ -113,48 +114,6 @@ def _as_returns(returns: Any) -> np.ndarray:
     if not np.all(np.isfinite(r)):
         raise DataError("returns contain NaN or infinite values")
     return r
-
-
-def _as_benchmark(benchmark: Any, t: int) -> np.ndarray:
-    if benchmark is None:
-        raise ConfigError("objective 'tracking' needs a benchmark return series of shape (T,)")
-    b = np.asarray(benchmark, dtype=np.float64).reshape(-1)
-    if b.shape != (t,) or not np.all(np.isfinite(b)):
-        raise DataError(f"benchmark must be finite with shape ({t},), got {b.shape}")
-    return b
-
-
-def _check_params(name: str, risk_aversion: float, alpha: float) -> None:
-    if name == "cvar" and not 0.0 < alpha < 1.0:
-        raise ConfigError(f"cvar alpha must be in (0, 1), got {alpha}")
-    if name == "mean-variance" and not (math.isfinite(risk_aversion) and risk_aversion >= 0):
-        raise ConfigError(f"risk_aversion must be finite and >= 0, got {risk_aversion}")
-
-
-def _cvar(losses: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``min_t t + E[(L - t)+]/(1 - alpha)`` per column of ``losses`` (T, K).
-
-    The Rockafellar-Uryasev function is convex, piecewise linear with breakpoints at the
-    losses, and minimised at the ``ceil(alpha T)``-th smallest loss. To be immune to the
-    rounding of ``alpha * T`` it is evaluated at that order statistic and its neighbours.
-
-    Returns
-    -------
-    (cvar, var) : tuple of np.ndarray, shape (K,)
-    """
-    t_len = losses.shape[0]
-    srt = np.sort(losses, axis=0)
-    k = min(max(int(math.ceil(alpha * t_len)), 1), t_len)
-    best = best_t = None
-    for idx in {max(k - 2, 0), k - 1, min(k, t_len - 1)}:
-        t = srt[idx]
-        val = t + np.maximum(losses - t, 0.0).mean(axis=0) / (1.0 - alpha)
-        if best is None:
-            best, best_t = val, t
-        else:
-            better = val < best
-            best, best_t = np.where(better, val, best), np.where(better, t, best_t)
-    return best, best_t
 
 
 def relative_gap(value: float, optimum: float) -> float:
@@ -207,38 +166,18 @@ def objective_value(
         ``+inf`` where some ``1 + x_t <= 0``; for risk parity ``w'Sigma w``.
     """
     name = _objective_name(objective)
-    _check_params(name, risk_aversion, alpha)
+    spec = _spec(name, risk_aversion, alpha, return_weight)
     r = _as_returns(returns)
     w = np.asarray(weights, dtype=np.float64)
     single = w.ndim == 1
     w2 = np.atleast_2d(w)
     if w2.ndim != 2 or w2.shape[1] != r.shape[1]:
         raise DataError(f"weights of shape {w.shape} do not match {r.shape[1]} assets")
-    x = r @ w2.T  # (T, K)
-    mean = x.mean(axis=0)
-    if name in ("min-variance", "risk-parity"):
-        f = ((x - mean) ** 2).mean(axis=0)
-    elif name == "mean-variance":
-        f = -mean + 0.5 * risk_aversion * ((x - mean) ** 2).mean(axis=0)
-    elif name == "cvar":
-        f = -return_weight * mean + _cvar(-x, alpha)[0]
-    elif name == "kelly":
-        g = 1.0 + x
-        bad = np.any(g <= 0.0, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = np.where(bad, np.inf, -np.log(np.where(g > 0, g, 1.0)).mean(axis=0))
-    else:  # tracking
-        b = _as_benchmark(benchmark, r.shape[0])
-        f = ((x - b[:, None]) ** 2).mean(axis=0)
+    f = spec.impl.numpy_value(r @ w2.T, benchmark)  # x: (T, K)
     return float(f[0]) if single else f
 
 
 # --------------------------------------------------------------------------- solving
-def _factor(a: np.ndarray) -> np.ndarray:
-    """Triangular factor ``F`` (min(T, M), M) with ``F'F = a'a`` (thin QR)."""
-    return np.linalg.qr(a, mode="r")
-
-
 def solve_exact(
     objective: str,
     returns: np.ndarray,
@@ -299,54 +238,47 @@ def solve_exact(
     """
     cp = _cvxpy()
     name = _objective_name(objective)
-    _check_params(name, risk_aversion, alpha)
+    spec = _spec(name, risk_aversion, alpha, return_weight)
     r = _as_returns(returns)
-    t_len, n = r.shape
+    n = r.shape[1]
     cons_spec = constraints if constraints is not None else Constraints()
     cons_spec.validate(n)
-
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
-
-    mu = r.mean(axis=0)
-    s2 = float(np.mean(r**2)) or 1.0  # scale of quadratic terms
-    s1 = math.sqrt(s2)  # scale of terms linear in returns
     w = cp.Variable(n)
-    lo, hi, lev = cons_spec.min_weight, cons_spec.max_weight, cons_spec.max_leverage
-    cons = [cp.sum(w) == 1, w >= lo, w <= hi]
-    if lev is not None and math.isfinite(lev) and lo < 0:
-        cons.append(cp.norm1(w) <= lev)
+    if name == RISK_PARITY:
+        beta = _budgets(budgets, n)
+        expr, cons = _risk_parity_expression(cp, w, r, beta), []
+    else:
+        expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
+        cons = cons_spec.cvxpy(cp, w) + extra
+    status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
+    if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
+        raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
+    weights = np.asarray(w.value, dtype=np.float64).reshape(n)
+    if name == RISK_PARITY:
+        weights = _newton_risk_parity(_covariance(r), beta, weights)
+        weights = weights / weights.sum()
+    else:
+        weights = cons_spec.project(torch.from_numpy(weights.copy())).numpy()
+    kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
+    value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
+    var_level = None
+    if spec.impl.has_var_level:
+        var_level = float(rockafellar_uryasev(-(r @ weights)[:, None], alpha)[1][0])
+    return ExactSolution(
+        weights=weights,
+        value=float(value),
+        solver=solver_name,
+        status=str(status),
+        solve_time=elapsed,
+        var_level=var_level,
+    )
 
-    if name in ("min-variance", "mean-variance"):
-        fac = _factor((r - mu) / math.sqrt(t_len * s2))
-        quad = cp.sum_squares(fac @ w)
-        if name == "min-variance":
-            expr = quad
-        else:
-            expr = -(mu / s2) @ w + 0.5 * risk_aversion * quad
-    elif name == "tracking":
-        b = _as_benchmark(benchmark, t_len)
-        scale = s2 + float(np.mean(b**2)) or 1.0
-        fac = _factor(np.column_stack([r, b]) / math.sqrt(t_len * scale))
-        expr = cp.sum_squares(fac[:, :n] @ w - fac[:, n])
-    elif name == "cvar":
-        t_var = cp.Variable()
-        z = cp.Variable(t_len, nonneg=True)
-        cons.append(z >= -(r / s1) @ w - t_var)
-        expr = -(return_weight / s1) * (mu @ w) + t_var + cp.sum(z) / ((1.0 - alpha) * t_len)
-    elif name == "kelly":
-        expr = -cp.sum(cp.log(1.0 + r @ w)) / (t_len * s1)
-    else:  # risk-parity
-        beta = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
-        if beta.shape != (n,) or not np.all(np.isfinite(beta)) or np.any(beta <= 0):
-            raise DataError(f"budgets must be {n} positive finite numbers")
-        beta = beta / beta.sum()
-        fac = _factor((r - mu) / math.sqrt(t_len * s2))
-        expr = 0.5 * cp.sum_squares(fac @ w) - beta @ cp.log(w)
-        cons = []
 
-    problem = cp.Problem(cp.Minimize(expr), cons)
+def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:
+    """Solve (Clarabel at tight tolerances, retried at its defaults); (status, seconds)."""
     opts: dict[str, Any] = {}
     if solver_name == "CLARABEL":
         opts = dict(_TIGHT)
@@ -356,27 +288,31 @@ def solve_exact(
     status = _solve(problem, solver_name, opts)
     if status not in _OK and solver_name == "CLARABEL":  # retry at default tolerances
         status = _solve(problem, solver_name, {k: v for k, v in opts.items() if k == "time_limit"})
-    elapsed = time.perf_counter() - start
-    if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
-        raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
+    return status, time.perf_counter() - start
 
-    weights = np.asarray(w.value, dtype=np.float64).reshape(n)
-    if name == "risk-parity":
-        weights = _newton_risk_parity(fac.T @ fac, beta, weights)
-        weights = weights / weights.sum()
-    else:
-        weights = cons_spec.project(torch.from_numpy(weights.copy())).numpy()
-    kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
-    value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
-    var_level = float(_cvar(-(r @ weights)[:, None], alpha)[1][0]) if name == "cvar" else None
-    return ExactSolution(
-        weights=weights,
-        value=float(value),
-        solver=solver_name,
-        status=str(status),
-        solve_time=elapsed,
-        var_level=var_level,
-    )
+
+def _budgets(budgets: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
+    beta = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
+    if beta.shape != (n,) or not np.all(np.isfinite(beta)) or np.any(beta <= 0):
+        raise DataError(f"budgets must be {n} positive finite numbers")
+    return beta / beta.sum()
+
+
+def _scaled_factor(r: np.ndarray) -> np.ndarray:
+    """Thin-QR factor ``F`` of the centred returns scaled by ``1 / sqrt(T s2)``."""
+    s2 = float(np.mean(r**2)) or 1.0
+    return triangular_factor((r - r.mean(axis=0)) / math.sqrt(r.shape[0] * s2))
+
+
+def _covariance(r: np.ndarray) -> np.ndarray:
+    """``F'F``: the covariance scaled by ``1 / s2`` (the risk-parity solve's metric)."""
+    fac = _scaled_factor(r)
+    return fac.T @ fac
+
+
+def _risk_parity_expression(cp: Any, w: Any, r: np.ndarray, beta: np.ndarray) -> Any:
+    """``1/2 y'Cy - beta'log y`` (scaled covariance) over ``y > 0``."""
+    return 0.5 * cp.sum_squares(_scaled_factor(r) @ w) - beta @ cp.log(w)
 
 
 def _newton_risk_parity(cov: np.ndarray, beta: np.ndarray, y0: np.ndarray) -> np.ndarray:

@@ -6,15 +6,18 @@ engine estimates the largest curvature ``L`` of the objective by power iteration
 random subsample of) the data, and uses ``lr = lr_factor / L`` for SGD. This makes the
 default invariant to rescaling the returns and to the number of assets.
 
-For Adam (used for the non-smooth CVaR), the step is per coordinate, so the natural scale
-is the weight scale ``1/N`` for the weights and the return scale for the VaR variable.
+For Adam (``optimizer="adam"``), the step is per coordinate, so the natural scale is the
+weight scale ``1/N`` for the weights and the return scale for the VaR variable.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from .objectives import Objective, ObjectiveSpec
+if TYPE_CHECKING:  # pragma: no cover
+    from .objectives import ObjectiveSpec
 
 SGD_LR_FACTOR = 0.5
 SAMPLE_ROWS = 16_384
@@ -89,7 +92,12 @@ def curvature(
     risk_aversion: float | None = None,
     metric: torch.Tensor | None = None,
 ) -> float:
-    """Largest Hessian eigenvalue (an estimate) of the objective.
+    """Largest Hessian eigenvalue (an estimate) of ``spec``'s objective.
+
+    Each objective gives its own bound (``PortfolioObjective.curvature``): min-variance
+    ``2C``, mean-variance ``lam C``, tracking ``2 E[r r^T]``, Kelly
+    ``E[r r^T / (1 + x)^2] ~ E[r r^T]``, where ``C`` is the covariance, with a floor of
+    1e-3 of the second moment that keeps pure-return problems finite.
 
     Parameters
     ----------
@@ -104,24 +112,8 @@ def curvature(
     Returns
     -------
     float
-        ``L > 0``. Hessians: min-variance ``2C``, mean-variance ``lam C``, tracking
-        ``2 E[r r^T]``, Kelly ``E[r r^T / (1 + x)^2] ~ E[r r^T]``, where ``C`` is the
-        covariance. A floor of 1e-3 of the second moment keeps pure-return problems finite.
     """
-    obj = spec.objective
-    if obj in (Objective.MIN_VARIANCE, Objective.MEAN_VARIANCE):
-        # the second moment only sets the floor here: a few iterations suffice
-        second = top_eigenvalue(returns, None, metric=metric, iters=5)
-        cov = top_eigenvalue(returns, mean, metric=metric)
-        lam = risk_aversion if risk_aversion is not None else spec.risk_aversion
-        value = 2.0 * cov if obj is Objective.MIN_VARIANCE else lam * cov
-    elif obj is Objective.TRACKING:
-        second = top_eigenvalue(returns, None, metric=metric)
-        value = 2.0 * second
-    else:
-        second = top_eigenvalue(returns, None, metric=metric)
-        value = second
-    return max(value, 1e-3 * second, 1e-300)
+    return spec.impl.curvature(returns, mean, risk_aversion, metric)
 
 
 def return_scale(returns: torch.Tensor, max_rows: int = SAMPLE_ROWS) -> float:
@@ -153,7 +145,7 @@ def diagonal_metric(spec: ObjectiveSpec, returns: torch.Tensor, mean: torch.Tens
     Tensor, shape (N,)
         Positive entries, floored at 1e-12 of the largest, in the returns' dtype.
     """
-    center = mean.to(returns.dtype) if spec.objective.uses_mean else None
+    center = mean.to(returns.dtype) if spec.impl.uses_mean else None
     total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
     rows = max(1, CHUNK_ELEMENTS // max(1, returns.shape[1]))
     for start in range(0, returns.shape[0], rows):

@@ -19,7 +19,7 @@ import torch
 from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError, DataError
-from ..objectives import Objective, ObjectiveSpec, full_objective, optimal_var_level
+from ..objectives import ObjectiveSpec, full_objective, optimal_var_level
 from ..step_size import SGD_LR_FACTOR, curvature
 
 RELAXATION_TIMES = 20.0
@@ -228,30 +228,11 @@ def prepare_problem(
 
 
 def hessian(spec: ObjectiveSpec, returns: np.ndarray, w: np.ndarray) -> np.ndarray | None:
-    """Hessian of the full-data objective at ``w`` (None for the non-smooth CVaR).
+    """Hessian (N, N) of the full-data objective at ``w`` (N,); None for a non-smooth one.
 
-    Parameters
-    ----------
-    spec : ObjectiveSpec
-    returns : ndarray, shape (T, N)
-    w : ndarray, shape (N,)
-
-    Returns
-    -------
-    ndarray, shape (N, N) or None
+    Each objective gives its own (``PortfolioObjective.hessian``).
     """
-    obj = spec.objective
-    n_rows = returns.shape[0]
-    if obj in (Objective.MIN_VARIANCE, Objective.MEAN_VARIANCE):
-        centred = returns - returns.mean(axis=0)
-        cov = centred.T @ centred / n_rows
-        return 2.0 * cov if obj is Objective.MIN_VARIANCE else spec.risk_aversion * cov
-    if obj is Objective.TRACKING:
-        return 2.0 * returns.T @ returns / n_rows
-    if obj is Objective.KELLY:
-        h = 1.0 / (1.0 + returns @ w) ** 2
-        return (returns * h[:, None]).T @ returns / n_rows
-    return None
+    return spec.impl.hessian(returns, w)
 
 
 def tangent_curvature(

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .constraints import Constraints
-from .objectives import ObjectiveSpec
+from ..constraints import Constraints
+from ..objectives import ObjectiveSpec
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from .config import Averaging, EngineConfig, OptimizerName
-from .objectives import ObjectiveSpec
+from ..config import Averaging, EngineConfig, OptimizerName
+from ..objectives import ObjectiveSpec
+from ..step_size import ADAM_LR_FACTOR, SGD_LR_FACTOR, curvature, diagonal_metric
 from .problem import Problem, RunGrid
-from .step_size import ADAM_LR_FACTOR, SGD_LR_FACTOR, curvature, diagonal_metric
 
 
 def resolve_optimizer(config: EngineConfig, spec: ObjectiveSpec) -> OptimizerName:
@@ -21,15 +21,15 @@ def resolve_averaging(config: EngineConfig, spec: ObjectiveSpec) -> Averaging:
     """The averaging mode: explicit, else none (tail averaging for unsmoothed CVaR)."""
     if config.averaging is not None:
         return config.averaging
-    if spec.objective.is_smooth or smoothing_active(config, spec):
+    if spec.impl.is_smooth or smoothing_active(config, spec):
         return Averaging.NONE
     return Averaging.TAIL
 
 
 def smoothing_active(config: EngineConfig, spec: ObjectiveSpec) -> bool:
-    """Whether CVaR's hinge is smoothed (SGD with ``cvar_smoothing > 0``)."""
+    """Whether a non-smooth loss is smoothed (CVaR's hinge: SGD with ``cvar_smoothing > 0``)."""
     return (
-        spec.has_var_level
+        spec.impl.supports_smoothing
         and config.cvar_smoothing > 0
         and resolve_optimizer(config, spec) is OptimizerName.SGD
     )
@@ -42,7 +42,7 @@ def resolve_metric(problem: Problem, config: EngineConfig) -> torch.Tensor | Non
     """
     if not config.precondition or resolve_optimizer(config, problem.spec) is not OptimizerName.SGD:
         return None
-    if problem.constraints.max_leverage is not None and problem.constraints.long_short:
+    if not problem.constraints.allows_metric_projection:
         return None
     return diagonal_metric(problem.spec, problem.returns, problem.mean)
 

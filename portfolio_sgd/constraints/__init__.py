@@ -1,0 +1,33 @@
+"""Portfolio constraints: a feasible set composed of parts, with exact batched projections.
+
+:class:`Constraints` describes the feasible set
+
+    C = { w in R^N : sum(w) = 1, lo <= w_i <= hi, sum|w_i| <= L (optional) }
+
+as a composition of parts (:class:`Budget`, :class:`Bounds`, :class:`Leverage`, one
+module each; see :mod:`.base` for the protocol) and projects ``(K, N)`` weight tensors
+onto it row by row after every SGD step (:mod:`.projection` picks the kernel).
+"""
+
+from __future__ import annotations
+
+from .base import ConstraintPart
+from .bounds import Bounds
+from .budget import Budget
+from .feasible_set import Constraints
+from .kernels import project_capped_simplex, project_long_short, project_simplex, solve_clip_shift
+from .leverage import Leverage
+from .metric_kernel import project_box_sum_metric
+
+__all__ = [
+    "Bounds",
+    "Budget",
+    "ConstraintPart",
+    "Constraints",
+    "Leverage",
+    "project_box_sum_metric",
+    "project_capped_simplex",
+    "project_long_short",
+    "project_simplex",
+    "solve_clip_shift",
+]

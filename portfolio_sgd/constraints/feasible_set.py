@@ -1,0 +1,154 @@
+"""The :class:`Constraints` record: the feasible set as a composition of parts."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from ..errors import InfeasibleConstraintError
+from .base import ConstraintPart
+from .bounds import Bounds
+from .budget import Budget
+from .leverage import Leverage
+from .projection import Projector, projector_for
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Fully-invested portfolio constraints: budget, per-asset bounds, gross leverage.
+
+    Parameters
+    ----------
+    min_weight : float, default 0.0
+        Per-asset lower bound ``lo``. Must be ``>= 0`` unless ``long_short`` is true.
+    max_weight : float, default 1.0
+        Per-asset upper bound ``hi``.
+    long_short : bool, default False
+        Allow negative weights (``lo < 0``).
+    max_leverage : float or None, default None
+        Gross-leverage cap ``L``: ``sum |w_i| <= L``. ``None`` (or ``inf``) means no cap.
+        Must be ``>= 1`` (any fully-invested portfolio has ``sum |w| >= 1``). With
+        ``lo >= 0`` it is always satisfied and has no effect.
+
+    Notes
+    -----
+    The set is non-empty exactly when ``lo <= hi``, ``N * lo <= 1 <= N * hi`` and
+    ``L >= 1``: then the equal-weight portfolio ``1/N`` is feasible (its gross leverage
+    is 1), so the leverage cap can never conflict with the bounds on its own.
+    """
+
+    min_weight: float = 0.0
+    max_weight: float = 1.0
+    long_short: bool = False
+    max_leverage: float | None = None
+
+    @property
+    def parts(self) -> tuple[ConstraintPart, ...]:
+        """The parts that can bind: budget, bounds, and the leverage cap if it can matter."""
+        parts: list[ConstraintPart] = [
+            Budget(),
+            Bounds(self.min_weight, self.max_weight, self.long_short),
+        ]
+        cap = self._cap()
+        if cap is not None:
+            parts.append(Leverage(cap))
+        return tuple(parts)
+
+    # ------------------------------------------------------------------ checks
+    def validate(self, n_assets: int) -> None:
+        """Raise :class:`InfeasibleConstraintError` if no portfolio of ``n_assets`` is feasible.
+
+        Each part checks its own parameters and its feasibility with the budget.
+        """
+        if not isinstance(n_assets, numbers.Integral) or n_assets < 1:
+            raise InfeasibleConstraintError(
+                f"n_assets must be a positive integer, got {n_assets!r}"
+            )
+        Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
+        if self.max_leverage is not None:
+            Leverage(self.max_leverage).validate(n_assets)
+
+    def _cap(self) -> float | None:
+        """The leverage cap if it can matter (long-short, finite), else ``None``."""
+        lev = self.max_leverage
+        if lev is None or math.isinf(lev) or self.min_weight >= 0:
+            return None
+        return float(lev)
+
+    @property
+    def allows_metric_projection(self) -> bool:
+        """Whether a diagonal-metric projection exists (budget and bounds only)."""
+        return not (self.max_leverage is not None and self.long_short)
+
+    # ------------------------------------------------------------- projection
+    def project(self, w: torch.Tensor) -> torch.Tensor:
+        """Euclidean projection of each row of ``w`` (K, N) or (N,) onto the feasible set.
+
+        Returns
+        -------
+        torch.Tensor, same shape, dtype and device as ``w``
+            Feasible weights; ``P(P(w)) == P(w)`` up to rounding.
+
+        Raises
+        ------
+        InfeasibleConstraintError
+            If the constraints are infeasible for ``N = w.shape[-1]`` assets.
+        """
+        n = int(w.shape[-1]) if w.ndim > 0 else 0
+        return self.projector(n)(w)
+
+    def projector(self, n_assets: int) -> Projector:
+        """The projection kernel for ``n_assets``, validated once (for per-step use).
+
+        The exact kernel of the composition (see :mod:`.projection`).
+        """
+        self.validate(n_assets)
+        return projector_for(self.parts)
+
+    def feasible_start(
+        self, n_assets: int, *, dtype: torch.dtype = torch.float64, device: Any = None
+    ) -> torch.Tensor:
+        """A feasible starting point (N,): the equal-weight portfolio, projected."""
+        self.validate(n_assets)
+        start = torch.full((n_assets,), 1.0 / n_assets, dtype=dtype, device=device)
+        return self.project(start)
+
+    # ----------------------------------------------------------- reporting
+    def violations(self, w: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each part's largest violation by the rows of ``w`` (K, N): name -> (K,)."""
+        return {part.name: part.violation(w) for part in self.parts}
+
+    def is_feasible(self, w: torch.Tensor, atol: float = 1e-6) -> torch.Tensor:
+        """Row-wise feasibility test within ``atol`` (every part, finite weights).
+
+        Returns
+        -------
+        torch.Tensor of bool, shape (K,) (or a 0-d tensor for an (N,) input)
+        """
+        parts = list(self.parts)
+        lev = self.max_leverage
+        if lev is not None and not math.isinf(lev) and self._cap() is None:
+            parts.append(Leverage(float(lev)))  # checked even where it cannot bind
+        ok = torch.isfinite(w).all(dim=-1)
+        for part in parts:
+            ok = ok & (part.violation(w) <= atol)
+        return ok
+
+    def cvxpy(self, cp: Any, w: Any) -> list[Any]:
+        """The cvxpy form of every part, for the exact reference."""
+        return [c for part in self.parts for c in part.cvxpy(cp, w)]
+
+    # ---------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serialisable)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Constraints:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        fields = ("min_weight", "max_weight", "long_short", "max_leverage")
+        return cls(**{k: data[k] for k in fields if k in data})

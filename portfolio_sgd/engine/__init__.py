@@ -1,0 +1,38 @@
+"""The optimisation engine: the loop, its state, its policies and the step.
+
+=================== ===========================================================
+module              what
+=================== ===========================================================
+:mod:`.loop`        :func:`run_engine`: the loop, top to bottom
+:mod:`.state`       :class:`EngineState`, and :class:`EvaluationView` for callbacks
+:mod:`.setup`       building the state (weights, step size, optimiser, policies)
+:mod:`.step`        one step as a closure of device ops (CUDA-graph capturable)
+:mod:`.batching`    batch schedule and the adaptive jump to exact gradients
+:mod:`.continuation` smoothing continuation (CVaR)
+:mod:`.averaging`   iterate averaging
+:mod:`.restart`     momentum raise and adaptive restart
+:mod:`.stopping`    budgets, tolerance, best iterate
+:mod:`.step_graphs` CUDA graphs of the step
+:mod:`.defaults`    default optimiser, averaging, preconditioner and step size
+=================== ===========================================================
+"""
+
+from __future__ import annotations
+
+from .defaults import auto_lr, resolve_averaging, resolve_metric, resolve_optimizer
+from .loop import run_engine
+from .problem import EngineOutput, Problem, RunGrid
+from .state import Callback, EvaluationView
+
+__all__ = [
+    "Callback",
+    "EngineOutput",
+    "EvaluationView",
+    "Problem",
+    "RunGrid",
+    "auto_lr",
+    "resolve_averaging",
+    "resolve_metric",
+    "resolve_optimizer",
+    "run_engine",
+]

@@ -1,0 +1,198 @@
+"""The mini-batch SGD loop over an :class:`~portfolio_sgd.engine.state.EngineState`.
+
+K independent runs (seeds' streams, batch sizes, risk aversions, step sizes) are
+optimised together as one (K, N) weight tensor: every step draws a (K, B) index matrix on
+the device, forms the mini-batch gradients with two batched matrix products, lets a
+``torch.optim`` optimiser take the step and projects every row back onto the feasible
+set (:mod:`.step`). No host-device copy happens per step; the full-data objective is
+evaluated every ``eval_every`` steps (history, tolerance, divergence, callbacks).
+
+A batch of at least T rows (every run) is the full data: the gradient is then exact, so a
+growing batch schedule turns SGD into projected (accelerated) gradient descent at the
+end, which is what lets the defaults reach tight accuracy. The policies (batch schedule,
+smoothing continuation, averaging, momentum restart, stopping) are small classes in
+their own modules.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import torch
+
+from ..config import EngineConfig
+from ..errors import DivergenceError
+from .problem import EngineOutput, Problem, RunGrid
+from .setup import build_state, evaluate
+from .state import Callback, EngineState, EvaluationView
+from .step import make_step
+from .threads import cpu_threads
+
+
+def run_engine(
+    problem: Problem,
+    config: EngineConfig,
+    grid: RunGrid,
+    callbacks: Sequence[Callback] = (),
+) -> EngineOutput:
+    """Optimise K runs of ``problem`` together.
+
+    Parameters
+    ----------
+    problem : Problem
+    config : EngineConfig
+    grid : RunGrid
+    callbacks : sequence of callables
+        Each is called with an :class:`EvaluationView` after every full-data evaluation
+        (and once more, with ``final=True``, for the returned weights).
+
+    Returns
+    -------
+    EngineOutput
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        Before any step, for an infeasible constraint specification.
+    DivergenceError
+        When the loss or the iterate becomes non-finite.
+    """
+    with cpu_threads(problem, config, grid):
+        state = build_state(problem, config, grid)
+        state.progress = _progress(config, state.stopping.max_steps)
+        state.stopping.started = time.perf_counter()
+        _loop(state, callbacks)
+        if state.progress is not None:
+            state.progress.close()
+        return _finish(state, callbacks)
+
+
+def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
+    """Step until a budget is spent or the tolerance test passes (sets ``stop_reason``)."""
+    config = s.config
+    while True:
+        regime = s.batches.regime_at(s.step)
+        if s.smoothing.due(s.step):
+            s.set_lr(s.smoothing.advance(s.problem.returns, s.w, s.t, s.lr, s.metric, regime.full))
+        s.restart.on_regime(s.optimizer, regime.full)
+        averaging_now = s.average.active_at(s.step)
+        step_fn, key = make_step(s, regime)
+        s.graphs.run(key, step_fn)
+        if s.scheduler is not None:
+            s.scheduler.step()
+        s.average.count += int(averaging_now)
+        s.loss_steps += 1
+        s.samples = [
+            n + min(m, s.problem.n_rows) for n, m in zip(s.samples, regime.sizes, strict=True)
+        ]
+        s.step += 1
+        if s.progress is not None:
+            s.progress.update(1)
+        budget_hit = s.stopping.budget_reason(s.step, s.samples)
+        if s.step % config.eval_every != 0 and not budget_hit:
+            continue
+        objective = _evaluate_and_record(s, regime.sizes, callbacks)
+        if budget_hit:
+            s.stop_reason = budget_hit
+            return
+        if s.stopping.converged(objective, s.report_weights(), regime.full, s.smoothing.settled):
+            s.stop_reason = "tolerance"
+            return
+        s.batches.observe(objective, regime.full)
+
+
+def _evaluate_and_record(
+    s: EngineState, sizes: list[int], callbacks: Sequence[Callback]
+) -> torch.Tensor:
+    """Evaluate the reported iterate on the full data, check finiteness, append history."""
+    began = time.perf_counter()
+    weights = s.report_weights()
+    objective = evaluate(s.problem, weights, s.risk_aversions)
+    batch_loss = s.loss_sum / s.loss_steps
+    if not (torch.isfinite(objective).all() and torch.isfinite(batch_loss).all()):
+        raise DivergenceError(
+            f"the loss became non-finite at step {s.step} with learning rate {s.lr:.3g}; "
+            "try a smaller --lr"
+        )
+    s.history.append(
+        {
+            "step": s.step,
+            "samples": list(s.samples),
+            "batch_size": list(sizes),
+            "batch_loss": batch_loss.detach().cpu().tolist(),
+            "objective": objective.detach().cpu().tolist(),
+        }
+    )
+    s.loss_sum.zero_()
+    s.loss_steps = 0
+    _notify(s, callbacks, began, objective, weights, sizes, final=False)
+    return objective
+
+
+def _notify(
+    s: EngineState,
+    callbacks: Sequence[Callback],
+    began: float,
+    objective: torch.Tensor,
+    weights: torch.Tensor,
+    sizes: list[int],
+    final: bool,
+) -> None:
+    """Call every callback with a read-only view (copies taken only when there are any)."""
+    if not callbacks:
+        return
+    view = EvaluationView(
+        step=s.step,
+        elapsed=began - s.stopping.started,
+        evaluation_seconds=time.perf_counter() - began,
+        objective=objective.detach().clone(),
+        weights=weights.detach().clone(),
+        batch_sizes=tuple(int(m) for m in sizes),
+        samples=tuple(s.samples),
+        lr=float(s.lr),
+        smoothing=float(s.smoothing.tau),
+        final=final,
+    )
+    for callback in callbacks:
+        callback(view)
+
+
+def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
+    """The reported weights (averaged, or the best exact iterate) and their objective."""
+    wall = time.perf_counter() - s.stopping.started
+    began = time.perf_counter()
+    final_w = s.average.report(s.w.detach())
+    objective = evaluate(s.problem, final_w, s.risk_aversions)
+    final_w, objective = s.stopping.pick(objective, final_w)
+    sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
+    _notify(s, callbacks, began, objective, final_w, list(sizes), final=True)  # type: ignore[arg-type]
+    var_level = None
+    if s.t is not None:
+        from ..objectives import optimal_var_level, portfolio_returns
+
+        x = portfolio_returns(s.problem.returns, final_w)
+        var_level = optimal_var_level(x, s.problem.spec.alpha)
+    return EngineOutput(
+        weights=final_w.detach().clone(),
+        last_weights=s.w.detach().clone(),
+        objective=objective,
+        var_level=var_level,
+        history=s.history,
+        steps=s.step,
+        samples_seen=s.samples,
+        wall_time=wall,
+        lr=float(s.lr),
+        optimizer=s.optimizer_name.value,
+        averaging=s.averaging.value,
+        stop_reason=s.stop_reason,
+        step_graphs=s.graphs.summary(),
+    )
+
+
+def _progress(config: EngineConfig, total: int | None):  # noqa: ANN202 - tqdm type
+    if not config.progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="SGD steps", unit="step", leave=False)

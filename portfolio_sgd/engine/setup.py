@@ -1,0 +1,219 @@
+"""Building the engine's state: weights, step size, optimiser, sampler and policies."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..config import Averaging, EngineConfig, OptimizerName
+from ..constraints import project_box_sum_metric
+from ..errors import ConfigError
+from ..objectives import optimal_var_level, portfolio_returns
+from ..sampling import BatchSampler
+from ..schedules import BatchSchedule, make_lr_scheduler
+from ..step_size import SGD_LR_FACTOR, return_scale
+from .averaging import IterateAverage
+from .batching import BatchPolicy
+from .continuation import SmoothingContinuation
+from .defaults import (
+    auto_lr,
+    resolve_averaging,
+    resolve_metric,
+    resolve_optimizer,
+    smoothing_active,
+)
+from .problem import Problem, RunGrid
+from .restart import MomentumRestart
+from .state import EngineState
+from .step_graphs import StepGraphs
+from .stopping import StoppingRule, step_budget
+
+
+def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineState:
+    """Everything the loop needs for K runs of ``problem`` (validated up front).
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        Before any step, for an infeasible constraint specification.
+    ConfigError
+        For settings that contradict each other.
+    """
+    euclidean = problem.constraints.projector(problem.n_assets)  # validates once
+    if grid.size < 1:
+        raise ConfigError("at least one run is needed")
+    spec, R = problem.spec, problem.returns
+    objective = spec.impl
+    opt_name = resolve_optimizer(config, spec)
+    averaging = resolve_averaging(config, spec)
+    if opt_name is OptimizerName.ADAM and (
+        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
+    ):
+        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
+    lam = _as_tensor(grid.risk_aversions, R)
+    metric = resolve_metric(problem, config)
+    w = initial_weights(problem, grid)
+    t, x0 = None, None
+    if objective.has_var_level:
+        x0 = portfolio_returns(R, w)
+        t = optimal_var_level(x0, spec.alpha).clone()
+    smoothing = SmoothingContinuation.start(
+        objective,
+        R,
+        smoothing_active(config, spec),
+        config.cvar_smoothing,
+        config.growth_every,
+        adapt_lr=False,
+    )
+    lr = _initial_lr(problem, config, grid, metric, smoothing, w, t, x0)
+    del x0  # (K, T): not kept through the loop
+    use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
+    optimizer = _make_optimizer(opt_name, config, w, t, lr, problem, use_graphs)
+    smooth = objective.is_smooth or smoothing.active
+    max_steps = step_budget(config, max(grid.batch_sizes), problem.n_rows, smooth)
+    scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
+    smoothing.adapt_lr = config.lr is None and scheduler is None
+    gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
+    sampler = BatchSampler(problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype)
+    restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
+    average = IterateAverage.start(averaging, config, max_steps, w, t)
+    start_objective = evaluate(problem, w, lam)
+    batches = BatchPolicy(
+        config.batch_schedule,
+        config.batch_growth,
+        config.growth_every,
+        [int(m) for m in grid.batch_sizes],
+        problem.n_rows,
+    )
+    if batches.adaptive:
+        batches.previous_objective = start_objective
+    return EngineState(
+        problem=problem,
+        config=config,
+        grid=grid,
+        objective=objective,
+        w=w,
+        t=t,
+        risk_aversions=lam,
+        lr_scales=_as_tensor(grid.lr_scales, R),
+        metric=metric,
+        project=_metric_projection(problem, metric, euclidean),
+        optimizer=optimizer,
+        optimizer_name=opt_name,
+        scheduler=scheduler,
+        lr=lr,
+        auto_lr=config.lr is None,
+        sampler=sampler,
+        graphs=StepGraphs(use_graphs, gen),
+        batches=batches,
+        smoothing=smoothing,
+        average=average,
+        restart=MomentumRestart(restart),
+        stopping=StoppingRule.start(
+            config, max_steps, problem.n_rows, averaging, start_objective, w
+        ),
+        averaging=averaging,
+        loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
+        samples=[0] * grid.size,
+    )
+
+
+def evaluate(problem: Problem, weights: torch.Tensor, lam: torch.Tensor | None) -> torch.Tensor:
+    """The exact full-data objective (K,) of ``weights`` (K, N)."""
+    with torch.no_grad():
+        return problem.spec.impl.full_value(
+            problem.returns, weights, problem.mean, problem.benchmark, lam
+        )
+
+
+def initial_weights(problem: Problem, grid: RunGrid) -> torch.Tensor:
+    """Starting weights (K, N): the warm start projected, else the feasible start.
+
+    Raises
+    ------
+    ConfigError
+        For warm-start weights of the wrong shape or with NaN/inf.
+    """
+    R = problem.returns
+    n_runs, n_assets = grid.size, problem.n_assets
+    if grid.init_weights is None:
+        start = problem.constraints.feasible_start(n_assets, dtype=R.dtype, device=R.device)
+        w0 = start.expand(n_runs, n_assets).clone()
+    else:
+        init = torch.as_tensor(np.array(grid.init_weights, dtype=np.float64), device=R.device)
+        init = init.to(R.dtype)
+        if init.ndim == 1 and init.shape[0] == n_assets:
+            init = init.expand(n_runs, n_assets)
+        if tuple(init.shape) != (n_runs, n_assets):
+            raise ConfigError(
+                f"initial weights have shape {tuple(init.shape)}, expected ({n_runs}, {n_assets})"
+            )
+        if not torch.isfinite(init).all():
+            raise ConfigError("initial weights contain NaN or inf")
+        w0 = problem.constraints.project(init.clone())
+    return w0.contiguous().requires_grad_(False)
+
+
+def _initial_lr(
+    problem: Problem,
+    config: EngineConfig,
+    grid: RunGrid,
+    metric: torch.Tensor | None,
+    smoothing: SmoothingContinuation,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    x0: torch.Tensor | None,
+) -> float:
+    """The explicit step size, else ``0.5 / L`` from the (smoothed) curvature."""
+    if config.lr is not None:
+        return float(config.lr)
+    if smoothing.active and t is not None:
+        curv = problem.spec.impl.smoothed_curvature(  # type: ignore[attr-defined]
+            problem.returns, w, t, smoothing.tau, metric, portfolio_x=x0
+        )
+        return SGD_LR_FACTOR / curv
+    return auto_lr(problem, config, grid, metric)
+
+
+def _make_optimizer(
+    name: OptimizerName,
+    config: EngineConfig,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    lr: float,
+    problem: Problem,
+    capturable: bool,
+) -> torch.optim.Optimizer:
+    """``torch.optim.SGD`` (Nesterov momentum) or ``Adam`` over the weights and ``t``."""
+    params: list[dict[str, object]] = [{"params": [w], "lr": lr}]
+    if t is not None:
+        lr_t = lr
+        if name is OptimizerName.ADAM:  # per-coordinate steps: the return scale for t
+            lr_t = lr * problem.n_assets * return_scale(problem.returns)
+        params.append({"params": [t], "lr": lr_t})
+    if name is OptimizerName.SGD:
+        return torch.optim.SGD(
+            params,
+            lr=lr,
+            momentum=config.momentum,
+            nesterov=config.nesterov and config.momentum > 0,
+        )
+    # capturable: Adam keeps its step count on the device, so a CUDA graph can hold it
+    return torch.optim.Adam(params, lr=lr, capturable=capturable)
+
+
+def _metric_projection(problem: Problem, metric: torch.Tensor | None, euclidean):  # noqa: ANN001, ANN202
+    """The projection in the preconditioner's metric (the Euclidean one without it)."""
+    if metric is None:
+        return euclidean
+    lo, hi = float(problem.constraints.min_weight), float(problem.constraints.max_weight)
+    return lambda v: project_box_sum_metric(v, metric, lo, hi)
+
+
+def _as_tensor(values: tuple[float, ...] | None, like: torch.Tensor) -> torch.Tensor | None:
+    if values is None:
+        return None
+    return torch.tensor([float(v) for v in values], device=like.device, dtype=like.dtype)
+
+
+__all__ = ["Averaging", "build_state", "evaluate", "initial_weights"]

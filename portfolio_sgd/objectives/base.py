@@ -1,0 +1,262 @@
+"""The objective protocol: what every objective module implements.
+
+An objective is an expectation of a per-scenario loss, ``f(w) = E_t[l(x_t, w)]`` with
+``x_t = R_t . w``. A subclass of :class:`PortfolioObjective` gives, in one module:
+
+- the per-scenario loss and its analytic derivatives (:meth:`losses`,
+  :meth:`derivatives`), from which the engine forms mini-batch and full-data gradients;
+- a curvature bound for the automatic step size (:meth:`curvature`);
+- the exact full-data value and gradient from the N x N moment matrix, where the
+  objective is quadratic (:meth:`quadratic_value_and_gradient`);
+- the Hessian at a point, where it exists (:meth:`hessian`, used by the risk module);
+- an independent numpy float64 full-data value (:meth:`numpy_value`);
+- a cvxpy expression for the exact reference (:meth:`cvxpy_expression`).
+
+Non-smooth objectives (CVaR) add a smoothing continuation on top (see
+:mod:`portfolio_sgd.objectives.cvar`). Nothing outside this package branches on an
+objective's name: every difference between objectives lives behind these methods.
+
+Derivatives follow one convention: every loss depends on ``w`` through ``x`` and, for
+the variance terms, through ``mu.w``, so the per-scenario gradient is
+
+    grad_w l_t = g_t * R_t + c_t * mu,     g_t = dl/dx_t,   c_t = dl/d(mu.w)
+
+and for an objective with a VaR level additionally ``dl/dt``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..quadratic import QuadraticForm
+    from .spec import ObjectiveSpec
+
+Derivatives = tuple[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"]
+
+
+class PortfolioObjective:
+    """Base class of the objectives (one instance per :class:`ObjectiveSpec`).
+
+    Class attributes
+    ----------------
+    name : str
+        The public name (``--objective`` value).
+    member : str
+        The :class:`~portfolio_sgd.objectives.Objective` enum member name.
+    aliases : tuple of str
+        Other accepted spellings.
+    is_smooth : bool
+        Differentiable everywhere (False for CVaR).
+    uses_mean : bool
+        The loss is centred on the full-data mean ``mu.w`` (variance terms).
+    has_var_level : bool
+        Carries the auxiliary VaR variable ``t`` (Rockafellar-Uryasev).
+    needs_benchmark : bool
+        Needs a benchmark return series (tracking).
+    is_quadratic : bool
+        Quadratic in ``w``: exact steps may use the moment matrix.
+    supports_smoothing : bool
+        Has a smoothing continuation (CVaR's hinge).
+
+    Parameters
+    ----------
+    spec : ObjectiveSpec
+        The parameters (risk aversion, alpha, return weight).
+    """
+
+    name: ClassVar[str] = ""
+    member: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    is_smooth: ClassVar[bool] = True
+    uses_mean: ClassVar[bool] = False
+    has_var_level: ClassVar[bool] = False
+    needs_benchmark: ClassVar[bool] = False
+    is_quadratic: ClassVar[bool] = False
+    supports_smoothing: ClassVar[bool] = False
+
+    def __init__(self, spec: ObjectiveSpec) -> None:
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.spec!r})"
+
+    # ------------------------------------------------------------ per scenario
+    def losses(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        """Per-scenario losses ``l(x_t, w)``.
+
+        Parameters
+        ----------
+        x : Tensor, shape (K, B)
+            Portfolio returns of K portfolios on B scenarios.
+        mean_return : Tensor, shape (K,)
+            ``mu . w`` for each portfolio (full-data mean return).
+        var_level : Tensor, shape (K,), optional
+            The VaR variable ``t`` (objectives with ``has_var_level``).
+        benchmark : Tensor, shape (K, B) or (B,), optional
+            Benchmark returns of the same scenarios (``needs_benchmark``).
+        risk_aversion : Tensor, shape (K,), optional
+            Per-portfolio risk aversion overriding ``spec.risk_aversion``.
+        smoothing : float
+            Smoothing of a non-smooth loss (0: exact).
+
+        Returns
+        -------
+        Tensor, shape (K, B)
+        """
+        raise NotImplementedError
+
+    def derivatives(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> Derivatives:
+        """Derivatives ``(dl/dx_t, dl/d(mu.w), dl/dt)``, each (K, B) or None.
+
+        Parameters are as in :meth:`losses`. ``c`` is None unless ``uses_mean``; ``dt``
+        is None unless ``has_var_level``.
+        """
+        raise NotImplementedError
+
+    # --------------------------------------------------------------- full data
+    def full_value(
+        self,
+        returns: torch.Tensor,
+        weights: torch.Tensor,
+        mean: torch.Tensor,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Exact objective ``f(w)`` (K,) on the full data (returns (T, N), weights (K, N)).
+
+        For an objective with a VaR level, ``t`` is minimised exactly (at the VaR).
+        """
+        from .common import optimal_var_level, portfolio_returns
+
+        x = portfolio_returns(returns, weights)  # (K, T)
+        mean_return = weights @ mean
+        t = optimal_var_level(x, self.spec.alpha) if self.has_var_level else None
+        bench = benchmark[None, :] if benchmark is not None else None
+        return self.losses(x, mean_return, t, bench, risk_aversion).mean(dim=1)
+
+    def curvature(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: float | None = None,
+        metric: torch.Tensor | None = None,
+    ) -> float:
+        """Largest Hessian eigenvalue (an estimate) of the full-data objective.
+
+        Parameters
+        ----------
+        returns : Tensor, shape (T, N)
+        mean : Tensor, shape (N,)
+        risk_aversion : float, optional
+            The largest risk aversion among the runs.
+        metric : Tensor, shape (N,), optional
+            Diagonal preconditioner: the curvature of the preconditioned problem.
+
+        Returns
+        -------
+        float
+            ``L > 0``. The default is the second moment's top eigenvalue ``E[r r^T]``.
+        """
+        from ..step_size import top_eigenvalue
+
+        second = top_eigenvalue(returns, None, metric=metric)
+        return max(second, 1e-3 * second, 1e-300)
+
+    def quadratic_value_and_gradient(
+        self,
+        form: QuadraticForm,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Full-data value (K,) and gradient (K, N) from the moment matrix (quadratic only)."""
+        raise ConfigError(f"objective {self.name!r} is not quadratic")
+
+    def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+        """Hessian (N, N) of the full-data objective at ``w`` (N,); None if not smooth."""
+        return None
+
+    # ------------------------------------------------------------- references
+    def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
+        """Independent float64 value from portfolio returns ``x`` (T, K): shape (K,)."""
+        raise NotImplementedError
+
+    def cvxpy_expression(
+        self, cp: Any, w: Any, returns: np.ndarray, benchmark: np.ndarray | None
+    ) -> tuple[Any, list[Any]]:
+        """A cvxpy expression to minimise (data-scaled) and its auxiliary constraints.
+
+        Parameters
+        ----------
+        cp : module
+            cvxpy.
+        w : cvxpy.Variable, shape (N,)
+        returns : ndarray, shape (T, N)
+        benchmark : ndarray, shape (T,), optional
+
+        Returns
+        -------
+        (expression, constraints)
+            The expression is ``f`` divided by a positive data scale (so the solver sees
+            O(1) numbers): its minimiser is that of ``f``.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------ engine extensions
+    def gathers_tail_rows(self, n_rows: int) -> bool:
+        """Whether full-data gradients gather a subset of rows (a host sync)."""
+        return False
+
+    def full_gradient_product(
+        self, g: torch.Tensor, returns: torch.Tensor, mean: torch.Tensor
+    ) -> torch.Tensor:
+        """``g @ R`` (K, N) for full-data derivatives ``g`` (K, T)."""
+        return g @ returns
+
+
+def per_run(values: torch.Tensor | None, default: float, like: torch.Tensor) -> torch.Tensor:
+    """Per-run parameter values (K,): ``values`` or ``default`` repeated."""
+    if values is not None:
+        return values
+    return torch.full((like.shape[0],), default, dtype=like.dtype, device=like.device)
+
+
+def require(value: torch.Tensor | None, name: str) -> torch.Tensor:
+    """``value``, or a :class:`ConfigError` naming the missing input."""
+    if value is None:
+        raise ConfigError(f"this objective needs {name}")
+    return value
+
+
+def data_scales(returns: np.ndarray) -> tuple[float, float]:
+    """Scales ``(s1, s2)`` of terms linear and quadratic in returns (for cvxpy)."""
+    s2 = float(np.mean(returns**2)) or 1.0
+    return math.sqrt(s2), s2
+
+
+def triangular_factor(a: np.ndarray) -> np.ndarray:
+    """Triangular factor ``F`` (min(T, M), M) with ``F'F = a'a`` (thin QR)."""
+    return np.linalg.qr(a, mode="r")

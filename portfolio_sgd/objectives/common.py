@@ -1,0 +1,102 @@
+"""Functions shared by every objective: portfolio returns, the VaR level, and the
+functional forms of the protocol (``scenario_losses`` etc. dispatch to the registered class).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .base import Derivatives
+from .spec import ObjectiveSpec
+
+
+def portfolio_returns(
+    returns: torch.Tensor, weights: torch.Tensor, chunk_rows: int = 262_144
+) -> torch.Tensor:
+    """Portfolio returns ``x = R w`` for K portfolios, computed in row chunks.
+
+    Parameters
+    ----------
+    returns : Tensor, shape (T, N)
+    weights : Tensor, shape (K, N)
+    chunk_rows : int
+
+    Returns
+    -------
+    Tensor, shape (K, T)
+    """
+    w_t = weights.T.to(returns.dtype)
+    if returns.shape[0] <= chunk_rows:
+        return (returns @ w_t).T
+    parts = [returns[i : i + chunk_rows] @ w_t for i in range(0, returns.shape[0], chunk_rows)]
+    return torch.cat(parts, dim=0).T
+
+
+def optimal_var_level(x: torch.Tensor, alpha: float) -> torch.Tensor:
+    """The minimising ``t`` of the Rockafellar-Uryasev function: the alpha-quantile of losses.
+
+    Parameters
+    ----------
+    x : Tensor, shape (K, T)
+        Portfolio returns on the full data.
+    alpha : float
+        Confidence level.
+
+    Returns
+    -------
+    Tensor, shape (K,)
+        The ``ceil(alpha T)``-th smallest loss ``-x`` of each row (a VaR).
+    """
+    n = x.shape[-1]
+    k = min(max(math.ceil(alpha * n), 1), n)
+    return torch.kthvalue(-x, k, dim=-1).values
+
+
+def scenario_losses(
+    spec: ObjectiveSpec,
+    x: torch.Tensor,
+    mean_return: torch.Tensor,
+    var_level: torch.Tensor | None = None,
+    benchmark: torch.Tensor | None = None,
+    risk_aversion: torch.Tensor | None = None,
+    smoothing: float = 0.0,
+) -> torch.Tensor:
+    """Per-scenario losses (K, B) of ``spec``'s objective (see ``PortfolioObjective.losses``)."""
+    return spec.impl.losses(x, mean_return, var_level, benchmark, risk_aversion, smoothing)
+
+
+def scenario_derivatives(
+    spec: ObjectiveSpec,
+    x: torch.Tensor,
+    mean_return: torch.Tensor,
+    var_level: torch.Tensor | None = None,
+    benchmark: torch.Tensor | None = None,
+    risk_aversion: torch.Tensor | None = None,
+    smoothing: float = 0.0,
+) -> Derivatives:
+    """``(g, c, dt)`` of ``spec``'s objective (see ``PortfolioObjective.derivatives``)."""
+    return spec.impl.derivatives(x, mean_return, var_level, benchmark, risk_aversion, smoothing)
+
+
+def full_objective(
+    spec: ObjectiveSpec,
+    returns: torch.Tensor,
+    weights: torch.Tensor,
+    mean: torch.Tensor,
+    benchmark: torch.Tensor | None = None,
+    risk_aversion: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Exact objective ``f(w)`` (K,) on the full data (see ``PortfolioObjective.full_value``).
+
+    Parameters
+    ----------
+    spec : ObjectiveSpec
+    returns : Tensor, shape (T, N)
+    weights : Tensor, shape (K, N)
+    mean : Tensor, shape (N,)
+    benchmark : Tensor, shape (T,), optional
+    risk_aversion : Tensor, shape (K,), optional
+    """
+    return spec.impl.full_value(returns, weights, mean, benchmark, risk_aversion)

@@ -1,0 +1,192 @@
+"""Mean-CVaR (Rockafellar-Uryasev): per scenario ``-lam_r x + t + (-x - t)_+ / (1 - alpha)``.
+
+Minimised jointly over the weights and the VaR level ``t``; at the optimum over ``t`` the
+expectation is ``-lam_r E[x] + CVaR_alpha(-x)``. The hinge is not differentiable, so the
+engine may replace it by ``tau * softplus(z / tau)`` with a shrinking ``tau`` (see
+:mod:`portfolio_sgd.objectives.cvar_smoothing`); reported values are always exact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .base import Derivatives, PortfolioObjective, data_scales, require
+
+SPARSE_MIN_ROWS = 16_384
+"""Full-data gradients gather the tail scenarios only from this many rows up."""
+SPARSE_MAX_FRACTION = 0.4
+"""... and only when at most this fraction of scenarios carries a non-negligible weight."""
+
+
+class CVaR(PortfolioObjective):
+    """Mean-CVaR at confidence ``alpha`` with mean-return weight ``lam_r`` (0: min-CVaR)."""
+
+    name = "cvar"
+    member = "CVAR"
+    aliases = ("mean-cvar", "min-cvar")
+    is_smooth = False
+    has_var_level = True
+    supports_smoothing = True
+
+    def losses(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        """``smoothing = tau > 0`` replaces ``(z)_+`` by ``tau softplus(z / tau)``, a smooth
+        upper bound within ``tau log 2``; 0 is the exact Rockafellar-Uryasev loss."""
+        t = require(var_level, "var_level")[:, None]
+        z = -x - t
+        hinge = smoothing * F.softplus(z / smoothing) if smoothing > 0 else torch.relu(z)
+        return -self.spec.return_weight * x + t + hinge / (1.0 - self.spec.alpha)
+
+    def derivatives(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> Derivatives:
+        t = require(var_level, "var_level")[:, None]
+        z = -x - t
+        step = torch.sigmoid(z / smoothing) if smoothing > 0 else (z > 0).to(x.dtype)
+        tail = step / (1.0 - self.spec.alpha)
+        return -self.spec.return_weight - tail, None, 1.0 - tail
+
+    def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
+        value, _ = rockafellar_uryasev(-x, self.spec.alpha)
+        return -self.spec.return_weight * x.mean(axis=0) + value
+
+    def cvxpy_expression(
+        self, cp: Any, w: Any, returns: np.ndarray, benchmark: np.ndarray | None
+    ) -> tuple[Any, list[Any]]:
+        """The Rockafellar-Uryasev LP: one auxiliary ``z_t >= 0`` per scenario."""
+        s1, _ = data_scales(returns)
+        t_len = returns.shape[0]
+        mu = returns.mean(axis=0)
+        t_var = cp.Variable()
+        z = cp.Variable(t_len, nonneg=True)
+        alpha, lam_r = self.spec.alpha, self.spec.return_weight
+        expr = -(lam_r / s1) * (mu @ w) + t_var + cp.sum(z) / ((1.0 - alpha) * t_len)
+        return expr, [z >= -(returns / s1) @ w - t_var]
+
+    # -------------------------------------------------- smoothing continuation
+    def initial_smoothing(self, returns: torch.Tensor) -> float:
+        """The first smoothing ``tau``: one portfolio-return scale (equal-weight RMS)."""
+        from ..step_size import return_scale
+
+        return return_scale(returns)
+
+    def next_smoothing(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        t: torch.Tensor,
+        tau: float,
+        final_fraction: float,
+    ) -> tuple[float, torch.Tensor]:
+        """Halve ``tau`` down to its floor, after moving ``t`` to the exact VaR of ``w``.
+
+        The floor is ``max(final_fraction, 10 / T)`` times the *current* portfolio's return
+        scale (run 0's standard deviation), so a low-volatility solution gets a
+        proportionally small smoothing. ``t`` (K,) is updated in place (an exact block
+        minimisation).
+
+        Returns
+        -------
+        (tau, x)
+            The new smoothing and the portfolio returns ``R w`` (K, T) it was fitted on.
+        """
+        from .common import optimal_var_level, portfolio_returns
+
+        with torch.no_grad():
+            x = portfolio_returns(returns, w)  # (K, T)
+            t.copy_(optimal_var_level(x, self.spec.alpha))
+            scale = float(x[0].std()) if x.shape[1] > 1 else float(x[0].abs().mean())
+        floor = max(scale, 1e-300) * max(final_fraction, 10.0 / returns.shape[0])
+        return max(floor, 0.5 * tau), x
+
+    def smoothed_curvature(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        t: torch.Tensor,
+        tau: float,
+        metric: torch.Tensor | None,
+        portfolio_x: torch.Tensor | None = None,
+    ) -> float:
+        """Largest curvature of the smoothed problem at run 0's point (see step_size)."""
+        from ..step_size import smoothed_cvar_curvature
+
+        return smoothed_cvar_curvature(
+            returns, w, t, tau, self.spec.alpha, metric, portfolio_x=portfolio_x
+        )
+
+    def gathers_tail_rows(self, n_rows: int) -> bool:
+        """Full-data gradients of large problems read the tail rows only (a host sync)."""
+        return n_rows >= SPARSE_MIN_ROWS
+
+    def full_gradient_product(
+        self, g: torch.Tensor, returns: torch.Tensor, mean: torch.Tensor
+    ) -> torch.Tensor:
+        """``g @ R`` (K, N), reading only the rows that matter.
+
+        The scenario derivative is ``-lam_r - tail_t`` where the (smoothed) tail weight
+        ``tail_t`` is zero, up to a negligible sigmoid tail, for every scenario well above
+        the VaR: most of the data. So ``g @ R = -lam_r T mu - tail @ R`` needs the tail
+        rows only (and ``mu``), gathered once per step instead of a second pass over the
+        whole (T, N) matrix. Weights below ``eps * 1e-2`` of the largest are dropped (a
+        relative error far below the dtype's precision). Finding the rows is a host
+        synchronisation, so such steps are not captured as CUDA graphs (at this size a
+        step is bandwidth-bound, not launch-bound).
+        """
+        n_rows = returns.shape[0]
+        if not self.gathers_tail_rows(n_rows):
+            return g @ returns
+        base = -self.spec.return_weight
+        tail = base - g  # (K, T), >= 0
+        negligible = torch.finfo(g.dtype).eps * 1e-2 * float(tail.max())
+        rows = (tail > negligible).any(dim=0).nonzero().squeeze(1)
+        if rows.numel() > SPARSE_MAX_FRACTION * n_rows:
+            return g @ returns
+        product = -(tail.index_select(1, rows) @ returns.index_select(0, rows))
+        if base != 0.0:
+            product = product + (base * n_rows) * mean
+        return product
+
+
+def rockafellar_uryasev(losses: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``min_t t + E[(L - t)+]/(1 - alpha)`` per column of ``losses`` (T, K).
+
+    The function is convex, piecewise linear with breakpoints at the losses, and
+    minimised at the ``ceil(alpha T)``-th smallest loss. To be immune to the rounding of
+    ``alpha * T`` it is evaluated at that order statistic and its neighbours.
+
+    Returns
+    -------
+    (cvar, var) : tuple of np.ndarray, shape (K,)
+    """
+    t_len = losses.shape[0]
+    srt = np.sort(losses, axis=0)
+    k = min(max(int(math.ceil(alpha * t_len)), 1), t_len)
+    best = best_t = None
+    for idx in {max(k - 2, 0), k - 1, min(k, t_len - 1)}:
+        t = srt[idx]
+        val = t + np.maximum(losses - t, 0.0).mean(axis=0) / (1.0 - alpha)
+        if best is None:
+            best, best_t = val, t
+        else:
+            better = val < best
+            best, best_t = np.where(better, val, best), np.where(better, t, best_t)
+    return best, best_t

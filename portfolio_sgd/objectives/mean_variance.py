@@ -1,0 +1,95 @@
+"""Mean-variance: ``f(w) = -E[x] + (lam/2) Var[x]``, per scenario ``-x + (lam/2)(x - mu.w)^2``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .base import Derivatives, PortfolioObjective, data_scales, per_run
+from .variance import (
+    centred_moments,
+    covariance,
+    covariance_curvatures,
+    cvxpy_variance,
+    numpy_variance,
+)
+
+
+class MeanVariance(PortfolioObjective):
+    """Mean-variance utility with risk aversion ``lam`` (``spec.risk_aversion``)."""
+
+    name = "mean-variance"
+    member = "MEAN_VARIANCE"
+    uses_mean = True
+    is_quadratic = True
+
+    def losses(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        lam = per_run(risk_aversion, self.spec.risk_aversion, x)
+        dev = x - mean_return[:, None]
+        return -x + 0.5 * lam[:, None] * dev * dev
+
+    def derivatives(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> Derivatives:
+        lam = per_run(risk_aversion, self.spec.risk_aversion, x)[:, None]
+        dev = x - mean_return[:, None]
+        return -1.0 + lam * dev, -lam * dev, None
+
+    def curvature(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: float | None = None,
+        metric: torch.Tensor | None = None,
+    ) -> float:
+        """``lam`` times the covariance's top eigenvalue (floored at 1e-3 of E[r r^T])."""
+        second, cov = covariance_curvatures(returns, mean, metric)
+        lam = risk_aversion if risk_aversion is not None else self.spec.risk_aversion
+        return max(lam * cov, 1e-3 * second, 1e-300)
+
+    def quadratic_value_and_gradient(
+        self,
+        form: Any,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f = -m + lam/2 (w'Sw - m^2)``, ``grad = -mu + lam (S w - m mu)``."""
+        m, variance, centred = centred_moments(form.second, w, mean)
+        lam = (
+            risk_aversion
+            if risk_aversion is not None
+            else torch.full_like(m, float(self.spec.risk_aversion))
+        )
+        return -m + 0.5 * lam * variance, -mean + lam[:, None] * centred
+
+    def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.spec.risk_aversion * covariance(returns)
+
+    def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
+        mean, variance = numpy_variance(x)
+        return -mean + 0.5 * self.spec.risk_aversion * variance
+
+    def cvxpy_expression(
+        self, cp: Any, w: Any, returns: np.ndarray, benchmark: np.ndarray | None
+    ) -> tuple[Any, list[Any]]:
+        _, s2 = data_scales(returns)
+        mu = returns.mean(axis=0)
+        quad = cvxpy_variance(cp, w, returns, s2)
+        return -(mu / s2) @ w + 0.5 * self.spec.risk_aversion * quad, []

@@ -1,0 +1,84 @@
+"""Minimum variance: ``f(w) = Var[x]``, per scenario ``(x - mu.w)^2``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .base import Derivatives, PortfolioObjective, data_scales
+from .variance import (
+    centred_moments,
+    covariance,
+    covariance_curvatures,
+    cvxpy_variance,
+    numpy_variance,
+)
+
+
+class MinVariance(PortfolioObjective):
+    """The population variance of the portfolio return."""
+
+    name = "min-variance"
+    member = "MIN_VARIANCE"
+    uses_mean = True
+    is_quadratic = True
+
+    def losses(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> torch.Tensor:
+        dev = x - mean_return[:, None]
+        return dev * dev
+
+    def derivatives(
+        self,
+        x: torch.Tensor,
+        mean_return: torch.Tensor,
+        var_level: torch.Tensor | None = None,
+        benchmark: torch.Tensor | None = None,
+        risk_aversion: torch.Tensor | None = None,
+        smoothing: float = 0.0,
+    ) -> Derivatives:
+        dev = x - mean_return[:, None]
+        return 2.0 * dev, -2.0 * dev, None
+
+    def curvature(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: float | None = None,
+        metric: torch.Tensor | None = None,
+    ) -> float:
+        """Twice the covariance's top eigenvalue (floored at 1e-3 of E[r r^T])."""
+        second, cov = covariance_curvatures(returns, mean, metric)
+        return max(2.0 * cov, 1e-3 * second, 1e-300)
+
+    def quadratic_value_and_gradient(
+        self,
+        form: Any,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f = w'Sw - m^2``, ``grad = 2 (S w - m mu)``."""
+        _, variance, centred = centred_moments(form.second, w, mean)
+        return variance, 2.0 * centred
+
+    def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return 2.0 * covariance(returns)
+
+    def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
+        return numpy_variance(x)[1]
+
+    def cvxpy_expression(
+        self, cp: Any, w: Any, returns: np.ndarray, benchmark: np.ndarray | None
+    ) -> tuple[Any, list[Any]]:
+        _, s2 = data_scales(returns)
+        return cvxpy_variance(cp, w, returns, s2), []

@@ -1,0 +1,58 @@
+"""The objective registry: names (and aliases) to :class:`PortfolioObjective` classes.
+
+Adding an objective means one new module with a :class:`PortfolioObjective` subclass,
+its tests, and one line in :data:`OBJECTIVE_CLASSES`; the CLI choices, the
+:class:`~portfolio_sgd.objectives.Objective` enum and the exact reference follow.
+"""
+
+from __future__ import annotations
+
+from .base import PortfolioObjective
+from .cvar import CVaR
+from .kelly import Kelly
+from .mean_variance import MeanVariance
+from .min_variance import MinVariance
+from .tracking import Tracking
+
+OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
+    MeanVariance,
+    MinVariance,
+    CVaR,
+    Kelly,
+    Tracking,
+)
+"""Every registered objective, in the order the CLI lists them."""
+
+
+def objective_names() -> list[str]:
+    """The registered objective names."""
+    return [cls.name for cls in OBJECTIVE_CLASSES]
+
+
+def canonical_name(value: object) -> str | None:
+    """The registered name for ``value`` (a name, an alias, or an enum member), else None.
+
+    Case, underscores and spaces are normalised (``"Min_Variance"`` is ``min-variance``).
+    """
+    raw = getattr(value, "value", value)
+    if not isinstance(raw, str):
+        return None
+    key = raw.strip().lower().replace("_", "-").replace(" ", "-")
+    for cls in OBJECTIVE_CLASSES:
+        if key == cls.name or key in cls.aliases:
+            return cls.name
+    return None
+
+
+def objective_class(name: str) -> type[PortfolioObjective]:
+    """The class registered under ``name`` (a canonical name).
+
+    Raises
+    ------
+    KeyError
+        For an unregistered name (callers parse names first).
+    """
+    for cls in OBJECTIVE_CLASSES:
+        if cls.name == name:
+            return cls
+    raise KeyError(name)

@@ -1,0 +1,102 @@
+"""The objective's name and scalar parameters: :class:`Objective` and :class:`ObjectiveSpec`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+from ..errors import ConfigError
+from .base import PortfolioObjective
+from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class
+
+DEFAULT_RISK_AVERSION = 10.0
+"""Default mean-variance risk aversion (for daily returns: a diversified portfolio)."""
+
+
+class _ObjectiveName(str, Enum):
+    """Base of the generated :class:`Objective` enum (parsing and class lookup)."""
+
+    @classmethod
+    def parse(cls, value: object) -> _ObjectiveName:
+        """The member for a name, an alias or a member; else :class:`ConfigError`."""
+        name = canonical_name(value)
+        if name is None:
+            names = ", ".join(m.value for m in cls)
+            raise ConfigError(f"unknown objective {value!r}; choose one of: {names}")
+        return cls(name)
+
+    @property
+    def objective_class(self) -> type[PortfolioObjective]:
+        """The registered :class:`PortfolioObjective` subclass."""
+        return objective_class(self.value)
+
+    @property
+    def is_smooth(self) -> bool:
+        """Whether the objective is differentiable."""
+        return self.objective_class.is_smooth
+
+    @property
+    def uses_mean(self) -> bool:
+        """Whether the per-scenario loss is centred on the full-data mean ``mu.w``."""
+        return self.objective_class.uses_mean
+
+
+Objective = _ObjectiveName(  # type: ignore[call-overload]
+    "Objective",
+    [(cls.member, cls.name) for cls in OBJECTIVE_CLASSES],
+    module=__name__,
+    qualname="Objective",
+)
+Objective.__doc__ = "Names of the registered objectives (generated from the registry)."
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    """An objective together with its scalar parameters.
+
+    Parameters
+    ----------
+    objective : Objective or str
+        Which objective (a registered name or alias).
+    risk_aversion : float
+        ``lam`` of mean-variance, ``>= 0``.
+    alpha : float
+        CVaR confidence level in (0, 1), e.g. 0.95.
+    return_weight : float
+        ``lam_r`` of mean-CVaR; 0 gives min-CVaR.
+    """
+
+    objective: Objective = Objective.MEAN_VARIANCE  # type: ignore[attr-defined]
+    risk_aversion: float = DEFAULT_RISK_AVERSION
+    alpha: float = 0.95
+    return_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "objective", Objective.parse(self.objective))
+        if not (math.isfinite(self.risk_aversion) and self.risk_aversion >= 0):
+            raise ConfigError(
+                f"risk_aversion must be a finite number >= 0, got {self.risk_aversion}"
+            )
+        if not (0.0 < self.alpha < 1.0):
+            raise ConfigError(f"alpha must lie strictly between 0 and 1, got {self.alpha}")
+        if not (math.isfinite(self.return_weight) and self.return_weight >= 0):
+            raise ConfigError(
+                f"return_weight must be a finite number >= 0, got {self.return_weight}"
+            )
+
+    @property
+    def impl(self) -> PortfolioObjective:
+        """The objective's implementation (a :class:`PortfolioObjective`) for these parameters."""
+        return self.objective.objective_class(self)
+
+    @property
+    def has_var_level(self) -> bool:
+        """Whether the objective carries the auxiliary VaR variable ``t``."""
+        return self.objective.objective_class.has_var_level
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form (enum as its string value)."""
+        d = asdict(self)
+        d["objective"] = self.objective.value
+        return d
