@@ -9,7 +9,7 @@
 - ``bandwidth``: the memory-bandwidth probe of the roofline.
 
 Time-to-gap of SGD: the engine evaluates the full-data objective every ``eval_every``
-steps through ``portfolio_sgd.engine._evaluate``. The worker wraps that function (it does
+steps and calls its ``callbacks`` with each evaluated iterate. The worker records them (it does
 not change it) to take a timestamp and a copy of the weights at every evaluation; after
 the run every copy is re-evaluated in float64 (:mod:`benchmarks.evaluate`). The time of an
 evaluation point counts from the call to ``optimize`` (data preparation, curvature
@@ -76,41 +76,33 @@ def run_sgd(task: dict[str, Any], returns: np.ndarray) -> list[dict[str, Any]]:
     """Run portfolio-sgd's defaults on every objective of ``task``; one record each."""
     import torch
 
-    from portfolio_sgd import engine
-    from portfolio_sgd.estimator import optimize
+    from portfolio_sgd import optimize, settings_from_options
 
     _set_threads(task["threads"])
     dtype = task["dtype"]
     # One-time costs (torch._dynamo import on the first torch.optim construction, ~3 s)
     # are paid here, outside every timed run.
     optimize(returns[:256, : min(4, returns.shape[1])], objective="min-variance", steps=3)
-    original = engine._evaluate
     records = []
     for obj in task["objectives"]:
         params = task["params"][obj]
-        stamps: list[tuple[float, float, np.ndarray]] = []
+        stamps: list[tuple[float, float, np.ndarray, int]] = []
 
-        def timed(problem, weights, lam, _stamps=stamps):  # noqa: ANN001, ANN202
-            enter = time.perf_counter()
-            snapshot = weights[0].detach().to(torch.float64).cpu().numpy().copy()
-            out = original(problem, weights, lam)
-            _stamps.append((enter, time.perf_counter() - enter, snapshot))
-            return out
+        def on_evaluation(view, _stamps=stamps):  # noqa: ANN001, ANN202 - EvaluationView
+            enter = time.perf_counter() - view.evaluation_seconds
+            snapshot = view.weights[0].to(torch.float64).cpu().numpy()
+            _stamps.append((enter, view.evaluation_seconds, snapshot, view.step))
 
         options = dict(task.get("sgd_options", {}))
         options.update(objective=obj, dtype=dtype, seed=0, **params)
         reset_peak_rss()
         rss_before = current_rss_bytes()
-        engine._evaluate = timed
-        try:
-            t0 = time.perf_counter()
-            res = optimize(returns, **options)
-            total = time.perf_counter() - t0
-        finally:
-            engine._evaluate = original
+        t0 = time.perf_counter()
+        res = optimize(returns, *settings_from_options(options), callbacks=[on_evaluation])
+        total = time.perf_counter() - t0
         peak = peak_rss_bytes()
         # The last stamp is the engine's final evaluation of the reported iterate (after
-        # the loop); the others are the periodic ones (and possibly one of the start).
+        # the loop); the others are the periodic ones.
         times = [s[0] - t0 for s in stamps]
         eval_cost = [s[1] for s in stamps]
         weights = np.stack([s[2] for s in stamps])
@@ -133,7 +125,7 @@ def run_sgd(task: dict[str, Any], returns: np.ndarray) -> list[dict[str, Any]]:
                 "trace_time": times,
                 "trace_eval_cost": eval_cost,
                 "trace_value": [float(v) for v in values],
-                "trace_step": _align_steps(len(stamps), list(res.history["step"]), res.steps),
+                "trace_step": [s[3] for s in stamps],
                 "n_evaluations": len(stamps),
                 "peak_rss": peak,
                 "rss_before": rss_before,
@@ -141,15 +133,6 @@ def run_sgd(task: dict[str, Any], returns: np.ndarray) -> list[dict[str, Any]]:
             }
         )
     return records
-
-
-def _align_steps(n_stamps: int, history_steps: list[int], final: int) -> list[int]:
-    """Step of every evaluation: the engine evaluates (maybe) once before the loop, once per
-    history row, and once after the loop; stamps are aligned from the end."""
-    tail = [int(s) for s in history_steps] + [int(final)]
-    if n_stamps >= len(tail):
-        return [0] * (n_stamps - len(tail)) + tail
-    return tail[-n_stamps:]
 
 
 def run_cvxpy(task: dict[str, Any], returns: np.ndarray) -> dict[str, Any]:

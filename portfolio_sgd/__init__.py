@@ -8,8 +8,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .api import optimize, optimize_many, resolve_settings, settings_from_options
 from .comparison import compare_with_exact
+from .config import EngineConfig
 from .constraints import Constraints
+from .engine import EvaluationView
 from .errors import (
     ConfigError,
     DataError,
@@ -18,7 +21,7 @@ from .errors import (
     InfeasibleConstraintError,
     PortfolioSGDError,
 )
-from .estimator import SGDPortfolio, optimize, optimize_many
+from .estimator import SGDPortfolio
 from .objectives import Objective, ObjectiveSpec
 from .results import BatchResult, OptimizationResult
 
@@ -28,6 +31,8 @@ __all__ = [
     "Constraints",
     "DataError",
     "DivergenceError",
+    "EngineConfig",
+    "EvaluationView",
     "FetchError",
     "InfeasibleConstraintError",
     "Objective",
@@ -39,4 +44,6 @@ __all__ = [
     "compare_with_exact",
     "optimize",
     "optimize_many",
+    "resolve_settings",
+    "settings_from_options",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .constraints import Constraints
 from .reference import objective_value, relative_gap, solve_exact
 from .results import OptimizationResult
 
@@ -36,12 +35,12 @@ def compare_with_exact(
     spec = result.spec
     r = returns.to_numpy(dtype=np.float64)
     params = {
-        "risk_aversion": spec["risk_aversion"],
-        "alpha": spec["alpha"],
-        "return_weight": spec["return_weight"],
+        "risk_aversion": spec.risk_aversion,
+        "alpha": spec.alpha,
+        "return_weight": spec.return_weight,
         "benchmark": None if benchmark is None else np.asarray(benchmark, dtype=np.float64),
     }
-    exact = solve_exact(result.objective, r, Constraints(**result.constraints), **params)
+    exact = solve_exact(result.objective, r, result.constraints, **params)
     w = result.weights.to_numpy()
     sgd_value = float(objective_value(result.objective, r, w, **params))
     return {

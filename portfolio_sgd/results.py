@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+from .config import EngineConfig
+from .constraints import Constraints
+from .objectives import ObjectiveSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import EngineOutput
+    from .prepare import PreparedData
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,11 @@ class OptimizationResult:
     n_scenarios : int
     start, end : str or None
         First and last date of the data, if dated.
-    spec, constraints, config : dict
-        The objective parameters, constraints and engine configuration.
+    spec : ObjectiveSpec
+        The objective and its parameters.
+    constraints : Constraints
+    config : EngineConfig
+        The engine configuration the run used.
     step_graphs : str
         CUDA-graph use of the run ("off" on CPU; see :mod:`portfolio_sgd.step_graphs`).
     """
@@ -65,9 +78,9 @@ class OptimizationResult:
     n_scenarios: int
     start: str | None
     end: str | None
-    spec: dict[str, object] = field(default_factory=dict)
-    constraints: dict[str, object] = field(default_factory=dict)
-    config: dict[str, object] = field(default_factory=dict)
+    spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
+    constraints: Constraints = field(default_factory=Constraints)
+    config: EngineConfig = field(default_factory=EngineConfig)
     step_graphs: str = "off"
 
     def to_dict(self, include_history: bool = False) -> dict[str, object]:
@@ -93,9 +106,9 @@ class OptimizationResult:
             "n_scenarios": self.n_scenarios,
             "start": self.start,
             "end": self.end,
-            "spec": dict(self.spec),
-            "constraints": dict(self.constraints),
-            "config": dict(self.config),
+            "spec": self.spec.to_dict(),
+            "constraints": self.constraints.to_dict(),
+            "config": self.config.to_dict(),
             "step_graphs": self.step_graphs,
         }
         if include_history:
@@ -145,3 +158,52 @@ class BatchResult:
             "dtype": self.dtype,
             "seed": self.seed,
         }
+
+
+def single_result(
+    out: EngineOutput,
+    prepared: PreparedData,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+) -> OptimizationResult:
+    """The :class:`OptimizationResult` of run 0 of an engine output."""
+    weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=prepared.tickers)
+    history = pd.DataFrame(
+        {
+            "step": [h["step"] for h in out.history],
+            "samples": [h["samples"][0] for h in out.history],
+            "batch_size": [h["batch_size"][0] for h in out.history],
+            "batch_loss": [h["batch_loss"][0] for h in out.history],
+            "objective": [h["objective"][0] for h in out.history],
+        }
+    )
+    index = prepared.index
+    dated = isinstance(index, pd.DatetimeIndex) and len(index) > 0
+    n_rows = prepared.problem.n_rows
+    return OptimizationResult(
+        weights=weights,
+        objective=spec.objective.value,
+        objective_value=float(out.objective[0]),
+        history=history,
+        steps=out.steps,
+        samples_seen=int(out.samples_seen[0]),
+        epochs=out.samples_seen[0] / n_rows,
+        wall_time=out.wall_time,
+        lr=out.lr,
+        batch_size=int(config.batch_size),
+        optimizer=out.optimizer,
+        averaging=out.averaging,
+        stop_reason=out.stop_reason,
+        step_graphs=out.step_graphs,
+        device=str(prepared.problem.returns.device),
+        dtype=config.dtype,
+        seed=config.seed,
+        var_level=float(out.var_level[0]) if out.var_level is not None else None,
+        n_scenarios=n_rows,
+        start=index[0].date().isoformat() if dated else None,
+        end=index[-1].date().isoformat() if dated else None,
+        spec=spec,
+        constraints=constraints,
+        config=config,
+    )

@@ -39,8 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import portfolio_sgd.engine as engine  # noqa: E402
-from portfolio_sgd import optimize, optimize_many  # noqa: E402
+from portfolio_sgd import optimize, optimize_many, settings_from_options  # noqa: E402
 from portfolio_sgd.data import load_returns  # noqa: E402
 from portfolio_sgd.objectives import (  # noqa: E402
     ObjectiveSpec,
@@ -103,24 +102,29 @@ def traced_optimize(returns: Any, **options: Any) -> tuple[Any, list]:
     """``optimize`` with a (time, weights) stamp at every full-objective evaluation."""
     device = options["device"]
     stamps: list[tuple[float, np.ndarray]] = []
-    original = engine._evaluate
 
-    def timed(problem, weights, lam):  # noqa: ANN001, ANN202
-        out = original(problem, weights, lam)
-        sync(device)
-        stamps.append((time.perf_counter(), weights[0].detach().double().cpu().numpy()))
-        return out
+    def on_evaluation(view: Any) -> None:
+        if not view.final:
+            sync(device)
+            stamps.append((time.perf_counter(), view.weights[0].double().cpu().numpy()))
 
-    engine._evaluate = timed
-    try:
-        sync(device)
-        t0 = time.perf_counter()
-        res = optimize(returns, **options)
-        sync(device)
-        total = time.perf_counter() - t0
-    finally:
-        engine._evaluate = original
+    sync(device)
+    t0 = time.perf_counter()
+    res = run_opt(returns, callbacks=[on_evaluation], **options)
+    sync(device)
+    total = time.perf_counter() - t0
     return res, [(s - t0, w) for s, w in stamps] + [(total, res.weights.to_numpy())]
+
+
+def run_opt(returns: Any, callbacks: Any = (), **options: Any) -> Any:
+    """``optimize`` from flat options (objective, constraints and engine fields)."""
+    return optimize(returns, *settings_from_options(options), callbacks=callbacks)
+
+
+def run_many(returns: Any, batch_sizes: list[int], repeats: int = 1, **options: Any) -> Any:
+    """``optimize_many`` from flat options."""
+    settings = settings_from_options(options)
+    return optimize_many(returns, *settings, batch_sizes=batch_sizes, repeats=repeats)
 
 
 class Check:
@@ -175,9 +179,9 @@ def correctness(device: str) -> dict[str, Any]:
     rows = {}
     for objective in OBJECTIVES:
         base = dict(objective=objective, dtype="float32", seed=0)
-        cpu = optimize(sp500, device="cpu", **base)
-        graphed = optimize(sp500, device=device, **base)
-        eager = optimize(sp500, device=device, cuda_graphs=False, **base)
+        cpu = run_opt(sp500, device="cpu", **base)
+        graphed = run_opt(sp500, device=device, **base)
+        eager = run_opt(sp500, device=device, cuda_graphs=False, **base)
         w_cpu, w_g, w_e = (r.weights.to_numpy() for r in (cpu, graphed, eager))
         rel = abs(graphed.objective_value - cpu.objective_value) / abs(cpu.objective_value)
         rows[objective] = {
@@ -201,8 +205,8 @@ def overhead(device: str, quick: bool) -> dict[str, Any]:
             kw = dict(objective="min-variance", batch_schedule="constant", batch_size=m,
                       steps=steps, tol=None, eval_every=steps, dtype="float32",
                       device=device, cuda_graphs=graphs, seed=0)  # fmt: skip
-            optimize(data, **{**kw, "steps": 20, "eval_every": 20})  # warm-up
-            res = optimize(data, **kw)
+            run_opt(data, **{**kw, "steps": 20, "eval_every": 20})  # warm-up
+            res = run_opt(data, **kw)
             row["graphed" if graphs else "eager"] = {
                 "us_per_step": res.wall_time / res.steps * 1e6,
                 "step_graphs": res.step_graphs,
@@ -220,9 +224,9 @@ def batched(device: str) -> dict[str, Any]:
               eval_every=steps, dtype="float32", device=device, seed=0)  # fmt: skip
     out = {}
     for graphs in (True, False):
-        optimize_many(data, batch_sizes=[256], repeats=4, cuda_graphs=graphs, **kw)  # warm-up
-        single = optimize_many(data, batch_sizes=[256], cuda_graphs=graphs, **kw)
-        many = optimize_many(data, batch_sizes=[256], repeats=64, cuda_graphs=graphs, **kw)
+        run_many(data, batch_sizes=[256], repeats=4, cuda_graphs=graphs, **kw)  # warm-up
+        single = run_many(data, batch_sizes=[256], cuda_graphs=graphs, **kw)
+        many = run_many(data, batch_sizes=[256], repeats=64, cuda_graphs=graphs, **kw)
         out["graphed" if graphs else "eager"] = {
             "single_s": single.wall_time,
             "k64_s": many.wall_time,
@@ -240,7 +244,7 @@ def scale(device: str, quick: bool, reference_steps: int, objectives: list[str])
         data = synthetic(n_rows, n_assets, device, seed=0)
         sync(device)
         kw = dict(objective=objective, dtype="float32", device=device, seed=0)
-        optimize(data[:4096], **{**kw, "steps": 30})  # warm-up (kernels, handles)
+        run_opt(data[:4096], **{**kw, "steps": 30})  # warm-up (kernels, handles)
         res, stamps = traced_optimize(data, **kw)
         long_run, _ = traced_optimize(data, tol=None, steps=reference_steps, **kw)
         values = [exact_value(objective, data, w) for _, w in stamps]

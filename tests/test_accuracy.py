@@ -52,7 +52,7 @@ def test_default_reaches_exact_optimum(panel: str, objective: str, request) -> N
 def test_constrained_defaults_reach_exact_optimum(
     sp500_returns, objective: str, constraints
 ) -> None:
-    result = optimize(sp500_returns, objective=objective, seed=0, **constraints.to_dict())
+    result = optimize(sp500_returns, objective, constraints, seed=0)
     w = result.weights.to_numpy()
     assert bool(constraints.is_feasible(__import__("torch").tensor(w)[None, :], atol=1e-8)[0])
     gap = relative_gap(objective, sp500_returns, w, constraints)

@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
 from portfolio_sgd import (
     ConfigError,
+    Constraints,
     DataError,
     DivergenceError,
+    EngineConfig,
     InfeasibleConstraintError,
     optimize,
     optimize_many,
+    settings_from_options,
 )
-from portfolio_sgd.estimator import prepare_data, split_options
+from portfolio_sgd.prepare import prepare_data
 from portfolio_sgd.sampling import BatchSampler, Sampling
 from portfolio_sgd.schedules import BatchSchedule, batch_growth_factor, batch_sizes_at
 
-SMALL = dict(steps=300, tol=None)
+SMALL = EngineConfig(steps=300, tol=None)
 
 
 def test_same_seed_same_weights(sp500_returns) -> None:
-    a = optimize(sp500_returns, objective="min-variance", batch_size=64, seed=3, **SMALL)
-    b = optimize(sp500_returns, objective="min-variance", batch_size=64, seed=3, **SMALL)
-    c = optimize(sp500_returns, objective="min-variance", batch_size=64, seed=4, **SMALL)
+    a = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=3)
+    b = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=3)
+    c = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=4)
     np.testing.assert_array_equal(a.weights.to_numpy(), b.weights.to_numpy())
     assert not np.array_equal(a.weights.to_numpy(), c.weights.to_numpy())
 
 
 def test_result_records_everything(sp500_returns) -> None:
     res = optimize(
-        sp500_returns, objective="kelly", batch_size=32, batch_schedule="constant", seed=1, **SMALL
+        sp500_returns,
+        "kelly",
+        config=dataclasses.replace(SMALL, batch_schedule="constant"),
+        batch_size=32,
+        seed=1,
     )
     d = res.to_dict()
     assert list(res.weights.index) == list(sp500_returns.columns)
@@ -55,14 +64,11 @@ def test_geometric_schedule_grows_to_the_full_data(sp500_returns) -> None:
 def test_batched_runs_share_one_tensor_and_match_their_settings(sp500_returns) -> None:
     batch = optimize_many(
         sp500_returns,
-        objective="mean-variance",
+        "mean-variance",
+        config=EngineConfig(batch_schedule="constant", steps=400, tol=None, seed=0),
         batch_sizes=[16, 256],
         risk_aversions=[5.0, 50.0],
         repeats=2,
-        batch_schedule="constant",
-        steps=400,
-        tol=None,
-        seed=0,
     )
     assert batch.weights.shape == (8, 20)
     assert list(batch.runs["batch_size"]) == [16] * 4 + [256] * 4
@@ -89,13 +95,9 @@ def test_divergence_names_the_learning_rate(sp500_returns) -> None:
     with pytest.raises(DivergenceError, match=r"learning rate 1e\+06"):
         optimize(
             sp500_returns,
-            objective="kelly",
-            long_short=True,
-            min_weight=-5.0,
-            max_weight=5.0,
-            lr=1e6,
-            steps=100,
-            eval_every=10,
+            "kelly",
+            Constraints(min_weight=-5.0, max_weight=5.0, long_short=True),
+            EngineConfig(lr=1e6, steps=100, eval_every=10),
         )
 
 
@@ -119,7 +121,7 @@ def test_infeasible_constraints_fail_before_any_step(sp500_returns) -> None:
 )
 def test_bad_engine_options(kwargs: dict, sp500_returns) -> None:
     with pytest.raises(ConfigError):
-        optimize(sp500_returns, **kwargs)
+        optimize(sp500_returns, *settings_from_options(kwargs))
 
 
 def test_cuda_request_without_cuda_is_a_clear_error(sp500_returns) -> None:
@@ -132,19 +134,14 @@ def test_cuda_request_without_cuda_is_a_clear_error(sp500_returns) -> None:
 def test_stops_on_time_budget_and_epochs(sp500_returns) -> None:
     res = optimize(
         sp500_returns,
-        objective="min-variance",
-        time_budget=0.3,
-        tol=None,
-        batch_schedule="constant",
+        "min-variance",
+        config=EngineConfig(time_budget=0.3, tol=None, batch_schedule="constant"),
     )
     assert res.stop_reason == "time budget" and res.wall_time < 5
     res = optimize(
         sp500_returns,
-        objective="min-variance",
-        epochs=2,
-        batch_size=100,
-        batch_schedule="constant",
-        tol=None,
+        "min-variance",
+        config=EngineConfig(epochs=2, batch_size=100, batch_schedule="constant", tol=None),
     )
     assert res.stop_reason in ("epochs", "max steps")
     assert res.samples_seen == pytest.approx(2 * len(sp500_returns), abs=100)
@@ -195,21 +192,25 @@ def test_linear_scaling_keeps_lr_over_m_constant(sp500_returns) -> None:
         seed=0,
         tol=None,
     )
+    n_rows = sp500_returns.shape[0]
     a = optimize(
         sp500_returns,
-        batch_size=sp500_returns.shape[0],
-        batch_schedule="linear-scaling",
-        batch_growth=2.0,
-        growth_every=10**6,
-        steps=50,
-        **common,
+        *settings_from_options(
+            dict(
+                batch_size=n_rows,
+                batch_schedule="linear-scaling",
+                batch_growth=2.0,
+                growth_every=10**6,
+                steps=50,
+                **common,
+            )
+        ),
     )
     b = optimize(
         sp500_returns,
-        batch_size=sp500_returns.shape[0],
-        batch_schedule="constant",
-        steps=50,
-        **common,
+        *settings_from_options(
+            dict(batch_size=n_rows, batch_schedule="constant", steps=50, **common)
+        ),
     )
     np.testing.assert_allclose(a.weights.to_numpy(), b.weights.to_numpy(), atol=1e-12)
 
@@ -241,7 +242,7 @@ def test_tensor_input_is_used_in_place_and_matches_numpy(sp500_returns) -> None:
     from_tensor = optimize(tensor, objective="min-variance", seed=1)
     # (equal up to BLAS rounding: the buffers' alignment differs)
     np.testing.assert_allclose(from_tensor.weights, from_numpy.weights, rtol=0, atol=1e-12)
-    prepared = prepare_data(tensor, *split_options({"objective": "min-variance"}))
+    prepared = prepare_data(tensor, *settings_from_options({"objective": "min-variance"}))
     assert prepared.problem.returns.data_ptr() == tensor.data_ptr()  # no copy
     bad = tensor.clone()
     bad[5, 3] = float("nan")

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from portfolio_sgd.gradients import SPARSE_MIN_ROWS, _tail_product, gathers_tail_rows
+from portfolio_sgd.gradients import gathers_tail_rows
 from portfolio_sgd.objectives import (
     Objective,
     ObjectiveSpec,
     optimal_var_level,
     scenario_derivatives,
 )
+from portfolio_sgd.objectives.cvar import SPARSE_MIN_ROWS
 
 
 @pytest.mark.parametrize("return_weight", [0.0, 0.7])
@@ -35,7 +36,7 @@ def test_tail_gather_equals_dense_product(
         "index_select",
         lambda self, dim, idx: gathered.append(idx.numel()) or original(self, dim, idx),
     )
-    product = _tail_product(g, R, spec, R.mean(0))
+    product = spec.impl.full_gradient_product(g, R, R.mean(0))
     monkeypatch.undo()
     dense = g @ R
     np.testing.assert_allclose(product.numpy(), dense.numpy(), rtol=1e-9, atol=1e-14)

@@ -8,8 +8,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_sgd.constraints.metric_kernel import project_box_sum_metric
 from portfolio_sgd.constraints.kernels import project_capped_simplex, project_simplex
+from portfolio_sgd.constraints.metric_kernel import project_box_sum_metric
 
 
 def cvxpy_projection(v: np.ndarray, d: np.ndarray, lo: float, hi: float) -> np.ndarray:

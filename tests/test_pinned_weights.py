@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from portfolio_sgd import optimize
+from portfolio_sgd import optimize, settings_from_options
 from tests.fixtures.pinned_cases import PATH, cases
 
 PINNED = np.load(PATH)
@@ -21,7 +21,10 @@ CASES = {key: (returns, kwargs) for key, returns, kwargs in cases()}
 @pytest.mark.parametrize("key", sorted(CASES))
 def test_weights_match_the_pinned_pre_refactor_weights(key: str) -> None:
     returns, kwargs = CASES[key]
-    weights = optimize(returns, **kwargs).weights.to_numpy()
-    expected = PINNED[key.replace("/", "/")]
+    options = dict(kwargs)
+    benchmark = options.pop("benchmark", None)
+    result = optimize(returns, *settings_from_options(options), benchmark=benchmark)
+    weights = result.weights.to_numpy()
+    expected = PINNED[key]
     assert weights.shape == expected.shape
     assert np.max(np.abs(weights - expected)) <= 1e-10, key

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-import portfolio_sgd.engine as engine
+import portfolio_sgd.engine.step as engine_step
 from portfolio_sgd import optimize
 from portfolio_sgd.constraints import Constraints
+from portfolio_sgd.engine import Problem
 from portfolio_sgd.gradients import batch_gradient
 from portfolio_sgd.objectives import Objective, ObjectiveSpec
-from portfolio_sgd.problem import Problem
 from portfolio_sgd.quadratic import (
     GRAM_ROW_FACTOR,
     quadratic_form,
@@ -67,8 +67,8 @@ def test_engine_switches_to_the_moment_matrix_on_exact_steps(
     sp500_returns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built = []
-    original = engine.quadratic_form
-    monkeypatch.setattr(engine, "quadratic_form", lambda p: built.append(1) or original(p))
+    original = engine_step.quadratic_form
+    monkeypatch.setattr(engine_step, "quadratic_form", lambda p: built.append(1) or original(p))
     res = optimize(sp500_returns, objective="min-variance", seed=0)
     assert built == [1]  # formed once, when the geometric schedule reached the full data
     assert int(np.max(res.history["batch_size"].iloc[-1])) == len(sp500_returns)

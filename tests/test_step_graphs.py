@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import torch
 
-import portfolio_sgd.engine as engine
-from portfolio_sgd import optimize
-from portfolio_sgd.step_graphs import StepGraphs
+import portfolio_sgd.engine.step_graphs as step_graphs_module
+from portfolio_sgd import optimize, settings_from_options
+from portfolio_sgd.engine.step_graphs import StepGraphs
 
 
 class FakeGraph:
@@ -105,12 +105,14 @@ def test_engine_with_replayed_steps_matches_eager(
     sp500_returns, monkeypatch: pytest.MonkeyPatch, options: dict
 ) -> None:
     data = sp500_returns.iloc[:3000]
-    eager = optimize(data, seed=3, **options)
-    monkeypatch.setattr(engine, "_graphs_enabled", lambda config, problem: True)
+    settings = settings_from_options({**options, "seed": 3})
+    eager = optimize(data, *settings)
     monkeypatch.setattr(
-        engine, "StepGraphs", functools.partial(StepGraphs, graph_factory=FakeGraph)
+        step_graphs_module,
+        "make_step_graphs",
+        lambda enabled, generator: StepGraphs(True, generator, graph_factory=FakeGraph),
     )
-    graphed = optimize(data, seed=3, **options)
+    graphed = optimize(data, *settings)
     assert graphed.step_graphs.endswith("replayed steps")
     assert int(graphed.step_graphs.split()[0]) >= 1
     np.testing.assert_array_equal(graphed.weights.to_numpy(), eager.weights.to_numpy())
@@ -130,7 +132,7 @@ def test_cpu_runs_report_graphs_off(sp500_returns) -> None:
 def test_cuda_graphs_match_eager_on_gpu(sp500_returns) -> None:
     for objective in ("min-variance", "cvar"):
         base = dict(objective=objective, device="cuda", dtype="float32", seed=0)
-        eager = optimize(sp500_returns, cuda_graphs=False, **base)
-        graphed = optimize(sp500_returns, **base)
+        eager = optimize(sp500_returns, *settings_from_options({**base, "cuda_graphs": False}))
+        graphed = optimize(sp500_returns, *settings_from_options(base))
         assert "replayed" in graphed.step_graphs
         np.testing.assert_allclose(graphed.weights, eager.weights, atol=1e-6)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
@@ -173,7 +174,7 @@ class ExactStrategy(Strategy):
 
 @dataclass
 class SGDStrategy(Strategy):
-    """Mini-batch SGD (:func:`portfolio_sgd.estimator.optimize`) on each window.
+    """Mini-batch SGD (:func:`portfolio_sgd.optimize`) on each window.
 
     With ``warm_start`` (the default) each rebalance after the first starts from the
     drifted previous weights; otherwise from the engine's default start.
@@ -191,20 +192,17 @@ class SGDStrategy(Strategy):
         return int(self.engine.get("batch_size", 256))
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
-        from ..estimator import optimize
+        from ..api import optimize
 
         warm = self.warm_start and drifted is not None
-        options = {"eval_every": 10, **self.engine, "seed": int(seed)}
+        config = EngineConfig(**{"eval_every": 10, **self.engine, "seed": int(seed)})
         res = optimize(
             window,
+            self.spec,
+            self.constraints,
+            config,
             benchmark=benchmark,
             init_weights=np.asarray(drifted) if warm else None,
-            objective=self.spec.objective.value,
-            risk_aversion=self.spec.risk_aversion,
-            alpha=self.spec.alpha,
-            return_weight=self.spec.return_weight,
-            **self.constraints.to_dict(),
-            **options,
         )
         return Decision(
             weights=res.weights.to_numpy(dtype=np.float64),

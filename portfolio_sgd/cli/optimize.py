@@ -7,24 +7,21 @@ from typing import Any
 import click
 import numpy as np
 
+from ..api import optimize
 from ..comparison import compare_with_exact
 from ..errors import DataError
-from ..estimator import optimize
 from ..frequency import periods_per_year
 from ..results import OptimizationResult
 from .app import emit, stderr_is_tty, to_json
 from .options import (
-    CONSTRAINT_KEYS,
-    ENGINE_KEYS,
-    SPEC_KEYS,
     data_options,
     engine_options,
     format_option,
     load_cli_returns,
     objective_options,
     output_option,
-    pick,
     resolve_benchmark,
+    settings_from_cli,
 )
 
 EPILOG = """\b
@@ -70,14 +67,8 @@ def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs
     returns, benchmark = resolve_benchmark(
         returns, benchmark_name if kwargs["objective"] == "tracking" else None
     )
-    options = {
-        **pick(kwargs, SPEC_KEYS),
-        **pick(kwargs, CONSTRAINT_KEYS),
-        **pick(kwargs, ENGINE_KEYS),
-    }
-    options["batch_size"] = kwargs["batch_size"]
-    options["progress"] = stderr_is_tty()
-    result = optimize(returns, benchmark=benchmark, **options)
+    spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty())
+    result = optimize(returns, spec, constraints, config, benchmark=benchmark)
     payload = result.to_dict()
     ann = periods_per_year(returns.index)
     x = returns.to_numpy() @ result.weights.to_numpy()

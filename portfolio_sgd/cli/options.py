@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import click
 import pandas as pd
 
+from ..api import resolve_settings
+from ..config import EngineConfig
+from ..constraints import Constraints
 from ..data import dataset_info, list_datasets, load_dataset, load_returns, to_returns
 from ..errors import DataError
-from ..objectives import Objective
+from ..objectives import ObjectiveSpec, objective_names
 from .app import parse_list
 
 F = Callable[..., Any]
@@ -79,7 +83,7 @@ data_options = _stack(
 objective_options = _stack(
     click.option(
         "--objective",
-        type=click.Choice([o.value for o in Objective]),
+        type=click.Choice(objective_names()),
         default=None,
         help="Objective to minimise.",
     ),
@@ -173,7 +177,74 @@ engine_options = _stack(
         show_default=True,
         help="On CUDA, capture each step as a CUDA graph and replay it (no effect on CPU).",
     ),
+    click.option(
+        "--nesterov/--no-nesterov", default=True, show_default=True, help="Nesterov momentum."
+    ),
+    click.option(
+        "--precondition/--no-precondition",
+        default=True,
+        show_default=True,
+        help="Diagonal (Jacobi) preconditioning of SGD steps by per-asset variances.",
+    ),
+    click.option(
+        "--restart/--no-restart",
+        default=True,
+        show_default=True,
+        help="Adaptive momentum restart once gradients are exact.",
+    ),
+    click.option(
+        "--cvar-smoothing",
+        type=float,
+        default=2e-3,
+        show_default=True,
+        help="Final CVaR hinge smoothing, in portfolio-return scales (0: exact subgradients).",
+    ),
+    click.option(
+        "--eval-every",
+        type=click.IntRange(min=1),
+        default=25,
+        show_default=True,
+        help="Steps between full-data objective evaluations.",
+    ),
+    click.option(
+        "--batch-growth",
+        type=float,
+        default=2.0,
+        show_default=True,
+        help="Batch growth ratio per stage (or c of log growth).",
+    ),
+    click.option(
+        "--growth-every",
+        type=click.IntRange(min=1),
+        default=50,
+        show_default=True,
+        help="Steps per batch-growth (and CVaR smoothing) stage.",
+    ),
+    click.option(
+        "--lr-schedule",
+        type=click.Choice(["constant", "cosine", "inverse-sqrt", "step"]),
+        default="constant",
+        show_default=True,
+        help="Learning-rate schedule (torch.optim.lr_scheduler).",
+    ),
+    click.option(
+        "--tail-fraction",
+        type=float,
+        default=0.5,
+        show_default=True,
+        help="Fraction of the step budget averaged by tail averaging.",
+    ),
+    click.option(
+        "--max-steps-default",
+        type=click.IntRange(min=1),
+        default=20_000,
+        show_default=True,
+        help="Step budget when no --steps/--epochs/--time-budget is given.",
+    ),
 )
+
+CLI_ONLY_ENGINE_FIELDS = ("progress",)
+"""EngineConfig fields without an engine option: the progress bar follows the terminal."""
 
 format_option = click.option(
     "--format",
@@ -190,17 +261,23 @@ output_option = click.option(
     help="Write the result to this file (atomically) instead of stdout.",
 )
 
-SPEC_KEYS = ("objective", "risk_aversion", "alpha", "return_weight")
-CONSTRAINT_KEYS = ("min_weight", "max_weight", "long_short", "max_leverage")
-ENGINE_KEYS = (
-    "lr", "optimizer", "momentum", "steps", "epochs", "time_budget", "tol", "sampling",
-    "batch_schedule", "averaging", "device", "dtype", "seed", "cuda_graphs",
-)  # fmt: skip
 
+def settings_from_cli(
+    kwargs: dict[str, Any], **overrides: Any
+) -> tuple[ObjectiveSpec, Constraints, EngineConfig]:
+    """Typed settings from the parsed objective, constraint and engine options.
 
-def pick(kwargs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """The subset of ``kwargs`` named in ``keys`` whose value is not None."""
-    return {k: kwargs[k] for k in keys if k in kwargs and kwargs[k] is not None}
+    Every option whose name is a field of :class:`ObjectiveSpec`, :class:`Constraints` or
+    :class:`EngineConfig` maps to that field (options left unset, i.e. None, keep the
+    library default), so the CLI cannot drift from the library.
+    """
+    known: set[str] = set()
+    for record in (ObjectiveSpec, Constraints, EngineConfig):
+        known |= {f.name for f in dataclasses.fields(record)}
+    chosen = {k: v for k, v in kwargs.items() if k in known and k != "objective"}
+    chosen.update(overrides)
+    objective = kwargs.get("objective") or "mean-variance"
+    return resolve_settings(objective, **chosen)
 
 
 def load_cli_returns(kwargs: dict[str, Any], min_rows: int = 30) -> pd.DataFrame:

@@ -8,14 +8,13 @@ import click
 
 from .app import emit, parse_list, stderr_is_tty, to_json
 from .options import (
-    CONSTRAINT_KEYS,
     data_options,
     format_option,
     load_cli_returns,
     objective_options,
     output_option,
-    pick,
     resolve_benchmark,
+    settings_from_cli,
 )
 
 EPILOG = """\b
@@ -97,10 +96,9 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
         annealing_study,
         batch_size_sweep,
         linear_scaling_study,
-        make_problem,
         validate_grid,
     )
-    from ..risk.problem import split_returns
+    from ..risk.problem import prepare_problem, split_returns
 
     objective = kwargs["objective"] or "min-variance"
     sizes = parse_list(kwargs["batch_sizes"], int, "integer")
@@ -112,14 +110,8 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
     if study != "sweep":
         split = {"test_fraction": None, "split_date": None}
     validate_grid(sizes, kwargs["seeds"], len(split_returns(returns, **split)[0]))
-    problem = make_problem(
-        returns,
-        objective,
-        benchmark=benchmark,
-        **split,
-        **pick(kwargs, ("risk_aversion", "alpha", "return_weight")),
-        **pick(kwargs, CONSTRAINT_KEYS),
-    )
+    spec, constraints, _ = settings_from_cli({**kwargs, "objective": objective})
+    problem = prepare_problem(returns, spec, constraints, benchmark=benchmark, **split)
     common = {
         "seeds": kwargs["seeds"],
         "lr": kwargs["lr"],

@@ -12,6 +12,7 @@ from ..objectives import optimal_var_level, portfolio_returns
 from ..sampling import BatchSampler
 from ..schedules import BatchSchedule, make_lr_scheduler
 from ..step_size import SGD_LR_FACTOR, return_scale
+from . import step_graphs
 from .averaging import IterateAverage
 from .batching import BatchPolicy
 from .continuation import SmoothingContinuation
@@ -25,7 +26,6 @@ from .defaults import (
 from .problem import Problem, RunGrid
 from .restart import MomentumRestart
 from .state import EngineState
-from .step_graphs import StepGraphs
 from .stopping import StoppingRule, step_budget
 
 
@@ -104,7 +104,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         lr=lr,
         auto_lr=config.lr is None,
         sampler=sampler,
-        graphs=StepGraphs(use_graphs, gen),
+        graphs=step_graphs.make_step_graphs(use_graphs, gen),
         batches=batches,
         smoothing=smoothing,
         average=average,

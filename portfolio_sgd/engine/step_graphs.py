@@ -133,3 +133,16 @@ class StepGraphs:
         if self._stream is None:
             self._stream = torch.cuda.Stream()
         return self._stream
+
+
+def make_step_graphs(enabled: bool, generator: torch.Generator | None) -> StepGraphs:
+    """The engine's :class:`StepGraphs` (the one place the engine builds it).
+
+    Parameters
+    ----------
+    enabled : bool
+        Whether steps may be captured (CUDA, with ``cuda_graphs`` on).
+    generator : torch.Generator, optional
+        The sampling generator.
+    """
+    return StepGraphs(enabled, generator)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..estimator import optimize_many
+from ..api import optimize_many, settings_from_options
 from ..schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, parse_enum
 from .noise import per_sample_gradients
 from .problem import RiskProblem, plain_sgd_options
@@ -114,23 +114,28 @@ def annealing_study(
         if name == "linear-scaling":
             run_lr = eta / final_growth_factor(name, m0, budget, n_rows, growth, every)
         gval = log_growth if name == "log-growth" else growth
+        settings = settings_from_options(
+            dict(
+                **problem.options(),
+                **plain_sgd_options(
+                    lr=run_lr, batch_schedule=name, batch_growth=gval, growth_every=every
+                ),
+                epochs=budget_epochs,
+                averaging="none",
+                eval_every=max(1, base_steps // 100),
+                sampling=sampling,
+                seed=seed,
+                device=device,
+                dtype=dtype,
+                progress=progress,
+            )
+        )
         res = optimize_many(
             problem.train,
+            *settings,
             batch_sizes=[m0],
             repeats=int(seeds),
             benchmark=problem.benchmark,
-            **problem.options(),
-            **plain_sgd_options(
-                lr=run_lr, batch_schedule=name, batch_growth=gval, growth_every=every
-            ),
-            epochs=budget_epochs,
-            averaging="none",
-            eval_every=max(1, base_steps // 100),
-            sampling=sampling,
-            seed=seed,
-            device=device,
-            dtype=dtype,
-            progress=progress,
         )
         hist = res.history
         samples = np.array([h["samples"][0] for h in hist], dtype=np.float64)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..estimator import optimize_many
+from ..api import optimize_many, settings_from_options
 from .problem import RiskProblem, plain_sgd_options
 
 
@@ -97,10 +97,12 @@ def measure_cost_model(
         dtype=dtype,
     )
     bench = problem.benchmark
-    optimize_many(problem.train, batch_sizes=[batch_sizes[0]], steps=20, benchmark=bench, **opts)
+    warm = settings_from_options({**opts, "steps": 20})
+    optimize_many(problem.train, *warm, batch_sizes=[batch_sizes[0]], benchmark=bench)
     times, dev = [], "cpu"
     for m in batch_sizes:
-        res = optimize_many(problem.train, batch_sizes=[m], steps=steps, benchmark=bench, **opts)
+        timed = settings_from_options({**opts, "steps": steps})
+        res = optimize_many(problem.train, *timed, batch_sizes=[m], benchmark=bench)
         times.append(res.wall_time / max(res.steps, 1))
         dev = res.device
     ms = np.asarray(batch_sizes, dtype=np.float64)

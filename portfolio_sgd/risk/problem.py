@@ -89,7 +89,7 @@ class RiskProblem:
         return int(min(max(steps, MIN_STEPS), MAX_STEPS))
 
     def options(self) -> dict[str, object]:
-        """Objective and constraint keywords for :func:`portfolio_sgd.estimator.optimize_many`."""
+        """Objective and constraint keywords for :func:`portfolio_sgd.optimize_many`."""
         return {**self.spec.to_dict(), **self.constraints.to_dict()}
 
 

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..api import settings_from_options
 from ..engine import RunGrid, run_engine
 from ..errors import ConfigError
-from ..estimator import prepare_data, split_options
+from ..prepare import prepare_data
 from .noise import per_sample_gradients, temperature
 from .problem import MAX_STEPS, RiskProblem, plain_sgd_options
 from .report import StudyReport
@@ -56,7 +57,7 @@ def run_stationary(
         "dtype": dtype,
         "progress": progress,
     }
-    spec, constraints, config = split_options(options)
+    spec, constraints, config = settings_from_options(options)
     prepared = prepare_data(problem.train, spec, constraints, config, problem.benchmark)
     grid = RunGrid(
         batch_sizes=tuple(batch_sizes), lr_scales=tuple(lr_scales), init_weights=problem.w_star

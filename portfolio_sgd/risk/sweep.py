@@ -1,7 +1,7 @@
 """The batch-size sweep: gradient noise -> temperature -> estimation error, per batch size m.
 
 All ``len(batch_sizes) * seeds`` runs are optimised together by the engine as one (K, N)
-weight tensor (:func:`portfolio_sgd.estimator.optimize_many`), with plain SGD at a constant
+weight tensor (:func:`portfolio_sgd.optimize_many`), with plain SGD at a constant
 step size (no momentum, constant batch, no tolerance stop), the regime the theory describes.
 
 Stationarity: the run starts from the engine's default feasible start (equal weights) and
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..api import optimize_many, settings_from_options
 from ..constraints import Constraints
 from ..errors import ConfigError
-from ..estimator import optimize_many
 from ..objectives import ObjectiveSpec
 from .cost_model import measure_cost_model, recommend_batch_size
 from .noise import (
@@ -177,21 +177,26 @@ def batch_size_sweep(
     r = problem.values()
     n_rows = problem.n_rows
 
+    settings = settings_from_options(
+        dict(
+            **problem.options(),
+            **plain_sgd_options(lr=eta, steps=n_steps),
+            averaging="tail",
+            tail_fraction=0.5,
+            eval_every=eval_every,
+            sampling=sampling,
+            seed=seed,
+            device=device,
+            dtype=dtype,
+            progress=progress,
+        )
+    )
     res = optimize_many(
         problem.train,
+        *settings,
         batch_sizes=sizes,
         repeats=n_s,
         benchmark=problem.benchmark,
-        **problem.options(),
-        **plain_sgd_options(lr=eta, steps=n_steps),
-        averaging="tail",
-        tail_fraction=0.5,
-        eval_every=eval_every,
-        sampling=sampling,
-        seed=seed,
-        device=device,
-        dtype=dtype,
-        progress=progress,
     )
     last = res.last_weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
     avg = res.weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
