@@ -102,12 +102,17 @@ class GapCertificate:
         return out
 
 
+def _read_only_tensor(values: Any) -> torch.Tensor:
+    """``torch.as_tensor`` without a copy; a read-only array is only ever read here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.as_tensor(values)
+
+
 def _as_returns(returns: Any) -> torch.Tensor:
     if isinstance(returns, pd.DataFrame):
         returns = returns.to_numpy()
-    with warnings.catch_warnings():  # a read-only array is only ever read here
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        data = torch.as_tensor(returns)
+    data = _read_only_tensor(returns)
     if data.ndim != 2 or not torch.is_floating_point(data):
         raise DataError(f"returns must be a float (T, N) array, got {tuple(data.shape)}")
     return data
@@ -116,7 +121,7 @@ def _as_returns(returns: Any) -> torch.Tensor:
 def _as_weights(weights: Any, like: torch.Tensor) -> torch.Tensor:
     if isinstance(weights, (pd.Series, pd.DataFrame)):
         weights = weights.to_numpy()
-    w = torch.as_tensor(weights).to(device=like.device, dtype=torch.float64)
+    w = _read_only_tensor(weights).to(device=like.device, dtype=torch.float64)
     w = w.reshape(1, -1) if w.ndim == 1 else w
     if w.ndim != 2 or w.shape[1] != like.shape[1]:
         raise DataError(f"weights of shape {tuple(w.shape)} do not match {like.shape[1]} assets")

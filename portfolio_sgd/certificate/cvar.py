@@ -50,11 +50,15 @@ class CvarOptions:
         Budget for the dense block of the LP (window rows x assets).
     time_limit : float
         Seconds per LP; HiGHS stopping early still yields a valid (looser) bound.
+    lp_method : str
+        scipy ``linprog`` method: ``"highs"`` (HiGHS chooses), ``"highs-ds"`` (dual
+        simplex) or ``"highs-ipm"`` (interior point).
     """
 
     margin: float = 0.25
     max_lp_entries: int = 4_000_000
     time_limit: float = 60.0
+    lp_method: str = "highs"
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def cvar_bound(
             if q is not None:
                 best = max(sub, row.phi(q))
                 method = "cvar-dual-lp" if row.full_window else "cvar-dual-lp-window"
+                method += "" if status == "ok" else f" (HiGHS stopped early: {status})"
             else:
                 method = f"cvar-subgradient-fw (HiGHS: {status})"
         bounds.append(best)
@@ -282,12 +287,13 @@ def _solve_dual_lp(
         + [(0.0, None)] * int(has_lo.sum() + has_hi.sum())
     )
     res = linprog(
-        cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs",
+        cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=opts.lp_method,
         options={"time_limit": opts.time_limit},
     )  # fmt: skip
     if res.x is None:
         return None, str(res.message)
-    return _into_window_set(res.x[:width], row.m - row.i0), "ok"
+    q = _into_window_set(res.x[:width], row.m - row.i0)
+    return q, "ok" if res.status == 0 else str(res.message)
 
 
 def _into_window_set(q: np.ndarray, target: float) -> torch.Tensor:
