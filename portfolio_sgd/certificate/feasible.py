@@ -1,0 +1,268 @@
+"""The feasible set as a polytope, and its linear minimisation oracle (LMO).
+
+Today's feasible set (see :mod:`portfolio_sgd.constraints`) is
+
+    C = { w in R^N : sum(w) = 1, lo <= w_i <= hi, sum|w_i| <= L (optional) }.
+
+:func:`linear_minimizer` returns ``argmin_{s in C} c.s`` for K cost rows at once:
+
+* box + budget (the simplex is ``lo = 0, hi >= 1``): closed form, batched in torch. Sort
+  ``c`` ascending, give ``hi`` to the cheapest assets and ``lo`` to the rest, with one
+  fractional asset absorbing what is left of the budget (valid for ``lo < 0`` too);
+* a binding gross-leverage cap (``lo < 0``, finite ``L``): a linear program over the
+  split ``w = u - v`` (``0 <= u <= hi``, ``0 <= v <= -lo``, ``sum(u - v) = 1``,
+  ``sum(u + v) <= L``), solved by scipy's HiGHS.
+
+:class:`Polytope` is the extension point for general linear constraints (groups, sector
+caps): it describes ``C = { D x : A_ub x <= b_ub, A_eq x = b_eq, lower <= x <= upper }``
+in a possibly lifted variable ``x``, and :func:`polytope_minimizer` minimises over it with
+HiGHS. The CVaR dual bound (:mod:`.cvar`) only needs a :class:`Polytope` and an LMO, so a
+new constraint part only has to add rows here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..errors import InfeasibleConstraintError, PortfolioSGDError
+
+__all__ = ["FeasibleSet", "Polytope", "linear_minimizer", "polytope_minimizer"]
+
+
+class CertificateError(PortfolioSGDError):
+    """A certificate could not be computed (a failed LP, a mis-shaped input)."""
+
+
+@dataclass(frozen=True)
+class Polytope:
+    """``C = { D x : A_ub x <= b_ub, A_eq x = b_eq, lower <= x <= upper }`` in standard form.
+
+    Attributes
+    ----------
+    a_ub : np.ndarray, shape (m_ub, n_x)
+    b_ub : np.ndarray, shape (m_ub,)
+    a_eq : np.ndarray, shape (m_eq, n_x)
+    b_eq : np.ndarray, shape (m_eq,)
+    lower, upper : np.ndarray, shape (n_x,)
+        Variable bounds; ``-inf`` / ``+inf`` where absent.
+    lift : np.ndarray, shape (N, n_x)
+        ``D``: the weights are ``w = D x`` (the identity unless the set is lifted).
+    """
+
+    a_ub: np.ndarray
+    b_ub: np.ndarray
+    a_eq: np.ndarray
+    b_eq: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    lift: np.ndarray
+
+    @property
+    def n_x(self) -> int:
+        """Dimension of the (possibly lifted) variable ``x``."""
+        return int(self.lower.shape[0])
+
+
+@dataclass(frozen=True)
+class FeasibleSet:
+    """Budget, per-asset bounds, an optional gross-leverage cap and optional linear rows.
+
+    Parameters
+    ----------
+    n_assets : int
+        ``N``.
+    lo, hi : float
+        Per-asset bounds (``lo < 0`` allows shorts).
+    leverage : float or None
+        Gross-leverage cap ``L`` (``sum |w| <= L``); ignored when ``lo >= 0``.
+    a_ub, b_ub : np.ndarray, shapes (m, N) and (m,), optional
+        Extra rows ``a_ub w <= b_ub`` (e.g. group caps). With them the LMO is an LP.
+    a_eq, b_eq : np.ndarray, shapes (m, N) and (m,), optional
+        Extra rows ``a_eq w = b_eq``.
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        If the budget, bounds and cap alone admit no portfolio (extra rows are only
+        checked when an LP is solved).
+    """
+
+    n_assets: int
+    lo: float = 0.0
+    hi: float = 1.0
+    leverage: float | None = None
+    a_ub: np.ndarray | None = field(default=None, repr=False)
+    b_ub: np.ndarray | None = field(default=None, repr=False)
+    a_eq: np.ndarray | None = field(default=None, repr=False)
+    b_eq: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        n, lo, hi = self.n_assets, float(self.lo), float(self.hi)
+        if n < 1 or math.isnan(lo) or math.isnan(hi) or lo > hi or lo == -math.inf:
+            raise InfeasibleConstraintError(f"bad bounds lo={lo:g}, hi={hi:g} for {n} assets")
+        if n * hi < 1 - 1e-12 or n * lo > 1 + 1e-12:
+            raise InfeasibleConstraintError(f"no {n} weights in [{lo:g}, {hi:g}] can sum to 1")
+        if self.leverage is not None and self.leverage < 1:
+            raise InfeasibleConstraintError(f"leverage cap {self.leverage:g} < 1")
+
+    @property
+    def cap(self) -> float | None:
+        """The leverage cap if it can bind (finite and ``lo < 0``), else ``None``."""
+        lev = self.leverage
+        if lev is None or math.isinf(lev) or self.lo >= 0:
+            return None
+        return float(lev)
+
+    @property
+    def closed_form(self) -> bool:
+        """Whether the LMO is the sort-based closed form (no cap, no extra rows)."""
+        return self.cap is None and self.a_ub is None and self.a_eq is None
+
+    def polytope(self) -> Polytope:
+        """This set in the standard form of :class:`Polytope` (lifted if capped)."""
+        n, lo, hi, cap = self.n_assets, float(self.lo), float(self.hi), self.cap
+        ones = np.ones((1, n))
+        if cap is None:
+            lift = np.eye(n)
+            lower, upper = np.full(n, lo), np.full(n, hi)
+            a_ub, b_ub = np.zeros((0, n)), np.zeros(0)
+        else:  # w = u - v, 0 <= u <= hi, 0 <= v <= -lo, sum(u + v) <= L
+            lift = np.hstack([np.eye(n), -np.eye(n)])
+            lower = np.zeros(2 * n)
+            upper = np.concatenate([np.full(n, max(hi, 0.0)), np.full(n, -lo)])
+            a_ub, b_ub = np.ones((1, 2 * n)), np.array([cap])
+        a_eq, b_eq = ones @ lift, np.ones(1)
+        if self.a_ub is not None:
+            a_ub = np.vstack([a_ub, np.asarray(self.a_ub, dtype=np.float64) @ lift])
+            b_ub = np.concatenate([b_ub, np.asarray(self.b_ub, dtype=np.float64)])
+        if self.a_eq is not None:
+            a_eq = np.vstack([a_eq, np.asarray(self.a_eq, dtype=np.float64) @ lift])
+            b_eq = np.concatenate([b_eq, np.asarray(self.b_eq, dtype=np.float64)])
+        return Polytope(a_ub, b_ub, a_eq, b_eq, lower, upper, lift)
+
+    def minimize(self, c: torch.Tensor) -> torch.Tensor:
+        """The LMO: ``argmin_{s in C} c.s`` for each row of ``c``.
+
+        Parameters
+        ----------
+        c : Tensor, shape (K, N) or (N,)
+            Costs, any floating dtype and device.
+
+        Returns
+        -------
+        Tensor, float64, same shape and device as ``c``
+            A minimising vertex per row.
+        """
+        c64 = torch.as_tensor(c).to(torch.float64)
+        single = c64.ndim == 1
+        rows = c64.reshape(1, -1) if single else c64
+        if rows.shape[-1] != self.n_assets:
+            raise CertificateError(f"costs have {rows.shape[-1]} assets, expected {self.n_assets}")
+        if self.closed_form:
+            s = _box_budget_minimizer(rows, float(self.lo), float(self.hi))
+        else:
+            s = polytope_minimizer(rows, self.polytope())
+        return s.reshape(-1) if single else s
+
+    def violation(self, w: torch.Tensor) -> torch.Tensor:
+        """Largest violation of the budget, bounds and cap per row (0 when feasible).
+
+        Parameters
+        ----------
+        w : Tensor, shape (K, N)
+
+        Returns
+        -------
+        Tensor, float64, shape (K,)
+        """
+        w64 = w.to(torch.float64)
+        viol = (w64.sum(dim=-1) - 1.0).abs()
+        viol = torch.maximum(viol, (self.lo - w64).clamp_min(0).amax(dim=-1))
+        viol = torch.maximum(viol, (w64 - self.hi).clamp_min(0).amax(dim=-1))
+        if self.cap is not None:
+            viol = torch.maximum(viol, (w64.abs().sum(dim=-1) - self.cap).clamp_min(0))
+        return viol
+
+
+def linear_minimizer(
+    c: torch.Tensor, lo: float = 0.0, hi: float = 1.0, leverage: float | None = None
+) -> torch.Tensor:
+    """``argmin_{s in C} c.s`` over ``C = {sum s = 1, lo <= s <= hi, sum|s| <= leverage}``.
+
+    Parameters
+    ----------
+    c : Tensor, shape (K, N) or (N,)
+        Costs (any floating dtype/device; computed in float64).
+    lo, hi : float
+        Per-asset bounds.
+    leverage : float or None
+        Gross-leverage cap; only binds when ``lo < 0``.
+
+    Returns
+    -------
+    Tensor, float64, same shape and device as ``c``
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        If ``C`` is empty.
+    """
+    return FeasibleSet(int(c.shape[-1]), lo, hi, leverage).minimize(c)
+
+
+def _box_budget_minimizer(c: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """Closed-form LMO over ``{sum s = 1, lo <= s <= hi}`` for rows of ``c`` (K, N)."""
+    n = c.shape[-1]
+    budget = 1.0 - n * lo  # to share among the assets above their lower bound
+    width = min(hi - lo, budget)  # no asset can take more than the whole budget
+    order = torch.argsort(c, dim=-1, stable=True)
+    ranks = torch.arange(n, dtype=torch.float64, device=c.device)
+    fill = (budget - ranks * width).clamp(min=0.0, max=width) if width > 0 else 0.0 * ranks
+    s_sorted = (lo + fill).expand_as(c)
+    return torch.empty_like(c).scatter_(-1, order, s_sorted)
+
+
+def polytope_minimizer(c: torch.Tensor, polytope: Polytope) -> torch.Tensor:
+    """``argmin_{w in C} c.w`` over a general :class:`Polytope`, one HiGHS LP per row.
+
+    Parameters
+    ----------
+    c : Tensor, shape (K, N)
+        Costs (any dtype/device; solved in float64 on the host).
+    polytope : Polytope
+
+    Returns
+    -------
+    Tensor, float64, shape (K, N), on the device of ``c``
+
+    Raises
+    ------
+    CertificateError
+        If HiGHS does not report an optimal solution (e.g. the extra rows are infeasible).
+    """
+    from scipy.optimize import linprog
+
+    cost = c.detach().to(device="cpu", dtype=torch.float64).numpy()
+    lift = polytope.lift
+    bounds = np.column_stack([polytope.lower, polytope.upper])
+    out = np.empty_like(cost)
+    for k, row in enumerate(cost):
+        res = linprog(
+            row @ lift,
+            A_ub=polytope.a_ub if polytope.a_ub.shape[0] else None,
+            b_ub=polytope.b_ub if polytope.b_ub.shape[0] else None,
+            A_eq=polytope.a_eq,
+            b_eq=polytope.b_eq,
+            bounds=bounds,
+            method="highs",
+        )
+        if res.status != 0:
+            raise CertificateError(
+                f"linear minimisation over the feasible set failed: {res.message}"
+            )
+        out[k] = lift @ res.x
+    return torch.from_numpy(out).to(c.device)
