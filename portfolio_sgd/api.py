@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
 from .engine import Callback, RunGrid, run_engine
@@ -155,7 +156,8 @@ def optimize(
     init = init_array(init_weights, prepared.tickers)
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
     out = run_engine(prepared.problem, config, grid, callbacks)
-    return single_result(out, prepared, spec, constraints, config)
+    certificate = certify(prepared.problem, out.weights)
+    return single_result(out, prepared, spec, constraints, config, certificate)
 
 
 def optimize_many(
@@ -171,12 +173,16 @@ def optimize_many(
     benchmark: pd.Series | np.ndarray | None = None,
     init_weights: np.ndarray | None = None,
     callbacks: Sequence[Callback] = (),
+    certify_runs: bool = True,
 ) -> BatchResult:
     """Optimise K runs at once as one (K, N) weight tensor.
 
     The grid is the Cartesian product ``batch_sizes x risk_aversions x lr_scales``, each
     repeated ``repeats`` times; repeats differ only in their sampling stream (all runs
     share one seeded generator, each run reads its own rows of every draw).
+
+    ``certify_runs`` adds each run's proven optimality gap and ``converged`` to ``runs``
+    (studies of deliberately stationary, noisy SGD switch it off: they measure the noise).
 
     Returns
     -------
@@ -206,6 +212,12 @@ def optimize_many(
             "samples_seen": out.samples_seen,
         }
     )
+    if certify_runs:
+        lam = torch.tensor([float(v) for v in runs["risk_aversion"]], dtype=torch.float64)
+        certificate = certify(prepared.problem, out.weights, lam)
+        runs["optimality_gap"] = certificate.gap
+        runs["relative_gap_bound"] = certificate.relative
+        runs["converged"] = certificate.converged
     return BatchResult(
         weights=pd.DataFrame(out.weights.cpu().numpy(), columns=prepared.tickers),
         runs=runs,

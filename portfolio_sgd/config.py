@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from enum import Enum
 
 import torch
@@ -50,8 +50,8 @@ class EngineConfig:
         Step size. ``None`` picks it automatically from the data's curvature (see
         :mod:`portfolio_sgd.step_size`).
     optimizer : {"sgd", "adam"} or None
-        ``None`` chooses per objective (SGD with Nesterov momentum for smooth objectives,
-        Adam for CVaR).
+        ``None`` is SGD with Nesterov momentum for every objective (CVaR included: its
+        hinge is smoothed, see ``cvar_smoothing``); ``"adam"`` is ``torch.optim.Adam``.
     momentum : float
         Momentum of SGD (Nesterov when ``nesterov``).
     precondition : bool
@@ -74,8 +74,8 @@ class EngineConfig:
         Stop when the full-data objective changes by less than ``tol`` (relative) between
         two consecutive evaluations, twice in a row, once batches have reached full size
         (or at any time for a constant batch schedule). ``None`` disables it. Floored at
-        8 machine epsilons of ``dtype`` (about 1e-6 in float32, where evaluations cannot
-        resolve smaller changes).
+        2 machine epsilons of ``dtype`` (about 2.4e-7 in float32, where evaluations cannot
+        resolve smaller changes; see :mod:`portfolio_sgd.engine.stopping`).
     eval_every : int
         Steps between full-data objective evaluations (history, tolerance, divergence).
     sampling : {"replacement", "shuffle"}
@@ -163,15 +163,6 @@ class EngineConfig:
             raise ConfigError(f"tail_fraction must lie in (0, 1], got {self.tail_fraction}")
         if self.batch_growth < 1.0 and self.batch_schedule is not BatchSchedule.LOG_GROWTH:
             raise ConfigError(f"batch_growth must be >= 1, got {self.batch_growth}")
-
-    def with_(self, **changes: object) -> EngineConfig:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
-
-    @property
-    def torch_dtype(self) -> torch.dtype:
-        """The torch dtype."""
-        return torch.float32 if self.dtype == "float32" else torch.float64
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form with enums as strings."""

@@ -16,9 +16,18 @@ risk-parity       solve ``min_y 1/2 y'Sigma y - sum_i beta_i log y_i`` over ``y 
                   report ``w = y / sum(y)`` and ``f(w) = w'Sigma w``
 ================  =======================================================================
 
-:func:`objective_value` evaluates ``f`` in numpy float64; :func:`solve_exact` minimises
-it with cvxpy (Clarabel by default) under a :class:`~portfolio_sgd.constraints.Constraints`
-set, and reports ``f`` re-evaluated by :func:`objective_value` on the full data.
+:func:`objective_value` evaluates ``f`` in numpy float64 (each objective's
+``numpy_value``); :func:`solve_exact` minimises it with cvxpy (Clarabel by default)
+under a :class:`~portfolio_sgd.constraints.Constraints` set, built from each objective's
+``cvxpy_expression`` and each constraint part's ``cvxpy`` form, and reports ``f``
+re-evaluated by :func:`objective_value` on the full data.
+
+Formulations: the quadratic objectives use a thin-QR factor of the centred returns
+(``(1/T)||(R - mu) w||^2 = ||F w||^2``, F of size ``min(T, N) x N``, exactly PSD); CVaR
+is the Rockafellar-Uryasev LP with ``T`` auxiliaries; Kelly uses ``T`` exponential cones;
+risk parity uses ``N`` exponential cones. Each objective is divided by a constant data
+scale (the mean squared return, or its square root for objectives linear in returns) so
+the solver sees O(1) numbers.
 """
 
 from __future__ import annotations
@@ -150,7 +159,7 @@ def objective_value(
         Simple returns, one scenario per row.
     weights : array-like, shape (N,) or (K, N)
         One portfolio or a batch of ``K`` portfolios.
-    risk_aversion : float, default 1.0
+    risk_aversion : float, default 10.0
         ``lambda`` of mean-variance.
     alpha : float, default 0.95
         CVaR confidence level.
@@ -193,13 +202,9 @@ def solve_exact(
 ) -> ExactSolution:
     """Solve the full-data problem exactly with cvxpy (Clarabel by default).
 
-    Formulations: the quadratic objectives use a thin-QR factor of the centred returns
-    (``(1/T)||(R - mu) w||^2 = ||F w||^2``, F of size ``min(T, N) x N``, exactly PSD);
-    CVaR is the Rockafellar-Uryasev LP with ``T`` auxiliaries; Kelly uses ``T``
-    exponential cones; risk parity uses ``N`` exponential cones. Each objective is
-    divided by a constant data scale (the mean squared return, or its square root for
-    objectives linear in returns) so the solver sees O(1) numbers; the reported value is
-    ``f`` re-evaluated by :func:`objective_value` on the full, unscaled data.
+    The objective's own ``cvxpy_expression`` and the constraint parts' cvxpy forms define
+    the problem (see the module docstring); the reported value is ``f`` re-evaluated by
+    :func:`objective_value` on the full, unscaled data.
 
     Parameters
     ----------
@@ -227,12 +232,8 @@ def solve_exact(
 
     Raises
     ------
-    ConfigError
-        Unknown objective or solver, or invalid parameters.
-    DataError
-        Non-finite or mis-shaped returns / benchmark / budgets.
-    InfeasibleConstraintError
-        If the constraints admit no portfolio of ``N`` assets.
+    ConfigError, DataError, InfeasibleConstraintError
+        Unknown objective or solver, invalid parameters or data, infeasible constraints.
     PortfolioSGDError
         If the solver fails; the message names the objective and the status.
     """

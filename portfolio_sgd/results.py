@@ -13,6 +13,7 @@ from .constraints import Constraints
 from .objectives import ObjectiveSpec
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .certificate import GapCertificate
     from .engine import EngineOutput
     from .prepare import PreparedData
 
@@ -55,7 +56,16 @@ class OptimizationResult:
     config : EngineConfig
         The engine configuration the run used.
     step_graphs : str
-        CUDA-graph use of the run ("off" on CPU; see :mod:`portfolio_sgd.step_graphs`).
+        CUDA-graph use of the run ("off" on CPU; see :mod:`portfolio_sgd.engine.step_graphs`).
+    optimality_gap : float
+        A proven upper bound on ``f(w) - f*`` (no exact solver involved; see
+        :mod:`portfolio_sgd.certificate`).
+    relative_gap_bound : float
+        ``optimality_gap`` relative to the objective's scale.
+    converged : bool
+        True only when ``relative_gap_bound`` meets the accuracy bar (1e-4; 1e-3 for CVaR).
+    certificate_method : str
+        How the bound was obtained.
     """
 
     weights: pd.Series
@@ -82,6 +92,20 @@ class OptimizationResult:
     constraints: Constraints = field(default_factory=Constraints)
     config: EngineConfig = field(default_factory=EngineConfig)
     step_graphs: str = "off"
+    optimality_gap: float = float("inf")
+    relative_gap_bound: float = float("inf")
+    converged: bool = False
+    certificate_method: str = ""
+
+    @property
+    def convergence_note(self) -> str:
+        """A one-line account of convergence (for logs and warnings)."""
+        bar = 1e-4 if self.spec.impl.is_smooth else 1e-3
+        state = "converged" if self.converged else "NOT converged"
+        return (
+            f"{state}: certified relative gap <= {self.relative_gap_bound:.2g} "
+            f"(bar {bar:g}), stopped by {self.stop_reason} after {self.steps} steps"
+        )
 
     def to_dict(self, include_history: bool = False) -> dict[str, object]:
         """JSON-ready dict (weights as ticker -> weight)."""
@@ -110,6 +134,10 @@ class OptimizationResult:
             "constraints": self.constraints.to_dict(),
             "config": self.config.to_dict(),
             "step_graphs": self.step_graphs,
+            "converged": self.converged,
+            "optimality_gap": self.optimality_gap,
+            "relative_gap_bound": self.relative_gap_bound,
+            "certificate_method": self.certificate_method,
         }
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
@@ -126,7 +154,8 @@ class BatchResult:
         Final weights of every run (rows follow ``runs``).
     runs : pandas.DataFrame, shape (K, ...)
         Per-run settings and outcomes: ``batch_size``, ``risk_aversion``, ``lr``,
-        ``objective_value``, ``samples_seen``.
+        ``objective_value``, ``samples_seen``; with ``certify=True`` also
+        ``optimality_gap``, ``relative_gap_bound`` and ``converged``.
     last_weights : pandas.DataFrame, shape (K, N)
         Last iterates (equal to ``weights`` without averaging).
     wall_time : float
@@ -166,8 +195,9 @@ def single_result(
     spec: ObjectiveSpec,
     constraints: Constraints,
     config: EngineConfig,
+    certificate: GapCertificate,
 ) -> OptimizationResult:
-    """The :class:`OptimizationResult` of run 0 of an engine output."""
+    """The :class:`OptimizationResult` of run 0 of an engine output and its certificate."""
     weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=prepared.tickers)
     history = pd.DataFrame(
         {
@@ -206,4 +236,8 @@ def single_result(
         spec=spec,
         constraints=constraints,
         config=config,
+        optimality_gap=float(certificate.gap[0]),
+        relative_gap_bound=float(certificate.relative[0]),
+        converged=bool(certificate.converged[0]),
+        certificate_method=certificate.method,
     )

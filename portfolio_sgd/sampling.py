@@ -28,7 +28,7 @@ class Sampling(str, Enum):
 
 
 class BatchSampler:
-    """Draws (K, B) index matrices and their averaging weights.
+    """Draws (K, B) index matrices of scenarios, on the device.
 
     Parameters
     ----------
@@ -41,7 +41,7 @@ class BatchSampler:
         Seeded generator on ``device``.
     device : torch.device
     dtype : torch.dtype
-        Dtype of the weight matrix.
+        Dtype of the data (kept for callers that build tensors alongside the indices).
     """
 
     def __init__(
@@ -61,20 +61,7 @@ class BatchSampler:
         self.dtype = dtype
         self._perm: torch.Tensor | None = None
         self._offsets = [0] * n_runs
-        self._weights_cache: dict[tuple[int, ...], torch.Tensor] = {}
         self._arange = torch.arange(n_rows, device=device)
-
-    def weights(self, sizes: list[int]) -> torch.Tensor:
-        """Row-normalised mask, shape (K, max(sizes)): ``1/m_j`` on the first m_j columns."""
-        key = tuple(sizes)
-        cached = self._weights_cache.get(key)
-        if cached is None:
-            width = max(sizes)
-            m = torch.tensor(sizes, device=self.device, dtype=self.dtype)
-            cols = torch.arange(width, device=self.device)
-            cached = (cols[None, :] < m[:, None]).to(self.dtype) / m[:, None]
-            self._weights_cache[key] = cached
-        return cached
 
     def draw(self, sizes: list[int]) -> torch.Tensor:
         """Indices for one step, shape (K, max(sizes)), dtype int64."""

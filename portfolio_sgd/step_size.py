@@ -200,8 +200,41 @@ def smoothed_cvar_curvature(
     -------
     float
     """
-    n_rows, n_assets = returns.shape
+    n_assets = returns.shape[1]
     gen = torch.Generator(device=returns.device).manual_seed(seed)
+    sample, s = _near_var_sample(
+        returns, weights, var_level, smoothing, alpha, portfolio_x, max_rows, gen
+    )
+    if metric is not None:
+        sample = sample / torch.sqrt(metric.to(torch.float64))
+    # power iteration on E[s a a^T] with a = (r, 1), without materialising the ones column
+    v_w = torch.randn(n_assets, generator=gen, device=returns.device, dtype=torch.float64)
+    v_t = torch.ones((), dtype=torch.float64, device=returns.device)
+    value = 0.0
+    for _ in range(iters):
+        norm = torch.sqrt(v_w @ v_w + v_t * v_t)
+        v_w, v_t = v_w / norm, v_t / norm
+        u = s * (sample @ v_w + v_t)
+        v_w, v_t = sample.T @ u, u.sum()
+        value = float(torch.sqrt(v_w @ v_w + v_t * v_t))
+        if value == 0.0:
+            break
+    return max(value, 1e-300)
+
+
+def _near_var_sample(
+    returns: torch.Tensor,
+    weights: torch.Tensor,
+    var_level: torch.Tensor,
+    smoothing: float,
+    alpha: float,
+    portfolio_x: torch.Tensor | None,
+    max_rows: int,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows (float64) near run 0's VaR and their curvature weights ``s`` for the power
+    iteration (see :func:`smoothed_cvar_curvature`)."""
+    n_rows = returns.shape[0]
     if portfolio_x is not None:
         candidates, x = None, portfolio_x[0]  # every scenario
     elif n_rows <= max_rows:
@@ -225,19 +258,4 @@ def smoothed_cvar_curvature(
     s = s.index_select(0, rows) * (weight / n_candidates)
     if candidates is not None:
         rows = candidates.index_select(0, rows)
-    sample = returns.index_select(0, rows).to(torch.float64)
-    if metric is not None:
-        sample = sample / torch.sqrt(metric.to(torch.float64))
-    # power iteration on E[s a a^T] with a = (r, 1), without materialising the ones column
-    v_w = torch.randn(n_assets, generator=gen, device=returns.device, dtype=torch.float64)
-    v_t = torch.ones((), dtype=torch.float64, device=returns.device)
-    value = 0.0
-    for _ in range(iters):
-        norm = torch.sqrt(v_w @ v_w + v_t * v_t)
-        v_w, v_t = v_w / norm, v_t / norm
-        u = s * (sample @ v_w + v_t)
-        v_w, v_t = sample.T @ u, u.sum()
-        value = float(torch.sqrt(v_w @ v_w + v_t * v_t))
-        if value == 0.0:
-            break
-    return max(value, 1e-300)
+    return returns.index_select(0, rows).to(torch.float64), s

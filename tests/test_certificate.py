@@ -32,6 +32,7 @@ from portfolio_sgd.certificate import (
     smooth_terms,
 )
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError, PortfolioSGDError
+from portfolio_sgd.objectives import ObjectiveSpec
 from portfolio_sgd.reference import objective_value, solve_exact
 from tests.conftest import ETF_MIX
 
@@ -139,7 +140,7 @@ def test_exact_gradient_matches_finite_differences(objective: str) -> None:
     w = rng.dirichlet(np.ones(5))
     kw = dict(risk_aversion=7.0, benchmark=b)
     value, grad, _ = smooth_terms(
-        objective, torch.from_numpy(r).to(torch.float32), torch.from_numpy(w)[None, :],
+        ObjectiveSpec(objective, risk_aversion=7.0).impl, torch.from_numpy(r).to(torch.float32), torch.from_numpy(w)[None, :],
         torch.from_numpy(r.astype(np.float32).astype(np.float64).mean(0)),
         risk_aversion=torch.tensor([7.0], dtype=torch.float64),
         benchmark=torch.from_numpy(b), chunk_rows=37,

@@ -165,13 +165,6 @@ def test_replacement_sampling_is_uniform() -> None:
     assert counts.min() > 1700 and counts.max() < 2300  # 2000 expected per row
 
 
-def test_sampler_weights_mask_each_runs_batch() -> None:
-    gen = torch.Generator().manual_seed(0)
-    sampler = BatchSampler(50, 2, Sampling.REPLACEMENT, gen, torch.device("cpu"), torch.float64)
-    w = sampler.weights([2, 4])
-    torch.testing.assert_close(w, torch.tensor([[0.5, 0.5, 0, 0], [0.25] * 4], dtype=torch.float64))
-
-
 def test_batch_size_schedules() -> None:
     assert batch_growth_factor(BatchSchedule.CONSTANT, 500, 2.0, 50) == 1.0
     assert batch_growth_factor(BatchSchedule.GEOMETRIC, 120, 2.0, 50) == 4.0

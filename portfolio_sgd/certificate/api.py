@@ -11,9 +11,10 @@ import pandas as pd
 import torch
 
 from ..errors import ConfigError, DataError
-from .cvar import CvarOptions, cvar_bound
+from ..objectives import ObjectiveSpec
+from .cvar import CvarOptions
 from .feasible import FeasibleSet
-from .smooth import SMOOTH_OBJECTIVES, column_mean, frank_wolfe_gap, smooth_terms
+from .smooth import column_mean
 
 __all__ = [
     "ACCURACY_BAR",
@@ -33,21 +34,18 @@ RELATIVE_FLOOR = 1e-2
 ROUNDING_ALLOWANCE = 1e-12
 """Added to every gap, relative to ``|f(w)| + |lower bound|``: float64 rounding."""
 
-_ALIASES = {"mean-cvar": "cvar", "min-cvar": "cvar", "log-utility": "kelly"}
 
-
-def _name(objective: Any) -> str:
-    raw = str(getattr(objective, "value", objective)).strip().lower().replace("_", "-")
-    name = _ALIASES.get(raw, raw)
-    if name not in SMOOTH_OBJECTIVES + ("cvar",):
-        known = ", ".join(SMOOTH_OBJECTIVES + ("cvar",))
-        raise ConfigError(f"no optimality certificate for objective {raw!r}; have {known}")
-    return name
+def _spec(objective: Any, alpha: float, return_weight: float) -> ObjectiveSpec:
+    """The objective's spec (a registered name, alias, member or spec)."""
+    if isinstance(objective, ObjectiveSpec):
+        return objective
+    return ObjectiveSpec(objective, alpha=alpha, return_weight=return_weight)
 
 
 def accuracy_bar(objective: Any) -> float:
-    """The convergence bar of ``objective``: 1e-3 for CVaR, else 1e-4 (relative)."""
-    return CVAR_ACCURACY_BAR if _name(objective) == "cvar" else ACCURACY_BAR
+    """The convergence bar of ``objective``: 1e-3 for a non-smooth one (CVaR), else 1e-4."""
+    spec = _spec(objective, 0.95, 0.0)
+    return ACCURACY_BAR if spec.impl.is_smooth else CVAR_ACCURACY_BAR
 
 
 @dataclass(frozen=True)
@@ -179,32 +177,23 @@ def optimality_gap(
     -------
     GapCertificate
     """
-    name = _name(objective)
+    spec = _spec(objective, alpha, return_weight)
     data = _as_returns(returns)
     w = _as_weights(weights, data)
     fset = feasible or FeasibleSet(data.shape[1], lo, hi, leverage)
     mu = column_mean(data, chunk_rows) if mean is None else torch.as_tensor(mean)
     mu = mu.to(device=data.device, dtype=torch.float64)
-    if name == "cvar":
-        res = cvar_bound(
-            data, w, mu, fset, alpha=alpha, return_weight=return_weight,
-            options=cvar_options, chunk_rows=chunk_rows,
-        )  # fmt: skip
-        value, lower, abs_loss = res.value, res.lower_bound, res.abs_loss
-        method = "; ".join(dict.fromkeys(res.methods))
-    else:
-        if name == "tracking" and benchmark is None:
-            raise ConfigError("the tracking certificate needs the benchmark returns (T,)")
-        bench = None if benchmark is None else torch.as_tensor(np.asarray(benchmark))
-        lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
-        lam = lam.reshape(-1).expand(w.shape[0])
-        value, grad, abs_loss = smooth_terms(
-            name, data, w, mu, risk_aversion=lam,
-            benchmark=None if bench is None else bench.to(data.device), chunk_rows=chunk_rows,
-        )  # fmt: skip
-        lower = value - frank_wolfe_gap(grad, w, fset.minimize)
-        method = "frank-wolfe (exact full-data gradient)"
-    return _certificate(name, value, lower, abs_loss, fset.violation(w), method)
+    if spec.impl.needs_benchmark and benchmark is None:
+        raise ConfigError(
+            f"the {spec.objective.value} certificate needs the benchmark returns (T,)"
+        )
+    bench = None if benchmark is None else torch.as_tensor(np.asarray(benchmark)).to(data.device)
+    lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
+    value, lower, abs_loss, method = spec.impl.lower_bound(
+        data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
+        options=cvar_options, chunk_rows=chunk_rows,
+    )  # fmt: skip
+    return _certificate(spec.objective.value, value, lower, abs_loss, fset.violation(w), method)
 
 
 def _certificate(

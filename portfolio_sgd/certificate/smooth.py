@@ -10,16 +10,9 @@ a mini-batch gradient gives a random number that bounds nothing. :func:`smooth_t
 computes that gradient in float64 from the data one chunk of rows at a time, converting
 each chunk separately, so a large float32 matrix is never copied to float64 as a whole.
 
-Objectives (population variances, centred on the full-data mean ``mu``; ``x = R w``):
-
-============== ============================ ==========================================
-name           f(w)                         grad f(w)
-============== ============================ ==========================================
-mean-variance  -mu.w + (lam/2) E[d^2]        -mu + lam E[(R_t - mu) d_t],  d = x - mu.w
-min-variance   E[d^2]                        2 E[(R_t - mu) d_t]
-kelly          -E[log(1 + x)]                -E[R_t / (1 + x_t)]
-tracking       E[(x - b)^2]                  2 E[R_t (x_t - b_t)]
-============== ============================ ==========================================
+The value and gradient come from the objective's own per-scenario losses and
+derivatives (:class:`~portfolio_sgd.objectives.PortfolioObjective`), evaluated in float64:
+``grad f = E[g_t R_t] + E[c_t] mu``.
 """
 
 from __future__ import annotations
@@ -28,9 +21,9 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-__all__ = ["column_mean", "frank_wolfe_gap", "iter_chunks", "smooth_terms"]
+from ..objectives import PortfolioObjective
 
-SMOOTH_OBJECTIVES = ("mean-variance", "min-variance", "kelly", "tracking")
+__all__ = ["column_mean", "frank_wolfe_gap", "iter_chunks", "smooth_terms"]
 
 
 def iter_chunks(returns: torch.Tensor, chunk_rows: int) -> Iterator[tuple[int, torch.Tensor]]:
@@ -64,7 +57,7 @@ def column_mean(returns: torch.Tensor, chunk_rows: int = 65_536) -> torch.Tensor
 
 
 def smooth_terms(
-    objective: str,
+    objective: PortfolioObjective,
     returns: torch.Tensor,
     weights: torch.Tensor,
     mean: torch.Tensor,
@@ -75,62 +68,55 @@ def smooth_terms(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Exact ``f(w)``, ``grad f(w)`` and ``E_t |l_t(w)|`` on the full data, in float64.
 
+    Generic over the objective protocol: the per-scenario losses and derivatives
+    ``(g, c)`` of ``objective`` give ``grad f = E[g_t R_t] + E[c_t] mu``.
+
     Parameters
     ----------
-    objective : str
-        One of ``mean-variance``, ``min-variance``, ``kelly``, ``tracking``.
+    objective : PortfolioObjective
+        A smooth objective (``spec.impl``).
     returns : Tensor, shape (T, N)
         Any floating dtype; read in chunks of ``chunk_rows`` rows.
     weights : Tensor, float64, shape (K, N)
     mean : Tensor, float64, shape (N,)
         The full-data mean ``mu`` that centres the variance terms.
     risk_aversion : Tensor, float64, shape (K,)
-        ``lam`` per row (mean-variance only).
+        Per-row risk aversion (used by the objectives that have one).
     benchmark : Tensor, shape (T,), optional
-        Benchmark returns (tracking only).
+        Benchmark returns (objectives with ``needs_benchmark``).
     chunk_rows : int
 
     Returns
     -------
     value : Tensor, float64, shape (K,)
-        ``f(w)`` (``+inf`` for Kelly where some ``1 + x_t <= 0``).
+        ``f(w)`` (``+inf`` where a loss is infinite, e.g. Kelly with some ``1 + x_t <= 0``).
     grad : Tensor, float64, shape (K, N)
-        ``grad f(w)`` (NaN rows where the value is infinite).
     abs_loss : Tensor, float64, shape (K,)
         Mean absolute per-scenario loss ``E_t |l_t(w)|`` (the scale of ``f``'s terms).
     """
     n_rows = returns.shape[0]
-    k = weights.shape[0]
-    value = torch.zeros(k, dtype=torch.float64, device=weights.device)
+    value = torch.zeros(weights.shape[0], dtype=torch.float64, device=weights.device)
     abs_loss = torch.zeros_like(value)
     grad = torch.zeros_like(weights)
-    mean_ret = weights @ mean
-    centred = objective in ("mean-variance", "min-variance")
+    c_sum = torch.zeros_like(value)
+    mean_return = weights @ mean
     for start, rows in iter_chunks(returns, chunk_rows):
-        if centred:
-            rows = rows - mean
-        x = rows @ weights.T  # (B, K): deviations d for the centred objectives
-        if objective == "tracking":
-            b = benchmark[start : start + rows.shape[0]].to(torch.float64)
-            g = 2.0 * (x - b[:, None])
-            loss = 0.25 * g * g
-        elif objective == "kelly":
-            loss = -torch.log1p(x)
-            g = -1.0 / (1.0 + x)
-        elif objective == "min-variance":
-            loss, g = x * x, 2.0 * x
-        else:  # mean-variance, x holds d = x - mu.w
-            loss = -(x + mean_ret) + 0.5 * risk_aversion * x * x
-            g = risk_aversion * x
-        value += loss.sum(dim=0)
-        abs_loss += loss.abs().sum(dim=0)
-        grad += g.T @ rows
-    value, abs_loss, grad = value / n_rows, abs_loss / n_rows, grad / n_rows
-    if objective == "mean-variance":
-        grad = grad - mean
-    if objective == "kelly":
-        bad = ~torch.isfinite(value) | torch.isnan(grad).any(dim=1)
-        value = torch.where(bad, torch.full_like(value, torch.inf), value)
+        x = weights @ rows.T  # (K, B)
+        bench = None
+        if benchmark is not None:
+            bench = benchmark[start : start + rows.shape[0]].to(torch.float64)[None, :]
+        args = (x, mean_return, None, bench, risk_aversion)
+        loss = objective.losses(*args)
+        g, c, _ = objective.derivatives(*args)
+        value += loss.sum(dim=1)
+        abs_loss += loss.abs().sum(dim=1)
+        grad += g @ rows
+        if c is not None:
+            c_sum += c.sum(dim=1)
+    value, abs_loss = value / n_rows, abs_loss / n_rows
+    grad = grad / n_rows + (c_sum / n_rows)[:, None] * mean
+    bad = ~torch.isfinite(value) | torch.isnan(grad).any(dim=1)
+    value = torch.where(bad, torch.full_like(value, torch.inf), value)
     return value, grad, abs_loss
 
 

@@ -134,7 +134,7 @@ engine_options = _stack(
         "--optimizer",
         type=click.Choice(["sgd", "adam"]),
         default=None,
-        help="Default: sgd (Nesterov) for smooth objectives, adam for cvar.",
+        help="Default: sgd with Nesterov momentum for every objective (CVaR is smoothed).",
     ),
     click.option("--momentum", type=float, default=0.9, show_default=True),
     click.option("--steps", type=int, default=None, help="Maximum optimiser steps."),

@@ -138,6 +138,19 @@ class Constraints:
             ok = ok & (part.violation(w) <= atol)
         return ok
 
+    def linear_oracle(self, n_assets: int) -> Any:
+        """The linear minimisation oracle of the set (for optimality certificates).
+
+        Returns
+        -------
+        portfolio_sgd.certificate.FeasibleSet
+            ``.minimize(c)`` gives ``argmin_{s in C} c.s`` row by row.
+        """
+        from ..certificate import FeasibleSet
+
+        self.validate(n_assets)
+        return FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap())
+
     def cvxpy(self, cp: Any, w: Any) -> list[Any]:
         """The cvxpy form of every part, for the exact reference."""
         return [c for part in self.parts for c in part.cvxpy(cp, w)]

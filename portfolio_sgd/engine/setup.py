@@ -34,10 +34,8 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
 
     Raises
     ------
-    InfeasibleConstraintError
-        Before any step, for an infeasible constraint specification.
-    ConfigError
-        For settings that contradict each other.
+    InfeasibleConstraintError, ConfigError
+        Before any step: infeasible constraints, or settings that contradict each other.
     """
     euclidean = problem.constraints.projector(problem.n_assets)  # validates once
     if grid.size < 1:
@@ -78,15 +76,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
     average = IterateAverage.start(averaging, config, max_steps, w, t)
     start_objective = evaluate(problem, w, lam)
-    batches = BatchPolicy(
-        config.batch_schedule,
-        config.batch_growth,
-        config.growth_every,
-        [int(m) for m in grid.batch_sizes],
-        problem.n_rows,
-    )
-    if batches.adaptive:
-        batches.previous_objective = start_objective
+    batches = _batch_policy(config, grid, problem.n_rows, start_objective)
     return EngineState(
         problem=problem,
         config=config,
@@ -116,6 +106,22 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
         samples=[0] * grid.size,
     )
+
+
+def _batch_policy(
+    config: EngineConfig, grid: RunGrid, n_rows: int, start_objective: torch.Tensor
+) -> BatchPolicy:
+    """The batch policy; an adaptive one compares later evaluations with the start."""
+    batches = BatchPolicy(
+        config.batch_schedule,
+        config.batch_growth,
+        config.growth_every,
+        [int(m) for m in grid.batch_sizes],
+        n_rows,
+    )
+    if batches.adaptive:
+        batches.previous_objective = start_objective
+    return batches
 
 
 def evaluate(problem: Problem, weights: torch.Tensor, lam: torch.Tensor | None) -> torch.Tensor:

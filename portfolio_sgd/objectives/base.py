@@ -225,6 +225,38 @@ class PortfolioObjective:
         """
         raise NotImplementedError
 
+    # ------------------------------------------------------------ certificate
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        *,
+        benchmark: torch.Tensor | None,
+        risk_aversion: torch.Tensor,
+        options: Any = None,
+        chunk_rows: int = 65_536,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
+        """A proven lower bound on ``f*`` from the point ``w`` (K, N), in float64.
+
+        The default (smooth convex objectives) is ``f(w)`` minus the Frank-Wolfe gap of the
+        exact full-data gradient (see :mod:`portfolio_sgd.certificate.smooth`).
+
+        Returns
+        -------
+        (value, lower, abs_loss, method)
+            ``f(w)`` (K,), the lower bound (K,), ``E_t |l_t(w)|`` (K,) and how.
+        """
+        from ..certificate.smooth import frank_wolfe_gap, smooth_terms
+
+        value, grad, abs_loss = smooth_terms(
+            self, returns, w, mean, risk_aversion=risk_aversion, benchmark=benchmark,
+            chunk_rows=chunk_rows,
+        )  # fmt: skip
+        lower = value - frank_wolfe_gap(grad, w, feasible.minimize)
+        return value, lower, abs_loss, "frank-wolfe (exact full-data gradient)"
+
     # ------------------------------------------------------ engine extensions
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Whether full-data gradients gather a subset of rows (a host sync)."""

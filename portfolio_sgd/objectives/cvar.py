@@ -133,6 +133,27 @@ class CVaR(PortfolioObjective):
             returns, w, t, tau, self.spec.alpha, metric, portfolio_x=portfolio_x
         )
 
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        *,
+        benchmark: torch.Tensor | None,
+        risk_aversion: torch.Tensor,
+        options: Any = None,
+        chunk_rows: int = 65_536,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
+        """The LP-duality bound from the tail scenarios (:mod:`portfolio_sgd.certificate.cvar`)."""
+        from ..certificate.cvar import cvar_bound
+
+        res = cvar_bound(
+            returns, w, mean, feasible, alpha=self.spec.alpha,
+            return_weight=self.spec.return_weight, options=options, chunk_rows=chunk_rows,
+        )  # fmt: skip
+        return res.value, res.lower_bound, res.abs_loss, "; ".join(dict.fromkeys(res.methods))
+
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Full-data gradients of large problems read the tail rows only (a host sync)."""
         return n_rows >= SPARSE_MIN_ROWS
