@@ -24,7 +24,18 @@ import pandas as pd
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..estimator import optimize_many
+from ..metrics import cvar as _cvar
 from ..objectives import ObjectiveSpec
+from .checks import (
+    SLOPE_TOLERANCE,
+    check_lr,
+    check_steps,
+    drift_note,
+    finite_note,
+    require_relaxation,
+    slope_note,
+    stability_note,
+)
 from .cost_model import measure_cost_model, recommend_batch_size
 from .noise import (
     gradient_variance,
@@ -166,13 +177,16 @@ def batch_size_sweep(
         sizes = validate_grid(batch_sizes, seeds, problem.n_rows)
     if draws < 1:
         raise ConfigError(f"draws must be at least 1, got {draws}")
-    eta = float(lr) if lr is not None else problem.default_lr
-    if not eta > 0:
-        raise ConfigError(f"learning rate must be positive, got {lr}")
+    check_steps(steps)
+    eta = check_lr(lr, problem)
     n_steps = int(steps) if steps is not None else problem.stationary_steps(eta)
     eval_every = max(1, n_steps // 100)
     n_steps = max(eval_every * 4, eval_every * (-(-n_steps // eval_every)))
     burn_in, avg_start = n_steps // 4, n_steps // 2
+    require_relaxation(
+        burn_in, problem, eta, what=f"the burn-in (first quarter of {n_steps} steps)",
+        steps_per_burn_in=4, default_steps=steps is None,
+    )  # fmt: skip
     n_m, n_s = len(sizes), int(seeds)
     r = problem.values()
     n_rows = problem.n_rows
@@ -198,13 +212,13 @@ def batch_size_sweep(
     w_star = problem.w_star
     window = [h for h in res.history if burn_in < int(h["step"]) <= avg_start]
     window_obj = np.asarray([h["objective"] for h in window], dtype=np.float64)  # (E, K)
-    window_excess = (window_obj - problem.f_star).mean(axis=0).reshape(n_m, n_s)
+    window_all = (window_obj - problem.f_star).reshape(-1, n_m, n_s)  # (E, M, S)
+    window_excess = window_all.mean(axis=0)
     f_last = problem.objective(last.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
     f_avg = problem.objective(avg.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
 
     grads = per_sample_gradients(problem.spec, r, w_star, problem.benchmark)[0]
-    centred = grads - grads.mean(dim=0)
-    sigma2 = float((centred * centred).sum(dim=1).mean())
+    sigma2 = float(gradient_variance(problem.spec, r, w_star, problem.benchmark)[0])
     sigma2_sgd = gradient_variance(problem.spec, r, last.reshape(n_m * n_s, -1), problem.benchmark)
     measured = [
         measure_batch_variance(grads, m, draws, sampling, seed + 1 + i) for i, m in enumerate(sizes)
@@ -240,11 +254,20 @@ def batch_size_sweep(
 
     cost = measure_cost_model(problem, sizes, eta, steps=cost_steps, device=device, dtype=dtype)
     rows["seconds_per_update"] = list(cost.seconds_per_update)
+    slopes = (
+        _slope(ms, rows["excess_objective"].to_numpy()),
+        _slope(ms, rows["weight_dispersion"].to_numpy()),
+    )
+    notes = sweep_diagnostics(problem, eta, sizes, window_all, f_last, slopes)
     scale = abs(problem.f_star) if problem.f_star != 0 else 1.0
-    rec = recommend_batch_size(
+    rec: dict[str, object] | None = recommend_batch_size(
         cost, sizes, rows["excess_objective"].to_numpy(), eta, n_steps, target * scale
     )
     rows["time_to_target"] = rec["time_to_target"]
+    withheld = None
+    if notes:
+        rows["time_to_target"] = np.nan
+        rec, withheld = None, "the runs do not support a recommendation: " + "; ".join(notes)
 
     return RiskReport(
         objective=problem.spec.objective.value,
@@ -264,8 +287,8 @@ def batch_size_sweep(
         sigma2=sigma2,
         f_star=problem.f_star,
         rows=rows,
-        slope_excess=_slope(ms, rows["excess_objective"].to_numpy()),
-        slope_dispersion=_slope(ms, rows["weight_dispersion"].to_numpy()),
+        slope_excess=slopes[0],
+        slope_dispersion=slopes[1],
         cost=cost.to_dict(),
         recommendation=rec,
         optimum_oos=optimum_oos,
@@ -273,17 +296,63 @@ def batch_size_sweep(
         device=res.device,
         sweep_wall_time=res.wall_time,
         wall_time=time.perf_counter() - start,
+        diagnostics=tuple(notes),
+        recommendation_withheld=withheld,
     )
+
+
+def sweep_diagnostics(
+    problem: RiskProblem,
+    lr: float,
+    sizes: list[int],
+    window: np.ndarray,
+    final_excess: np.ndarray,
+    slopes: tuple[float, float],
+) -> list[str]:
+    """Why a sweep's runs cannot support its conclusions (empty list: they can).
+
+    Parameters
+    ----------
+    problem : RiskProblem
+    lr : float
+    sizes : list of int
+        The M batch sizes.
+    window : ndarray, shape (E, M, S)
+        Excess objective at the E evaluations of the stationary window.
+    final_excess : ndarray, shape (M, S)
+        Excess objective of the last iterates.
+    slopes : (float, float)
+        Log-log slopes of the excess objective and of the dispersion against m.
+
+    Returns
+    -------
+    list of str
+        See :mod:`portfolio_sgd.risk.checks`.
+    """
+    finite = [finite_note(window, "the excess objective")]
+    finite.append(finite_note(final_excess, "the final excess objective"))
+    notes = [stability_note(problem, lr), *finite]
+    if any(finite):
+        return [n for n in notes if n]
+    if not notes[0]:  # drift is meaningless (and "run more steps" wrong) for an unstable step
+        notes += [drift_note(window[:, i, :], f"m = {m}") for i, m in enumerate(sizes)]
+    if len(set(sizes)) >= 2:
+        notes.append(slope_note(slopes[0], -1.0, SLOPE_TOLERANCE["excess"], "excess objective"))
+        notes.append(
+            slope_note(slopes[1], -0.5, SLOPE_TOLERANCE["dispersion"], "weight dispersion")
+        )
+    return [n for n in notes if n]
 
 
 def out_of_sample(
     test: np.ndarray, weights: np.ndarray, alpha: float = 0.95
 ) -> tuple[float, float, float]:
-    """(variance, mean return, CVaR_alpha of the loss -x) of a portfolio on test returns (T, N)."""
+    """(variance, mean return, CVaR_alpha of the loss -x) of a portfolio on test returns (T, N).
+
+    The CVaR is :func:`portfolio_sgd.metrics.cvar` (the Rockafellar-Uryasev value).
+    """
     x = test @ weights
-    losses = np.sort(-x)[::-1]
-    k = max(1, int(np.ceil((1.0 - alpha) * len(x))))
-    return float(x.var()), float(x.mean()), float(losses[:k].mean())
+    return float(x.var()), float(x.mean()), _cvar(x, alpha)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
