@@ -36,7 +36,7 @@ from .checks import (
     slope_note,
     stability_note,
 )
-from .cost_model import measure_cost_model, recommend_batch_size
+from .cost_model import CostModel, measure_cost_model, recommend_batch_size
 from .noise import (
     gradient_variance,
     measure_batch_variance,
@@ -244,13 +244,7 @@ def batch_size_sweep(
             "l1_averaged": np.abs(avg - w_star).sum(axis=2).mean(axis=1),
         }
     )
-    optimum_oos = None
-    if problem.test is not None:
-        test = problem.test.to_numpy(dtype=np.float64)
-        oos = np.array([out_of_sample(test, last[i].mean(axis=0)) for i in range(n_m)])
-        rows["oos_variance"], rows["oos_return"], rows["oos_cvar"] = oos[:, 0], oos[:, 1], oos[:, 2]
-        v, mu_, cvar = out_of_sample(test, w_star)
-        optimum_oos = {"variance": v, "return": mu_, "cvar": cvar}
+    optimum_oos = _add_out_of_sample(rows, problem, last)
 
     cost = measure_cost_model(problem, sizes, eta, steps=cost_steps, device=device, dtype=dtype)
     rows["seconds_per_update"] = list(cost.seconds_per_update)
@@ -259,15 +253,7 @@ def batch_size_sweep(
         _slope(ms, rows["weight_dispersion"].to_numpy()),
     )
     notes = sweep_diagnostics(problem, eta, sizes, window_all, f_last, slopes)
-    scale = abs(problem.f_star) if problem.f_star != 0 else 1.0
-    rec: dict[str, object] | None = recommend_batch_size(
-        cost, sizes, rows["excess_objective"].to_numpy(), eta, n_steps, target * scale
-    )
-    rows["time_to_target"] = rec["time_to_target"]
-    withheld = None
-    if notes:
-        rows["time_to_target"] = np.nan
-        rec, withheld = None, "the runs do not support a recommendation: " + "; ".join(notes)
+    rec, withheld = _recommend(cost, rows, eta, n_steps, target * scale_of(problem), notes)
 
     return RiskReport(
         objective=problem.spec.objective.value,
@@ -299,6 +285,37 @@ def batch_size_sweep(
         diagnostics=tuple(notes),
         recommendation_withheld=withheld,
     )
+
+
+def scale_of(problem: RiskProblem) -> float:
+    """``|f(w*)|`` (1 when it is 0): the scale of a relative target excess objective."""
+    return abs(problem.f_star) if problem.f_star != 0 else 1.0
+
+
+def _add_out_of_sample(
+    rows: pd.DataFrame, problem: RiskProblem, last: np.ndarray
+) -> dict[str, float] | None:
+    """Add ``oos_*`` columns (each m's mean last portfolio, ``last`` (M, S, N)); w*'s numbers."""
+    if problem.test is None:
+        return None
+    test = problem.test.to_numpy(dtype=np.float64)
+    oos = np.array([out_of_sample(test, last[i].mean(axis=0)) for i in range(last.shape[0])])
+    rows["oos_variance"], rows["oos_return"], rows["oos_cvar"] = oos[:, 0], oos[:, 1], oos[:, 2]
+    v, mu_, cvar = out_of_sample(test, problem.w_star)
+    return {"variance": v, "return": mu_, "cvar": cvar}
+
+
+def _recommend(
+    cost: CostModel, rows: pd.DataFrame, lr: float, steps: int, target: float, notes: list[str]
+) -> tuple[dict[str, object] | None, str | None]:
+    """The cost model's recommendation (and ``time_to_target`` column), or None and why."""
+    sizes = [int(m) for m in rows["batch_size"]]
+    rec = recommend_batch_size(cost, sizes, rows["excess_objective"].to_numpy(), lr, steps, target)
+    if notes:
+        rows["time_to_target"] = np.nan
+        return None, "the runs do not support a recommendation: " + "; ".join(notes)
+    rows["time_to_target"] = rec["time_to_target"]
+    return rec, None
 
 
 def sweep_diagnostics(
