@@ -13,8 +13,12 @@ Conventions (pinned by the tests):
 - **Sortino** is ``mean(x) / sqrt(mean(min(x, 0) ** 2)) * sqrt(P)``.
 - **max drawdown** is ``min(V / cummax(V) - 1)`` of the equity ``V = cumprod(1 + r)``
   with a starting value of 1 (a negative number, or 0).
-- **CVaR** at level ``alpha`` is the mean loss ``-r`` of the ``ceil((1 - alpha) * T)``
-  worst periods (a positive number for a losing tail), not annualised.
+- **VaR / CVaR** at level ``alpha`` are historical, of the losses ``L = -r``, exactly as
+  Rockafellar and Uryasev define them: VaR is the ``ceil(alpha * T)``-th smallest loss,
+  CVaR is ``min_t t + mean((L - t)+) / (1 - alpha)`` (attained at the VaR). When
+  ``(1 - alpha) * T`` is an integer this is the mean loss of that many worst periods;
+  otherwise the boundary period counts with a fractional weight. A positive number for
+  a losing tail, not annualised. :func:`cvar_and_var` is the one implementation.
 - **hit rate** is the fraction of periods with ``r > 0``.
 - **turnover** of a rebalance is ``sum |w_target - w_drifted|``.
 """
@@ -34,8 +38,10 @@ __all__ = [
     "annual_return",
     "annual_volatility",
     "cvar",
+    "cvar_and_var",
     "drawdown",
     "equity_curve",
+    "fixed_weight_performance",
     "hit_rate",
     "infer_periods",
     "max_drawdown",
@@ -130,15 +136,65 @@ def max_drawdown(returns: ArrayLike) -> float:
     return float(min(np.min(drawdown(r)), 0.0))
 
 
-def cvar(returns: ArrayLike, alpha: float = 0.95) -> float:
-    """Conditional value at risk: mean loss ``-r`` of the ``ceil((1 - alpha) T)`` worst periods."""
+def cvar_and_var(losses: np.ndarray, alpha: float) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Historical (CVaR, VaR) at level ``alpha`` of losses, the Rockafellar-Uryasev values.
+
+    ``VaR`` is the ``ceil(alpha T)``-th smallest loss (``alpha T`` rounded with a 1e-9
+    tolerance, so ``0.7 * 10`` counts as 7) and ``CVaR = min_t t + mean((L - t)+) / (1 -
+    alpha)``. The function of ``t`` is convex and piecewise linear with breakpoints at
+    the losses; its minimum is at that order statistic, so it is evaluated there and at
+    its two neighbours (immune to the rounding of ``alpha T``): this is the exact minimum.
+
+    Parameters
+    ----------
+    losses : ndarray, shape (T,) or (T, K)
+        Losses (e.g. ``-returns``), one column per portfolio; must be finite.
+    alpha : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (cvar, var) : floats for (T,) input, ndarrays of shape (K,) for (T, K)
+        NaN for T = 0.
+
+    Raises
+    ------
+    ValueError
+        ``alpha`` outside (0, 1) or losses with more than 2 dimensions.
+    """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    r = np.sort(_values(returns))
+    arr = np.asarray(losses, dtype=np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"losses must have shape (T,) or (T, K), got {arr.shape}")
+    single = arr.ndim == 1
+    cols = arr.reshape(arr.shape[0], -1)
+    n = cols.shape[0]
+    if n == 0:
+        nan = np.full(cols.shape[1], np.nan)
+        return (float("nan"), float("nan")) if single else (nan, nan.copy())
+    srt = np.sort(cols, axis=0)
+    k = min(max(math.ceil(alpha * n), 1), n)
+    best = None
+    for idx in (max(k - 2, 0), k - 1, min(k, n - 1)):
+        t = srt[idx]
+        val = t + np.maximum(cols - t, 0.0).mean(axis=0) / (1.0 - alpha)
+        best = val if best is None else np.minimum(best, val)
+    var = srt[min(max(math.ceil(alpha * n - 1e-9), 1), n) - 1]
+    return (float(best[0]), float(var[0])) if single else (best, var)
+
+
+def cvar(returns: ArrayLike, alpha: float = 0.95) -> float:
+    """Historical CVaR of returns (T,): the Rockafellar-Uryasev CVaR of the losses ``-r``.
+
+    Non-finite returns are dropped; see :func:`cvar_and_var`.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    r = _values(returns)
     if r.size == 0:
         return float("nan")
-    k = max(1, math.ceil((1.0 - alpha) * r.size - 1e-9))
-    return float(-r[:k].mean())
+    return float(cvar_and_var(-r, alpha)[0])
 
 
 def hit_rate(returns: ArrayLike) -> float:
@@ -182,4 +238,37 @@ def performance_summary(
         "hit_rate": hit_rate(r),
         "total_return": float(np.prod(1.0 + r) - 1.0) if r.size else float("nan"),
         "n_periods": int(r.size),
+    }
+
+
+def fixed_weight_performance(
+    returns: pd.DataFrame | np.ndarray, weights: ArrayLike, periods: int | None = None
+) -> dict[str, float]:
+    """Annual return (compound) and volatility of fixed weights held over ``returns``.
+
+    The portfolio is rebalanced to ``weights`` every period, so its return in period t is
+    ``r_t . w``. This is what a one-shot optimisation's summary should report, with the
+    same conventions as the backtest metrics (:func:`annual_return`,
+    :func:`annual_volatility`).
+
+    Parameters
+    ----------
+    returns : DataFrame or ndarray, shape (T, N)
+        Simple returns; a DatetimeIndex sets the periods per year.
+    weights : Series or ndarray, shape (N,)
+    periods : int, optional
+        Periods per year (default inferred from the index, 252 when undated).
+
+    Returns
+    -------
+    dict
+        ``annual_return``, ``annual_volatility``, ``periods_per_year``.
+    """
+    index = returns.index if isinstance(returns, pd.DataFrame) else None
+    p = int(periods) if periods is not None else infer_periods(index)
+    x = np.asarray(returns, dtype=np.float64) @ np.asarray(weights, dtype=np.float64)
+    return {
+        "annual_return": annual_return(x, p),
+        "annual_volatility": annual_volatility(x, p),
+        "periods_per_year": p,
     }

@@ -44,9 +44,9 @@ import torch
 
 from .constraints import Constraints
 from .errors import ConfigError, DataError, PortfolioSGDError
+from .metrics import cvar_and_var
 from .objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
 from .objectives.base import triangular_factor
-from .objectives.cvar import rockafellar_uryasev
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
 
@@ -267,7 +267,7 @@ def solve_exact(
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     var_level = None
     if spec.impl.has_var_level:
-        var_level = float(rockafellar_uryasev(-(r @ weights)[:, None], alpha)[1][0])
+        var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])
     return ExactSolution(
         weights=weights,
         value=float(value),

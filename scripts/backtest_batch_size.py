@@ -4,7 +4,7 @@ For each mini-batch size m, re-optimise a min-variance portfolio by SGD every mo
 the past year and report the realised (out-of-sample) volatility, the distance of the
 weights to the exact solver's, and the SGD steps per rebalance.
 
-    python scripts/backtest_batch_size.py --start 2015-01-01 --batch-sizes 16,64,256
+    python scripts/backtest_batch_size.py --start 2015-01-01 --batch-sizes 16,64,128
 """
 
 from __future__ import annotations
@@ -24,18 +24,18 @@ def main() -> None:
     parser.add_argument("--start", default="2015-01-01")
     parser.add_argument("--end", default=None)
     parser.add_argument(
-        "--batch-sizes", default=None, help="comma-separated m values (default 16,64,256)"
+        "--batch-sizes", default=None, help="comma-separated m values (default 16,64,128)"
     )
     parser.add_argument("--lookback", type=int, default=252)
     parser.add_argument("--rebalance-every", type=int, default=21)
     parser.add_argument(
-        "--quick", action="store_true", help="short window, 2 rebalances, m=64,256 (for tests)"
+        "--quick", action="store_true", help="short window, 2 rebalances, m=64,128 (for tests)"
     )
     args = parser.parse_args()
     returns = load_returns(dataset=args.dataset, start=args.start, end=args.end)
     if args.quick:
         returns = returns.iloc[: args.lookback + 2 * args.rebalance_every]
-    default_sizes = "64,256" if args.quick else "16,64,256"
+    default_sizes = "64,128" if args.quick else "16,64,128"
     sizes = [int(m) for m in (args.batch_sizes or default_sizes).split(",")]
     specs = [f"sgd:min-variance:m={m}" for m in sizes] + ["exact:min-variance"]
     result = run_backtest(

@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--start", default="2015-01-01")
     parser.add_argument("--end", default=None)
     parser.add_argument("--cost-bps", type=float, default=10.0)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lookback", type=int, default=252)
     parser.add_argument("--rebalance-every", type=int, default=21)
     parser.add_argument("--quick", action="store_true", help="short window, few steps (for tests)")

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--start", default="2015-01-01")
     parser.add_argument("--end", default=None)
     parser.add_argument("--objective", default="min-variance")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lookback", type=int, default=252)
     parser.add_argument("--rebalance-every", type=int, default=21)
     parser.add_argument(

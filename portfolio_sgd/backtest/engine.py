@@ -19,9 +19,14 @@ from ..metrics import infer_periods, performance_summary, turnover
 from .result import BacktestResult
 from .strategies import Strategy, parse_strategies
 
+MIN_OUT_OF_SAMPLE_ROWS = 20
+"""Fewest rows after the lookback a backtest accepts: about a trading month, so that the
+annualised metrics rest on more than a handful of days (annualising one day's return
+raises it to the 252nd power)."""
+
 DEFAULT_STRATEGIES = (
     "sgd:min-variance:m=64",
-    "sgd:min-variance:m=256",
+    "sgd:min-variance:m=128",
     "exact:min-variance",
     "equal-weight",
 )
@@ -56,6 +61,29 @@ def _check(returns: pd.DataFrame, lookback: int, rebalance_every: int, cost_bps:
             f"lookback ({lookback} rows) must be smaller than the number of rows of returns "
             f"({n_rows}); shorten --lookback or widen --start/--end"
         )
+    if n_rows - int(lookback) < MIN_OUT_OF_SAMPLE_ROWS:
+        raise ConfigError(
+            f"lookback {lookback} leaves {n_rows - int(lookback)} out-of-sample row(s) of "
+            f"{n_rows}; a backtest needs at least {MIN_OUT_OF_SAMPLE_ROWS} to annualise its "
+            f"returns: use a lookback of at most {n_rows - MIN_OUT_OF_SAMPLE_ROWS} or widen "
+            "--start/--end"
+        )
+
+
+def _check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
+    """Refuse an SGD strategy whose explicit batch size exceeds its first window.
+
+    The same error as ``optimize`` gives for a batch size above the rows of returns (a
+    default batch size is clipped to the window instead, as ``optimize`` does).
+    """
+    for s in strategies:
+        engine = getattr(s, "engine", None) or {}
+        m = engine.get("batch_size")
+        if m is not None and int(m) > int(lookback):
+            raise DataError(
+                f"only {lookback} rows of returns in each lookback window, fewer than the batch "
+                f"size {int(m)} of strategy {s.name!r}"
+            )
 
 
 def _align(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:
@@ -146,12 +174,15 @@ def run_backtest(
     Raises
     ------
     ConfigError
-        ``lookback >= T``, ``rebalance_every < 1``, a negative cost, a bad strategy spec.
+        ``lookback >= T``, fewer than :data:`MIN_OUT_OF_SAMPLE_ROWS` rows after the
+        lookback, ``rebalance_every < 1``, a negative cost, a bad strategy spec.
     DataError
-        Non-finite returns or a benchmark missing some dates.
+        Non-finite returns, a benchmark missing some dates, or an SGD batch size (given
+        explicitly) larger than the lookback window.
     """
     _check(returns, lookback, rebalance_every, cost_bps)
     strats = parse_strategies(strategies, constraints, warm_start, engine_options)
+    _check_batch_sizes(strats, int(lookback))
     bench = _align(benchmark, returns.index)
     tracking = [
         s.name for s in strats if getattr(getattr(s, "spec", None), "objective", None) == "tracking"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_directory
+from ..errors import ConfigError
+from ..jsonable import dumps, to_jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -33,17 +35,39 @@ METRIC_KEYS = (
 )
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    return value
+OUTPUT_FILES = (
+    "equity.csv",
+    "weights.csv",
+    "rebalances.csv",
+    "metrics.csv",
+    "metrics.json",
+    "benchmark.csv",
+)
+MANIFEST = "manifest.json"
+"""Lists every file of an output folder with its SHA-256; written last."""
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write one output file (a separate function so tests can fail or pause it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def is_output_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds only a backtest output set (so it may be replaced).
+
+    True for an empty folder, for one whose entries are all listed in its manifest, and
+    for one (written before manifests) holding only :data:`OUTPUT_FILES` and PNG figures.
+    """
+    names = {p.name for p in folder.iterdir()}
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        try:
+            listed = set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+        except (ValueError, KeyError, TypeError, OSError):
+            return False
+        return names <= listed | {MANIFEST}
+    return all(n in OUTPUT_FILES or n.endswith(".png") for n in names)
 
 
 @dataclass(frozen=True)
@@ -123,42 +147,78 @@ class BacktestResult:
                 "name": bench,
                 "metrics": {k: v for k, v in table[bench].items() if k not in keep},
             }
-        return _clean(out)
+        return to_jsonable(out)
 
-    def save(self, directory: str | Path) -> list[Path]:
-        """Write ``equity.csv``, ``weights.csv``, ``rebalances.csv``, ``metrics.csv``,
-        ``metrics.json`` (and ``benchmark.csv``) into ``directory``, each atomically.
-
-        Returns
-        -------
-        list of Path
-            The files written.
-        """
-        folder = Path(directory)
+    def output_files(self) -> dict[str, bytes]:
+        """The output set as ``{file name: bytes}`` (without the manifest)."""
         equity = self.equity.copy()
         equity.index.name = "date"
-        files: dict[str, str] = {
-            "equity.csv": equity.to_csv(float_format="%.12g", date_format="%Y-%m-%d"),
-            "weights.csv": self.weights.to_csv(
-                index=False, float_format="%.12g", date_format="%Y-%m-%d"
-            ),
-            "rebalances.csv": self.rebalances.to_csv(
-                index=False, float_format="%.12g", date_format="%Y-%m-%d"
-            ),
+        csv = {"float_format": "%.12g", "date_format": "%Y-%m-%d"}
+        files = {
+            "equity.csv": equity.to_csv(**csv),
+            "weights.csv": self.weights.to_csv(index=False, **csv),
+            "rebalances.csv": self.rebalances.to_csv(index=False, **csv),
             "metrics.csv": self.metrics.to_csv(float_format="%.10g"),
-            "metrics.json": json.dumps(self.to_dict(), indent=2) + "\n",
+            "metrics.json": dumps(self.to_dict()) + "\n",
         }
         if self.benchmark is not None:
             bench = pd.DataFrame(
                 {"return": self.benchmark, "equity": (1.0 + self.benchmark).cumprod()}
             )
             bench.index.name = "date"
-            files["benchmark.csv"] = bench.to_csv(float_format="%.12g", date_format="%Y-%m-%d")
-        written = []
-        for name, text in files.items():
-            atomic_write_text(folder / name, text)
-            written.append(folder / name)
-        return written
+            files["benchmark.csv"] = bench.to_csv(**csv)
+        return {name: text.encode("utf-8") for name, text in files.items()}
+
+    def save(
+        self,
+        directory: str | Path,
+        extra: Mapping[str, Callable[[Path], None]] | None = None,
+    ) -> list[Path]:
+        """Write the output set into ``directory`` as one unit.
+
+        ``equity.csv``, ``weights.csv``, ``rebalances.csv``, ``metrics.csv``,
+        ``metrics.json`` (and ``benchmark.csv``), the ``extra`` files and last
+        ``manifest.json`` (every file with its SHA-256) are written into a temporary
+        sibling folder, which then replaces ``directory`` (see
+        :func:`portfolio_sgd.atomic.atomic_directory`): a reader sees the whole old set
+        or the whole new set, never a mix. On any error or interrupt the old set is
+        left untouched and the temporary folder removed.
+
+        Parameters
+        ----------
+        directory : path-like
+            The output folder. An existing one is replaced only if it holds nothing but
+            an earlier output set (:func:`is_output_folder`).
+        extra : mapping, optional
+            ``{relative path: writer}``; ``writer(path)`` writes one more file (e.g. the
+            figure) inside the set.
+
+        Returns
+        -------
+        list of Path
+            The files written (their final paths), manifest last.
+
+        Raises
+        ------
+        ConfigError
+            ``directory`` exists and holds other files, or is not a folder.
+        """
+        folder = Path(directory)
+        files = self.output_files()
+        try:
+            with atomic_directory(folder, replaceable=is_output_folder) as tmp:
+                for name, data in files.items():
+                    _write_file(tmp / name, data)
+                names = list(files)
+                for rel, writer in (extra or {}).items():
+                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                    writer(tmp / rel)
+                    names.append(str(rel))
+                digests = {n: hashlib.sha256((tmp / n).read_bytes()).hexdigest() for n in names}
+                _write_file(tmp / MANIFEST, (dumps({"files": digests}) + "\n").encode("utf-8"))
+        except FileExistsError as exc:
+            raise ConfigError(f"cannot write the output folder: {exc}") from None
+        return [folder / n for n in names] + [folder / MANIFEST]
 
     def plot(self, path: str | Path | None = None) -> Figure:
         """Equity curves, drawdowns and turnover in one figure; saved as PNG if ``path``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from ..backtest import (
     parse_strategies,
     run_backtest,
 )
-from .app import emit, stderr_is_tty, to_json
+from ..jsonable import dumps
+from .app import emit, stderr_is_tty
 from .options import data_options, load_cli_returns, resolve_benchmark
 
 DEFAULT_START = "2010-01-01"
@@ -108,7 +110,8 @@ TABLE_COLUMNS = (
     "--output-dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Write equity/weights/metrics CSV+JSON here.",
+    help="Write equity/weights/metrics CSV+JSON here, as one set: built in a temporary "
+    "folder and swapped in, so an interrupted run leaves the previous set intact.",
 )
 @click.option(
     "--plot",
@@ -148,16 +151,27 @@ def command(**kwargs: Any) -> None:
         engine_options=engine,
         progress=stderr_is_tty(),
     )
-    if kwargs["output_dir"]:
-        result.save(kwargs["output_dir"])
-        click.echo(f"wrote {kwargs['output_dir']}", err=True)
-    if kwargs["plot_path"]:
-        result.plot(Path(kwargs["plot_path"]))
-        click.echo(f"wrote {kwargs['plot_path']}", err=True)
+    write_outputs(result, kwargs["output_dir"], kwargs["plot_path"])
     if kwargs["fmt"] == "json":
-        emit(to_json(result.to_dict()), kwargs["output"])
+        emit(dumps(result.to_dict()), kwargs["output"])
     else:
         emit(format_table(result), kwargs["output"])
+
+
+def write_outputs(result: BacktestResult, output_dir: str | None, plot_path: str | None) -> None:
+    """Save the output folder and the figure; a figure inside the folder joins its set."""
+    inside = None
+    if output_dir and plot_path:
+        with contextlib.suppress(ValueError):
+            inside = Path(plot_path).resolve().relative_to(Path(output_dir).resolve())
+    if output_dir:
+        extra = {str(inside): lambda tmp: result.plot(tmp)} if inside is not None else None
+        result.save(output_dir, extra=extra)
+        click.echo(f"wrote {output_dir}", err=True)
+    if plot_path:
+        if inside is None:
+            result.plot(Path(plot_path))
+        click.echo(f"wrote {plot_path}", err=True)
 
 
 def format_table(result: BacktestResult) -> str:

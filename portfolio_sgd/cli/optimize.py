@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import pandas as pd
 
 from .. import metrics
 from ..api import optimize
@@ -82,9 +81,9 @@ def optimize_command(
     spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty())
     result = optimize(returns, spec, constraints, config, benchmark=benchmark)
     payload = result.to_dict()
-    portfolio = pd.Series(returns.to_numpy() @ result.weights.to_numpy(), index=returns.index)
-    payload["annual_return"] = metrics.annual_return(portfolio)  # compound, as in backtests
-    payload["annual_volatility"] = metrics.annual_volatility(portfolio)
+    performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
+    payload["annual_return"] = performance["annual_return"]  # compound, as in backtests
+    payload["annual_volatility"] = performance["annual_volatility"]
     if compare_exact:
         payload["exact"] = compare_with_exact(result, returns, benchmark)
     if fmt == "json":

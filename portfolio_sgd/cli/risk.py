@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
-from .app import emit, parse_list, stderr_is_tty, to_json
+from ..atomic import atomic_files
+from ..jsonable import dumps
+from .app import emit, parse_list, stderr_is_tty
 from .options import (
     data_options,
     format_option,
@@ -45,7 +47,11 @@ Examples:
     help="Constant step size (default: the engine's automatic 0.5/L).",
 )
 @click.option(
-    "--steps", type=int, default=None, help="SGD steps (default: about 20 relaxation times)."
+    "--steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="SGD steps (default: about 20 relaxation times; at least 4 for the sweep's burn-in "
+    "to cover one relaxation time). Annealing: the budget as steps of the constant batch.",
 )
 @click.option(
     "--sampling",
@@ -135,15 +141,31 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
             returns, base_batch_size=min(sizes), factors=factors, steps=kwargs["steps"], **common
         )
     else:
-        report = annealing_study(returns, batch_size=min(sizes), **common)
-    if plot_path:
-        from ..plotting.risk import plot_risk
-
-        plot_risk(report, plot_path)
-        click.echo(f"wrote {plot_path}", err=True)
+        report = annealing_study(returns, batch_size=min(sizes), steps=kwargs["steps"], **common)
     if fmt == "json":
-        emit(to_json(report.to_dict()), output)
+        text = dumps(report.to_dict())
     elif fmt == "csv":
-        emit(report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n"), output)
+        text = report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n")
     else:
-        emit(report.table(), output)
+        text = report.table()
+    for line in getattr(report, "diagnostics", ()):
+        click.echo(f"warning: {line}", err=True)
+    _write(report, text, output, plot_path)
+
+
+def _write(report: Any, text: str, output: str | None, plot_path: str | None) -> None:
+    """Write the figure and the report; both files change together or neither does."""
+    if not plot_path:
+        emit(text, output)
+        return
+    from ..plotting.risk import plot_risk
+
+    paths = [plot_path] + ([output] if output else [])
+    with atomic_files(paths) as temps:
+        plot_risk(report).savefig(temps[0], format="png", dpi=110)
+        if output:
+            temps[1].write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    for path in paths:
+        click.echo(f"wrote {path}", err=True)
+    if not output:
+        click.echo(text)

@@ -8,7 +8,6 @@ engine may replace it by ``tau * softplus(z / tau)`` with a shrinking ``tau`` (s
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -65,7 +64,9 @@ class CVaR(PortfolioObjective):
         return -self.spec.return_weight - tail, None, 1.0 - tail
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
-        value, _ = rockafellar_uryasev(-x, self.spec.alpha)
+        from ..metrics import cvar_and_var
+
+        value, _ = cvar_and_var(-x, self.spec.alpha)
         return -self.spec.return_weight * x.mean(axis=0) + value
 
     def cvxpy_expression(
@@ -185,29 +186,3 @@ class CVaR(PortfolioObjective):
         if base != 0.0:
             product = product + (base * n_rows) * mean
         return product
-
-
-def rockafellar_uryasev(losses: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``min_t t + E[(L - t)+]/(1 - alpha)`` per column of ``losses`` (T, K).
-
-    The function is convex, piecewise linear with breakpoints at the losses, and
-    minimised at the ``ceil(alpha T)``-th smallest loss. To be immune to the rounding of
-    ``alpha * T`` it is evaluated at that order statistic and its neighbours.
-
-    Returns
-    -------
-    (cvar, var) : tuple of np.ndarray, shape (K,)
-    """
-    t_len = losses.shape[0]
-    srt = np.sort(losses, axis=0)
-    k = min(max(int(math.ceil(alpha * t_len)), 1), t_len)
-    best = best_t = None
-    for idx in {max(k - 2, 0), k - 1, min(k, t_len - 1)}:
-        t = srt[idx]
-        val = t + np.maximum(losses - t, 0.0).mean(axis=0) / (1.0 - alpha)
-        if best is None:
-            best, best_t = val, t
-        else:
-            better = val < best
-            best, best_t = np.where(better, val, best), np.where(better, t, best_t)
-    return best, best_t

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .backtest import plot_backtest
+from .backtest import plot_backtest, plot_equity
 from .core import (
     plot_correlation,
     plot_loss_curve,
@@ -17,6 +17,7 @@ __all__ = [
     "plot_annealing",
     "plot_backtest",
     "plot_correlation",
+    "plot_equity",
     "plot_loss_curve",
     "plot_prices",
     "plot_risk",

@@ -18,8 +18,18 @@ import numpy as np
 import pandas as pd
 
 from ..api import optimize_many, settings_from_options
+from ..errors import ConfigError
 from ..schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, parse_enum
-from .noise import per_sample_gradients
+from .checks import (
+    check_lr,
+    check_steps,
+    drift_note,
+    finite_note,
+    relaxation_steps,
+    require_relaxation,
+    stability_note,
+)
+from .noise import gradient_variance
 from .problem import RiskProblem, plain_sgd_options
 from .report import StudyReport
 from .sweep import make_problem, split_returns, validate_grid
@@ -48,6 +58,7 @@ def annealing_study(
     seeds: int = 8,
     lr: float | None = None,
     epochs: float | None = None,
+    steps: int | None = None,
     schedules: Sequence[str] = SCHEDULES,
     growth: float = 2.0,
     log_growth: float = 1.0,
@@ -76,6 +87,10 @@ def annealing_study(
     epochs : float, optional
         Sample budget in passes over the data; default: what constant m_0 needs for the
         stationary step count of :meth:`RiskProblem.stationary_steps`.
+    steps : int, optional
+        The budget as steps of the constant schedule (``steps * m_0`` samples); exclusive
+        with ``epochs``. Either way the constant schedule must run at least one
+        relaxation time ``1 / (eta mu)``, or the study is refused.
     schedules : sequence of str
     growth : float
         Geometric ratio per stage.
@@ -102,13 +117,18 @@ def annealing_study(
     validate_grid([m0], seeds, problem.n_rows)
     for name in schedules:
         parse_enum(BatchSchedule, name, "batch schedule")
-    eta = float(lr) if lr is not None else problem.default_lr
+    check_steps(steps)
+    eta = check_lr(lr, problem)
     n_rows = problem.n_rows
     base_steps = problem.stationary_steps(eta)
-    budget_epochs = float(epochs) if epochs is not None else base_steps * m0 / n_rows
+    budget_epochs = _budget_epochs(epochs, steps, base_steps, m0, n_rows)
     budget = int(np.ceil(budget_epochs * n_rows))
+    require_relaxation(
+        budget // m0, problem, eta, what=f"the constant schedule's run ({budget} samples / m0 = {m0})",
+        steps_per_burn_in=1, default_steps=steps is None and epochs is None,
+    )  # fmt: skip
     every = int(growth_every) if growth_every is not None else max(1, base_steps // 16)
-    rows, curves = [], []
+    rows, curves, notes = [], [], [stability_note(problem, eta)]
     for name in schedules:
         run_lr = eta
         if name == "linear-scaling":
@@ -136,6 +156,7 @@ def annealing_study(
             batch_sizes=[m0],
             repeats=int(seeds),
             benchmark=problem.benchmark,
+            certify_runs=False,  # stationary noisy SGD by design: the study measures it
         )
         hist = res.history
         samples = np.array([h["samples"][0] for h in hist], dtype=np.float64)
@@ -145,6 +166,10 @@ def annealing_study(
         )
         last = res.last_weights.to_numpy(dtype=np.float64)
         final = problem.objective(last) - problem.f_star
+        notes.append(finite_note(final, f"the final excess objective of '{name}'"))
+        if name == "constant" and np.isfinite(final).all():
+            runs = np.array([h["objective"] for h in hist], dtype=np.float64) - problem.f_star
+            notes.append(drift_note(runs[len(runs) // 2 :], "constant schedule, second half"))
         rows.append(
             {
                 "schedule": name,
@@ -158,24 +183,11 @@ def annealing_study(
             }
         )
     table = pd.DataFrame(rows)
-    grads = per_sample_gradients(problem.spec, problem.values(), problem.w_star, problem.benchmark)[
-        0
-    ]
-    sigma2 = float(((grads - grads.mean(dim=0)) ** 2).sum(dim=1).mean())
-    best = table.loc[table["excess_objective"].idxmin()]
-    const = table[table["schedule"] == "constant"]
-    summary = (
-        f"At an equal budget of {budget} samples ({budget_epochs:.2f} epochs) from m0 = {m0}, "
-        f"'{best['schedule']}' ends closest to the optimum (excess objective {best['excess_objective']:.3g}, "
-        f"final batch {int(best['final_batch_size'])})"
+    sigma2 = float(
+        gradient_variance(problem.spec, problem.values(), problem.w_star, problem.benchmark)[0]
     )
-    if len(const):
-        summary += (
-            f"; constant m = {m0} stays at its noise floor {float(const['excess_objective'].iloc[0]):.3g}, "
-            "because a growing batch lowers the temperature eta*sigma^2/(2m) as the run proceeds."
-        )
-    else:
-        summary += "."
+    notes = [n for n in notes if n]
+    summary = _summary(table, notes, budget, budget_epochs, m0, relaxation_steps(problem, eta))
     return StudyReport(
         study="annealing",
         objective=problem.spec.objective.value,
@@ -195,4 +207,51 @@ def annealing_study(
         },  # fmt: skip
         summary=summary,
         wall_time=time.perf_counter() - start,
+        diagnostics=tuple(notes),
+    )
+
+
+def _budget_epochs(
+    epochs: float | None, steps: int | None, base_steps: int, m0: int, n_rows: int
+) -> float:
+    """The sample budget in epochs: given, from ``steps`` of m0, or the stationary default."""
+    if epochs is not None and steps is not None:
+        raise ConfigError("give the annealing budget as epochs or as steps, not both")
+    if epochs is not None:
+        if not (np.isfinite(epochs) and epochs > 0):
+            raise ConfigError(f"epochs must be a positive number, got {epochs}")
+        return float(epochs)
+    return (int(steps) if steps is not None else base_steps) * m0 / n_rows
+
+
+def _summary(
+    table: pd.DataFrame, notes: list[str], budget: int, epochs: float, m0: int, relax: float
+) -> str:
+    """The reading of the annealing study (the diagnostics instead, if any)."""
+    if notes:
+        return (
+            "These runs do not support a comparison of the schedules: "
+            + "; ".join(notes)
+            + ". The table describes the runs as they are."
+        )
+    best = table.loc[table["excess_objective"].idxmin()]
+    const = table[table["schedule"] == "constant"]
+    text = (
+        f"At an equal budget of {budget} samples ({epochs:.2f} epochs) from m0 = {m0}, "
+        f"'{best['schedule']}' ends closest to the optimum (excess objective "
+        f"{best['excess_objective']:.3g}, final batch {int(best['final_batch_size'])})"
+    )
+    if not len(const):
+        return text + "."
+    floor = float(const["excess_objective"].iloc[0])
+    steps = int(const["steps"].iloc[0])
+    if best["schedule"] == "constant":
+        return text + (
+            f"; at this budget growing the batch does not pay: constant m = {m0} ran "
+            f"{steps / relax:.1f} relaxation times and ends at its noise floor {floor:.3g}."
+        )
+    return text + (
+        f"; constant m = {m0} ({steps / relax:.1f} relaxation times) stays at its noise floor "
+        f"{floor:.3g}, because a growing batch lowers the temperature eta*sigma^2/(2m) as the run "
+        "proceeds."
     )

@@ -8,6 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..jsonable import records, to_jsonable
+from .checks import SLOPE_TOLERANCE, slope_verdict
+
 _TABLE_COLUMNS = (
     ("batch_size", "m", "{:>6d}"),
     ("grad_var_measured", "gvar meas", "{:>11.4g}"),
@@ -20,13 +23,6 @@ _TABLE_COLUMNS = (
     ("excess_objective_averaged", "excess avg", "{:>11.4g}"),
     ("seconds_per_update", "ms/update", "{:>10.4g}"),
 )
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append({k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
-    return out
 
 
 def format_table(frame: pd.DataFrame, columns: tuple[tuple[str, str, str], ...]) -> str:
@@ -84,14 +80,22 @@ class RiskReport:
         Log-log slopes against m (theory: -1 and -1/2).
     cost : dict
         Fitted time per update ``a + b m`` and the measurements.
-    recommendation : dict
-        Cost-model recommendation (``batch_size``, ``why``, ...).
+    recommendation : dict or None
+        Cost-model recommendation (``batch_size``, ``why``, ...); None when withheld.
     optimum_oos : dict or None
         Out-of-sample variance, return and CVaR of w*.
     w_star : Series, shape (N,)
     device : str
     sweep_wall_time, wall_time : float
         Seconds in the SGD sweep and in the whole study.
+    notes : tuple of str
+        Free-form remarks.
+    diagnostics : tuple of str
+        Why the runs cannot support conclusions (unstable step, divergence, no
+        stationarity, a slope against the theory); empty when they can. A non-empty
+        tuple withholds the recommendation and replaces the reading's conclusions.
+    recommendation_withheld : str or None
+        Why there is no recommendation.
     """
 
     objective: str
@@ -114,13 +118,20 @@ class RiskReport:
     slope_excess: float
     slope_dispersion: float
     cost: dict[str, Any]
-    recommendation: dict[str, Any]
+    recommendation: dict[str, Any] | None
     optimum_oos: dict[str, float] | None
     w_star: pd.Series
     device: str
     sweep_wall_time: float
     wall_time: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    diagnostics: tuple[str, ...] = field(default_factory=tuple)
+    recommendation_withheld: str | None = None
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the runs support the study's conclusions (no diagnostics)."""
+        return not self.diagnostics
 
     @property
     def regime(self) -> str:
@@ -140,42 +151,62 @@ class RiskReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: top-level ``sigma2``, ``lr``, ``rows`` and the metadata."""
-        return {
-            "study": "sweep",
-            "objective": self.objective,
-            "sigma2": self.sigma2,
-            "lr": self.lr,
-            "lr_source": self.lr_source,
-            "rows": _records(self.rows),
-            "n_assets": self.n_assets,
-            "n_train": self.n_train,
-            "n_test": self.n_test,
-            "sampling": self.sampling,
-            "seeds": self.seeds,
-            "curvature": self.curvature,
-            "mu_min": self.mu_min,
-            "steps": self.steps,
-            "burn_in": self.burn_in,
-            "window": list(self.window),
-            "eval_every": self.eval_every,
-            "regime": self.regime,
-            "gradient_convention": "tangent space: per-sample gradients minus their mean over assets",
-            "f_star": self.f_star,
-            "slope_excess": self.slope_excess,
-            "slope_dispersion": self.slope_dispersion,
-            "cost_model": self.cost,
-            "recommendation": self.recommendation,
-            "optimum_oos": self.optimum_oos,
-            "w_star": {str(k): float(v) for k, v in self.w_star.items()},
-            "device": self.device,
-            "sweep_wall_time": self.sweep_wall_time,
-            "wall_time": self.wall_time,
-            "reading": self.reading(),
-        }
+        return to_jsonable(
+            {
+                "study": "sweep",
+                "objective": self.objective,
+                "sigma2": self.sigma2,
+                "lr": self.lr,
+                "lr_source": self.lr_source,
+                "rows": records(self.rows),
+                "n_assets": self.n_assets,
+                "n_train": self.n_train,
+                "n_test": self.n_test,
+                "sampling": self.sampling,
+                "seeds": self.seeds,
+                "curvature": self.curvature,
+                "mu_min": self.mu_min,
+                "steps": self.steps,
+                "burn_in": self.burn_in,
+                "window": list(self.window),
+                "eval_every": self.eval_every,
+                "regime": self.regime,
+                "gradient_convention": "tangent space: per-sample gradients minus their mean over assets",
+                "f_star": self.f_star,
+                "slope_excess": self.slope_excess,
+                "slope_dispersion": self.slope_dispersion,
+                "slope_excess_verdict": slope_verdict(
+                    self.slope_excess, -1.0, SLOPE_TOLERANCE["excess"]
+                ),
+                "slope_dispersion_verdict": slope_verdict(
+                    self.slope_dispersion, -0.5, SLOPE_TOLERANCE["dispersion"]
+                ),
+                "reliable": self.reliable,
+                "diagnostics": list(self.diagnostics),
+                "cost_model": self.cost,
+                "recommendation": self.recommendation,
+                "recommendation_withheld": self.recommendation_withheld,
+                "optimum_oos": self.optimum_oos,
+                "w_star": {str(k): float(v) for k, v in self.w_star.items()},
+                "device": self.device,
+                "sweep_wall_time": self.sweep_wall_time,
+                "wall_time": self.wall_time,
+                "reading": self.reading(),
+            }
+        )
 
     def reading(self) -> str:
-        """One plain-language paragraph: the recommended m and what the noise means in weights."""
+        """One plain-language paragraph: the recommended m and what the noise means in weights.
+
+        With diagnostics it states the problems and draws no conclusion instead.
+        """
         rows = self.rows.sort_values("batch_size")
+        if self.diagnostics:
+            return (
+                "These runs do not support conclusions about gradient noise: "
+                + "; ".join(self.diagnostics)
+                + ". The table describes the runs as they are; no batch size is recommended."
+            )
         small = rows.iloc[0]
         big = rows.iloc[-1]
         rec = self.recommendation
@@ -219,6 +250,7 @@ class RiskReport:
             f"{self.slope_dispersion:.2f} (theory -0.5)",
             f"cost model: {cost['a'] * 1e3:.4g} ms + {cost['b'] * 1e6:.4g} us * m per update",
         ]
+        lines += [f"WARNING: {d}" for d in self.diagnostics]
         if self.optimum_oos is not None:
             o = self.optimum_oos
             lines.append(
@@ -266,8 +298,10 @@ class StudyReport:
     settings : dict
         Steps, seeds and other settings.
     summary : str
-        Plain-language reading.
+        Plain-language reading (states the diagnostics instead of conclusions if any).
     wall_time : float
+    diagnostics : tuple of str
+        Why the runs cannot support the study's conclusions; empty when they can.
     """
 
     study: str
@@ -280,6 +314,12 @@ class StudyReport:
     settings: dict[str, Any]
     summary: str
     wall_time: float
+    diagnostics: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the runs support the study's conclusions (no diagnostics)."""
+        return not self.diagnostics
 
     def to_frame(self) -> pd.DataFrame:
         """The study table (a copy)."""
@@ -287,17 +327,21 @@ class StudyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with top-level ``sigma2``, ``lr`` and ``rows``."""
-        return {
-            "study": self.study,
-            "objective": self.objective,
-            "sigma2": self.sigma2,
-            "lr": self.lr,
-            "f_star": self.f_star,
-            "rows": _records(self.rows),
-            "settings": self.settings,
-            "reading": self.summary,
-            "wall_time": self.wall_time,
-        }
+        return to_jsonable(
+            {
+                "study": self.study,
+                "objective": self.objective,
+                "sigma2": self.sigma2,
+                "lr": self.lr,
+                "f_star": self.f_star,
+                "rows": records(self.rows),
+                "settings": self.settings,
+                "reading": self.summary,
+                "reliable": self.reliable,
+                "diagnostics": list(self.diagnostics),
+                "wall_time": self.wall_time,
+            }
+        )
 
     def reading(self) -> str:
         """The plain-language reading."""
@@ -329,6 +373,7 @@ class StudyReport:
                 f"portfolio-sgd risk ({self.study}): {self.objective}, sigma^2 at w* = {self.sigma2:.4g}, "
                 f"f(w*) = {self.f_star:.6g}",
                 f"settings: {settings}",
+                *(f"WARNING: {d}" for d in self.diagnostics),
                 "",
                 frame,
                 "",

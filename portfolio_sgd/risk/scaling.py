@@ -21,7 +21,15 @@ from ..api import settings_from_options
 from ..engine import RunGrid, run_engine
 from ..errors import ConfigError
 from ..prepare import prepare_data
-from .noise import per_sample_gradients, temperature
+from .checks import (
+    check_lr,
+    check_steps,
+    drift_note,
+    finite_note,
+    require_relaxation,
+    stability_note,
+)
+from .noise import gradient_variance, temperature
 from .problem import MAX_STEPS, RiskProblem, plain_sgd_options
 from .report import StudyReport
 from .sweep import make_problem, split_returns, validate_grid
@@ -39,11 +47,15 @@ def run_stationary(
     device: str = "auto",
     dtype: str = "float64",
     progress: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run K plain-SGD runs from w* together; return last weights (K, N) and stationary excess (K,).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run K plain-SGD runs from w* together.
 
-    The stationary excess is the full-data objective minus f(w*), averaged over the
-    evaluations of the second half of the run.
+    Returns
+    -------
+    (last, excess, window)
+        Last weights (K, N); stationary excess (K,), the full-data objective minus f(w*)
+        averaged over the evaluations of the second half of the run; and those
+        evaluations themselves, shape (E, K).
     """
     eval_every = max(1, steps // 100)
     options = {
@@ -64,10 +76,8 @@ def run_stationary(
     )
     out = run_engine(prepared.problem, config, grid)
     hist = [h for h in out.history if int(h["step"]) > steps // 2]
-    excess = (
-        np.asarray([h["objective"] for h in hist], dtype=np.float64).mean(axis=0) - problem.f_star
-    )
-    return out.last_weights.cpu().numpy().astype(np.float64), excess
+    window = np.asarray([h["objective"] for h in hist], dtype=np.float64) - problem.f_star
+    return out.last_weights.cpu().numpy().astype(np.float64), window.mean(axis=0), window
 
 
 def linear_scaling_study(
@@ -123,28 +133,37 @@ def linear_scaling_study(
         validate_grid(sizes, seeds, len(split_returns(returns)[0]))
         problem = make_problem(returns, objective, benchmark=benchmark, **problem_options)
     validate_grid(sizes, seeds, problem.n_rows)
-    top = float(lr) if lr is not None else problem.default_lr
+    check_steps(steps)
+    top = check_lr(lr, problem)
     eta0 = top / ks[-1]
     n_steps = (
         int(steps)
         if steps is not None
         else min(MAX_STEPS, math.ceil(6.0 / (eta0 * problem.mu_min)))
     )
+    require_relaxation(
+        n_steps // 2, problem, eta0, what=f"the settling phase (first half of {n_steps} steps)",
+        steps_per_burn_in=2, default_steps=steps is None,
+    )  # fmt: skip
     settings = [("scaled", k, k, m) for k, m in zip(ks, sizes, strict=True)]
     settings += [("batch only", k, 1.0, m) for k, m in zip(ks, sizes, strict=True) if k != 1.0]
     run_sizes = [m for (_, _, _, m) in settings for _ in range(seeds)]
     run_scales = [s for (_, _, s, _) in settings for _ in range(seeds)]
-    last, excess = run_stationary(
+    last, excess, window = run_stationary(
         problem, run_sizes, run_scales, eta0, n_steps,
         sampling=sampling, seed=seed, device=device, dtype=dtype, progress=progress,
     )  # fmt: skip
     n_set = len(settings)
     last = last.reshape(n_set, seeds, -1)
     excess = excess.reshape(n_set, seeds)
-    grads = per_sample_gradients(problem.spec, problem.values(), problem.w_star, problem.benchmark)[
-        0
-    ]
-    sigma2 = float(((grads - grads.mean(dim=0)) ** 2).sum(dim=1).mean())
+    sigma2 = float(
+        gradient_variance(problem.spec, problem.values(), problem.w_star, problem.benchmark)[0]
+    )
+    notes = [stability_note(problem, top), finite_note(window, "the excess objective")]
+    if not any(notes):
+        win = window.reshape(window.shape[0], n_set, seeds)
+        notes += [drift_note(win[:, i, :], f"{s[0]} k = {s[1]:g}") for i, s in enumerate(settings)]
+    notes = [n for n in notes if n]
     lrs = np.array([eta0 * s for (_, _, s, _) in settings])
     ms = np.array([m for (_, _, _, m) in settings], dtype=np.float64)
     rows = pd.DataFrame(
@@ -176,21 +195,48 @@ def linear_scaling_study(
             "start": "w* (exact optimum)",
             "window": "second half",
         },  # fmt: skip
-        summary=_summary(rows),
+        summary=_summary(rows, notes),
         wall_time=time.perf_counter() - start,
+        diagnostics=tuple(notes),
     )
 
 
-def _summary(rows: pd.DataFrame) -> str:
+SCALED_RATIO_OK = 1.5
+"""Max/min dispersion of the scaled pairs below which the linear scaling rule counts as holding."""
+
+
+def _summary(rows: pd.DataFrame, notes: list[str]) -> str:
+    """The reading of the scaling study (the diagnostics instead, if any)."""
+    if notes:
+        return (
+            "These runs do not support a reading of the linear scaling rule: "
+            + "; ".join(notes)
+            + ". The table describes the runs as they are."
+        )
     scaled = rows[rows["series"] == "scaled"].sort_values("k")
     only = pd.concat([scaled.iloc[:1], rows[rows["series"] == "batch only"]]).sort_values("k")
     d_s = scaled["weight_dispersion"].to_numpy()
     d_o = only["weight_dispersion"].to_numpy()
     k_max = float(scaled["k"].max())
-    return (
+    spread = d_s.max() / d_s.min() if d_s.min() > 0 else math.inf
+    holds = (
+        f"within a factor {SCALED_RATIO_OK:g}, so the linear scaling rule holds here"
+        if spread <= SCALED_RATIO_OK
+        else f"more than a factor {SCALED_RATIO_OK:g} apart, so the linear scaling rule does not hold here"
+    )
+    text = (
         f"With eta/m held fixed (pairs (k*eta, k*m), k = 1..{k_max:g}) the weight dispersion stays between "
-        f"{d_s.min():.4g} and {d_s.max():.4g} (max/min {d_s.max() / d_s.min():.2f}): the linear scaling rule "
-        f"holds when the ratio is near 1. With eta fixed and only m growing {k_max:g}-fold it falls from "
+        f"{d_s.min():.4g} and {d_s.max():.4g} (max/min {spread:.2f}): {holds}."
+    )
+    if len(d_o) < 2:
+        return text
+    if d_o[-1] >= d_o[0]:
+        return text + (
+            f" With eta fixed and only m growing {k_max:g}-fold the dispersion does not fall "
+            f"({d_o[0]:.4g} to {d_o[-1]:.4g}), against the temperature argument."
+        )
+    return text + (
+        f" With eta fixed and only m growing {k_max:g}-fold it falls from "
         f"{d_o[0]:.4g} to {d_o[-1]:.4g} (ratio {d_o[0] / d_o[-1]:.2f}; a temperature argument predicts "
         f"sqrt({k_max:g}) = {math.sqrt(k_max):.2f})."
     )

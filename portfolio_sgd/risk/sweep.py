@@ -24,8 +24,19 @@ import pandas as pd
 from ..api import optimize_many, settings_from_options
 from ..constraints import Constraints
 from ..errors import ConfigError
+from ..metrics import cvar as _cvar
 from ..objectives import ObjectiveSpec
-from .cost_model import measure_cost_model, recommend_batch_size
+from .checks import (
+    SLOPE_TOLERANCE,
+    check_lr,
+    check_steps,
+    drift_note,
+    finite_note,
+    require_relaxation,
+    slope_note,
+    stability_note,
+)
+from .cost_model import CostModel, measure_cost_model, recommend_batch_size
 from .noise import (
     gradient_variance,
     measure_batch_variance,
@@ -166,13 +177,16 @@ def batch_size_sweep(
         sizes = validate_grid(batch_sizes, seeds, problem.n_rows)
     if draws < 1:
         raise ConfigError(f"draws must be at least 1, got {draws}")
-    eta = float(lr) if lr is not None else problem.default_lr
-    if not eta > 0:
-        raise ConfigError(f"learning rate must be positive, got {lr}")
+    check_steps(steps)
+    eta = check_lr(lr, problem)
     n_steps = int(steps) if steps is not None else problem.stationary_steps(eta)
     eval_every = max(1, n_steps // 100)
     n_steps = max(eval_every * 4, eval_every * (-(-n_steps // eval_every)))
     burn_in, avg_start = n_steps // 4, n_steps // 2
+    require_relaxation(
+        burn_in, problem, eta, what=f"the burn-in (first quarter of {n_steps} steps)",
+        steps_per_burn_in=4, default_steps=steps is None,
+    )  # fmt: skip
     n_m, n_s = len(sizes), int(seeds)
     r = problem.values()
     n_rows = problem.n_rows
@@ -197,19 +211,20 @@ def batch_size_sweep(
         batch_sizes=sizes,
         repeats=n_s,
         benchmark=problem.benchmark,
+        certify_runs=False,  # stationary noisy SGD by design: the study measures it
     )
     last = res.last_weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
     avg = res.weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
     w_star = problem.w_star
     window = [h for h in res.history if burn_in < int(h["step"]) <= avg_start]
     window_obj = np.asarray([h["objective"] for h in window], dtype=np.float64)  # (E, K)
-    window_excess = (window_obj - problem.f_star).mean(axis=0).reshape(n_m, n_s)
+    window_all = (window_obj - problem.f_star).reshape(-1, n_m, n_s)  # (E, M, S)
+    window_excess = window_all.mean(axis=0)
     f_last = problem.objective(last.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
     f_avg = problem.objective(avg.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
 
     grads = per_sample_gradients(problem.spec, r, w_star, problem.benchmark)[0]
-    centred = grads - grads.mean(dim=0)
-    sigma2 = float((centred * centred).sum(dim=1).mean())
+    sigma2 = float(gradient_variance(problem.spec, r, w_star, problem.benchmark)[0])
     sigma2_sgd = gradient_variance(problem.spec, r, last.reshape(n_m * n_s, -1), problem.benchmark)
     measured = [
         measure_batch_variance(grads, m, draws, sampling, seed + 1 + i) for i, m in enumerate(sizes)
@@ -235,21 +250,16 @@ def batch_size_sweep(
             "l1_averaged": np.abs(avg - w_star).sum(axis=2).mean(axis=1),
         }
     )
-    optimum_oos = None
-    if problem.test is not None:
-        test = problem.test.to_numpy(dtype=np.float64)
-        oos = np.array([out_of_sample(test, last[i].mean(axis=0)) for i in range(n_m)])
-        rows["oos_variance"], rows["oos_return"], rows["oos_cvar"] = oos[:, 0], oos[:, 1], oos[:, 2]
-        v, mu_, cvar = out_of_sample(test, w_star)
-        optimum_oos = {"variance": v, "return": mu_, "cvar": cvar}
+    optimum_oos = _add_out_of_sample(rows, problem, last)
 
     cost = measure_cost_model(problem, sizes, eta, steps=cost_steps, device=device, dtype=dtype)
     rows["seconds_per_update"] = list(cost.seconds_per_update)
-    scale = abs(problem.f_star) if problem.f_star != 0 else 1.0
-    rec = recommend_batch_size(
-        cost, sizes, rows["excess_objective"].to_numpy(), eta, n_steps, target * scale
+    slopes = (
+        _slope(ms, rows["excess_objective"].to_numpy()),
+        _slope(ms, rows["weight_dispersion"].to_numpy()),
     )
-    rows["time_to_target"] = rec["time_to_target"]
+    notes = sweep_diagnostics(problem, eta, sizes, window_all, f_last, slopes)
+    rec, withheld = _recommend(cost, rows, eta, n_steps, target * scale_of(problem), notes)
 
     return RiskReport(
         objective=problem.spec.objective.value,
@@ -269,8 +279,8 @@ def batch_size_sweep(
         sigma2=sigma2,
         f_star=problem.f_star,
         rows=rows,
-        slope_excess=_slope(ms, rows["excess_objective"].to_numpy()),
-        slope_dispersion=_slope(ms, rows["weight_dispersion"].to_numpy()),
+        slope_excess=slopes[0],
+        slope_dispersion=slopes[1],
         cost=cost.to_dict(),
         recommendation=rec,
         optimum_oos=optimum_oos,
@@ -278,17 +288,94 @@ def batch_size_sweep(
         device=res.device,
         sweep_wall_time=res.wall_time,
         wall_time=time.perf_counter() - start,
+        diagnostics=tuple(notes),
+        recommendation_withheld=withheld,
     )
+
+
+def scale_of(problem: RiskProblem) -> float:
+    """``|f(w*)|`` (1 when it is 0): the scale of a relative target excess objective."""
+    return abs(problem.f_star) if problem.f_star != 0 else 1.0
+
+
+def _add_out_of_sample(
+    rows: pd.DataFrame, problem: RiskProblem, last: np.ndarray
+) -> dict[str, float] | None:
+    """Add ``oos_*`` columns (each m's mean last portfolio, ``last`` (M, S, N)); w*'s numbers."""
+    if problem.test is None:
+        return None
+    test = problem.test.to_numpy(dtype=np.float64)
+    oos = np.array([out_of_sample(test, last[i].mean(axis=0)) for i in range(last.shape[0])])
+    rows["oos_variance"], rows["oos_return"], rows["oos_cvar"] = oos[:, 0], oos[:, 1], oos[:, 2]
+    v, mu_, cvar = out_of_sample(test, problem.w_star)
+    return {"variance": v, "return": mu_, "cvar": cvar}
+
+
+def _recommend(
+    cost: CostModel, rows: pd.DataFrame, lr: float, steps: int, target: float, notes: list[str]
+) -> tuple[dict[str, object] | None, str | None]:
+    """The cost model's recommendation (and ``time_to_target`` column), or None and why."""
+    sizes = [int(m) for m in rows["batch_size"]]
+    rec = recommend_batch_size(cost, sizes, rows["excess_objective"].to_numpy(), lr, steps, target)
+    if notes:
+        rows["time_to_target"] = np.nan
+        return None, "the runs do not support a recommendation: " + "; ".join(notes)
+    rows["time_to_target"] = rec["time_to_target"]
+    return rec, None
+
+
+def sweep_diagnostics(
+    problem: RiskProblem,
+    lr: float,
+    sizes: list[int],
+    window: np.ndarray,
+    final_excess: np.ndarray,
+    slopes: tuple[float, float],
+) -> list[str]:
+    """Why a sweep's runs cannot support its conclusions (empty list: they can).
+
+    Parameters
+    ----------
+    problem : RiskProblem
+    lr : float
+    sizes : list of int
+        The M batch sizes.
+    window : ndarray, shape (E, M, S)
+        Excess objective at the E evaluations of the stationary window.
+    final_excess : ndarray, shape (M, S)
+        Excess objective of the last iterates.
+    slopes : (float, float)
+        Log-log slopes of the excess objective and of the dispersion against m.
+
+    Returns
+    -------
+    list of str
+        See :mod:`portfolio_sgd.risk.checks`.
+    """
+    finite = [finite_note(window, "the excess objective")]
+    finite.append(finite_note(final_excess, "the final excess objective"))
+    notes = [stability_note(problem, lr), *finite]
+    if any(finite):
+        return [n for n in notes if n]
+    if not notes[0]:  # drift is meaningless (and "run more steps" wrong) for an unstable step
+        notes += [drift_note(window[:, i, :], f"m = {m}") for i, m in enumerate(sizes)]
+    if len(set(sizes)) >= 2:
+        notes.append(slope_note(slopes[0], -1.0, SLOPE_TOLERANCE["excess"], "excess objective"))
+        notes.append(
+            slope_note(slopes[1], -0.5, SLOPE_TOLERANCE["dispersion"], "weight dispersion")
+        )
+    return [n for n in notes if n]
 
 
 def out_of_sample(
     test: np.ndarray, weights: np.ndarray, alpha: float = 0.95
 ) -> tuple[float, float, float]:
-    """(variance, mean return, CVaR_alpha of the loss -x) of a portfolio on test returns (T, N)."""
+    """(variance, mean return, CVaR_alpha of the loss -x) of a portfolio on test returns (T, N).
+
+    The CVaR is :func:`portfolio_sgd.metrics.cvar` (the Rockafellar-Uryasev value).
+    """
     x = test @ weights
-    losses = np.sort(-x)[::-1]
-    k = max(1, int(np.ceil((1.0 - alpha) * len(x))))
-    return float(x.var()), float(x.mean()), float(losses[:k].mean())
+    return float(x.var()), float(x.mean()), _cvar(x, alpha)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

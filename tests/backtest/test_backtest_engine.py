@@ -163,7 +163,7 @@ def test_sgd_agrees_with_exact_min_variance(sp500_short: pd.DataFrame) -> None:
 
 
 def test_warm_start_needs_fewer_steps(sp500_short: pd.DataFrame) -> None:
-    spec = ["sgd:min-variance:m=256"]
+    spec = ["sgd:min-variance:m=128"]
     kwargs = {"lookback": 252, "rebalance_every": 21, "cost_bps": 10}
     data = sp500_short.iloc[: 252 + 21 * 6]
     warm = run_backtest(data, spec, warm_start=True, **kwargs)

@@ -12,7 +12,7 @@ from portfolio_sgd.cli import main
 from portfolio_sgd.plotting.risk import plot_risk
 from portfolio_sgd.risk import annealing_study, linear_scaling_study
 
-FAST = ["--seeds", "2", "--steps", "60", "--draws", "64", "--device", "cpu"]
+FAST = ["--seeds", "2", "--steps", "520", "--draws", "64", "--device", "cpu"]
 
 
 def test_scaling_study_pairs_and_plot(sp500_returns, minvar_problem, tmp_path) -> None:
@@ -22,7 +22,7 @@ def test_scaling_study_pairs_and_plot(sp500_returns, minvar_problem, tmp_path) -
         base_batch_size=8,
         factors=[2],
         seeds=2,
-        steps=80,
+        steps=500,
         device="cpu",
     )
     rows = rep.to_frame()
@@ -44,13 +44,13 @@ def test_annealing_study_equal_budget_and_plot(sp500_returns, minvar_problem, tm
         problem=minvar_problem,
         batch_size=8,
         seeds=2,
-        epochs=0.1,
+        epochs=0.15,
         growth_every=20,
         device="cpu",
     )
     rows = rep.to_frame().set_index("schedule")
     assert list(rows.index) == ["constant", "log-growth", "geometric", "linear-scaling"]
-    budget = int(np.ceil(0.1 * minvar_problem.n_rows))
+    budget = int(np.ceil(0.15 * minvar_problem.n_rows))
     assert (rows["samples"] >= budget).all()
     assert rows.loc["geometric", "final_batch_size"] > 8 == rows.loc["constant", "final_batch_size"]
     assert set(rep.curves["schedule"]) == set(rows.index)

@@ -66,7 +66,7 @@ def test_report_serialises_and_reads(sweep_report) -> None:
 
 def test_out_of_sample_uses_the_train_optimum(sp500_returns) -> None:
     rep = batch_size_sweep(
-        sp500_returns, batch_sizes=[16, 64], seeds=2, steps=100, draws=64, cost_steps=5,
+        sp500_returns, batch_sizes=[16, 64], seeds=2, steps=520, draws=64, cost_steps=5,
         test_fraction=0.3, device="cpu",
     )  # fmt: skip
     n_train = int(round(len(sp500_returns) * 0.7))
