@@ -24,6 +24,7 @@ from enum import Enum
 
 import torch
 
+from .choices import parse_choice
 from .errors import ConfigError
 
 
@@ -46,12 +47,11 @@ class LRSchedule(str, Enum):
 
 
 def parse_enum(enum_cls: type[Enum], value: object, what: str) -> Enum:
-    """Parse ``value`` into ``enum_cls`` or raise a :class:`ConfigError` listing choices."""
-    try:
-        return enum_cls(value)
-    except ValueError:
-        names = ", ".join(str(m.value) for m in enum_cls)
-        raise ConfigError(f"unknown {what} {value!r}; choose one of: {names}") from None
+    """Parse ``value`` into ``enum_cls`` or raise a :class:`ConfigError` listing choices.
+
+    See :func:`portfolio_sgd.choices.parse_choice` (the one implementation).
+    """
+    return parse_choice(enum_cls, value, what)
 
 
 def batch_growth_factor(schedule: BatchSchedule, step: int, growth: float, every: int) -> float:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError, DataError
 from ..metrics import infer_periods, performance_summary, turnover
@@ -77,8 +78,7 @@ def _check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
     default batch size is clipped to the window instead, as ``optimize`` does).
     """
     for s in strategies:
-        engine = getattr(s, "engine", None) or {}
-        m = engine.get("batch_size")
+        m = getattr(s, "batch_size", None)
         if m is not None and int(m) > int(lookback):
             raise DataError(
                 f"only {lookback} rows of returns in each lookback window, fewer than the batch "
@@ -133,7 +133,7 @@ def run_backtest(
     seed: int = 0,
     risk_free: float = 0.0,
     constraints: Constraints | None = None,
-    engine_options: dict[str, Any] | None = None,
+    config: EngineConfig | None = None,
     progress: bool = False,
 ) -> BacktestResult:
     """Walk-forward backtest of several strategies on the same returns.
@@ -162,8 +162,9 @@ def run_backtest(
         Annual risk-free rate for Sharpe and Sortino.
     constraints : Constraints, optional
         Feasible set of the optimising strategies (default long-only, fully invested).
-    engine_options : dict, optional
-        Extra engine options for SGD strategies (``device``, ``dtype``, ``tol``, ...).
+    config : EngineConfig, optional
+        Engine settings of SGD strategies given as spec strings (``device``, ``dtype``,
+        ``tol``, ...; default :data:`~portfolio_sgd.backtest.strategies.BACKTEST_ENGINE`).
     progress : bool
         Show a tqdm bar over rebalances on stderr.
 
@@ -181,7 +182,7 @@ def run_backtest(
         explicitly) larger than the lookback window.
     """
     _check(returns, lookback, rebalance_every, cost_bps)
-    strats = parse_strategies(strategies, constraints, warm_start, engine_options)
+    strats = parse_strategies(strategies, constraints, warm_start, config)
     _check_batch_sizes(strats, int(lookback))
     bench = _align(benchmark, returns.index)
     tracking = [

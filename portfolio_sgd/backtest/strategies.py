@@ -18,6 +18,7 @@ string, e.g. ``sgd:min-variance:m=64``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -172,30 +173,44 @@ class ExactStrategy(Strategy):
         )
 
 
+BACKTEST_ENGINE = EngineConfig(eval_every=10)
+"""Engine settings of SGD strategies unless given: the defaults, evaluated every 10 steps."""
+
+
 @dataclass
 class SGDStrategy(Strategy):
     """Mini-batch SGD (:func:`portfolio_sgd.optimize`) on each window.
 
     With ``warm_start`` (the default) each rebalance after the first starts from the
     drifted previous weights; otherwise from the engine's default start.
+
+    Attributes
+    ----------
+    spec : ObjectiveSpec
+    constraints : Constraints
+    config : EngineConfig
+        Engine settings (its ``seed`` is replaced by the backtest's per-rebalance seed).
+    batch_size : int or None
+        An explicit initial batch size m (None: ``config.batch_size``, which the engine
+        caps at the window's rows). An explicit m larger than the window is an error.
+    warm_start : bool
     """
 
     kind: str = "sgd"
     spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     constraints: Constraints = field(default_factory=Constraints)
-    engine: dict[str, Any] = field(default_factory=dict)
+    config: EngineConfig = BACKTEST_ENGINE
+    batch_size: int | None = None
     warm_start: bool = True
-
-    @property
-    def batch_size(self) -> int:
-        """Initial batch size m."""
-        return int(self.engine.get("batch_size", 256))
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..api import optimize
 
         warm = self.warm_start and drifted is not None
-        config = EngineConfig(**{"eval_every": 10, **self.engine, "seed": int(seed)})
+        changes: dict[str, Any] = {"seed": int(seed)}
+        if self.batch_size is not None:
+            changes["batch_size"] = int(self.batch_size)
+        config = dataclasses.replace(self.config, **changes)
         res = optimize(
             window,
             self.spec,
@@ -218,7 +233,7 @@ def parse_strategy(
     text: str,
     constraints: Constraints | None = None,
     warm_start: bool = True,
-    engine: dict[str, Any] | None = None,
+    config: EngineConfig | None = None,
 ) -> Strategy:
     """Build a :class:`Strategy` from a spec string.
 
@@ -230,9 +245,9 @@ def parse_strategy(
         Feasible set of the optimising strategies (default long-only).
     warm_start : bool
         Whether SGD strategies warm-start from the drifted previous weights.
-    engine : dict, optional
-        Extra :class:`~portfolio_sgd.config.EngineConfig` options for SGD strategies
-        (``device``, ``dtype``, ...); spec parameters override them.
+    config : EngineConfig, optional
+        Engine settings of SGD strategies (default :data:`BACKTEST_ENGINE`); the spec's
+        parameters override its fields.
 
     Raises
     ------
@@ -269,18 +284,25 @@ def parse_strategy(
     cons = constraints if constraints is not None else Constraints()
     if kind == "exact":
         return ExactStrategy(name=name, spec=spec, constraints=cons)
-    eng = {**(engine or {}), **params}
-    from ..config import EngineConfig
-
-    EngineConfig(**eng)  # validate early
-    return SGDStrategy(name=name, spec=spec, constraints=cons, engine=eng, warm_start=warm_start)
+    batch_size = params.pop("batch_size", None)
+    engine = dataclasses.replace(config or BACKTEST_ENGINE, **params)  # validates early
+    if batch_size is not None:
+        dataclasses.replace(engine, batch_size=batch_size)  # validate m too
+    return SGDStrategy(
+        name=name,
+        spec=spec,
+        constraints=cons,
+        config=engine,
+        batch_size=batch_size,
+        warm_start=warm_start,
+    )
 
 
 def parse_strategies(
     specs: str | Iterable[str | Strategy],
     constraints: Constraints | None = None,
     warm_start: bool = True,
-    engine: dict[str, Any] | None = None,
+    config: EngineConfig | None = None,
 ) -> list[Strategy]:
     """Parse a comma-separated string or a list of specs (or Strategy objects).
 
@@ -295,7 +317,7 @@ def parse_strategies(
         if isinstance(item, Strategy):
             out.append(item)
         elif str(item).strip():
-            out.append(parse_strategy(str(item), constraints, warm_start, engine))
+            out.append(parse_strategy(str(item), constraints, warm_start, config))
     if not out:
         raise ConfigError("no strategies given")
     names = [s.name for s in out]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..backtest import (
     parse_strategies,
     run_backtest,
 )
+from ..backtest.strategies import BACKTEST_ENGINE
 from ..jsonable import dumps
 from .app import emit, stderr_is_tty
 from .options import data_options, load_cli_returns, resolve_benchmark
@@ -123,9 +125,9 @@ TABLE_COLUMNS = (
 def command(**kwargs: Any) -> None:
     """Walk-forward backtest: rebalance every N rows on the past LOOKBACK rows only."""
     check_settings(kwargs["lookback"], kwargs["rebalance_every"], kwargs["cost_bps"])
-    engine = {"device": kwargs["device"]}
+    config = dataclasses.replace(BACKTEST_ENGINE, device=kwargs["device"])
     strategies = parse_strategies(
-        kwargs["strategies"], warm_start=not kwargs["cold_start"], engine=engine
+        kwargs["strategies"], warm_start=not kwargs["cold_start"], config=config
     )
     default_data = all(
         kwargs.get(k) is None for k in ("dataset", "prices_path", "returns_path", "tickers")
@@ -148,7 +150,7 @@ def command(**kwargs: Any) -> None:
         warm_start=not kwargs["cold_start"],
         seed=kwargs["seed"],
         risk_free=kwargs["risk_free"],
-        engine_options=engine,
+        config=config,
         progress=stderr_is_tty(),
     )
     write_outputs(result, kwargs["output_dir"], kwargs["plot_path"])

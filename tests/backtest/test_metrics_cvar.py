@@ -10,7 +10,6 @@ import pytest
 
 from portfolio_sgd import metrics
 from portfolio_sgd.jsonable import dumps, to_jsonable
-from portfolio_sgd.reference import _cvar as reference_cvar
 
 
 def brute_force(losses: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:
@@ -37,14 +36,6 @@ def test_cvar_and_var_equal_the_brute_force_minimum(n_rows: int, alpha: float) -
         c1, v1 = metrics.cvar_and_var(losses[:, j], alpha)  # the (T,) form
         assert isinstance(c1, float) and c1 == pytest.approx(cvar[j], rel=1e-14)
         assert v1 == var[j]
-
-
-@pytest.mark.parametrize(("n_rows", "alpha"), [(10, 0.7), (30, 0.95), (251, 0.9), (1000, 0.975)])
-def test_identical_to_the_reference_solver(n_rows: int, alpha: float) -> None:
-    losses = np.random.default_rng(1).normal(size=(n_rows, 4))
-    ours, _ = metrics.cvar_and_var(losses, alpha)
-    theirs, _ = reference_cvar(losses, alpha)
-    np.testing.assert_array_equal(ours, theirs)
 
 
 def test_cvar_of_returns_weights_the_boundary_day() -> None:
