@@ -241,15 +241,14 @@ def solve_exact(
     name = _objective_name(objective)
     spec = _spec(name, risk_aversion, alpha, return_weight)
     r = _as_returns(returns)
-    n = r.shape[1]
     cons_spec = constraints if constraints is not None else Constraints()
-    cons_spec.validate(n)
+    cons_spec.validate(r.shape[1])
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
-    w = cp.Variable(n)
-    if name == RISK_PARITY:
-        beta = _budgets(budgets, n)
+    w = cp.Variable(r.shape[1])
+    beta = _budgets(budgets, r.shape[1]) if name == RISK_PARITY else None
+    if beta is not None:
         expr, cons = _risk_parity_expression(cp, w, r, beta), []
     else:
         expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
@@ -257,25 +256,23 @@ def solve_exact(
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
-    weights = np.asarray(w.value, dtype=np.float64).reshape(n)
-    if name == RISK_PARITY:
-        weights = _newton_risk_parity(_covariance(r), beta, weights)
-        weights = weights / weights.sum()
-    else:
-        weights = cons_spec.project(torch.from_numpy(weights.copy())).numpy()
+    weights = _polish(np.asarray(w.value, dtype=np.float64).reshape(-1), r, cons_spec, beta)
     kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     var_level = None
     if spec.impl.has_var_level:
         var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])
-    return ExactSolution(
-        weights=weights,
-        value=float(value),
-        solver=solver_name,
-        status=str(status),
-        solve_time=elapsed,
-        var_level=var_level,
-    )
+    return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
+
+
+def _polish(
+    weights: np.ndarray, r: np.ndarray, constraints: Constraints, beta: np.ndarray | None
+) -> np.ndarray:
+    """Solver weights onto the feasible set (risk parity: Newton-polished, normalised)."""
+    if beta is not None:
+        y = _newton_risk_parity(_covariance(r), beta, weights)
+        return y / y.sum()
+    return constraints.project(torch.from_numpy(weights.copy())).numpy()
 
 
 def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:
