@@ -64,11 +64,14 @@ def optimize_command(fmt: str, output: str | None, compare_exact: bool, **kwargs
         raise DataError(
             f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
         )
-    benchmark_name = kwargs.get("benchmark")
-    if kwargs["objective"] == "tracking" and benchmark_name is None:
-        benchmark_name = "sp500-index"
+    tracking = kwargs["objective"] == "tracking"
     returns, benchmark = resolve_benchmark(
-        returns, benchmark_name if kwargs["objective"] == "tracking" else None
+        returns,
+        (kwargs["benchmark"] if kwargs.get("benchmark") is not None else "sp500-index")
+        if tracking
+        else None,
+        default=kwargs.get("benchmark") is None,
+        required=tracking,
     )
     options = {
         **pick(kwargs, SPEC_KEYS),
