@@ -181,9 +181,7 @@ def align_benchmark(
     """
     if isinstance(benchmark, pd.DataFrame):
         if benchmark.shape[1] != 1:
-            raise DataError(
-                f"{source}: must be a single series, got {benchmark.shape[1]} columns"
-            )
+            raise DataError(f"{source}: must be a single series, got {benchmark.shape[1]} columns")
         benchmark = benchmark.iloc[:, 0]
     if isinstance(benchmark, pd.Series) and index is not None:
         missing = index.difference(benchmark.index)

@@ -255,9 +255,7 @@ def resolve_benchmark(
         ``returns`` without the benchmark column, on the dates the benchmark covers, and
         the benchmark's simple returns (or None).
     """
-    return select_benchmark(
-        returns, name, default=default, required=required, min_rows=min_rows
-    )
+    return select_benchmark(returns, name, default=default, required=required, min_rows=min_rows)
 
 
 def is_default(param: str) -> bool:

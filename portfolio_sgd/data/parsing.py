@@ -97,9 +97,7 @@ def _integer_text(series: pd.Series, label: str, column: str) -> pd.Series:
     return series.astype("int64").astype(str)
 
 
-def _parse_text(
-    text: pd.Series, label: str, column: str, date_format: str | None
-) -> pd.Series:
+def _parse_text(text: pd.Series, label: str, column: str, date_format: str | None) -> pd.Series:
     """Parse stripped date strings (T,) by ``date_format``, ISO 8601, or a proven order."""
     if date_format is not None:
         fmt, how = date_format, f"the date format {date_format!r}"
