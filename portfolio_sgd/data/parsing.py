@@ -169,8 +169,22 @@ def to_float_frame(
         for position in np.flatnonzero(~np.asarray(numeric)):
             values.isetitem(position, _column_to_float(values, position, label, tickers))
     # One contiguous (T, N) block: fast to build, fast for every later step.
-    array = values.to_numpy(dtype=dtype)
+    with np.errstate(over="ignore"):
+        array = values.to_numpy(dtype=dtype)
+    if np.dtype(dtype) != np.float64 and np.isinf(array).any():
+        _check_overflow(values, array, label, dtype)
     return pd.DataFrame(array, index=values.index, columns=values.columns, copy=False)
+
+
+def _check_overflow(values: pd.DataFrame, array: np.ndarray, label: str, dtype: object) -> None:
+    """Raise naming the first finite cell that became infinite when cast to ``dtype``."""
+    for row, col in np.argwhere(np.isinf(array)):
+        original = float(values.iat[row, col])
+        if np.isfinite(original):
+            raise DataError(
+                f"{label}: column {str(values.columns[col])!r} row {date_label(values.index[row])} "
+                f"has out-of-range value {original:g} (beyond {np.dtype(dtype).name})"
+            )
 
 
 def _column_to_float(
