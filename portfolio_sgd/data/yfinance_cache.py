@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from portfolio_sgd.data.price_cache import (
     read_cache,
     write_caches,
 )
+from portfolio_sgd.data.yahoo import yfinance_download
 from portfolio_sgd.errors import DataError, FetchError
 
 __all__ = ["CACHE_ENV", "Downloader", "default_cache_dir", "fetch_prices", "yfinance_download"]
@@ -61,91 +61,6 @@ def default_cache_dir() -> Path:
     """Return ``$PORTFOLIO_SGD_CACHE`` if set, else ``~/.cache/portfolio-sgd``."""
     env = os.environ.get(CACHE_ENV, "").strip()
     return Path(env).expanduser() if env else Path.home() / ".cache" / "portfolio-sgd"
-
-
-def yfinance_download(tickers: Sequence[str], *, start: str, end: str) -> pd.DataFrame:
-    """The default downloader: ``yfinance.download`` of daily auto-adjusted prices.
-
-    yfinance reports failures by logging them and returning empty columns; its log lines
-    and warnings are captured here (none reach the terminal). A failure to reach Yahoo
-    (DNS, connection, timeout) raises; other failures (an unknown symbol) leave the
-    ticker's columns empty, for :func:`fetch_prices` to report.
-
-    Returns
-    -------
-    pandas.DataFrame
-        yfinance's frame unchanged: shape (T, 5 * N), MultiIndex columns (Price, Ticker).
-
-    Raises
-    ------
-    FetchError
-        The network is unreachable (the message says so and quotes yfinance's reason).
-    """
-    try:
-        import yfinance
-    except ImportError as exc:  # pragma: no cover - yfinance is a dependency
-        raise FetchError("yfinance is not installed; pip install yfinance") from exc
-    records = _LogCapture()
-    yf_logger = logging.getLogger("yfinance")
-    saved = yf_logger.propagate
-    yf_logger.addHandler(records)
-    yf_logger.propagate = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = yfinance.download(
-                list(tickers),
-                start=start,
-                end=end,
-                auto_adjust=True,
-                progress=False,
-                group_by="column",
-                threads=False,
-            )
-    finally:
-        yf_logger.removeHandler(records)
-        yf_logger.propagate = saved
-    network = [m for m in records.messages if _NETWORK_ERROR.search(m)]
-    if network:
-        reason = _network_reason(network[-1])
-        raise FetchError(
-            f"download failed for {name_list(list(tickers))}: network unreachable, cannot reach "
-            f"Yahoo Finance ({reason[:160]})"
-        )
-    return frame
-
-
-_NETWORK_ERROR = re.compile(
-    r"(?i)DNSError|Could not resolve|resolve host|ConnectionError|Connection refused|"
-    r"Failed to connect|Network is unreachable|timed out|Timeout|curl: \((6|7|28|35|56)\)|"
-    r"NameResolution|Max retries"
-)
-
-
-def _network_reason(message: str) -> str:
-    """``DNSError: Could not resolve host: ...`` out of a yfinance failure report."""
-    kind = re.search(r"\b(\w*(?:Error|Timeout))\b", message)
-    detail = re.search(
-        r"(Could not resolve host: [\w-]+(?:\.[\w-]+)+|Failed to connect[^.'\"]*|Connection refused|"
-        r"Network is unreachable|timed out[^.'\"]*)",
-        message,
-    )
-    parts = [m.group(1) for m in (kind, detail) if m is not None]
-    return ": ".join(parts) if parts else one_line(Exception(message))[:160]
-
-
-class _LogCapture(logging.Handler):
-    """Collects the messages of log records (yfinance's failure reports)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.messages.append(record.getMessage())
-        except Exception:  # a broken record must not break the download  # noqa: BLE001
-            self.messages.append(str(record.msg))
 
 
 def fetch_prices(
