@@ -33,3 +33,7 @@ class ConfigError(PortfolioSGDError):
 
 class DivergenceError(PortfolioSGDError):
     """The optimiser produced a non-finite loss (usually: the learning rate is too large)."""
+
+
+class PortfolioSGDWarning(UserWarning):
+    """A warning of portfolio-sgd's own (the CLI shows it as one ``warning:`` line)."""

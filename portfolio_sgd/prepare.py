@@ -12,6 +12,7 @@ from .config import EngineConfig, resolve_device
 from .constraints import Constraints
 from .engine import Problem
 from .errors import DataError
+from .inputs import align_benchmark, validate_init_weights, validate_returns_input
 from .objectives import ObjectiveSpec
 
 
@@ -38,38 +39,19 @@ def prepare_data(
     Raises
     ------
     DataError
-        Non-finite values, fewer than 2 assets or 2 rows, a missing or misaligned benchmark.
+        As :func:`portfolio_sgd.inputs.validate_returns_input` (non-numeric or non-finite
+        cells, duplicates, too few rows or assets, out-of-range values, constant columns),
+        or a missing or misaligned benchmark.
     """
     device = resolve_device(config.device)
     np_dtype = np.float32 if config.dtype == "float32" else np.float64
     torch_dtype = torch.float32 if config.dtype == "float32" else torch.float64
-    if isinstance(returns, torch.Tensor):
+    # one validation for the API and the CLI (same one-line messages)
+    values, tickers, index = validate_returns_input(returns, dtype=config.dtype)
+    if isinstance(values, torch.Tensor):
         # already a tensor (possibly on the GPU): moved/cast only if needed, never via host
-        if returns.ndim != 2 or not torch.is_floating_point(returns):
-            raise DataError(
-                f"returns must be a 2-D float tensor (T, N), got {tuple(returns.shape)} "
-                f"{returns.dtype}"
-            )
-        tickers = [f"asset_{i}" for i in range(returns.shape[1])]
-        index = None
-        values = returns.detach().to(device=device, dtype=torch_dtype)
-    elif isinstance(returns, pd.DataFrame):
-        tickers = [str(c) for c in returns.columns]
-        index: pd.Index | None = returns.index
-        values = returns.to_numpy(dtype=np_dtype, copy=False)  # no copy when already np_dtype
-        if not values.flags.writeable:
-            values = values.copy()
-    else:
-        values = np.asarray(returns, dtype=np_dtype)
-        if values.ndim != 2:
-            raise DataError(f"returns must be a 2-D array (T, N), got shape {values.shape}")
-        tickers = [f"asset_{i}" for i in range(values.shape[1])]
-        index = None
-    n_rows, n_assets = values.shape
-    if n_assets < 2:
-        raise DataError(f"need at least 2 assets, got {n_assets}")
-    if n_rows < 2:
-        raise DataError(f"need at least 2 rows of returns, got {n_rows}")
+        values = values.detach().to(device=device, dtype=torch_dtype)
+    n_rows = values.shape[0]
     bench_t = None
     if spec.impl.needs_benchmark:
         if benchmark is None:
@@ -90,35 +72,6 @@ def prepare_data(
     return PreparedData(problem=problem, tickers=tickers, index=index)
 
 
-def align_benchmark(
-    benchmark: pd.Series | np.ndarray, index: pd.Index | None, n_rows: int
-) -> np.ndarray:
-    if isinstance(benchmark, pd.DataFrame):
-        if benchmark.shape[1] != 1:
-            raise DataError("the benchmark must be a single series")
-        benchmark = benchmark.iloc[:, 0]
-    if isinstance(benchmark, pd.Series) and index is not None:
-        missing = index.difference(benchmark.index)
-        if len(missing) > 0:
-            raise DataError(
-                f"the benchmark has no value on {len(missing)} return date(s), first {missing[0]}"
-            )
-        values = benchmark.reindex(index).to_numpy(dtype=np.float64)
-    else:
-        values = np.asarray(benchmark, dtype=np.float64).reshape(-1)
-    if values.shape[0] != n_rows:
-        raise DataError(f"the benchmark has {values.shape[0]} rows, the returns {n_rows}")
-    if not np.isfinite(values).all():
-        raise DataError("the benchmark contains NaN or inf")
-    return values
-
-
 def init_array(init: np.ndarray | pd.Series | None, tickers: list[str]) -> np.ndarray | None:
-    if init is None:
-        return None
-    if isinstance(init, pd.Series):
-        missing = [t for t in tickers if t not in init.index]
-        if missing:
-            raise DataError(f"initial weights lack ticker(s): {', '.join(missing[:5])}")
-        return init.reindex(tickers).to_numpy(dtype=np.float64)
-    return np.asarray(init, dtype=np.float64)
+    """Warm-start weights (N,) in the order of ``tickers`` (see ``validate_init_weights``)."""
+    return validate_init_weights(init, tickers)

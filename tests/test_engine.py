@@ -239,7 +239,7 @@ def test_tensor_input_is_used_in_place_and_matches_numpy(sp500_returns) -> None:
     assert prepared.problem.returns.data_ptr() == tensor.data_ptr()  # no copy
     bad = tensor.clone()
     bad[5, 3] = float("nan")
-    with pytest.raises(DataError, match="NaN or inf"):
+    with pytest.raises(DataError, match="asset_3.*non-finite value nan on row 5"):
         optimize(bad)
     with pytest.raises(DataError, match="2-D float tensor"):
         optimize(torch.ones(10, dtype=torch.int64))

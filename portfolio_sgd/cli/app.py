@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from ..atomic import atomic_write_text
-from ..errors import PortfolioSGDError
+from ..errors import PortfolioSGDError, PortfolioSGDWarning
+from ..jsonable import dumps
 
 
 class PortfolioGroup(click.Group):
@@ -19,7 +20,9 @@ class PortfolioGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         _configure_logging()
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                _filter_warnings()
+                return super().invoke(ctx)
         except PortfolioSGDError as exc:
             message = " ".join(str(exc).split())
             click.echo(f"Error: {message}", err=True)
@@ -29,9 +32,26 @@ class PortfolioGroup(click.Group):
             ctx.exit(1)
 
 
+def _filter_warnings() -> None:
+    """Only portfolio-sgd's own warnings reach the terminal, each as one ``warning:`` line.
+
+    Third-party warnings (pandas deprecations, numpy overflow, yfinance, ...) are noise
+    to a CLI user and are dropped; call inside ``warnings.catch_warnings()``.
+    """
+    warnings.simplefilter("ignore")
+    warnings.simplefilter("default", PortfolioSGDWarning)
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    if issubclass(category, PortfolioSGDWarning):
+        click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+
+
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        message = " ".join(record.getMessage().split())
+        click.echo(f"{record.levelname.lower()}: {message}", err=True)
 
 
 def _configure_logging() -> None:
@@ -40,6 +60,9 @@ def _configure_logging() -> None:
         logger.addHandler(_StderrHandler())
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    root = logging.getLogger()
+    if not root.handlers:  # other libraries' records would reach stderr via lastResort
+        root.addHandler(logging.NullHandler())
 
 
 def stderr_is_tty() -> bool:
@@ -60,18 +83,8 @@ def emit(text: str, output: str | None) -> None:
 
 
 def to_json(payload: object) -> str:
-    """Pretty JSON with non-finite floats as null."""
-    return json.dumps(_clean(payload), indent=2)
-
-
-def _clean(value: object) -> object:
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
+    """Pretty, strict JSON with non-finite floats as null (:func:`portfolio_sgd.jsonable.dumps`)."""
+    return dumps(payload)
 
 
 def parse_list(value: str | None, cast: type = str, what: str = "value") -> list:

@@ -19,7 +19,7 @@ from ..backtest import (
 from ..backtest.strategies import BACKTEST_ENGINE
 from ..jsonable import dumps
 from .app import emit, stderr_is_tty
-from .options import data_options, load_cli_returns, resolve_benchmark
+from .options import data_options, is_default, load_cli_returns, resolve_benchmark
 
 DEFAULT_START = "2010-01-01"
 
@@ -138,7 +138,9 @@ def command(**kwargs: Any) -> None:
     bench_name = kwargs["benchmark"]
     if bench_name is not None and bench_name.strip().lower() in ("", "none"):
         bench_name = None
-    returns, benchmark = resolve_benchmark(returns, bench_name)
+    returns, benchmark = resolve_benchmark(
+        returns, bench_name, default=is_default("benchmark"), min_rows=kwargs["lookback"] + 1
+    )
     result = run_backtest(
         returns,
         strategies,

@@ -72,11 +72,14 @@ def optimize_command(
         raise DataError(
             f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
         )
-    benchmark_name = kwargs.get("benchmark")
-    if kwargs["objective"] == "tracking" and benchmark_name is None:
-        benchmark_name = "sp500-index"
+    tracking = kwargs["objective"] == "tracking"
     returns, benchmark = resolve_benchmark(
-        returns, benchmark_name if kwargs["objective"] == "tracking" else None
+        returns,
+        (kwargs["benchmark"] if kwargs.get("benchmark") is not None else "sp500-index")
+        if tracking
+        else None,
+        default=kwargs.get("benchmark") is None,
+        required=tracking,
     )
     spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty())
     result = optimize(returns, spec, constraints, config, benchmark=benchmark)

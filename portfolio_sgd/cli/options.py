@@ -12,8 +12,7 @@ import pandas as pd
 from ..api import resolve_settings
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..data import dataset_info, list_datasets, load_dataset, load_returns, to_returns
-from ..errors import DataError
+from ..data import MIN_ROWS, load_returns, select_benchmark
 from ..objectives import ObjectiveSpec, objective_names
 from .app import parse_list
 
@@ -77,6 +76,11 @@ data_options = _stack(
         type=click.Path(file_okay=False),
         default=None,
         help="Yahoo download cache folder.",
+    ),
+    click.option(
+        "--date-format",
+        default=None,
+        help="strftime format of the file's dates when they are not ISO, e.g. %d/%m/%Y.",
     ),
 )
 
@@ -280,9 +284,13 @@ def settings_from_cli(
     return resolve_settings(objective, **chosen)
 
 
-def load_cli_returns(kwargs: dict[str, Any], min_rows: int = 30) -> pd.DataFrame:
+def load_cli_returns(kwargs: dict[str, Any], min_rows: int = MIN_ROWS) -> pd.DataFrame:
     """Load returns from the data options (defaults to the ``sp500`` dataset)."""
-    tickers = parse_list(kwargs.get("tickers"), str, "ticker") or None
+    tickers = parse_list(kwargs.get("tickers"), str, "ticker")
+    if kwargs.get("tickers") is None:
+        tickers = None
+    elif not tickers:
+        raise click.BadParameter("the ticker list is empty", param_hint="'--tickers'")
     sources = [kwargs.get("dataset"), kwargs.get("prices_path"), kwargs.get("returns_path")]
     dataset = kwargs.get("dataset")
     if all(s is None for s in sources) and tickers is None:
@@ -300,34 +308,37 @@ def load_cli_returns(kwargs: dict[str, Any], min_rows: int = 30) -> pd.DataFrame
         min_rows=min_rows,
         cache_dir=kwargs.get("cache_dir"),
         dtype=kwargs.get("dtype") or "float64",
+        date_format=kwargs.get("date_format"),
     )
 
 
 def resolve_benchmark(
-    returns: pd.DataFrame, name: str | None
+    returns: pd.DataFrame,
+    name: str | None,
+    *,
+    default: bool = False,
+    required: bool = False,
+    min_rows: int = MIN_ROWS,
 ) -> tuple[pd.DataFrame, pd.Series | None]:
     """Split a benchmark off the returns: a column of them, or a bundled dataset.
+
+    The rule is :func:`portfolio_sgd.data.select_benchmark`'s: a ``default`` benchmark
+    never cuts the returns (it is dropped with a warning, or is an error when
+    ``required``); an explicit one may, but not below ``min_rows`` rows.
 
     Returns
     -------
     (returns, benchmark)
-        ``returns`` without the benchmark column, aligned on common dates, and the
-        benchmark's simple returns (or None when ``name`` is None).
+        ``returns`` without the benchmark column, on the dates the benchmark covers, and
+        the benchmark's simple returns (or None).
     """
-    if name is None:
-        return returns, None
-    if name in returns.columns:
-        return returns.drop(columns=[name]), returns[name]
-    known = {info.name for info in list_datasets()}
-    if name not in known:
-        raise DataError(
-            f"benchmark {name!r} is neither a column of the data nor a dataset ({', '.join(sorted(known))})"
-        )
-    info = dataset_info(name)
-    frame = load_dataset(name)
-    series_frame = to_returns(frame) if info.kind == "prices" else frame
-    bench = series_frame.iloc[:, 0]
-    common = returns.index.intersection(bench.index)
-    if len(common) < 2:
-        raise DataError(f"benchmark {name!r} shares fewer than 2 dates with the returns")
-    return returns.loc[common], bench.loc[common].rename(name)
+    return select_benchmark(returns, name, default=default, required=required, min_rows=min_rows)
+
+
+def is_default(param: str) -> bool:
+    """Whether the current command's option ``param`` was left at its default."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    source = ctx.get_parameter_source(param)
+    return source in (None, click.core.ParameterSource.DEFAULT)

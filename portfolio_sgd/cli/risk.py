@@ -110,8 +110,14 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
     sizes = parse_list(kwargs["batch_sizes"], int, "integer")
     factors = parse_list(kwargs["factors"], float, "number")
     returns = load_cli_returns(kwargs)
-    bench_name = kwargs.get("benchmark") or ("sp500-index" if objective == "tracking" else None)
-    returns, benchmark = resolve_benchmark(returns, bench_name if objective == "tracking" else None)
+    tracking = objective == "tracking"
+    explicit = kwargs.get("benchmark")
+    returns, benchmark = resolve_benchmark(
+        returns,
+        (explicit or "sp500-index") if tracking else None,
+        default=explicit is None,
+        required=tracking,
+    )
     split = {"test_fraction": kwargs["test_fraction"], "split_date": kwargs["split_date"]}
     if study != "sweep":
         split = {"test_fraction": None, "split_date": None}

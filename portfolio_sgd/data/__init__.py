@@ -12,6 +12,7 @@ the column and row where there is one. Messages are logged to ``portfolio_sgd.da
 
 from __future__ import annotations
 
+from portfolio_sgd.data.benchmark import benchmark_returns, select_benchmark
 from portfolio_sgd.data.enums import DataLayout, InvalidChoiceError, NanPolicy, ReturnsMethod
 from portfolio_sgd.data.loading import load_returns
 from portfolio_sgd.data.readers import read_table
@@ -23,7 +24,7 @@ from portfolio_sgd.data.registry import (
     load_dataset,
 )
 from portfolio_sgd.data.returns import apply_nan_policy, select_dates, simple_to_log, to_returns
-from portfolio_sgd.data.validation import validate_returns
+from portfolio_sgd.data.validation import MAX_ABS_RETURN, MIN_ROWS, validate_returns
 from portfolio_sgd.data.yfinance_cache import (
     CACHE_ENV,
     Downloader,
@@ -39,9 +40,12 @@ __all__ = [
     "DatasetInfo",
     "Downloader",
     "InvalidChoiceError",
+    "MAX_ABS_RETURN",
+    "MIN_ROWS",
     "NanPolicy",
     "ReturnsMethod",
     "apply_nan_policy",
+    "benchmark_returns",
     "dataset_info",
     "default_cache_dir",
     "fetch_prices",
@@ -49,6 +53,7 @@ __all__ = [
     "load_dataset",
     "load_returns",
     "read_table",
+    "select_benchmark",
     "select_dates",
     "simple_to_log",
     "to_returns",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TypeVar
 
+from portfolio_sgd.choices import parse_choice
 from portfolio_sgd.errors import DataError
 
 __all__ = ["DataLayout", "InvalidChoiceError", "NanPolicy", "ReturnsMethod", "coerce_choice"]
@@ -70,12 +71,4 @@ def coerce_choice(enum_cls: type[E], value: E | str, what: str) -> E:
     InvalidChoiceError
         If ``value`` is not a valid choice; the message lists the valid ones.
     """
-    if isinstance(value, enum_cls):
-        return value
-    if isinstance(value, str):
-        key = value.strip().lower().replace("_", "-")
-        for member in enum_cls:
-            if member.value == key:
-                return member
-    choices = ", ".join(repr(m.value) for m in enum_cls)
-    raise InvalidChoiceError(f"invalid {what} {value!r}; valid choices: {choices}")
+    return parse_choice(enum_cls, value, what, error=InvalidChoiceError)

@@ -18,7 +18,7 @@ from portfolio_sgd.data.enums import (
 from portfolio_sgd.data.readers import read_table
 from portfolio_sgd.data.registry import DEFAULT_DATASET, dataset_info, load_dataset
 from portfolio_sgd.data.returns import apply_nan_policy, select_dates, simple_to_log, to_returns
-from portfolio_sgd.data.validation import validate_returns
+from portfolio_sgd.data.validation import MIN_ROWS, validate_returns
 from portfolio_sgd.data.yfinance_cache import Downloader, fetch_prices
 from portfolio_sgd.errors import DataError
 
@@ -38,10 +38,11 @@ def load_returns(
     layout: DataLayout | str = "wide",
     returns_method: ReturnsMethod | str = "simple",
     nan_policy: NanPolicy | str = "drop-assets",
-    min_rows: int = 30,
+    min_rows: int = MIN_ROWS,
     cache_dir: str | os.PathLike[str] | None = None,
     downloader: Downloader | None = None,
     dtype: str = "float64",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Load a validated matrix of asset returns from one source.
 
@@ -78,6 +79,9 @@ def load_returns(
     dtype : {"float64", "float32"}
         Value type, applied when the file is read (large data never passes through a
         float64 copy when ``"float32"`` is asked for).
+    date_format : str, optional
+        ``strftime`` format of a file's dates, e.g. ``"%d/%m/%Y"``; without it they must
+        be ISO 8601 or provably unambiguous (an ambiguous day/month order is an error).
 
     Returns
     -------
@@ -123,7 +127,7 @@ def load_returns(
         path = prices_path if prices_path is not None else returns_path
         label = os.fspath(path)
         kind = "prices" if prices_path is not None else "returns"
-        frame = read_table(path, layout=layout, dtype=dtype)
+        frame = read_table(path, layout=layout, dtype=dtype, date_format=date_format)
 
     if selected is not None and given:
         frame = _select_tickers(frame, selected, label)
@@ -136,7 +140,9 @@ def load_returns(
     returns = returns.astype(dtype)
     returns.index = pd.DatetimeIndex(returns.index, name="Date", freq=None)
     returns.columns = pd.Index([str(c) for c in returns.columns])
-    validate_returns(returns, source=label, min_rows=min_rows)
+    validate_returns(
+        returns, source=label, min_rows=min_rows, simple=method is ReturnsMethod.SIMPLE
+    )
     logger.info(
         "%s: %d %s returns x %d assets, %s..%s",
         label,

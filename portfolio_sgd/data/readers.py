@@ -42,6 +42,7 @@ def read_table(
     ticker_column: str = "ticker",
     value_column: str = "value",
     dtype: str | np.dtype = "float64",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a table of prices or returns into a wide frame.
 
@@ -64,6 +65,10 @@ def read_table(
         Column names used by the long layout (matched case-insensitively if no exact match).
     dtype : {"float64", "float32"}
         Dtype of the values.
+    date_format : str, optional
+        ``strftime`` format of the dates (e.g. ``"%d/%m/%Y"``). Without it, dates must be
+        ISO 8601 or provably unambiguous (see :func:`~portfolio_sgd.data.parsing.parse_dates`);
+        an ambiguous day/month order is an error, never a guess.
 
     Returns
     -------
@@ -97,9 +102,11 @@ def read_table(
         valid = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
         raise DataError(f"{label}: unsupported file type; expected one of {valid}")
     if layout is DataLayout.LONG:
-        frame = _long_to_wide(raw, label, date_column, ticker_column, value_column, dtype)
+        frame = _long_to_wide(
+            raw, label, date_column, ticker_column, value_column, dtype, date_format
+        )
     else:
-        frame = _raw_to_wide(raw, index_dates, label, date_column, dtype)
+        frame = _raw_to_wide(raw, index_dates, label, date_column, dtype, date_format)
     return _finish(frame, label)
 
 
@@ -187,6 +194,7 @@ def _raw_to_wide(
     label: str,
     date_column: str | None,
     dtype: str | np.dtype,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Split the date column (or stored index) from the values of a wide table."""
     names = list(raw.columns)
@@ -203,7 +211,7 @@ def _raw_to_wide(
         raise DataError(f"{label}: has no columns")
     else:
         date_name, dates, values = names[0], raw[names[0]], raw.iloc[:, 1:]
-    index = parse_dates(dates, label, date_name)
+    index = parse_dates(dates, label, date_name, date_format)
     if values.shape[1] == 0:
         raise DataError(f"{label}: has no asset columns besides the date column {date_name!r}")
     empty = [i + 2 for i, n in enumerate(values.columns) if n == ""]
@@ -220,6 +228,7 @@ def _long_to_wide(
     ticker_column: str,
     value_column: str,
     dtype: str | np.dtype,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Pivot a long (date, ticker, value) table to wide; duplicate pairs are an error."""
     if not isinstance(raw.index, pd.RangeIndex):
@@ -237,7 +246,7 @@ def _long_to_wide(
             raise DataError(
                 f"{label}: long layout needs a column {wanted!r}; columns are {name_list(names, 8, quote=True)}"
             )
-    dates = parse_dates(raw[date_name], label, date_name)
+    dates = parse_dates(raw[date_name], label, date_name, date_format)
     tickers = raw[ticker_name]
     missing = tickers.isna().to_numpy() | (tickers.astype(str).str.strip() == "").to_numpy()
     if missing.any():

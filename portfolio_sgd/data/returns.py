@@ -38,7 +38,8 @@ def to_returns(
     Raises
     ------
     DataError
-        If a price is zero or negative (naming the column and date), or fewer than 2 rows.
+        If a price is zero, negative or infinite (naming the column and date), or fewer
+        than 2 rows.
     """
     method = coerce_choice(ReturnsMethod, method, "returns method")
     if prices.shape[0] < 2:
@@ -46,6 +47,13 @@ def to_returns(
             f"{source}: need at least 2 price rows to compute returns, got {len(prices)}"
         )
     values = prices.to_numpy(dtype=np.float64)
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise DataError(
+            f"{source}: column {str(prices.columns[col])!r} has non-finite price "
+            f"{values[row, col]} on {date_label(prices.index[row])}; prices must be finite"
+        )
     non_positive = values <= 0  # NaN compares False, so missing prices pass
     if non_positive.any():
         row, col = np.argwhere(non_positive)[0]

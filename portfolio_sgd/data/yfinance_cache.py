@@ -1,10 +1,12 @@
 """Adjusted closes from Yahoo Finance (yfinance), kept in a local Parquet cache.
 
-Cache layout: one Parquet file per ticker, ``<cache_dir>/yfinance/<TICKER>.parquet``, with
-a ``Date`` index and one float64 column ``close`` (the adjusted close, as downloaded with
-``auto_adjust=True``). The file's schema metadata, key ``portfolio_sgd``, records the date
-range that was *requested* (``start``, ``end``, inclusive), so a ticker that listed late
-is not downloaded again for the years before its listing. Files are written atomically.
+Cache layout (see :mod:`portfolio_sgd.data.price_cache`): one Parquet file per ticker with
+the adjusted close (``auto_adjust=True``). Its metadata records the rows stored and the
+window the downloads *answered* (``start``, ``end``, inclusive): from the requested start
+(so a ticker that listed late is not downloaded again for the years before its listing) to
+the requested end (at most yesterday). A download that fails, or answers nothing for a
+cached ticker over more than a few weekdays after its cached prices, is an error and
+changes nothing; prices that stop well before the requested end are reported (WARNING).
 
 A fetch first reads the cache, then downloads only the tickers that are missing and the
 date ranges that the cache does not cover. Ranges are extended, never re-downloaded, so
@@ -12,12 +14,11 @@ dividends paid after a file was written are not back-adjusted into its old price
 ``refresh=True`` to download everything again. Today is never counted as covered, so a
 fetch that reaches today downloads the latest day again on the next call.
 
-A fetch is all or nothing: if any download fails, no cache file is written or changed.
+A fetch is all or nothing: if any download or any write fails, no cache file is changed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -25,12 +26,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from portfolio_sgd.atomic import atomic_write_with
 from portfolio_sgd.data._format import date_label, name_list, one_line
+from portfolio_sgd.data.price_cache import (
+    CacheEntry,
+    cache_file,
+    empty_series,
+    read_cache,
+    write_caches,
+)
+from portfolio_sgd.data.yahoo import yfinance_download
 from portfolio_sgd.errors import DataError, FetchError
 
 __all__ = ["CACHE_ENV", "Downloader", "default_cache_dir", "fetch_prices", "yfinance_download"]
@@ -39,7 +46,6 @@ logger = logging.getLogger("portfolio_sgd.data")
 
 CACHE_ENV = "PORTFOLIO_SGD_CACHE"
 EARLIEST = pd.Timestamp("1920-01-01")
-_META_KEY = b"portfolio_sgd"
 _DAY = pd.Timedelta(days=1)
 
 Downloader = Callable[..., pd.DataFrame]
@@ -55,26 +61,6 @@ def default_cache_dir() -> Path:
     """Return ``$PORTFOLIO_SGD_CACHE`` if set, else ``~/.cache/portfolio-sgd``."""
     env = os.environ.get(CACHE_ENV, "").strip()
     return Path(env).expanduser() if env else Path.home() / ".cache" / "portfolio-sgd"
-
-
-def yfinance_download(tickers: Sequence[str], *, start: str, end: str) -> pd.DataFrame:
-    """The default downloader: ``yfinance.download`` of daily auto-adjusted prices.
-
-    Returns yfinance's frame unchanged: shape (T, 5 * N), MultiIndex columns (Price, Ticker).
-    """
-    try:
-        import yfinance
-    except ImportError as exc:  # pragma: no cover - yfinance is a dependency
-        raise FetchError("yfinance is not installed; pip install yfinance") from exc
-    return yfinance.download(
-        list(tickers),
-        start=start,
-        end=end,
-        auto_adjust=True,
-        progress=False,
-        group_by="column",
-        threads=False,
-    )
 
 
 def fetch_prices(
@@ -107,15 +93,20 @@ def fetch_prices(
     pandas.DataFrame
         Shape (T, N): float64 prices, a sorted ``DatetimeIndex`` named ``"Date"`` (every date
         on which some ticker traded), columns in the order given. NaN where a ticker did not
-        trade (before its listing, or a holiday of its exchange).
+        trade (before its listing, or a holiday of its exchange). A WARNING is logged for a
+        ticker whose prices stop well before ``end``.
 
     Raises
     ------
     FetchError
-        One line naming the ticker(s): a download raised (network failure), returned
-        nothing, or returned no price for a ticker (unknown symbol). The cache is unchanged.
+        One line naming the ticker(s): a download raised (network failure: the message
+        says the network is unreachable), returned nothing, returned no price for a ticker
+        (unknown symbol), or returned no price for a cached ticker over a stretch of more
+        than :data:`HOLIDAY_WEEKDAYS` weekdays. The cache is then byte-identical.
     DataError
         No tickers, or an unparseable or inverted window.
+    OSError
+        A cache file could not be written (e.g. disk full); no file was changed.
     """
     symbols = _normalise_tickers(tickers)
     lo, hi = _window(start, end)
@@ -124,19 +115,67 @@ def fetch_prices(
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     download = downloader if downloader is not None else yfinance_download
 
-    cached = {} if refresh else {t: _read_cache(_cache_file(folder, t)) for t in symbols}
+    cached = {} if refresh else {t: read_cache(cache_file(folder, t)) for t in symbols}
     plan: dict[tuple[pd.Timestamp, pd.Timestamp], list[str]] = {}
     for ticker in symbols:
-        entry = cached.get(ticker)
-        for segment in _missing_segments(entry, lo, hi):
+        for segment in _missing_segments(cached.get(ticker), lo, hi):
             plan.setdefault(segment, []).append(ticker)
     touched = {t for group in plan.values() for t in group}
     hits = [t for t in symbols if t not in touched]
     if hits:
         logger.info("using cached prices for %d ticker(s): %s", len(hits), name_list(hits))
+    downloaded = _download_segments(plan, download, cached, lo, hi)
 
-    downloaded: dict[str, list[pd.Series]] = {}
+    to_write: dict[str, tuple[pd.Series, pd.Timestamp, pd.Timestamp]] = {}
+    columns: dict[str, pd.Series] = {}
+    for ticker in symbols:
+        entry = cached.get(ticker)
+        series = entry[0] if entry is not None else empty_series()
+        if ticker in touched:
+            parts = [part for part, _ in downloaded.get(ticker, []) if not part.empty]
+            series = _merge(series, parts)
+            to_write[ticker] = _coverage(entry, series, downloaded.get(ticker, []), lo, covered_hi)
+        columns[ticker] = series.loc[(series.index >= lo) & (series.index <= hi)]
+    empty = [t for t, s in columns.items() if s.empty]
+    if empty:
+        raise FetchError(
+            f"no prices for {name_list(empty)} between {date_label(lo)} and {date_label(hi)}"
+        )
+    _warn_short(columns, covered_hi)
+    write_caches({cache_file(folder, t): (t, *v) for t, v in to_write.items()})
+    frame = pd.concat(columns, axis=1, sort=True).astype("float64")
+    frame.index = pd.DatetimeIndex(frame.index, name="Date", freq=None)
+    frame.columns = pd.Index(list(columns))
+    return frame
+
+
+HOLIDAY_WEEKDAYS = 5
+"""An empty answer for at most this many weekdays is a market closure, not a failure."""
+
+Segment = tuple[pd.Timestamp, pd.Timestamp]
+
+
+def _weekdays(lo: pd.Timestamp, hi: pd.Timestamp) -> int:
+    """Number of Monday..Friday dates in the inclusive range [lo, hi]."""
+    if hi < lo:
+        return 0
+    return int(np.busday_count(lo.date(), (hi + _DAY).date()))
+
+
+def _download_segments(
+    plan: dict[Segment, list[str]],
+    download: Downloader,
+    cached: dict[str, Any],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+) -> dict[str, list[tuple[pd.Series, Segment]]]:
+    """Run every planned download; raise FetchError (writing nothing) on any failure.
+
+    Returns each ticker's downloaded close series with the segment it answers.
+    """
+    downloaded: dict[str, list[tuple[pd.Series, Segment]]] = {}
     failed: list[str] = []
+    gaps: list[str] = []
     for (seg_lo, seg_hi), group in plan.items():
         logger.info(
             "downloading %d ticker(s) from Yahoo Finance, %s..%s: %s",
@@ -147,47 +186,81 @@ def fetch_prices(
         )
         try:
             raw = download(list(group), start=date_label(seg_lo), end=date_label(seg_hi + _DAY))
+        except FetchError:
+            raise
         except Exception as exc:  # any failure at the network boundary
+            hint = " (network unreachable?)" if isinstance(exc, OSError) else ""
             raise FetchError(
-                f"download failed for {name_list(group)}: {type(exc).__name__}: {one_line(exc)}"
+                f"download failed for {name_list(group)}: {type(exc).__name__}: "
+                f"{one_line(exc)}{hint}"
             ) from exc
         closes = _extract_close(raw, group)
         for ticker in group:
             series = closes[ticker].dropna() if ticker in closes.columns else None
             if series is not None and not series.empty:
-                downloaded.setdefault(ticker, []).append(series)
+                downloaded.setdefault(ticker, []).append((series, (seg_lo, seg_hi)))
             elif cached.get(ticker) is None:
-                failed.append(ticker)  # a gap with no trading days is fine for a cached ticker
+                failed.append(ticker)
+            elif seg_lo > cached[ticker][2] and _weekdays(seg_lo, seg_hi) > HOLIDAY_WEEKDAYS:
+                gaps.append(f"{ticker} {date_label(seg_lo)}..{date_label(seg_hi)}")
+            else:  # nothing before the listing, or a weekend/holiday: an answer
+                downloaded.setdefault(ticker, []).append((empty_series(), (seg_lo, seg_hi)))
     if failed:
         raise FetchError(
             f"no data from Yahoo Finance for {name_list(failed)} between {date_label(lo)} and "
             f"{date_label(hi)} (unknown ticker, delisted, or no trading in that window)"
         )
-
-    to_write: dict[str, tuple[pd.Series, pd.Timestamp, pd.Timestamp]] = {}
-    columns: dict[str, pd.Series] = {}
-    for ticker in symbols:
-        entry = cached.get(ticker)
-        series = entry[0] if entry is not None else _empty_series()
-        if ticker in touched:
-            parts = [part for part in (series, *downloaded.get(ticker, [])) if not part.empty]
-            if parts:
-                series = pd.concat(parts)
-                series = series[~series.index.duplicated(keep="last")].sort_index()
-            c_lo, c_hi = (lo, covered_hi) if entry is None else (entry[1], entry[2])
-            to_write[ticker] = (series, min(c_lo, lo), max(c_hi, covered_hi))
-        columns[ticker] = series.loc[(series.index >= lo) & (series.index <= hi)]
-    empty = [t for t, s in columns.items() if s.empty]
-    if empty:
+    if gaps:
         raise FetchError(
-            f"no prices for {name_list(empty)} between {date_label(lo)} and {date_label(hi)}"
+            f"no data from Yahoo Finance for {name_list(gaps)} (a failed download, or no "
+            "trading after the cached prices); the cache is unchanged"
         )
-    for ticker, (series, c_lo, c_hi) in to_write.items():
-        _write_cache(_cache_file(folder, ticker), ticker, series, c_lo, c_hi)
-    frame = pd.concat(columns, axis=1, sort=True).astype("float64")
-    frame.index = pd.DatetimeIndex(frame.index, name="Date", freq=None)
-    frame.columns = pd.Index(list(columns))
-    return frame
+    return downloaded
+
+
+def _merge(series: pd.Series, parts: list[pd.Series]) -> pd.Series:
+    parts = [p for p in (series, *parts) if not p.empty]
+    if not parts:
+        return series
+    merged = pd.concat(parts)
+    return merged[~merged.index.duplicated(keep="last")].sort_index()
+
+
+def _coverage(
+    entry: CacheEntry | None,
+    series: pd.Series,
+    answers: list[tuple[pd.Series, Segment]],
+    lo: pd.Timestamp,
+    covered_hi: pd.Timestamp,
+) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp]:
+    """(series, start, end): the window the cache may claim after these downloads.
+
+    Every segment in ``answers`` was answered by Yahoo (with prices, or with nothing over
+    a stretch no longer than a market closure, or before the listing), so the claimed
+    window grows by exactly those segments (never past yesterday). The rows themselves
+    are described separately in the file's metadata (``rows``, ``first``, ``last``).
+    """
+    c_lo, c_hi = (entry[1], entry[2]) if entry is not None else (None, None)
+    for _, (seg_lo, seg_hi) in answers:
+        seg_hi = min(seg_hi, covered_hi)
+        c_lo = seg_lo if c_lo is None else min(c_lo, seg_lo)
+        c_hi = seg_hi if c_hi is None else max(c_hi, seg_hi)
+    if c_lo is None or c_hi is None:
+        c_lo, c_hi = lo, covered_hi
+    return series, c_lo, c_hi
+
+
+def _warn_short(columns: dict[str, pd.Series], covered_hi: pd.Timestamp) -> None:
+    """WARNING for each ticker whose prices stop well before the requested end."""
+    for ticker, series in columns.items():
+        last = series.index[-1]
+        if _weekdays(last + _DAY, covered_hi) > HOLIDAY_WEEKDAYS:
+            logger.warning(
+                "%s: no prices after %s (asked up to %s): delisted, or not yet available",
+                ticker,
+                date_label(last),
+                date_label(covered_hi),
+            )
 
 
 def _normalise_tickers(tickers: Sequence[str] | str) -> list[str]:
@@ -218,7 +291,7 @@ def _window(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def _missing_segments(
-    entry: tuple[pd.Series, pd.Timestamp, pd.Timestamp] | None,
+    entry: CacheEntry | None,
     lo: pd.Timestamp,
     hi: pd.Timestamp,
 ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -267,50 +340,3 @@ def _extract_close(raw: Any, tickers: list[str]) -> pd.DataFrame:
         index = index.tz_localize(None)
     close = close.apply(pd.to_numeric, errors="coerce").astype("float64")
     return close.set_axis(index.normalize(), axis=0)
-
-
-def _cache_file(folder: Path, ticker: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._^=-]", lambda m: f"%{ord(m.group()):02X}", ticker)
-    return folder / "yfinance" / f"{safe}.parquet"
-
-
-def _empty_series() -> pd.Series:
-    return pd.Series([], index=pd.DatetimeIndex([], name="Date"), dtype="float64", name="close")
-
-
-def _read_cache(path: Path) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp] | None:
-    """Read one ticker's cache file; ``None`` if absent or unreadable (logged)."""
-    if not path.is_file():
-        return None
-    try:
-        table = pq.read_table(path)
-        meta = json.loads((table.schema.metadata or {})[_META_KEY])
-        frame = table.to_pandas()
-        series = frame["close"].astype("float64")
-        series.index = pd.DatetimeIndex(series.index, name="Date")
-        return series, pd.Timestamp(meta["start"]), pd.Timestamp(meta["end"])
-    except Exception as exc:  # a corrupt or foreign file: download again
-        logger.warning("ignoring unreadable cache file %s: %s", path, one_line(exc))
-        return None
-
-
-def _write_cache(
-    path: Path, ticker: str, series: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp
-) -> None:
-    """Atomically write one ticker's prices with the covered window in the metadata."""
-    frame = series.rename("close").to_frame()
-    frame.index.name = "Date"
-    table = pa.Table.from_pandas(frame, preserve_index=True)
-    meta = dict(table.schema.metadata or {})
-    meta[_META_KEY] = json.dumps(
-        {
-            "ticker": ticker,
-            "start": date_label(lo),
-            "end": date_label(hi),
-            "source": "yfinance",
-            "auto_adjust": True,
-            "format": 1,
-        }
-    ).encode()
-    table = table.replace_schema_metadata(meta)
-    atomic_write_with(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
