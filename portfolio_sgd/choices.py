@@ -42,5 +42,5 @@ def parse_choice(
         for member in enum_cls:
             if member.value == key:
                 return member
-    names = ", ".join(str(m.value) for m in enum_cls)
+    names = ", ".join(repr(str(m.value)) for m in enum_cls)
     raise error(f"unknown {what} {value!r}; choose one of: {names}")

@@ -15,10 +15,11 @@ import pandas as pd
 
 from ..config import EngineConfig
 from ..constraints import Constraints
+from ..data.validation import MIN_ROWS
 from ..errors import ConfigError, DataError
 from ..metrics import infer_periods, performance_summary, turnover
 from .result import BacktestResult
-from .strategies import Strategy, parse_strategies
+from .strategies import SGDStrategy, Strategy, parse_strategies
 
 MIN_OUT_OF_SAMPLE_ROWS = 20
 """Fewest rows after the lookback a backtest accepts: about a trading month, so that the
@@ -72,18 +73,29 @@ def _check(returns: pd.DataFrame, lookback: int, rebalance_every: int, cost_bps:
 
 
 def _check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
-    """Refuse an SGD strategy whose explicit batch size exceeds its first window.
+    """Refuse an SGD strategy on windows shorter than :data:`MIN_ROWS` (as ``optimize``
+    does), or whose explicit batch size exceeds its first window.
 
     The same error as ``optimize`` gives for a batch size above the rows of returns (a
     default batch size is clipped to the window instead, as ``optimize`` does).
     """
     for s in strategies:
+        if isinstance(s, SGDStrategy) and not _window_long_enough(lookback):
+            raise ConfigError(
+                f"lookback {lookback} rows is shorter than the {MIN_ROWS} rows an SGD "
+                f"optimisation needs (strategy {s.name!r}); use --lookback {MIN_ROWS} or more"
+            )
         m = getattr(s, "batch_size", None)
         if m is not None and int(m) > int(lookback):
             raise DataError(
                 f"only {lookback} rows of returns in each lookback window, fewer than the batch "
                 f"size {int(m)} of strategy {s.name!r}"
             )
+
+
+def _window_long_enough(lookback: int) -> bool:
+    """Whether a window of ``lookback`` rows is long enough to optimise on."""
+    return int(lookback) >= MIN_ROWS
 
 
 def _align(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:

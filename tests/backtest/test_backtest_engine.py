@@ -86,11 +86,11 @@ def test_windows_see_only_the_past(small_returns: pd.DataFrame) -> None:
 
 def test_no_look_ahead(small_returns: pd.DataFrame) -> None:
     specs = ["sgd:min-variance:m=8:steps=60", "exact:min-variance", "equal-weight", "buy-and-hold"]
-    base = run_backtest(small_returns, specs, lookback=20, rebalance_every=10, cost_bps=10)
+    base = run_backtest(small_returns, specs, lookback=30, rebalance_every=10, cost_bps=10)
     changed = small_returns.copy()
     rng = np.random.default_rng(1)
     changed.iloc[40:] = rng.normal(0.0, 0.05, size=changed.iloc[40:].shape)
-    other = run_backtest(changed, specs, lookback=20, rebalance_every=10, cost_bps=10)
+    other = run_backtest(changed, specs, lookback=30, rebalance_every=10, cost_bps=10)
     cut = small_returns.index[40]
     past_w = base.weights[base.weights["date"] <= cut]
     other_w = other.weights[other.weights["date"] <= cut]
@@ -100,6 +100,15 @@ def test_no_look_ahead(small_returns: pd.DataFrame) -> None:
     )
     later = base.weights["date"] > cut
     assert not np.allclose(base.weights.loc[later, "weight"], other.weights.loc[later, "weight"])
+
+
+def test_sgd_needs_the_windows_optimize_needs(small_returns: pd.DataFrame) -> None:
+    from portfolio_sgd.data import MIN_ROWS
+
+    with pytest.raises(ConfigError, match=f"shorter than the {MIN_ROWS} rows an SGD"):
+        run_backtest(small_returns, ["sgd:min-variance"], lookback=MIN_ROWS - 1)
+    result = run_backtest(small_returns, ["equal-weight"], lookback=MIN_ROWS - 1)
+    assert len(result.returns) == len(small_returns) - (MIN_ROWS - 1)
 
 
 def test_outputs_save_and_dict(small_returns: pd.DataFrame, tmp_path) -> None:  # noqa: ANN001
