@@ -103,36 +103,63 @@ def load_returns(
     selected = _ticker_list(tickers)
     if dtype not in ("float64", "float32"):
         raise DataError(f"dtype must be float64 or float32, got {dtype!r}")
-    sources = {
-        "dataset": dataset,
-        "prices_path": prices_path,
-        "returns_path": returns_path,
-    }
+    sources = {"dataset": dataset, "prices_path": prices_path, "returns_path": returns_path}
     given = [name for name, value in sources.items() if value is not None]
     if len(given) > 1:
         raise DataError(f"give exactly one data source, got {' and '.join(given)}")
     if not given and selected is None:
         dataset, given = DEFAULT_DATASET, ["dataset"]
-
-    if not given:
-        label, kind = "yfinance", "prices"
-        frame = fetch_prices(
-            selected, start=start, end=end, cache_dir=cache_dir, downloader=downloader
-        )
-    elif dataset is not None:
-        info = dataset_info(dataset)
-        label, kind = info.name, info.kind
-        frame = load_dataset(info.name, dtype=dtype)
-    else:
-        path = prices_path if prices_path is not None else returns_path
-        label = os.fspath(path)
-        kind = "prices" if prices_path is not None else "returns"
-        frame = read_table(path, layout=layout, dtype=dtype, date_format=date_format)
-
+    label, kind, frame = _read_source(
+        dataset, prices_path, returns_path, selected, start, end, layout, dtype, date_format,
+        cache_dir, downloader,
+    )  # fmt: skip
     if selected is not None and given:
         frame = _select_tickers(frame, selected, label)
     frame = select_dates(frame, start, end, source=label)
     frame = apply_nan_policy(frame, policy, source=label)
+    returns = _to_returns(frame, kind, method, dtype, label)
+    validate_returns(
+        returns, source=label, min_rows=min_rows, simple=method is ReturnsMethod.SIMPLE
+    )
+    logger.info(
+        "%s: %d %s returns x %d assets, %s..%s", label, returns.shape[0], method.value,
+        returns.shape[1], date_label(returns.index[0]), date_label(returns.index[-1]),
+    )  # fmt: skip
+    return returns
+
+
+def _read_source(
+    dataset: str | None,
+    prices_path: str | os.PathLike[str] | None,
+    returns_path: str | os.PathLike[str] | None,
+    selected: list[str] | None,
+    start: object,
+    end: object,
+    layout: DataLayout,
+    dtype: str,
+    date_format: str | None,
+    cache_dir: str | os.PathLike[str] | None,
+    downloader: Downloader | None,
+) -> tuple[str, str, pd.DataFrame]:
+    """``(label, kind, frame)`` of the one source: a download, a dataset or a file."""
+    if dataset is None and prices_path is None and returns_path is None:
+        frame = fetch_prices(
+            selected, start=start, end=end, cache_dir=cache_dir, downloader=downloader
+        )
+        return "yfinance", "prices", frame
+    if dataset is not None:
+        info = dataset_info(dataset)
+        return info.name, info.kind, load_dataset(info.name, dtype=dtype)
+    path = prices_path if prices_path is not None else returns_path
+    kind = "prices" if prices_path is not None else "returns"
+    frame = read_table(path, layout=layout, dtype=dtype, date_format=date_format)
+    return os.fspath(path), kind, frame
+
+
+def _to_returns(
+    frame: pd.DataFrame, kind: str, method: ReturnsMethod, dtype: str, label: str
+) -> pd.DataFrame:
+    """Returns (T, N) in ``dtype`` with a ``Date`` index and ``str`` columns."""
     if kind == "prices":
         returns = to_returns(frame, method, source=label)
     else:
@@ -140,18 +167,6 @@ def load_returns(
     returns = returns.astype(dtype)
     returns.index = pd.DatetimeIndex(returns.index, name="Date", freq=None)
     returns.columns = pd.Index([str(c) for c in returns.columns])
-    validate_returns(
-        returns, source=label, min_rows=min_rows, simple=method is ReturnsMethod.SIMPLE
-    )
-    logger.info(
-        "%s: %d %s returns x %d assets, %s..%s",
-        label,
-        returns.shape[0],
-        method.value,
-        returns.shape[1],
-        date_label(returns.index[0]),
-        date_label(returns.index[-1]),
-    )
     return returns
 
 

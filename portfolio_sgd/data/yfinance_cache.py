@@ -126,16 +126,7 @@ def fetch_prices(
         logger.info("using cached prices for %d ticker(s): %s", len(hits), name_list(hits))
     downloaded = _download_segments(plan, download, cached, lo, hi)
 
-    to_write: dict[str, tuple[pd.Series, pd.Timestamp, pd.Timestamp]] = {}
-    columns: dict[str, pd.Series] = {}
-    for ticker in symbols:
-        entry = cached.get(ticker)
-        series = entry[0] if entry is not None else empty_series()
-        if ticker in touched:
-            parts = [part for part, _ in downloaded.get(ticker, []) if not part.empty]
-            series = _merge(series, parts)
-            to_write[ticker] = _coverage(entry, series, downloaded.get(ticker, []), lo, covered_hi)
-        columns[ticker] = series.loc[(series.index >= lo) & (series.index <= hi)]
+    columns, to_write = _assemble(symbols, cached, downloaded, touched, lo, hi, covered_hi)
     empty = [t for t, s in columns.items() if s.empty]
     if empty:
         raise FetchError(
@@ -147,6 +138,30 @@ def fetch_prices(
     frame.index = pd.DatetimeIndex(frame.index, name="Date", freq=None)
     frame.columns = pd.Index(list(columns))
     return frame
+
+
+def _assemble(
+    symbols: list[str],
+    cached: dict,
+    downloaded: dict,
+    touched: set[str],
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    covered_hi: pd.Timestamp,
+) -> tuple[dict[str, pd.Series], dict[str, tuple[pd.Series, pd.Timestamp, pd.Timestamp]]]:
+    """Each ticker's prices in ``[lo, hi]``, and the cache entries to write (merged series
+    with the window they cover) for the tickers that were downloaded."""
+    to_write: dict[str, tuple[pd.Series, pd.Timestamp, pd.Timestamp]] = {}
+    columns: dict[str, pd.Series] = {}
+    for ticker in symbols:
+        entry = cached.get(ticker)
+        series = entry[0] if entry is not None else empty_series()
+        if ticker in touched:
+            parts = [part for part, _ in downloaded.get(ticker, []) if not part.empty]
+            series = _merge(series, parts)
+            to_write[ticker] = _coverage(entry, series, downloaded.get(ticker, []), lo, covered_hi)
+        columns[ticker] = series.loc[(series.index >= lo) & (series.index <= hi)]
+    return columns, to_write
 
 
 HOLIDAY_WEEKDAYS = 5
