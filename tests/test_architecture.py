@@ -123,6 +123,28 @@ def test_estimator_follows_scikit_learn_parameter_conventions(sp500_returns) -> 
     assert sp500_returns.equals(before)  # no mutation of the input
 
 
+def test_scikit_learn_clone_and_params_round_trip() -> None:
+    base = pytest.importorskip("sklearn.base")
+    model = SGDPortfolio(
+        "cvar", alpha=0.9, constraints=Constraints(max_weight=0.3), config=EngineConfig(steps=50)
+    )
+    clone = base.clone(model)
+    assert clone is not model and clone.get_params() == model.get_params()
+    assert clone.constraints == Constraints(max_weight=0.3) and clone.config.steps == 50
+    assert base.clone(model.set_params(alpha=0.99)).alpha == 0.99
+
+
+def test_optimal_var_level_is_the_metrics_var() -> None:
+    from portfolio_sgd.metrics import cvar_and_var
+    from portfolio_sgd.objectives import optimal_var_level
+
+    x = np.random.default_rng(3).standard_t(4, size=(5, 333)) * 0.01
+    for alpha in (0.9, 0.95, 0.975):
+        torch_var = optimal_var_level(torch.from_numpy(x), alpha).numpy()
+        _, numpy_var = cvar_and_var(-x.T, alpha)
+        np.testing.assert_array_equal(torch_var, numpy_var)
+
+
 def test_callbacks_see_every_evaluation_read_only(sp500_returns) -> None:
     views: list[EvaluationView] = []
     res = optimize(sp500_returns.iloc[:2000], "min-variance", callbacks=[views.append], seed=0)
