@@ -5,9 +5,9 @@ See :mod:`portfolio_sgd.backtest` for the semantics.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,16 +15,19 @@ import pandas as pd
 
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..data.validation import MIN_ROWS
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 from ..metrics import infer_periods, performance_summary, turnover
+from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
 from .result import BacktestResult
-from .strategies import SGDStrategy, Strategy, parse_strategies
+from .strategies import Strategy
 
-MIN_OUT_OF_SAMPLE_ROWS = 20
-"""Fewest rows after the lookback a backtest accepts: about a trading month, so that the
-annualised metrics rest on more than a handful of days (annualising one day's return
-raises it to the 252nd power)."""
+__all__ = [
+    "DEFAULT_STRATEGIES",
+    "MIN_OUT_OF_SAMPLE_ROWS",
+    "check_settings",
+    "rebalance_rows",
+    "run_backtest",
+]
 
 DEFAULT_STRATEGIES = (
     "sgd:min-variance:m=64",
@@ -37,77 +40,6 @@ DEFAULT_STRATEGIES = (
 def rebalance_rows(n_rows: int, lookback: int, rebalance_every: int) -> list[int]:
     """Row positions of the rebalance dates: ``lookback, lookback + k, ...`` below ``n_rows``."""
     return list(range(lookback, n_rows, rebalance_every))
-
-
-def check_settings(lookback: int, rebalance_every: int, cost_bps: float) -> None:
-    """Raise :class:`ConfigError` for ``lookback < 2``, ``rebalance_every < 1`` or a negative cost."""
-    if int(rebalance_every) < 1:
-        raise ConfigError(f"the rebalance period must be at least 1 row, got {rebalance_every}")
-    if int(lookback) < 2:
-        raise ConfigError(f"lookback must be at least 2 rows, got {lookback}")
-    if not (math.isfinite(cost_bps) and cost_bps >= 0):
-        raise ConfigError(f"cost must be a non-negative number of bps, got {cost_bps}")
-
-
-def _check(returns: pd.DataFrame, lookback: int, rebalance_every: int, cost_bps: float) -> None:
-    check_settings(lookback, rebalance_every, cost_bps)
-    if not isinstance(returns, pd.DataFrame):
-        raise DataError("returns must be a pandas DataFrame (T, N) with tickers as columns")
-    n_rows, n_assets = returns.shape
-    if n_assets < 2:
-        raise DataError(f"need at least 2 assets, got {n_assets}")
-    if not np.isfinite(returns.to_numpy(dtype=np.float64)).all():
-        raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
-    if int(lookback) >= n_rows:
-        raise ConfigError(
-            f"lookback ({lookback} rows) must be smaller than the number of rows of returns "
-            f"({n_rows}); shorten --lookback or widen --start/--end"
-        )
-    if n_rows - int(lookback) < MIN_OUT_OF_SAMPLE_ROWS:
-        raise ConfigError(
-            f"lookback {lookback} leaves {n_rows - int(lookback)} out-of-sample row(s) of "
-            f"{n_rows}; a backtest needs at least {MIN_OUT_OF_SAMPLE_ROWS} to annualise its "
-            f"returns: use a lookback of at most {n_rows - MIN_OUT_OF_SAMPLE_ROWS} or widen "
-            "--start/--end"
-        )
-
-
-def _check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
-    """Refuse an SGD strategy on windows shorter than :data:`MIN_ROWS` (as ``optimize``
-    does), or whose explicit batch size exceeds its first window.
-
-    The same error as ``optimize`` gives for a batch size above the rows of returns (a
-    default batch size is clipped to the window instead, as ``optimize`` does).
-    """
-    for s in strategies:
-        if isinstance(s, SGDStrategy) and not _window_long_enough(lookback):
-            raise ConfigError(
-                f"lookback {lookback} rows is shorter than the {MIN_ROWS} rows an SGD "
-                f"optimisation needs (strategy {s.name!r}); use --lookback {MIN_ROWS} or more"
-            )
-        m = getattr(s, "batch_size", None)
-        if m is not None and int(m) > int(lookback):
-            raise DataError(
-                f"only {lookback} rows of returns in each lookback window, fewer than the batch "
-                f"size {int(m)} of strategy {s.name!r}"
-            )
-
-
-def _window_long_enough(lookback: int) -> bool:
-    """Whether a window of ``lookback`` rows is long enough to optimise on."""
-    return int(lookback) >= MIN_ROWS
-
-
-def _align(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:
-    if benchmark is None:
-        return None
-    from ..inputs import align_benchmark
-
-    values = align_benchmark(benchmark, index, len(index))
-    name = getattr(benchmark, "name", None)
-    if isinstance(benchmark, pd.DataFrame):
-        name = benchmark.columns[0]
-    return pd.Series(values, index=index, name=name if name is not None else "benchmark")
 
 
 def _hold(weights: np.ndarray, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -186,26 +118,63 @@ def run_backtest(
         Non-finite returns, a benchmark missing some dates, or an SGD batch size (given
         explicitly) larger than the lookback window.
     """
-    _check(returns, lookback, rebalance_every, cost_bps)
-    strats = parse_strategies(strategies, constraints, warm_start, config)
-    _check_batch_sizes(strats, int(lookback))
-    bench = _align(benchmark, returns.index)
-    tracking = [
-        s.name for s in strats if getattr(getattr(s, "spec", None), "objective", None) == "tracking"
-    ]
-    if tracking and bench is None:
-        raise DataError(f"strategy {tracking[0]!r} needs a benchmark series")
+    strats, bench = prepare_inputs(
+        returns, strategies, benchmark, lookback, rebalance_every, cost_bps, constraints,
+        warm_start, config,
+    )  # fmt: skip
+    rows = rebalance_rows(returns.shape[0], int(lookback), int(rebalance_every))
+    walk = _walk(
+        returns, strats, bench, rows, lookback=lookback, expanding=expanding,
+        cost_rate=float(cost_bps) / 1e4, seed=seed, progress=progress,
+    )  # fmt: skip
+    record = _run_config(
+        returns, strats, bench, len(rows), lookback=lookback, rebalance_every=rebalance_every,
+        expanding=expanding, cost_bps=cost_bps, warm_start=warm_start, seed=seed,
+        risk_free=risk_free, constraints=constraints,
+    )  # fmt: skip
+    return _result(returns, walk, bench, lookback, risk_free, record)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What the walk-forward loop records (filled in place as it goes).
+
+    Per strategy name: ``daily`` out-of-sample returns (T - lookback,), ``held`` drifted
+    weights (None before the first rebalance) and ``clock`` seconds spent; per rebalance
+    and strategy, in order: ``weight_rows`` (target weights) and ``records`` (the
+    ``rebalances`` rows).
+    """
+
+    daily: dict[str, np.ndarray]
+    held: dict[str, np.ndarray | None]
+    clock: dict[str, float]
+    weight_rows: list[np.ndarray]
+    records: list[dict[str, Any]]
+
+
+def _walk(
+    returns: pd.DataFrame,
+    strats: list[Strategy],
+    bench: pd.Series | None,
+    rows: list[int],
+    *,
+    lookback: int,
+    expanding: bool,
+    cost_rate: float,
+    seed: int,
+    progress: bool,
+) -> _Walk:
+    """Rebalance every strategy at each row of ``rows`` and hold it until the next one."""
     values = returns.to_numpy(dtype=np.float64)
     bench_values = bench.to_numpy() if bench is not None else None
     n_rows = values.shape[0]
-    rows = rebalance_rows(n_rows, int(lookback), int(rebalance_every))
-    cost_rate = float(cost_bps) / 1e4
-    tickers = [str(c) for c in returns.columns]
-    daily = {s.name: np.empty(n_rows - lookback) for s in strats}
-    held: dict[str, np.ndarray | None] = {s.name: None for s in strats}
-    clock = {s.name: 0.0 for s in strats}
-    weight_rows: list[np.ndarray] = []
-    records: list[dict[str, Any]] = []
+    walk = _Walk(
+        daily={s.name: np.empty(n_rows - lookback) for s in strats},
+        held={s.name: None for s in strats},
+        clock={s.name: 0.0 for s in strats},
+        weight_rows=[],
+        records=[],
+    )
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -217,40 +186,74 @@ def run_backtest(
         window = returns.iloc[lo:t]
         bwin = bench_values[lo:t] if bench_values is not None else None
         for s in strats:
-            start = time.perf_counter()
-            drifted = held[s.name]
-            decision = s.decide(window, drifted, bwin, seed=int(seed) + k)
-            target = np.asarray(decision.weights, dtype=np.float64)
-            turn = turnover(target, drifted)
-            path, held[s.name] = _hold(target, values[t:stop])
-            path[0] -= cost_rate * turn
-            daily[s.name][t - lookback : stop - lookback] = path
-            clock[s.name] += time.perf_counter() - start
-            weight_rows.append(target)
-            records.append(
-                {
-                    "date": returns.index[t],
-                    "strategy": s.name,
-                    "turnover": turn,
-                    "cost": cost_rate * turn,
-                    "steps": decision.steps,
-                    "objective_value": decision.objective_value,
-                    "stop_reason": decision.stop_reason,
-                    "warm_start": decision.warm,
-                    "solve_time": decision.seconds,
-                }
-            )
+            _rebalance(
+                walk, s, window, bwin, values[t:stop], slice(t - lookback, stop - lookback),
+                seed=int(seed) + k, cost_rate=cost_rate, date=returns.index[t],
+            )  # fmt: skip
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
+    return walk
+
+
+def _rebalance(
+    walk: _Walk,
+    s: Strategy,
+    window: pd.DataFrame,
+    bwin: np.ndarray | None,
+    block: np.ndarray,
+    span: slice,
+    *,
+    seed: int,
+    cost_rate: float,
+    date: object,
+) -> None:
+    """Rebalance strategy ``s`` on ``window`` and hold it through ``block`` (its returns go
+    to ``span`` of its daily series, the day's cost off the first); record it in ``walk``."""
+    start = time.perf_counter()
+    drifted = walk.held[s.name]
+    decision = s.decide(window, drifted, bwin, seed=seed)
+    target = np.asarray(decision.weights, dtype=np.float64)
+    turn = turnover(target, drifted)
+    path, walk.held[s.name] = _hold(target, block)
+    path[0] -= cost_rate * turn
+    walk.daily[s.name][span] = path
+    walk.clock[s.name] += time.perf_counter() - start
+    walk.weight_rows.append(target)
+    walk.records.append(
+        {
+            "date": date,
+            "strategy": s.name,
+            "turnover": turn,
+            "cost": cost_rate * turn,
+            "steps": decision.steps,
+            "objective_value": decision.objective_value,
+            "stop_reason": decision.stop_reason,
+            "warm_start": decision.warm,
+            "solve_time": decision.seconds,
+        }
+    )
+
+
+def _run_config(
+    returns: pd.DataFrame,
+    strats: list[Strategy],
+    bench: pd.Series | None,
+    n_rebalances: int,
+    *,
+    lookback: int,
+    rebalance_every: int,
+    expanding: bool,
+    cost_bps: float,
+    warm_start: bool,
+    seed: int,
+    risk_free: float,
+    constraints: Constraints | None,
+) -> dict[str, Any]:
+    """The settings a backtest records in :attr:`BacktestResult.config` (JSON-ready)."""
     oos = returns.index[lookback:]
-    daily_df = pd.DataFrame(daily, index=oos)
-    daily_df.index.name = returns.index.name or "date"
-    rebalances = pd.DataFrame.from_records(records)
-    weights = _long_weights(rebalances, np.vstack(weight_rows), tickers)
-    bench_oos = bench.iloc[lookback:] if bench is not None else None
-    config = {
+    return {
         "strategies": [s.name for s in strats],
         "lookback": int(lookback),
         "rebalance_every": int(rebalance_every),
@@ -260,23 +263,40 @@ def run_backtest(
         "seed": int(seed),
         "risk_free": float(risk_free),
         "benchmark": None if bench is None else str(bench.name),
-        "n_assets": len(tickers),
-        "n_rebalances": len(rows),
+        "n_assets": int(returns.shape[1]),
+        "n_rebalances": n_rebalances,
         "start": _iso(oos[0]),
         "end": _iso(oos[-1]),
         "periods_per_year": infer_periods(returns.index),
         "constraints": (constraints or Constraints()).to_dict(),
     }
+
+
+def _result(
+    returns: pd.DataFrame,
+    walk: _Walk,
+    bench: pd.Series | None,
+    lookback: int,
+    risk_free: float,
+    config: dict[str, Any],
+) -> BacktestResult:
+    """The :class:`BacktestResult` of a finished walk: frames, long weights, metrics."""
+    daily = pd.DataFrame(walk.daily, index=returns.index[lookback:])
+    daily.index.name = returns.index.name or "date"
+    rebalances = pd.DataFrame.from_records(walk.records)
+    tickers = [str(c) for c in returns.columns]
+    weights = _long_weights(rebalances, np.vstack(walk.weight_rows), tickers)
+    bench_oos = bench.iloc[lookback:] if bench is not None else None
     metrics = _metrics(
-        daily_df, rebalances, clock, bench_oos, risk_free, config["periods_per_year"]
+        daily, rebalances, walk.clock, bench_oos, risk_free, config["periods_per_year"]
     )
     return BacktestResult(
-        returns=daily_df,
+        returns=daily,
         weights=weights,
         rebalances=rebalances,
         metrics=metrics,
         benchmark=bench_oos,
-        wall_time=clock,
+        wall_time=walk.clock,
         config=config,
     )
 

@@ -58,27 +58,22 @@ def load_returns(
 
     Parameters
     ----------
-    dataset : str, optional
-        Bundled dataset name (see :func:`list_datasets`).
-    prices_path, returns_path : path-like, optional
-        CSV or Parquet file of prices or of simple returns (see :func:`read_table`).
+    dataset, prices_path, returns_path : optional
+        A bundled dataset name (:func:`list_datasets`), or a CSV/Parquet file of prices or
+        of simple returns (:func:`read_table`; ``layout`` "wide" or "long").
     tickers : sequence of str, optional
-        Assets to keep, or to download when no other source is given.
+        Assets to keep, or to download when no other source is given (``cache_dir`` and
+        ``downloader`` go to :func:`fetch_prices`).
     start, end : str or datetime-like, optional
         Inclusive date window.
-    layout : {"wide", "long"}
-        Layout of ``prices_path`` / ``returns_path``.
     returns_method : {"simple", "log"}
         Simple or log returns (simple returns read from a file are turned into log(1 + r)).
     nan_policy : {"drop-assets", "drop-rows", "raise"}
-        What to do with missing values in the window (see :func:`apply_nan_policy`).
+        Missing values in the window (see :func:`apply_nan_policy`).
     min_rows : int
         Least number of return rows accepted.
-    cache_dir, downloader
-        Passed to :func:`fetch_prices` when downloading.
     dtype : {"float64", "float32"}
-        Value type, applied when the file is read (large data never passes through a
-        float64 copy when ``"float32"`` is asked for).
+        Value type, applied when the file is read (no float64 copy for float32).
     date_format : str, optional
         ``strftime`` format of a file's dates, e.g. ``"%d/%m/%Y"``; without it they must
         be ISO 8601 or provably unambiguous (an ambiguous day/month order is an error).

@@ -78,45 +78,12 @@ def plot_loss_curve(
     """
     if x not in _X_LABELS:
         raise ValueError(f"x must be one of {sorted(_X_LABELS)}, got {x!r}")
-    runs: dict[str, pd.DataFrame]
-    if isinstance(results, Mapping):
-        runs = {str(k): _history_of(v) for k, v in results.items()}
-    else:
-        label = str(getattr(results, "objective", "objective"))
-        runs = {label: _history_of(results)}
-    optima: dict[str, float] | None
-    if optimum is None:
-        optima = None
-    elif isinstance(optimum, Mapping):
-        optima = {str(k): float(v) for k, v in optimum.items()}
-        missing = [k for k in runs if k not in optima]
-        if missing:
-            raise ValueError(f"no optimum given for run(s): {', '.join(missing)}")
-    else:
-        optima = {k: float(optimum) for k in runs}
-
+    runs = _runs_of(results)
+    optima = _optima_of(optimum, runs)
     fig = _new_figure((8, 4.8))
     ax = fig.subplots()
     for i, (label, hist) in enumerate(runs.items()):
-        xs = hist[x].to_numpy(dtype=float)
-        color = f"C{i % 10}"
-        if optima is None:
-            ax.plot(xs, hist["objective"].to_numpy(dtype=float), color=color, lw=1.6, label=label)
-            ax.plot(
-                xs,
-                hist["batch_loss"].to_numpy(dtype=float),
-                color=color,
-                lw=1.0,
-                ls=":",
-                alpha=0.8,
-                label=f"{label} (mini-batch loss)",
-            )
-        else:
-            f_star = optima[label]
-            scale = abs(f_star) if f_star != 0 else 1.0
-            gap = (hist["objective"].to_numpy(dtype=float) - f_star) / scale
-            gap = np.where(gap > 0, gap, np.nan)
-            ax.plot(xs, gap, color=color, lw=1.6, marker=".", ms=4, label=label)
+        _plot_run(ax, hist, label, x, f"C{i % 10}", None if optima is None else optima[label])
     ax.set_xlabel(_X_LABELS[x])
     if optima is None:
         ax.set_ylabel("objective on the full data (daily return units)")
@@ -131,6 +98,53 @@ def plot_loss_curve(
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")
     return _save(fig, path, dpi)
+
+
+def _runs_of(results: Any) -> dict[str, pd.DataFrame]:
+    """Label -> history of one run (labelled by its objective) or of a mapping of runs."""
+    if isinstance(results, Mapping):
+        return {str(k): _history_of(v) for k, v in results.items()}
+    label = str(getattr(results, "objective", "objective"))
+    return {label: _history_of(results)}
+
+
+def _optima_of(
+    optimum: float | Mapping[str, float] | None, runs: Mapping[str, pd.DataFrame]
+) -> dict[str, float] | None:
+    """Label -> f* for every run (one value for all, or a mapping covering every run)."""
+    if optimum is None:
+        return None
+    if isinstance(optimum, Mapping):
+        optima = {str(k): float(v) for k, v in optimum.items()}
+        missing = [k for k in runs if k not in optima]
+        if missing:
+            raise ValueError(f"no optimum given for run(s): {', '.join(missing)}")
+        return optima
+    return {k: float(optimum) for k in runs}
+
+
+def _plot_run(
+    ax: Axes, hist: pd.DataFrame, label: str, x: str, color: str, f_star: float | None
+) -> None:
+    """One run's lines: the objective and the dotted mini-batch loss, or (given ``f_star``)
+    the positive relative gaps ``(f - f*) / |f*|``."""
+    xs = hist[x].to_numpy(dtype=float)
+    if f_star is None:
+        ax.plot(xs, hist["objective"].to_numpy(dtype=float), color=color, lw=1.6, label=label)
+        ax.plot(
+            xs,
+            hist["batch_loss"].to_numpy(dtype=float),
+            color=color,
+            lw=1.0,
+            ls=":",
+            alpha=0.8,
+            label=f"{label} (mini-batch loss)",
+        )
+        return
+    scale = abs(f_star) if f_star != 0 else 1.0
+    gap = (hist["objective"].to_numpy(dtype=float) - f_star) / scale
+    gap = np.where(gap > 0, gap, np.nan)
+    ax.plot(xs, gap, color=color, lw=1.6, marker=".", ms=4, label=label)
 
 
 def _weights_frame(weights: Any) -> pd.DataFrame:

@@ -23,10 +23,10 @@ from .noise import (
     predicted_batch_variance,
     temperature,
 )
-from .problem import RiskProblem, prepare_problem, split_returns
+from .problem import RiskProblem, make_problem, prepare_problem, split_returns, validate_grid
 from .report import RiskReport, StudyReport
 from .scaling import linear_scaling_study
-from .sweep import DEFAULT_BATCH_SIZES, batch_size_sweep, make_problem, out_of_sample, validate_grid
+from .sweep import DEFAULT_BATCH_SIZES, batch_size_sweep, out_of_sample
 
 __all__ = [
     "DEFAULT_BATCH_SIZES",

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..api import optimize_many, settings_from_options
 from ..errors import ConfigError
+from ..results import BatchResult
 from ..schedules import BatchSchedule, batch_growth_factor, batch_sizes_at, parse_enum
 from .checks import (
     check_lr,
@@ -30,9 +32,8 @@ from .checks import (
     stability_note,
 )
 from .noise import gradient_variance
-from .problem import RiskProblem, plain_sgd_options
+from .problem import RiskProblem, plain_sgd_options, study_problem
 from .report import StudyReport
-from .sweep import make_problem, split_returns, validate_grid
 
 SCHEDULES = ("constant", "log-growth", "geometric", "linear-scaling")
 
@@ -111,100 +112,158 @@ def annealing_study(
     """
     start = time.perf_counter()
     m0 = int(batch_size)
-    if problem is None:
-        validate_grid([m0], seeds, len(split_returns(returns)[0]))
-        problem = make_problem(returns, objective, benchmark=benchmark, **problem_options)
-    validate_grid([m0], seeds, problem.n_rows)
+    problem = study_problem(returns, problem, [m0], seeds, objective, benchmark, problem_options)
     for name in schedules:
         parse_enum(BatchSchedule, name, "batch schedule")
+    budget = _budget(problem, m0, lr, epochs, steps, growth_every)
+    engine = dict(sampling=sampling, seed=seed, device=device, dtype=dtype, progress=progress)
+    outcomes = [
+        _run_schedule(problem, name, budget, m0, int(seeds), growth, log_growth, engine)
+        for name in schedules
+    ]
+    notes = [stability_note(problem, budget.lr), *(n for _, _, ns in outcomes for n in ns)]
+    settings = {
+        "batch_size": m0, "seeds": int(seeds), "epochs": budget.epochs, "samples": budget.samples,
+        "growth": growth, "log_growth": log_growth, "growth_every": budget.every,
+    }  # fmt: skip
+    table = pd.DataFrame([row for row, _, _ in outcomes])
+    curves = [curve for _, curve, _ in outcomes]
+    return _report(problem, budget, m0, table, curves, notes, settings, start)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """The study's shared budget: step size ``lr``, ``samples`` (``epochs`` passes over the
+    data), ``base_steps`` (the stationary step count at ``lr``) and ``every`` (steps per
+    geometric stage)."""
+
+    lr: float
+    base_steps: int
+    epochs: float
+    samples: int
+    every: int
+
+
+def _budget(
+    problem: RiskProblem,
+    m0: int,
+    lr: float | None,
+    epochs: float | None,
+    steps: int | None,
+    growth_every: int | None,
+) -> _Budget:
+    """Check steps and step size, fix the sample budget, refuse too short a constant run."""
     check_steps(steps)
     eta = check_lr(lr, problem)
-    n_rows = problem.n_rows
     base_steps = problem.stationary_steps(eta)
-    budget_epochs = _budget_epochs(epochs, steps, base_steps, m0, n_rows)
-    budget = int(np.ceil(budget_epochs * n_rows))
+    budget_epochs = _budget_epochs(epochs, steps, base_steps, m0, problem.n_rows)
+    budget = int(np.ceil(budget_epochs * problem.n_rows))
     require_relaxation(
         budget // m0, problem, eta, what=f"the constant schedule's run ({budget} samples / m0 = {m0})",
         steps_per_burn_in=1, default_steps=steps is None and epochs is None,
     )  # fmt: skip
     every = int(growth_every) if growth_every is not None else max(1, base_steps // 16)
-    rows, curves, notes = [], [], [stability_note(problem, eta)]
-    for name in schedules:
-        run_lr = eta
-        if name == "linear-scaling":
-            run_lr = eta / final_growth_factor(name, m0, budget, n_rows, growth, every)
-        gval = log_growth if name == "log-growth" else growth
-        settings = settings_from_options(
-            dict(
-                **problem.options(),
-                **plain_sgd_options(
-                    lr=run_lr, batch_schedule=name, batch_growth=gval, growth_every=every
-                ),
-                epochs=budget_epochs,
-                averaging="none",
-                eval_every=max(1, base_steps // 100),
-                sampling=sampling,
-                seed=seed,
-                device=device,
-                dtype=dtype,
-                progress=progress,
-            )
+    return _Budget(eta, base_steps, budget_epochs, budget, every)
+
+
+def _run_schedule(
+    problem: RiskProblem,
+    name: str,
+    budget: _Budget,
+    m0: int,
+    seeds: int,
+    growth: float,
+    log_growth: float,
+    engine: dict[str, object],
+) -> tuple[dict[str, object], pd.DataFrame, list[str | None]]:
+    """Run one schedule's seeds in one engine call: its table row, its curve, its notes.
+
+    ``engine``: sampling, seed, device, dtype, progress. The notes (None where all is
+    well) are the finiteness of the final excess objective and, for the constant
+    schedule, the drift over the second half of its run.
+    """
+    run_lr = budget.lr
+    if name == "linear-scaling":
+        run_lr = budget.lr / final_growth_factor(
+            name, m0, budget.samples, problem.n_rows, growth, budget.every
         )
-        res = optimize_many(
-            problem.train,
-            *settings,
-            batch_sizes=[m0],
-            repeats=int(seeds),
-            benchmark=problem.benchmark,
-            certify_runs=False,  # stationary noisy SGD by design: the study measures it
+    gval = log_growth if name == "log-growth" else growth
+    settings = settings_from_options(
+        dict(
+            **problem.options(),
+            **plain_sgd_options(
+                lr=run_lr, batch_schedule=name, batch_growth=gval, growth_every=budget.every
+            ),
+            epochs=budget.epochs,
+            averaging="none",
+            eval_every=max(1, budget.base_steps // 100),
+            **engine,
         )
-        hist = res.history
-        samples = np.array([h["samples"][0] for h in hist], dtype=np.float64)
-        excess = np.array([np.mean(h["objective"]) for h in hist]) - problem.f_star
-        curves.append(
-            pd.DataFrame({"schedule": name, "samples": samples, "excess_objective": excess})
-        )
-        last = res.last_weights.to_numpy(dtype=np.float64)
-        final = problem.objective(last) - problem.f_star
-        notes.append(finite_note(final, f"the final excess objective of '{name}'"))
-        if name == "constant" and np.isfinite(final).all():
-            runs = np.array([h["objective"] for h in hist], dtype=np.float64) - problem.f_star
-            notes.append(drift_note(runs[len(runs) // 2 :], "constant schedule, second half"))
-        rows.append(
-            {
-                "schedule": name,
-                "lr": run_lr,
-                "final_batch_size": int(hist[-1]["batch_size"][0]),
-                "steps": int(res.steps),
-                "samples": int(res.runs["samples_seen"].iloc[0]),
-                "excess_objective": float(final.mean()),
-                "weight_dispersion": float(last.std(axis=0, ddof=1).mean()),
-                "wall_time": float(res.wall_time),
-            }
-        )
-    table = pd.DataFrame(rows)
+    )
+    res = optimize_many(
+        problem.train,
+        *settings,
+        batch_sizes=[m0],
+        repeats=seeds,
+        benchmark=problem.benchmark,
+        certify_runs=False,  # stationary noisy SGD by design: the study measures it
+    )
+    return _schedule_outcome(problem, name, run_lr, res)
+
+
+def _schedule_outcome(
+    problem: RiskProblem, name: str, run_lr: float, res: BatchResult
+) -> tuple[dict[str, object], pd.DataFrame, list[str | None]]:
+    """One schedule's table row, curve (mean excess objective against samples) and notes."""
+    hist = res.history
+    samples = np.array([h["samples"][0] for h in hist], dtype=np.float64)
+    excess = np.array([np.mean(h["objective"]) for h in hist]) - problem.f_star
+    curve = pd.DataFrame({"schedule": name, "samples": samples, "excess_objective": excess})
+    last = res.last_weights.to_numpy(dtype=np.float64)
+    final = problem.objective(last) - problem.f_star
+    notes = [finite_note(final, f"the final excess objective of '{name}'")]
+    if name == "constant" and np.isfinite(final).all():
+        runs = np.array([h["objective"] for h in hist], dtype=np.float64) - problem.f_star
+        notes.append(drift_note(runs[len(runs) // 2 :], "constant schedule, second half"))
+    row = {
+        "schedule": name,
+        "lr": run_lr,
+        "final_batch_size": int(hist[-1]["batch_size"][0]),
+        "steps": int(res.steps),
+        "samples": int(res.runs["samples_seen"].iloc[0]),
+        "excess_objective": float(final.mean()),
+        "weight_dispersion": float(last.std(axis=0, ddof=1).mean()),
+        "wall_time": float(res.wall_time),
+    }
+    return row, curve, notes
+
+
+def _report(
+    problem: RiskProblem,
+    budget: _Budget,
+    m0: int,
+    table: pd.DataFrame,
+    curves: list[pd.DataFrame],
+    notes: list[str | None],
+    settings: dict[str, object],
+    start: float,
+) -> StudyReport:
+    """Assemble the :class:`StudyReport` (``start``: the study's ``perf_counter`` start)."""
     sigma2 = float(
         gradient_variance(problem.spec, problem.values(), problem.w_star, problem.benchmark)[0]
     )
     notes = [n for n in notes if n]
-    summary = _summary(table, notes, budget, budget_epochs, m0, relaxation_steps(problem, eta))
+    relax = relaxation_steps(problem, budget.lr)
+    summary = _summary(table, notes, budget.samples, budget.epochs, m0, relax)
     return StudyReport(
         study="annealing",
         objective=problem.spec.objective.value,
-        lr=eta,
+        lr=budget.lr,
         sigma2=sigma2,
         f_star=problem.f_star,
         rows=table,
         curves=pd.concat(curves, ignore_index=True),
-        settings={
-            "batch_size": m0,
-            "seeds": int(seeds),
-            "epochs": budget_epochs,
-            "samples": budget,
-            "growth": growth,
-            "log_growth": log_growth,
-            "growth_every": every,
-        },  # fmt: skip
+        settings=settings,
         summary=summary,
         wall_time=time.perf_counter() - start,
         diagnostics=tuple(notes),

@@ -1,4 +1,5 @@
-"""Shared set-up of the risk studies: train/test split, exact optimum, step size, step count.
+"""Shared set-up of the risk studies: train/test split, exact optimum, step size, step count,
+the check of a batch-size grid and the problem built from flat options.
 
 Everything is fitted on the TRAIN period: the exact optimum ``w*`` (cvxpy), the curvature
 ``L`` (largest Hessian eigenvalue), the smallest curvature ``mu`` in the tangent space of
@@ -10,6 +11,7 @@ SGD: ``steps = 20 / (eta * mu)``, i.e. about 20 relaxation times of the slowest 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -225,6 +227,78 @@ def prepare_problem(
     )
     f_star = float(problem.objective(w_star[None, :])[0])
     return RiskProblem(**{**problem.__dict__, "f_star": f_star})
+
+
+def validate_grid(batch_sizes: Sequence[int], seeds: int, n_rows: int) -> list[int]:
+    """Check a batch-size grid and seed count; return the sizes as ints.
+
+    Raises
+    ------
+    ConfigError
+        Empty grid, a batch size below 1 or above ``n_rows``, or fewer than 2 seeds.
+    """
+    sizes = [int(m) for m in batch_sizes]
+    if not sizes:
+        raise ConfigError("give at least one batch size")
+    for m in sizes:
+        if m < 1:
+            raise ConfigError(f"batch sizes must be at least 1, got {m}")
+        if m > n_rows:
+            raise ConfigError(f"batch size {m} is larger than the sample ({n_rows} scenarios)")
+    if int(seeds) < 2:
+        raise ConfigError(f"the dispersion across seeds needs at least 2 seeds, got {seeds}")
+    return sizes
+
+
+def make_problem(
+    returns: pd.DataFrame,
+    objective: str,
+    *,
+    risk_aversion: float = 10.0,
+    alpha: float = 0.95,
+    return_weight: float = 0.0,
+    min_weight: float = 0.0,
+    max_weight: float = 1.0,
+    long_short: bool = False,
+    max_leverage: float | None = None,
+    benchmark: pd.Series | np.ndarray | None = None,
+    test_fraction: float | None = None,
+    split_date: str | None = None,
+) -> RiskProblem:
+    """Build the :class:`RiskProblem` from flat options (see :func:`prepare_problem`)."""
+    spec = ObjectiveSpec(
+        objective, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight
+    )
+    constraints = Constraints(min_weight, max_weight, long_short, max_leverage)
+    return prepare_problem(
+        returns,
+        spec,
+        constraints,
+        benchmark=benchmark,
+        test_fraction=test_fraction,
+        split_date=split_date,
+    )
+
+
+def study_problem(
+    returns: pd.DataFrame,
+    problem: RiskProblem | None,
+    sizes: Sequence[int],
+    seeds: int,
+    objective: str,
+    benchmark: pd.Series | np.ndarray | None,
+    problem_options: dict[str, object],
+) -> RiskProblem:
+    """The problem of a study without a test period: ``problem``, or prepared from ``returns``.
+
+    The grid is checked against the rows of ``returns`` before the exact solve, then
+    against the problem's train rows.
+    """
+    if problem is None:
+        validate_grid(sizes, seeds, len(split_returns(returns)[0]))
+        problem = make_problem(returns, objective, benchmark=benchmark, **problem_options)
+    validate_grid(sizes, seeds, problem.n_rows)
+    return problem
 
 
 def hessian(spec: ObjectiveSpec, returns: np.ndarray, w: np.ndarray) -> np.ndarray | None:

@@ -30,9 +30,8 @@ from .checks import (
     stability_note,
 )
 from .noise import gradient_variance, temperature
-from .problem import MAX_STEPS, RiskProblem, plain_sgd_options
+from .problem import MAX_STEPS, RiskProblem, plain_sgd_options, study_problem
 from .report import StudyReport
-from .sweep import make_problem, split_returns, validate_grid
 
 
 def run_stationary(
@@ -125,28 +124,10 @@ def linear_scaling_study(
         ``excess_objective``.
     """
     start = time.perf_counter()
-    ks = sorted({1.0, *(float(k) for k in factors)})
-    if ks[0] < 1:
-        raise ConfigError(f"scaling factors must be >= 1, got {min(ks)}")
-    sizes = [max(1, int(round(k * base_batch_size))) for k in ks]
-    if problem is None:
-        validate_grid(sizes, seeds, len(split_returns(returns)[0]))
-        problem = make_problem(returns, objective, benchmark=benchmark, **problem_options)
-    validate_grid(sizes, seeds, problem.n_rows)
-    check_steps(steps)
-    top = check_lr(lr, problem)
-    eta0 = top / ks[-1]
-    n_steps = (
-        int(steps)
-        if steps is not None
-        else min(MAX_STEPS, math.ceil(6.0 / (eta0 * problem.mu_min)))
-    )
-    require_relaxation(
-        n_steps // 2, problem, eta0, what=f"the settling phase (first half of {n_steps} steps)",
-        steps_per_burn_in=2, default_steps=steps is None,
-    )  # fmt: skip
-    settings = [("scaled", k, k, m) for k, m in zip(ks, sizes, strict=True)]
-    settings += [("batch only", k, 1.0, m) for k, m in zip(ks, sizes, strict=True) if k != 1.0]
+    ks, sizes = _factors(factors, base_batch_size)
+    problem = study_problem(returns, problem, sizes, seeds, objective, benchmark, problem_options)
+    top, eta0, n_steps = _step_schedule(problem, ks, lr, steps)
+    settings = _settings(ks, sizes)
     run_sizes = [m for (_, _, _, m) in settings for _ in range(seeds)]
     run_scales = [s for (_, _, s, _) in settings for _ in range(seeds)]
     last, excess, window = run_stationary(
@@ -159,14 +140,69 @@ def linear_scaling_study(
     sigma2 = float(
         gradient_variance(problem.spec, problem.values(), problem.w_star, problem.benchmark)[0]
     )
+    notes = _diagnostics(problem, top, window, settings, seeds)
+    rows = _rows(problem, settings, eta0, sigma2, last, excess)
+    study = {
+        "base_batch_size": int(base_batch_size), "factors": ks, "seeds": int(seeds),
+        "steps": n_steps, "start": "w* (exact optimum)", "window": "second half",
+    }  # fmt: skip
+    return _report(problem, eta0, sigma2, rows, notes, study, start)
+
+
+_Setting = tuple[str, float, float, int]
+"""One setting of the study: (series, k, step-size scale, batch size)."""
+
+
+def _factors(factors: Sequence[float], base_batch_size: int) -> tuple[list[float], list[int]]:
+    """The sorted k grid (1 always included; refuse k < 1) and the batch sizes ``k m_0``."""
+    ks = sorted({1.0, *(float(k) for k in factors)})
+    if ks[0] < 1:
+        raise ConfigError(f"scaling factors must be >= 1, got {min(ks)}")
+    return ks, [max(1, int(round(k * base_batch_size))) for k in ks]
+
+
+def _step_schedule(
+    problem: RiskProblem, ks: list[float], lr: float | None, steps: int | None
+) -> tuple[float, float, int]:
+    """(top step ``k_max eta_0``, base step ``eta_0``, steps); refuse a too-short settling."""
+    check_steps(steps)
+    top = check_lr(lr, problem)
+    eta0 = top / ks[-1]
+    n_steps = (
+        int(steps)
+        if steps is not None
+        else min(MAX_STEPS, math.ceil(6.0 / (eta0 * problem.mu_min)))
+    )
+    require_relaxation(
+        n_steps // 2, problem, eta0, what=f"the settling phase (first half of {n_steps} steps)",
+        steps_per_burn_in=2, default_steps=steps is None,
+    )  # fmt: skip
+    return top, eta0, n_steps
+
+
+def _diagnostics(
+    problem: RiskProblem, top: float, window: np.ndarray, settings: list[_Setting], seeds: int
+) -> list[str]:
+    """Why the runs cannot support a reading (empty: they can); ``window`` (E, K)."""
     notes = [stability_note(problem, top), finite_note(window, "the excess objective")]
     if not any(notes):
-        win = window.reshape(window.shape[0], n_set, seeds)
+        win = window.reshape(window.shape[0], len(settings), seeds)
         notes += [drift_note(win[:, i, :], f"{s[0]} k = {s[1]:g}") for i, s in enumerate(settings)]
-    notes = [n for n in notes if n]
+    return [n for n in notes if n]
+
+
+def _rows(
+    problem: RiskProblem,
+    settings: list[_Setting],
+    eta0: float,
+    sigma2: float,
+    last: np.ndarray,
+    excess: np.ndarray,
+) -> pd.DataFrame:
+    """One row per setting; ``last`` (settings, seeds, N), ``excess`` (settings, seeds)."""
     lrs = np.array([eta0 * s for (_, _, s, _) in settings])
     ms = np.array([m for (_, _, _, m) in settings], dtype=np.float64)
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         {
             "series": [s[0] for s in settings],
             "k": [s[1] for s in settings],
@@ -179,6 +215,25 @@ def linear_scaling_study(
             "excess_objective": excess.mean(axis=1),
         }
     )
+
+
+def _settings(ks: list[float], sizes: list[int]) -> list[_Setting]:
+    """The scaled pairs (k eta_0, k m_0) for every k, then the batch-only runs for k != 1."""
+    settings = [("scaled", k, k, m) for k, m in zip(ks, sizes, strict=True)]
+    settings += [("batch only", k, 1.0, m) for k, m in zip(ks, sizes, strict=True) if k != 1.0]
+    return settings
+
+
+def _report(
+    problem: RiskProblem,
+    eta0: float,
+    sigma2: float,
+    rows: pd.DataFrame,
+    notes: list[str],
+    study: dict[str, object],
+    start: float,
+) -> StudyReport:
+    """Assemble the :class:`StudyReport` (``start``: the study's ``perf_counter`` start)."""
     return StudyReport(
         study="scaling",
         objective=problem.spec.objective.value,
@@ -187,14 +242,7 @@ def linear_scaling_study(
         f_star=problem.f_star,
         rows=rows,
         curves=pd.DataFrame(),
-        settings={
-            "base_batch_size": int(base_batch_size),
-            "factors": ks,
-            "seeds": int(seeds),
-            "steps": n_steps,
-            "start": "w* (exact optimum)",
-            "window": "second half",
-        },  # fmt: skip
+        settings=study,
         summary=_summary(rows, notes),
         wall_time=time.perf_counter() - start,
         diagnostics=tuple(notes),

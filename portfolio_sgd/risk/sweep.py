@@ -17,22 +17,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..api import optimize_many, settings_from_options
-from ..constraints import Constraints
-from ..errors import ConfigError
 from ..metrics import cvar as _cvar
-from ..objectives import ObjectiveSpec
 from .checks import (
     SLOPE_TOLERANCE,
-    check_lr,
-    check_steps,
     drift_note,
     finite_note,
-    require_relaxation,
     slope_note,
     stability_note,
 )
@@ -44,61 +38,11 @@ from .noise import (
     predicted_batch_variance,
     temperature,
 )
-from .problem import RiskProblem, plain_sgd_options, prepare_problem, split_returns
+from .problem import RiskProblem, make_problem, split_returns, validate_grid
 from .report import RiskReport
+from .sweep_runs import SweepPlan, SweepRuns, plan_sweep, run_sweep
 
 DEFAULT_BATCH_SIZES = (8, 32, 128, 512)
-
-
-def validate_grid(batch_sizes: Sequence[int], seeds: int, n_rows: int) -> list[int]:
-    """Check a batch-size grid and seed count; return the sizes as ints.
-
-    Raises
-    ------
-    ConfigError
-        Empty grid, a batch size below 1 or above ``n_rows``, or fewer than 2 seeds.
-    """
-    sizes = [int(m) for m in batch_sizes]
-    if not sizes:
-        raise ConfigError("give at least one batch size")
-    for m in sizes:
-        if m < 1:
-            raise ConfigError(f"batch sizes must be at least 1, got {m}")
-        if m > n_rows:
-            raise ConfigError(f"batch size {m} is larger than the sample ({n_rows} scenarios)")
-    if int(seeds) < 2:
-        raise ConfigError(f"the dispersion across seeds needs at least 2 seeds, got {seeds}")
-    return sizes
-
-
-def make_problem(
-    returns: pd.DataFrame,
-    objective: str,
-    *,
-    risk_aversion: float = 10.0,
-    alpha: float = 0.95,
-    return_weight: float = 0.0,
-    min_weight: float = 0.0,
-    max_weight: float = 1.0,
-    long_short: bool = False,
-    max_leverage: float | None = None,
-    benchmark: pd.Series | np.ndarray | None = None,
-    test_fraction: float | None = None,
-    split_date: str | None = None,
-) -> RiskProblem:
-    """Build the :class:`RiskProblem` from flat options (see :func:`prepare_problem`)."""
-    spec = ObjectiveSpec(
-        objective, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight
-    )
-    constraints = Constraints(min_weight, max_weight, long_short, max_leverage)
-    return prepare_problem(
-        returns,
-        spec,
-        constraints,
-        benchmark=benchmark,
-        test_fraction=test_fraction,
-        split_date=split_date,
-    )
 
 
 def batch_size_sweep(
@@ -166,130 +110,169 @@ def batch_size_sweep(
     RiskReport
     """
     start = time.perf_counter()
-    if problem is None:
-        n_train = len(split_returns(returns, test_fraction, split_date)[0])
-        sizes = validate_grid(batch_sizes, seeds, n_train)
-        problem = make_problem(
-            returns, objective, benchmark=benchmark, test_fraction=test_fraction, split_date=split_date,
-            **problem_options,
-        )  # fmt: skip
-    else:
-        sizes = validate_grid(batch_sizes, seeds, problem.n_rows)
-    if draws < 1:
-        raise ConfigError(f"draws must be at least 1, got {draws}")
-    check_steps(steps)
-    eta = check_lr(lr, problem)
-    n_steps = int(steps) if steps is not None else problem.stationary_steps(eta)
-    eval_every = max(1, n_steps // 100)
-    n_steps = max(eval_every * 4, eval_every * (-(-n_steps // eval_every)))
-    burn_in, avg_start = n_steps // 4, n_steps // 2
-    require_relaxation(
-        burn_in, problem, eta, what=f"the burn-in (first quarter of {n_steps} steps)",
-        steps_per_burn_in=4, default_steps=steps is None,
+    problem, sizes = _sweep_problem(
+        returns, problem, batch_sizes, seeds, objective, benchmark, test_fraction, split_date,
+        problem_options,
     )  # fmt: skip
-    n_m, n_s = len(sizes), int(seeds)
-    r = problem.values()
-    n_rows = problem.n_rows
+    plan = plan_sweep(problem, sizes, seeds, lr, steps, draws)
+    engine = dict(sampling=sampling, seed=seed, device=device, dtype=dtype, progress=progress)
+    runs = run_sweep(problem, plan, engine)
+    sigma2, rows = _table(problem, plan, runs, draws, sampling, seed)
+    optimum_oos = _add_out_of_sample(rows, problem, runs.last)
+    verdict = _conclude(problem, plan, runs, rows, cost_steps, target, device, dtype)
+    return _report(
+        problem, plan, runs, rows, sigma2, optimum_oos, verdict, sampling=sampling,
+        lr_source="given" if lr is not None else "automatic 0.5/L", start=start,
+    )  # fmt: skip
 
-    settings = settings_from_options(
-        dict(
-            **problem.options(),
-            **plain_sgd_options(lr=eta, steps=n_steps),
-            averaging="tail",
-            tail_fraction=0.5,
-            eval_every=eval_every,
-            sampling=sampling,
-            seed=seed,
-            device=device,
-            dtype=dtype,
-            progress=progress,
-        )
-    )
-    res = optimize_many(
-        problem.train,
-        *settings,
-        batch_sizes=sizes,
-        repeats=n_s,
-        benchmark=problem.benchmark,
-        certify_runs=False,  # stationary noisy SGD by design: the study measures it
-    )
-    last = res.last_weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
-    avg = res.weights.to_numpy(dtype=np.float64).reshape(n_m, n_s, -1)
-    w_star = problem.w_star
-    window = [h for h in res.history if burn_in < int(h["step"]) <= avg_start]
-    window_obj = np.asarray([h["objective"] for h in window], dtype=np.float64)  # (E, K)
-    window_all = (window_obj - problem.f_star).reshape(-1, n_m, n_s)  # (E, M, S)
-    window_excess = window_all.mean(axis=0)
-    f_last = problem.objective(last.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
-    f_avg = problem.objective(avg.reshape(n_m * n_s, -1)).reshape(n_m, n_s) - problem.f_star
 
+@dataclass(frozen=True)
+class _Verdict:
+    """What the runs support: the cost model, the log-log slopes against m (excess
+    objective, dispersion), the diagnostics, and the recommendation or why it is withheld."""
+
+    cost: CostModel
+    slopes: tuple[float, float]
+    notes: list[str]
+    recommendation: dict[str, object] | None
+    withheld: str | None
+
+
+def _sweep_problem(
+    returns: pd.DataFrame,
+    problem: RiskProblem | None,
+    batch_sizes: Sequence[int],
+    seeds: int,
+    objective: str,
+    benchmark: pd.Series | np.ndarray | None,
+    test_fraction: float | None,
+    split_date: str | None,
+    problem_options: dict[str, object],
+) -> tuple[RiskProblem, list[int]]:
+    """The problem (prepared unless given) and the checked grid, checked before the solve."""
+    if problem is not None:
+        return problem, validate_grid(batch_sizes, seeds, problem.n_rows)
+    n_train = len(split_returns(returns, test_fraction, split_date)[0])
+    sizes = validate_grid(batch_sizes, seeds, n_train)
+    problem = make_problem(
+        returns, objective, benchmark=benchmark, test_fraction=test_fraction, split_date=split_date,
+        **problem_options,
+    )  # fmt: skip
+    return problem, sizes
+
+
+def _table(
+    problem: RiskProblem, plan: SweepPlan, runs: SweepRuns, draws: int, sampling: str, seed: int
+) -> tuple[float, pd.DataFrame]:
+    """``sigma^2`` at w* and the per-m table: gradient noise, temperature, estimation error."""
+    sizes, n_m, n_s = plan.sizes, len(plan.sizes), plan.seeds
+    r, w_star = problem.values(), problem.w_star
     grads = per_sample_gradients(problem.spec, r, w_star, problem.benchmark)[0]
     sigma2 = float(gradient_variance(problem.spec, r, w_star, problem.benchmark)[0])
-    sigma2_sgd = gradient_variance(problem.spec, r, last.reshape(n_m * n_s, -1), problem.benchmark)
+    sigma2_sgd = gradient_variance(
+        problem.spec, r, runs.last.reshape(n_m * n_s, -1), problem.benchmark
+    )
     measured = [
         measure_batch_variance(grads, m, draws, sampling, seed + 1 + i) for i, m in enumerate(sizes)
     ]
-    predicted = [predicted_batch_variance(sigma2, m, n_rows, sampling) for m in sizes]
+    predicted = [predicted_batch_variance(sigma2, m, problem.n_rows, sampling) for m in sizes]
+    noise = {
+        "sigma2_sgd": sigma2_sgd.reshape(n_m, n_s).mean(axis=1),
+        "grad_var_measured": measured,
+        "grad_var_predicted": predicted,
+        "grad_var_ratio": np.asarray(measured) / np.asarray(predicted),
+        "temperature": temperature(plan.lr, sigma2, np.asarray(sizes, dtype=np.float64)),
+    }
+    rows = {"batch_size": sizes, "lr": plan.lr, **noise, **_error_columns(problem, runs)}
+    return sigma2, pd.DataFrame(rows)
 
-    ms = np.asarray(sizes, dtype=np.float64)
-    rows = pd.DataFrame(
-        {
-            "batch_size": sizes,
-            "lr": eta,
-            "sigma2_sgd": sigma2_sgd.reshape(n_m, n_s).mean(axis=1),
-            "grad_var_measured": measured,
-            "grad_var_predicted": predicted,
-            "grad_var_ratio": np.asarray(measured) / np.asarray(predicted),
-            "temperature": temperature(eta, sigma2, ms),
-            "weight_dispersion": last.std(axis=1, ddof=1).mean(axis=1),
-            "l1_to_optimum": np.abs(last - w_star).sum(axis=2).mean(axis=1),
-            "excess_objective": window_excess.mean(axis=1),
-            "excess_objective_se": window_excess.std(axis=1, ddof=1) / np.sqrt(n_s),
-            "excess_objective_final": f_last.mean(axis=1),
-            "excess_objective_averaged": f_avg.mean(axis=1),
-            "l1_averaged": np.abs(avg - w_star).sum(axis=2).mean(axis=1),
-        }
-    )
-    optimum_oos = _add_out_of_sample(rows, problem, last)
 
-    cost = measure_cost_model(problem, sizes, eta, steps=cost_steps, device=device, dtype=dtype)
+def _error_columns(problem: RiskProblem, runs: SweepRuns) -> dict[str, np.ndarray]:
+    """Estimation-error columns per m: dispersion across seeds, L1 distance to w*, excess
+    objective (stationary window with its standard error, last and averaged iterate)."""
+    window_excess = runs.window.mean(axis=0)
+    n_s = runs.last.shape[1]
+    return {
+        "weight_dispersion": runs.last.std(axis=1, ddof=1).mean(axis=1),
+        "l1_to_optimum": np.abs(runs.last - problem.w_star).sum(axis=2).mean(axis=1),
+        "excess_objective": window_excess.mean(axis=1),
+        "excess_objective_se": window_excess.std(axis=1, ddof=1) / np.sqrt(n_s),
+        "excess_objective_final": runs.f_last.mean(axis=1),
+        "excess_objective_averaged": runs.f_avg.mean(axis=1),
+        "l1_averaged": np.abs(runs.avg - problem.w_star).sum(axis=2).mean(axis=1),
+    }
+
+
+def _conclude(
+    problem: RiskProblem,
+    plan: SweepPlan,
+    runs: SweepRuns,
+    rows: pd.DataFrame,
+    cost_steps: int,
+    target: float,
+    device: str,
+    dtype: str,
+) -> _Verdict:
+    """Time the cost model, fit the slopes, diagnose the runs and recommend (or withhold).
+
+    Adds the ``seconds_per_update`` and ``time_to_target`` columns to ``rows``.
+    """
+    sizes = plan.sizes
+    cost = measure_cost_model(problem, sizes, plan.lr, steps=cost_steps, device=device, dtype=dtype)
     rows["seconds_per_update"] = list(cost.seconds_per_update)
+    ms = np.asarray(sizes, dtype=np.float64)
     slopes = (
         _slope(ms, rows["excess_objective"].to_numpy()),
         _slope(ms, rows["weight_dispersion"].to_numpy()),
     )
-    notes = sweep_diagnostics(problem, eta, sizes, window_all, f_last, slopes)
-    rec, withheld = _recommend(cost, rows, eta, n_steps, target * scale_of(problem), notes)
+    notes = sweep_diagnostics(problem, plan.lr, sizes, runs.window, runs.f_last, slopes)
+    rec, withheld = _recommend(cost, rows, plan.lr, plan.steps, target * scale_of(problem), notes)
+    return _Verdict(cost, slopes, notes, rec, withheld)
 
+
+def _report(
+    problem: RiskProblem,
+    plan: SweepPlan,
+    runs: SweepRuns,
+    rows: pd.DataFrame,
+    sigma2: float,
+    optimum_oos: dict[str, float] | None,
+    verdict: _Verdict,
+    *,
+    sampling: str,
+    lr_source: str,
+    start: float,
+) -> RiskReport:
+    """Assemble the :class:`RiskReport` (``start``: the sweep's ``perf_counter`` start)."""
     return RiskReport(
         objective=problem.spec.objective.value,
-        n_assets=int(r.shape[1]),
-        n_train=n_rows,
+        n_assets=int(problem.train.shape[1]),
+        n_train=problem.n_rows,
         n_test=0 if problem.test is None else int(len(problem.test)),
         sampling=str(sampling),
-        seeds=n_s,
-        lr=eta,
-        lr_source="given" if lr is not None else "automatic 0.5/L",
+        seeds=plan.seeds,
+        lr=plan.lr,
+        lr_source=lr_source,
         curvature=problem.curvature,
         mu_min=problem.mu_min,
-        steps=n_steps,
-        burn_in=burn_in,
-        window=(burn_in, avg_start),
-        eval_every=eval_every,
+        steps=plan.steps,
+        burn_in=plan.burn_in,
+        window=(plan.burn_in, plan.avg_start),
+        eval_every=plan.eval_every,
         sigma2=sigma2,
         f_star=problem.f_star,
         rows=rows,
-        slope_excess=slopes[0],
-        slope_dispersion=slopes[1],
-        cost=cost.to_dict(),
-        recommendation=rec,
+        slope_excess=verdict.slopes[0],
+        slope_dispersion=verdict.slopes[1],
+        cost=verdict.cost.to_dict(),
+        recommendation=verdict.recommendation,
         optimum_oos=optimum_oos,
-        w_star=pd.Series(w_star, index=[str(c) for c in problem.train.columns]),
-        device=res.device,
-        sweep_wall_time=res.wall_time,
+        w_star=pd.Series(problem.w_star, index=[str(c) for c in problem.train.columns]),
+        device=runs.device,
+        sweep_wall_time=runs.wall_time,
         wall_time=time.perf_counter() - start,
-        diagnostics=tuple(notes),
-        recommendation_withheld=withheld,
+        diagnostics=tuple(verdict.notes),
+        recommendation_withheld=verdict.withheld,
     )
 
 
