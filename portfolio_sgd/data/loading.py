@@ -1,4 +1,14 @@
-"""The one entry point from any data source to a validated returns matrix."""
+"""The one entry point from any data source to a validated returns matrix.
+
+The source is exactly one of: a bundled ``dataset``, a ``prices_path`` file, a
+``returns_path`` file (simple decimal returns), or ``tickers`` alone (Yahoo Finance through
+the local cache; only what is missing is downloaded). With no source at all, the default
+dataset ``sp500`` is used. Given with a dataset or a file, ``tickers`` selects those assets.
+
+Steps: select assets; keep dates in [start, end] (on prices, before returns are computed,
+so the first return is the day after the first price); apply the NaN policy; compute
+returns; :func:`~portfolio_sgd.data.validation.validate_returns`.
+"""
 
 from __future__ import annotations
 
@@ -44,17 +54,8 @@ def load_returns(
     dtype: str = "float64",
     date_format: str | None = None,
 ) -> pd.DataFrame:
-    """Load a validated matrix of asset returns from one source.
-
-    The source is exactly one of: a bundled ``dataset``, a ``prices_path`` file, a
-    ``returns_path`` file (simple decimal returns), or ``tickers`` alone (Yahoo Finance
-    through the local cache; only what is missing is downloaded). With no source at all,
-    the default dataset ``sp500`` is used. Given with a dataset or a file, ``tickers``
-    selects those assets.
-
-    Steps: select assets; keep dates in [start, end] (on prices, before returns are
-    computed, so the first return is the day after the first price); apply ``nan_policy``;
-    compute returns; :func:`validate_returns`.
+    """Load a validated matrix of asset returns from one source (see the module docstring:
+    the sources, the default dataset, and the steps).
 
     Parameters
     ----------
@@ -98,12 +99,7 @@ def load_returns(
     selected = _ticker_list(tickers)
     if dtype not in ("float64", "float32"):
         raise DataError(f"dtype must be float64 or float32, got {dtype!r}")
-    sources = {"dataset": dataset, "prices_path": prices_path, "returns_path": returns_path}
-    given = [name for name, value in sources.items() if value is not None]
-    if len(given) > 1:
-        raise DataError(f"give exactly one data source, got {' and '.join(given)}")
-    if not given and selected is None:
-        dataset, given = DEFAULT_DATASET, ["dataset"]
+    dataset, given = _one_source(dataset, prices_path, returns_path, selected)
     label, kind, frame = _read_source(
         dataset, prices_path, returns_path, selected, start, end, layout, dtype, date_format,
         cache_dir, downloader,
@@ -121,6 +117,23 @@ def load_returns(
         returns.shape[1], date_label(returns.index[0]), date_label(returns.index[-1]),
     )  # fmt: skip
     return returns
+
+
+def _one_source(
+    dataset: str | None,
+    prices_path: object,
+    returns_path: object,
+    selected: list[str] | None,
+) -> tuple[str | None, bool]:
+    """``(dataset, given)``: the default dataset when nothing is given, and whether a
+    dataset or a file was given (else ``tickers`` alone means a download)."""
+    sources = {"dataset": dataset, "prices_path": prices_path, "returns_path": returns_path}
+    given = [name for name, value in sources.items() if value is not None]
+    if len(given) > 1:
+        raise DataError(f"give exactly one data source, got {' and '.join(given)}")
+    if not given and selected is None:
+        return DEFAULT_DATASET, True
+    return dataset, bool(given)
 
 
 def _read_source(
