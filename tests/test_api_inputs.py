@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import portfolio_sgd
-from portfolio_sgd.backtest.engine import _align
+from portfolio_sgd.backtest.inputs import align_benchmark as backtest_align
 from portfolio_sgd.data import MIN_ROWS, validate_returns
 from portfolio_sgd.errors import ConfigError, DataError
 from portfolio_sgd.inputs import align_benchmark, validate_init_weights, validate_returns_input
@@ -143,9 +143,9 @@ def test_align_benchmark_matches_dates_and_names_the_gaps():
 def test_backtest_align_uses_the_shared_check():
     index = pd.bdate_range("2021-01-04", periods=40)
     series = pd.Series(np.arange(40.0) / 1000, index=index, name="SPX")
-    out = _align(series, index)
+    out = backtest_align(series, index)
     assert out.name == "SPX" and out.equals(series)
-    assert "no value on 1 of the 40 return dates" in message(_align, series.iloc[1:], index)
+    assert "no value on 1 of the 40 return dates" in message(backtest_align, series.iloc[1:], index)
 
 
 def test_init_weights():

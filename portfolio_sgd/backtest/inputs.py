@@ -84,24 +84,18 @@ def check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
 def align_benchmark(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:
     """The benchmark as a float Series on ``index``; None stays None.
 
-    A DataFrame's first column is used; an array is taken by position.
+    The shared check of :func:`portfolio_sgd.inputs.align_benchmark` (a DataFrame's first
+    column is used; an array is taken by position).
     """
     if benchmark is None:
         return None
+    from ..inputs import align_benchmark as shared_align
+
+    values = shared_align(benchmark, index, len(index))
+    name = getattr(benchmark, "name", None)
     if isinstance(benchmark, pd.DataFrame):
-        benchmark = benchmark.iloc[:, 0]
-    if not isinstance(benchmark, pd.Series):
-        values = np.asarray(benchmark, dtype=np.float64).reshape(-1)
-        if values.shape[0] != len(index):
-            raise DataError(f"the benchmark has {values.shape[0]} rows, the returns {len(index)}")
-        return pd.Series(values, index=index, name="benchmark")
-    missing = index.difference(benchmark.index)
-    if len(missing) > 0:
-        raise DataError(f"the benchmark has no value on {len(missing)} date(s), first {missing[0]}")
-    out = benchmark.reindex(index).astype(np.float64)
-    if not np.isfinite(out.to_numpy()).all():
-        raise DataError("the benchmark contains NaN or inf")
-    return out.rename(benchmark.name if benchmark.name is not None else "benchmark")
+        name = benchmark.columns[0]
+    return pd.Series(values, index=index, name=name if name is not None else "benchmark")
 
 
 def prepare_inputs(
