@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from . import risk_budget as rb
 from .base import Derivatives, PortfolioObjective, data_scales, triangular_factor
 from .variance import centred_moments, covariance, numpy_variance
@@ -239,6 +239,8 @@ class RiskParity(PortfolioObjective):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
         """``F(w)`` and ``F(w) - KL(b || RC(w))``, a proven lower bound on ``F*``."""
         variance, sigma_w = rb.variance_terms(returns, w, mean, chunk_rows)
+        if not bool((variance > 0).all()):
+            raise DataError("the portfolio return has zero variance: no risk to budget")
         w64 = w.to(sigma_w)
         beta = self.budgets(w64)
         rc = w64 * sigma_w / variance[:, None]
