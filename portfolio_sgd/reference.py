@@ -61,7 +61,8 @@ class ExactSolution:
     Attributes
     ----------
     weights : np.ndarray, shape (N,)
-        Optimal weights (polished onto the feasible set, except for risk parity).
+        Optimal weights (polished onto the feasible set; risk parity: Newton-polished
+        and normalised, ``RiskParity.exact_polish``).
     value : float
         ``f(weights)`` from :func:`objective_value` on the full data.
     solver : str
@@ -219,7 +220,8 @@ def solve_exact(
         Simple returns.
     constraints : Constraints, optional
         Feasible set (default: long-only, fully invested). Validated first. Risk parity
-        ignores it apart from validation: its solution is the normalised ``y > 0``.
+        takes only the default (else a ConfigError): its solution is the normalised
+        ``y > 0``.
     risk_aversion, alpha, return_weight, benchmark
         As in :func:`objective_value`.
     budgets : array-like, shape (N,), optional
@@ -254,12 +256,7 @@ def solve_exact(
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
     w = cp.Variable(r.shape[1])
-    expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
-    if spec.impl.feasible_set == "positive-orthant":
-        spec.impl.check_constraints(cons_spec)  # type: ignore[attr-defined]
-        cons = extra  # y > 0 is the domain of the log; the result is normalised
-    else:
-        cons = cons_spec.cvxpy(cp, w) + extra
+    expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
@@ -273,6 +270,26 @@ def solve_exact(
     if spec.impl.has_var_level:
         var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])
     return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
+
+
+def _problem_parts(
+    cp: Any,
+    w: Any,
+    spec: ObjectiveSpec,
+    r: np.ndarray,
+    constraints: Constraints,
+    benchmark: np.ndarray | None,
+) -> tuple[Any, list[Any]]:
+    """The objective's cvxpy expression and every constraint of the exact problem.
+
+    An orthant objective (risk parity) takes only its own: ``y > 0`` is the log's domain
+    and its solution is normalised afterwards.
+    """
+    expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
+    if spec.impl.feasible_set == "positive-orthant":
+        spec.impl.check_constraints(constraints)  # type: ignore[attr-defined]
+        return expr, extra
+    return expr, constraints.cvxpy(cp, w) + extra
 
 
 def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:
