@@ -40,7 +40,7 @@ def compare_with_exact(
         "return_weight": spec.return_weight,
         "benchmark": None if benchmark is None else np.asarray(benchmark, dtype=np.float64),
     }
-    exact = solve_exact(result.objective, r, result.constraints, **params)
+    exact = solve_exact(result.objective, r, result.constraints, budgets=spec.budgets, **params)
     w = result.weights.to_numpy()
     sgd_value = float(objective_value(result.objective, r, w, **params))
     return {

@@ -29,8 +29,30 @@ def batch_gradient(
     """Mini-batch losses (K,), weight gradients (K, N) and VaR-level gradients (K,).
 
     With ``full`` the gradient is exact: from the moment matrix ``quad`` when given (see
-    :mod:`portfolio_sgd.quadratic`), else from a pass over the data.
+    :mod:`portfolio_sgd.quadratic`), else from a pass over the data. A term of the
+    objective that depends on the weights directly (``weight_loss``/``weight_gradient``,
+    e.g. risk parity's barrier) is added exactly, once, to the sampled part.
     """
+    losses, grad_w, grad_t = _scenario_gradient(problem, w, t, lam, sizes, full, sampler, tau, quad)
+    objective = problem.spec.impl
+    extra = objective.weight_gradient(w)
+    if extra is None:
+        return losses, grad_w, grad_t
+    return losses + objective.weight_loss(w), grad_w + extra, grad_t  # type: ignore[operator]
+
+
+def _scenario_gradient(
+    problem: Problem,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    lam: torch.Tensor | None,
+    sizes: list[int],
+    full: bool,
+    sampler: BatchSampler,
+    tau: float,
+    quad: QuadraticForm | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The part of :func:`batch_gradient` that comes from the scenarios (losses per row)."""
     R, spec = problem.returns, problem.spec
     if full and quad is not None:
         losses, grad_w = quadratic_loss_and_gradient(spec, quad, w, problem.mean, lam)

@@ -46,13 +46,10 @@ from .constraints import Constraints
 from .errors import ConfigError, DataError, PortfolioSGDError
 from .metrics import cvar_and_var
 from .objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
-from .objectives.base import triangular_factor
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
 
-RISK_PARITY = "risk-parity"
-"""Solved here only (not yet an engine objective): ``min_y 1/2 y'Cy - beta'log y``."""
-OBJECTIVES: tuple[str, ...] = (*objective_names(), RISK_PARITY)
+OBJECTIVES: tuple[str, ...] = tuple(objective_names())
 _TIGHT = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 400}
 _OK = ("optimal", "optimal_inaccurate")
 
@@ -64,7 +61,8 @@ class ExactSolution:
     Attributes
     ----------
     weights : np.ndarray, shape (N,)
-        Optimal weights (polished onto the feasible set, except for risk parity).
+        Optimal weights (polished onto the feasible set; risk parity: Newton-polished
+        and normalised, ``RiskParity.exact_polish``).
     value : float
         ``f(weights)`` from :func:`objective_value` on the full data.
     solver : str
@@ -107,10 +105,18 @@ def _objective_name(objective: Any) -> str:
     return key
 
 
-def _spec(name: str, risk_aversion: float, alpha: float, return_weight: float) -> ObjectiveSpec:
-    """The objective's spec (risk parity is evaluated as the variance)."""
-    key = "min-variance" if name == RISK_PARITY else name
-    return ObjectiveSpec(key, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
+def _spec(
+    name: str,
+    risk_aversion: float,
+    alpha: float,
+    return_weight: float,
+    budgets: Sequence[float] | np.ndarray | None = None,
+) -> ObjectiveSpec:
+    """The objective's spec (budgets only for an objective that takes them)."""
+    return ObjectiveSpec(
+        name, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight,
+        budgets=None if budgets is None else tuple(np.asarray(budgets, dtype=float).ravel()),
+    )  # fmt: skip
 
 
 def _as_returns(returns: Any) -> np.ndarray:
@@ -214,7 +220,8 @@ def solve_exact(
         Simple returns.
     constraints : Constraints, optional
         Feasible set (default: long-only, fully invested). Validated first. Risk parity
-        ignores it apart from validation: its solution is the normalised ``y > 0``.
+        takes only the default (else a ConfigError): its solution is the normalised
+        ``y > 0``.
     risk_aversion, alpha, return_weight, benchmark
         As in :func:`objective_value`.
     budgets : array-like, shape (N,), optional
@@ -239,7 +246,9 @@ def solve_exact(
     """
     cp = _cvxpy()
     name = _objective_name(objective)
-    spec = _spec(name, risk_aversion, alpha, return_weight)
+    if budgets is not None and name != "risk-parity":
+        raise ConfigError(f"risk budgets apply to risk parity only, not {name}")
+    spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
     r = _as_returns(returns)
     cons_spec = constraints if constraints is not None else Constraints()
     cons_spec.validate(r.shape[1])
@@ -247,16 +256,14 @@ def solve_exact(
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
     w = cp.Variable(r.shape[1])
-    beta = _budgets(budgets, r.shape[1]) if name == RISK_PARITY else None
-    if beta is not None:
-        expr, cons = _risk_parity_expression(cp, w, r, beta), []
-    else:
-        expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
-        cons = cons_spec.cvxpy(cp, w) + extra
+    expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
-    weights = _polish(np.asarray(w.value, dtype=np.float64).reshape(-1), r, cons_spec, beta)
+    raw = np.asarray(w.value, dtype=np.float64).reshape(-1)
+    weights = spec.impl.exact_polish(raw, r)
+    if weights is None:
+        weights = cons_spec.project(torch.from_numpy(raw.copy())).numpy()
     kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     var_level = None
@@ -265,14 +272,24 @@ def solve_exact(
     return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
 
 
-def _polish(
-    weights: np.ndarray, r: np.ndarray, constraints: Constraints, beta: np.ndarray | None
-) -> np.ndarray:
-    """Solver weights onto the feasible set (risk parity: Newton-polished, normalised)."""
-    if beta is not None:
-        y = _newton_risk_parity(_covariance(r), beta, weights)
-        return y / y.sum()
-    return constraints.project(torch.from_numpy(weights.copy())).numpy()
+def _problem_parts(
+    cp: Any,
+    w: Any,
+    spec: ObjectiveSpec,
+    r: np.ndarray,
+    constraints: Constraints,
+    benchmark: np.ndarray | None,
+) -> tuple[Any, list[Any]]:
+    """The objective's cvxpy expression and every constraint of the exact problem.
+
+    An orthant objective (risk parity) takes only its own: ``y > 0`` is the log's domain
+    and its solution is normalised afterwards.
+    """
+    expr, extra = spec.impl.cvxpy_expression(cp, w, r, benchmark)
+    if spec.impl.feasible_set == "positive-orthant":
+        spec.impl.check_constraints(constraints)  # type: ignore[attr-defined]
+        return expr, extra
+    return expr, constraints.cvxpy(cp, w) + extra
 
 
 def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:
@@ -287,64 +304,6 @@ def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tu
     if status not in _OK and solver_name == "CLARABEL":  # retry at default tolerances
         status = _solve(problem, solver_name, {k: v for k, v in opts.items() if k == "time_limit"})
     return status, time.perf_counter() - start
-
-
-def _budgets(budgets: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
-    beta = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
-    if beta.shape != (n,) or not np.all(np.isfinite(beta)) or np.any(beta <= 0):
-        raise DataError(f"budgets must be {n} positive finite numbers")
-    return beta / beta.sum()
-
-
-def _scaled_factor(r: np.ndarray) -> np.ndarray:
-    """Thin-QR factor ``F`` of the centred returns scaled by ``1 / sqrt(T s2)``."""
-    s2 = float(np.mean(r**2)) or 1.0
-    return triangular_factor((r - r.mean(axis=0)) / math.sqrt(r.shape[0] * s2))
-
-
-def _covariance(r: np.ndarray) -> np.ndarray:
-    """``F'F``: the covariance scaled by ``1 / s2`` (the risk-parity solve's metric)."""
-    fac = _scaled_factor(r)
-    return fac.T @ fac
-
-
-def _risk_parity_expression(cp: Any, w: Any, r: np.ndarray, beta: np.ndarray) -> Any:
-    """``1/2 y'Cy - beta'log y`` (scaled covariance) over ``y > 0``."""
-    return 0.5 * cp.sum_squares(_scaled_factor(r) @ w) - beta @ cp.log(w)
-
-
-def _newton_risk_parity(cov: np.ndarray, beta: np.ndarray, y0: np.ndarray) -> np.ndarray:
-    """Polish ``argmin_{y > 0} 1/2 y'Cy - beta'log y`` with damped Newton steps.
-
-    Interior-point solvers stop around 1e-6 relative accuracy on exponential cones; the
-    problem is smooth and strictly convex on ``y > 0``, so a few Newton steps from the
-    solver's point reach machine precision.
-    """
-    y = np.maximum(np.asarray(y0, dtype=np.float64), 1e-12 * max(float(np.max(y0)), 1e-12))
-
-    def f(z: np.ndarray) -> float:
-        return 0.5 * z @ cov @ z - beta @ np.log(z)
-
-    for _ in range(50):
-        grad = cov @ y - beta / y
-        hess = cov + np.diag(beta / y**2)
-        step = np.linalg.solve(hess, grad)
-        decrement = float(grad @ step)  # squared Newton decrement
-        if not decrement > 1e-24:
-            break
-        t, f0 = 1.0, f(y)
-        # Near the optimum full steps are safe and f is flat to rounding: skip the search.
-        local = decrement < 1e-8 and bool(np.all(y - step > 0))
-        while (
-            not local
-            and t > 1e-10
-            and (np.any(y - t * step <= 0) or f(y - t * step) > f0 - 1e-4 * t * decrement)
-        ):
-            t *= 0.5
-        if t <= 1e-10:  # no further decrease at machine precision
-            break
-        y = y - t * step
-    return y
 
 
 def _solve(problem: Any, solver_name: str, opts: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from .config import EngineConfig
 from .constraints import Constraints
 from .objectives import ObjectiveSpec
+from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .certificate import GapCertificate
@@ -66,6 +67,9 @@ class OptimizationResult:
         True only when ``relative_gap_bound`` meets the accuracy bar (1e-4; 1e-3 for CVaR).
     certificate_method : str
         How the bound was obtained.
+    risk_contributions : pandas.Series or None
+        Risk parity: each asset's share of the portfolio variance,
+        ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     """
 
     weights: pd.Series
@@ -96,15 +100,23 @@ class OptimizationResult:
     relative_gap_bound: float = float("inf")
     converged: bool = False
     certificate_method: str = ""
+    risk_contributions: pd.Series | None = None
 
     @property
     def convergence_note(self) -> str:
         """A one-line account of convergence (for logs and warnings)."""
-        bar = 1e-4 if self.spec.impl.is_smooth else 1e-3
+        from .certificate import accuracy_bar
+
+        bar = accuracy_bar(self.spec)
         state = "converged" if self.converged else "NOT converged"
+        measure = f"certified relative gap <= {self.relative_gap_bound:.2g}"
+        if self.risk_contributions is not None:
+            budgets = normalised_budgets(self.spec.budgets, len(self.weights))
+            residual = float(np.abs(self.risk_contributions.to_numpy() - budgets).max())
+            measure = f"max |RC - b| = {residual:.2g}"
         return (
-            f"{state}: certified relative gap <= {self.relative_gap_bound:.2g} "
-            f"(bar {bar:g}), stopped by {self.stop_reason} after {self.steps} steps"
+            f"{state}: {measure} (bar {bar:g}), "
+            f"stopped by {self.stop_reason} after {self.steps} steps"
         )
 
     def to_dict(self, include_history: bool = False) -> dict[str, object]:
@@ -139,6 +151,10 @@ class OptimizationResult:
             "relative_gap_bound": self.relative_gap_bound,
             "certificate_method": self.certificate_method,
         }
+        if self.risk_contributions is not None:
+            out["risk_contributions"] = {
+                str(k): float(v) for k, v in self.risk_contributions.items()
+            }
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out
@@ -208,6 +224,11 @@ def single_result(
             "objective": [h["objective"][0] for h in out.history],
         }
     )
+    problem = prepared.problem
+    rc = spec.impl.risk_contributions(problem.returns, out.weights[:1], problem.mean)
+    contributions = None
+    if rc is not None:
+        contributions = pd.Series(rc[0].cpu().numpy(), index=prepared.tickers)
     index = prepared.index
     dated = isinstance(index, pd.DatetimeIndex) and len(index) > 0
     n_rows = prepared.problem.n_rows
@@ -240,4 +261,5 @@ def single_result(
         relative_gap_bound=float(certificate.relative[0]),
         converged=bool(certificate.converged[0]),
         certificate_method=certificate.method,
+        risk_contributions=contributions,
     )

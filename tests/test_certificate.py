@@ -31,7 +31,12 @@ from portfolio_sgd.certificate import (
     polytope_minimizer,
     smooth_terms,
 )
-from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError, PortfolioSGDError
+from portfolio_sgd.errors import (
+    ConfigError,
+    DataError,
+    InfeasibleConstraintError,
+    PortfolioSGDError,
+)
 from portfolio_sgd.objectives import ObjectiveSpec
 from portfolio_sgd.reference import objective_value, solve_exact
 from tests.conftest import ETF_MIX
@@ -125,6 +130,8 @@ def test_infeasible_sets_and_bad_objectives_raise_domain_errors() -> None:
     with pytest.raises(InfeasibleConstraintError):
         linear_minimizer(torch.zeros(4, 3), lo=0.0, hi=0.2)
     with pytest.raises(ConfigError):
+        optimality_gap("sharpe", np.zeros((5, 2)), np.array([0.5, 0.5]))
+    with pytest.raises(DataError, match="zero variance"):
         optimality_gap("risk-parity", np.zeros((5, 2)), np.array([0.5, 0.5]))
     with pytest.raises(PortfolioSGDError):
         optimality_gap("tracking", np.zeros((5, 2)), np.array([0.5, 0.5]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,15 @@ def _spec(objective: Any, alpha: float, return_weight: float) -> ObjectiveSpec:
 
 
 def accuracy_bar(objective: Any) -> float:
-    """The convergence bar of ``objective``: 1e-3 for a non-smooth one (CVaR), else 1e-4."""
+    """The convergence bar of ``objective``: 1e-3 for a non-smooth one (CVaR), else 1e-4.
+
+    An objective may set its own (``certificate_bar``): risk parity's 1e-5 applies to its
+    residual ``max_i |RC_i - b_i|``.
+    """
     spec = _spec(objective, 0.95, 0.0)
+    own = spec.impl.certificate_bar
+    if own is not None:
+        return own
     return ACCURACY_BAR if spec.impl.is_smooth else CVAR_ACCURACY_BAR
 
 
@@ -73,6 +81,9 @@ class GapCertificate:
         How the bound was obtained (distinct per-row methods joined by ``"; "``).
     bar : float
         The accuracy bar of this objective (:func:`accuracy_bar`).
+    residual : np.ndarray, float64, shape (K,), or None
+        For an objective judged on a residual instead of the relative gap (risk parity:
+        ``max_i |RC_i - b_i|``); ``converged`` then compares it with ``bar``.
     """
 
     objective: str
@@ -84,10 +95,13 @@ class GapCertificate:
     violation: np.ndarray
     method: str
     bar: float
+    residual: np.ndarray | None = None
 
     @property
     def converged(self) -> np.ndarray:
-        """``relative <= bar`` per row, shape (K,)."""
+        """``relative <= bar`` per row (``residual <= bar`` where there is one), shape (K,)."""
+        if self.residual is not None:
+            return self.residual <= self.bar
         return self.relative <= self.bar
 
     def to_dict(self) -> dict[str, object]:
@@ -96,6 +110,8 @@ class GapCertificate:
         for key in ("gap", "relative", "value", "lower_bound", "scale", "violation"):
             out[key] = [float(v) for v in getattr(self, key)]
         out["bar"] = self.bar
+        if self.residual is not None:
+            out["residual"] = [float(v) for v in self.residual]
         out["converged"] = [bool(v) for v in self.converged]
         return out
 
@@ -150,9 +166,9 @@ def optimality_gap(
 
     Parameters
     ----------
-    objective : str
+    objective : str or ObjectiveSpec
         ``mean-variance``, ``min-variance``, ``cvar`` (``mean-cvar``, ``min-cvar``),
-        ``kelly`` or ``tracking``.
+        ``kelly``, ``tracking`` or ``risk-parity`` (a spec carries risk budgets).
     returns : Tensor, ndarray or DataFrame, shape (T, N)
         The full data (any float dtype and device; never copied to float64 as a whole).
     weights : array-like, shape (N,) or (K, N)
@@ -193,11 +209,15 @@ def optimality_gap(
         data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
         options=cvar_options, chunk_rows=chunk_rows,
     )  # fmt: skip
-    return _certificate(spec.objective.value, value, lower, abs_loss, fset.violation(w), method)
+    cert = _certificate(spec, value, lower, abs_loss, fset.violation(w), method)
+    residual = spec.impl.stationarity_residual(data, w, mu, chunk_rows)
+    if residual is None:
+        return cert
+    return dataclasses.replace(cert, residual=residual.detach().cpu().numpy().astype(np.float64))
 
 
 def _certificate(
-    name: str,
+    spec: ObjectiveSpec,
     value: torch.Tensor,
     lower: torch.Tensor,
     abs_loss: torch.Tensor,
@@ -215,7 +235,7 @@ def _certificate(
         relative = np.where(gap == 0.0, 0.0, gap / scale)
     relative = np.where(np.isfinite(gap), relative, np.inf)
     return GapCertificate(
-        objective=name,
+        objective=spec.objective.value,
         gap=gap,
         relative=relative,
         value=f,
@@ -223,5 +243,5 @@ def _certificate(
         scale=scale,
         violation=violation.detach().cpu().numpy(),
         method=method,
-        bar=accuracy_bar(name),
+        bar=accuracy_bar(spec),
     )

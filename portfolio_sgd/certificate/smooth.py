@@ -12,7 +12,8 @@ each chunk separately, so a large float32 matrix is never copied to float64 as a
 
 The value and gradient come from the objective's own per-scenario losses and
 derivatives (:class:`~portfolio_sgd.objectives.PortfolioObjective`), evaluated in float64:
-``grad f = E[g_t R_t] + E[c_t] mu``.
+``grad f = E[g_t R_t] + E[c_t] mu``, plus the objective's direct term in ``w``
+(``weight_loss``/``weight_gradient``) where it has one.
 """
 
 from __future__ import annotations
@@ -115,6 +116,10 @@ def smooth_terms(
             c_sum += c.sum(dim=1)
     value, abs_loss = value / n_rows, abs_loss / n_rows
     grad = grad / n_rows + (c_sum / n_rows)[:, None] * mean
+    extra = objective.weight_gradient(weights)  # a term in w itself (risk parity's barrier)
+    if extra is not None:
+        direct = objective.weight_loss(weights)
+        value, grad, abs_loss = value + direct, grad + extra, abs_loss + direct.abs()  # type: ignore[operator]
     bad = ~torch.isfinite(value) | torch.isnan(grad).any(dim=1)
     value = torch.where(bad, torch.full_like(value, torch.inf), value)
     return value, grad, abs_loss

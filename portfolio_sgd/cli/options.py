@@ -13,7 +13,7 @@ from ..api import resolve_settings
 from ..config import EngineConfig
 from ..constraints import Constraints
 from ..data import MIN_ROWS, load_returns, select_benchmark
-from ..objectives import ObjectiveSpec, objective_names
+from ..objectives import ObjectiveSpec, canonical_name, objective_names
 from .app import parse_list
 
 F = Callable[..., Any]
@@ -84,10 +84,20 @@ data_options = _stack(
     ),
 )
 
+
+class ObjectiveChoice(click.Choice):
+    """The registered objective names as choices; an alias (``risk-budgeting``) is
+    accepted and converted to its name."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        name = canonical_name(value)
+        return super().convert(name if name is not None else value, param, ctx)
+
+
 objective_options = _stack(
     click.option(
         "--objective",
-        type=click.Choice(objective_names()),
+        type=ObjectiveChoice(objective_names()),
         default=None,
         help="Objective to minimise.",
     ),

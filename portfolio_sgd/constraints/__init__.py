@@ -7,6 +7,7 @@
 as a composition of parts (:class:`Budget`, :class:`Bounds`, :class:`Leverage`, one
 module each; see :mod:`.base` for the protocol) and projects ``(K, N)`` weight tensors
 onto it row by row after every SGD step (:mod:`.projection` picks the kernel).
+:class:`PositiveOrthant` is the set of risk parity's unnormalised iterate (:mod:`.orthant`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .feasible_set import Constraints
 from .kernels import project_capped_simplex, project_long_short, project_simplex, solve_clip_shift
 from .leverage import Leverage
 from .metric_kernel import project_box_sum_metric
+from .orthant import PositiveOrthant, orthant_projector
 
 __all__ = [
     "Bounds",
@@ -25,6 +27,8 @@ __all__ = [
     "ConstraintPart",
     "Constraints",
     "Leverage",
+    "PositiveOrthant",
+    "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",
     "project_long_short",

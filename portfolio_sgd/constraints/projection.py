@@ -9,6 +9,7 @@ parts                                 kernel
 budget + bounds ``[0, >= 1]``         :func:`project_simplex` (sort-based)
 budget + bounds ``[lo, hi]``          :func:`project_capped_simplex` (bisection on shift)
 budget + bounds + binding leverage    :func:`project_long_short`
+positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
 ===================================== ===============================================
 
 **Extension point.** A composition with no exact kernel (e.g. general linear or group
@@ -30,6 +31,7 @@ from .bounds import Bounds
 from .budget import Budget
 from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
+from .orthant import PositiveOrthant, orthant_projector
 
 Projector = Callable[[torch.Tensor], torch.Tensor]
 
@@ -37,6 +39,9 @@ Projector = Callable[[torch.Tensor], torch.Tensor]
 def exact_projector(parts: Sequence[ConstraintPart]) -> Projector | None:
     """The exact Euclidean projection kernel for ``parts``, or None if there is none."""
     kinds = {type(p) for p in parts}
+    if kinds == {PositiveOrthant}:
+        (orthant,) = parts
+        return orthant_projector(torch.tensor(orthant.floor, dtype=torch.float64))  # type: ignore[attr-defined]
     if not kinds <= {Budget, Bounds, Leverage} or Budget not in kinds or Bounds not in kinds:
         return None
     bounds = next(p for p in parts if isinstance(p, Bounds))

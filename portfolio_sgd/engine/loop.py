@@ -162,7 +162,7 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     """The reported weights (averaged, or the best exact iterate) and their objective."""
     wall = time.perf_counter() - s.stopping.started
     began = time.perf_counter()
-    final_w = s.average.report(s.w.detach())
+    final_w = s.objective.report(s.average.report(s.w.detach()))
     objective = evaluate(s.problem, final_w, s.risk_aversions)
     final_w, objective = s.stopping.pick(objective, final_w)
     sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
@@ -175,7 +175,7 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
         var_level = optimal_var_level(x, s.problem.spec.alpha)
     return EngineOutput(
         weights=final_w.detach().clone(),
-        last_weights=s.w.detach().clone(),
+        last_weights=s.objective.report(s.w.detach()).clone(),
         objective=objective,
         var_level=var_level,
         history=s.history,

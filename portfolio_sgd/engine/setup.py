@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from ..config import Averaging, EngineConfig, OptimizerName
-from ..constraints import project_box_sum_metric
+from ..constraints import orthant_projector, project_box_sum_metric
+from ..constraints.projection import Projector
 from ..errors import ConfigError
 from ..objectives import optimal_var_level, portfolio_returns
 from ..sampling import BatchSampler
@@ -50,7 +51,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(problem, config)
-    w = initial_weights(problem, grid)
+    w, project, orthant = _start(problem, grid, metric, euclidean)
     t, x0 = None, None
     if objective.has_var_level:
         x0 = portfolio_returns(R, w)
@@ -87,7 +88,8 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         risk_aversions=lam,
         lr_scales=_as_tensor(grid.lr_scales, R),
         metric=metric,
-        project=_metric_projection(problem, metric, euclidean),
+        project=project,
+        orthant=orthant,
         optimizer=optimizer,
         optimizer_name=opt_name,
         scheduler=scheduler,
@@ -142,22 +144,55 @@ def initial_weights(problem: Problem, grid: RunGrid) -> torch.Tensor:
     """
     R = problem.returns
     n_runs, n_assets = grid.size, problem.n_assets
-    if grid.init_weights is None:
+    init = _warm_start(problem, grid)
+    if init is None:
         start = problem.constraints.feasible_start(n_assets, dtype=R.dtype, device=R.device)
         w0 = start.expand(n_runs, n_assets).clone()
     else:
-        init = torch.as_tensor(np.array(grid.init_weights, dtype=np.float64), device=R.device)
-        init = init.to(R.dtype)
-        if init.ndim == 1 and init.shape[0] == n_assets:
-            init = init.expand(n_runs, n_assets)
-        if tuple(init.shape) != (n_runs, n_assets):
-            raise ConfigError(
-                f"initial weights have shape {tuple(init.shape)}, expected ({n_runs}, {n_assets})"
-            )
-        if not torch.isfinite(init).all():
-            raise ConfigError("initial weights contain NaN or inf")
         w0 = problem.constraints.project(init.clone())
     return w0.contiguous().requires_grad_(False)
+
+
+def _warm_start(problem: Problem, grid: RunGrid) -> torch.Tensor | None:
+    """The warm start (K, N) on the device in the data's dtype, checked; None without one."""
+    if grid.init_weights is None:
+        return None
+    R = problem.returns
+    n_runs, n_assets = grid.size, problem.n_assets
+    init = torch.as_tensor(np.array(grid.init_weights, dtype=np.float64), device=R.device)
+    init = init.to(R.dtype)
+    if init.ndim == 1 and init.shape[0] == n_assets:
+        init = init.expand(n_runs, n_assets)
+    if tuple(init.shape) != (n_runs, n_assets):
+        raise ConfigError(
+            f"initial weights have shape {tuple(init.shape)}, expected ({n_runs}, {n_assets})"
+        )
+    if not torch.isfinite(init).all():
+        raise ConfigError("initial weights contain NaN or inf")
+    return init
+
+
+def _start(
+    problem: Problem, grid: RunGrid, metric: torch.Tensor | None, euclidean: Projector
+) -> tuple[torch.Tensor, Projector, bool]:
+    """The starting iterate (K, N), its projection (in the metric), and whether it lives
+    in the positive orthant.
+
+    An objective with ``feasible_set == "positive-orthant"`` (risk parity) starts at its
+    own point and is kept in ``{y >= floor}`` by a clamp, exact in any diagonal metric
+    (:mod:`portfolio_sgd.constraints.orthant`); every other objective starts on the
+    constraint set and is projected onto it.
+    """
+    objective = problem.spec.impl
+    if objective.feasible_set != "positive-orthant":
+        w = initial_weights(problem, grid)
+        return w, _metric_projection(problem, metric, euclidean), False
+    objective.check_constraints(problem.constraints)  # type: ignore[attr-defined]
+    init = _warm_start(problem, grid)
+    y, floor = objective.initial_iterate(  # type: ignore[attr-defined]
+        problem.returns, problem.mean, init, grid.size
+    )
+    return y.clone().requires_grad_(False), orthant_projector(floor), True
 
 
 def _initial_lr(

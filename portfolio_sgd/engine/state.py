@@ -43,6 +43,9 @@ class EngineState:
         Diagonal preconditioner (None: Euclidean steps).
     project : callable
         ``(K, N) -> (K, N)`` projection onto the feasible set, in the metric.
+    orthant : bool
+        The iterate lives in the positive orthant (risk parity's ``y``), not on the
+        fully invested set: steps keep the gradient's component along ``(1, ..., 1)``.
     loss_sum : Tensor, shape (K,)
         Mini-batch losses summed since the last evaluation (``loss_steps`` of them).
     """
@@ -71,6 +74,7 @@ class EngineState:
     stopping: StoppingRule
     averaging: Averaging
     loss_sum: torch.Tensor
+    orthant: bool = False
     loss_steps: int = 0
     step: int = 0
     samples: list[int] = field(default_factory=list)
@@ -86,8 +90,9 @@ class EngineState:
             group["lr"] = lr
 
     def report_weights(self) -> torch.Tensor:
-        """The iterate reported now (K, N): the average when averaging has begun."""
-        return self.average.report(self.w)
+        """The iterate reported now (K, N): the average when averaging has begun (through
+        the objective's ``report``: risk parity's ``y`` normalised)."""
+        return self.objective.report(self.average.report(self.w))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
     restart_now = s.restart.active(full)
     averaging_now = s.average.active_at(s.step)
     w, t, metric = s.w, s.t, s.metric
+    orthant = s.orthant
 
     def tensor_step() -> None:
         """One step on device tensors (no host synchronisation but CVaR's tail gather)."""
@@ -50,8 +51,9 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
                 grad_w = grad_w * (scale[:, None] if isinstance(scale, torch.Tensor) else scale)
             # The component along (1, ..., 1) never moves a fully invested portfolio (the
             # projection removes it); dropping it keeps Adam's per-coordinate scaling on
-            # the differences between assets.
-            grad_w = grad_w - grad_w.mean(dim=1, keepdim=True)
+            # the differences between assets. An orthant iterate (risk parity) keeps it.
+            if not orthant:
+                grad_w = grad_w - grad_w.mean(dim=1, keepdim=True)
             if metric is not None:
                 grad_w = grad_w / metric
             w.grad = grad_w

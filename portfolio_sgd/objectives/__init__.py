@@ -12,11 +12,13 @@ min-variance   (x - mu.w)^2                                 Var[x]
 cvar           -lam_r x + t + (-x - t)_+ / (1 - alpha)      min_t (Rockafellar-Uryasev)
 kelly          -log(1 + x)                                  -E[log(1 + x)]
 tracking       (x - b)^2                                    E[(x - b)^2]
+risk-parity    1/2 (x - mu.y)^2, plus -sum b_i log y_i      F = 1/2 + 1/2 log Var - b'log
+               once per step (over y > 0, w = y / sum y)
 ============== ============================================ ==========================
 
 Each objective is a :class:`PortfolioObjective` subclass in its own module
 (:mod:`.mean_variance`, :mod:`.min_variance`, :mod:`.cvar`, :mod:`.kelly`,
-:mod:`.tracking`), registered in :mod:`.registry`. ``ObjectiveSpec(...).impl`` is the
+:mod:`.tracking`, :mod:`.risk_parity`), registered in :mod:`.registry`. ``ObjectiveSpec(...).impl`` is the
 instance for a set of parameters.
 """
 
@@ -35,6 +37,7 @@ from .kelly import Kelly
 from .mean_variance import MeanVariance
 from .min_variance import MinVariance
 from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class, objective_names
+from .risk_parity import RiskParity
 from .spec import DEFAULT_RISK_AVERSION, Objective, ObjectiveSpec
 from .tracking import Tracking
 
@@ -48,6 +51,7 @@ __all__ = [
     "Objective",
     "ObjectiveSpec",
     "PortfolioObjective",
+    "RiskParity",
     "Tracking",
     "canonical_name",
     "full_objective",

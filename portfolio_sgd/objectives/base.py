@@ -64,6 +64,15 @@ class PortfolioObjective:
         Quadratic in ``w``: exact steps may use the moment matrix.
     supports_smoothing : bool
         Has a smoothing continuation (CVaR's hinge).
+    takes_budgets : bool
+        Takes per-asset risk budgets (``ObjectiveSpec.budgets``; risk parity).
+    feasible_set : str
+        Where the engine's iterate lives: ``"budget"`` (the :class:`Constraints` set,
+        fully invested) or ``"positive-orthant"`` (an unnormalised ``y > 0`` that is
+        reported normalised, see :mod:`portfolio_sgd.objectives.risk_parity`).
+    certificate_bar : float or None
+        The convergence bar of the certificate when the objective sets its own (else
+        1e-4, or 1e-3 for a non-smooth objective).
 
     Parameters
     ----------
@@ -80,6 +89,9 @@ class PortfolioObjective:
     needs_benchmark: ClassVar[bool] = False
     is_quadratic: ClassVar[bool] = False
     supports_smoothing: ClassVar[bool] = False
+    takes_budgets: ClassVar[bool] = False
+    feasible_set: ClassVar[str] = "budget"
+    certificate_bar: ClassVar[float | None] = None
 
     def __init__(self, spec: ObjectiveSpec) -> None:
         self.spec = spec
@@ -135,6 +147,26 @@ class PortfolioObjective:
         is None unless ``has_var_level``.
         """
         raise NotImplementedError
+
+    def weight_loss(self, w: torch.Tensor) -> torch.Tensor | None:
+        """A loss term ``h(w)`` (K,) that depends on ``w`` directly, not through scenarios.
+
+        Added once (not per scenario) to the mini-batch loss; None (the default) when
+        the objective has none. Risk parity's log barrier ``-sum_i b_i log w_i`` is one.
+        """
+        return None
+
+    def weight_gradient(self, w: torch.Tensor) -> torch.Tensor | None:
+        """The gradient (K, N) of :meth:`weight_loss`, None when there is no such term.
+
+        It is exact (no sampling noise) and is added to the mini-batch gradient
+        ``E[g R] + E[c] mu``, which is not of that form.
+        """
+        return None
+
+    def report(self, w: torch.Tensor) -> torch.Tensor:
+        """The reported weights (K, N) of engine iterates ``w``: ``w`` itself by default."""
+        return w
 
     # --------------------------------------------------------------- full data
     def full_value(
@@ -256,6 +288,28 @@ class PortfolioObjective:
         )  # fmt: skip
         lower = value - frank_wolfe_gap(grad, w, feasible.minimize)
         return value, lower, abs_loss, "frank-wolfe (exact full-data gradient)"
+
+    def stationarity_residual(
+        self, returns: torch.Tensor, w: torch.Tensor, mean: torch.Tensor, chunk_rows: int = 65_536
+    ) -> torch.Tensor | None:
+        """A residual (K,) that ``converged`` is judged on instead of the relative gap.
+
+        None (the default): convergence is the relative gap against the accuracy bar.
+        """
+        return None
+
+    def risk_contributions(
+        self, returns: torch.Tensor, w: torch.Tensor, mean: torch.Tensor
+    ) -> torch.Tensor | None:
+        """Risk contributions (K, N) reported with a result; None for most objectives."""
+        return None
+
+    def exact_polish(self, weights: np.ndarray, returns: np.ndarray) -> np.ndarray | None:
+        """The exact reference's own polish of the solver's point (N,), if it has one.
+
+        None (the default): the reference projects the point onto the constraint set.
+        """
+        return None
 
     # ------------------------------------------------------ engine extensions
     def gathers_tail_rows(self, n_rows: int) -> bool:

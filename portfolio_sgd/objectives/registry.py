@@ -12,6 +12,7 @@ from .cvar import CVaR
 from .kelly import Kelly
 from .mean_variance import MeanVariance
 from .min_variance import MinVariance
+from .risk_parity import RiskParity
 from .tracking import Tracking
 
 OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
@@ -20,6 +21,7 @@ OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     CVaR,
     Kelly,
     Tracking,
+    RiskParity,
 )
 """Every registered objective, in the order the CLI lists them."""
 

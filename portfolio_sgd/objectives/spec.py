@@ -65,12 +65,17 @@ class ObjectiveSpec:
         CVaR confidence level in (0, 1), e.g. 0.95.
     return_weight : float
         ``lam_r`` of mean-CVaR; 0 gives min-CVaR.
+    budgets : tuple of float, optional
+        Risk budgets ``b`` (N,) of risk parity, in the data's asset order: finite and
+        ``> 0`` (normalised to sum 1 where used); None means equal budgets ``1/N``. Only
+        risk parity takes them (its length is checked against the data).
     """
 
     objective: Objective = Objective.MEAN_VARIANCE  # type: ignore[attr-defined]
     risk_aversion: float = DEFAULT_RISK_AVERSION
     alpha: float = 0.95
     return_weight: float = 0.0
+    budgets: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective))
@@ -84,6 +89,12 @@ class ObjectiveSpec:
             raise ConfigError(
                 f"return_weight must be a finite number >= 0, got {self.return_weight}"
             )
+        if self.budgets is not None:
+            object.__setattr__(self, "budgets", _parse_budgets(self.budgets))
+            if not self.objective.objective_class.takes_budgets:
+                raise ConfigError(
+                    f"risk budgets apply to risk parity only, not {self.objective.value}"
+                )
 
     @property
     def impl(self) -> PortfolioObjective:
@@ -99,4 +110,19 @@ class ObjectiveSpec:
         """Plain-dict form (enum as its string value)."""
         d = asdict(self)
         d["objective"] = self.objective.value
+        d["budgets"] = None if self.budgets is None else list(self.budgets)
         return d
+
+
+def _parse_budgets(values: object) -> tuple[float, ...]:
+    """Budgets as a tuple of floats, each finite and ``> 0``; else a one-line ConfigError."""
+    try:
+        budgets = tuple(float(v) for v in values)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise ConfigError(f"budgets must be a sequence of numbers, got {values!r}") from None
+    if not budgets:
+        raise ConfigError("budgets must not be empty")
+    bad = [b for b in budgets if not (math.isfinite(b) and b > 0)]
+    if bad:
+        raise ConfigError(f"budgets must be finite numbers > 0, got {bad[0]!r}")
+    return budgets
