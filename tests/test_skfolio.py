@@ -14,9 +14,6 @@ import pytest
 
 pytest.importorskip("skfolio")
 
-from sklearn.base import clone  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
 from skfolio import Population, RatioMeasure, RiskMeasure  # noqa: E402
 from skfolio.metrics import make_scorer  # noqa: E402
 from skfolio.model_selection import (  # noqa: E402
@@ -27,6 +24,9 @@ from skfolio.model_selection import (  # noqa: E402
 from skfolio.optimization import MeanRisk, ObjectiveFunction  # noqa: E402
 from skfolio.portfolio import MultiPeriodPortfolio, Portfolio  # noqa: E402
 from skfolio.pre_selection import DropCorrelated  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
 
 from portfolio_sgd import ConfigError, EngineConfig, SGDPortfolio, optimize  # noqa: E402
 from portfolio_sgd.data import load_returns  # noqa: E402
