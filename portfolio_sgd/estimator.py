@@ -8,7 +8,16 @@
 
 Constructor parameters are stored as given and validated in :meth:`SGDPortfolio.fit`
 (scikit-learn's convention), so :func:`sklearn.base.clone`, ``get_params`` and
-``set_params`` work as for any scikit-learn estimator.
+``set_params`` work as for any scikit-learn estimator; ``fit`` never changes its inputs.
+
+Tickers through scikit-learn pipelines: ``fit`` sets ``n_features_in_`` and, when the
+returns' column names are all strings, ``feature_names_in_``; the weights are named by
+them. A pipeline whose steps output pandas (``pipeline.set_output(transform="pandas")``)
+therefore hands the estimator the kept tickers. ``predict`` accepts a DataFrame (checked
+against the fitted tickers) or a NumPy array (matched by position to
+``feature_names_in_``). ``set_output`` is a no-op returning ``self``: the estimator is not
+a transformer (scikit-learn's ``Pipeline.set_output`` only configures steps that
+transform), and scikit-learn stays an optional dependency of the core package.
 """
 
 from __future__ import annotations
@@ -57,6 +66,10 @@ class SGDPortfolio:
         Fitted weights by ticker.
     result_ : OptimizationResult
         Everything the fit recorded.
+    n_features_in_ : int
+        Number of assets seen in ``fit``.
+    feature_names_in_ : ndarray of str, shape (N,)
+        The tickers seen in ``fit``; defined only when the returns' columns are all strings.
     """
 
     def __init__(
@@ -125,6 +138,10 @@ class SGDPortfolio:
         ]
         return f"SGDPortfolio({', '.join(changed)})"
 
+    def set_output(self, *, transform: str | None = None) -> SGDPortfolio:  # noqa: ARG002
+        """scikit-learn's output API; a no-op returning ``self`` (not a transformer)."""
+        return self
+
     def fit(
         self,
         returns: pd.DataFrame | np.ndarray | torch.Tensor,
@@ -136,15 +153,40 @@ class SGDPortfolio:
         spec, constraints, config = resolve_settings(
             params.pop("objective"), params.pop("constraints"), params.pop("config"), **params
         )
+        names = _string_columns(returns)
         self.result_: OptimizationResult = optimize(
             returns, spec, constraints, config, benchmark=benchmark, init_weights=init_weights
         )
         self.weights_ = self.result_.weights
+        self.n_features_in_ = int(self.weights_.shape[0])
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return self
 
-    def predict(self, returns: pd.DataFrame) -> pd.Series:
-        """Portfolio returns (T,) of the fitted weights on ``returns`` (T, N)."""
-        cols = [str(c) for c in returns.columns]
-        if cols != list(self.weights_.index):
-            raise DataError("returns columns do not match the fitted tickers")
-        return pd.Series(returns.to_numpy() @ self.weights_.to_numpy(), index=returns.index)
+    def predict(self, returns: pd.DataFrame | np.ndarray) -> pd.Series:
+        """Portfolio returns (T,) of the fitted weights on ``returns`` (T, N).
+
+        A DataFrame's columns must be the fitted tickers (in order); a NumPy array is
+        matched by position and must have ``n_features_in_`` columns.
+        """
+        if isinstance(returns, pd.DataFrame):
+            cols = [str(c) for c in returns.columns]
+            if cols != list(self.weights_.index):
+                raise DataError("returns columns do not match the fitted tickers")
+            return pd.Series(returns.to_numpy() @ self.weights_.to_numpy(), index=returns.index)
+        values = np.asarray(returns, dtype=float)
+        if values.ndim != 2 or values.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"returns must have shape (T, {self.n_features_in_}), got {values.shape}"
+            )
+        return pd.Series(values @ self.weights_.to_numpy())
+
+
+def _string_columns(returns: object) -> list[str] | None:
+    """A DataFrame's column names when they are all strings (scikit-learn's rule), else None."""
+    columns = getattr(returns, "columns", None)
+    if columns is None or not all(isinstance(c, str) for c in columns):
+        return None
+    return list(columns)

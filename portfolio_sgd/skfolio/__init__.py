@@ -1,0 +1,64 @@
+"""portfolio-sgd inside skfolio and scikit-learn: :class:`SGDMeanRisk`.
+
+Needs skfolio (``pip install "portfolio-sgd[skfolio]"``); importing this package without
+it raises an ``ImportError`` that says so.
+
+:class:`SGDMeanRisk` subclasses ``skfolio.optimization.BaseOptimization``: it fits on
+returns ``X`` (numpy or DataFrame), sets ``weights_`` (ndarray) and keeps our
+:class:`~portfolio_sgd.OptimizationResult` in ``result_``; ``predict`` returns a skfolio
+``Portfolio``. It works unchanged in skfolio's ``cross_val_predict`` (``WalkForward``,
+``CombinatorialPurgedCV``), in scikit-learn ``Pipeline``s after skfolio pre-selection, in
+``GridSearchCV`` with skfolio scorers, and in a ``Population``. With ``warm_start=True``
+each fit starts from the previous weights (fold to fold in a walk-forward).
+
+Objective map (skfolio ``MeanRisk`` -> portfolio-sgd):
+
+=================================  ==================================================
+skfolio                            portfolio-sgd
+=================================  ==================================================
+MINIMIZE_RISK, VARIANCE            ``min-variance``
+MAXIMIZE_UTILITY, VARIANCE, lam    ``mean-variance``, ``risk_aversion = 2 lam T/(T-1)``
+MINIMIZE_RISK, CVAR, cvar_beta     ``cvar``, ``alpha = cvar_beta``
+MAXIMIZE_UTILITY, CVAR, lam        ``cvar``, ``alpha = cvar_beta``, ``return_weight = 1/lam``
+other objective or risk measure    ``ConfigError``
+=================================  ==================================================
+
+Parameter map (skfolio -> ``Constraints(min_weight, max_weight, long_short, max_leverage)``):
+
+=====================  ==============================================================
+skfolio                portfolio-sgd
+=====================  ==============================================================
+min_weights            ``min_weight`` (one value for all assets: a float, or an array /
+                       dict whose values are all equal; ``< 0`` sets ``long_short``);
+                       different values per asset, or None -> ``ConfigError``
+max_weights            ``max_weight`` (same rule; None -> 1 when long-only)
+budget                 must be 1 (fully invested); anything else -> ``ConfigError``
+max_short, max_long    ``max_leverage = 1 + 2 max_short`` / ``2 max_long - 1`` (budget 1)
+groups                 not supported yet: any value -> ``ConfigError``
+linear_constraints     not supported yet: any value -> ``ConfigError``
+transaction_costs      not supported yet: non-zero -> ``ConfigError``
+management_fees        not supported yet: non-zero -> ``ConfigError``
+max_turnover           not supported yet: any value -> ``ConfigError``
+previous_weights       the warm start (``init_weights``) when ``warm_start=True``; no cost
+                       or turnover term uses it; forwarded to the predicted ``Portfolio``
+prior_estimator        not a parameter: the sample returns are the scenarios
+risk_free_rate         forwarded to the predicted ``Portfolio`` (no effect on the fit)
+=====================  ==============================================================
+
+Engine settings: ``config`` (an :class:`~portfolio_sgd.EngineConfig`) and the shorthands
+``batch_size``, ``steps``, ``lr``, ``seed``, ``device``, ``dtype``.
+"""
+
+from __future__ import annotations
+
+try:
+    import skfolio as _skfolio  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised without skfolio installed
+    raise ImportError(
+        'portfolio_sgd.skfolio needs skfolio: pip install "portfolio-sgd[skfolio]"'
+    ) from exc
+
+from .estimator import SGDMeanRisk
+from .mapping import constraints_from, objective_spec
+
+__all__ = ["SGDMeanRisk", "constraints_from", "objective_spec"]

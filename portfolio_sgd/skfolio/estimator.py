@@ -1,0 +1,186 @@
+"""``SGDMeanRisk``: skfolio's mean-risk optimisation solved by portfolio-sgd's engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from skfolio.measures import RiskMeasure
+from skfolio.optimization import BaseOptimization, ObjectiveFunction
+from sklearn.utils.validation import validate_data
+
+from ..api import optimize, resolve_settings
+from ..config import EngineConfig
+from ..results import OptimizationResult
+from .mapping import check_unsupported, constraints_from, objective_spec, previous_as_array
+
+_SKFOLIO_PARAMS = (
+    "min_weights", "max_weights", "budget", "max_short", "max_long", "groups",
+    "linear_constraints", "transaction_costs", "management_fees", "max_turnover",
+)  # fmt: skip
+
+
+class SGDMeanRisk(BaseOptimization):
+    """Mean-risk optimisation by mini-batch SGD, as a skfolio optimisation estimator.
+
+    A drop-in for :class:`skfolio.optimization.MeanRisk` on the problems both can state
+    (see the parameter map in :mod:`portfolio_sgd.skfolio`): it fits on returns ``X``
+    (T, N), sets ``weights_`` (ndarray), and ``predict`` returns a skfolio ``Portfolio``.
+
+    Parameters
+    ----------
+    objective_function : ObjectiveFunction, default MINIMIZE_RISK
+        ``MINIMIZE_RISK`` or ``MAXIMIZE_UTILITY``.
+    risk_measure : RiskMeasure, default VARIANCE
+        ``VARIANCE`` or ``CVAR``.
+    risk_aversion : float, default 1.0
+        skfolio's ``lam`` of ``MAXIMIZE_UTILITY`` (``mu.w - lam * risk``).
+    cvar_beta : float, default 0.95
+        CVaR confidence level (our ``alpha``).
+    min_weights, max_weights, budget, max_short, max_long : optional
+        Weight constraints, as in ``MeanRisk`` (one bound for all assets).
+    groups, linear_constraints, transaction_costs, management_fees, max_turnover : optional
+        Not supported yet: any value other than the default raises ``ConfigError``.
+    previous_weights : float, dict or array-like, optional
+        Previous holdings. Used as the warm start when ``warm_start`` (no cost or turnover
+        term uses them); forwarded to the predicted ``Portfolio``.
+    warm_start : bool, default False
+        Start each fit from the previous weights: this estimator's last ``weights_`` (by
+        asset name when known), else ``previous_weights``. In skfolio's
+        ``cross_val_predict`` with ``WalkForward`` each fold starts from the previous fold's
+        portfolio (``needs_previous_weights`` is true, so the folds run in order).
+    config : EngineConfig, optional
+        Engine settings; ``batch_size``, ``steps``, ``lr``, ``seed``, ``device``, ``dtype``
+        override its fields.
+    risk_free_rate, portfolio_params, fallback, raise_on_failure
+        As in skfolio's ``BaseOptimization`` / ``MeanRisk``.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (N,)
+    result_ : OptimizationResult
+        Our full record of the fit (``converged``, ``optimality_gap``, history, ...).
+    n_features_in_, feature_names_in_
+        As set by scikit-learn's ``validate_data``.
+    """
+
+    def __init__(
+        self,
+        objective_function: ObjectiveFunction = ObjectiveFunction.MINIMIZE_RISK,
+        risk_measure: RiskMeasure = RiskMeasure.VARIANCE,
+        risk_aversion: float = 1.0,
+        cvar_beta: float = 0.95,
+        min_weights: Any = 0.0,
+        max_weights: Any = 1.0,
+        budget: float | None = 1.0,
+        max_short: float | None = None,
+        max_long: float | None = None,
+        groups: Any = None,
+        linear_constraints: Sequence[str] | None = None,
+        transaction_costs: Any = 0.0,
+        management_fees: Any = 0.0,
+        previous_weights: Any = None,
+        max_turnover: float | None = None,
+        warm_start: bool = False,
+        config: EngineConfig | None = None,
+        batch_size: int | None = None,
+        steps: int | None = None,
+        lr: float | None = None,
+        seed: int | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        risk_free_rate: float = 0.0,
+        portfolio_params: dict | None = None,
+        fallback: Any = None,
+        raise_on_failure: bool = True,
+    ) -> None:
+        super().__init__(
+            portfolio_params=portfolio_params,
+            fallback=fallback,
+            previous_weights=previous_weights,
+            raise_on_failure=raise_on_failure,
+        )
+        self.objective_function = objective_function
+        self.risk_measure = risk_measure
+        self.risk_aversion = risk_aversion
+        self.cvar_beta = cvar_beta
+        self.min_weights = min_weights
+        self.max_weights = max_weights
+        self.budget = budget
+        self.max_short = max_short
+        self.max_long = max_long
+        self.groups = groups
+        self.linear_constraints = linear_constraints
+        self.transaction_costs = transaction_costs
+        self.management_fees = management_fees
+        self.max_turnover = max_turnover
+        self.warm_start = warm_start
+        self.config = config
+        self.batch_size = batch_size
+        self.steps = steps
+        self.lr = lr
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.risk_free_rate = risk_free_rate
+
+    @property
+    def needs_previous_weights(self) -> bool:
+        """True with ``warm_start``: skfolio then hands each fold the previous portfolio."""
+        return bool(self.warm_start) or super().needs_previous_weights
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> SGDMeanRisk:  # noqa: N803
+        """Optimise on returns ``X`` (T, N); ``y`` and fit parameters are ignored."""
+        previous = self._previous_fit()
+        X = validate_data(self, X)  # noqa: N806 - sets n_features_in_, feature_names_in_
+        n_obs, n_assets = X.shape
+        names = getattr(self, "feature_names_in_", None)
+        names = None if names is None else [str(n) for n in names]
+        params = {name: getattr(self, name) for name in _SKFOLIO_PARAMS}
+        check_unsupported(params, n_assets)
+        constraints = constraints_from(params, n_assets, names)
+        spec = objective_spec(
+            self.objective_function, self.risk_measure, self.risk_aversion, self.cvar_beta, n_obs
+        )
+        spec, constraints, config = resolve_settings(
+            spec, constraints, self.config, batch_size=self.batch_size, steps=self.steps,
+            lr=self.lr, seed=self.seed, device=self.device, dtype=self.dtype,
+        )  # fmt: skip
+        returns = pd.DataFrame(X, columns=names) if names is not None else X
+        init = self._warm_start_weights(previous, n_assets, names)
+        self.result_: OptimizationResult = optimize(
+            returns, spec, constraints, config, init_weights=init
+        )
+        self.weights_ = self.result_.weights.to_numpy(dtype=float, copy=True)
+        return self
+
+    def _previous_fit(self) -> tuple[np.ndarray, list[str] | None] | None:
+        """This estimator's last weights and asset names (before ``validate_data`` resets)."""
+        weights = getattr(self, "weights_", None)
+        if not self.warm_start or weights is None or np.ndim(weights) != 1:
+            return None
+        names = getattr(self, "feature_names_in_", None)
+        return np.asarray(weights, dtype=float), None if names is None else list(map(str, names))
+
+    def _warm_start_weights(
+        self,
+        previous: tuple[np.ndarray, list[str] | None] | None,
+        n_assets: int,
+        names: list[str] | None,
+    ) -> np.ndarray | None:
+        """The warm start: the last fit's weights, else ``previous_weights``, else None."""
+        if not self.warm_start:
+            return None
+        if previous is not None:
+            weights, old_names = previous
+            if old_names is not None and names is not None:
+                return previous_as_array(
+                    dict(zip(old_names, weights, strict=True)), n_assets, names
+                )
+            if weights.shape == (n_assets,):
+                return weights
+        if self.previous_weights is not None:
+            return previous_as_array(self.previous_weights, n_assets, names)
+        return None

@@ -1,0 +1,165 @@
+"""skfolio's parameters -> portfolio-sgd's :class:`ObjectiveSpec` and :class:`Constraints`.
+
+Every function here raises a one-line :class:`~portfolio_sgd.errors.ConfigError` naming
+the skfolio parameter whose value has no exact counterpart, never ignores it. The table
+in :mod:`portfolio_sgd.skfolio` lists each parameter and what it becomes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..constraints import Constraints
+from ..errors import ConfigError
+from ..objectives import ObjectiveSpec
+
+UNSUPPORTED_WHEN_SET = ("groups", "linear_constraints", "max_turnover")
+"""Parameters that must be None (portfolio-sgd has no group, linear or turnover constraint yet)."""
+
+ZERO_ONLY = ("transaction_costs", "management_fees")
+"""Parameters that must be 0 (no cost or fee term in portfolio-sgd's objectives yet)."""
+
+
+def _member_name(value: Any) -> str:
+    """``ObjectiveFunction.MINIMIZE_RISK`` -> ``"MINIMIZE_RISK"`` (enum member or its name)."""
+    return str(getattr(value, "name", value)).upper()
+
+
+def objective_spec(
+    objective_function: Any,
+    risk_measure: Any,
+    risk_aversion: float,
+    cvar_beta: float,
+    n_observations: int,
+) -> ObjectiveSpec:
+    """The :class:`ObjectiveSpec` solving skfolio's ``MeanRisk`` problem exactly.
+
+    * ``MINIMIZE_RISK`` + ``VARIANCE`` -> ``min-variance``.
+    * ``MAXIMIZE_UTILITY`` + ``VARIANCE`` -> ``mean-variance`` with
+      ``risk_aversion = 2 * lam * T / (T - 1)``: skfolio maximises ``mu.w - lam * w'Cw``
+      with the sample covariance (ddof 1); ours minimises ``-E[x] + (lam'/2) Var[x]`` with
+      the population variance.
+    * ``MINIMIZE_RISK`` + ``CVAR`` -> ``cvar`` with ``alpha = cvar_beta``.
+    * ``MAXIMIZE_UTILITY`` + ``CVAR`` -> ``cvar`` with ``return_weight = 1 / lam``
+      (``mu.w - lam * CVaR`` divided by ``lam``; ``lam`` must be > 0).
+    """
+    function, measure = _member_name(objective_function), _member_name(risk_measure)
+    if measure not in ("VARIANCE", "CVAR"):
+        raise ConfigError(
+            f"risk_measure={risk_measure} is not supported; use RiskMeasure.VARIANCE or "
+            "RiskMeasure.CVAR"
+        )
+    if function not in ("MINIMIZE_RISK", "MAXIMIZE_UTILITY"):
+        raise ConfigError(
+            f"objective_function={objective_function} is not supported; use "
+            "ObjectiveFunction.MINIMIZE_RISK or ObjectiveFunction.MAXIMIZE_UTILITY"
+        )
+    lam = float(risk_aversion)
+    if function == "MAXIMIZE_UTILITY" and not (math.isfinite(lam) and lam > 0):
+        raise ConfigError(f"risk_aversion must be a finite number > 0, got {risk_aversion}")
+    if measure == "VARIANCE":
+        if function == "MINIMIZE_RISK":
+            return ObjectiveSpec("min-variance")
+        t = int(n_observations)
+        return ObjectiveSpec("mean-variance", risk_aversion=2.0 * lam * t / max(t - 1, 1))
+    if not 0.0 < float(cvar_beta) < 1.0:
+        raise ConfigError(f"cvar_beta must lie strictly between 0 and 1, got {cvar_beta}")
+    weight = 0.0 if function == "MINIMIZE_RISK" else 1.0 / lam
+    return ObjectiveSpec("cvar", alpha=float(cvar_beta), return_weight=weight)
+
+
+def uniform_value(
+    value: Any, name: str, n_assets: int, names: Sequence[str] | None, fill: float
+) -> float:
+    """One number for a float, a per-asset array or a dict that gives every asset the same.
+
+    A dict's missing assets take ``fill`` (skfolio's convention), so they count as values.
+    """
+    if isinstance(value, Mapping):
+        known = [float(v) for k, v in value.items() if names is None or str(k) in set(names)]
+        unknown = sorted(str(k) for k in value if names is not None and str(k) not in set(names))
+        if names is None or unknown:
+            detail = f"unknown assets {unknown[:3]}" if unknown else "X has no asset names"
+            raise ConfigError(f"{name} as a dict needs the fitted asset names: {detail}")
+        values = np.array(known + [fill] * (n_assets - len(known)), dtype=float)
+    else:
+        values = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
+        if values.size not in (1, n_assets):
+            raise ConfigError(f"{name} has {values.size} values for {n_assets} assets")
+    if not np.all(np.isfinite(values)):
+        raise ConfigError(f"{name} must be finite, got {value!r}")
+    if np.ptp(values) > 0:
+        raise ConfigError(
+            f"{name} with different values per asset is not supported "
+            f"(one bound for all assets; got {values.min():g} to {values.max():g})"
+        )
+    return float(values[0])
+
+
+def check_unsupported(params: Mapping[str, Any], n_assets: int) -> None:
+    """Raise for any parameter portfolio-sgd cannot honour yet (see the module tables)."""
+    for name in UNSUPPORTED_WHEN_SET:
+        if params.get(name) is not None:
+            raise ConfigError(f"{name} is not supported by portfolio-sgd yet; leave it None")
+    for name in ZERO_ONLY:
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            values = np.asarray(list(value.values()), dtype=float)
+        else:
+            values = np.asarray(value, dtype=float)
+        if np.any(values != 0):
+            raise ConfigError(f"{name} is not supported by portfolio-sgd yet; leave it 0")
+    budget = params.get("budget")
+    if budget is None or not math.isclose(float(budget), 1.0, rel_tol=0, abs_tol=1e-12):
+        raise ConfigError(f"budget={budget} is not supported: portfolio-sgd is fully invested (1)")
+
+
+def constraints_from(params: Mapping[str, Any], n_assets: int, names: Sequence[str] | None):
+    """The :class:`Constraints` of skfolio's weight parameters (after :func:`check_unsupported`).
+
+    ``min_weights`` / ``max_weights``: one value for every asset; ``min_weights < 0`` makes
+    the portfolio long-short. With a budget of 1 a long-short book has ``long - short = 1``,
+    so ``max_short = s`` is the gross-leverage cap ``1 + 2 s`` and ``max_long = l`` is
+    ``2 l - 1``.
+    """
+    if params.get("min_weights") is None:
+        raise ConfigError("min_weights=None (no lower bound) is not supported; give a number")
+    lo = uniform_value(params["min_weights"], "min_weights", n_assets, names, fill=0.0)
+    if params.get("max_weights") is None:
+        if lo < 0:
+            raise ConfigError("max_weights=None with min_weights < 0 is not supported")
+        hi = 1.0
+    else:
+        hi = uniform_value(params["max_weights"], "max_weights", n_assets, names, fill=1.0)
+    caps = []
+    if params.get("max_short") is not None:
+        caps.append(1.0 + 2.0 * float(params["max_short"]))
+    if params.get("max_long") is not None:
+        caps.append(2.0 * float(params["max_long"]) - 1.0)
+    if caps and lo >= 0:
+        if min(caps) < 1.0:
+            raise ConfigError(f"max_short/max_long allow no fully invested portfolio: {caps}")
+        caps = []
+    return Constraints(
+        min_weight=lo, max_weight=hi, long_short=lo < 0, max_leverage=min(caps) if caps else None
+    )
+
+
+def previous_as_array(value: Any, n_assets: int, names: Sequence[str] | None) -> np.ndarray:
+    """``previous_weights`` (a float, an array or a dict by asset; missing assets 0) as (N,)."""
+    if isinstance(value, Mapping):
+        if names is None:
+            raise ConfigError("previous_weights as a dict needs the fitted asset names")
+        return np.array([float(value.get(k, 0.0)) for k in names], dtype=float)
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return np.full(n_assets, float(arr))
+    if arr.shape != (n_assets,):
+        raise ConfigError(f"previous_weights has shape {arr.shape}; expected ({n_assets},)")
+    return arr
