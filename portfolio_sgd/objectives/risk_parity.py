@@ -172,10 +172,13 @@ class RiskParity(PortfolioObjective):
         """
         from ..constraints import Constraints
 
-        if constraints != Constraints():
+        default = Constraints().to_dict()
+        changed = {k: v for k, v in constraints.to_dict().items() if v != default[k]}
+        if changed:
+            given = ", ".join(f"{k}={v}" for k, v in changed.items())
             raise ConfigError(
-                "risk parity takes no weight bounds, long-short or leverage settings "
-                f"(got {constraints.to_dict()}): its weights are positive and sum to 1"
+                f"risk parity takes no weight bounds, long-short or leverage settings (got "
+                f"{given}): its weights are positive and sum to 1"
             )
 
     def initial_iterate(
