@@ -28,6 +28,7 @@ from .problem import Problem, RunGrid
 from .restart import MomentumRestart
 from .state import EngineState
 from .stopping import StoppingRule, step_budget
+from .weighting import weighted_problem
 
 
 def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineState:
@@ -41,6 +42,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     euclidean = problem.constraints.projector(problem.n_assets)  # validates once
     if grid.size < 1:
         raise ConfigError("at least one run is needed")
+    problem = weighted_problem(problem, grid, config)  # per-run row weights, if any
     spec, R = problem.spec, problem.returns
     objective = spec.impl
     opt_name = resolve_optimizer(config, spec)
@@ -73,7 +75,9 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
     smoothing.adapt_lr = config.lr is None and scheduler is None
     gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
-    sampler = BatchSampler(problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype)
+    sampler = BatchSampler(
+        problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype, problem.row_weights
+    )
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
     average = IterateAverage.start(averaging, config, max_steps, w, t)
     start_objective = evaluate(problem, w, lam)
@@ -130,7 +134,7 @@ def evaluate(problem: Problem, weights: torch.Tensor, lam: torch.Tensor | None) 
     """The exact full-data objective (K,) of ``weights`` (K, N)."""
     with torch.no_grad():
         return problem.spec.impl.full_value(
-            problem.returns, weights, problem.mean, problem.benchmark, lam
+            problem.returns, weights, problem.means, problem.benchmark, lam, problem.row_weights
         )
 
 
