@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -228,6 +227,8 @@ def bootstrap_runs(
     (weights (B, N), objective (B,), counts (B, T), block_length)
     """
     from .engine import RunGrid, run_engine
+    from .engine.weighting import weighted_problem
+    from .quadratic import exact_step_form
 
     problem = prepared.problem
     returns = problem.returns.detach().cpu().numpy().astype(np.float64)
@@ -238,8 +239,12 @@ def bootstrap_runs(
         stationary_indices(problem.n_rows, int(n_resamples), float(block_length), rng),
         problem.n_rows,
     )
+    # with one moment matrix per resample (quadratic objectives) an exact step costs
+    # O(N^2) per run: the resamples then take exact steps from the start
+    weighted = weighted_problem(problem, RunGrid((1,) * len(counts), row_weights=counts), config)
+    exact = exact_step_form(weighted) is not None
     grid = RunGrid(
-        batch_sizes=(int(config.batch_size),) * int(n_resamples),
+        batch_sizes=(problem.n_rows if exact else int(config.batch_size),) * int(n_resamples),
         init_weights=point,
         row_weights=counts,
     )

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .objectives.common import mean_returns, weighted_mean
 from .objectives import ObjectiveSpec, scenario_derivatives, scenario_losses
+from .objectives.common import mean_returns, weighted_mean
 from .quadratic import QuadraticForm, quadratic_loss_and_gradient
 from .sampling import BatchSampler
 
