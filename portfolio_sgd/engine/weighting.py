@@ -58,5 +58,6 @@ def weighted_problem(problem: Problem, grid: RunGrid, config: EngineConfig) -> P
     if bool((totals <= 0).any()):
         raise ConfigError("every run needs a positive row weight")
     c = (c * (problem.n_rows / totals)).to(R.dtype)
-    run_means = (c @ R) / problem.n_rows
+    # uniform weights: every run's mean is the data's mean (kept as the one (N,) vector)
+    run_means = None if bool((c == 1.0).all()) else (c @ R) / problem.n_rows
     return dataclasses.replace(problem, row_weights=c, run_means=run_means)
