@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .bootstrap import with_error_bars
+from .bootstrap import recency_weights, with_error_bars
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
@@ -119,6 +119,7 @@ def optimize(
     bootstrap: int | None = None,
     block_length: float | None = None,
     resample: bool = False,
+    half_life: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -157,6 +158,10 @@ def optimize(
     resample : bool, default False
         Report the resampled (Michaud) portfolio: the average of the bootstrap weights
         (B defaults to 200).
+    half_life : float, optional
+        Recency weighting: row t weighs ``2^(-(T-1-t)/half_life)`` (rows, normalised to
+        mean 1; :func:`~portfolio_sgd.bootstrap.recency_weights`), in the objective, its
+        mean and the mini-batch sampling; bootstrap resamples keep these weights.
 
     Returns
     -------
@@ -169,13 +174,17 @@ def optimize(
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
-    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
+    recency = None
+    if half_life is not None:
+        recency = recency_weights(prepared.problem.n_rows, half_life)
+    rows = recency[None, :] if recency is not None else None
+    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)
-    certificate = certify(prepared.problem, out.weights)
+    certificate = certify(prepared.problem, out.weights) if recency is None else None
     result = single_result(out, prepared, spec, constraints, config, certificate)
     if bootstrap is None and not resample:
         return result
-    return with_error_bars(result, prepared, bootstrap, block_length, resample)
+    return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
 
 
 def optimize_many(

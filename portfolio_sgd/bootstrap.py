@@ -31,7 +31,10 @@ import pandas as pd
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
     from .config import EngineConfig
+    from .engine import Problem
     from .prepare import PreparedData
     from .results import OptimizationResult
 
@@ -74,6 +77,23 @@ def resample_counts(indices: np.ndarray, n_rows: int) -> np.ndarray:
     flat = indices + n_rows * np.arange(n_resamples)[:, None]
     counts = np.bincount(flat.ravel(), minlength=n_resamples * n_rows)
     return counts.reshape(n_resamples, n_rows).astype(np.float64)
+
+
+def recency_weights(n_rows: int, half_life: float) -> np.ndarray:
+    """Exponentially decaying row weights (T,) with mean 1: ``c_t ∝ 2^(-(T-1-t)/h)``.
+
+    The last row weighs most; a row ``h`` periods older weighs half as much.
+
+    Raises
+    ------
+    ConfigError
+        For a half-life that is not positive.
+    """
+    if not half_life > 0.0:
+        raise ConfigError(f"half-life must be positive, got {half_life}")
+    age = np.arange(n_rows, dtype=np.float64)[::-1]
+    c = np.exp2(-age / float(half_life))
+    return c * (n_rows / c.sum())
 
 
 def auto_block_length(x: np.ndarray) -> float:
@@ -207,6 +227,7 @@ def bootstrap_runs(
     point: np.ndarray,
     n_resamples: int,
     block_length: float | None,
+    base: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Optimise B resamples as one batch of row-weighted runs (warm-started at ``point``).
 
@@ -221,10 +242,13 @@ def bootstrap_runs(
     n_resamples : int
     block_length : float, optional
         Mean block length (1: i.i.d.); None: :func:`auto_block_length`.
+    base : ndarray, shape (T,), optional
+        Row weights of the point estimate (recency weighting): resample b weighs row t
+        by ``counts_bt * base_t`` (rescaled to mean 1).
 
     Returns
     -------
-    (weights (B, N), objective (B,), counts (B, T), block_length)
+    (weights (B, N), objective (B,), row weights (B, T) with mean 1, block_length)
     """
     from .engine import RunGrid, run_engine
     from .engine.weighting import weighted_problem
@@ -239,6 +263,9 @@ def bootstrap_runs(
         stationary_indices(problem.n_rows, int(n_resamples), float(block_length), rng),
         problem.n_rows,
     )
+    if base is not None:
+        counts = counts * base[None, :]
+        counts *= problem.n_rows / counts.sum(axis=1, keepdims=True)
     # with one moment matrix per resample (quadratic objectives) an exact step costs
     # O(N^2) per run: the resamples then take exact steps from the start
     weighted = weighted_problem(problem, RunGrid((1,) * len(counts), row_weights=counts), config)
@@ -260,11 +287,13 @@ def with_error_bars(
     n_resamples: int | None,
     block_length: float | None,
     resample: bool,
+    base: np.ndarray | None = None,
 ) -> OptimizationResult:
     """``result`` with its :class:`ErrorBars`; with ``resample`` its weights become the
     resampled (Michaud) portfolio, the average of the bootstrap weights (feasible: the
     constraint set is convex), and ``objective_value`` that portfolio's full-data value.
-    The certificate fields still describe the point estimate.
+    The certificate fields still describe the point estimate. ``base`` (T,): the point
+    estimate's row weights (recency), applied to every resample.
     """
     import dataclasses
 
@@ -275,7 +304,7 @@ def with_error_bars(
     n = DEFAULT_RESAMPLES if n_resamples is None else int(n_resamples)
     point = result.weights.to_numpy()
     weights, objective, counts, length = bootstrap_runs(
-        prepared, result.config, point, n, block_length
+        prepared, result.config, point, n, block_length, base
     )
     returns = prepared.problem.returns.detach().cpu().numpy().astype(np.float64)
     periods = periods_per_year(prepared.index)
@@ -289,10 +318,22 @@ def with_error_bars(
     w = torch.as_tensor(
         average[None, :], dtype=problem.returns.dtype, device=problem.returns.device
     )
-    value = problem.spec.impl.full_value(problem.returns, w, problem.mean, problem.benchmark)
+    value = _full_value(problem, w, base)
     return dataclasses.replace(
         result,
         weights=pd.Series(average, index=prepared.tickers),
         objective_value=float(value[0]),
         error_bars=bars,
     )
+
+
+def _full_value(problem: Problem, w: torch.Tensor, base: np.ndarray | None) -> torch.Tensor:
+    """The objective (1,) of weights (1, N) on the data, weighted by ``base`` (T,) if given."""
+    import torch
+
+    if base is None:
+        return problem.spec.impl.full_value(problem.returns, w, problem.mean, problem.benchmark)
+    R = problem.returns
+    c = torch.as_tensor(base[None, :], dtype=R.dtype, device=R.device)
+    mean = (c @ R) / problem.n_rows
+    return problem.spec.impl.full_value(R, w, mean, problem.benchmark, None, c)

@@ -217,9 +217,10 @@ def single_result(
     spec: ObjectiveSpec,
     constraints: Constraints,
     config: EngineConfig,
-    certificate: GapCertificate,
+    certificate: GapCertificate | None,
 ) -> OptimizationResult:
-    """The :class:`OptimizationResult` of run 0 of an engine output and its certificate."""
+    """The :class:`OptimizationResult` of run 0 of an engine output and its certificate
+    (None: not certified, e.g. a recency-weighted objective; gap inf, not converged)."""
     weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=prepared.tickers)
     history = pd.DataFrame(
         {
@@ -263,9 +264,9 @@ def single_result(
         spec=spec,
         constraints=constraints,
         config=config,
-        optimality_gap=float(certificate.gap[0]),
-        relative_gap_bound=float(certificate.relative[0]),
-        converged=bool(certificate.converged[0]),
-        certificate_method=certificate.method,
+        optimality_gap=float(certificate.gap[0]) if certificate else float("inf"),
+        relative_gap_bound=float(certificate.relative[0]) if certificate else float("inf"),
+        converged=bool(certificate.converged[0]) if certificate else False,
+        certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
     )

@@ -139,3 +139,31 @@ def test_calibration_against_independent_histories() -> None:
     table = calibrate(n_histories=16, n_resamples=60, seed=0)
     for row in table:
         assert 0.6 <= row["median_ratio"] <= 1.6, row
+
+
+def _weighted_exact(returns: np.ndarray, c: np.ndarray, risk_aversion: float | None) -> np.ndarray:
+    """Long-only, fully invested optimum of the c-weighted (mean 1) problem by cvxpy."""
+    import cvxpy as cp
+
+    n_rows, n_assets = returns.shape
+    mean = c @ returns / n_rows
+    scale = 1e4  # returns of order 1e-2: scaled for the solver
+    fac = np.sqrt(c / n_rows)[:, None] * (returns - mean) * np.sqrt(scale)
+    w = cp.Variable(n_assets)
+    risk = cp.sum_squares(fac @ w)
+    goal = risk if risk_aversion is None else -scale * mean @ w + 0.5 * risk_aversion * risk
+    cp.Problem(cp.Minimize(goal), [cp.sum(w) == 1, w >= 0]).solve(solver="CLARABEL")
+    return np.asarray(w.value)
+
+
+@pytest.mark.parametrize(("objective", "lam"), [("min-variance", None), ("mean-variance", 20.0)])
+def test_half_life_matches_weighted_exact_reference(objective: str, lam: float | None) -> None:
+    from portfolio_sgd.bootstrap import recency_weights
+
+    returns = _synthetic(1500, 8, 4)
+    c = recency_weights(1500, 250.0)
+    assert c.mean() == pytest.approx(1.0) and c[-1] / c[-251] == pytest.approx(2.0)
+    res = optimize(returns, objective, risk_aversion=lam, half_life=250.0, seed=0)
+    np.testing.assert_allclose(res.weights.to_numpy(), _weighted_exact(returns, c, lam), atol=2e-4)
+    plain = optimize(returns, objective, risk_aversion=lam, seed=0).weights.to_numpy()
+    assert np.abs(plain - res.weights.to_numpy()).max() > 1e-3  # the weighting matters

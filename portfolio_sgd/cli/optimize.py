@@ -88,6 +88,12 @@ Examples:
     "[default: from the autocorrelation of the portfolio's squared returns].",
 )
 @click.option(
+    "--half-life",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Recency weighting: a row DAYS periods older weighs half as much.",
+)
+@click.option(
     "--resample",
     is_flag=True,
     help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
@@ -102,6 +108,7 @@ def optimize_command(
     n_resamples: int | None,
     block_length: float | None,
     resample: bool,
+    half_life: float | None,
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -133,7 +140,7 @@ def optimize_command(
         bootstrap = DEFAULT_RESAMPLES
     result = optimize(
         returns, spec, constraints, config, benchmark=benchmark, bootstrap=bootstrap,
-        block_length=block_length, resample=resample,
+        block_length=block_length, resample=resample, half_life=half_life,
     )  # fmt: skip
     payload = result.to_dict()
     performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())

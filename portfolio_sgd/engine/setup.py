@@ -75,9 +75,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
     smoothing.adapt_lr = config.lr is None and scheduler is None
     gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
-    sampler = BatchSampler(
-        problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype, problem.row_weights
-    )
+    sampler = _sampler(problem, config, grid, gen)
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
     average = IterateAverage.start(averaging, config, max_steps, w, t)
     start_objective = evaluate(problem, w, lam)
@@ -111,6 +109,16 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         averaging=averaging,
         loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
         samples=[0] * grid.size,
+    )
+
+
+def _sampler(
+    problem: Problem, config: EngineConfig, grid: RunGrid, gen: torch.Generator
+) -> BatchSampler:
+    """The batch sampler of the grid's runs (per-run row weights, if any)."""
+    R = problem.returns
+    return BatchSampler(
+        problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype, problem.row_weights
     )
 
 
