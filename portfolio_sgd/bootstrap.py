@@ -251,8 +251,7 @@ def bootstrap_runs(
     (weights (B, N), objective (B,), row weights (B, T) with mean 1, block_length)
     """
     from .engine import RunGrid, run_engine
-    from .engine.weighting import weighted_problem
-    from .quadratic import exact_step_form
+    from .quadratic import uses_weighted_form
 
     problem = prepared.problem
     returns = problem.returns.detach().cpu().numpy().astype(np.float64)
@@ -268,8 +267,7 @@ def bootstrap_runs(
         counts *= problem.n_rows / counts.sum(axis=1, keepdims=True)
     # with one moment matrix per resample (quadratic objectives) an exact step costs
     # O(N^2) per run: the resamples then take exact steps from the start
-    weighted = weighted_problem(problem, RunGrid((1,) * len(counts), row_weights=counts), config)
-    exact = exact_step_form(weighted) is not None
+    exact = uses_weighted_form(problem.spec, problem.n_rows, problem.n_assets, len(counts))
     grid = RunGrid(
         batch_sizes=(problem.n_rows if exact else int(config.batch_size),) * int(n_resamples),
         init_weights=point,

@@ -105,15 +105,22 @@ def exact_step_form(problem: Problem) -> QuadraticForm | None:
     steps are passes over the data, ``(g * c) @ R``.
     """
     spec, (n_rows, n_assets) = problem.spec, problem.returns.shape
-    if not uses_quadratic_form(spec, n_rows, n_assets):
-        return None
     c = problem.row_weights
     if c is None:
-        return quadratic_form(problem)
-    fits = c.shape[0] * n_assets * n_assets <= WEIGHTED_GRAM_MAX_ELEMENTS
-    if problem.benchmark is not None or not fits:
+        return quadratic_form(problem) if uses_quadratic_form(spec, n_rows, n_assets) else None
+    if not uses_weighted_form(spec, n_rows, n_assets, c.shape[0]):
         return None
     return weighted_quadratic_form(problem.returns, c)
+
+
+def uses_weighted_form(spec: ObjectiveSpec, n_rows: int, n_assets: int, n_runs: int) -> bool:
+    """Whether K row-weighted runs take exact steps through one moment matrix per run
+    (quadratic objectives centred on the mean, ``T >= 8 N``, ``K N^2`` small enough)."""
+    return (
+        uses_quadratic_form(spec, n_rows, n_assets)
+        and not spec.impl.needs_benchmark
+        and n_runs * n_assets * n_assets <= WEIGHTED_GRAM_MAX_ELEMENTS
+    )
 
 
 def weighted_quadratic_form(returns: torch.Tensor, row_weights: torch.Tensor) -> QuadraticForm:

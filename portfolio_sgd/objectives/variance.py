@@ -44,7 +44,7 @@ def centred_moments(
     ``S`` is (N, N), or (K, N, N) with ``mu`` (K, N): one moment matrix per run
     (row-weighted runs)."""
     if form_second.ndim == 3:
-        sw = torch.bmm(w.unsqueeze(1), form_second).squeeze(1)
+        sw = (w.unsqueeze(2) * form_second).sum(dim=1)  # (K, N); faster than a tiny bmm
     else:
         sw = w @ form_second  # (K, N); S is symmetric
     quad = (w * sw).sum(dim=1)
