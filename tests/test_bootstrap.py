@@ -167,3 +167,12 @@ def test_half_life_matches_weighted_exact_reference(objective: str, lam: float |
     np.testing.assert_allclose(res.weights.to_numpy(), _weighted_exact(returns, c, lam), atol=2e-4)
     plain = optimize(returns, objective, risk_aversion=lam, seed=0).weights.to_numpy()
     assert np.abs(plain - res.weights.to_numpy()).max() > 1e-3  # the weighting matters
+
+
+def test_cli_half_life_and_resample() -> None:
+    args = ["optimize", "--objective", "min-variance", "--format", "json", "--half-life", "500"]
+    result = CliRunner().invoke(main, [*args, "--resample", "--bootstrap", "10"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["half_life"] == 500 and payload["resampled"] is True
+    assert sum(payload["weights"].values()) == pytest.approx(1.0, abs=1e-9)

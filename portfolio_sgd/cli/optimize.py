@@ -143,6 +143,8 @@ def optimize_command(
         block_length=block_length, resample=resample, half_life=half_life,
     )  # fmt: skip
     payload = result.to_dict()
+    if half_life is not None:
+        payload["half_life"] = half_life
     performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
     payload["annual_return"] = performance["annual_return"]  # compound, as in backtests
     payload["annual_volatility"] = performance["annual_volatility"]
