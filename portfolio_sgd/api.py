@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .bootstrap import recency_weights, with_error_bars
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
@@ -115,6 +116,10 @@ def optimize(
     seed: int | None = None,
     device: str | None = None,
     dtype: str | None = None,
+    bootstrap: int | None = None,
+    block_length: float | None = None,
+    resample: bool = False,
+    half_life: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -142,6 +147,21 @@ def optimize(
         Shorthands for the :class:`Constraints` fields.
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
+    bootstrap : int, optional
+        Number B of bootstrap resamples: adds ``result.error_bars``
+        (:class:`~portfolio_sgd.bootstrap.ErrorBars`), from B row-weighted runs
+        optimised as one batch and warm-started at the point estimate.
+    block_length : float, optional
+        Mean block length of the stationary bootstrap (1: i.i.d.); default: chosen from
+        the autocorrelation of the portfolio's squared returns
+        (:func:`~portfolio_sgd.bootstrap.auto_block_length`).
+    resample : bool, default False
+        Report the resampled (Michaud) portfolio: the average of the bootstrap weights
+        (B defaults to 200).
+    half_life : float, optional
+        Recency weighting: row t weighs ``2^(-(T-1-t)/half_life)`` (rows, normalised to
+        mean 1; :func:`~portfolio_sgd.bootstrap.recency_weights`), in the objective, its
+        mean and the mini-batch sampling; bootstrap resamples keep these weights.
 
     Returns
     -------
@@ -154,10 +174,17 @@ def optimize(
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
-    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
+    recency = None
+    if half_life is not None:
+        recency = recency_weights(prepared.problem.n_rows, half_life)
+    rows = recency[None, :] if recency is not None else None
+    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)
-    certificate = certify(prepared.problem, out.weights)
-    return single_result(out, prepared, spec, constraints, config, certificate)
+    certificate = certify(prepared.problem, out.weights) if recency is None else None
+    result = single_result(out, prepared, spec, constraints, config, certificate)
+    if bootstrap is None and not resample:
+        return result
+    return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
 
 
 def optimize_many(

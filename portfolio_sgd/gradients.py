@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from .objectives import ObjectiveSpec, scenario_derivatives, scenario_losses
+from .objectives.common import mean_returns, weighted_mean
 from .quadratic import QuadraticForm, quadratic_loss_and_gradient
 from .sampling import BatchSampler
 
@@ -53,21 +54,22 @@ def _scenario_gradient(
     quad: QuadraticForm | None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """The part of :func:`batch_gradient` that comes from the scenarios (losses per row)."""
-    R, spec = problem.returns, problem.spec
+    R, spec, mu, c_rows = problem.returns, problem.spec, problem.means, problem.row_weights
     if full and quad is not None:
-        losses, grad_w = quadratic_loss_and_gradient(spec, quad, w, problem.mean, lam)
+        losses, grad_w = quadratic_loss_and_gradient(spec, quad, w, mu, lam)
         return losses, grad_w, None
-    mean_return = w @ problem.mean
+    mean_return = mean_returns(w, mu)
     if full:
         x = w @ R.T  # (K, T)
         bench = problem.benchmark[None, :] if problem.benchmark is not None else None
         g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
-        losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
+        losses = weighted_mean(scenario_losses(spec, x, mean_return, t, bench, lam, tau), c_rows)
         n = float(R.shape[0])
+        g = g * c_rows if c_rows is not None else g  # (K, T): each run's resample
         grad_w = spec.impl.full_gradient_product(g, R, problem.mean) / n
         if c is not None:
-            grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
-        grad_t = dt.mean(dim=1) if dt is not None else None
+            grad_w = grad_w + weighted_mean(c, c_rows)[:, None] * mu
+        grad_t = weighted_mean(dt, c_rows) if dt is not None else None
         return losses, grad_w, grad_t
     n_runs, n_assets = w.shape
     losses = torch.empty(n_runs, dtype=w.dtype, device=w.device)
@@ -92,7 +94,7 @@ def _scenario_gradient(
         loss_g = scenario_losses(*args, lam_g, tau).mean(dim=1)
         grad_g = torch.bmm(g.unsqueeze(1), rb).squeeze(1) / m
         if c is not None:
-            grad_g = grad_g + c.mean(dim=1)[:, None] * problem.mean
+            grad_g = grad_g + c.mean(dim=1)[:, None] * (sel(mu) if mu.ndim == 2 else mu)
         if rows is None:
             losses, grad_w = loss_g, grad_g
             if dt is not None:

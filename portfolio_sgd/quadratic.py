@@ -32,6 +32,8 @@ GRAM_ROW_FACTOR = 8
 """The moment matrix is used when T >= 8 N (it then costs at most a few exact steps)."""
 GRAM_MAX_ASSETS = 8192
 """... and N is at most this (the matrix takes N^2 values of memory)."""
+WEIGHTED_GRAM_MAX_ELEMENTS = 2**25
+"""Row-weighted runs use one moment matrix per run when K N^2 is at most this."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,61 @@ def quadratic_form(problem: Problem) -> QuadraticForm:
         cross = (cross / n_rows).to(R.dtype)
         bench_square = float((bench.to(torch.float64) ** 2).mean())
     return QuadraticForm(second=second.to(R.dtype), cross=cross, bench_square=bench_square)
+
+
+def exact_step_form(problem: Problem) -> QuadraticForm | None:
+    """The moment matrix (or matrices) exact steps of ``problem`` use; None: data passes.
+
+    Without row weights this is :func:`quadratic_form` when :func:`uses_quadratic_form`.
+    Row-weighted runs (:mod:`portfolio_sgd.engine.weighting`) of an objective centred on
+    the mean (mean- and min-variance) get one matrix per run,
+    :func:`weighted_quadratic_form`, when K N^2 is small enough; otherwise their exact
+    steps are passes over the data, ``(g * c) @ R``.
+    """
+    spec, (n_rows, n_assets) = problem.spec, problem.returns.shape
+    c = problem.row_weights
+    if c is None:
+        return quadratic_form(problem) if uses_quadratic_form(spec, n_rows, n_assets) else None
+    if not uses_weighted_form(spec, n_rows, n_assets, c.shape[0]):
+        return None
+    return weighted_quadratic_form(problem.returns, c)
+
+
+def uses_weighted_form(spec: ObjectiveSpec, n_rows: int, n_assets: int, n_runs: int) -> bool:
+    """Whether K row-weighted runs take exact steps through one moment matrix per run
+    (quadratic objectives centred on the mean, ``T >= 8 N``, ``K N^2`` small enough)."""
+    return (
+        uses_quadratic_form(spec, n_rows, n_assets)
+        and not spec.impl.needs_benchmark
+        and n_runs * n_assets * n_assets <= WEIGHTED_GRAM_MAX_ELEMENTS
+    )
+
+
+def weighted_quadratic_form(returns: torch.Tensor, row_weights: torch.Tensor) -> QuadraticForm:
+    """Per-run second moments ``S_k = R^T diag(c_k) R / T``, shape (K, N, N).
+
+    Parameters
+    ----------
+    returns : Tensor, shape (T, N)
+    row_weights : Tensor, shape (K, T)
+        Mean 1 per run.
+
+    Returns
+    -------
+    QuadraticForm
+        ``second`` of shape (K, N, N) in the data's dtype (accumulated in float64).
+    """
+    n_rows, n_assets = returns.shape
+    n_runs = row_weights.shape[0]
+    second = torch.zeros(n_runs, n_assets * n_assets, dtype=torch.float64, device=returns.device)
+    rows = max(1, CHUNK_ELEMENTS // (n_assets * n_assets))
+    for start in range(0, n_rows, rows):
+        block = returns[start : start + rows].to(torch.float64)
+        outer = (block[:, :, None] * block[:, None, :]).reshape(block.shape[0], -1)
+        second += row_weights[:, start : start + rows].to(torch.float64) @ outer
+    second = second.view(n_runs, n_assets, n_assets) / n_rows
+    second = (second + second.transpose(1, 2)) / 2.0
+    return QuadraticForm(second=second.to(returns.dtype))
 
 
 def quadratic_loss_and_gradient(

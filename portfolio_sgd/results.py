@@ -14,6 +14,7 @@ from .objectives import ObjectiveSpec
 from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .bootstrap import ErrorBars
     from .certificate import GapCertificate
     from .engine import EngineOutput
     from .prepare import PreparedData
@@ -70,6 +71,8 @@ class OptimizationResult:
     risk_contributions : pandas.Series or None
         Risk parity: each asset's share of the portfolio variance,
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
+    error_bars : ErrorBars or None
+        Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
     """
 
     weights: pd.Series
@@ -101,6 +104,7 @@ class OptimizationResult:
     converged: bool = False
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
+    error_bars: ErrorBars | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -155,6 +159,8 @@ class OptimizationResult:
             out["risk_contributions"] = {
                 str(k): float(v) for k, v in self.risk_contributions.items()
             }
+        if self.error_bars is not None:
+            out.update(self.error_bars.to_dict())
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out
@@ -211,9 +217,10 @@ def single_result(
     spec: ObjectiveSpec,
     constraints: Constraints,
     config: EngineConfig,
-    certificate: GapCertificate,
+    certificate: GapCertificate | None,
 ) -> OptimizationResult:
-    """The :class:`OptimizationResult` of run 0 of an engine output and its certificate."""
+    """The :class:`OptimizationResult` of run 0 of an engine output and its certificate
+    (None: not certified, e.g. a recency-weighted objective; gap inf, not converged)."""
     weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=prepared.tickers)
     history = pd.DataFrame(
         {
@@ -257,9 +264,9 @@ def single_result(
         spec=spec,
         constraints=constraints,
         config=config,
-        optimality_gap=float(certificate.gap[0]),
-        relative_gap_bound=float(certificate.relative[0]),
-        converged=bool(certificate.converged[0]),
-        certificate_method=certificate.method,
+        optimality_gap=float(certificate.gap[0]) if certificate else float("inf"),
+        relative_gap_bound=float(certificate.relative[0]) if certificate else float("inf"),
+        converged=bool(certificate.converged[0]) if certificate else False,
+        certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
     )

@@ -11,6 +11,11 @@ host-device copy happens per step:
 K runs draw at once. Runs with equal batch sizes form one group and share one (K_g, m)
 index matrix, so runs with different batch sizes cost no padding; :meth:`BatchSampler.draw`
 gives the padded (K, B_max) form with a (K, B_max) weight matrix masking the rest.
+
+Runs with row weights ``c`` (K, T) (bootstrap resamples, recency weighting; see
+:mod:`portfolio_sgd.engine.weighting`) draw row t with probability ``c_kt / sum_t c_kt``,
+i.i.d. with replacement, by inverting each run's cumulative weights (a ``searchsorted``
+on the device). Uniform weights draw exactly as unweighted runs.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class BatchSampler:
     device : torch.device
     dtype : torch.dtype
         Dtype of the data (kept for callers that build tensors alongside the indices).
+    row_weights : Tensor, shape (K, T), optional
+        Per-run sampling weights (replacement mode only; None or uniform: uniform draws).
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class BatchSampler:
         generator: torch.Generator,
         device: torch.device,
         dtype: torch.dtype,
+        row_weights: torch.Tensor | None = None,
     ) -> None:
         self.n_rows = n_rows
         self.n_runs = n_runs
@@ -62,10 +70,23 @@ class BatchSampler:
         self._perm: torch.Tensor | None = None
         self._offsets = [0] * n_runs
         self._arange = torch.arange(n_rows, device=device)
+        self._cdf: torch.Tensor | None = None
+        if row_weights is not None and not bool((row_weights == row_weights[0, 0]).all()):
+            self._cdf = torch.cumsum(row_weights.to(torch.float64), dim=1)  # (K, T)
+
+    def _weighted(self, n_runs: int, width: int, rows: torch.Tensor | None) -> torch.Tensor:
+        """(K_g, width) rows drawn with probabilities ``c_kt / sum_t c_kt`` per run."""
+        cdf = self._cdf if rows is None else self._cdf.index_select(0, rows)  # type: ignore[union-attr]
+        u = torch.rand((n_runs, width), generator=self.generator, device=self.device,
+                       dtype=torch.float64) * cdf[:, -1:]  # fmt: skip
+        # the first row whose cumulative weight exceeds u: zero-weight rows are never hit
+        return torch.searchsorted(cdf, u, right=True).clamp_(max=self.n_rows - 1)
 
     def draw(self, sizes: list[int]) -> torch.Tensor:
         """Indices for one step, shape (K, max(sizes)), dtype int64."""
         width = max(sizes)
+        if self._cdf is not None:
+            return self._weighted(self.n_runs, width, None)
         if self.mode is Sampling.REPLACEMENT:
             return torch.randint(
                 self.n_rows, (self.n_runs, width), generator=self.generator, device=self.device
@@ -91,6 +112,8 @@ class BatchSampler:
             rows = torch.tensor(members, device=self.device)
             if full is not None:
                 idx = full.index_select(0, rows)[:, :m]
+            elif self._cdf is not None:
+                idx = self._weighted(len(members), m, rows)
             else:
                 idx = torch.randint(
                     self.n_rows, (len(members), m), generator=self.generator, device=self.device

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import portfolio_sgd.engine.step as engine_step
+import portfolio_sgd.quadratic as quadratic_module
 from portfolio_sgd import optimize
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.engine import Problem
@@ -67,8 +67,11 @@ def test_engine_switches_to_the_moment_matrix_on_exact_steps(
     sp500_returns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built = []
-    original = engine_step.quadratic_form
-    monkeypatch.setattr(engine_step, "quadratic_form", lambda p: built.append(1) or original(p))
+    original = quadratic_module.quadratic_form
+    # the engine forms it through quadratic.exact_step_form
+    monkeypatch.setattr(
+        quadratic_module, "quadratic_form", lambda p: built.append(1) or original(p)
+    )
     res = optimize(sp500_returns, objective="min-variance", seed=0)
     assert built == [1]  # formed once, when the geometric schedule reached the full data
     assert int(np.max(res.history["batch_size"].iloc[-1])) == len(sp500_returns)

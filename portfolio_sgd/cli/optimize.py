@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import metrics
 from ..api import optimize
+from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..comparison import compare_with_exact
 from ..errors import DataError
 from ..objectives.risk_budget import normalised_budgets
@@ -67,12 +68,47 @@ Examples:
     is_flag=True,
     help="Exit with code 3 when the run is not certified converged (the output is still written).",
 )
+@click.option(
+    "--error-bars",
+    is_flag=True,
+    help="Bootstrap error bars on the weights: standard error, 5-95% interval, P(held).",
+)
+@click.option(
+    "--bootstrap",
+    "n_resamples",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Bootstrap resamples for --error-bars / --resample  [default: 200].",
+)
+@click.option(
+    "--block-length",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="Mean block length of the stationary bootstrap (1: i.i.d.)  "
+    "[default: from the autocorrelation of the portfolio's squared returns].",
+)
+@click.option(
+    "--half-life",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Recency weighting: a row DAYS periods older weighs half as much.",
+)
+@click.option(
+    "--resample",
+    is_flag=True,
+    help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+)
 def optimize_command(
     fmt: str,
     output: str | None,
     compare_exact: bool,
     strict: bool,
     budgets_file: str | None,
+    error_bars: bool,
+    n_resamples: int | None,
+    block_length: float | None,
+    resample: bool,
+    half_life: float | None,
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -99,8 +135,16 @@ def optimize_command(
     )
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
     spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty(), budgets=budgets)
-    result = optimize(returns, spec, constraints, config, benchmark=benchmark)
+    bootstrap = n_resamples
+    if bootstrap is None and error_bars:
+        bootstrap = DEFAULT_RESAMPLES
+    result = optimize(
+        returns, spec, constraints, config, benchmark=benchmark, bootstrap=bootstrap,
+        block_length=block_length, resample=resample, half_life=half_life,
+    )  # fmt: skip
     payload = result.to_dict()
+    if half_life is not None:
+        payload["half_life"] = half_life
     performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
     payload["annual_return"] = performance["annual_return"]  # compound, as in backtests
     payload["annual_volatility"] = performance["annual_volatility"]
@@ -133,9 +177,15 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         + (f"{'risk':>10}" if rc is not None else "")
         + (f"{'exact':>10}" if exact else ""),
     ]
+    bars = result.error_bars
+    if bars is not None:
+        lines[-1] += f"{'± se':>9}  {'[5%, 95%]':<17}{'P(held)':>8}"
     shown = w[w.abs() >= 5e-5]
     for ticker, value in shown.items():
         row = f"{ticker:<12}{value:>10.4f}"
+        if bars is not None:
+            interval = f"[{bars.weights_lo[ticker]:.4f}, {bars.weights_hi[ticker]:.4f}]"
+            row += f" ± {bars.weights_se[ticker]:.4f}  {interval:<17}{bars.p_held[ticker]:>8.2f}"
         if rc is not None:
             row += f"{rc[ticker]:>10.4f}"
         if exact:
@@ -158,6 +208,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
+        *(_interval_lines(bars) if bars is not None else []),
     ]
     if exact:
         lines += [
@@ -205,3 +256,19 @@ def _residual(result: OptimizationResult) -> float:
     rc = result.risk_contributions
     assert rc is not None
     return float(np.abs(rc.to_numpy() - normalised_budgets(result.spec.budgets, len(rc))).max())
+
+
+def _interval_lines(bars: ErrorBars) -> list[str]:
+    """The table's bootstrap summary lines (5-95% intervals)."""
+
+    def show(pair: tuple[float, float], fmt: str) -> str:
+        return f"[{pair[0]:{fmt}}, {pair[1]:{fmt}}]"
+
+    kind = "i.i.d." if bars.block_length <= 1.0 else f"mean block {bars.block_length:.1f}"
+    return [
+        f"bootstrap           {bars.n_resamples} resamples ({kind})"
+        + (", resampled (Michaud) weights" if bars.resampled else ""),
+        f"objective 5-95%     {show(bars.objective, '.6g')}",
+        f"return 5-95%        {show(bars.annual_return, '.2%')}",
+        f"volatility 5-95%    {show(bars.annual_volatility, '.2%')}",
+    ]

@@ -108,7 +108,7 @@ def _evaluate_and_record(
     """Evaluate the reported iterate on the full data, check finiteness, append history."""
     began = time.perf_counter()
     weights = s.report_weights()
-    objective = evaluate(s.problem, weights, s.risk_aversions)
+    objective = evaluate(s.problem, weights, s.risk_aversions, s.quad)
     batch_loss = s.loss_sum / s.loss_steps
     if not (torch.isfinite(objective).all() and torch.isfinite(batch_loss).all()):
         raise DivergenceError(
@@ -163,7 +163,7 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     wall = time.perf_counter() - s.stopping.started
     began = time.perf_counter()
     final_w = s.objective.report(s.average.report(s.w.detach()))
-    objective = evaluate(s.problem, final_w, s.risk_aversions)
+    objective = evaluate(s.problem, final_w, s.risk_aversions, s.quad)
     final_w, objective = s.stopping.pick(objective, final_w)
     sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
     _notify(s, callbacks, began, objective, final_w, list(sizes), final=True)  # type: ignore[arg-type]

@@ -24,6 +24,12 @@ class Problem:
     constraints : Constraints
     benchmark : Tensor, shape (T,), optional
         Benchmark returns (tracking).
+    row_weights : Tensor, shape (K, T), optional
+        Per-run row weights ``c_kt`` with mean 1 over each row (bootstrap counts, recency
+        weights): run k minimises ``(1/T) sum_t c_kt l_t``. Set by the engine from
+        :attr:`RunGrid.row_weights`; None for the plain problem.
+    run_means : Tensor, shape (K, N), optional
+        Each run's weighted mean ``c_k R / T`` (with ``row_weights``).
     """
 
     returns: torch.Tensor
@@ -31,6 +37,13 @@ class Problem:
     spec: ObjectiveSpec
     constraints: Constraints
     benchmark: torch.Tensor | None = None
+    row_weights: torch.Tensor | None = None
+    run_means: torch.Tensor | None = None
+
+    @property
+    def means(self) -> torch.Tensor:
+        """The mean each run is centred on: (K, N) with row weights, else (N,)."""
+        return self.run_means if self.run_means is not None else self.mean
 
     @property
     def n_rows(self) -> int:
@@ -57,12 +70,17 @@ class RunGrid:
         Per-run multipliers of the step size (SGD only).
     init_weights : ndarray, shape (K, N) or (N,), optional
         Warm start (projected onto the feasible set first).
+    row_weights : ndarray or Tensor, shape (K, T), optional
+        Per-run non-negative row weights (bootstrap counts ``c_kt``, recency weights),
+        rescaled to mean 1 per run: run k minimises ``(1/T) sum_t c_kt l_t`` and samples
+        row t with probability ``c_kt / T``. None: every row weighs 1.
     """
 
     batch_sizes: tuple[int, ...]
     risk_aversions: tuple[float, ...] | None = None
     lr_scales: tuple[float, ...] | None = None
     init_weights: np.ndarray | None = None
+    row_weights: np.ndarray | torch.Tensor | None = None
 
     @property
     def size(self) -> int:

@@ -10,6 +10,7 @@ from ..constraints import orthant_projector, project_box_sum_metric
 from ..constraints.projection import Projector
 from ..errors import ConfigError
 from ..objectives import optimal_var_level, portfolio_returns
+from ..quadratic import QuadraticForm
 from ..sampling import BatchSampler
 from ..schedules import BatchSchedule, make_lr_scheduler
 from ..step_size import SGD_LR_FACTOR, return_scale
@@ -28,6 +29,7 @@ from .problem import Problem, RunGrid
 from .restart import MomentumRestart
 from .state import EngineState
 from .stopping import StoppingRule, step_budget
+from .weighting import weighted_problem
 
 
 def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineState:
@@ -41,6 +43,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     euclidean = problem.constraints.projector(problem.n_assets)  # validates once
     if grid.size < 1:
         raise ConfigError("at least one run is needed")
+    problem = weighted_problem(problem, grid, config)  # per-run row weights, if any
     spec, R = problem.spec, problem.returns
     objective = spec.impl
     opt_name = resolve_optimizer(config, spec)
@@ -73,7 +76,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
     smoothing.adapt_lr = config.lr is None and scheduler is None
     gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
-    sampler = BatchSampler(problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype)
+    sampler = _sampler(problem, config, grid, gen)
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
     average = IterateAverage.start(averaging, config, max_steps, w, t)
     start_objective = evaluate(problem, w, lam)
@@ -110,6 +113,16 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     )
 
 
+def _sampler(
+    problem: Problem, config: EngineConfig, grid: RunGrid, gen: torch.Generator
+) -> BatchSampler:
+    """The batch sampler of the grid's runs (per-run row weights, if any)."""
+    R = problem.returns
+    return BatchSampler(
+        problem.n_rows, grid.size, config.sampling, gen, R.device, R.dtype, problem.row_weights
+    )
+
+
 def _batch_policy(
     config: EngineConfig, grid: RunGrid, n_rows: int, start_objective: torch.Tensor
 ) -> BatchPolicy:
@@ -126,11 +139,24 @@ def _batch_policy(
     return batches
 
 
-def evaluate(problem: Problem, weights: torch.Tensor, lam: torch.Tensor | None) -> torch.Tensor:
-    """The exact full-data objective (K,) of ``weights`` (K, N)."""
+def evaluate(
+    problem: Problem,
+    weights: torch.Tensor,
+    lam: torch.Tensor | None,
+    quad: QuadraticForm | None = None,
+) -> torch.Tensor:
+    """The exact full-data objective (K,) of ``weights`` (K, N).
+
+    Row-weighted runs with per-run moment matrices ``quad`` (K, N, N) are evaluated from
+    them (O(K N^2) instead of a (K, T) pass); every other problem from the data.
+    """
     with torch.no_grad():
+        if quad is not None and problem.row_weights is not None:
+            return problem.spec.impl.quadratic_value_and_gradient(
+                quad, weights, problem.means, lam
+            )[0]
         return problem.spec.impl.full_value(
-            problem.returns, weights, problem.mean, problem.benchmark, lam
+            problem.returns, weights, problem.means, problem.benchmark, lam, problem.row_weights
         )
 
 

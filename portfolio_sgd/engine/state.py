@@ -80,6 +80,7 @@ class EngineState:
     samples: list[int] = field(default_factory=list)
     history: list[dict[str, object]] = field(default_factory=list)
     quad: QuadraticForm | None = None
+    quad_checked: bool = False
     stop_reason: str = "max steps"
     progress: Any = None
 

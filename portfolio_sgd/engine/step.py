@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 import torch
 
 from ..gradients import batch_gradient
-from ..quadratic import quadratic_form, uses_quadratic_form
+from ..quadratic import exact_step_form
 from ..sampling import Sampling
 from .batching import Regime
 from .restart import restart_momentum
@@ -31,8 +31,9 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
     """
     s, problem = state, state.problem
     full, sizes = regime.full, regime.sizes
-    if full and s.quad is None and uses_quadratic_form(problem.spec, *problem.returns.shape):
-        s.quad = quadratic_form(problem)  # once, on the first exact step
+    if full and not s.quad_checked:
+        s.quad = exact_step_form(problem)  # once, on the first exact step
+        s.quad_checked = True
     quad = s.quad if full else None
     tau = s.smoothing.tau
     scale = s.batches.lr_scale(regime, s.lr_scales)

@@ -176,18 +176,21 @@ class PortfolioObjective:
         mean: torch.Tensor,
         benchmark: torch.Tensor | None = None,
         risk_aversion: torch.Tensor | None = None,
+        row_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Exact objective ``f(w)`` (K,) on the full data (returns (T, N), weights (K, N)).
 
-        For an objective with a VaR level, ``t`` is minimised exactly (at the VaR).
+        For an objective with a VaR level, ``t`` is minimised exactly (at the VaR). With
+        ``row_weights`` (K, T) (mean 1 per run) run k's value is ``(1/T) sum_t c_kt l_t``
+        and ``mean`` is each run's weighted mean (K, N).
         """
-        from .common import optimal_var_level, portfolio_returns
+        from .common import mean_returns, optimal_var_level, portfolio_returns, weighted_mean
 
         x = portfolio_returns(returns, weights)  # (K, T)
-        mean_return = weights @ mean
+        mean_return = mean_returns(weights, mean)
         t = optimal_var_level(x, self.spec.alpha) if self.has_var_level else None
         bench = benchmark[None, :] if benchmark is not None else None
-        return self.losses(x, mean_return, t, bench, risk_aversion).mean(dim=1)
+        return weighted_mean(self.losses(x, mean_return, t, bench, risk_aversion), row_weights)
 
     def curvature(
         self,

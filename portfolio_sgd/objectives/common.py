@@ -100,3 +100,16 @@ def full_objective(
     risk_aversion : Tensor, shape (K,), optional
     """
     return spec.impl.full_value(returns, weights, mean, benchmark, risk_aversion)
+
+
+def mean_returns(w: torch.Tensor, mean: torch.Tensor) -> torch.Tensor:
+    """``mu . w`` (K,) of weights (K, N), for one mean (N,) or one per run (K, N)."""
+    return (w * mean).sum(dim=1) if mean.ndim == 2 else w @ mean
+
+
+def weighted_mean(values: torch.Tensor, row_weights: torch.Tensor | None) -> torch.Tensor:
+    """Per-run mean over scenarios (K,) of ``values`` (K, T), weighted by ``row_weights``
+    (K, T) with mean 1 per run (see :mod:`portfolio_sgd.engine.weighting`)."""
+    if row_weights is None:
+        return values.mean(dim=1)
+    return (values * row_weights).mean(dim=1)

@@ -114,12 +114,14 @@ class RiskParity(PortfolioObjective):
         mean: torch.Tensor,
         benchmark: torch.Tensor | None = None,
         risk_aversion: torch.Tensor | None = None,
+        row_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``F(y) = 1/2 + 1/2 log(y' Sigma y) - b' log y`` (K,), the same for ``y`` and ``w``."""
-        from .common import portfolio_returns
+        """``F(y) = 1/2 + 1/2 log(y' Sigma y) - b' log y`` (K,), the same for ``y`` and ``w``
+        (the variance weighted by ``row_weights`` (K, T) when given)."""
+        from .common import mean_returns, portfolio_returns, weighted_mean
 
-        dev = portfolio_returns(returns, weights) - (weights @ mean)[:, None]
-        variance = (dev * dev).mean(dim=1)
+        dev = portfolio_returns(returns, weights) - mean_returns(weights, mean)[:, None]
+        variance = weighted_mean(dev * dev, row_weights)
         return 0.5 + 0.5 * torch.log(variance) + self.weight_loss(weights)
 
     def curvature(

@@ -39,10 +39,16 @@ def centred_moments(
     form_second: torch.Tensor, w: torch.Tensor, mean: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(m, Var, centred)`` from the second moment ``S``: ``m = mu.w``,
-    ``Var = w'Sw - m^2`` (K,), ``centred = S w - m mu`` (K, N)."""
-    sw = w @ form_second  # (K, N); S is symmetric
+    ``Var = w'Sw - m^2`` (K,), ``centred = S w - m mu`` (K, N).
+
+    ``S`` is (N, N), or (K, N, N) with ``mu`` (K, N): one moment matrix per run
+    (row-weighted runs)."""
+    if form_second.ndim == 3:
+        sw = (w.unsqueeze(2) * form_second).sum(dim=1)  # (K, N); faster than a tiny bmm
+    else:
+        sw = w @ form_second  # (K, N); S is symmetric
     quad = (w * sw).sum(dim=1)
-    m = w @ mean  # (K,)
+    m = (w * mean).sum(dim=1) if mean.ndim == 2 else w @ mean  # (K,)
     return m, quad - m * m, sw - m[:, None] * mean
 
 
