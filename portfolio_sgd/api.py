@@ -180,7 +180,7 @@ def optimize(
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)
-    certificate = certify(prepared.problem, out.weights) if recency is None else None
+    certificate = certify(prepared.problem, out.weights, row_weights=recency)
     result = single_result(out, prepared, spec, constraints, config, certificate)
     if bootstrap is None and not resample:
         return result

@@ -322,6 +322,10 @@ def with_error_bars(
         weights=pd.Series(average, index=prepared.tickers),
         objective_value=float(value[0]),
         error_bars=bars,
+        certificate_method=(
+            f"{result.certificate_method}, of the point estimate (the resampled average is "
+            "not an optimum of the full-data objective by design)"
+        ),
     )
 
 

@@ -167,6 +167,23 @@ def test_half_life_matches_weighted_exact_reference(objective: str, lam: float |
     np.testing.assert_allclose(res.weights.to_numpy(), _weighted_exact(returns, c, lam), atol=2e-4)
     plain = optimize(returns, objective, risk_aversion=lam, seed=0).weights.to_numpy()
     assert np.abs(plain - res.weights.to_numpy()).max() > 1e-3  # the weighting matters
+    # the certificate of the weighted objective: converged, and it bounds the true gap
+    exact = _weighted_exact(returns, c, lam)
+    assert res.converged and res.relative_gap_bound <= 1e-4
+    true_gap = _weighted_value(returns, c, res.weights.to_numpy(), lam) - _weighted_value(
+        returns, c, np.clip(exact, 0, None) / np.clip(exact, 0, None).sum(), lam
+    )
+    assert true_gap <= res.optimality_gap + 1e-12
+
+
+def _weighted_value(
+    returns: np.ndarray, c: np.ndarray, w: np.ndarray, risk_aversion: float | None
+) -> float:
+    """The c-weighted objective, written out: weighted variance (and mean) of ``R w``."""
+    x = returns @ w
+    mean = float(c @ x / len(x))
+    variance = float(c @ (x - mean) ** 2 / len(x))
+    return variance if risk_aversion is None else -mean + 0.5 * risk_aversion * variance
 
 
 def test_cli_half_life_and_resample() -> None:

@@ -158,8 +158,12 @@ def optimality_gap(
     feasible: FeasibleSet | None = None,
     cvar_options: CvarOptions | None = None,
     chunk_rows: int = 65_536,
+    row_weights: Any = None,
 ) -> GapCertificate:
     """A proven upper bound on ``f(w) - f*`` for each of K portfolios.
+
+    With ``row_weights`` (T,), mean 1, the objective is the row-weighted one (recency
+    weighting; smooth objectives only) and ``mean`` defaults to the weighted mean.
 
     Smooth objectives: the Frank-Wolfe gap of the exact full-data gradient, computed
     here in float64 chunk by chunk. CVaR: the LP-duality bound of :mod:`.cvar`.
@@ -197,7 +201,15 @@ def optimality_gap(
     data = _as_returns(returns)
     w = _as_weights(weights, data)
     fset = feasible or FeasibleSet(data.shape[1], lo, hi, leverage)
-    mu = column_mean(data, chunk_rows) if mean is None else torch.as_tensor(mean)
+    rows = None
+    if row_weights is not None:
+        rows = torch.as_tensor(np.asarray(row_weights, dtype=np.float64), device=data.device)
+    if mean is not None:
+        mu = torch.as_tensor(mean)
+    elif rows is not None:
+        mu = _weighted_mean(data, rows, chunk_rows)
+    else:
+        mu = column_mean(data, chunk_rows)
     mu = mu.to(device=data.device, dtype=torch.float64)
     if spec.impl.needs_benchmark and benchmark is None:
         raise ConfigError(
@@ -207,13 +219,23 @@ def optimality_gap(
     lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
     value, lower, abs_loss, method = spec.impl.lower_bound(
         data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
-        options=cvar_options, chunk_rows=chunk_rows,
+        options=cvar_options, chunk_rows=chunk_rows, row_weights=rows,
     )  # fmt: skip
     cert = _certificate(spec, value, lower, abs_loss, fset.violation(w), method)
     residual = spec.impl.stationarity_residual(data, w, mu, chunk_rows)
     if residual is None:
         return cert
     return dataclasses.replace(cert, residual=residual.detach().cpu().numpy().astype(np.float64))
+
+
+def _weighted_mean(data: torch.Tensor, rows: torch.Tensor, chunk_rows: int) -> torch.Tensor:
+    """``sum_t c_t R_t / T`` (N,) in float64, chunk by chunk."""
+    from .smooth import iter_chunks
+
+    total = torch.zeros(data.shape[1], dtype=torch.float64, device=data.device)
+    for start, block in iter_chunks(data, chunk_rows):
+        total += rows[start : start + block.shape[0]] @ block
+    return total / data.shape[0]
 
 
 def _certificate(

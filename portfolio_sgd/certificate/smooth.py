@@ -66,8 +66,12 @@ def smooth_terms(
     risk_aversion: torch.Tensor,
     benchmark: torch.Tensor | None = None,
     chunk_rows: int = 65_536,
+    row_weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Exact ``f(w)``, ``grad f(w)`` and ``E_t |l_t(w)|`` on the full data, in float64.
+
+    With ``row_weights`` c (T,), mean 1, the objective is the weighted average
+    ``(1/T) sum_t c_t l_t`` (recency weighting), ``mean`` then being the weighted mean.
 
     Generic over the objective protocol: the per-scenario losses and derivatives
     ``(g, c)`` of ``objective`` give ``grad f = E[g_t R_t] + E[c_t] mu``.
@@ -109,6 +113,10 @@ def smooth_terms(
         args = (x, mean_return, None, bench, risk_aversion)
         loss = objective.losses(*args)
         g, c, _ = objective.derivatives(*args)
+        if row_weights is not None:
+            cw = row_weights[start : start + rows.shape[0]].to(torch.float64)[None, :]
+            loss, g = loss * cw, g * cw
+            c = c * cw if c is not None else None
         value += loss.sum(dim=1)
         abs_loss += loss.abs().sum(dim=1)
         grad += g @ rows

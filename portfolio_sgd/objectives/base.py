@@ -272,11 +272,13 @@ class PortfolioObjective:
         risk_aversion: torch.Tensor,
         options: Any = None,
         chunk_rows: int = 65_536,
+        row_weights: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
         """A proven lower bound on ``f*`` from the point ``w`` (K, N), in float64.
 
         The default (smooth convex objectives) is ``f(w)`` minus the Frank-Wolfe gap of the
-        exact full-data gradient (see :mod:`portfolio_sgd.certificate.smooth`).
+        exact full-data gradient (see :mod:`portfolio_sgd.certificate.smooth`), of the
+        row-weighted objective when ``row_weights`` (T,) is given.
 
         Returns
         -------
@@ -287,7 +289,7 @@ class PortfolioObjective:
 
         value, grad, abs_loss = smooth_terms(
             self, returns, w, mean, risk_aversion=risk_aversion, benchmark=benchmark,
-            chunk_rows=chunk_rows,
+            chunk_rows=chunk_rows, row_weights=row_weights,
         )  # fmt: skip
         lower = value - frank_wolfe_gap(grad, w, feasible.minimize)
         return value, lower, abs_loss, "frank-wolfe (exact full-data gradient)"

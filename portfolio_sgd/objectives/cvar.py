@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..errors import ConfigError
 from .base import Derivatives, PortfolioObjective, data_scales, require
 
 SPARSE_MIN_ROWS = 16_384
@@ -145,8 +146,11 @@ class CVaR(PortfolioObjective):
         risk_aversion: torch.Tensor,
         options: Any = None,
         chunk_rows: int = 65_536,
+        row_weights: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
         """The LP-duality bound from the tail scenarios (:mod:`portfolio_sgd.certificate.cvar`)."""
+        if row_weights is not None:
+            raise ConfigError("no optimality certificate for row-weighted CVaR runs")
         from ..certificate.cvar import cvar_bound
 
         res = cvar_bound(

@@ -241,8 +241,11 @@ class RiskParity(PortfolioObjective):
         risk_aversion: torch.Tensor,
         options: Any = None,
         chunk_rows: int = 65_536,
+        row_weights: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
         """``F(w)`` and ``F(w) - KL(b || RC(w))``, a proven lower bound on ``F*``."""
+        if row_weights is not None:
+            raise ConfigError("no optimality certificate for row-weighted risk parity runs")
         variance, sigma_w = rb.variance_terms(returns, w, mean, chunk_rows)
         if not bool((variance > 0).all()):
             raise DataError("the portfolio return has zero variance: no risk to budget")
