@@ -64,7 +64,7 @@ def _scenario_gradient(
         g, c, dt = scenario_derivatives(spec, x, mean_return, t, bench, lam, tau)
         losses = scenario_losses(spec, x, mean_return, t, bench, lam, tau).mean(dim=1)
         n = float(R.shape[0])
-        grad_w = spec.impl.full_gradient_product(g, R, problem.mean) / n
+        grad_w = spec.impl.full_gradient_product(g, R, problem.mean, lam) / n
         if c is not None:
             grad_w = grad_w + c.mean(dim=1)[:, None] * problem.mean
         grad_t = dt.mean(dim=1) if dt is not None else None
