@@ -64,12 +64,6 @@ def project_box_sum_metric(v: torch.Tensor, d: torch.Tensor, lo: float, hi: floa
     tiny = torch.finfo(dtype).tiny
     flat = slope_j.abs() <= tiny
     tau = torch.where(flat, tau_j, (1.0 - n * hi_eff - icpt_j) / torch.where(flat, -1.0, slope_j))
-    # The root lies on this piece: [tau_j, next breakpoint]. On a flat piece (phi = 1
-    # throughout, e.g. a corner solution) the cumulative sums leave a slope of rounding
-    # size, not 0, and the division lands anywhere; clamping to the piece is exact.
-    nxt = torch.gather(taus_s, 1, (above + 1).clamp_max(2 * n - 1))
-    nxt = torch.where(above + 1 >= 2 * n, torch.full_like(nxt, float("inf")), nxt)
-    tau = torch.minimum(torch.maximum(tau, tau_j), nxt)
     w = torch.clamp(v - tau * inv_d, lo, hi_eff)
     # Final exact correction on the free set (removes the cumulative-sum rounding).
     free = (w > lo) & (w < hi_eff)
