@@ -33,7 +33,9 @@ def time_frontier(dataset: str, objective: str, points: int, start: str) -> dict
     loop = time.perf_counter() - began
     gaps = [
         (objective_value(objective, r, w, **{key: float(lam)}) - e.value) / abs(e.value)
-        for w, lam, e in zip(frontier.weights.to_numpy(), frontier.risk_aversion, exact)
+        for w, lam, e in zip(
+            frontier.weights.to_numpy(), frontier.risk_aversion, exact, strict=True
+        )
     ]
     return {
         "dataset": f"{dataset} from {start} ({r.shape[0]} x {r.shape[1]})",
