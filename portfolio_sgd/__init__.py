@@ -22,6 +22,7 @@ from .errors import (
     PortfolioSGDError,
 )
 from .estimator import SGDPortfolio
+from .frontier import FrontierResult, efficient_frontier
 from .objectives import Objective, ObjectiveSpec
 from .results import BatchResult, OptimizationResult
 
@@ -34,6 +35,7 @@ __all__ = [
     "EngineConfig",
     "EvaluationView",
     "FetchError",
+    "FrontierResult",
     "InfeasibleConstraintError",
     "Objective",
     "ObjectiveSpec",
@@ -42,6 +44,7 @@ __all__ = [
     "SGDPortfolio",
     "__version__",
     "compare_with_exact",
+    "efficient_frontier",
     "optimize",
     "optimize_many",
     "resolve_settings",

@@ -206,7 +206,9 @@ def optimize_many(
 
     The grid is the Cartesian product ``batch_sizes x risk_aversions x lr_scales``, each
     repeated ``repeats`` times; repeats differ only in their sampling stream (all runs
-    share one seeded generator, each run reads its own rows of every draw).
+    share one seeded generator, each run reads its own rows of every draw). A per-run
+    ``risk_aversions`` value sets the objective's ``per_run_parameter``: the risk
+    aversion of mean-variance, the return weight ``lam_r`` of mean-CVaR.
 
     ``certify_runs`` adds each run's proven optimality gap and ``converged`` to ``runs``
     (studies of deliberately stationary, noisy SGD switch it off: they measure the noise).
@@ -240,7 +242,9 @@ def optimize_many(
         }
     )
     if certify_runs:
-        lam = torch.tensor([float(v) for v in runs["risk_aversion"]], dtype=torch.float64)
+        lam = None
+        if risk_aversions is not None:
+            lam = torch.tensor([float(v) for v in runs["risk_aversion"]], dtype=torch.float64)
         certificate = certify(prepared.problem, out.weights, lam)
         runs["optimality_gap"] = certificate.gap
         runs["relative_gap_bound"] = certificate.relative

@@ -66,7 +66,7 @@ def _scenario_gradient(
         losses = weighted_mean(scenario_losses(spec, x, mean_return, t, bench, lam, tau), c_rows)
         n = float(R.shape[0])
         g = g * c_rows if c_rows is not None else g  # (K, T): each run's resample
-        grad_w = spec.impl.full_gradient_product(g, R, problem.mean) / n
+        grad_w = spec.impl.full_gradient_product(g, R, problem.mean, lam) / n
         if c is not None:
             grad_w = grad_w + weighted_mean(c, c_rows)[:, None] * mu
         grad_t = weighted_mean(dt, c_rows) if dt is not None else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..engine import Problem
@@ -23,14 +25,39 @@ def certify(
     problem : Problem
     weights : Tensor, shape (K, N)
     risk_aversions : Tensor, shape (K,), optional
-        Per-run risk aversion (else the spec's).
+        Per-run values of the objective's ``per_run_parameter`` (the risk aversion, or
+        mean-CVaR's return weight); else the spec's.
     row_weights : array, shape (T,), optional
         Row weights of a recency-weighted run (mean 1).
     """
     spec = problem.spec
+    field = spec.impl.per_run_parameter
+    if risk_aversions is not None and field != "risk_aversion":
+        values = risk_aversions.detach().to("cpu", torch.float64).numpy()
+        rows = [
+            _certify(
+                problem,
+                dataclasses.replace(spec, **{field: float(v)}),
+                weights[k : k + 1],
+                row_weights=row_weights,
+            )
+            for k, v in enumerate(values)
+        ]
+        return _stack(rows)
     lam = risk_aversions if risk_aversions is not None else spec.risk_aversion
     if isinstance(lam, torch.Tensor):
         lam = lam.detach().to("cpu", torch.float64).numpy()
+    return _certify(problem, spec, weights, lam, row_weights)
+
+
+def _certify(
+    problem: Problem,
+    spec: object,
+    weights: torch.Tensor,
+    lam: float | np.ndarray = 10.0,
+    row_weights: Any = None,
+) -> GapCertificate:
+    """:func:`optimality_gap` of ``weights`` (K, N) under ``spec`` on the problem's data."""
     return optimality_gap(
         spec,
         problem.returns,
@@ -40,3 +67,15 @@ def certify(
         feasible=problem.constraints.linear_oracle(problem.n_assets),
         row_weights=row_weights,
     )
+
+
+def _stack(rows: list[GapCertificate]) -> GapCertificate:
+    """One certificate (K,) from K one-row certificates (methods joined once each)."""
+    first = rows[0]
+    arrays = {
+        f.name: np.concatenate([getattr(r, f.name) for r in rows])
+        for f in dataclasses.fields(first)
+        if isinstance(getattr(first, f.name), np.ndarray)
+    }
+    method = "; ".join(dict.fromkeys(r.method for r in rows))
+    return dataclasses.replace(first, method=method, **arrays)

@@ -15,6 +15,7 @@ Examples:
   portfolio-sgd optimize --objective cvar --alpha 0.95 --compare-exact
   portfolio-sgd optimize --returns my_returns.csv --max-weight 0.1 --format json
   portfolio-sgd optimize --tickers AAPL,MSFT,KO --start 2015-01-01
+  portfolio-sgd frontier --objective cvar --points 12 --plot frontier.png
   portfolio-sgd datasets
   portfolio-sgd fetch AAPL MSFT --start 2015-01-01
 """
@@ -31,7 +32,7 @@ def main() -> None:
 main.add_command(optimize_command)
 main.add_command(datasets_command)
 main.add_command(fetch_command)
-for _name in ("risk", "backtest"):
+for _name in ("risk", "backtest", "frontier"):
     try:
         _module = __import__(f"portfolio_sgd.cli.{_name}", fromlist=["command"])
     except ModuleNotFoundError as _exc:  # pragma: no cover - optional command modules

@@ -92,6 +92,7 @@ class PortfolioObjective:
     takes_budgets: ClassVar[bool] = False
     feasible_set: ClassVar[str] = "budget"
     certificate_bar: ClassVar[float | None] = None
+    per_run_parameter: ClassVar[str] = "risk_aversion"
 
     def __init__(self, spec: ObjectiveSpec) -> None:
         self.spec = spec
@@ -322,9 +323,13 @@ class PortfolioObjective:
         return False
 
     def full_gradient_product(
-        self, g: torch.Tensor, returns: torch.Tensor, mean: torch.Tensor
+        self,
+        g: torch.Tensor,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``g @ R`` (K, N) for full-data derivatives ``g`` (K, T)."""
+        """``g @ R`` (K, N) for full-data derivatives ``g`` (K, T) (per-run parameter (K,))."""
         return g @ returns
 
 

@@ -32,6 +32,11 @@ class CVaR(PortfolioObjective):
     is_smooth = False
     has_var_level = True
     supports_smoothing = True
+    per_run_parameter = "return_weight"
+
+    def return_weights(self, risk_aversion: torch.Tensor | None) -> float | torch.Tensor:
+        """``lam_r``: the spec's (a float), or per run (K, 1) from a run grid's (K,) values."""
+        return self.spec.return_weight if risk_aversion is None else risk_aversion[:, None]
 
     def losses(
         self,
@@ -47,7 +52,8 @@ class CVaR(PortfolioObjective):
         t = require(var_level, "var_level")[:, None]
         z = -x - t
         hinge = smoothing * F.softplus(z / smoothing) if smoothing > 0 else torch.relu(z)
-        return -self.spec.return_weight * x + t + hinge / (1.0 - self.spec.alpha)
+        lam_r = self.return_weights(risk_aversion)
+        return -lam_r * x + t + hinge / (1.0 - self.spec.alpha)
 
     def derivatives(
         self,
@@ -62,7 +68,7 @@ class CVaR(PortfolioObjective):
         z = -x - t
         step = torch.sigmoid(z / smoothing) if smoothing > 0 else (z > 0).to(x.dtype)
         tail = step / (1.0 - self.spec.alpha)
-        return -self.spec.return_weight - tail, None, 1.0 - tail
+        return -self.return_weights(risk_aversion) - tail, None, 1.0 - tail
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
         from ..metrics import cvar_and_var
@@ -164,9 +170,14 @@ class CVaR(PortfolioObjective):
         return n_rows >= SPARSE_MIN_ROWS
 
     def full_gradient_product(
-        self, g: torch.Tensor, returns: torch.Tensor, mean: torch.Tensor
+        self,
+        g: torch.Tensor,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        risk_aversion: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``g @ R`` (K, N), reading only the rows that matter.
+        """``g @ R`` (K, N), reading only the rows that matter (``risk_aversion``: per-run
+        ``lam_r`` (K,)).
 
         The scenario derivative is ``-lam_r - tail_t`` where the (smoothed) tail weight
         ``tail_t`` is zero, up to a negligible sigmoid tail, for every scenario well above
@@ -180,13 +191,13 @@ class CVaR(PortfolioObjective):
         n_rows = returns.shape[0]
         if not self.gathers_tail_rows(n_rows):
             return g @ returns
-        base = -self.spec.return_weight
+        base = -self.return_weights(risk_aversion)
         tail = base - g  # (K, T), >= 0
         negligible = torch.finfo(g.dtype).eps * 1e-2 * float(tail.max())
         rows = (tail > negligible).any(dim=0).nonzero().squeeze(1)
         if rows.numel() > SPARSE_MAX_FRACTION * n_rows:
             return g @ returns
         product = -(tail.index_select(1, rows) @ returns.index_select(0, rows))
-        if base != 0.0:
+        if risk_aversion is not None or base != 0.0:
             product = product + (base * n_rows) * mean
         return product

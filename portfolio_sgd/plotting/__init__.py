@@ -11,6 +11,7 @@ from .core import (
     plot_weight_dispersion,
     plot_weights_comparison,
 )
+from .frontier import plot_frontier
 from .risk import plot_annealing, plot_risk, plot_scaling, plot_sweep
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "plot_backtest",
     "plot_correlation",
     "plot_equity",
+    "plot_frontier",
     "plot_loss_curve",
     "plot_prices",
     "plot_risk",
