@@ -73,3 +73,14 @@ def test_batched_runs_carry_a_certificate_each(sp500_returns) -> None:
         true_gap = float(objective_value("mean-variance", r, w, risk_aversion=lam)) - exact.value
         assert true_gap <= batch.runs["optimality_gap"].iloc[i] + 1e-15
     assert np.all(batch.runs["relative_gap_bound"] <= 1e-4)
+
+
+def test_an_infeasible_point_is_never_converged(sp500_returns) -> None:
+    """The bound holds for any w, but outside the feasible set f(w) may be below f*."""
+    from portfolio_sgd.certificate import optimality_gap
+
+    exact = optimize(sp500_returns, "min-variance", seed=0).weights.to_numpy()
+    feasible = optimality_gap("min-variance", sp500_returns, exact)
+    assert bool(feasible.converged[0])
+    outside = optimality_gap("min-variance", sp500_returns, exact * 1.01)  # sum 1.01
+    assert outside.violation[0] == pytest.approx(0.01) and not bool(outside.converged[0])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,11 +69,6 @@ def test_idempotent_and_float32_feasible() -> None:
     torch.testing.assert_close(project_box_sum_metric(w, d, 0.0, 0.1), w, atol=1e-6, rtol=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known kernel bug: a flat piece's rounding-sized slope; fixing it moves the pinned "
-    "sp500/kelly and sp500/shuffle-log weights (they went through such projections)",
-)
 def test_corner_solutions_stay_feasible() -> None:
     """A projection onto a vertex (phi = 1 on a whole piece) is feasible and optimal.
 

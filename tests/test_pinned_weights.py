@@ -4,6 +4,13 @@
 objectives/constraints/engine refactor returned for five objectives on three real panels
 (plus a few non-default engine paths), on CPU in float64 with fixed seeds. The same calls
 must give the same weights to max |dw| <= 1e-10.
+
+One deliberate behaviour change since: the diagonal-metric projection's fix for vertex
+solutions (``constraints/metric_kernel.py``: a flat piece's rounding-sized slope had put
+the shift anywhere, e.g. a weight sum of 1.21 inside a frontier run). Two pinned runs had
+passed through such a projection on their way; their entries (``sp500/kelly``, moved by
+1.7e-7, and ``sp500/shuffle-log``, a 300-step mini-batch run, moved by 1.4e-6) were
+re-pinned with that fix; the other 17 are the pre-refactor weights.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ ACCURACY_BAR = 1e-4
 """Convergence bar on the relative certified gap for the smooth objectives."""
 CVAR_ACCURACY_BAR = 1e-3
 """Convergence bar on the relative certified gap for (mean-)CVaR."""
+FEASIBILITY_TOL = 1e-8
+"""Largest constraint violation of a point that can count as converged."""
 RELATIVE_FLOOR = 1e-2
 """The relative gap divides by ``max(|f(w)|, RELATIVE_FLOOR * E_t|l_t(w)|)``."""
 ROUNDING_ALLOWANCE = 1e-12
@@ -84,6 +86,9 @@ class GapCertificate:
     residual : np.ndarray, float64, shape (K,), or None
         For an objective judged on a residual instead of the relative gap (risk parity:
         ``max_i |RC_i - b_i|``); ``converged`` then compares it with ``bar``.
+    feasibility_tol : float
+        Largest ``violation`` that counts as feasible (64 epsilons of the data's dtype,
+        at least :data:`FEASIBILITY_TOL`).
     """
 
     objective: str
@@ -96,13 +101,20 @@ class GapCertificate:
     method: str
     bar: float
     residual: np.ndarray | None = None
+    feasibility_tol: float = 1e-8
 
     @property
     def converged(self) -> np.ndarray:
-        """``relative <= bar`` per row (``residual <= bar`` where there is one), shape (K,)."""
+        """``relative <= bar`` per row (``residual <= bar`` where there is one), and the
+        point feasible (``violation <= feasibility_tol``), shape (K,).
+
+        A point outside the feasible set can have ``f(w) < f*``: its bound certifies
+        nothing, so it never counts as converged.
+        """
+        feasible = self.violation <= self.feasibility_tol
         if self.residual is not None:
-            return self.residual <= self.bar
-        return self.relative <= self.bar
+            return (self.residual <= self.bar) & feasible
+        return (self.relative <= self.bar) & feasible
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict (arrays as lists)."""
@@ -222,6 +234,8 @@ def optimality_gap(
         options=cvar_options, chunk_rows=chunk_rows, row_weights=rows,
     )  # fmt: skip
     cert = _certificate(spec, value, lower, abs_loss, fset.violation(w), method)
+    tol = max(FEASIBILITY_TOL, 64 * torch.finfo(data.dtype).eps)
+    cert = dataclasses.replace(cert, feasibility_tol=tol)
     residual = spec.impl.stationarity_residual(data, w, mu, chunk_rows)
     if residual is None:
         return cert

@@ -64,11 +64,31 @@ def project_box_sum_metric(v: torch.Tensor, d: torch.Tensor, lo: float, hi: floa
     tiny = torch.finfo(dtype).tiny
     flat = slope_j.abs() <= tiny
     tau = torch.where(flat, tau_j, (1.0 - n * hi_eff - icpt_j) / torch.where(flat, -1.0, slope_j))
-    w = torch.clamp(v - tau * inv_d, lo, hi_eff)
+    w = _correct(torch.clamp(v - tau * inv_d, lo, hi_eff), inv_d, lo, hi_eff)
+    # A flat piece (phi = 1 throughout: every entry at a bound, e.g. a vertex) keeps a
+    # rounding-sized slope from the cumulative sums instead of 0, and the division puts the
+    # shift anywhere (a weight sum of 1.21 was seen). Only such rows (infeasible ones)
+    # take the shift clamped to its piece, exact there; every other row is unchanged.
+    bad = (w.sum(dim=1, keepdim=True) - 1.0).abs() > 1e3 * torch.finfo(dtype).eps * n
+    piece = torch.minimum(torch.maximum(tau, tau_j), _next_breakpoint(taus_s, above))
+    fixed = _correct(torch.clamp(v - piece * inv_d, lo, hi_eff), inv_d, lo, hi_eff)
+    return torch.where(bad, fixed, w)
+
+
+def _next_breakpoint(taus_s: torch.Tensor, above: torch.Tensor) -> torch.Tensor:
+    """The breakpoint (K, 1) after ``above`` in the sorted ``taus_s`` (+inf after the last)."""
+    last = taus_s.shape[1] - 1
+    nxt = torch.gather(taus_s, 1, (above + 1).clamp_max(last))
+    return torch.where(above >= last, torch.full_like(nxt, float("inf")), nxt)
+
+
+def _correct(w: torch.Tensor, inv_d: torch.Tensor, lo: float, hi_eff: float) -> torch.Tensor:
+    """``w`` (K, N) after the final exact correction on the free set."""
+    dtype, tiny = w.dtype, torch.finfo(w.dtype).tiny
     # Final exact correction on the free set (removes the cumulative-sum rounding).
     free = (w > lo) & (w < hi_eff)
     residual = 1.0 - w.sum(dim=1, keepdim=True)
-    free_inv = torch.where(free, inv_d, torch.zeros((), dtype=dtype, device=v.device)).sum(
+    free_inv = torch.where(free, inv_d, torch.zeros((), dtype=dtype, device=w.device)).sum(
         1, keepdim=True
     )
     shift = residual / free_inv.clamp_min(tiny)
