@@ -147,21 +147,12 @@ def optimize(
         Shorthands for the :class:`Constraints` fields.
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
-    bootstrap : int, optional
-        Number B of bootstrap resamples: adds ``result.error_bars``
-        (:class:`~portfolio_sgd.bootstrap.ErrorBars`), from B row-weighted runs
-        optimised as one batch and warm-started at the point estimate.
-    block_length : float, optional
-        Mean block length of the stationary bootstrap (1: i.i.d.); default: chosen from
-        the autocorrelation of the portfolio's squared returns
-        (:func:`~portfolio_sgd.bootstrap.auto_block_length`).
-    resample : bool, default False
-        Report the resampled (Michaud) portfolio: the average of the bootstrap weights
-        (B defaults to 200).
-    half_life : float, optional
-        Recency weighting: row t weighs ``2^(-(T-1-t)/half_life)`` (rows, normalised to
-        mean 1; :func:`~portfolio_sgd.bootstrap.recency_weights`), in the objective, its
-        mean and the mini-batch sampling; bootstrap resamples keep these weights.
+    bootstrap, block_length, resample, half_life : optional
+        Error bars from B bootstrap resamples optimised as one row-weighted batch
+        (``result.error_bars``), the stationary bootstrap's mean block length (default
+        from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
+        instead of the point estimate, and recency weighting (row t weighs
+        ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
 
     Returns
     -------
@@ -174,9 +165,7 @@ def optimize(
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
-    recency = None
-    if half_life is not None:
-        recency = recency_weights(prepared.problem.n_rows, half_life)
+    recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)

@@ -174,11 +174,10 @@ def optimality_gap(
 ) -> GapCertificate:
     """A proven upper bound on ``f(w) - f*`` for each of K portfolios.
 
-    With ``row_weights`` (T,), mean 1, the objective is the row-weighted one (recency
-    weighting; smooth objectives only) and ``mean`` defaults to the weighted mean.
-
     Smooth objectives: the Frank-Wolfe gap of the exact full-data gradient, computed
-    here in float64 chunk by chunk. CVaR: the LP-duality bound of :mod:`.cvar`.
+    here in float64 chunk by chunk. CVaR: the LP-duality bound of :mod:`.cvar`. With
+    ``row_weights`` (T,), mean 1, the objective is the row-weighted one (recency
+    weighting; smooth objectives only) and ``mean`` defaults to the weighted mean.
 
     Parameters
     ----------
@@ -216,13 +215,7 @@ def optimality_gap(
     rows = None
     if row_weights is not None:
         rows = torch.as_tensor(np.asarray(row_weights, dtype=np.float64), device=data.device)
-    if mean is not None:
-        mu = torch.as_tensor(mean)
-    elif rows is not None:
-        mu = _weighted_mean(data, rows, chunk_rows)
-    else:
-        mu = column_mean(data, chunk_rows)
-    mu = mu.to(device=data.device, dtype=torch.float64)
+    mu = _objective_mean(data, mean, rows, chunk_rows)
     if spec.impl.needs_benchmark and benchmark is None:
         raise ConfigError(
             f"the {spec.objective.value} certificate needs the benchmark returns (T,)"
@@ -240,6 +233,19 @@ def optimality_gap(
     if residual is None:
         return cert
     return dataclasses.replace(cert, residual=residual.detach().cpu().numpy().astype(np.float64))
+
+
+def _objective_mean(
+    data: torch.Tensor, mean: Any, rows: torch.Tensor | None, chunk_rows: int
+) -> torch.Tensor:
+    """The ``mu`` (N,) float64 defining the objective: given, row-weighted, or the plain mean."""
+    if mean is not None:
+        mu = torch.as_tensor(mean)
+    elif rows is not None:
+        mu = _weighted_mean(data, rows, chunk_rows)
+    else:
+        mu = column_mean(data, chunk_rows)
+    return mu.to(device=data.device, dtype=torch.float64)
 
 
 def _weighted_mean(data: torch.Tensor, rows: torch.Tensor, chunk_rows: int) -> torch.Tensor:
