@@ -84,3 +84,12 @@ def test_an_infeasible_point_is_never_converged(sp500_returns) -> None:
     assert bool(feasible.converged[0])
     outside = optimality_gap("min-variance", sp500_returns, exact * 1.01)  # sum 1.01
     assert outside.violation[0] == pytest.approx(0.01) and not bool(outside.converged[0])
+
+
+def test_huge_step_in_float32_still_reports_feasible_weights(sp500_returns) -> None:
+    """At lr = 1e9 in float32, v - tau/d cancels catastrophically in the metric projection;
+    such rows are re-projected in float64, so the reported weights stay feasible."""
+    result = optimize(sp500_returns, "mean-variance", lr=1e9, dtype="float32", seed=0)
+    w = result.weights.to_numpy()
+    assert abs(w.sum() - 1.0) < 1e-6 and w.min() >= 0.0 and w.max() <= 1.0
+    assert not result.converged

@@ -72,7 +72,29 @@ def project_box_sum_metric(v: torch.Tensor, d: torch.Tensor, lo: float, hi: floa
     bad = (w.sum(dim=1, keepdim=True) - 1.0).abs() > 1e3 * torch.finfo(dtype).eps * n
     piece = torch.minimum(torch.maximum(tau, tau_j), _next_breakpoint(taus_s, above))
     fixed = _correct(torch.clamp(v - piece * inv_d, lo, hi_eff), inv_d, lo, hi_eff)
-    return torch.where(bad, fixed, w)
+    out = torch.where(bad, fixed, w)
+    return _float64_fallback(out, v, d, lo, hi)
+
+
+def _float64_fallback(
+    w: torch.Tensor, v: torch.Tensor, d: torch.Tensor, lo: float, hi: float
+) -> torch.Tensor:
+    """Rows still infeasible in float32 (huge steps: ``v - tau / d`` cancels catastrophically)
+    are projected again in float64.
+
+    Checking for them is a host synchronisation, so it is skipped while a CUDA graph is
+    being captured (the certificate still refuses an infeasible result as converged).
+    """
+    if w.dtype == torch.float64 or (w.is_cuda and torch.cuda.is_current_stream_capturing()):
+        return w
+    tol = 1e3 * torch.finfo(w.dtype).eps * w.shape[1]
+    bad = (w.sum(dim=1) - 1.0).abs() > tol
+    if not bool(bad.any()):
+        return w
+    exact = project_box_sum_metric(v[bad].double(), d[0].double(), lo, hi).to(w.dtype)
+    out = w.clone()
+    out[bad] = exact
+    return out
 
 
 def _next_breakpoint(taus_s: torch.Tensor, above: torch.Tensor) -> torch.Tensor:

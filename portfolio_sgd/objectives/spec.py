@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from enum import Enum
@@ -96,9 +97,12 @@ class ObjectiveSpec:
                     f"risk budgets apply to risk parity only, not {self.objective.value}"
                 )
 
-    @property
+    @functools.cached_property
     def impl(self) -> PortfolioObjective:
-        """The objective's implementation (a :class:`PortfolioObjective`) for these parameters."""
+        """The objective's implementation (a :class:`PortfolioObjective`) for these parameters.
+
+        Built once per spec (the engine asks for it on every step).
+        """
         return self.objective.objective_class(self)
 
     @property
