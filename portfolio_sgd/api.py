@@ -120,6 +120,8 @@ def optimize(
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
+    max_volatility: float | None = None,
+    max_cvar: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -153,6 +155,10 @@ def optimize(
         from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
         instead of the point estimate, and recency weighting (row t weighs
         ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
+    max_volatility, max_cvar : float, optional
+        A risk limit: annualised volatility (``sqrt(252)`` x daily std) or daily CVaR at
+        ``alpha``, solved through its Lagrangian (``result.risk_limit``; see
+        :mod:`portfolio_sgd.limits`). Typically with ``objective="max-return"``.
 
     Returns
     -------
@@ -163,6 +169,12 @@ def optimize(
         return_weight=return_weight, min_weight=min_weight, max_weight=max_weight,
         batch_size=batch_size, steps=steps, lr=lr, seed=seed, device=device, dtype=dtype,
     )  # fmt: skip
+    if max_volatility is not None or max_cvar is not None:
+        from .limits.solve import limited
+
+        extras = dict(benchmark=benchmark, init_weights=init_weights, callbacks=callbacks,
+                      bootstrap=bootstrap, resample=resample, half_life=half_life)  # fmt: skip
+        return limited(returns, spec, constraints, config, max_volatility, max_cvar, extras)
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
     recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
