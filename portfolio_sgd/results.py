@@ -15,9 +15,9 @@ from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bootstrap import ErrorBars
-    from .limits import RiskLimitReport
     from .certificate import GapCertificate
     from .engine import EngineOutput
+    from .limits import RiskLimitReport
     from .prepare import PreparedData
 
 

@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..api import optimize, optimize_many
+from ..api import optimize_many
 from ..certificate import accuracy_bar, optimality_gap
 from ..certificate.api import RELATIVE_FLOOR
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..errors import InfeasibleConstraintError
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import CVAR, LagrangianFamily
+from .master import master_weights
 from .measure import limit_risk, mix_to_limit
 from .spec import RiskLimit
 
@@ -188,15 +188,33 @@ def dual_bound(search: _Search, w: np.ndarray, p: float) -> float:
 
 
 def final_mix(search: _Search) -> tuple[np.ndarray, float, float]:
-    """The exact mix of the bracket that meets the limit: ``(weights, f, relative gap)``."""
+    """The best point within the limit: ``(weights, f, relative gap)``.
+
+    The exact mix of the bracket's two runs that meets the limit; for a CVaR limit also
+    the restricted master's mix of every run (:mod:`.master`), if it is better.
+    """
     over, within = search.bracket()
-    x_in = search.r @ within.weights
-    x_over = search.r @ over.weights
-    theta = mix_to_limit(x_in, x_over, search.limit.measure, search.limit.level, search.spec.alpha)
-    w = (1.0 - theta) * within.weights + theta * over.weights
+    w = _mix(search, within.weights, over.weights)
     f = search.objective(w)
+    if search.limit.measure == CVAR:
+        columns = np.stack([p.weights for p in search.points])
+        master = master_weights(search.r, columns, search.limit.level, search.spec.alpha)
+        if master is not None:
+            if search.risk(master)[0] > search.limit.level:
+                master = _mix(search, within.weights, master)
+            f_master = search.objective(master)
+            if f_master < f:
+                w, f = master, f_master
     bound = max(p.bound for p in search.points)
     return w, f, relative_gap(search, w, f, bound)
+
+
+def _mix(search: _Search, feasible: np.ndarray, over: np.ndarray) -> np.ndarray:
+    """The exact float64 mix of ``feasible`` (within the limit) towards ``over`` that meets
+    the limit (:func:`~.measure.mix_to_limit`)."""
+    x_in, x_over = search.r @ feasible, search.r @ over
+    theta = mix_to_limit(x_in, x_over, search.limit.measure, search.limit.level, search.spec.alpha)
+    return (1.0 - theta) * feasible + theta * over
 
 
 def relative_gap(search: _Search, w: np.ndarray, f: float, bound: float) -> float:
