@@ -12,6 +12,7 @@ min-variance      ``(1/T) sum_t (x_t - mu.w)^2``
 cvar              ``min_t [-lambda_r mu.w + t + sum_t max(-x_t - t, 0) / ((1 - alpha) T)]``
 kelly             ``-(1/T) sum_t log(1 + x_t)`` (``+inf`` if some ``1 + x_t <= 0``)
 tracking          ``(1/T) sum_t (x_t - b_t)^2``
+max-return        ``-mu.w`` (with a risk limit: ``max_volatility`` / ``max_cvar``)
 risk-parity       solve ``min_y 1/2 y'Sigma y - sum_i beta_i log y_i`` over ``y > 0``,
                   report ``w = y / sum(y)`` and ``f(w) = w'Sigma w``
 ================  =======================================================================

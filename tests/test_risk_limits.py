@@ -140,14 +140,17 @@ def test_matches_cvqp_on_a_cvar_constrained_problem() -> None:
     n = r.shape[1]
     b = np.vstack([np.ones((1, n)), np.eye(n)])
     lo, hi = np.r_[1.0, np.zeros(n)], np.r_[1.0, np.ones(n)]
-    settings = cvqp.Settings(abstol=1e-6, reltol=1e-5)
-    theirs = cvqp.solve(None, -r.mean(axis=0), -r, b, lo, hi, 0.95, level, settings=settings).x
+    theirs = cvqp.solve(None, -r.mean(axis=0), -r, b, lo, hi, 0.95, level).x
     exact = solve_exact("max-return", r, max_cvar=level)
-    for w in (ours, theirs):  # both within the limit up to their tolerance, near the optimum
-        risk = limit_risk("cvar", r @ w[:, None], 0.95)[0]
-        assert (risk - level) / level <= 1e-3
-        assert (objective_value("max-return", r, w) - exact.value) / abs(exact.value) <= 1e-3
-    assert (limit_risk("cvar", r @ ours[:, None], 0.95)[0] - level) / level <= VIOLATION
+    violation, excess = {}, {}
+    for name, w in (("ours", ours), ("cvqp", theirs)):
+        violation[name] = (limit_risk("cvar", r @ w[:, None], 0.95)[0] - level) / level
+        excess[name] = (objective_value("max-return", r, w) - exact.value) / abs(exact.value)
+    assert violation["ours"] <= VIOLATION and excess["ours"] <= GAP["cvar"]
+    # CVQP (default ADMM tolerances) stays within the limit and near the optimum, and
+    # never beats the exact reference by more than its own constraint violation
+    assert violation["cvqp"] <= 1e-3 and excess["cvqp"] <= 0.1
+    assert excess["ours"] <= excess["cvqp"] + 1e-6
 
 
 def test_other_objectives_take_the_limit_through_their_own_family() -> None:
@@ -165,9 +168,8 @@ def test_a_limit_that_does_not_bind_is_the_unconstrained_optimum() -> None:
     res = optimize(panel, "max-return", max_volatility=5.0)
     assert not res.risk_limit.binds and res.risk_limit.multiplier == 0.0
     assert res.risk_limit.stop_reason == "not binding"
-    assert res.weights.to_numpy() == pytest.approx(
-        solve_exact("max-return", panel.to_numpy()).weights
-    )
+    exact = solve_exact("max-return", panel.to_numpy()).weights
+    assert res.weights.to_numpy() == pytest.approx(exact, abs=1e-9)
 
 
 def test_errors_are_one_line_and_state_the_minimum() -> None:
@@ -190,6 +192,8 @@ def test_errors_are_one_line_and_state_the_minimum() -> None:
 def test_cli_reports_the_limit_in_table_and_json() -> None:
     args = [
         "optimize",
+        "--dataset",
+        "sp500",
         "--start",
         "2022-01-01",
         "--tickers",

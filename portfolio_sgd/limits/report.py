@@ -27,9 +27,9 @@ class RiskLimitReport:
     multiplier : float
         The limit's Lagrange multiplier (shadow price) in the objective's daily units
         per unit of the limit as stated: ``-d f* / d limit``. 0 when it does not bind.
-        It is the multiplier of the run with the best dual bound.
+        Interpolated (``log nu`` linear in risk) between the bracketing runs.
     penalty : float or None
-        That run's parameter of the Lagrangian family (``penalty_name``).
+        The Lagrangian family's parameter at that multiplier (``penalty_name``).
     penalty_name : str
         ``"risk_aversion"`` (mean-variance family) or ``"return_weight"`` (mean-CVaR).
     bracket : tuple of float

@@ -136,9 +136,9 @@ def _report(
     fam, limit = search.family, search.limit
     nu, penalty, bracket = 0.0, fam.parameter(0.0) if not fam.scaled else None, (0.0, 0.0)
     if binds:
-        best = max((p for p in search.points if p.penalty is not None), key=lambda p: p.bound)
+        nu = limit_multiplier(search)
         over, within = search.bracket()
-        nu, penalty, bracket = best.nu, best.penalty, (over.nu, within.nu)
+        penalty, bracket = fam.parameter(nu), (over.nu, within.nu)
     multiplier = fam.shadow_price(fam.parameter(nu), limit.level) if binds else 0.0
     return RiskLimitReport(
         measure=limit.measure,
@@ -157,6 +157,21 @@ def _report(
         runs=sum(1 for p in search.points if p.penalty is not None and p.nu > 0),
         stop_reason=stop,
     )
+
+
+def limit_multiplier(search: _Search) -> float:
+    """The optimum's Lagrangian multiplier ``nu``, interpolated inside the bracket.
+
+    Between the runs just over and just within the limit, ``log nu`` is interpolated
+    linearly in risk at the limit (the risk falls as ``nu`` grows); at an open end of
+    the bracket (``nu = 0`` or ``inf``) the finite end is returned.
+    """
+    over, within = search.bracket()
+    if over.nu <= 0.0 or math.isinf(within.nu):
+        return within.nu if math.isfinite(within.nu) else over.nu
+    span = over.risk - within.risk
+    frac = (over.risk - search.limit.level) / span if span > 0 else 0.5
+    return math.exp(math.log(over.nu) + frac * math.log(within.nu / over.nu))
 
 
 def _result(
