@@ -20,7 +20,7 @@ from portfolio_sgd import optimize
 from portfolio_sgd.cli.main import main
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError
-from portfolio_sgd.limits import limit_risk
+from portfolio_sgd.limits import limit_risk, mix_to_limit
 from portfolio_sgd.objectives import ObjectiveSpec
 from portfolio_sgd.reference import objective_value, solve_exact
 
@@ -212,3 +212,17 @@ def test_cli_reports_the_limit_in_table_and_json() -> None:
     assert table.exit_code == 1 and "minimum achievable annualised volatility" in table.output
     bad = CliRunner().invoke(main, [*args[:-1], "min-variance", "--max-volatility", "0.2"])
     assert bad.exit_code == 1 and "meaningless" in bad.output
+
+
+def test_mix_to_limit_lands_on_the_limit_from_the_feasible_side() -> None:
+    """Two scaled copies of one return series: the mix's volatility is linear in theta."""
+    z = np.random.default_rng(1).normal(0.0, 0.01, 500)
+    sigma = np.sqrt(252) * z.std()
+    level = 1.7 * sigma
+    theta = mix_to_limit(1.0 * z, 3.0 * z, "volatility", level, 0.95)
+    assert theta == pytest.approx((1.7 - 1.0) / (3.0 - 1.0), rel=1e-12)
+    mixed = (1 - theta) * z + theta * 3.0 * z
+    assert limit_risk("volatility", mixed[:, None], 0.95)[0] <= level * (1 + 1e-14)
+    cvar = limit_risk("cvar", z[:, None], 0.9)[0]  # CVaR is positively homogeneous too
+    theta = mix_to_limit(z, 3.0 * z, "cvar", 2.0 * cvar, 0.9)
+    assert theta == pytest.approx(0.5, rel=1e-12)

@@ -42,8 +42,9 @@ def mix_to_limit(
 
     Both measures are convex in the weights, so along the segment from a point within the
     limit (``theta = 0``) to one over it (``theta = 1``) the risk crosses ``level`` once;
-    bisection keeps the feasible side, so the returned mix satisfies the limit exactly in
-    float64 evaluation.
+    bisection keeps the feasible side, so the returned mix satisfies the limit in this
+    float64 evaluation (another evaluation order may differ by a rounding ulp; the search
+    re-checks its final weights and backs off).
 
     Parameters
     ----------

@@ -24,6 +24,7 @@ run of a plain objective at one parameter, so a round of K multipliers is one ba
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -74,9 +75,9 @@ class _Search:
     wall_time: float = 0.0
     rounds: int = 0
 
-    @property
+    @functools.cached_property
     def r(self) -> np.ndarray:
-        """The data (T, N) in float64."""
+        """The data (T, N) in float64 (converted once)."""
         return self.returns.to_numpy(dtype=np.float64)
 
     def risk(self, w: np.ndarray) -> np.ndarray:
@@ -214,7 +215,13 @@ def _mix(search: _Search, feasible: np.ndarray, over: np.ndarray) -> np.ndarray:
     the limit (:func:`~.measure.mix_to_limit`)."""
     x_in, x_over = search.r @ feasible, search.r @ over
     theta = mix_to_limit(x_in, x_over, search.limit.measure, search.limit.level, search.spec.alpha)
-    return (1.0 - theta) * feasible + theta * over
+    w = (1.0 - theta) * feasible + theta * over
+    for k in range(60):  # evaluated from the weights, a rounding ulp over: back off
+        if search.risk(w)[0] <= search.limit.level:
+            break
+        theta *= 1.0 - 1e-12 * 2.0**k
+        w = (1.0 - theta) * feasible + theta * over
+    return w
 
 
 def relative_gap(search: _Search, w: np.ndarray, f: float, bound: float) -> float:
