@@ -43,7 +43,8 @@ class RiskLimitReport:
         Batched rounds and Lagrangian runs the search took.
     stop_reason : str
         ``"not binding"``, ``"certified"`` (gap within the target), ``"bracket
-        collapsed"`` (the multiplier is pinned to float precision) or ``"max rounds"``.
+        collapsed"`` (the multiplier is pinned to 1e-6 relative, yet the gap is above the
+        target: the runs' own accuracy) or ``"max rounds"``.
     """
 
     measure: str

@@ -44,8 +44,9 @@ from .spec import RiskLimit
 
 TARGET_GAP = 1e-4
 """Relative certified gap of the final mix at which the search stops."""
-COLLAPSED = 1e-9
-"""A bracket ``nu_within / nu_over - 1`` below this cannot be refined further."""
+COLLAPSED = 1e-6
+"""A bracket ``nu_within / nu_over - 1`` below this is not refined further: narrower
+brackets cannot improve on the runs' own accuracy."""
 
 
 @dataclass
