@@ -25,6 +25,7 @@ from .bootstrap import recency_weights, with_error_bars
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
+from .distributed.api import sharded_when_asked
 from .engine import Callback, RunGrid, run_engine
 from .errors import ConfigError
 from .objectives import Objective, ObjectiveSpec
@@ -96,6 +97,7 @@ def _apply(
     return records[0], records[1], records[2]
 
 
+@sharded_when_asked
 def optimize(
     returns: pd.DataFrame | np.ndarray | torch.Tensor,
     objective: ObjectiveLike = "mean-variance",
@@ -120,6 +122,7 @@ def optimize(
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
+    distributed: bool | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -139,8 +142,7 @@ def optimize(
     init_weights : array-like, shape (N,), optional
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
-        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each
-        full-data evaluation.
+        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each full-data evaluation.
     risk_aversion, alpha, return_weight : float, optional
         Shorthands for the :class:`ObjectiveSpec` fields.
     min_weight, max_weight : float, optional
@@ -153,6 +155,8 @@ def optimize(
         from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
         instead of the point estimate, and recency weighting (row t weighs
         ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
+    distributed : bool, optional
+        Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
 
     Returns
     -------
