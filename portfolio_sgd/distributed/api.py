@@ -71,6 +71,25 @@ def optimize_sharded(
     ConfigError, DataError
         As :func:`portfolio_sgd.optimize`, and for settings a sharded run lacks.
     """
+    return run_sharded(
+        returns, spec, constraints, config, benchmark=benchmark, init_weights=init_weights,
+        callbacks=callbacks, ctx=ctx,
+    )[0]  # fmt: skip
+
+
+def run_sharded(
+    returns: Any,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    *,
+    benchmark: Any = None,
+    init_weights: Any = None,
+    callbacks: Sequence[Callback] = (),
+    ctx: DistContext | None = None,
+) -> tuple[OptimizationResult, ShardedProblem]:
+    """:func:`optimize_sharded`, also returning this rank's sharded problem (for further
+    reductions over the data, e.g. the fixed-weight performance of the result)."""
     ctx = start(config.device) if ctx is None else ctx
     shard = _shard(returns, ctx, config)
     local = torch.as_tensor(shard.values, device=ctx.device)
@@ -84,7 +103,7 @@ def optimize_sharded(
     out = run_engine(problem, config, grid, callbacks, builder=build_sharded_state)
     prepared = PreparedData(problem=_moment_view(problem), tickers=shard.tickers, index=None)
     result = single_result(out, prepared, spec, constraints, config, None)
-    return dataclasses.replace(result, certificate_method=CERTIFICATE_NOTE)
+    return dataclasses.replace(result, certificate_method=CERTIFICATE_NOTE), problem
 
 
 def _shard(returns: Any, ctx: DistContext, config: EngineConfig) -> Shard:
@@ -125,7 +144,9 @@ SHORTHANDS = (
 UNSHARDABLE = ("bootstrap", "block_length", "half_life")
 
 
-def sharded_when_asked(func: Callable[..., OptimizationResult]) -> Callable[..., OptimizationResult]:
+def sharded_when_asked(
+    func: Callable[..., OptimizationResult],
+) -> Callable[..., OptimizationResult]:
     """Route ``optimize(..., distributed=True)`` (or any call under torchrun) to
     :func:`optimize_sharded`; every other call goes to ``func`` unchanged."""
 

@@ -126,7 +126,9 @@ def start(device: str = "auto") -> DistContext:
     use_cuda = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
     if use_cuda and not torch.cuda.is_available():
         raise ConfigError("a distributed CUDA run needs CUDA, which is not available")
-    dev = torch.device("cuda", local % torch.cuda.device_count()) if use_cuda else torch.device("cpu")
+    dev = (
+        torch.device("cuda", local % torch.cuda.device_count()) if use_cuda else torch.device("cpu")
+    )
     backend = "nccl" if use_cuda else "gloo"
     if dist.is_initialized():
         return DistContext(rank, world, local, dist.get_backend(), dev, owns_group=False)

@@ -55,7 +55,9 @@ def sharded_evaluate(
         x = portfolio_returns(problem.returns, weights)  # (K, T_r)
         t = sharded_var_level(problem, x) if impl.has_var_level else None
         bench = problem.benchmark[None, :] if problem.benchmark is not None else None
-        losses = scenario_losses(problem.spec, x, mean_returns(weights, problem.mean), t, bench, lam)
+        losses = scenario_losses(
+            problem.spec, x, mean_returns(weights, problem.mean), t, bench, lam
+        )
         total = problem.ctx.all_reduce(losses.sum(dim=1))
         return total / problem.n_rows
 
@@ -119,7 +121,9 @@ def _batch_sums(problem, w, t, lam, tau, mean_return, sampler, sizes) -> torch.T
     runs, rows = sampler.local_entries(sizes)
     rb = R.index_select(0, rows)  # (n, N)
     x = (rb * w.index_select(0, runs)).sum(dim=1, keepdim=True)  # (n, 1)
-    bench = problem.benchmark.index_select(0, rows)[:, None] if problem.benchmark is not None else None
+    bench = (
+        problem.benchmark.index_select(0, rows)[:, None] if problem.benchmark is not None else None
+    )
     args = (
         spec,
         x,

@@ -31,15 +31,17 @@ from ..engine.stopping import StoppingRule, step_budget
 from ..errors import ConfigError
 from ..objectives.common import portfolio_returns
 from ..sampling import Sampling
-from ..step_size import SGD_LR_FACTOR
 from ..schedules import BatchSchedule, make_lr_scheduler
+from ..step_size import SGD_LR_FACTOR
 from .ops import ShardedHooks, check_shardable, sharded_evaluate, sharded_var_level
 from .problem import ShardedProblem
 from .sampling import GlobalIndexSampler
 from .smoothing import ShardedSmoothing
 
 
-def build_sharded_state(problem: ShardedProblem, config: EngineConfig, grid: RunGrid) -> EngineState:
+def build_sharded_state(
+    problem: ShardedProblem, config: EngineConfig, grid: RunGrid
+) -> EngineState:
     """Everything the engine loop needs for K runs of a sharded problem.
 
     Raises

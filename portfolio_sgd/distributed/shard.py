@@ -103,7 +103,9 @@ def _parquet_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> S
     total = int(meta.metadata.num_rows)
     _check_rows(total, world_size, file)
     lo, hi = row_range(total, rank, world_size)
-    starts = np.cumsum([0] + [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)])
+    starts = np.cumsum(
+        [0] + [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    )
     groups = [i for i in range(meta.num_row_groups) if starts[i] < hi and starts[i + 1] > lo]
     table = meta.read_row_groups(groups, use_pandas_metadata=False)
     frame = table.slice(lo - int(starts[groups[0]]), hi - lo).to_pandas()

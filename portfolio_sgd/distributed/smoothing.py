@@ -42,7 +42,12 @@ class ShardedSmoothing:
         return max(float(torch.sqrt(total / p.n_rows)), 1e-12)
 
     def next_smoothing(
-        self, returns: torch.Tensor, w: torch.Tensor, t: torch.Tensor, tau: float, final_fraction: float
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        t: torch.Tensor,
+        tau: float,
+        final_fraction: float,
     ) -> tuple[float, torch.Tensor]:
         """As ``CVaR.next_smoothing``: ``t`` moved to the VaR, ``tau`` halved to its floor."""
         p = self.problem
