@@ -29,6 +29,7 @@ from .context import DistContext, launched_by_torchrun, start
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
+from .split import runs_split
 
 CERTIFICATE_NOTE = "none (sharded run: no optimality certificate)"
 
@@ -147,8 +148,9 @@ UNSHARDABLE = ("bootstrap", "block_length", "half_life")
 def sharded_when_asked(
     func: Callable[..., OptimizationResult],
 ) -> Callable[..., OptimizationResult]:
-    """Route ``optimize(..., distributed=True)`` (or any call under torchrun) to
-    :func:`optimize_sharded`; every other call goes to ``func`` unchanged."""
+    """Route ``optimize(..., distributed=True)`` (or any call under torchrun, unless the
+    runs are split instead) to :func:`optimize_sharded`; every other call goes to
+    ``func`` unchanged."""
 
     @functools.wraps(func)
     def optimize(
@@ -156,7 +158,8 @@ def sharded_when_asked(
         config: Any = None, **kwargs: Any,
     ) -> OptimizationResult:  # fmt: skip
         distributed = kwargs.get("distributed")
-        if not distributed and (distributed is not None or not launched_by_torchrun()):
+        automatic = distributed is None and launched_by_torchrun() and not runs_split()
+        if not (distributed or automatic):
             return func(returns, objective, constraints, config, **kwargs)
         given = [k for k in UNSHARDABLE if kwargs.get(k) is not None] + (
             ["resample"] if kwargs.get("resample") else []

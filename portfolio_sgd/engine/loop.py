@@ -25,6 +25,7 @@ from ..config import EngineConfig
 from ..errors import DivergenceError
 from .problem import EngineOutput, Problem, RunGrid
 from .setup import build_state, evaluate
+from .splitting import RUN_SPLITTER
 from .state import Callback, EngineState, EvaluationView
 from .step import make_step
 from .threads import cpu_threads
@@ -61,6 +62,9 @@ def run_engine(
     DivergenceError
         When the loss or the iterate becomes non-finite.
     """
+    splitter = RUN_SPLITTER.get()
+    if splitter is not None:  # the runs are divided among the ranks of a group
+        return splitter(problem, config, grid, callbacks)
     with cpu_threads(problem, config, grid):
         state = builder(problem, config, grid)
         state.progress = _progress(config, state.stopping.max_steps)
