@@ -34,7 +34,7 @@ def one_rank() -> dict:
 
 
 def test_two_ranks_agree_with_one_for_every_objective(one_rank, two_ranks) -> None:
-    keys = [k for k in one_rank if k != "selection"]
+    keys = [k for k in one_rank if k not in ("selection", "frontier")]
     assert len(keys) == len(jobs.OBJECTIVES) + 2
     for key in keys:
         value1, w1, stop1 = one_rank[key]
@@ -50,6 +50,14 @@ def test_sharded_answers_match_the_single_process_run(one_rank) -> None:
         single = ps.optimize(returns, name, seed=0)
         value, _, _ = one_rank[("sp500", name)]
         assert abs(value - single.objective_value) <= 1e-6 * abs(single.objective_value), name
+
+
+def test_frontier_runs_split_among_ranks_match_one_process(one_rank, two_ranks) -> None:
+    returns, _ = jobs.sp500_panel()
+    single = ps.efficient_frontier(returns.iloc[:, :8], points=4).weights.to_numpy()
+    np.testing.assert_allclose(one_rank["frontier"], single, rtol=0, atol=1e-12)
+    assert two_ranks["frontier"].shape == single.shape
+    np.testing.assert_allclose(two_ranks["frontier"], single, rtol=0, atol=2e-3)
 
 
 def test_distributed_kth_smallest_is_exact(two_ranks) -> None:

@@ -23,8 +23,8 @@ from ..errors import DataError
 from ..objectives import ObjectiveSpec
 from .context import DistContext
 
-CHUNK_ROWS = 65_536
-"""Rows per block of the float64 moment accumulation (bounds the temporaries)."""
+CHUNK_ELEMENTS = 2_097_152
+"""Elements per block of the float64 moment accumulation (bounds the temporaries: 16 MB)."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ def sharded_problem(
     n_assets = local.shape[1]
     sums = torch.zeros(n_assets + 1, dtype=torch.float64, device=local.device)
     second = torch.zeros(n_assets, n_assets, dtype=torch.float64, device=local.device)
-    for start in range(0, local.shape[0], CHUNK_ROWS):
-        block = local[start : start + CHUNK_ROWS].to(torch.float64)
+    rows = max(1, CHUNK_ELEMENTS // max(1, n_assets))
+    for start in range(0, local.shape[0], rows):
+        block = local[start : start + rows].to(torch.float64)
         sums[:n_assets] += block.sum(dim=0)
         sums[n_assets] += float((~torch.isfinite(block)).sum())
         second += block.T @ block

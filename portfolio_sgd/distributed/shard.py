@@ -3,7 +3,7 @@
 The T scenarios are split into P contiguous, balanced row ranges: rank r holds rows
 ``[T r // P, T (r + 1) // P)``. A rank reads only its range:
 
-- ``.npy``: a memory map, of which the range is copied;
+- ``.npy``: a copy-on-write memory map of the range (no copy in the file's dtype);
 - ``.parquet``/``.pq``: the row groups that overlap the range (pyarrow), then sliced (so
   a rank's peak memory is its shard plus at most two row groups: write big files with
   row groups no larger than a shard);
@@ -58,9 +58,9 @@ def row_range(n_rows: int, rank: int, world_size: int) -> tuple[int, int]:
 def shard_array(
     values: np.ndarray, tickers: list[str], rank: int, world_size: int, dtype: np.dtype
 ) -> Shard:
-    """This rank's rows of an in-memory (T, N) array (a copy in ``dtype``)."""
+    """This rank's rows of a (T, N) array or memory map (a private copy in ``dtype``)."""
     lo, hi = row_range(values.shape[0], rank, world_size)
-    local = np.ascontiguousarray(values[lo:hi], dtype=dtype)
+    local = np.array(values[lo:hi], dtype=dtype, order="C", copy=True)
     return Shard(local, list(tickers), lo, int(values.shape[0]))
 
 
@@ -87,13 +87,17 @@ def load_shard(path: str | Path, rank: int, world_size: int, dtype: np.dtype) ->
 
 
 def _npy_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    data = np.load(file, mmap_mode="r")
+    """The rows of a copy-on-write memory map: no copy when the file has the dtype (a
+    C-order row range is contiguous), so the shard's pages are the file's, read as used."""
+    data = np.load(file, mmap_mode="c")
     if data.ndim != 2:
         raise DataError(f"{file.name}: a .npy returns file must be 2-D, got {data.ndim}-D")
     tickers = [f"asset_{i}" for i in range(data.shape[1])]
     _check_rows(data.shape[0], world_size, file)
-    shard = shard_array(data, tickers, rank, world_size, dtype)
-    return _checked(shard, file)
+    lo, hi = row_range(data.shape[0], rank, world_size)
+    if data.dtype == dtype and data.flags.c_contiguous:
+        return _checked(Shard(data[lo:hi], tickers, lo, int(data.shape[0])), file)
+    return _checked(shard_array(data, tickers, rank, world_size, dtype), file)
 
 
 def _parquet_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
