@@ -123,3 +123,16 @@ def test_unshardable_settings_are_refused(sp500_returns) -> None:
     config = ps.EngineConfig(sampling="shuffle")
     with pytest.raises(ConfigError, match="samples with replacement"):
         ps.optimize(sp500_returns, "min-variance", config=config, distributed=True)
+
+
+def test_split_option_is_read_off_the_command_line() -> None:
+    from portfolio_sgd.__main__ import split_mode
+
+    assert split_mode(["frontier", "--split", "runs", "--points", "4"]) == (
+        "runs",
+        ["frontier", "--points", "4"],
+    )
+    assert split_mode(["optimize", "--split=data"]) == ("data", ["optimize"])
+    assert split_mode(["optimize"]) == ("data", ["optimize"])
+    with pytest.raises(ConfigError, match="--split must be 'data' or 'runs'"):
+        split_mode(["optimize", "--split", "rows"])
