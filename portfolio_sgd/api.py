@@ -25,6 +25,7 @@ from .bootstrap import recency_weights, with_error_bars
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
+from .distributed.api import sharded_when_asked
 from .engine import Callback, RunGrid, run_engine
 from .errors import ConfigError
 from .objectives import Objective, ObjectiveSpec
@@ -96,6 +97,7 @@ def _apply(
     return records[0], records[1], records[2]
 
 
+@sharded_when_asked
 def optimize(
     returns: pd.DataFrame | np.ndarray | torch.Tensor,
     objective: ObjectiveLike = "mean-variance",
@@ -122,6 +124,7 @@ def optimize(
     half_life: float | None = None,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
+    distributed: bool | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -153,6 +156,8 @@ def optimize(
         ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
     max_volatility, max_cvar : float, optional
         A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
+    distributed : bool, optional
+        Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
 
     Returns
     -------

@@ -12,10 +12,13 @@ from .. import metrics
 from ..api import optimize
 from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..comparison import compare_with_exact
+from ..distributed.context import launched_by_torchrun
+from ..distributed.split import runs_split
 from ..errors import DataError
 from ..objectives.risk_budget import normalised_budgets
 from ..results import OptimizationResult
 from .app import emit, stderr_is_tty, to_json
+from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
 from .options import (
     data_options,
@@ -136,6 +139,8 @@ def optimize_command(
     the accuracy bar (1e-4 relative, 1e-3 for CVaR; for risk parity the residual
     max |RC - b| <= 1e-5) prints a warning on stderr and reports "converged": false.
     """
+    if launched_by_torchrun() and not runs_split():  # sharded; rank 0 writes the result
+        return optimize_under_torchrun(fmt, output, dict(locals()))
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns = load_cli_returns(kwargs)
     source = click.get_current_context().get_parameter_source("batch_size")

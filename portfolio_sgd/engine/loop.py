@@ -17,7 +17,7 @@ their own modules.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -25,6 +25,7 @@ from ..config import EngineConfig
 from ..errors import DivergenceError
 from .problem import EngineOutput, Problem, RunGrid
 from .setup import build_state, evaluate
+from .splitting import RUN_SPLITTER
 from .state import Callback, EngineState, EvaluationView
 from .step import make_step
 from .threads import cpu_threads
@@ -35,6 +36,7 @@ def run_engine(
     config: EngineConfig,
     grid: RunGrid,
     callbacks: Sequence[Callback] = (),
+    builder: Callable[[Problem, EngineConfig, RunGrid], EngineState] = build_state,
 ) -> EngineOutput:
     """Optimise K runs of ``problem`` together.
 
@@ -46,6 +48,8 @@ def run_engine(
     callbacks : sequence of callables
         Each is called with an :class:`EvaluationView` after every full-data evaluation
         (and once more, with ``final=True``, for the returned weights).
+    builder : callable
+        Builds the engine state (a sharded problem's: see :mod:`portfolio_sgd.distributed`).
 
     Returns
     -------
@@ -58,8 +62,11 @@ def run_engine(
     DivergenceError
         When the loss or the iterate becomes non-finite.
     """
+    splitter = RUN_SPLITTER.get()
+    if splitter is not None:  # the runs are divided among the ranks of a group
+        return splitter(problem, config, grid, callbacks)
     with cpu_threads(problem, config, grid):
-        state = build_state(problem, config, grid)
+        state = builder(problem, config, grid)
         state.progress = _progress(config, state.stopping.max_steps)
         state.stopping.started = time.perf_counter()
         _loop(state, callbacks)
@@ -108,7 +115,7 @@ def _evaluate_and_record(
     """Evaluate the reported iterate on the full data, check finiteness, append history."""
     began = time.perf_counter()
     weights = s.report_weights()
-    objective = evaluate(s.problem, weights, s.risk_aversions, s.quad)
+    objective = _evaluator(s)(s.problem, weights, s.risk_aversions, s.quad)
     batch_loss = s.loss_sum / s.loss_steps
     if not (torch.isfinite(objective).all() and torch.isfinite(batch_loss).all()):
         raise DivergenceError(
@@ -163,12 +170,14 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     wall = time.perf_counter() - s.stopping.started
     began = time.perf_counter()
     final_w = s.objective.report(s.average.report(s.w.detach()))
-    objective = evaluate(s.problem, final_w, s.risk_aversions, s.quad)
+    objective = _evaluator(s)(s.problem, final_w, s.risk_aversions, s.quad)
     final_w, objective = s.stopping.pick(objective, final_w)
     sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
     _notify(s, callbacks, began, objective, final_w, list(sizes), final=True)  # type: ignore[arg-type]
     var_level = None
-    if s.t is not None:
+    if s.t is not None and s.hooks is not None:
+        var_level = s.hooks.var_level(s.problem, final_w)
+    elif s.t is not None:
         from ..objectives import optimal_var_level, portfolio_returns
 
         x = portfolio_returns(s.problem.returns, final_w)
@@ -188,6 +197,11 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
         stop_reason=s.stop_reason,
         step_graphs=s.graphs.summary(),
     )
+
+
+def _evaluator(s: EngineState):  # noqa: ANN202 - the evaluate signature
+    """The full-data evaluation: the single-process one, or the state's hook."""
+    return evaluate if s.hooks is None else s.hooks.evaluate
 
 
 def _progress(config: EngineConfig, total: int | None):  # noqa: ANN202 - tqdm type

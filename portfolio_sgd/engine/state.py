@@ -48,6 +48,10 @@ class EngineState:
         fully invested set: steps keep the gradient's component along ``(1, ..., 1)``.
     loss_sum : Tensor, shape (K,)
         Mini-batch losses summed since the last evaluation (``loss_steps`` of them).
+    hooks : object, optional
+        Replacements of the data passes (``gradient``, ``evaluate``, ``var_level``) for a
+        problem sharded across ranks (:mod:`portfolio_sgd.distributed`); None: the
+        single-process ones.
     """
 
     problem: Problem
@@ -83,6 +87,7 @@ class EngineState:
     quad_checked: bool = False
     stop_reason: str = "max steps"
     progress: Any = None
+    hooks: Any = None
 
     def set_lr(self, lr: float) -> None:
         """Set the base step size of every parameter group."""

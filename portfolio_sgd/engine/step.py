@@ -41,11 +41,12 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
     averaging_now = s.average.active_at(s.step)
     w, t, metric = s.w, s.t, s.metric
     orthant = s.orthant
+    gradient = batch_gradient if s.hooks is None else s.hooks.gradient
 
     def tensor_step() -> None:
         """One step on device tensors (no host synchronisation but CVaR's tail gather)."""
         with torch.no_grad():
-            losses, grad_w, grad_t = batch_gradient(
+            losses, grad_w, grad_t = gradient(
                 problem, w, t, s.risk_aversions, sizes, full, s.sampler, tau, quad
             )
             if scale is not None:

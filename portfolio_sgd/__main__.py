@@ -1,0 +1,77 @@
+"""``python -m portfolio_sgd``: the command line (also what ``torchrun -m portfolio_sgd`` runs).
+
+Under torchrun, ``--split runs`` (anywhere on the line) divides the runs of a sweep
+(``frontier``, ``optimize --bootstrap``) among the ranks, each with all the data,
+instead of sharding the scenarios (``--split data``, the default); rank 0 alone writes
+the output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from .cli import main
+from .errors import ConfigError
+
+SPLIT_CHOICES = ("data", "runs")
+
+
+def split_mode(argv: list[str]) -> tuple[str, list[str]]:
+    """The ``--split`` value ("data" by default) and the arguments without it."""
+    rest, mode, i = [], "data", 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--split" or arg.startswith("--split="):
+            value = (
+                arg.split("=", 1)[1] if "=" in arg else (argv[i + 1] if i + 1 < len(argv) else "")
+            )
+            if value not in SPLIT_CHOICES:
+                raise ConfigError(f"--split must be 'data' or 'runs', got {value!r}")
+            mode, i = value, i + (1 if "=" in arg else 2)
+            continue
+        rest.append(arg)
+        i += 1
+    return mode, rest
+
+
+def run(argv: list[str]) -> None:
+    """The CLI on ``argv``, with the runs split among torchrun ranks when asked."""
+    try:
+        mode, argv = split_mode(argv)
+    except ConfigError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    from .distributed import launched_by_torchrun
+
+    if mode == "data" or not launched_by_torchrun():
+        main(args=argv)
+        return
+    from .distributed.split import split_runs
+
+    with split_runs() as ctx, contextlib.ExitStack() as stack:
+        if not ctx.is_main:  # rank 0 alone prints and writes
+            stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
+            argv = _without_output(argv)
+        main(args=argv)
+
+
+def _without_output(argv: list[str]) -> list[str]:
+    """``argv`` without ``--output``/``-o`` (and the plot/save paths) for ranks other than 0."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in ("--output", "-o", "--plot"):
+            skip = True
+            continue
+        if arg.startswith(("--output=", "--plot=")):
+            continue
+        out.append(arg)
+    return out
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])

@@ -1,0 +1,84 @@
+"""``optimize`` under torchrun: every rank optimises its shard, rank 0 alone reports.
+
+``torchrun --nproc-per-node P -m portfolio_sgd optimize --returns big.parquet ...``
+starts P ranks; each reads only its rows of a ``.npy``, ``.parquet`` or ``.csv`` file
+(see :mod:`portfolio_sgd.distributed.shard`). Other data sources (a dataset, tickers,
+date filters, a long layout) are loaded whole by every rank and then sharded for the
+computation only. Options that need the whole data on one process (``--compare-exact``,
+bootstrap error bars, recency weighting, budgets from a file) are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..distributed import start
+from ..distributed.api import run_sharded
+from ..distributed.shard import PARQUET_SUFFIXES
+from ..distributed.summary import sharded_performance
+from ..errors import ConfigError
+from .app import emit, to_json
+from .options import load_cli_returns, resolve_benchmark, settings_from_cli
+
+SHARDED_SUFFIXES = (".npy", ".csv", *PARQUET_SUFFIXES)
+REFUSED = {
+    "compare_exact": "--compare-exact",
+    "error_bars": "--error-bars",
+    "n_resamples": "--bootstrap",
+    "resample": "--resample",
+    "half_life": "--half-life",
+    "budgets_file": "--budgets",
+    "max_volatility": "--max-volatility",
+    "max_cvar": "--max-cvar",
+}
+
+
+def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any]) -> None:
+    """Run ``optimize`` sharded over the torchrun group; rank 0 writes the result."""
+    for key, flag in REFUSED.items():
+        if options.get(key):
+            raise ConfigError(f"{flag} needs the whole data on one process; not under torchrun")
+    kwargs = options["kwargs"]
+    kwargs["objective"] = kwargs["objective"] or "mean-variance"
+    spec, constraints, config = settings_from_cli(kwargs, progress=False, budgets=None)
+    ctx = start(config.device)
+    source, benchmark = _source(kwargs)
+    result, problem = run_sharded(source, spec, constraints, config, benchmark=benchmark, ctx=ctx)
+    payload = result.to_dict()
+    payload["world_size"] = ctx.world_size
+    payload.update(sharded_performance(problem, result.weights.to_numpy()))
+    if not ctx.is_main:
+        return
+    if fmt == "csv":
+        frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
+        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
+    else:
+        emit(to_json(payload), output)
+    if not result.converged:
+        click.echo(f"note: {result.certificate_method}", err=True)
+
+
+def _source(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """A path each rank reads its rows of, or the loaded frame (and tracking's benchmark)."""
+    path = kwargs.get("returns_path")
+    plain = all(kwargs.get(k) is None for k in ("tickers", "start", "end", "dataset"))
+    wide = kwargs.get("layout", "wide") == "wide"
+    tracking = kwargs["objective"] == "tracking"
+    if path and plain and wide and not tracking and Path(path).suffix.lower() in SHARDED_SUFFIXES:
+        return path, None
+    returns = load_cli_returns(kwargs)
+    returns, benchmark = resolve_benchmark(
+        returns,
+        (kwargs["benchmark"] if kwargs.get("benchmark") is not None else "sp500-index")
+        if tracking
+        else None,
+        default=kwargs.get("benchmark") is None,
+        required=tracking,
+    )
+    return returns, benchmark
+
+
+__all__ = ["optimize_under_torchrun"]

@@ -1,0 +1,179 @@
+"""``optimize(..., distributed=True)``: one portfolio optimised by data-parallel ranks.
+
+Every rank calls :func:`optimize_sharded` with the same arguments. A file path is read
+shard by shard (each rank only its rows, :mod:`.shard`); an in-memory matrix is split
+the same way (each rank keeps a copy of its rows only). The result, identical on every
+rank, is returned on every rank; callers write outputs on rank 0 only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..config import EngineConfig
+from ..constraints import Constraints
+from ..engine import Callback, RunGrid, run_engine
+from ..errors import ConfigError
+from ..inputs import align_benchmark, validate_returns_input
+from ..objectives import ObjectiveSpec
+from ..prepare import PreparedData, init_array
+from ..results import OptimizationResult, single_result
+from .context import DistContext, launched_by_torchrun, start
+from .problem import ShardedProblem, sharded_problem
+from .setup import build_sharded_state
+from .shard import Shard, load_shard, shard_array
+from .split import runs_split
+
+CERTIFICATE_NOTE = "none (sharded run: no optimality certificate)"
+
+
+def optimize_sharded(
+    returns: Any,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    *,
+    benchmark: Any = None,
+    init_weights: Any = None,
+    callbacks: Sequence[Callback] = (),
+    ctx: DistContext | None = None,
+) -> OptimizationResult:
+    """Optimise one portfolio with the scenarios sharded across the ranks of a group.
+
+    Parameters
+    ----------
+    returns : str, Path, DataFrame, ndarray or Tensor, shape (T, N)
+        A returns file (.npy, .parquet, .csv: each rank reads only its rows) or a matrix.
+    spec, constraints, config
+        As :func:`portfolio_sgd.optimize`.
+    benchmark : array-like, shape (T,), optional
+        Tracking's benchmark (each rank keeps its rows).
+    init_weights : array-like, shape (N,), optional
+    callbacks : sequence of callables
+    ctx : DistContext, optional
+        The group; default: joined (or created, for the life of the process) from the
+        torchrun environment.
+
+    Returns
+    -------
+    OptimizationResult
+        The same on every rank. ``certificate_method`` says that no certificate was
+        computed (a certificate needs the whole data on one process).
+
+    Raises
+    ------
+    ConfigError, DataError
+        As :func:`portfolio_sgd.optimize`, and for settings a sharded run lacks.
+    """
+    return run_sharded(
+        returns, spec, constraints, config, benchmark=benchmark, init_weights=init_weights,
+        callbacks=callbacks, ctx=ctx,
+    )[0]  # fmt: skip
+
+
+def run_sharded(
+    returns: Any,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    *,
+    benchmark: Any = None,
+    init_weights: Any = None,
+    callbacks: Sequence[Callback] = (),
+    ctx: DistContext | None = None,
+) -> tuple[OptimizationResult, ShardedProblem]:
+    """:func:`optimize_sharded`, also returning this rank's sharded problem (for further
+    reductions over the data, e.g. the fixed-weight performance of the result)."""
+    ctx = start(config.device) if ctx is None else ctx
+    shard = _shard(returns, ctx, config)
+    local = torch.as_tensor(shard.values, device=ctx.device)
+    bench = _benchmark(benchmark, spec, shard, ctx)
+    problem = sharded_problem(
+        local, shard.offset, shard.total, spec, constraints, ctx, benchmark=bench
+    )
+    init = init_array(init_weights, shard.tickers)
+    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
+    config = dataclasses.replace(config, cuda_graphs=False)
+    out = run_engine(problem, config, grid, callbacks, builder=build_sharded_state)
+    prepared = PreparedData(problem=_moment_view(problem), tickers=shard.tickers, index=None)
+    result = single_result(out, prepared, spec, constraints, config, None)
+    return dataclasses.replace(result, certificate_method=CERTIFICATE_NOTE), problem
+
+
+def _shard(returns: Any, ctx: DistContext, config: EngineConfig) -> Shard:
+    """This rank's rows of ``returns`` (a path, or a matrix validated as the API does)."""
+    dtype = np.float32 if config.dtype == "float32" else np.float64
+    if isinstance(returns, str | Path):
+        return load_shard(returns, ctx.rank, ctx.world_size, np.dtype(dtype))
+    values, tickers, _ = validate_returns_input(returns, dtype=config.dtype)
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if values.shape[0] < ctx.world_size:
+        raise ConfigError(f"{values.shape[0]} rows cannot be split across {ctx.world_size} ranks")
+    return shard_array(values, tickers, ctx.rank, ctx.world_size, np.dtype(dtype))
+
+
+def _benchmark(benchmark: Any, spec: ObjectiveSpec, shard: Shard, ctx: DistContext):  # noqa: ANN202
+    """This rank's rows of the benchmark (tracking), else None."""
+    if not spec.impl.needs_benchmark:
+        return None
+    if benchmark is None:
+        raise ConfigError("the tracking objective needs a benchmark series")
+    full = align_benchmark(benchmark, None, shard.total)
+    local = np.asarray(full[shard.offset : shard.offset + shard.rows], dtype=shard.values.dtype)
+    return torch.as_tensor(local, device=ctx.device)
+
+
+def _moment_view(problem: ShardedProblem) -> ShardedProblem:
+    """The problem with the moment rows as returns: what the result's covariance-based
+    quantities (risk contributions) are computed from (``n_rows`` stays T)."""
+    return dataclasses.replace(problem, returns=problem.moments)
+
+
+SHORTHANDS = (
+    "risk_aversion", "alpha", "return_weight", "min_weight", "max_weight", "batch_size",
+    "steps", "lr", "seed", "device", "dtype",
+)  # fmt: skip
+"""The keyword shorthands of :func:`portfolio_sgd.optimize` that a sharded run takes."""
+UNSHARDABLE = ("bootstrap", "block_length", "half_life")
+
+
+def sharded_when_asked(
+    func: Callable[..., OptimizationResult],
+) -> Callable[..., OptimizationResult]:
+    """Route ``optimize(..., distributed=True)`` (or any call under torchrun, unless the
+    runs are split instead) to :func:`optimize_sharded`; every other call goes to
+    ``func`` unchanged."""
+
+    @functools.wraps(func)
+    def optimize(
+        returns: Any, objective: Any = "mean-variance", constraints: Any = None,
+        config: Any = None, **kwargs: Any,
+    ) -> OptimizationResult:  # fmt: skip
+        distributed = kwargs.get("distributed")
+        automatic = distributed is None and launched_by_torchrun() and not runs_split()
+        if not (distributed or automatic):
+            return func(returns, objective, constraints, config, **kwargs)
+        given = [k for k in UNSHARDABLE if kwargs.get(k) is not None] + (
+            ["resample"] if kwargs.get("resample") else []
+        )
+        if given:
+            raise ConfigError(f"{given[0]} cannot run sharded; use --split runs for bootstrap")
+        from ..api import resolve_settings
+
+        spec, constraints, config = resolve_settings(
+            objective, constraints, config, **{k: kwargs.get(k) for k in SHORTHANDS}
+        )
+        return optimize_sharded(
+            returns, spec, constraints, config, benchmark=kwargs.get("benchmark"),
+            init_weights=kwargs.get("init_weights"), callbacks=kwargs.get("callbacks", ()),
+        )  # fmt: skip
+
+    return optimize
