@@ -1,0 +1,283 @@
+"""Exact batched projection onto disjoint group floors and caps (sector limits).
+
+The set is
+
+    C = { w : sum w = 1,  lo <= w_i <= hi,  L_g <= sum_{i in g} w_i <= U_g  (disjoint g) }
+
+(assets in no group have no group row). The projection in a diagonal metric ``d``
+(``d = 1``: Euclidean) has the KKT form ``w_i = clip(x_i - (tau + mu_g) / d_i, lo, hi)``
+with one budget shift ``tau`` and one shift ``mu_g`` per group, non-zero only where the
+group sits at its floor or cap: a nested bisection. Both levels are solved exactly from
+sorted breakpoints, with a fixed sequence of tensor operations (no Python loop over
+groups or rows, no data-dependent iteration count):
+
+1. For each group, the shifts ``a_g`` and ``b_g`` at which its unconstrained sum
+   ``S_g(s) = sum_{i in g} clip(x_i - s / d_i, lo, hi)`` equals ``U_g`` and ``L_g``
+   (``a_g <= b_g``; ``-inf``/``+inf`` where the cap/floor cannot bind). ``S_g`` is
+   piecewise linear in ``s``; all groups are solved at once by a segmented sort of the
+   2N breakpoints (one sort, then a stable sort by group) and segmented prefix sums.
+2. The group shifts are then ``tau + mu_g = clamp(tau, a_g, b_g)``: a group is at its cap
+   for ``tau <= a_g`` (its weights are those at ``a_g``), at its floor for
+   ``tau >= b_g``. So ``phi(tau) = sum_i clip(x_i - clamp(tau, a_g, b_g) / d_i, lo, hi)`` is
+   piecewise linear and non-increasing, with breakpoints ``max(d_i (x_i - hi), a_g)`` and
+   ``min(d_i (x_i - lo), b_g)``; ``phi(tau) = 1`` is solved on its sorted breakpoints.
+3. A closed-form correction on the free entries makes every group at a bound sum to its
+   bound and the whole to 1 exactly (rounding of the prefix sums removed).
+
+The kernel computes in float64 (a polish for float32 engines) and returns the input's
+dtype. The set must be non-empty (checked once, before any step, by
+:mod:`.lp_feasibility`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .linear import LinearConstraints
+
+__all__ = ["GroupPlan", "disjoint_group_plan", "project_groups"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupPlan:
+    """Disjoint groups with floors and caps, and per-asset bounds.
+
+    Attributes
+    ----------
+    gid : np.ndarray of int, shape (N,)
+        Group of each asset, ``0..G-1``; ``G`` for assets in no group.
+    lower, upper : np.ndarray, shape (G,)
+        Group-sum floors and caps, intersected with ``[n_g lo, n_g hi]``.
+    lo, hi : float
+        Per-asset bounds.
+    """
+
+    gid: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    lo: float
+    hi: float
+
+    @property
+    def n_groups(self) -> int:
+        """``G``."""
+        return int(self.lower.shape[0])
+
+
+def _group_rows(part: LinearConstraints) -> list[tuple[tuple[int, ...], float, float]] | None:
+    """Each row as ``(support, floor, cap)`` if every row is ``c * sum_{support} w`` bounded."""
+    rows = []
+    for a, b, is_eq in [(a, b, False) for a, b in zip(part.a_ub, part.b_ub, strict=True)] + [
+        (a, b, True) for a, b in zip(part.a_eq, part.b_eq, strict=True)
+    ]:
+        support = np.flatnonzero(a)
+        if support.size == 0 or not np.all(a[support] == a[support[0]]):
+            return None
+        level = float(b) / float(a[support[0]])
+        lower, upper = -np.inf, np.inf
+        if is_eq:
+            lower = upper = level
+        elif a[support[0]] > 0:
+            upper = level
+        else:
+            lower = level
+        rows.append((tuple(int(i) for i in support), lower, upper))
+    return rows
+
+
+def disjoint_group_plan(
+    part: LinearConstraints, n_assets: int, lo: float, hi: float
+) -> GroupPlan | None:
+    """The :class:`GroupPlan` of ``part`` if its rows are floors/caps on disjoint groups.
+
+    A row qualifies when its non-zero coefficients are all equal (``c * sum_{i in g} w_i``
+    compared with a number); rows on the same support are merged; distinct supports must
+    not overlap. A single-asset row is a group of one. Returns None otherwise (fractional
+    memberships, overlapping groups, ratios between groups: the general projector).
+    """
+    rows = _group_rows(part)
+    if rows is None:
+        return None
+    bounds: dict[tuple[int, ...], list[float]] = {}
+    for support, lower, upper in rows:
+        cur = bounds.setdefault(support, [-np.inf, np.inf])
+        cur[0], cur[1] = max(cur[0], lower), min(cur[1], upper)
+    gid = np.full(n_assets, len(bounds), dtype=np.int64)
+    for g, support in enumerate(bounds):
+        if np.any(gid[list(support)] != len(bounds)):
+            return None  # overlapping groups
+        gid[list(support)] = g
+    sizes = np.array([len(s) for s in bounds], dtype=np.float64)
+    lower = np.maximum(np.array([v[0] for v in bounds.values()]), sizes * lo)
+    upper = np.minimum(np.array([v[1] for v in bounds.values()]), sizes * hi)
+    return GroupPlan(gid=gid, lower=lower, upper=upper, lo=float(lo), hi=float(hi))
+
+
+def _root_on_pieces(
+    taus: torch.Tensor, slope: torch.Tensor, icpt: torch.Tensor, j: torch.Tensor, rhs: torch.Tensor,
+    nxt_valid: torch.Tensor,
+) -> torch.Tensor:  # fmt: skip
+    """Solve ``icpt_j + slope_j * s = rhs`` on the piece after sorted breakpoint ``j``.
+
+    The root is clamped to the piece ``[taus_j, taus_{j+1}]`` (flat pieces and rounding
+    of the prefix sums); ``nxt_valid`` marks where ``j + 1`` is on the same piece list.
+    """
+    last = taus.shape[1] - 1
+    t_j = torch.gather(taus, 1, j)
+    t_next = torch.gather(taus, 1, (j + 1).clamp_max(last))
+    t_next = torch.where(nxt_valid, t_next, torch.full_like(t_next, float("inf")))
+    s_j, c_j = torch.gather(slope, 1, j), torch.gather(icpt, 1, j)
+    flat = s_j.abs() <= 1e-300
+    root = (rhs - c_j) / torch.where(flat, -torch.ones_like(s_j), s_j)
+    root = torch.where(flat, t_j, root)
+    return torch.minimum(torch.maximum(root, t_j), t_next)
+
+
+def _group_shifts(
+    x: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, seg: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-group shifts ``(a, b)`` (K, G + 1) where ``S_g`` meets its cap and its floor.
+
+    ``x`` (K, N) and ``inv_d`` (N,) are in group-sorted order; ``seg`` (2N,) is the group
+    of each breakpoint slot (the two slots of asset j are 2j and 2j + 1).
+    """
+    k, n = x.shape
+    lo, hi, g = plan.lo, plan.hi, plan.n_groups
+    b_hi, b_lo = (x - hi) / inv_d, (x - lo) / inv_d
+    events = torch.stack([b_hi, b_lo], dim=-1).reshape(k, 2 * n)
+    d_slope = torch.stack([-inv_d, inv_d], dim=-1).reshape(2 * n).expand(k, 2 * n)
+    d_icpt = torch.stack([b_hi * inv_d, -b_lo * inv_d], dim=-1).reshape(k, 2 * n)
+    order = torch.argsort(events, dim=1)
+    order = torch.gather(order, 1, torch.argsort(seg[order], dim=1, stable=True))
+    taus = torch.gather(events, 1, order)
+    zero = torch.zeros((k, 1), dtype=x.dtype, device=x.device)
+    slope = torch.cat([zero, torch.cumsum(torch.gather(d_slope, 1, order), 1)], 1)
+    icpt = torch.cat([zero, torch.cumsum(torch.gather(d_icpt, 1, order), 1)], 1)
+    counts = torch.bincount(seg, minlength=g + 1)
+    seg_start = torch.cumsum(counts, 0) - counts  # (G + 1,)
+    base = seg_start[seg].expand(k, 2 * n)
+    slope = slope[:, 1:] - torch.gather(slope, 1, base)
+    icpt = icpt[:, 1:] - torch.gather(icpt, 1, base)
+    n_hi = (counts // 2).to(x.dtype) * hi  # (G + 1,)
+    phi = n_hi[seg] + icpt + slope * taus  # S_g just right of each breakpoint
+    seg_end = (seg_start + counts - 1).expand(k, g + 1)
+    out = []
+    dt, dev = x.dtype, x.device
+    for level in (plan.upper, plan.lower):
+        tgt = torch.as_tensor(np.append(level, 0.0), dtype=dt, device=dev)  # (G + 1,)
+        above = (phi >= tgt[seg]).to(dt)
+        cnt = torch.zeros((k, g + 1), dtype=dt, device=dev).scatter_add_(
+            1, seg.expand(k, 2 * n), above
+        )
+        j = (seg_start + cnt.long() - 1).clamp(min=seg_start.expand(k, g + 1)).clamp_max(2 * n - 1)
+        rhs = (tgt - n_hi).expand(k, g + 1)
+        out.append(_root_on_pieces(taus, slope, icpt, j, rhs, j < seg_end))
+    n_lo = (counts // 2).to(dt)[:g] * lo
+    inf = torch.tensor(float("inf"), dtype=dt, device=dev)
+    upper = torch.as_tensor(plan.upper, dtype=dt, device=dev)
+    lower = torch.as_tensor(plan.lower, dtype=dt, device=dev)
+    a = torch.where(upper < n_hi[:g], out[0][:, :g], -inf)
+    b = torch.where(lower > n_lo, out[1][:, :g], inf)
+    pad = torch.full((k, 1), float("inf"), dtype=dt, device=dev)
+    return torch.cat([a, -pad], 1), torch.cat([b, pad], 1)
+
+
+def _budget_shift(
+    x: torch.Tensor, inv_d: torch.Tensor, a: torch.Tensor, b: torch.Tensor, lo: float, hi: float
+) -> torch.Tensor:
+    """``tau`` (K, 1) with ``sum_i clip(x_i - clamp(tau, a_i, b_i) / d_i, lo, hi) = 1``.
+
+    ``a``, ``b`` (K, N) are the group shifts of each asset's group.
+    """
+    k, n = x.shape
+    start = torch.maximum((x - hi) / inv_d, a)
+    end = torch.maximum(torch.minimum((x - lo) / inv_d, b), start)
+    top = torch.clamp(x - a * inv_d, lo, hi).sum(1, keepdim=True)  # phi(-inf)
+    events = torch.cat([start, end], 1)
+    d_slope = torch.cat([-inv_d, inv_d]).expand(k, 2 * n)
+    d_icpt = torch.cat([start * inv_d, -end * inv_d], 1)
+    order = torch.argsort(events, dim=1)
+    taus = torch.gather(events, 1, order)
+    slope = torch.cumsum(torch.gather(d_slope, 1, order), 1)
+    icpt = torch.cumsum(torch.gather(d_icpt, 1, order), 1)
+    phi = top + icpt + slope * taus
+    j = ((phi >= 1.0).sum(1, keepdim=True).clamp(1, 2 * n) - 1).long()
+    return _root_on_pieces(taus, slope, icpt, j, 1.0 - top, j < 2 * n - 1)
+
+
+def _spread(
+    w: torch.Tensor, inv_d: torch.Tensor, free: torch.Tensor, residual: torch.Tensor, key
+) -> torch.Tensor:
+    """Add ``residual`` (K, S) of each segment ``key`` (N,) to its free entries, in the metric."""
+    k, n = w.shape
+    weight = torch.where(free, inv_d.expand(k, n), torch.zeros((), dtype=w.dtype, device=w.device))
+    total = torch.zeros_like(residual).scatter_add_(1, key.expand(k, n), weight)
+    share = residual / total.clamp_min(1e-300)
+    return w + weight * torch.gather(share, 1, key.expand(k, n))
+
+
+def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = None) -> torch.Tensor:
+    """Project each row of ``v`` onto the budget, bounds and disjoint group limits of ``plan``.
+
+    Parameters
+    ----------
+    v : Tensor, shape (K, N) or (N,)
+        Points to project.
+    plan : GroupPlan
+    d : Tensor, shape (N,), optional
+        Positive diagonal metric (``min sum_i d_i (w_i - v_i)^2``); Euclidean without it.
+
+    Returns
+    -------
+    Tensor, same shape, dtype and device as ``v``
+        Feasible to float64 rounding (after the final correction).
+    """
+    shape, out_dtype = v.shape, v.dtype
+    x = v.reshape(-1, shape[-1]).to(torch.float64)
+    k, n = x.shape
+    dev = x.device
+    if d is None:
+        x = x - x.mean(1, keepdim=True)  # the set contains sum w = 1: a shift is free
+        inv_d = torch.ones(n, dtype=torch.float64, device=dev)
+    else:
+        inv_d = 1.0 / d.to(device=dev, dtype=torch.float64).reshape(n)
+    gid = torch.as_tensor(plan.gid, device=dev)
+    perm = torch.argsort(gid, stable=True)
+    g_sorted = gid[perm]
+    xp, inv_p = x[:, perm], inv_d[perm]
+    a_g, b_g = _group_shifts(xp, inv_p, plan, g_sorted.repeat_interleave(2))
+    a, b = a_g[:, g_sorted], b_g[:, g_sorted]
+    tau = _budget_shift(xp, inv_p, a, b, plan.lo, plan.hi)
+    w = torch.clamp(xp - torch.clamp(tau, a, b) * inv_p, plan.lo, plan.hi)
+    w = _correct(w, inv_p, plan, g_sorted, tau, a_g, b_g)
+    out = torch.empty_like(w)
+    out[:, perm] = w
+    return out.reshape(shape).to(out_dtype)
+
+
+def _correct(
+    w: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, gid: torch.Tensor,
+    tau: torch.Tensor, a_g: torch.Tensor, b_g: torch.Tensor,
+) -> torch.Tensor:  # fmt: skip
+    """Exact sums: groups at a bound to their bound, then the budget over the rest."""
+    k, n = w.shape
+    g = plan.n_groups
+    lo, hi = plan.lo, plan.hi
+    dt, dev = w.dtype, w.device
+    at_cap = tau <= a_g[:, :g]
+    at_floor = tau >= b_g[:, :g]
+    upper = torch.as_tensor(plan.upper, dtype=dt, device=dev)
+    lower = torch.as_tensor(plan.lower, dtype=dt, device=dev)
+    sums = torch.zeros((k, g + 1), dtype=dt, device=dev).scatter_add_(1, gid.expand(k, n), w)
+    target = torch.where(at_cap, upper, torch.where(at_floor, lower, sums[:, :g]))
+    free = (w > lo) & (w < hi)
+    residual = torch.cat([target - sums[:, :g], torch.zeros((k, 1), dtype=dt, device=dev)], 1)
+    w = _spread(w, inv_d, free, residual, gid)
+    bound = torch.cat([at_cap | at_floor, torch.zeros((k, 1), dtype=torch.bool, device=dev)], 1)
+    movable = free & ~torch.gather(bound, 1, gid.expand(k, n))
+    zero_key = torch.zeros_like(gid)
+    w = _spread(w, inv_d, movable, 1.0 - w.sum(1, keepdim=True), zero_key)
+    return torch.clamp(w, lo, hi)
