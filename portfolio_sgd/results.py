@@ -73,6 +73,10 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    constraints_report : tuple of dict
+        Each constraint's status at the weights (budget, bounds, leverage, linear rows):
+        ``constraint``, ``value``, ``bound``, ``slack``, ``violation``, ``status``
+        (:func:`portfolio_sgd.constraints.report.constraints_report`).
     """
 
     weights: pd.Series
@@ -105,6 +109,7 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    constraints_report: tuple[dict[str, object], ...] = ()
 
     @property
     def convergence_note(self) -> str:
@@ -161,6 +166,7 @@ class OptimizationResult:
             }
         if self.error_bars is not None:
             out.update(self.error_bars.to_dict())
+        out["constraints_report"] = [dict(row) for row in self.constraints_report]
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out
@@ -269,4 +275,14 @@ def single_result(
         converged=bool(certificate.converged[0]) if certificate else False,
         certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
+        constraints_report=_report(problem, out.weights[0]),
     )
+
+
+def _report(problem, weights) -> tuple[dict[str, object], ...]:  # noqa: ANN001
+    """The constraints report of run 0 (none for risk parity's orthant iterate)."""
+    from .constraints.report import constraints_report
+
+    if problem.spec.impl.feasible_set == "positive-orthant":
+        return ()
+    return tuple(constraints_report(problem.constraints, weights.detach().cpu().numpy()))

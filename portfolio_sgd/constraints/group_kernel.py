@@ -38,7 +38,7 @@ import torch
 
 from .linear import LinearConstraints
 
-__all__ = ["GroupPlan", "disjoint_group_plan", "project_groups"]
+__all__ = ["GroupPlan", "GroupProjector", "disjoint_group_plan", "project_groups"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,53 +136,80 @@ def _root_on_pieces(
     return torch.minimum(torch.maximum(root, t_j), t_next)
 
 
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """The plan's constant tensors on one device (built once, reused every step)."""
+
+    perm: torch.Tensor  # (N,) assets sorted by group
+    gid: torch.Tensor  # (N,) group of each sorted asset
+    seg: torch.Tensor  # (2N,) group of each breakpoint slot (asset j: 2j, 2j + 1)
+    seg_start: torch.Tensor  # (G + 1,) first slot of each group
+    seg_end: torch.Tensor  # (G + 1,) last slot of each group
+    base: torch.Tensor  # (2N,) slot before each slot's segment, in the padded sums
+    n_hi: torch.Tensor  # (G + 1,) n_g * hi
+    targets: torch.Tensor  # (2, G + 1) caps and floors (0 for the ungrouped segment)
+    tgt_seg: torch.Tensor  # (2, 1, 2N) the target of each slot
+    binds: torch.Tensor  # (2, G) whether the cap / the floor can bind
+
+
+def _layout(plan: GroupPlan, device: torch.device) -> _Layout:
+    """Constant tensors of ``plan`` on ``device`` (float64)."""
+    f64 = torch.float64
+    gid = torch.as_tensor(plan.gid, device=device)
+    perm = torch.argsort(gid, stable=True)
+    g_sorted = gid[perm]
+    seg = g_sorted.repeat_interleave(2)
+    g = plan.n_groups
+    counts = torch.bincount(seg, minlength=g + 1)
+    seg_start = torch.cumsum(counts, 0) - counts
+    sizes = (counts // 2).to(f64)
+    n_hi = sizes * plan.hi
+    targets = torch.tensor(
+        np.stack([np.append(plan.upper, 0.0), np.append(plan.lower, 0.0)]), dtype=f64, device=device
+    )
+    binds = torch.stack([targets[0, :g] < n_hi[:g], targets[1, :g] > sizes[:g] * plan.lo])
+    return _Layout(
+        perm=perm, gid=g_sorted, seg=seg, seg_start=seg_start, seg_end=seg_start + counts - 1,
+        base=seg_start[seg], n_hi=n_hi, targets=targets, tgt_seg=targets[:, seg][:, None, :],
+        binds=binds,
+    )  # fmt: skip
+
+
 def _group_shifts(
-    x: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, seg: torch.Tensor
+    x: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, lay: _Layout
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-group shifts ``(a, b)`` (K, G + 1) where ``S_g`` meets its cap and its floor.
 
-    ``x`` (K, N) and ``inv_d`` (N,) are in group-sorted order; ``seg`` (2N,) is the group
-    of each breakpoint slot (the two slots of asset j are 2j and 2j + 1).
+    ``x`` (K, N) and ``inv_d`` (N,) are in group-sorted order.
     """
     k, n = x.shape
-    lo, hi, g = plan.lo, plan.hi, plan.n_groups
-    b_hi, b_lo = (x - hi) / inv_d, (x - lo) / inv_d
+    g, seg = plan.n_groups, lay.seg
+    b_hi, b_lo = (x - plan.hi) / inv_d, (x - plan.lo) / inv_d
     events = torch.stack([b_hi, b_lo], dim=-1).reshape(k, 2 * n)
     d_slope = torch.stack([-inv_d, inv_d], dim=-1).reshape(2 * n).expand(k, 2 * n)
     d_icpt = torch.stack([b_hi * inv_d, -b_lo * inv_d], dim=-1).reshape(k, 2 * n)
     order = torch.argsort(events, dim=1)
     order = torch.gather(order, 1, torch.argsort(seg[order], dim=1, stable=True))
     taus = torch.gather(events, 1, order)
-    zero = torch.zeros((k, 1), dtype=x.dtype, device=x.device)
-    slope = torch.cat([zero, torch.cumsum(torch.gather(d_slope, 1, order), 1)], 1)
-    icpt = torch.cat([zero, torch.cumsum(torch.gather(d_icpt, 1, order), 1)], 1)
-    counts = torch.bincount(seg, minlength=g + 1)
-    seg_start = torch.cumsum(counts, 0) - counts  # (G + 1,)
-    base = seg_start[seg].expand(k, 2 * n)
+    pad = torch.zeros((k, 1), dtype=x.dtype, device=x.device)
+    slope = torch.cat([pad, torch.cumsum(torch.gather(d_slope, 1, order), 1)], 1)
+    icpt = torch.cat([pad, torch.cumsum(torch.gather(d_icpt, 1, order), 1)], 1)
+    base = lay.base.expand(k, 2 * n)
     slope = slope[:, 1:] - torch.gather(slope, 1, base)
     icpt = icpt[:, 1:] - torch.gather(icpt, 1, base)
-    n_hi = (counts // 2).to(x.dtype) * hi  # (G + 1,)
-    phi = n_hi[seg] + icpt + slope * taus  # S_g just right of each breakpoint
-    seg_end = (seg_start + counts - 1).expand(k, g + 1)
-    out = []
-    dt, dev = x.dtype, x.device
-    for level in (plan.upper, plan.lower):
-        tgt = torch.as_tensor(np.append(level, 0.0), dtype=dt, device=dev)  # (G + 1,)
-        above = (phi >= tgt[seg]).to(dt)
-        cnt = torch.zeros((k, g + 1), dtype=dt, device=dev).scatter_add_(
-            1, seg.expand(k, 2 * n), above
-        )
-        j = (seg_start + cnt.long() - 1).clamp(min=seg_start.expand(k, g + 1)).clamp_max(2 * n - 1)
-        rhs = (tgt - n_hi).expand(k, g + 1)
-        out.append(_root_on_pieces(taus, slope, icpt, j, rhs, j < seg_end))
-    n_lo = (counts // 2).to(dt)[:g] * lo
-    inf = torch.tensor(float("inf"), dtype=dt, device=dev)
-    upper = torch.as_tensor(plan.upper, dtype=dt, device=dev)
-    lower = torch.as_tensor(plan.lower, dtype=dt, device=dev)
-    a = torch.where(upper < n_hi[:g], out[0][:, :g], -inf)
-    b = torch.where(lower > n_lo, out[1][:, :g], inf)
-    pad = torch.full((k, 1), float("inf"), dtype=dt, device=dev)
-    return torch.cat([a, -pad], 1), torch.cat([b, pad], 1)
+    phi = lay.n_hi[seg] + icpt + slope * taus  # S_g just right of each breakpoint
+    above = (phi >= lay.tgt_seg).to(x.dtype).reshape(2 * k, 2 * n)  # caps, then floors
+    cnt = torch.zeros((2 * k, g + 1), dtype=x.dtype, device=x.device)
+    cnt.scatter_add_(1, seg.expand(2 * k, 2 * n), above)
+    j = (lay.seg_start + cnt.long() - 1).clamp(min=lay.seg_start).clamp_max(2 * n - 1)
+    rhs = (lay.targets - lay.n_hi)[:, None, :].expand(2, k, g + 1).reshape(2 * k, g + 1)
+    root = _root_on_pieces(
+        taus.repeat(2, 1), slope.repeat(2, 1), icpt.repeat(2, 1), j, rhs, j < lay.seg_end
+    ).reshape(2, k, g + 1)
+    inf = torch.full((k, 1), float("inf"), dtype=x.dtype, device=x.device)
+    a = torch.where(lay.binds[0], root[0, :, :g], -inf)
+    b = torch.where(lay.binds[1], root[1, :, :g], inf)
+    return torch.cat([a, -inf], 1), torch.cat([b, inf], 1)
 
 
 def _budget_shift(
@@ -219,6 +246,40 @@ def _spread(
     return w + weight * torch.gather(share, 1, key.expand(k, n))
 
 
+class GroupProjector:
+    """The projection onto a :class:`GroupPlan`'s set, as a per-step callable.
+
+    Constant tensors are built once per device. ``__call__(v, d=None)``: see
+    :func:`project_groups`.
+    """
+
+    def __init__(self, plan: GroupPlan) -> None:
+        self.plan = plan
+        self._layouts: dict[torch.device, _Layout] = {}
+
+    def __call__(self, v: torch.Tensor, d: torch.Tensor | None = None) -> torch.Tensor:
+        shape, out_dtype = v.shape, v.dtype
+        x = v.reshape(-1, shape[-1]).to(torch.float64)
+        n, dev, plan = x.shape[1], x.device, self.plan
+        lay = self._layouts.get(dev)
+        if lay is None:
+            lay = self._layouts[dev] = _layout(plan, dev)
+        if d is None:
+            x = x - x.mean(1, keepdim=True)  # the set contains sum w = 1: a shift is free
+            inv_d = torch.ones(n, dtype=torch.float64, device=dev)
+        else:
+            inv_d = (1.0 / d.to(device=dev, dtype=torch.float64).reshape(n))[lay.perm]
+        xp = x[:, lay.perm]
+        a_g, b_g = _group_shifts(xp, inv_d, plan, lay)
+        a, b = a_g[:, lay.gid], b_g[:, lay.gid]
+        tau = _budget_shift(xp, inv_d, a, b, plan.lo, plan.hi)
+        w = torch.clamp(xp - torch.clamp(tau, a, b) * inv_d, plan.lo, plan.hi)
+        w = _correct(w, inv_d, plan, lay.gid, tau, a_g, b_g)
+        out = torch.empty_like(w)
+        out[:, lay.perm] = w
+        return out.reshape(shape).to(out_dtype)
+
+
 def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = None) -> torch.Tensor:
     """Project each row of ``v`` onto the budget, bounds and disjoint group limits of ``plan``.
 
@@ -235,27 +296,7 @@ def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = No
     Tensor, same shape, dtype and device as ``v``
         Feasible to float64 rounding (after the final correction).
     """
-    shape, out_dtype = v.shape, v.dtype
-    x = v.reshape(-1, shape[-1]).to(torch.float64)
-    k, n = x.shape
-    dev = x.device
-    if d is None:
-        x = x - x.mean(1, keepdim=True)  # the set contains sum w = 1: a shift is free
-        inv_d = torch.ones(n, dtype=torch.float64, device=dev)
-    else:
-        inv_d = 1.0 / d.to(device=dev, dtype=torch.float64).reshape(n)
-    gid = torch.as_tensor(plan.gid, device=dev)
-    perm = torch.argsort(gid, stable=True)
-    g_sorted = gid[perm]
-    xp, inv_p = x[:, perm], inv_d[perm]
-    a_g, b_g = _group_shifts(xp, inv_p, plan, g_sorted.repeat_interleave(2))
-    a, b = a_g[:, g_sorted], b_g[:, g_sorted]
-    tau = _budget_shift(xp, inv_p, a, b, plan.lo, plan.hi)
-    w = torch.clamp(xp - torch.clamp(tau, a, b) * inv_p, plan.lo, plan.hi)
-    w = _correct(w, inv_p, plan, g_sorted, tau, a_g, b_g)
-    out = torch.empty_like(w)
-    out[:, perm] = w
-    return out.reshape(shape).to(out_dtype)
+    return GroupProjector(plan)(v, d)
 
 
 def _correct(

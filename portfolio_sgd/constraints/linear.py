@@ -182,3 +182,32 @@ def resolve_linear(
         labels_ub=tuple(ub_names) + n_ub,
         labels_eq=tuple(eq_names) + n_eq,
     )
+
+
+def normalize_linear(linear: Any) -> tuple[str, ...]:
+    """The ``linear`` field as a tuple of strings (a single string is one constraint)."""
+    if linear is None:
+        return ()
+    if isinstance(linear, str):
+        return (linear,)
+    out = tuple(linear)
+    bad = [c for c in out if not isinstance(c, str)]
+    if bad:
+        raise ConfigError(f"linear constraints must be strings, got {bad[0]!r}")
+    return out
+
+
+def normalize_matrix(name: str, value: Any) -> tuple | None:
+    """A matrix (2-D) or right-hand side (1-D) as nested tuples of floats (hashable)."""
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=np.float64)
+    if name.startswith("A"):
+        arr = np.atleast_2d(arr)
+        if arr.ndim != 2:
+            raise ConfigError(f"{name} must be a 2-D matrix, got shape {arr.shape}")
+        return tuple(tuple(float(x) for x in row) for row in arr)
+    arr = np.atleast_1d(arr)
+    if arr.ndim != 1:
+        raise ConfigError(f"{name} must be a 1-D vector, got shape {arr.shape}")
+    return tuple(float(x) for x in arr)

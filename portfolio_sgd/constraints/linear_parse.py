@@ -6,8 +6,9 @@ and parentheses, e.g. ``"Tech <= 0.3"``, ``"Equity <= 2 * Bond"``,
 ``"AAPL + MSFT <= 0.15"``, ``"Energy == 0.05"``, ``"0.5 * (AAPL + MSFT) >= XOM"``.
 
 A name is a run of letters, digits, ``_``, ``.`` and ``^`` that does not start like a
-number (``BRK.B``, ``^GSPC``, ``Consumer_Staples``); any other name (with a space or a
-hyphen, ``"BRK-B"``, ``"Health Care"``) is written in single or double quotes.
+number (``BRK.B``, ``^GSPC``, ``Consumer_Staples``); adjacent words form one name
+(``Health Care``, ``Information Technology``, joined by one space); any other name (with
+a hyphen: ``"BRK-B"``) is written in single or double quotes.
 
 :func:`parse_linear` returns the constraint as ``sum_k coef_k * name_k SENSE rhs`` with
 ``SENSE`` in ``{"<=", "=="}`` (``>=`` is flipped). A syntax error is a
@@ -126,7 +127,10 @@ class _Parser:
             value = float(tok[1].rstrip("%")) / (100.0 if tok[1].endswith("%") else 1.0)
             return {}, value
         if tok[0] == "name":
-            return {tok[1]: 1.0}, 0.0
+            name = tok[1]
+            while (nxt := self.peek()) is not None and nxt[0] == "name":
+                name += " " + self.take()[1]  # adjacent words are one name: Health Care
+            return {name: 1.0}, 0.0
         if tok[1] == "(":
             form = self.expr()
             close = self.peek()
