@@ -38,7 +38,13 @@ import torch
 
 from .linear import LinearConstraints
 
-__all__ = ["GroupPlan", "GroupProjector", "disjoint_group_plan", "project_groups"]
+__all__ = [
+    "GroupPlan",
+    "GroupProjector",
+    "disjoint_group_plan",
+    "project_groups",
+    "split_group_rows",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +92,40 @@ def _group_rows(part: LinearConstraints) -> list[tuple[tuple[int, ...], float, f
             lower = level
         rows.append((tuple(int(i) for i in support), lower, upper))
     return rows
+
+
+def split_group_rows(
+    part: LinearConstraints, n_assets: int, lo: float, hi: float
+) -> tuple[GroupPlan | None, LinearConstraints]:
+    """The rows that are limits on disjoint groups (as a plan) and the remaining rows.
+
+    Rows are taken greedily in order: a group-sum row joins the plan when its support is
+    disjoint from (or equal to) those already taken. The general projector projects onto
+    the plan's set exactly and runs Dykstra only over the rest.
+    """
+    taken: list[bool] = []
+    supports: list[frozenset[int]] = []
+    for a in list(part.a_ub) + list(part.a_eq):
+        support = np.flatnonzero(a)
+        ok = support.size > 0 and bool(np.all(a[support] == a[support[0]]))
+        s = frozenset(int(i) for i in support)
+        ok = ok and all(s == t or not (s & t) for t in supports)
+        if ok:
+            supports.append(s)
+        taken.append(ok)
+    m_ub = part.a_ub.shape[0]
+    keep_ub, keep_eq = np.array(taken[:m_ub], bool), np.array(taken[m_ub:], bool)
+
+    def pick(mask_ub: np.ndarray, mask_eq: np.ndarray) -> LinearConstraints:
+        return LinearConstraints(
+            part.a_ub[mask_ub], part.b_ub[mask_ub], part.a_eq[mask_eq], part.b_eq[mask_eq],
+            tuple(np.array(part.labels_ub, dtype=object)[mask_ub]),
+            tuple(np.array(part.labels_eq, dtype=object)[mask_eq]),
+        )  # fmt: skip
+
+    grouped = pick(keep_ub, keep_eq)
+    plan = disjoint_group_plan(grouped, n_assets, lo, hi) if grouped.n_rows else None
+    return plan, pick(~keep_ub, ~keep_eq)
 
 
 def disjoint_group_plan(

@@ -70,7 +70,8 @@ class _Parser:
             m = _TOKEN.match(stripped, pos)
             if m is None or m.end() == pos:
                 bad = stripped[pos:].lstrip()
-                self.fail(bad.split()[0][:20] if bad else stripped[pos:], pos)
+                at = pos + len(stripped[pos:]) - len(bad)
+                self.fail(bad[0], at)
             kind = m.lastgroup or ""
             value = m.group(kind)
             kind = "name" if kind in ("q1", "q2") else kind

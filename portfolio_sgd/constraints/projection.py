@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 
 from ..errors import ConfigError
@@ -36,7 +37,7 @@ from .bounds import Bounds
 from .budget import Budget
 from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .dykstra import ConvexSet, DykstraProjector, halfspaces
-from .group_kernel import GroupProjector, disjoint_group_plan
+from .group_kernel import GroupProjector, disjoint_group_plan, split_group_rows
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .orthant import PositiveOrthant, orthant_projector
@@ -84,12 +85,28 @@ def general_projector(parts: Sequence[ConstraintPart]) -> Projector:
     base = [p for p in parts if not isinstance(p, LinearConstraints)]
     kernel = exact_projector(base)
     assert kernel is not None  # budget + bounds (+ leverage) always has one
-    sets = [ConvexSet(kernel, _base_violation(base), "budget, bounds, leverage")]
-    for p in parts:
-        if isinstance(p, LinearConstraints):
-            sets += halfspaces(p.a_ub, p.b_ub, False, p.labels_ub)
-            sets += halfspaces(p.a_eq, p.b_eq, True, p.labels_eq)
+    rows = [p for p in parts if isinstance(p, LinearConstraints)]
+    if rows and Leverage not in kinds:  # group limits join the base set's exact kernel
+        bounds = next(p for p in parts if isinstance(p, Bounds))
+        plan, rest = split_group_rows(rows[0], rows[0].a_ub.shape[1], bounds.lo, bounds.hi)
+        if plan is not None:
+            kernel, base, rows = GroupProjector(plan), [*base, _without(rows[0], rest)], [rest]
+    sets = [ConvexSet(kernel, _base_violation(base), "budget, bounds, group limits")]
+    for p in rows:
+        sets += halfspaces(p.a_ub, p.b_ub, False, p.labels_ub)
+        sets += halfspaces(p.a_eq, p.b_eq, True, p.labels_eq)
     return DykstraProjector(sets)
+
+
+def _without(part: LinearConstraints, rest: LinearConstraints) -> LinearConstraints:
+    """The rows of ``part`` not in ``rest`` (for the base set's violation)."""
+    ub = [lab not in rest.labels_ub for lab in part.labels_ub]
+    eq = [lab not in rest.labels_eq for lab in part.labels_eq]
+    return LinearConstraints(
+        part.a_ub[ub], part.b_ub[ub], part.a_eq[eq], part.b_eq[eq],
+        tuple(np.array(part.labels_ub, dtype=object)[ub]),
+        tuple(np.array(part.labels_eq, dtype=object)[eq]),
+    )  # fmt: skip
 
 
 _BASE = {Budget, Bounds, Leverage}
