@@ -113,8 +113,10 @@ def main() -> None:
 
     info = machine_info(1)
     rows = measure(args.steps, args.repeats, args.device)
-    print(f"machine: {info['cpu']}, {info['logical_cores']} logical cores, torch threads 1, "
-          f"device {args.device}, load average {info['load_average_at_start']}")
+    print(
+        f"machine: {info['cpu']}, {info['logical_cores']} logical cores, torch threads 1, "
+        f"device {args.device}, load average {info['load_average_at_start']}"
+    )
     print("| case | seconds |\n|---|---|")
     for label, sec in rows.items():
         print(f"| {label} | {sec * 1e3:.3f} ms |")

@@ -231,7 +231,9 @@ def _constraint_lines(result: OptimizationResult) -> list[str]:
         status = str(row["status"])
         if row["status"] == "violated":
             status += f" by {row['violation']:.2e}"
-        lines.append(f"{str(row['constraint']):<28}{row['value']:>10.4f}{row['bound']:>10.4f}  {status}")
+        lines.append(
+            f"{str(row['constraint']):<28}{row['value']:>10.4f}{row['bound']:>10.4f}  {status}"
+        )
     return lines
 
 

@@ -43,7 +43,9 @@ class ConvexSet:
     name: str
 
 
-def halfspaces(a: np.ndarray, b: np.ndarray, equality: bool, names: Sequence[str]) -> list[ConvexSet]:
+def halfspaces(
+    a: np.ndarray, b: np.ndarray, equality: bool, names: Sequence[str]
+) -> list[ConvexSet]:
     """One :class:`ConvexSet` per row: ``a_j w <= b_j`` (or ``= b_j`` when ``equality``)."""
     out = []
     for row, rhs, name in zip(a, b, names, strict=True):

@@ -14,6 +14,7 @@ from ..errors import ConfigError, InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
 from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
 from .linear import LinearConstraints, normalize_linear, normalize_matrix, resolve_linear
@@ -154,11 +155,36 @@ class Constraints:
 
     @property
     def allows_metric_projection(self) -> bool:
-        """Whether a diagonal-metric projection exists (budget and bounds only).
+        """Whether a diagonal-metric projection exists: budget and bounds, plus limits on
+        disjoint groups (the group kernel projects in any diagonal metric).
 
-        With linear rows the engine projects in the Euclidean metric (no preconditioner).
+        Other linear rows (and a leverage cap) are projected in the Euclidean metric: the
+        engine then does not precondition its steps.
         """
-        return not (self.max_leverage is not None and self.long_short) and not self.has_linear
+        if self.max_leverage is not None and self.long_short:
+            return False
+        return not self.has_linear or self._group_plan() is not None
+
+    def _group_plan(self) -> GroupPlan | None:
+        """The disjoint-group plan of the linear rows, if they are all group limits."""
+        linear = next((p for p in self.parts if isinstance(p, LinearConstraints)), None)
+        if linear is None or self._cap() is not None:
+            return None
+        n = linear.a_ub.shape[1]
+        return disjoint_group_plan(linear, n, float(self.min_weight), float(self.max_weight))
+
+    def metric_projector(self, n_assets: int, d: torch.Tensor) -> Projector | None:
+        """The projection in the diagonal metric ``d`` (N,) for sets with group limits.
+
+        None for sets without linear rows (the engine uses the box-sum metric kernel,
+        :func:`~portfolio_sgd.constraints.project_box_sum_metric`).
+        """
+        self.validate(n_assets)
+        plan = self._group_plan() if self.has_linear else None
+        if plan is None:
+            return None
+        kernel = GroupProjector(plan)
+        return lambda v: kernel(v, d)
 
     # ------------------------------------------------------------- projection
     def project(self, w: torch.Tensor) -> torch.Tensor:
@@ -239,13 +265,14 @@ class Constraints:
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
+        """Plain-dict form (JSON-serialisable); the group and linear fields only when set."""
         out = asdict(self)
-        out["groups"] = groups_to_dict(self.groups)
-        out["linear"] = list(self.linear)
-        for name in ("A_ub", "b_ub", "A_eq", "b_eq", "assets"):
-            value = getattr(self, name)
-            out[name] = None if value is None else [list(r) if isinstance(r, tuple) else r for r in value]
+        for name in ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets"):
+            value = out.pop(name)
+            if name == "groups" and value is not None:
+                out[name] = groups_to_dict(self.groups)
+            elif value:
+                out[name] = [list(r) if isinstance(r, tuple) else r for r in value]
         return out
 
     @classmethod

@@ -190,6 +190,8 @@ class _Layout:
     targets: torch.Tensor  # (2, G + 1) caps and floors (0 for the ungrouped segment)
     tgt_seg: torch.Tensor  # (2, 1, 2N) the target of each slot
     binds: torch.Tensor  # (2, G) whether the cap / the floor can bind
+    rhs: torch.Tensor  # (1, 2 (G + 1)) targets minus n_g hi, caps then floors
+    seg_end2: torch.Tensor  # (2 (G + 1),) seg_end twice
 
 
 def _layout(plan: GroupPlan, device: torch.device) -> _Layout:
@@ -211,7 +213,8 @@ def _layout(plan: GroupPlan, device: torch.device) -> _Layout:
     return _Layout(
         perm=perm, gid=g_sorted, seg=seg, seg_start=seg_start, seg_end=seg_start + counts - 1,
         base=seg_start[seg], n_hi=n_hi, targets=targets, tgt_seg=targets[:, seg][:, None, :],
-        binds=binds,
+        binds=binds, rhs=(targets - n_hi).reshape(1, -1),
+        seg_end2=(seg_start + counts - 1).repeat(2),
     )  # fmt: skip
 
 
@@ -242,10 +245,10 @@ def _group_shifts(
     cnt = torch.zeros((2 * k, g + 1), dtype=x.dtype, device=x.device)
     cnt.scatter_add_(1, seg.expand(2 * k, 2 * n), above)
     j = (lay.seg_start + cnt.long() - 1).clamp(min=lay.seg_start).clamp_max(2 * n - 1)
-    rhs = (lay.targets - lay.n_hi)[:, None, :].expand(2, k, g + 1).reshape(2 * k, g + 1)
-    root = _root_on_pieces(
-        taus.repeat(2, 1), slope.repeat(2, 1), icpt.repeat(2, 1), j, rhs, j < lay.seg_end
-    ).reshape(2, k, g + 1)
+    # caps and floors side by side per row: (K, 2 (G + 1)), one gather each
+    j = j.reshape(2, k, g + 1).transpose(0, 1).reshape(k, 2 * (g + 1))
+    root = _root_on_pieces(taus, slope, icpt, j, lay.rhs, j < lay.seg_end2)
+    root = root.reshape(k, 2, g + 1).transpose(0, 1)
     inf = torch.full((k, 1), float("inf"), dtype=x.dtype, device=x.device)
     a = torch.where(lay.binds[0], root[0, :, :g], -inf)
     b = torch.where(lay.binds[1], root[1, :, :g], inf)
@@ -273,17 +276,6 @@ def _budget_shift(
     phi = top + icpt + slope * taus
     j = ((phi >= 1.0).sum(1, keepdim=True).clamp(1, 2 * n) - 1).long()
     return _root_on_pieces(taus, slope, icpt, j, 1.0 - top, j < 2 * n - 1)
-
-
-def _spread(
-    w: torch.Tensor, inv_d: torch.Tensor, free: torch.Tensor, residual: torch.Tensor, key
-) -> torch.Tensor:
-    """Add ``residual`` (K, S) of each segment ``key`` (N,) to its free entries, in the metric."""
-    k, n = w.shape
-    weight = torch.where(free, inv_d.expand(k, n), torch.zeros((), dtype=w.dtype, device=w.device))
-    total = torch.zeros_like(residual).scatter_add_(1, key.expand(k, n), weight)
-    share = residual / total.clamp_min(1e-300)
-    return w + weight * torch.gather(share, 1, key.expand(k, n))
 
 
 class GroupProjector:
@@ -314,7 +306,7 @@ class GroupProjector:
         a, b = a_g[:, lay.gid], b_g[:, lay.gid]
         tau = _budget_shift(xp, inv_d, a, b, plan.lo, plan.hi)
         w = torch.clamp(xp - torch.clamp(tau, a, b) * inv_d, plan.lo, plan.hi)
-        w = _correct(w, inv_d, plan, lay.gid, tau, a_g, b_g)
+        w = _correct(w, inv_d, plan, lay, tau, a_g, b_g)
         out = torch.empty_like(w)
         out[:, lay.perm] = w
         return out.reshape(shape).to(out_dtype)
@@ -340,25 +332,26 @@ def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = No
 
 
 def _correct(
-    w: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, gid: torch.Tensor,
+    w: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, lay: _Layout,
     tau: torch.Tensor, a_g: torch.Tensor, b_g: torch.Tensor,
 ) -> torch.Tensor:  # fmt: skip
-    """Exact sums: groups at a bound to their bound, then the budget over the rest."""
+    """Exact sums in one pass: each group at a bound to its bound, the rest to the budget.
+
+    Every asset gets a key: its group when the group is at a bound, else the shared key
+    ``G`` (free groups and ungrouped assets); each key's residual is spread over its free
+    entries in the metric.
+    """
     k, n = w.shape
     g = plan.n_groups
-    lo, hi = plan.lo, plan.hi
-    dt, dev = w.dtype, w.device
-    at_cap = tau <= a_g[:, :g]
-    at_floor = tau >= b_g[:, :g]
-    upper = torch.as_tensor(plan.upper, dtype=dt, device=dev)
-    lower = torch.as_tensor(plan.lower, dtype=dt, device=dev)
-    sums = torch.zeros((k, g + 1), dtype=dt, device=dev).scatter_add_(1, gid.expand(k, n), w)
-    target = torch.where(at_cap, upper, torch.where(at_floor, lower, sums[:, :g]))
-    free = (w > lo) & (w < hi)
-    residual = torch.cat([target - sums[:, :g], torch.zeros((k, 1), dtype=dt, device=dev)], 1)
-    w = _spread(w, inv_d, free, residual, gid)
-    bound = torch.cat([at_cap | at_floor, torch.zeros((k, 1), dtype=torch.bool, device=dev)], 1)
-    movable = free & ~torch.gather(bound, 1, gid.expand(k, n))
-    zero_key = torch.zeros_like(gid)
-    w = _spread(w, inv_d, movable, 1.0 - w.sum(1, keepdim=True), zero_key)
-    return torch.clamp(w, lo, hi)
+    at_cap = tau <= a_g  # (K, G + 1); the last column (no group) is never at a bound
+    at_floor = tau >= b_g
+    bound = at_cap | at_floor
+    key = torch.where(bound[:, lay.gid], lay.gid, g)
+    target = torch.where(at_cap, lay.targets[0], torch.where(at_floor, lay.targets[1], 0.0))
+    target[:, g] = 1.0 - target[:, :g].sum(1)
+    free = (w > plan.lo) & (w < plan.hi)
+    weight = torch.where(free, inv_d, 0.0)
+    sums = torch.zeros((k, g + 1), dtype=w.dtype, device=w.device).scatter_add_(1, key, w)
+    total = torch.zeros_like(sums).scatter_add_(1, key, weight)
+    share = (target - sums) / total.clamp_min(1e-300)
+    return torch.clamp(w + weight * torch.gather(share, 1, key), plan.lo, plan.hi)

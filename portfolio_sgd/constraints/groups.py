@@ -36,7 +36,9 @@ GroupsForm = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 def _membership(asset: str, label: Any, value: Any) -> tuple[str, float]:
     """One ``(label, membership)`` pair, checked."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"groups: membership of {asset!r} in {label!r} is not a number: {value!r}")
+        raise ConfigError(
+            f"groups: membership of {asset!r} in {label!r} is not a number: {value!r}"
+        )
     if not math.isfinite(float(value)) or float(value) < 0:
         raise ConfigError(
             f"groups: membership of {asset!r} in {label!r} must be finite and >= 0, got {value!r}"

@@ -81,7 +81,11 @@ class LinearConstraints(ConstraintPart):
 
 
 def _row(
-    text: str, coefs: Sequence[tuple[str, float]], tickers: list[str], labels: list[str], m: np.ndarray
+    text: str,
+    coefs: Sequence[tuple[str, float]],
+    tickers: list[str],
+    labels: list[str],
+    m: np.ndarray,
 ) -> np.ndarray:
     """The coefficient row (N,) of a parsed constraint (names resolved)."""
     col = {t: i for i, t in enumerate(tickers)}

@@ -51,7 +51,9 @@ def _feasible(
         b_ub=np.array(b_ub) if b_ub else None,
         A_eq=np.array(a_eq),
         b_eq=np.array(b_eq),
-        bounds=[(None if math.isinf(a) else a, None if math.isinf(b) else b) for a, b in var_bounds],
+        bounds=[
+            (None if math.isinf(a) else a, None if math.isinf(b) else b) for a, b in var_bounds
+        ],
         method="highs",
     )
     return res.status == 0

@@ -35,9 +35,9 @@ from ..errors import ConfigError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
-from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .dykstra import ConvexSet, DykstraProjector, halfspaces
 from .group_kernel import GroupProjector, disjoint_group_plan, split_group_rows
+from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .orthant import PositiveOrthant, orthant_projector
