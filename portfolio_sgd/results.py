@@ -281,8 +281,13 @@ def single_result(
 
 def _report(problem, weights) -> tuple[dict[str, object], ...]:  # noqa: ANN001
     """The constraints report of run 0 (none for risk parity's orthant iterate)."""
-    from .constraints.report import constraints_report
+    import torch
+
+    from .constraints.report import ACTIVE_TOL, constraints_report
 
     if problem.spec.impl.feasible_set == "positive-orthant":
         return ()
-    return tuple(constraints_report(problem.constraints, weights.detach().cpu().numpy()))
+    tol = max(
+        ACTIVE_TOL, 64 * torch.finfo(weights.dtype).eps
+    )  # float32 rounding is not a violation
+    return tuple(constraints_report(problem.constraints, weights.detach().cpu().numpy(), tol))

@@ -244,3 +244,21 @@ def test_cli_groups_and_constraints() -> None:
     assert "Health Care <= 0.2" in table.stdout and "active" in table.stdout
     bad = CliRunner().invoke(main, ["optimize", "--constraint", "Tech <= 0.2"])
     assert bad.exit_code == 1 and "unknown name 'Tech'" in bad.output
+
+
+def test_group_kernel_in_a_diagonal_metric() -> None:
+    """The preconditioned engine projects group limits in its metric: check against cvxpy."""
+    rng = np.random.default_rng(5)
+    c = _random_set(rng, 12, general=False)
+    c.validate(12)
+    assert c.allows_metric_projection
+    assert not _random_set(rng, 12, general=True).allows_metric_projection
+    d = torch.from_numpy(rng.uniform(0.2, 5.0, 12))
+    v = rng.normal(scale=0.3, size=(2, 12))
+    ours = c.metric_projector(12, d)(torch.from_numpy(v)).numpy()
+    for k in range(2):
+        w = cp.Variable(12)
+        objective = cp.Minimize(cp.sum(cp.multiply(d.numpy(), cp.square(w - v[k]))))
+        cp.Problem(objective, c.cvxpy(cp, w)).solve(solver="CLARABEL", tol_gap_rel=1e-12)
+        assert np.abs(ours[k] - w.value).max() < 1e-5
+    assert bool(c.is_feasible(torch.from_numpy(ours), atol=1e-9).all())
