@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .bootstrap import ErrorBars
     from .certificate import GapCertificate
     from .engine import EngineOutput
+    from .limits import RiskLimitReport
     from .prepare import PreparedData
 
 
@@ -77,6 +78,10 @@ class OptimizationResult:
         Each constraint's status at the weights (budget, bounds, leverage, linear rows):
         ``constraint``, ``value``, ``bound``, ``slack``, ``violation``, ``status``
         (:func:`portfolio_sgd.constraints.report.constraints_report`).
+    risk_limit : RiskLimitReport or None
+        A risk-limited run (``max_volatility`` / ``max_cvar``): the limit, the achieved
+        risk, whether it binds, its multiplier and how the search stopped
+        (:mod:`portfolio_sgd.limits`); None without a limit.
     """
 
     weights: pd.Series
@@ -110,6 +115,7 @@ class OptimizationResult:
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
     constraints_report: tuple[dict[str, object], ...] = ()
+    risk_limit: RiskLimitReport | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -167,6 +173,8 @@ class OptimizationResult:
         if self.error_bars is not None:
             out.update(self.error_bars.to_dict())
         out["constraints_report"] = [dict(row) for row in self.constraints_report]
+        if self.risk_limit is not None:
+            out["risk_limit"] = self.risk_limit.to_dict()
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out
