@@ -168,7 +168,8 @@ def _ends(
     cvar = spec.impl.per_run_parameter == "return_weight"
     low_spec = dataclasses.replace(spec, return_weight=0.0) if cvar else "min-variance"
     low = optimize(returns, low_spec, constraints, config).weights.to_numpy()
-    top = constraints.linear_oracle(r.shape[1]).minimize(-torch.from_numpy(mu)).numpy()
+    oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
+    top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
     if cvar:
         daily = np.asarray(cvar_and_var(-x, spec.alpha)[0], dtype=np.float64)

@@ -67,7 +67,11 @@ def prepare_data(
             raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
         raise DataError(f"returns are too large: their column sums overflow {config.dtype}")
     problem = Problem(
-        returns=data, mean=mean, spec=spec, constraints=constraints, benchmark=bench_t
+        returns=data,
+        mean=mean,
+        spec=spec,
+        constraints=constraints.bind(tickers),  # names in linear constraints -> columns
+        benchmark=bench_t,
     )
     return PreparedData(problem=problem, tickers=tickers, index=index)
 

@@ -258,6 +258,8 @@ def solve_exact(
     spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
     r = _as_returns(returns)
     cons_spec = constraints if constraints is not None else Constraints()
+    if hasattr(returns, "columns"):  # names in linear constraints -> the columns
+        cons_spec = cons_spec.bind([str(c) for c in returns.columns])
     cons_spec.validate(r.shape[1])
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():

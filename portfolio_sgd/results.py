@@ -74,6 +74,10 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    constraints_report : tuple of dict
+        Each constraint's status at the weights (budget, bounds, leverage, linear rows):
+        ``constraint``, ``value``, ``bound``, ``slack``, ``violation``, ``status``
+        (:func:`portfolio_sgd.constraints.report.constraints_report`).
     risk_limit : RiskLimitReport or None
         A risk-limited run (``max_volatility`` / ``max_cvar``): the limit, the achieved
         risk, whether it binds, its multiplier and how the search stopped
@@ -110,6 +114,7 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    constraints_report: tuple[dict[str, object], ...] = ()
     risk_limit: RiskLimitReport | None = None
 
     @property
@@ -167,6 +172,7 @@ class OptimizationResult:
             }
         if self.error_bars is not None:
             out.update(self.error_bars.to_dict())
+        out["constraints_report"] = [dict(row) for row in self.constraints_report]
         if self.risk_limit is not None:
             out["risk_limit"] = self.risk_limit.to_dict()
         if include_history:
@@ -277,4 +283,19 @@ def single_result(
         converged=bool(certificate.converged[0]) if certificate else False,
         certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
+        constraints_report=_report(problem, out.weights[0]),
     )
+
+
+def _report(problem, weights) -> tuple[dict[str, object], ...]:  # noqa: ANN001
+    """The constraints report of run 0 (none for risk parity's orthant iterate)."""
+    import torch
+
+    from .constraints.report import ACTIVE_TOL, constraints_report
+
+    if problem.spec.impl.feasible_set == "positive-orthant":
+        return ()
+    tol = max(
+        ACTIVE_TOL, 64 * torch.finfo(weights.dtype).eps
+    )  # float32 rounding is not a violation
+    return tuple(constraints_report(problem.constraints, weights.detach().cpu().numpy(), tol))

@@ -169,7 +169,7 @@ class FeasibleSet:
         return s.reshape(-1) if single else s
 
     def violation(self, w: torch.Tensor) -> torch.Tensor:
-        """Largest violation of the budget, bounds and cap per row (0 when feasible).
+        """Largest violation of the budget, bounds, cap and extra rows per row (0 when feasible).
 
         Parameters
         ----------
@@ -185,6 +185,13 @@ class FeasibleSet:
         viol = torch.maximum(viol, (w64 - self.hi).clamp_min(0).amax(dim=-1))
         if self.cap is not None:
             viol = torch.maximum(viol, (w64.abs().sum(dim=-1) - self.cap).clamp_min(0))
+        for a, b, equality in ((self.a_ub, self.b_ub, False), (self.a_eq, self.b_eq, True)):
+            if a is not None and len(a):
+                a_t = torch.as_tensor(np.asarray(a, dtype=np.float64), device=w64.device)
+                b_t = torch.as_tensor(np.asarray(b, dtype=np.float64), device=w64.device)
+                res = w64 @ a_t.T - b_t
+                res = res.abs() if equality else res.clamp_min(0)
+                viol = torch.maximum(viol, res.amax(dim=-1))
         return viol
 
 

@@ -9,9 +9,11 @@ import click
 from ..frontier import FRONTIER_OBJECTIVES, FrontierResult, efficient_frontier
 from .app import emit, stderr_is_tty, to_json
 from .options import (
+    constraint_option,
     data_options,
     engine_options,
     format_option,
+    groups_option,
     is_default,
     load_cli_returns,
     output_option,
@@ -39,6 +41,8 @@ Examples:
 @click.option("--alpha", type=float, default=0.95, show_default=True, help="CVaR level.")
 @click.option("--min-weight", type=float, default=0.0, show_default=True)
 @click.option("--max-weight", type=float, default=1.0, show_default=True)
+@groups_option
+@constraint_option
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
 @engine_options
 @format_option

@@ -234,6 +234,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
         *(_interval_lines(bars) if bars is not None else []),
+        *_constraint_lines(result),
         *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
     ]
     if exact:
@@ -245,6 +246,21 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
             f"L1 to exact         {exact['l1_distance']:.2e}",
         ]
     return "\n".join(lines)
+
+
+def _constraint_lines(result: OptimizationResult) -> list[str]:
+    """The table's constraint status lines (with linear rows only: else budget and bounds)."""
+    if not result.constraints.has_linear:
+        return []
+    lines = ["", f"{'constraint':<28}{'value':>10}{'bound':>10}  status"]
+    for row in result.constraints_report:
+        status = str(row["status"])
+        if row["status"] == "violated":
+            status += f" by {row['violation']:.2e}"
+        lines.append(
+            f"{str(row['constraint']):<28}{row['value']:>10.4f}{row['bound']:>10.4f}  {status}"
+        )
+    return lines
 
 
 def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:

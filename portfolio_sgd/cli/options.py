@@ -12,6 +12,7 @@ import pandas as pd
 from ..api import resolve_settings
 from ..config import EngineConfig
 from ..constraints import Constraints
+from ..constraints.groups import read_groups
 from ..data import MIN_ROWS, load_returns, select_benchmark
 from ..objectives import ObjectiveSpec, canonical_name, objective_names
 from .app import parse_list
@@ -94,6 +95,23 @@ class ObjectiveChoice(click.Choice):
         return super().convert(name if name is not None else value, param, ctx)
 
 
+groups_option = click.option(
+    "--groups",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    callback=lambda ctx, param, value: read_groups(value) if value else None,
+    help="Group memberships CSV: wide (asset, then one membership column per label) "
+    "or long (asset,group rows); e.g. data/sp500_sectors.csv.",
+)
+constraint_option = click.option(
+    "--constraint",
+    "linear",
+    multiple=True,
+    metavar="EXPR",
+    help='Linear constraint over asset and group names, e.g. "Tech <= 0.3" or '
+    '"AAPL + MSFT <= 0.15"; repeatable.',
+)
+
 objective_options = _stack(
     click.option(
         "--objective",
@@ -135,6 +153,8 @@ objective_options = _stack(
     click.option(
         "--max-leverage", type=float, default=None, help="Gross leverage cap sum|w| (long-short)."
     ),
+    groups_option,
+    constraint_option,
 )
 
 engine_options = _stack(

@@ -8,6 +8,13 @@ as a composition of parts (:class:`Budget`, :class:`Bounds`, :class:`Leverage`, 
 module each; see :mod:`.base` for the protocol) and projects ``(K, N)`` weight tensors
 onto it row by row after every SGD step (:mod:`.projection` picks the kernel).
 :class:`PositiveOrthant` is the set of risk parity's unnormalised iterate (:mod:`.orthant`).
+
+Group and linear constraints (``Constraints(groups=..., linear=[...])``, or matrix forms)
+are one more part, :class:`LinearConstraints` (:mod:`.linear`), resolved against the
+returns' tickers (:meth:`Constraints.bind`). Limits on disjoint groups project exactly
+(:mod:`.group_kernel`); other rows by Dykstra's algorithm (:mod:`.dykstra`); feasibility
+is decided by an LP before any step (:mod:`.lp_feasibility`); :mod:`.report` gives each
+constraint's status at a solution.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
 from .feasible_set import Constraints
+from .groups import read_groups
 from .kernels import project_capped_simplex, project_long_short, project_simplex, solve_clip_shift
 from .leverage import Leverage
+from .linear import LinearConstraints
 from .metric_kernel import project_box_sum_metric
 from .orthant import PositiveOrthant, orthant_projector
 
@@ -27,11 +36,13 @@ __all__ = [
     "ConstraintPart",
     "Constraints",
     "Leverage",
+    "LinearConstraints",
     "PositiveOrthant",
     "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",
     "project_long_short",
     "project_simplex",
+    "read_groups",
     "solve_clip_shift",
 ]

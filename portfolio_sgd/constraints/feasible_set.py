@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
 
-from ..errors import InfeasibleConstraintError
+from ..errors import ConfigError, InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
+from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
+from .linear import LinearConstraints, normalize_linear, normalize_matrix, resolve_linear
+from .lp_feasibility import check_feasible
 from .projection import Projector, projector_for
 
 
@@ -34,9 +39,27 @@ class Constraints:
         Must be ``>= 1`` (any fully-invested portfolio has ``sum |w| >= 1``). With
         ``lo >= 0`` it is always satisfied and has no effect.
 
+    groups : mapping, DataFrame or None, default None
+        Asset memberships: asset -> label, list of labels or {label: membership}, or a
+        DataFrame assets x labels (fractional memberships allowed); see
+        :mod:`.groups`. Stored in a canonical hashable form.
+    linear : sequence of str, default ()
+        Linear constraints over asset and group names, e.g. ``"Tech <= 0.3"``,
+        ``"Equity <= 2 * Bond"``, ``"AAPL + MSFT <= 0.15"``, ``"Energy == 0.05"`` (see
+        :mod:`.linear_parse`).
+    A_ub, b_ub, A_eq, b_eq : array-like or None
+        Matrix forms ``A_ub w <= b_ub`` (m, N), (m,) and ``A_eq w = b_eq``, columns in the
+        order of the returns' tickers.
+    assets : sequence of str or None
+        The tickers the names are resolved against (set by :meth:`bind`; ``optimize``
+        binds to the returns' columns).
+
     Notes
     -----
-    The set is non-empty exactly when ``lo <= hi``, ``N * lo <= 1 <= N * hi`` and
+    With linear rows, feasibility is decided by an LP (HiGHS) in :meth:`validate`, before
+    any step, and an infeasible set names a conflicting subset of its constraints.
+
+    Without them, the set is non-empty exactly when ``lo <= hi``, ``N * lo <= 1 <= N * hi`` and
     ``L >= 1``: then the equal-weight portfolio ``1/N`` is feasible (its gross leverage
     is 1), so the leverage cap can never conflict with the bounds on its own.
     """
@@ -45,10 +68,55 @@ class Constraints:
     max_weight: float = 1.0
     long_short: bool = False
     max_leverage: float | None = None
+    groups: Any = None
+    linear: Any = ()
+    A_ub: Any = None
+    b_ub: Any = None
+    A_eq: Any = None
+    b_eq: Any = None
+    assets: Any = None
+
+    def __post_init__(self) -> None:
+        """Canonical hashable forms of the group and linear fields (JSON lists accepted)."""
+        put = functools.partial(object.__setattr__, self)
+        put("groups", normalize_groups(self.groups))
+        put("linear", normalize_linear(self.linear))
+        for name in ("A_ub", "b_ub", "A_eq", "b_eq"):
+            put(name, normalize_matrix(name, getattr(self, name)))
+        if self.assets is not None:
+            put("assets", tuple(str(a) for a in self.assets))
+
+    @property
+    def has_linear(self) -> bool:
+        """Whether there are linear rows (strings or matrices)."""
+        return bool(self.linear) or self.A_ub is not None or self.A_eq is not None
+
+    def bind(self, tickers: list[str] | tuple[str, ...]) -> Constraints:
+        """These constraints with names resolved against ``tickers`` (the returns' columns)."""
+        if not self.has_linear or self.assets == tuple(tickers):
+            return self
+        return replace(self, assets=tuple(tickers))
+
+    def linear_part(self, n_assets: int | None = None) -> LinearConstraints | None:
+        """The numeric :class:`LinearConstraints` (None without rows), resolved once."""
+        if not self.has_linear:
+            return None
+        tickers = self.assets
+        if tickers is None:
+            if self.linear:
+                raise ConfigError(
+                    "linear constraints name assets or groups: bind them to the tickers "
+                    "first (Constraints.bind(tickers); optimize() does this)"
+                )
+            tickers = tuple(f"asset_{i}" for i in range(int(n_assets or 0)))
+        if n_assets is not None and len(tickers) != n_assets:
+            raise ConfigError(f"constraints bound to {len(tickers)} assets, got {n_assets}")
+        return _resolved(self, tickers)
 
     @property
     def parts(self) -> tuple[ConstraintPart, ...]:
-        """The parts that can bind: budget, bounds, and the leverage cap if it can matter."""
+        """The parts that can bind: budget, bounds, the leverage cap if it can matter, and
+        the linear rows (if bound, or given as matrices only)."""
         parts: list[ConstraintPart] = [
             Budget(),
             Bounds(self.min_weight, self.max_weight, self.long_short),
@@ -56,6 +124,10 @@ class Constraints:
         cap = self._cap()
         if cap is not None:
             parts.append(Leverage(cap))
+        n = None if self.assets is not None else _matrix_width(self)
+        linear = self.linear_part(n) if self.has_linear else None
+        if linear is not None:
+            parts.append(linear)
         return tuple(parts)
 
     # ------------------------------------------------------------------ checks
@@ -71,6 +143,8 @@ class Constraints:
         Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
         if self.max_leverage is not None:
             Leverage(self.max_leverage).validate(n_assets)
+        if self.has_linear:
+            _check_linear(self, int(n_assets))
 
     def _cap(self) -> float | None:
         """The leverage cap if it can matter (long-short, finite), else ``None``."""
@@ -81,8 +155,36 @@ class Constraints:
 
     @property
     def allows_metric_projection(self) -> bool:
-        """Whether a diagonal-metric projection exists (budget and bounds only)."""
-        return not (self.max_leverage is not None and self.long_short)
+        """Whether a diagonal-metric projection exists: budget and bounds, plus limits on
+        disjoint groups (the group kernel projects in any diagonal metric).
+
+        Other linear rows (and a leverage cap) are projected in the Euclidean metric: the
+        engine then does not precondition its steps.
+        """
+        if self.max_leverage is not None and self.long_short:
+            return False
+        return not self.has_linear or self._group_plan() is not None
+
+    def _group_plan(self) -> GroupPlan | None:
+        """The disjoint-group plan of the linear rows, if they are all group limits."""
+        linear = next((p for p in self.parts if isinstance(p, LinearConstraints)), None)
+        if linear is None or self._cap() is not None:
+            return None
+        n = linear.a_ub.shape[1]
+        return disjoint_group_plan(linear, n, float(self.min_weight), float(self.max_weight))
+
+    def metric_projector(self, n_assets: int, d: torch.Tensor) -> Projector | None:
+        """The projection in the diagonal metric ``d`` (N,) for sets with group limits.
+
+        None for sets without linear rows (the engine uses the box-sum metric kernel,
+        :func:`~portfolio_sgd.constraints.project_box_sum_metric`).
+        """
+        self.validate(n_assets)
+        plan = self._group_plan() if self.has_linear else None
+        if plan is None:
+            return None
+        kernel = GroupProjector(plan)
+        return lambda v: kernel(v, d)
 
     # ------------------------------------------------------------- projection
     def project(self, w: torch.Tensor) -> torch.Tensor:
@@ -149,7 +251,13 @@ class Constraints:
         from ..certificate import FeasibleSet
 
         self.validate(n_assets)
-        return FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap())
+        linear = self.linear_part(n_assets)
+        if linear is None:
+            return FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap())
+        return FeasibleSet(
+            n_assets, self.min_weight, self.max_weight, self._cap(),
+            a_ub=linear.a_ub, b_ub=linear.b_ub, a_eq=linear.a_eq, b_eq=linear.b_eq,
+        )  # fmt: skip
 
     def cvxpy(self, cp: Any, w: Any) -> list[Any]:
         """The cvxpy form of every part, for the exact reference."""
@@ -157,11 +265,41 @@ class Constraints:
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
-        return asdict(self)
+        """Plain-dict form (JSON-serialisable); the group and linear fields only when set."""
+        out = asdict(self)
+        for name in ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets"):
+            value = out.pop(name)
+            if name == "groups" and value is not None:
+                out[name] = groups_to_dict(self.groups)
+            elif value:
+                out[name] = [list(r) if isinstance(r, tuple) else r for r in value]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Constraints:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         fields = ("min_weight", "max_weight", "long_short", "max_leverage")
+        fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets")
         return cls(**{k: data[k] for k in fields if k in data})
+
+
+def _matrix_width(c: Constraints) -> int | None:
+    """N from the matrix forms (for unbound constraints given as matrices only)."""
+    for a in (c.A_ub, c.A_eq):
+        if a is not None and len(a):
+            return len(a[0])
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _check_linear(c: Constraints, n_assets: int) -> None:
+    """The LP feasibility check of the linear rows (once per set and size: it passed)."""
+    linear = c.linear_part(n_assets)
+    if linear is not None:
+        check_feasible(linear, c.min_weight, c.max_weight, c._cap())
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(c: Constraints, tickers: tuple[str, ...]) -> LinearConstraints | None:
+    """The numeric rows of ``c`` over ``tickers`` (cached: resolved once per run)."""
+    return resolve_linear(list(tickers), c.groups, c.linear, (c.A_ub, c.b_ub, c.A_eq, c.b_eq))

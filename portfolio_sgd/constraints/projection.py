@@ -10,12 +10,17 @@ budget + bounds ``[0, >= 1]``         :func:`project_simplex` (sort-based)
 budget + bounds ``[lo, hi]``          :func:`project_capped_simplex` (bisection on shift)
 budget + bounds + binding leverage    :func:`project_long_short`
 positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
+budget + bounds + disjoint group      :class:`.group_kernel.GroupProjector` (nested
+floors/caps (no leverage)             shifts on sorted breakpoints)
 ===================================== ===============================================
 
-**Extension point.** A composition with no exact kernel (e.g. general linear or group
-constraints) goes to :func:`general_projector`, which is where a batched polytope
-projection (Dykstra's alternating projections, or a small ADMM / active-set QP) plugs in;
-new parts register an exact kernel in :func:`exact_projector` when they have one.
+**Extension point.** A composition with no exact kernel (general linear rows: ratios,
+overlapping or fractional groups, or any rows with a leverage cap) goes to
+:func:`general_projector`: Dykstra's alternating projections
+(:class:`.dykstra.DykstraProjector`) over the base set (budget, bounds, leverage, with
+its exact kernel) and one half-space per row, feasible to 1e-10 in float64. A new convex
+part adds its :class:`.dykstra.ConvexSet` to that list, or registers an exact kernel in
+:func:`exact_projector` when it has one.
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 
 from ..errors import ConfigError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .dykstra import ConvexSet, DykstraProjector, halfspaces
+from .group_kernel import GroupProjector, disjoint_group_plan, split_group_rows
 from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
+from .linear import LinearConstraints
 from .orthant import PositiveOrthant, orthant_projector
 
 Projector = Callable[[torch.Tensor], torch.Tensor]
@@ -42,11 +51,15 @@ def exact_projector(parts: Sequence[ConstraintPart]) -> Projector | None:
     if kinds == {PositiveOrthant}:
         (orthant,) = parts
         return orthant_projector(torch.tensor(orthant.floor, dtype=torch.float64))  # type: ignore[attr-defined]
-    if not kinds <= {Budget, Bounds, Leverage} or Budget not in kinds or Bounds not in kinds:
+    if not kinds <= _BASE | {LinearConstraints} or Budget not in kinds or Bounds not in kinds:
         return None
     bounds = next(p for p in parts if isinstance(p, Bounds))
     lo, hi = float(bounds.lo), float(bounds.hi)
     leverage = next((p for p in parts if isinstance(p, Leverage)), None)
+    linear = next((p for p in parts if isinstance(p, LinearConstraints)), None)
+    if linear is not None:
+        plan = None if leverage else disjoint_group_plan(linear, linear.a_ub.shape[1], lo, hi)
+        return None if plan is None else GroupProjector(plan)
     if leverage is not None:
         return functools.partial(project_long_short, lo=lo, hi=hi, leverage=float(leverage.cap))
     if lo == 0.0 and hi >= 1.0:
@@ -57,13 +70,55 @@ def exact_projector(parts: Sequence[ConstraintPart]) -> Projector | None:
 def general_projector(parts: Sequence[ConstraintPart]) -> Projector:
     """A projection for compositions without an exact kernel (the extension point).
 
+    Dykstra's algorithm over the base set (budget, bounds, leverage: its exact kernel)
+    and one half-space or hyperplane per linear row.
+
     Raises
     ------
     ConfigError
-        Until a general polytope projection is registered for these parts.
+        For parts that have no convex-set projection.
     """
-    names = ", ".join(p.describe() for p in parts)
-    raise ConfigError(f"no projection is available for the constraint set: {names}")
+    kinds = {type(p) for p in parts}
+    if not kinds <= _BASE | {LinearConstraints} or Bounds not in kinds:
+        names = ", ".join(p.describe() for p in parts)
+        raise ConfigError(f"no projection is available for the constraint set: {names}")
+    base = [p for p in parts if not isinstance(p, LinearConstraints)]
+    kernel = exact_projector(base)
+    assert kernel is not None  # budget + bounds (+ leverage) always has one
+    rows = [p for p in parts if isinstance(p, LinearConstraints)]
+    if rows and Leverage not in kinds:  # group limits join the base set's exact kernel
+        bounds = next(p for p in parts if isinstance(p, Bounds))
+        plan, rest = split_group_rows(rows[0], rows[0].a_ub.shape[1], bounds.lo, bounds.hi)
+        if plan is not None:
+            kernel, base, rows = GroupProjector(plan), [*base, _without(rows[0], rest)], [rest]
+    sets = [ConvexSet(kernel, _base_violation(base), "budget, bounds, group limits")]
+    for p in rows:
+        sets += halfspaces(p.a_ub, p.b_ub, False, p.labels_ub)
+        sets += halfspaces(p.a_eq, p.b_eq, True, p.labels_eq)
+    return DykstraProjector(sets)
+
+
+def _without(part: LinearConstraints, rest: LinearConstraints) -> LinearConstraints:
+    """The rows of ``part`` not in ``rest`` (for the base set's violation)."""
+    ub = [lab not in rest.labels_ub for lab in part.labels_ub]
+    eq = [lab not in rest.labels_eq for lab in part.labels_eq]
+    return LinearConstraints(
+        part.a_ub[ub], part.b_ub[ub], part.a_eq[eq], part.b_eq[eq],
+        tuple(np.array(part.labels_ub, dtype=object)[ub]),
+        tuple(np.array(part.labels_eq, dtype=object)[eq]),
+    )  # fmt: skip
+
+
+_BASE = {Budget, Bounds, Leverage}
+
+
+def _base_violation(base: Sequence[ConstraintPart]):  # noqa: ANN202
+    """The largest violation (K,) of the base parts."""
+
+    def violation(x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([p.violation(x) for p in base]).amax(0)
+
+    return violation
 
 
 def projector_for(parts: Sequence[ConstraintPart]) -> Projector:

@@ -273,6 +273,9 @@ def _metric_projection(problem: Problem, metric: torch.Tensor | None, euclidean)
     """The projection in the preconditioner's metric (the Euclidean one without it)."""
     if metric is None:
         return euclidean
+    by_part = problem.constraints.metric_projector(problem.n_assets, metric)
+    if by_part is not None:  # group limits: the group kernel in the metric
+        return by_part
     lo, hi = float(problem.constraints.min_weight), float(problem.constraints.max_weight)
     return lambda v: project_box_sum_metric(v, metric, lo, hi)
 

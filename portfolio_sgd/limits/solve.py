@@ -74,6 +74,7 @@ def optimize_with_limit(
         states that minimum).
     """
     family = spec.impl.limit_family(limit.measure)
+    constraints = constraints.bind([str(c) for c in returns.columns])  # linear rows' names
     search = _Search(returns, spec, constraints, config, limit, family)
     unc = optimize(returns, spec, constraints, config)
     search.add_cost(unc.steps, unc.samples_seen, unc.wall_time)

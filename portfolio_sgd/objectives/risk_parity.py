@@ -175,11 +175,14 @@ class RiskParity(PortfolioObjective):
         from ..constraints import Constraints
 
         default = Constraints().to_dict()
-        changed = {k: v for k, v in constraints.to_dict().items() if v != default[k]}
+        changed = {k: v for k, v in constraints.to_dict().items() if v != default.get(k)}
+        changed.pop("assets", None)  # the tickers names were bound to, not a setting
         if changed:
-            given = ", ".join(f"{k}={v}" for k, v in changed.items())
+            given = ", ".join(
+                k if isinstance(v, dict | list) else f"{k}={v}" for k, v in changed.items()
+            )
             raise ConfigError(
-                f"risk parity takes no weight bounds, long-short or leverage settings (got "
+                f"risk parity takes no weight bounds, long-short, leverage or linear settings (got "
                 f"{given}): its weights are positive and sum to 1"
             )
 

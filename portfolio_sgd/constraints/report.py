@@ -1,0 +1,92 @@
+"""Each constraint's status at a solution: active or slack, and its violation.
+
+:func:`constraints_report` lists every constraint of a (bound)
+:class:`~portfolio_sgd.constraints.Constraints` set at one portfolio: the budget, the
+per-asset floor and cap, the gross-leverage cap, and every linear row (group limits,
+user strings, matrix rows), each with its value, bound, slack, violation and status. An
+inequality is ``active`` when its slack is at most ``tol`` (a constraint that shapes the
+solution), ``slack`` otherwise, ``violated`` when it is exceeded by more than ``tol``;
+equalities are ``active`` unless violated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .bounds import Bounds
+from .leverage import Leverage
+from .linear import LinearConstraints
+
+__all__ = ["ACTIVE_TOL", "constraints_report"]
+
+ACTIVE_TOL = 1e-8
+"""Slack below which an inequality counts as active (and excess above which it is violated)."""
+
+
+def _entry(text: str, value: float, bound: float, kind: str, tol: float) -> dict[str, Any]:
+    """One report row; ``kind`` is ``"<="``, ``">="`` or ``"=="``."""
+    if kind == "==":
+        violation = abs(value - bound)
+        slack = 0.0
+    else:
+        slack = bound - value if kind == "<=" else value - bound
+        violation = max(-slack, 0.0) + 0.0
+    status = "violated" if violation > tol else ("active" if slack <= tol else "slack")
+    return {
+        "constraint": text,
+        "value": float(value),
+        "bound": float(bound),
+        "slack": float(slack),
+        "violation": float(violation),
+        "status": status,
+    }
+
+
+def constraints_report(
+    constraints: Any, weights: np.ndarray, tol: float = ACTIVE_TOL
+) -> list[dict[str, Any]]:
+    """The status of every constraint of ``constraints`` (bound to the tickers) at ``weights``.
+
+    Parameters
+    ----------
+    constraints : Constraints
+        A set whose names are bound (``Constraints.bind``), as in ``Problem.constraints``.
+    weights : array-like, shape (N,)
+    tol : float
+        Activity and violation tolerance.
+
+    Returns
+    -------
+    list of dict
+        ``constraint`` (text), ``value``, ``bound``, ``slack``, ``violation``, ``status``
+        (``"active"``, ``"slack"`` or ``"violated"``).
+    """
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    rows = [_entry("sum(w) == 1", float(w.sum()), 1.0, "==", tol)]
+    for part in constraints.parts:
+        if isinstance(part, Bounds):
+            rows.append(_entry(f"w_i >= {part.lo:g}", float(w.min()), part.lo, ">=", tol))
+            rows.append(_entry(f"w_i <= {part.hi:g}", float(w.max()), part.hi, "<=", tol))
+        elif isinstance(part, Leverage):
+            rows.append(_entry(f"sum|w_i| <= {part.cap:g}", float(np.abs(w).sum()), part.cap,
+                               "<=", tol))  # fmt: skip
+        elif isinstance(part, LinearConstraints):
+            rows += _linear_rows(part, w, tol)
+    return rows
+
+
+def _linear_rows(part: LinearConstraints, w: np.ndarray, tol: float) -> list[dict[str, Any]]:
+    """Report rows of the linear part (as ``a.w <= b`` / ``a.w == b`` in its own terms)."""
+    ub, eq = part.row_violations(torch.from_numpy(w)[None, :])
+    out = []
+    for label, res, b, a in zip(part.labels_ub, ub[0].tolist(), part.b_ub, part.a_ub, strict=True):
+        if ">=" in label and (a <= 0).all():  # written as a floor: report it as one
+            out.append(_entry(label, -(res + float(b)), -float(b), ">=", tol))
+        else:
+            out.append(_entry(label, res + float(b), float(b), "<=", tol))
+    for label, res, b in zip(part.labels_eq, eq[0].tolist(), part.b_eq, strict=True):
+        out.append(_entry(label, res + float(b), float(b), "==", tol))
+    return out
