@@ -93,6 +93,7 @@ def run_sharded(
     reductions over the data, e.g. the fixed-weight performance of the result)."""
     ctx = start(config.device) if ctx is None else ctx
     shard = _shard(returns, ctx, config)
+    constraints = constraints.bind(list(shard.tickers))
     local = torch.as_tensor(shard.values, device=ctx.device)
     bench = _benchmark(benchmark, spec, shard, ctx)
     problem = sharded_problem(
