@@ -120,6 +120,7 @@ def optimize(
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
+    shrinkage: str | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -153,6 +154,10 @@ def optimize(
         from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
         instead of the point estimate, and recency weighting (row t weighs
         ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
+    shrinkage : {"none", "ledoit-wolf", "oas"}, optional
+        Shorthand for ``ObjectiveSpec.shrinkage``: the quadratic objectives' covariance
+        shrunk as scikit-learn's estimator does (see
+        :mod:`portfolio_sgd.objectives.shrinkage`).
 
     Returns
     -------
@@ -162,6 +167,7 @@ def optimize(
         objective, constraints, config, risk_aversion=risk_aversion, alpha=alpha,
         return_weight=return_weight, min_weight=min_weight, max_weight=max_weight,
         batch_size=batch_size, steps=steps, lr=lr, seed=seed, device=device, dtype=dtype,
+        shrinkage=shrinkage,
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)

@@ -35,6 +35,7 @@ Examples:
   portfolio-sgd optimize --objective tracking --benchmark sp500-index
   portfolio-sgd optimize --objective risk-parity --budgets budgets.csv
   portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
+  portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
 """
 
 
@@ -97,6 +98,13 @@ Examples:
     "--resample",
     is_flag=True,
     help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+)
+@click.option(
+    "--shrinkage",
+    type=click.Choice(["none", "ledoit-wolf", "oas"]),
+    default=None,
+    help="Covariance shrinkage toward trace(S)/N * I (min-variance, mean-variance)  "
+    "[default: none].",
 )
 def optimize_command(
     fmt: str,
