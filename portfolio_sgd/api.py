@@ -140,24 +140,18 @@ def optimize(
     init_weights : array-like, shape (N,), optional
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
-        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each
-        full-data evaluation.
-    risk_aversion, alpha, return_weight : float, optional
-        Shorthands for the :class:`ObjectiveSpec` fields.
+        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
+    risk_aversion, alpha, return_weight, shrinkage : optional
+        Shorthands for the :class:`ObjectiveSpec` fields (shrinkage: ledoit-wolf or oas).
     min_weight, max_weight : float, optional
         Shorthands for the :class:`Constraints` fields.
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional
         Error bars from B bootstrap resamples optimised as one row-weighted batch
-        (``result.error_bars``), the stationary bootstrap's mean block length (default
-        from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
-        instead of the point estimate, and recency weighting (row t weighs
-        ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
-    shrinkage : {"none", "ledoit-wolf", "oas"}, optional
-        Shorthand for ``ObjectiveSpec.shrinkage``: the quadratic objectives' covariance
-        shrunk as scikit-learn's estimator does (see
-        :mod:`portfolio_sgd.objectives.shrinkage`).
+        (``result.error_bars``), the stationary bootstrap's mean block length (default from
+        the data; 1: i.i.d.), the resampled (Michaud) portfolio instead of the point
+        estimate, and recency weights ``2^(-(T-1-t)/half_life)`` (:mod:`.bootstrap`).
 
     Returns
     -------
@@ -165,9 +159,9 @@ def optimize(
     """
     spec, constraints, config = resolve_settings(
         objective, constraints, config, risk_aversion=risk_aversion, alpha=alpha,
-        return_weight=return_weight, min_weight=min_weight, max_weight=max_weight,
-        batch_size=batch_size, steps=steps, lr=lr, seed=seed, device=device, dtype=dtype,
-        shrinkage=shrinkage,
+        return_weight=return_weight, shrinkage=shrinkage, min_weight=min_weight,
+        max_weight=max_weight, batch_size=batch_size, steps=steps, lr=lr, seed=seed,
+        device=device, dtype=dtype,
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)

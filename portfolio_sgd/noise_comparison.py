@@ -190,21 +190,13 @@ def compare_noise(
         Where the linearisation does not apply (a non-smooth objective, Adam, an iterate
         off the budget set, a binding leverage cap, too many free assets, an unstable step).
     """
-    from .engine.defaults import resolve_metric, resolve_optimizer
+    from .engine.defaults import resolve_metric
     from .risk.noise import finite_population_factor
     from .risk.stationary import stationary_covariance
     from .sampling import Sampling
 
+    _check_applicable(problem, config, point)
     impl, cons = problem.spec.impl, problem.constraints
-    if not impl.is_smooth or impl.feasible_set != "budget":
-        raise ConfigError(
-            f"no stationary SGD spread for {impl.name} (no Hessian on the budget set)"
-        )
-    if resolve_optimizer(config, problem.spec).value != "sgd":
-        raise ConfigError("no stationary SGD spread for Adam (not a linear step)")
-    lev = getattr(cons, "max_leverage", None)
-    if lev is not None and float(np.abs(point).sum()) >= lev - 1e-6:
-        raise ConfigError("no stationary SGD spread with a binding leverage cap")
     R = problem.returns.detach().to("cpu", torch.float64)
     n_rows = R.shape[0]
     rows_t = None if rows is None else torch.as_tensor(rows, dtype=torch.float64)
@@ -247,6 +239,22 @@ def compare_noise(
         note=_note(config, m, n_rows),
         n_rows=n_rows,
     )
+
+
+def _check_applicable(problem: Problem, config: EngineConfig, point: np.ndarray) -> None:
+    """Raise :class:`ConfigError` where the linearised SGD step does not describe the run."""
+    from .engine.defaults import resolve_optimizer
+
+    impl, cons = problem.spec.impl, problem.constraints
+    if not impl.is_smooth or impl.feasible_set != "budget":
+        raise ConfigError(
+            f"no stationary SGD spread for {impl.name} (no Hessian on the budget set)"
+        )
+    if resolve_optimizer(config, problem.spec).value != "sgd":
+        raise ConfigError("no stationary SGD spread for Adam (not a linear step)")
+    lev = cons.max_leverage
+    if lev is not None and float(np.abs(point).sum()) >= lev - 1e-6:
+        raise ConfigError("no stationary SGD spread with a binding leverage cap")
 
 
 def _note(config: EngineConfig, m: int, n_rows: int) -> str:
