@@ -318,11 +318,7 @@ def parse_strategy(
             if k in params
         },
     )
-    estimation = {k: params.pop(k) for k in _ESTIMATION if k in params}
-    if estimation.get("resample") is None and "block_length" in estimation:
-        raise ConfigError(f"'block' needs 'resample' in strategy {name!r}")
-    if estimation.get("resample", 2) < 2 or estimation.get("half_life", 1.0) <= 0:
-        raise ConfigError(f"resample must be >= 2 and hl > 0 in strategy {name!r}")
+    estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
     if kind == "exact":
         return ExactStrategy(name=name, spec=spec, constraints=cons)
@@ -339,6 +335,16 @@ def parse_strategy(
         warm_start=warm_start,
         **estimation,
     )
+
+
+def _estimation(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """Pop and check the estimation-error parameters (``resample``, ``block``, ``hl``)."""
+    estimation = {k: params.pop(k) for k in _ESTIMATION if k in params}
+    if estimation.get("resample") is None and "block_length" in estimation:
+        raise ConfigError(f"'block' needs 'resample' in strategy {name!r}")
+    if estimation.get("resample", 2) < 2 or estimation.get("half_life", 1.0) <= 0:
+        raise ConfigError(f"resample must be >= 2 and hl > 0 in strategy {name!r}")
+    return estimation
 
 
 def parse_strategies(
