@@ -103,6 +103,8 @@ def test_error_bars_carry_the_comparison_in_api_json_and_table(small) -> None:
         small, "min-variance", seed=0, bootstrap=4, steps=50, config=EngineConfig(optimizer="adam")
     )
     assert adam.error_bars.noise is None and "Adam" in adam.error_bars.noise_note
+    recent = optimize(small, "min-variance", seed=0, bootstrap=4, half_life=250.0, batch_size=64)
+    assert recent.error_bars.noise is not None and recent.error_bars.noise.sgd_total > 0
     args = ["optimize", "--objective", "min-variance", "--dataset", "sp500", "--tickers",
             "AAPL,JNJ,KO,PG,XOM,WMT", "--start", "2019-01-01", "--bootstrap", "10"]  # fmt: skip
     out = CliRunner().invoke(main, [*args, "--format", "json"])
