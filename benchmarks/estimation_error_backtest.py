@@ -10,6 +10,8 @@ min-variance aims at), Sharpe and turnover.
 Run (writes ``benchmarks/results/estimation_error_backtest.md``)::
 
     PYTHONPATH=. python -m benchmarks.estimation_error_backtest --dataset sp500
+    PYTHONPATH=. python -m benchmarks.estimation_error_backtest --dataset ff49-daily \
+        --start 2000-01-01 --append
 """
 
 from __future__ import annotations
@@ -58,8 +60,10 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--half-life", type=int, default=126)
     parser.add_argument("--start", default=None)
+    parser.add_argument("--append", action="store_true", help="Append to the results file.")
     args = parser.parse_args()
-    lines = ["# Estimation error out of sample (walk-forward min-variance)", ""]
+    title = ["# Estimation error out of sample (walk-forward min-variance)", ""]
+    lines = [] if args.append and RESULTS.exists() else title
     for name in args.dataset or ["sp500"]:
         returns = load_returns(dataset=name, start=args.start)
         start = time.perf_counter()
@@ -80,6 +84,8 @@ def main() -> None:
             f"Seconds per strategy: {seconds}; total {time.perf_counter() - start:.0f} s.",
             "",
         ]
+    if args.append and RESULTS.exists():
+        lines = [RESULTS.read_text().rstrip("\n"), "", *lines]
     RESULTS.write_text("\n".join(lines))
     print("\n".join(lines))
 
