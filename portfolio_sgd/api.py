@@ -121,6 +121,8 @@ def optimize(
     resample: bool = False,
     half_life: float | None = None,
     shrinkage: str | None = None,
+    max_volatility: float | None = None,
+    max_cvar: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -131,20 +133,16 @@ def optimize(
         the chosen dtype is used where it lies (no copy).
     objective : str, Objective or ObjectiveSpec, default "mean-variance"
         A registered objective name, or a spec with its parameters.
-    constraints : Constraints, optional
-        Default: long-only, fully invested.
-    config : EngineConfig, optional
-        Default: ``EngineConfig()``.
+    constraints, config : Constraints, EngineConfig, optional
+        Defaults: long-only, fully invested; ``EngineConfig()``.
     benchmark : Series or ndarray, shape (T,), optional
         Benchmark returns (tracking objective).
     init_weights : array-like, shape (N,), optional
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
         Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
-    risk_aversion, alpha, return_weight, shrinkage : optional
-        Shorthands for the :class:`ObjectiveSpec` fields (shrinkage: ledoit-wolf or oas).
-    min_weight, max_weight : float, optional
-        Shorthands for the :class:`Constraints` fields.
+    risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
+        Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields.
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional
@@ -152,6 +150,8 @@ def optimize(
         (``result.error_bars``), the stationary bootstrap's mean block length (default from
         the data; 1: i.i.d.), the resampled (Michaud) portfolio instead of the point
         estimate, and recency weights ``2^(-(T-1-t)/half_life)`` (:mod:`.bootstrap`).
+    max_volatility, max_cvar : float, optional
+        A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
 
     Returns
     -------
@@ -163,6 +163,8 @@ def optimize(
         max_weight=max_weight, batch_size=batch_size, steps=steps, lr=lr, seed=seed,
         device=device, dtype=dtype,
     )  # fmt: skip
+    if max_volatility is not None or max_cvar is not None:
+        return _limited(returns, spec, constraints, config, locals())
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
     recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
@@ -174,6 +176,23 @@ def optimize(
     if bootstrap is None and not resample:
         return result
     return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
+
+
+def _limited(
+    returns: Any,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    options: Mapping[str, Any],
+) -> OptimizationResult:
+    """:func:`optimize` under ``options``' ``max_volatility`` / ``max_cvar`` (its other
+    ``options`` must be unset): :func:`portfolio_sgd.limits.solve.limited`."""
+    from .limits.solve import limited
+
+    names = ("benchmark", "init_weights", "callbacks", "bootstrap", "resample", "half_life")
+    extras = {name: options[name] for name in names}
+    limits = options["max_volatility"], options["max_cvar"]
+    return limited(returns, spec, constraints, config, *limits, extras)
 
 
 def optimize_many(

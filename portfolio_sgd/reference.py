@@ -12,6 +12,7 @@ min-variance      ``(1/T) sum_t (x_t - mu.w)^2``
 cvar              ``min_t [-lambda_r mu.w + t + sum_t max(-x_t - t, 0) / ((1 - alpha) T)]``
 kelly             ``-(1/T) sum_t log(1 + x_t)`` (``+inf`` if some ``1 + x_t <= 0``)
 tracking          ``(1/T) sum_t (x_t - b_t)^2``
+max-return        ``-mu.w`` (with a risk limit: ``max_volatility`` / ``max_cvar``)
 risk-parity       solve ``min_y 1/2 y'Sigma y - sum_i beta_i log y_i`` over ``y > 0``,
                   report ``w = y / sum(y)`` and ``f(w) = w'Sigma w``
 ================  =======================================================================
@@ -205,6 +206,8 @@ def solve_exact(
     budgets: Sequence[float] | np.ndarray | None = None,
     solver: str = "auto",
     time_limit: float | None = None,
+    max_volatility: float | None = None,
+    max_cvar: float | None = None,
 ) -> ExactSolution:
     """Solve the full-data problem exactly with cvxpy (Clarabel by default).
 
@@ -230,6 +233,10 @@ def solve_exact(
         ``"auto"`` means Clarabel; any installed cvxpy solver name is accepted.
     time_limit : float, optional
         Seconds; passed to Clarabel only.
+    max_volatility, max_cvar : float, optional
+        A risk limit as an explicit constraint (second-order cone, or the
+        Rockafellar-Uryasev epigraph at ``alpha``): the exact check of
+        :mod:`portfolio_sgd.limits`. Any objective may take one here.
 
     Returns
     -------
@@ -257,6 +264,7 @@ def solve_exact(
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
     w = cp.Variable(r.shape[1])
     expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
+    cons = cons + _limit_parts(cp, w, r, alpha, max_volatility, max_cvar)
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
@@ -290,6 +298,22 @@ def _problem_parts(
         spec.impl.check_constraints(constraints)  # type: ignore[attr-defined]
         return expr, extra
     return expr, constraints.cvxpy(cp, w) + extra
+
+
+def _limit_parts(
+    cp: Any,
+    w: Any,
+    r: np.ndarray,
+    alpha: float,
+    max_volatility: float | None,
+    max_cvar: float | None,
+) -> list[Any]:
+    """The cvxpy constraints of an optional risk limit (:mod:`portfolio_sgd.limits`)."""
+    from .limits import risk_limit_from
+    from .limits.cvxpy_form import limit_constraints
+
+    limit = risk_limit_from(max_volatility, max_cvar)
+    return [] if limit is None else limit_constraints(cp, w, r, limit, alpha)
 
 
 def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:

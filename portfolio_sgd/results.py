@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .bootstrap import ErrorBars
     from .certificate import GapCertificate
     from .engine import EngineOutput
+    from .limits import RiskLimitReport
     from .prepare import PreparedData
 
 
@@ -73,6 +74,10 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    risk_limit : RiskLimitReport or None
+        A risk-limited run (``max_volatility`` / ``max_cvar``): the limit, the achieved
+        risk, whether it binds, its multiplier and how the search stopped
+        (:mod:`portfolio_sgd.limits`); None without a limit.
     """
 
     weights: pd.Series
@@ -105,6 +110,7 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    risk_limit: RiskLimitReport | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -161,6 +167,8 @@ class OptimizationResult:
             }
         if self.error_bars is not None:
             out.update(self.error_bars.to_dict())
+        if self.risk_limit is not None:
+            out["risk_limit"] = self.risk_limit.to_dict()
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out

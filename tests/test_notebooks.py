@@ -27,6 +27,7 @@ def test_notebooks_exist():
         "01_quickstart.ipynb",
         "02_batch_size_and_estimation_error.ipynb",
         "03_backtest.ipynb",
+        "04_risk_budgets_and_frontier.ipynb",
     ]
 
 

@@ -32,6 +32,8 @@ def numpy_value(name: str, w: np.ndarray, lam=10.0, alpha=0.95, lam_r=0.0) -> fl
         return -np.log1p(x).mean()
     if name == "tracking":
         return np.mean((x - BENCH_NP) ** 2)
+    if name == "max-return":
+        return -x.mean()
     if name == "risk-parity":  # scale-free barrier, equal budgets: min_s of f(s w)
         return 0.5 + 0.5 * np.log(x.var()) - np.mean(np.log(w))
     # CVaR: brute-force minimum of the Rockafellar-Uryasev function over candidate t's

@@ -16,6 +16,7 @@ from ..errors import DataError
 from ..objectives.risk_budget import normalised_budgets
 from ..results import OptimizationResult
 from .app import emit, stderr_is_tty, to_json
+from .limit_lines import limit_lines
 from .options import (
     data_options,
     engine_options,
@@ -34,6 +35,8 @@ Examples:
   portfolio-sgd optimize --objective cvar --alpha 0.975 --batch-size 512 --format json
   portfolio-sgd optimize --objective tracking --benchmark sp500-index
   portfolio-sgd optimize --objective risk-parity --budgets budgets.csv
+  portfolio-sgd optimize --objective max-return --max-volatility 0.15
+  portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
   portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
 """
@@ -106,6 +109,20 @@ Examples:
     help="Covariance shrinkage toward trace(S)/N * I (min-variance, mean-variance)  "
     "[default: none].",
 )
+@click.option(
+    "--max-volatility",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Risk limit: annualised volatility (sqrt(252) x daily std) at most S, e.g. 0.15 "
+    "(with --objective max-return or mean-variance).",
+)
+@click.option(
+    "--max-cvar",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Risk limit: daily CVaR at --alpha at most K, e.g. 0.02 "
+    "(with --objective max-return, or cvar with a --return-weight).",
+)
 def optimize_command(
     fmt: str,
     output: str | None,
@@ -117,6 +134,8 @@ def optimize_command(
     block_length: float | None,
     resample: bool,
     half_life: float | None,
+    max_volatility: float | None,
+    max_cvar: float | None,
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -149,6 +168,7 @@ def optimize_command(
     result = optimize(
         returns, spec, constraints, config, benchmark=benchmark, bootstrap=bootstrap,
         block_length=block_length, resample=resample, half_life=half_life,
+        max_volatility=max_volatility, max_cvar=max_cvar,
     )  # fmt: skip
     payload = result.to_dict()
     if half_life is not None:
@@ -219,6 +239,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
         *(_interval_lines(bars) if bars is not None else []),
+        *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
     ]
     if exact:
         lines += [

@@ -12,13 +12,14 @@ min-variance   (x - mu.w)^2                                 Var[x]
 cvar           -lam_r x + t + (-x - t)_+ / (1 - alpha)      min_t (Rockafellar-Uryasev)
 kelly          -log(1 + x)                                  -E[log(1 + x)]
 tracking       (x - b)^2                                    E[(x - b)^2]
+max-return     -x                                           -mu.w
 risk-parity    1/2 (x - mu.y)^2, plus -sum b_i log y_i      F = 1/2 + 1/2 log Var - b'log
                once per step (over y > 0, w = y / sum y)
 ============== ============================================ ==========================
 
 Each objective is a :class:`PortfolioObjective` subclass in its own module
 (:mod:`.mean_variance`, :mod:`.min_variance`, :mod:`.cvar`, :mod:`.kelly`,
-:mod:`.tracking`, :mod:`.risk_parity`), registered in :mod:`.registry`. ``ObjectiveSpec(...).impl`` is the
+:mod:`.tracking`, :mod:`.risk_parity`, :mod:`.max_return`), registered in :mod:`.registry`. ``ObjectiveSpec(...).impl`` is the
 instance for a set of parameters.
 """
 
@@ -34,6 +35,7 @@ from .common import (
 )
 from .cvar import CVaR
 from .kelly import Kelly
+from .max_return import MaxReturn
 from .mean_variance import MeanVariance
 from .min_variance import MinVariance
 from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class, objective_names
@@ -46,6 +48,7 @@ __all__ = [
     "DEFAULT_RISK_AVERSION",
     "OBJECTIVE_CLASSES",
     "Kelly",
+    "MaxReturn",
     "MeanVariance",
     "MinVariance",
     "Objective",

@@ -307,6 +307,17 @@ class PortfolioObjective:
         lower = value - frank_wolfe_gap(grad, w, feasible.minimize)
         return value, lower, abs_loss, "frank-wolfe (exact full-data gradient)"
 
+    def limit_family(self, measure: str) -> Any:
+        """The :class:`~portfolio_sgd.objectives.lagrangian.LagrangianFamily` of this
+        objective under a ``measure`` risk limit (``"volatility"`` or ``"cvar"``).
+
+        The default refuses: only objectives whose Lagrangian is again a registered
+        objective accept a limit (see :mod:`portfolio_sgd.objectives.lagrangian`).
+        """
+        from .lagrangian import unsupported_limit
+
+        raise unsupported_limit(self.name, measure)
+
     def stationarity_residual(
         self, returns: torch.Tensor, w: torch.Tensor, mean: torch.Tensor, chunk_rows: int = 65_536
     ) -> torch.Tensor | None:

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ..errors import ConfigError
 from .base import Derivatives, PortfolioObjective, data_scales, require
+from .lagrangian import CVAR, LagrangianFamily, meaningless_limit, unsupported_limit
 
 SPARSE_MIN_ROWS = 16_384
 """Full-data gradients gather the tail scenarios only from this many rows up."""
@@ -201,3 +202,14 @@ class CVaR(PortfolioObjective):
         if risk_aversion is not None or base != 0.0:
             product = product + (base * n_rows) * mean
         return product
+
+    def limit_family(self, measure: str) -> LagrangianFamily:
+        """A CVaR limit (at this ``alpha``) rescales the return weight: ``lam_r0 / (1 + nu)``.
+
+        Min-CVaR (``lam_r = 0``) refuses: it already is the least-CVaR portfolio.
+        """
+        if measure != CVAR:
+            raise unsupported_limit(self.name, measure)
+        if self.spec.return_weight == 0:
+            raise meaningless_limit("min-cvar (cvar with return_weight 0)", measure)
+        return LagrangianFamily("cvar", CVAR, base=float(self.spec.return_weight), scaled=True)

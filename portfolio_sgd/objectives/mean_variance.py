@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .base import Derivatives, PortfolioObjective, data_scales, per_run, unshrunk
+from .lagrangian import VOLATILITY, LagrangianFamily, unsupported_limit
 from .variance import (
     centred_moments,
     covariance,
@@ -102,3 +103,9 @@ class MeanVariance(PortfolioObjective):
         mu = returns.mean(axis=0)
         quad = cvxpy_variance(cp, w, returns, s2)
         return -(mu / s2) @ w + 0.5 * self.spec.risk_aversion * quad, []
+
+    def limit_family(self, measure: str) -> LagrangianFamily:
+        """A volatility limit adds its multiplier to the risk aversion: ``lam = g + nu``."""
+        if measure != VOLATILITY:
+            raise unsupported_limit(self.name, measure)
+        return LagrangianFamily("mean-variance", VOLATILITY, base=float(self.spec.risk_aversion))

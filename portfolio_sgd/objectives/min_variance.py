@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from .base import Derivatives, PortfolioObjective, data_scales, unshrunk
+from .lagrangian import meaningless_limit
 from .variance import (
     centred_moments,
     covariance,
@@ -89,3 +90,7 @@ class MinVariance(PortfolioObjective):
     ) -> tuple[Any, list[Any]]:
         _, s2 = data_scales(returns)
         return cvxpy_variance(cp, w, returns, s2), []
+
+    def limit_family(self, measure: str) -> Any:
+        """Refused: the minimum-variance portfolio is the least volatile one already."""
+        raise meaningless_limit(self.name, measure)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import PortfolioObjective
 from .cvar import CVaR
 from .kelly import Kelly
+from .max_return import MaxReturn
 from .mean_variance import MeanVariance
 from .min_variance import MinVariance
 from .risk_parity import RiskParity
@@ -22,6 +23,7 @@ OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     Kelly,
     Tracking,
     RiskParity,
+    MaxReturn,
 )
 """Every registered objective, in the order the CLI lists them."""
 

@@ -1,4 +1,4 @@
-"""portfolio-sgd inside skfolio and scikit-learn: :class:`SGDMeanRisk`.
+"""portfolio-sgd inside skfolio and scikit-learn: :class:`SGDMeanRisk`, :class:`SGDRiskBudgeting`.
 
 Needs skfolio (``pip install "portfolio-sgd[skfolio]"``); importing this package without
 it raises an ``ImportError`` that says so.
@@ -45,6 +45,14 @@ prior_estimator        not a parameter: the sample returns are the scenarios
 risk_free_rate         forwarded to the predicted ``Portfolio`` (no effect on the fit)
 =====================  ==============================================================
 
+:class:`SGDRiskBudgeting` is skfolio's ``RiskBudgeting`` with ``RiskMeasure.VARIANCE``:
+``risk_budget`` (array (N,), dict by asset, or None for equal budgets) becomes the
+``budgets`` of our ``risk-parity`` objective; ``min_weights`` must be 0 and
+``max_weights`` at least 1 (the solution is long-only and interior, so neither binds);
+``groups``, ``linear_constraints``, ``left_inequality``, ``right_inequality``,
+``min_return`` must be None and ``transaction_costs``, ``management_fees`` 0, else
+``ConfigError``.
+
 Engine settings: ``config`` (an :class:`~portfolio_sgd.EngineConfig`) and the shorthands
 ``batch_size``, ``steps``, ``lr``, ``seed``, ``device``, ``dtype``.
 """
@@ -60,5 +68,6 @@ except ImportError as exc:  # pragma: no cover - exercised without skfolio insta
 
 from .estimator import SGDMeanRisk
 from .mapping import constraints_from, objective_spec
+from .risk_budgeting import SGDRiskBudgeting
 
-__all__ = ["SGDMeanRisk", "constraints_from", "objective_spec"]
+__all__ = ["SGDMeanRisk", "SGDRiskBudgeting", "constraints_from", "objective_spec"]

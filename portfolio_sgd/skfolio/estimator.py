@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from skfolio.measures import RiskMeasure
-from skfolio.optimization import BaseOptimization, ObjectiveFunction
-from sklearn.utils.validation import validate_data
+from skfolio.optimization import ObjectiveFunction
 
-from ..api import optimize, resolve_settings
 from ..config import EngineConfig
-from ..results import OptimizationResult
-from .mapping import check_unsupported, constraints_from, objective_spec, previous_as_array
+from ..constraints import Constraints
+from ..objectives import ObjectiveSpec
+from .base import SGDOptimizationBase
+from .mapping import check_unsupported, constraints_from, objective_spec
 
 _SKFOLIO_PARAMS = (
     "min_weights", "max_weights", "budget", "max_short", "max_long", "groups",
@@ -22,7 +20,7 @@ _SKFOLIO_PARAMS = (
 )  # fmt: skip
 
 
-class SGDMeanRisk(BaseOptimization):
+class SGDMeanRisk(SGDOptimizationBase):
     """Mean-risk optimisation by mini-batch SGD, as a skfolio optimisation estimator.
 
     A drop-in for :class:`skfolio.optimization.MeanRisk` on the problems both can state
@@ -126,61 +124,14 @@ class SGDMeanRisk(BaseOptimization):
         self.dtype = dtype
         self.risk_free_rate = risk_free_rate
 
-    @property
-    def needs_previous_weights(self) -> bool:
-        """True with ``warm_start``: skfolio then hands each fold the previous portfolio."""
-        return bool(self.warm_start) or super().needs_previous_weights
-
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> SGDMeanRisk:  # noqa: N803
-        """Optimise on returns ``X`` (T, N); ``y`` and fit parameters are ignored."""
-        previous = self._previous_fit()
-        X = validate_data(self, X)  # noqa: N806 - sets n_features_in_, feature_names_in_
-        n_obs, n_assets = X.shape
-        names = getattr(self, "feature_names_in_", None)
-        names = None if names is None else [str(n) for n in names]
+    def _problem(
+        self, n_obs: int, n_assets: int, names: list[str] | None
+    ) -> tuple[ObjectiveSpec, Constraints]:
+        """``MeanRisk``'s objective and weight constraints, mapped (see the module tables)."""
         params = {name: getattr(self, name) for name in _SKFOLIO_PARAMS}
         check_unsupported(params, n_assets)
         constraints = constraints_from(params, n_assets, names)
         spec = objective_spec(
             self.objective_function, self.risk_measure, self.risk_aversion, self.cvar_beta, n_obs
         )
-        spec, constraints, config = resolve_settings(
-            spec, constraints, self.config, batch_size=self.batch_size, steps=self.steps,
-            lr=self.lr, seed=self.seed, device=self.device, dtype=self.dtype,
-        )  # fmt: skip
-        returns = pd.DataFrame(X, columns=names) if names is not None else X
-        init = self._warm_start_weights(previous, n_assets, names)
-        self.result_: OptimizationResult = optimize(
-            returns, spec, constraints, config, init_weights=init
-        )
-        self.weights_ = self.result_.weights.to_numpy(dtype=float, copy=True)
-        return self
-
-    def _previous_fit(self) -> tuple[np.ndarray, list[str] | None] | None:
-        """This estimator's last weights and asset names (before ``validate_data`` resets)."""
-        weights = getattr(self, "weights_", None)
-        if not self.warm_start or weights is None or np.ndim(weights) != 1:
-            return None
-        names = getattr(self, "feature_names_in_", None)
-        return np.asarray(weights, dtype=float), None if names is None else list(map(str, names))
-
-    def _warm_start_weights(
-        self,
-        previous: tuple[np.ndarray, list[str] | None] | None,
-        n_assets: int,
-        names: list[str] | None,
-    ) -> np.ndarray | None:
-        """The warm start: the last fit's weights, else ``previous_weights``, else None."""
-        if not self.warm_start:
-            return None
-        if previous is not None:
-            weights, old_names = previous
-            if old_names is not None and names is not None:
-                return previous_as_array(
-                    dict(zip(old_names, weights, strict=True)), n_assets, names
-                )
-            if weights.shape == (n_assets,):
-                return weights
-        if self.previous_weights is not None:
-            return previous_as_array(self.previous_weights, n_assets, names)
-        return None
+        return spec, constraints

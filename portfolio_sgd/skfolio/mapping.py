@@ -120,6 +120,17 @@ def check_unsupported(params: Mapping[str, Any], n_assets: int) -> None:
         raise ConfigError(f"budget={budget} is not supported: portfolio-sgd is fully invested (1)")
 
 
+def check_unsupported_budgeting(params: Mapping[str, Any]) -> None:
+    """Raise for a ``RiskBudgeting`` parameter with no counterpart (not None, or non-zero)."""
+    for name, value in params.items():
+        if name in ZERO_ONLY:
+            values = np.asarray(list(value.values()) if isinstance(value, Mapping) else value)
+            if np.any(values.astype(float) != 0):
+                raise ConfigError(f"{name} is not supported by SGDRiskBudgeting; leave it 0")
+        elif value is not None:
+            raise ConfigError(f"{name} is not supported by SGDRiskBudgeting; leave it None")
+
+
 def constraints_from(params: Mapping[str, Any], n_assets: int, names: Sequence[str] | None):
     """The :class:`Constraints` of skfolio's weight parameters (after :func:`check_unsupported`).
 

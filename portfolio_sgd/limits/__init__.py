@@ -1,0 +1,23 @@
+"""Risk limits (``--max-volatility``, ``--max-cvar``) solved through the Lagrangian.
+
+:class:`RiskLimit` states the cap, :func:`optimize_with_limit` solves it (a bracketing
+search on the multiplier, K batched runs a round; :mod:`.search`), and
+:class:`RiskLimitReport` (``OptimizationResult.risk_limit``) says whether the limit binds,
+its multiplier and how the search stopped.
+"""
+
+from __future__ import annotations
+
+from .measure import limit_risk, mix_to_limit
+from .report import RiskLimitReport
+from .solve import optimize_with_limit
+from .spec import RiskLimit, risk_limit_from
+
+__all__ = [
+    "RiskLimit",
+    "RiskLimitReport",
+    "limit_risk",
+    "mix_to_limit",
+    "optimize_with_limit",
+    "risk_limit_from",
+]

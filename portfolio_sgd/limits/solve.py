@@ -1,0 +1,249 @@
+"""``optimize_with_limit``: the risk-limited optimum as an :class:`OptimizationResult`."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..api import optimize
+from ..config import EngineConfig
+from ..constraints import Constraints
+from ..errors import ConfigError, DataError, InfeasibleConstraintError
+from ..objectives import ObjectiveSpec
+from ..objectives.lagrangian import CVAR
+from ..results import OptimizationResult
+from .report import RiskLimitReport
+from .search import (
+    COLLAPSED,
+    TARGET_GAP,
+    _Point,
+    _Search,
+    family_bar,
+    final_mix,
+    run_round,
+)
+from .spec import RiskLimit, risk_limit_from
+
+DEFAULT_POINTS = 8
+"""Lagrangian runs per batched round."""
+DEFAULT_ROUNDS = 8
+"""Most rounds of the bracketing search."""
+
+
+def optimize_with_limit(
+    returns: pd.DataFrame,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    limit: RiskLimit,
+    *,
+    points: int = DEFAULT_POINTS,
+    max_rounds: int = DEFAULT_ROUNDS,
+) -> OptimizationResult:
+    """Minimise ``spec``'s objective subject to ``limit`` (and ``constraints``).
+
+    See :mod:`portfolio_sgd.limits.search` for the method. The result's weights meet the
+    limit exactly (float64 evaluation); ``result.risk_limit`` reports the multiplier,
+    whether the limit binds and how the search stopped; ``optimality_gap`` is the proven
+    gap to the constrained optimum (weak duality), ``converged`` compares it with the
+    Lagrangian family's accuracy bar.
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (T, N)
+    spec : ObjectiveSpec
+        An objective that accepts ``limit`` (``max-return``; ``mean-variance`` with a
+        volatility limit; ``cvar`` with a return weight and a CVaR limit).
+    constraints : Constraints
+    config : EngineConfig
+    limit : RiskLimit
+    points : int, default 8
+        Multipliers per batched round (K).
+    max_rounds : int, default 8
+
+    Raises
+    ------
+    ConfigError
+        The objective does not take this limit, or the limit is meaningless for it.
+    InfeasibleConstraintError
+        The limit is below the least risk achievable under ``constraints`` (the message
+        states that minimum).
+    """
+    family = spec.impl.limit_family(limit.measure)
+    search = _Search(returns, spec, constraints, config, limit, family)
+    unc = optimize(returns, spec, constraints, config)
+    search.add_cost(unc.steps, unc.samples_seen, unc.wall_time)
+    w_unc = unc.weights.to_numpy(dtype=np.float64)
+    risk_unc = float(search.risk(w_unc)[0])
+    unc_bound = unc.objective_value - unc.optimality_gap
+    if risk_unc <= limit.level:
+        report = _report(search, risk_unc, binds=False, stop="not binding", bound=unc_bound)
+        return dataclasses.replace(unc, risk_limit=report)
+    search.points.append(_Point(0.0, w_unc, risk_unc, unc_bound, family.parameter(0.0)))
+    low = _minimum_risk(search)
+    for _ in range(int(max_rounds)):
+        run_round(search, int(points))
+        w, f, rel = final_mix(search)
+        over, within = search.bracket()
+        if rel <= TARGET_GAP:
+            stop = "certified"
+            break
+        if over.nu > 0 and within.nu / over.nu - 1.0 < COLLAPSED:
+            stop = "bracket collapsed"
+            break
+    else:
+        stop = "max rounds"
+    return _result(search, unc, w, f, rel, stop, low)
+
+
+def _minimum_risk(search: _Search) -> float:
+    """Solve the minimum-risk end (``nu = inf``); an error if the limit is below it."""
+    limit = search.limit
+    if limit.measure == CVAR:
+        low_spec = ObjectiveSpec("cvar", alpha=search.spec.alpha, return_weight=0.0)
+    else:
+        low_spec = ObjectiveSpec("min-variance")
+    low = optimize(search.returns, low_spec, search.constraints, search.config)
+    search.add_cost(low.steps, low.samples_seen, low.wall_time)
+    w = low.weights.to_numpy(dtype=np.float64)
+    risk = float(search.risk(w)[0])
+    if risk > limit.level:
+        floor = low.objective_value - low.optimality_gap  # certified: variance or CVaR
+        if limit.measure != CVAR:
+            floor = math.sqrt(252.0 * max(floor, 0.0))
+        raise InfeasibleConstraintError(
+            f"{limit.option} {limit.level:g} is below the minimum achievable {limit.label} "
+            f"{risk:.6g} under these constraints (certified >= {floor:.6g})"
+        )
+    search.points.append(_Point(math.inf, w, risk, -math.inf, None))
+    return risk
+
+
+def _report(
+    search: _Search,
+    risk: float,
+    *,
+    binds: bool,
+    stop: str,
+    bound: float,
+    minimum: float | None = None,
+) -> RiskLimitReport:
+    """The :class:`RiskLimitReport` of the search's current state."""
+    fam, limit = search.family, search.limit
+    nu, penalty, bracket = 0.0, fam.parameter(0.0) if not fam.scaled else None, (0.0, 0.0)
+    if binds:
+        nu = limit_multiplier(search)
+        over, within = search.bracket()
+        penalty, bracket = fam.parameter(nu), (over.nu, within.nu)
+    multiplier = fam.shadow_price(fam.parameter(nu), limit.level) if binds else 0.0
+    return RiskLimitReport(
+        measure=limit.measure,
+        limit=limit.level,
+        alpha=search.spec.alpha if limit.measure == CVAR else None,
+        risk=risk,
+        slack=limit.level - risk,
+        binds=binds,
+        multiplier=multiplier,
+        penalty=penalty,
+        penalty_name="return_weight" if fam.objective == "cvar" else "risk_aversion",
+        bracket=bracket,
+        lower_bound=bound,
+        minimum_risk=minimum,
+        rounds=search.rounds,
+        runs=sum(1 for p in search.points if p.penalty is not None and p.nu > 0),
+        stop_reason=stop,
+    )
+
+
+def limit_multiplier(search: _Search) -> float:
+    """The optimum's Lagrangian multiplier ``nu``, interpolated inside the bracket.
+
+    Between the runs just over and just within the limit, ``log nu`` is interpolated
+    linearly in risk at the limit (the risk falls as ``nu`` grows); at an open end of
+    the bracket (``nu = 0`` or ``inf``) the finite end is returned.
+    """
+    over, within = search.bracket()
+    if over.nu <= 0.0 or math.isinf(within.nu):
+        return within.nu if math.isfinite(within.nu) else over.nu
+    span = over.risk - within.risk
+    frac = (over.risk - search.limit.level) / span if span > 0 else 0.5
+    return math.exp(math.log(over.nu) + frac * math.log(within.nu / over.nu))
+
+
+def _result(
+    search: _Search,
+    unc: OptimizationResult,
+    w: np.ndarray,
+    f: float,
+    rel: float,
+    stop: str,
+    minimum: float,
+) -> OptimizationResult:
+    """The final :class:`OptimizationResult`: the mix, its proven gap, the search's cost."""
+    bound = max(p.bound for p in search.points)
+    risk = float(search.risk(w)[0])
+    report = _report(search, risk, binds=True, stop=stop, bound=bound, minimum=minimum)
+    gap = max(f - bound, 0.0)
+    x = search.r @ w
+    var_level = None
+    if search.spec.impl.has_var_level:
+        from ..metrics import cvar_and_var
+
+        var_level = float(cvar_and_var(-x, search.spec.alpha)[1])
+    n_rows = search.r.shape[0]
+    return dataclasses.replace(
+        unc,
+        weights=pd.Series(w, index=unc.weights.index),
+        objective_value=f,
+        history=unc.history.iloc[0:0],
+        steps=search.steps,
+        samples_seen=search.samples,
+        epochs=search.samples / n_rows,
+        wall_time=search.wall_time,
+        stop_reason=f"risk limit: {stop}",
+        var_level=var_level,
+        optimality_gap=gap,
+        relative_gap_bound=rel,
+        converged=bool(rel <= family_bar(search)),
+        certificate_method="Lagrangian dual bound (weak duality over the multiplier runs)",
+        risk_limit=report,
+    )
+
+
+def limited(
+    returns: object,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    max_volatility: float | None,
+    max_cvar: float | None,
+    extras: dict[str, object],
+) -> OptimizationResult:
+    """:func:`~portfolio_sgd.optimize` with ``max_volatility`` or ``max_cvar`` given.
+
+    ``extras`` are ``optimize``'s other options; those a limited run does not take
+    (benchmark, warm start, callbacks, bootstrap, resampling, recency weighting) must be
+    unset, else a one-line :class:`ConfigError` names the first.
+    """
+    limit = risk_limit_from(max_volatility, max_cvar)
+    assert limit is not None
+    for name, value in extras.items():
+        if value is not None and value is not False and value != ():
+            raise ConfigError(f"a risk limit ({limit.option}) does not combine with {name}")
+    return optimize_with_limit(_frame(returns), spec, constraints, config, limit)
+
+
+def _frame(returns: object) -> pd.DataFrame:
+    """The returns as a float64 DataFrame (tickers kept; an array gets asset_i names)."""
+    if isinstance(returns, pd.DataFrame):
+        return returns
+    if isinstance(returns, torch.Tensor):
+        returns = returns.detach().cpu().numpy()
+    data = np.asarray(returns, dtype=np.float64)
+    if data.ndim != 2:
+        raise DataError(f"returns must be a (T, N) array, got shape {data.shape}")
+    return pd.DataFrame(data, columns=[f"asset_{i}" for i in range(data.shape[1])])

@@ -1,0 +1,164 @@
+"""``SGDRiskBudgeting``: skfolio's variance risk budgeting solved by portfolio-sgd's engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from skfolio.measures import RiskMeasure
+
+from ..config import EngineConfig
+from ..constraints import Constraints
+from ..errors import ConfigError
+from ..objectives import ObjectiveSpec
+from .base import SGDOptimizationBase
+from .mapping import check_unsupported_budgeting, uniform_value
+
+
+class SGDRiskBudgeting(SGDOptimizationBase):
+    """Variance risk budgeting by SGD, as a skfolio optimisation estimator.
+
+    A drop-in for :class:`skfolio.optimization.RiskBudgeting` with the variance risk
+    measure: long-only, fully invested weights whose variance risk contributions
+    ``w_i (Sigma w)_i / w' Sigma w`` equal the normalised budgets. Solved as our
+    ``risk-parity`` objective (the log-barrier form, see
+    :mod:`portfolio_sgd.objectives.risk_parity`); ``result_.risk_contributions`` holds the
+    achieved contributions.
+
+    Parameters
+    ----------
+    risk_measure : RiskMeasure, default VARIANCE
+        Only ``VARIANCE``; any other measure raises ``ConfigError``.
+    risk_budget : dict, array-like of shape (N,) or None, default None
+        Budgets ``> 0`` (normalised); None means equal budgets. A dict is keyed by asset
+        name (missing assets raise: a budget of 0 has no log-barrier solution).
+    min_weights : float, default 0.0
+        Must be 0 (the solution is long-only and interior).
+    max_weights : float, default 1.0
+        Must be ``>= 1`` or None (a cap could bind; the log-barrier form has none).
+    groups, linear_constraints, left_inequality, right_inequality, min_return,
+    transaction_costs, management_fees : optional
+        Not supported: any value other than the default raises ``ConfigError``.
+    previous_weights, warm_start, config, batch_size, steps, lr, seed, device, dtype
+        As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk`.
+    risk_free_rate, portfolio_params, fallback, raise_on_failure
+        As in skfolio's ``BaseOptimization``.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (N,)
+    result_ : OptimizationResult
+    n_features_in_, feature_names_in_
+        As set by scikit-learn's ``validate_data``.
+    """
+
+    def __init__(
+        self,
+        risk_measure: RiskMeasure = RiskMeasure.VARIANCE,
+        risk_budget: Any = None,
+        min_weights: Any = 0.0,
+        max_weights: Any = 1.0,
+        groups: Any = None,
+        linear_constraints: Any = None,
+        left_inequality: Any = None,
+        right_inequality: Any = None,
+        min_return: Any = None,
+        transaction_costs: Any = 0.0,
+        management_fees: Any = 0.0,
+        previous_weights: Any = None,
+        warm_start: bool = False,
+        config: EngineConfig | None = None,
+        batch_size: int | None = None,
+        steps: int | None = None,
+        lr: float | None = None,
+        seed: int | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        risk_free_rate: float = 0.0,
+        portfolio_params: dict | None = None,
+        fallback: Any = None,
+        raise_on_failure: bool = True,
+    ) -> None:
+        super().__init__(
+            portfolio_params=portfolio_params,
+            fallback=fallback,
+            previous_weights=previous_weights,
+            raise_on_failure=raise_on_failure,
+        )
+        self.risk_measure = risk_measure
+        self.risk_budget = risk_budget
+        self.min_weights = min_weights
+        self.max_weights = max_weights
+        self.groups = groups
+        self.linear_constraints = linear_constraints
+        self.left_inequality = left_inequality
+        self.right_inequality = right_inequality
+        self.min_return = min_return
+        self.transaction_costs = transaction_costs
+        self.management_fees = management_fees
+        self.warm_start = warm_start
+        self.config = config
+        self.batch_size = batch_size
+        self.steps = steps
+        self.lr = lr
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.risk_free_rate = risk_free_rate
+
+    def _problem(
+        self, n_obs: int, n_assets: int, names: list[str] | None
+    ) -> tuple[ObjectiveSpec, Constraints]:
+        """Our ``risk-parity`` objective with the budgets, after refusing what has no map."""
+        measure = str(getattr(self.risk_measure, "name", self.risk_measure)).upper()
+        if measure != "VARIANCE":
+            raise ConfigError(
+                f"risk_measure={self.risk_measure} is not supported; use RiskMeasure.VARIANCE"
+            )
+        params = {
+            name: getattr(self, name)
+            for name in (
+                "groups", "linear_constraints", "left_inequality", "right_inequality",
+                "min_return", "transaction_costs", "management_fees",
+            )
+        }  # fmt: skip
+        check_unsupported_budgeting(params)
+        self._check_bounds(n_assets, names)
+        budgets = _budgets(self.risk_budget, n_assets, names)
+        return ObjectiveSpec("risk-parity", budgets=budgets), Constraints()
+
+    def _check_bounds(self, n_assets: int, names: list[str] | None) -> None:
+        """``min_weights`` must be 0 and ``max_weights`` ``>= 1`` (or None)."""
+        if self.min_weights is None:
+            raise ConfigError("min_weights=None is not supported; risk budgeting is long-only")
+        lo = uniform_value(self.min_weights, "min_weights", n_assets, names, fill=0.0)
+        if lo != 0.0:
+            raise ConfigError(f"min_weights={lo:g} is not supported; risk budgeting needs 0")
+        if self.max_weights is not None:
+            hi = uniform_value(self.max_weights, "max_weights", n_assets, names, fill=1.0)
+            if hi < 1.0:
+                raise ConfigError(
+                    f"max_weights={hi:g} is not supported; risk budgeting has no weight cap"
+                )
+
+
+def _budgets(value: Any, n_assets: int, names: list[str] | None) -> tuple[float, ...] | None:
+    """skfolio's ``risk_budget`` (None, an array (N,) or a dict by asset) as our budgets."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if names is None:
+            raise ConfigError("risk_budget as a dict needs the fitted asset names")
+        unknown = sorted(str(k) for k in value if str(k) not in set(names))
+        missing = [n for n in names if n not in {str(k) for k in value}]
+        if unknown or missing:
+            detail = f"unknown assets {unknown[:3]}" if unknown else f"no budget for {missing[:3]}"
+            raise ConfigError(f"risk_budget: {detail}")
+        lookup = {str(k): v for k, v in value.items()}
+        values = np.array([float(lookup[n]) for n in names], dtype=float)
+    else:
+        values = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
+        if values.shape != (n_assets,):
+            raise ConfigError(f"risk_budget has {values.size} values for {n_assets} assets")
+    return tuple(float(v) for v in values)
