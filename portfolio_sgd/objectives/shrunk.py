@@ -52,7 +52,10 @@ class ShrunkObjective(PortfolioObjective):
             setattr(self, name, getattr(base, name))
         delta, target = spec.shrinkage_intensity, spec.shrinkage_target
         if delta is None or target is None:
-            raise ConfigError("the shrinkage intensity is not resolved from the data yet")
+            raise ConfigError(
+                "shrinkage is resolved from the data when it is prepared; this path (e.g. a "
+                "risk limit) does not support shrinkage"
+            )
         inner_spec, self.outer, weight = base.shrink_parts(float(delta))
         self.inner = inner_spec.impl
         self.ridge = weight * float(delta) * float(target)
