@@ -122,6 +122,7 @@ def optimize(
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
+    shrinkage: str | None = None,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
     distributed: bool | None = None,
@@ -142,18 +143,16 @@ def optimize(
     init_weights : array-like, shape (N,), optional
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
-        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each
-        full-data evaluation.
-    risk_aversion, alpha, return_weight, min_weight, max_weight : float, optional
+        Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
+    risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
         Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields.
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional
         Error bars from B bootstrap resamples optimised as one row-weighted batch
-        (``result.error_bars``), the stationary bootstrap's mean block length (default
-        from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
-        instead of the point estimate, and recency weighting (row t weighs
-        ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
+        (``result.error_bars``), the stationary bootstrap's mean block length (default from
+        the data; 1: i.i.d.), the resampled (Michaud) portfolio instead of the point
+        estimate, and recency weights ``2^(-(T-1-t)/half_life)`` (:mod:`.bootstrap`).
     max_volatility, max_cvar : float, optional
         A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
     distributed : bool, optional
@@ -165,8 +164,9 @@ def optimize(
     """
     spec, constraints, config = resolve_settings(
         objective, constraints, config, risk_aversion=risk_aversion, alpha=alpha,
-        return_weight=return_weight, min_weight=min_weight, max_weight=max_weight,
-        batch_size=batch_size, steps=steps, lr=lr, seed=seed, device=device, dtype=dtype,
+        return_weight=return_weight, shrinkage=shrinkage, min_weight=min_weight,
+        max_weight=max_weight, batch_size=batch_size, steps=steps, lr=lr, seed=seed,
+        device=device, dtype=dtype,
     )  # fmt: skip
     if max_volatility is not None or max_cvar is not None:
         return _limited(returns, spec, constraints, config, locals())

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .config import EngineConfig
     from .engine import Problem
+    from .noise_comparison import NoiseComparison
     from .prepare import PreparedData
     from .results import OptimizationResult
 
@@ -129,6 +130,11 @@ class ErrorBars:
     resampled : bool
         The reported weights are the resampled (Michaud) average.
     bootstrap_weights : pandas.DataFrame, shape (B, N)
+    noise : NoiseComparison, optional
+        SGD's stationary spread at the run's batch size next to these standard errors
+        (:mod:`portfolio_sgd.noise_comparison`); None where it does not apply.
+    noise_note : str
+        Why ``noise`` is None (empty otherwise).
     """
 
     weights_se: pd.Series
@@ -142,6 +148,8 @@ class ErrorBars:
     block_length: float
     resampled: bool
     bootstrap_weights: pd.DataFrame
+    noise: NoiseComparison | None = None
+    noise_note: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict (per-asset values as ticker -> value)."""
@@ -160,6 +168,9 @@ class ErrorBars:
             "n_resamples": self.n_resamples,
             "block_length": self.block_length,
             "resampled": self.resampled,
+            "noise": self.noise.to_dict()
+            if self.noise is not None
+            else {"unavailable": self.noise_note},
         }
 
 
@@ -309,6 +320,7 @@ def with_error_bars(
     bars = summarise(
         weights, objective, returns, counts, prepared.tickers, periods, length, resample
     )
+    bars = _with_noise(bars, prepared.problem, result, point, base)
     if not resample:
         return dataclasses.replace(result, error_bars=bars)
     problem = prepared.problem
@@ -339,3 +351,22 @@ def _full_value(problem: Problem, w: torch.Tensor, base: np.ndarray | None) -> t
     c = torch.as_tensor(base[None, :], dtype=R.dtype, device=R.device)
     mean = (c @ R) / problem.n_rows
     return problem.spec.impl.full_value(R, w, mean, problem.benchmark, None, c)
+
+
+def _with_noise(
+    bars: ErrorBars,
+    problem: Problem,
+    result: OptimizationResult,
+    point: np.ndarray,
+    base: np.ndarray | None,
+) -> ErrorBars:
+    """``bars`` with SGD's noise next to the data's, or the reason it does not apply."""
+    import dataclasses
+
+    from .noise_comparison import compare_noise
+
+    try:
+        noise = compare_noise(problem, result.config, point, result.lr, bars.weights_se, base)
+    except ConfigError as exc:
+        return dataclasses.replace(bars, noise_note=str(exc))
+    return dataclasses.replace(bars, noise=noise)

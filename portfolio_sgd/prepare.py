@@ -14,6 +14,7 @@ from .engine import Problem
 from .errors import DataError
 from .inputs import align_benchmark, validate_init_weights, validate_returns_input
 from .objectives import ObjectiveSpec
+from .objectives.shrinkage import resolve_shrinkage
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def prepare_data(
         values = values.detach().to(device=device, dtype=torch_dtype)
     n_rows = values.shape[0]
     bench_t = None
-    if spec.impl.needs_benchmark:
+    if spec.objective.objective_class.needs_benchmark:
         if benchmark is None:
             raise DataError("the tracking objective needs a benchmark series")
         bench = align_benchmark(benchmark, index, n_rows)
@@ -66,6 +67,7 @@ def prepare_data(
         if not bool(torch.isfinite(data).all()):
             raise DataError("returns contain NaN or inf; clean them or choose a NaN policy")
         raise DataError(f"returns are too large: their column sums overflow {config.dtype}")
+    spec = resolve_shrinkage(spec, data)  # delta and F from the (unweighted) returns
     problem = Problem(
         returns=data,
         mean=mean,

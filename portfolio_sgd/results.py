@@ -246,6 +246,7 @@ def single_result(
         }
     )
     problem = prepared.problem
+    spec = problem.spec  # resolved from the data (a shrinkage's intensity and target)
     rc = spec.impl.risk_contributions(problem.returns, out.weights[:1], problem.mean)
     contributions = None
     if rc is not None:

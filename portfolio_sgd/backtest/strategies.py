@@ -12,8 +12,12 @@ Spec strings (several, comma-separated, on the command line)::
 ``lambda`` (risk aversion, default 10), ``alpha`` (CVaR level, default 0.95), ``rw``
 (mean-CVaR return weight, default 0), and for SGD ``tol``, ``steps``, ``lr`` and
 ``eval`` (steps between full-objective evaluations; default 10 in backtests, so the
-tolerance test can stop a warm-started run early). The strategy's name is its spec
-string, e.g. ``sgd:min-variance:m=64``.
+tolerance test can stop a warm-started run early). Estimation-error parameters, SGD
+only: ``resample`` (B: the resampled (Michaud) portfolio, the average of B bootstrap
+optima), ``block`` (the stationary bootstrap's mean block length; default from the
+data), ``hl`` (recency half-life in periods) and ``shrinkage`` (``ledoit-wolf`` or ``oas``,
+quadratic objectives). The strategy's name is its spec string, e.g.
+``sgd:min-variance:m=64`` or ``sgd:min-variance:resample=100``.
 """
 
 from __future__ import annotations
@@ -56,9 +60,20 @@ _ALIASES = {
     "lr": "lr",
     "eval": "eval_every",
     "eval_every": "eval_every",
+    "resample": "resample",
+    "block": "block_length",
+    "block_length": "block_length",
+    "hl": "half_life",
+    "half_life": "half_life",
+    "shrinkage": "shrinkage",
 }
-_SGD_ONLY = {"batch_size", "tol", "steps", "lr", "eval_every"}
-_INTS = {"batch_size", "steps", "eval_every"}
+_SGD_ONLY = {
+    "batch_size", "tol", "steps", "lr", "eval_every", "resample", "block_length", "half_life",
+    "shrinkage",
+}  # fmt: skip
+_INTS = {"batch_size", "steps", "eval_every", "resample"}
+_STRINGS = {"shrinkage"}
+_ESTIMATION = ("resample", "block_length", "half_life")
 
 
 @dataclass(frozen=True)
@@ -194,6 +209,10 @@ class SGDStrategy(Strategy):
         An explicit initial batch size m (None: ``config.batch_size``, which the engine
         caps at the window's rows). An explicit m larger than the window is an error.
     warm_start : bool
+    resample : int or None
+        B: trade the resampled (Michaud) portfolio of B bootstrap resamples.
+    block_length, half_life : float or None
+        The bootstrap's mean block length; recency weighting (see :func:`optimize`).
     """
 
     kind: str = "sgd"
@@ -202,10 +221,14 @@ class SGDStrategy(Strategy):
     config: EngineConfig = BACKTEST_ENGINE
     batch_size: int | None = None
     warm_start: bool = True
+    resample: int | None = None
+    block_length: float | None = None
+    half_life: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..api import optimize
 
+        start = time.perf_counter()
         warm = self.warm_start and drifted is not None
         changes: dict[str, Any] = {"seed": int(seed)}
         if self.batch_size is not None:
@@ -218,6 +241,10 @@ class SGDStrategy(Strategy):
             config,
             benchmark=benchmark,
             init_weights=np.asarray(drifted) if warm else None,
+            bootstrap=self.resample,
+            block_length=self.block_length,
+            resample=self.resample is not None,
+            half_life=self.half_life,
         )
         return Decision(
             weights=res.weights.to_numpy(dtype=np.float64),
@@ -225,7 +252,7 @@ class SGDStrategy(Strategy):
             objective_value=float(res.objective_value),
             stop_reason=res.stop_reason,
             warm=warm,
-            seconds=float(res.wall_time),
+            seconds=float(res.wall_time if self.resample is None else time.perf_counter() - start),
         )
 
 
@@ -274,13 +301,24 @@ def parse_strategy(
         if not sep or canon is None or (kind == "exact" and canon in _SGD_ONLY):
             raise ConfigError(f"unknown parameter {item!r} in strategy {name!r}")
         try:
-            params[canon] = int(value) if canon in _INTS else float(value)
+            params[canon] = (
+                value.strip()
+                if canon in _STRINGS
+                else int(value)
+                if canon in _INTS
+                else float(value)
+            )
         except ValueError:
             raise ConfigError(f"bad value {value!r} for {key!r} in strategy {name!r}") from None
     spec = ObjectiveSpec(
         objective=objective,
-        **{k: params.pop(k) for k in ("risk_aversion", "alpha", "return_weight") if k in params},
+        **{
+            k: params.pop(k)
+            for k in ("risk_aversion", "alpha", "return_weight", "shrinkage")
+            if k in params
+        },
     )
+    estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
     if kind == "exact":
         return ExactStrategy(name=name, spec=spec, constraints=cons)
@@ -295,7 +333,18 @@ def parse_strategy(
         config=engine,
         batch_size=batch_size,
         warm_start=warm_start,
+        **estimation,
     )
+
+
+def _estimation(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """Pop and check the estimation-error parameters (``resample``, ``block``, ``hl``)."""
+    estimation = {k: params.pop(k) for k in _ESTIMATION if k in params}
+    if estimation.get("resample") is None and "block_length" in estimation:
+        raise ConfigError(f"'block' needs 'resample' in strategy {name!r}")
+    if estimation.get("resample", 2) < 2 or estimation.get("half_life", 1.0) <= 0:
+        raise ConfigError(f"resample must be >= 2 and hl > 0 in strategy {name!r}")
+    return estimation
 
 
 def parse_strategies(

@@ -41,6 +41,7 @@ Examples:
   portfolio-sgd optimize --objective max-return --max-volatility 0.15
   portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
   portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
+  portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
 """
 
 
@@ -103,6 +104,13 @@ Examples:
     "--resample",
     is_flag=True,
     help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+)
+@click.option(
+    "--shrinkage",
+    type=click.Choice(["none", "ledoit-wolf", "oas"]),
+    default=None,
+    help="Covariance shrinkage toward trace(S)/N * I (min-variance, mean-variance)  "
+    "[default: none].",
 )
 @click.option(
     "--max-volatility",
@@ -205,12 +213,14 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
     bars = result.error_bars
     if bars is not None:
         lines[-1] += f"{'± se':>9}  {'[5%, 95%]':<17}{'P(held)':>8}"
+        lines[-1] += f"{'SGD sd':>9}" if bars.noise is not None else ""
     shown = w[w.abs() >= 5e-5]
     for ticker, value in shown.items():
         row = f"{ticker:<12}{value:>10.4f}"
         if bars is not None:
             interval = f"[{bars.weights_lo[ticker]:.4f}, {bars.weights_hi[ticker]:.4f}]"
             row += f" ± {bars.weights_se[ticker]:.4f}  {interval:<17}{bars.p_held[ticker]:>8.2f}"
+            row += f"{bars.noise.sgd_sd[ticker]:>9.4f}" if bars.noise is not None else ""
         if rc is not None:
             row += f"{rc[ticker]:>10.4f}"
         if exact:
@@ -313,4 +323,18 @@ def _interval_lines(bars: ErrorBars) -> list[str]:
         f"objective 5-95%     {show(bars.objective, '.6g')}",
         f"return 5-95%        {show(bars.annual_return, '.2%')}",
         f"volatility 5-95%    {show(bars.annual_volatility, '.2%')}",
+        *_noise_lines(bars),
+    ]
+
+
+def _noise_lines(bars: ErrorBars) -> list[str]:
+    """SGD's stationary spread next to the bootstrap's (or why it is not shown)."""
+    noise = bars.noise
+    if noise is None:
+        return [f"SGD vs data noise   not computed: {bars.noise_note}"]
+    return [
+        f"SGD vs data noise   total SGD sd {noise.sgd_total:.4f} vs bootstrap se "
+        f"{noise.data_total:.4f} (temperature {noise.temperature:.3g})",
+        f"                    {noise.summary()}",
+        f"                    ({noise.note})",
     ]

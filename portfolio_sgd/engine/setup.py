@@ -152,9 +152,10 @@ def evaluate(
     """
     with torch.no_grad():
         if quad is not None and problem.row_weights is not None:
-            return problem.spec.impl.quadratic_value_and_gradient(
-                quad, weights, problem.means, lam
-            )[0]
+            impl = problem.spec.impl
+            value = impl.quadratic_value_and_gradient(quad, weights, problem.means, lam)[0]
+            extra = impl.weight_loss(weights)  # a term in w itself (a shrinkage's ridge)
+            return value if extra is None else value + extra
         return problem.spec.impl.full_value(
             problem.returns, weights, problem.means, problem.benchmark, lam, problem.row_weights
         )

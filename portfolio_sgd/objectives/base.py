@@ -235,6 +235,18 @@ class PortfolioObjective:
         """Hessian (N, N) of the full-data objective at ``w`` (N,); None if not smooth."""
         return None
 
+    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+        """How covariance shrinkage applies (see :mod:`.shrunk`): ``(inner, outer, c)``.
+
+        ``inner`` is this objective's spec with its variance term scaled by
+        ``1 - delta``, ``outer`` a factor on the whole inner objective, ``c`` the weight
+        of ``w'Sigma w`` in the objective. The default refuses: shrinkage of a covariance
+        means nothing for this objective.
+        """
+        raise ConfigError(
+            f"covariance shrinkage applies to min-variance and mean-variance, not {self.name}"
+        )
+
     # ------------------------------------------------------------- references
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
         """Independent float64 value from portfolio returns ``x`` (T, K): shape (K,)."""
@@ -356,6 +368,20 @@ def require(value: torch.Tensor | None, name: str) -> torch.Tensor:
     if value is None:
         raise ConfigError(f"this objective needs {name}")
     return value
+
+
+def unshrunk(spec: ObjectiveSpec, risk_aversion: float | None = None) -> ObjectiveSpec:
+    """``spec`` without shrinkage (and with ``risk_aversion`` when given)."""
+    import dataclasses
+
+    lam = spec.risk_aversion if risk_aversion is None else risk_aversion
+    return dataclasses.replace(
+        spec,
+        risk_aversion=lam,
+        shrinkage="none",
+        shrinkage_intensity=None,
+        shrinkage_target=None,
+    )
 
 
 def data_scales(returns: np.ndarray) -> tuple[float, float]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from .base import Derivatives, PortfolioObjective, data_scales, per_run
+from .base import Derivatives, PortfolioObjective, data_scales, per_run, unshrunk
 from .lagrangian import VOLATILITY, LagrangianFamily, unsupported_limit
 from .variance import (
     centred_moments,
@@ -16,6 +16,9 @@ from .variance import (
     cvxpy_variance,
     numpy_variance,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import ObjectiveSpec
 
 
 class MeanVariance(PortfolioObjective):
@@ -82,6 +85,12 @@ class MeanVariance(PortfolioObjective):
 
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return self.spec.risk_aversion * covariance(returns)
+
+    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+        """``-mu.w + (lam/2)((1 - delta) Var[x] + delta F ||w||^2)``: ``lam -> lam (1 - delta)``,
+        ``c = lam / 2``."""
+        lam = float(self.spec.risk_aversion)
+        return unshrunk(self.spec, lam * (1.0 - delta)), 1.0, 0.5 * lam
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
         mean, variance = numpy_variance(x)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from .base import Derivatives, PortfolioObjective, data_scales
+from .base import Derivatives, PortfolioObjective, data_scales, unshrunk
 from .lagrangian import meaningless_limit
 from .variance import (
     centred_moments,
@@ -16,6 +16,9 @@ from .variance import (
     cvxpy_variance,
     numpy_variance,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import ObjectiveSpec
 
 
 class MinVariance(PortfolioObjective):
@@ -74,6 +77,10 @@ class MinVariance(PortfolioObjective):
 
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * covariance(returns)
+
+    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+        """``(1 - delta) Var[x] + delta F ||w||^2``: the whole objective scaled, ``c = 1``."""
+        return unshrunk(self.spec), 1.0 - delta, 1.0
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
         return numpy_variance(x)[1]

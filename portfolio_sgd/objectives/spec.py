@@ -77,6 +77,9 @@ class ObjectiveSpec:
     alpha: float = 0.95
     return_weight: float = 0.0
     budgets: tuple[float, ...] | None = None
+    shrinkage: str = "none"
+    shrinkage_intensity: float | None = None
+    shrinkage_target: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective))
@@ -96,6 +99,22 @@ class ObjectiveSpec:
                 raise ConfigError(
                     f"risk budgets apply to risk parity only, not {self.objective.value}"
                 )
+        self._check_shrinkage()
+
+    def _check_shrinkage(self) -> None:
+        """Parse ``shrinkage``; refuse it where meaningless and check ``delta``, ``F``."""
+        from .shrinkage import Shrinkage, parse_shrinkage
+
+        kind = parse_shrinkage(self.shrinkage)
+        object.__setattr__(self, "shrinkage", kind.value)
+        if kind is Shrinkage.NONE:
+            return
+        self.objective.objective_class(self).shrink_parts(0.0)  # raises where meaningless
+        delta, target = self.shrinkage_intensity, self.shrinkage_target
+        if delta is not None and not (0.0 <= delta <= 1.0):
+            raise ConfigError(f"shrinkage intensity must lie in [0, 1], got {delta}")
+        if target is not None and not (math.isfinite(target) and target >= 0):
+            raise ConfigError(f"shrinkage target must be a finite number >= 0, got {target}")
 
     @functools.cached_property
     def impl(self) -> PortfolioObjective:
@@ -103,7 +122,12 @@ class ObjectiveSpec:
 
         Built once per spec (the engine asks for it on every step).
         """
-        return self.objective.objective_class(self)
+        base = self.objective.objective_class(self)
+        if self.shrinkage == "none":
+            return base
+        from .shrunk import ShrunkObjective
+
+        return ShrunkObjective(self, base)
 
     @property
     def has_var_level(self) -> bool:
