@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from .constraints import Constraints
+from .costs import TradingTerms, has_trading, resolve_tickers
 from .errors import ConfigError, DataError, PortfolioSGDError
 from .metrics import cvar_and_var
 from .objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
@@ -64,6 +66,7 @@ class ExactSolution:
         Optimal weights (polished onto the feasible set; risk parity: Newton-polished
         and normalised, ``RiskParity.exact_polish``).
     value : float
+        The objective at ``weights``, with the trading-cost term when costs are given.
         ``f(weights)`` from :func:`objective_value` on the full data.
     solver : str
         cvxpy solver name.
@@ -249,14 +252,19 @@ def solve_exact(
     if budgets is not None and name != "risk-parity":
         raise ConfigError(f"risk budgets apply to risk parity only, not {name}")
     spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
-    r = _as_returns(returns)
     cons_spec = constraints if constraints is not None else Constraints()
+    if isinstance(returns, pd.DataFrame):  # holdings or costs by ticker
+        cons_spec = resolve_tickers(cons_spec, [str(c) for c in returns.columns])
+    r = _as_returns(returns)
     cons_spec.validate(r.shape[1])
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
     w = cp.Variable(r.shape[1])
     expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
+    terms = TradingTerms.of(cons_spec, r.shape[1]) if has_trading(cons_spec) else None
+    if terms is not None and terms.has_costs:  # F(w) = f(w) + costs (+ impact)
+        expr = expr + terms.cvxpy(cp, w) / spec.impl.cvxpy_scale(cp, r, benchmark)
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
@@ -266,6 +274,8 @@ def solve_exact(
         weights = cons_spec.project(torch.from_numpy(raw.copy())).numpy()
     kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
+    if terms is not None:
+        value = float(value) + float(terms.numpy_value(weights))
     var_level = None
     if spec.impl.has_var_level:
         var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])

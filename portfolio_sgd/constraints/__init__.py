@@ -20,6 +20,8 @@ from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
 from .metric_kernel import project_box_sum_metric
 from .orthant import PositiveOrthant, orthant_projector
+from .trading_kernel import prox_trading
+from .turnover import Turnover
 
 __all__ = [
     "Bounds",
@@ -28,10 +30,12 @@ __all__ = [
     "Constraints",
     "Leverage",
     "PositiveOrthant",
+    "Turnover",
     "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",
     "project_long_short",
     "project_simplex",
+    "prox_trading",
     "solve_clip_shift",
 ]
