@@ -60,7 +60,9 @@ def normalise(value: Any, name: str) -> Any:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, a vector or a mapping ticker -> value") from None
+        raise ConfigError(
+            f"{name} must be a number, a vector or a mapping ticker -> value"
+        ) from None
     if arr.ndim == 0:
         return _number(float(arr), name)
     if arr.ndim != 1:

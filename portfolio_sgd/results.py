@@ -10,6 +10,7 @@ import pandas as pd
 
 from .config import EngineConfig
 from .constraints import Constraints
+from .costs import trading_report
 from .objectives import ObjectiveSpec
 from .objectives.risk_budget import normalised_budgets
 
@@ -73,6 +74,9 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    trading : dict or None
+        With trading settings: ``transaction_cost`` (the cost term, included in
+        ``objective_value``) and one-way ``turnover`` against the holdings.
     """
 
     weights: pd.Series
@@ -105,6 +109,7 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    trading: dict[str, float] | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -155,6 +160,8 @@ class OptimizationResult:
             "relative_gap_bound": self.relative_gap_bound,
             "certificate_method": self.certificate_method,
         }
+        if self.trading is not None:
+            out.update(self.trading)  # transaction_cost, turnover
         if self.risk_contributions is not None:
             out["risk_contributions"] = {
                 str(k): float(v) for k, v in self.risk_contributions.items()
@@ -269,4 +276,5 @@ def single_result(
         converged=bool(certificate.converged[0]) if certificate else False,
         certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
+        trading=trading_report(problem.constraints, weights.to_numpy()),
     )

@@ -12,8 +12,11 @@ Spec strings (several, comma-separated, on the command line)::
 ``lambda`` (risk aversion, default 10), ``alpha`` (CVaR level, default 0.95), ``rw``
 (mean-CVaR return weight, default 0), and for SGD ``tol``, ``steps``, ``lr`` and
 ``eval`` (steps between full-objective evaluations; default 10 in backtests, so the
-tolerance test can stop a warm-started run early). The strategy's name is its spec
-string, e.g. ``sgd:min-variance:m=64``.
+tolerance test can stop a warm-started run early). Cost-aware strategies
+(:mod:`.trading`): ``cost`` (bps per unit traded against the drifted holdings, in the
+objective) and ``turnover`` (one-way cap per rebalance), e.g.
+``sgd:min-variance:m=64:cost=10:turnover=0.1``. The strategy's name is its spec string,
+e.g. ``sgd:min-variance:m=64``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from .trading import trading_constraints
 
 __all__ = [
     "BuyAndHold",
@@ -56,6 +60,8 @@ _ALIASES = {
     "lr": "lr",
     "eval": "eval_every",
     "eval_every": "eval_every",
+    "cost": "cost_bps",
+    "turnover": "max_turnover",
 }
 _SGD_ONLY = {"batch_size", "tol", "steps", "lr", "eval_every"}
 _INTS = {"batch_size", "steps", "eval_every"}
@@ -147,15 +153,18 @@ class ExactStrategy(Strategy):
     kind: str = "exact"
     spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     constraints: Constraints = field(default_factory=Constraints)
+    cost_bps: float | None = None
+    max_turnover: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..reference import solve_exact
 
         start = time.perf_counter()
+        cons = trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover)
         sol = solve_exact(
             self.spec.objective.value,
             window.to_numpy(dtype=np.float64),
-            self.constraints,
+            cons,
             risk_aversion=self.spec.risk_aversion,
             alpha=self.spec.alpha,
             return_weight=self.spec.return_weight,
@@ -202,6 +211,8 @@ class SGDStrategy(Strategy):
     config: EngineConfig = BACKTEST_ENGINE
     batch_size: int | None = None
     warm_start: bool = True
+    cost_bps: float | None = None
+    max_turnover: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..api import optimize
@@ -214,7 +225,7 @@ class SGDStrategy(Strategy):
         res = optimize(
             window,
             self.spec,
-            self.constraints,
+            trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover),
             config,
             benchmark=benchmark,
             init_weights=np.asarray(drifted) if warm else None,
@@ -282,8 +293,11 @@ def parse_strategy(
         **{k: params.pop(k) for k in ("risk_aversion", "alpha", "return_weight") if k in params},
     )
     cons = constraints if constraints is not None else Constraints()
+    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover") if k in params}
+    if any(v < 0 for v in trade.values()):
+        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
     if kind == "exact":
-        return ExactStrategy(name=name, spec=spec, constraints=cons)
+        return ExactStrategy(name=name, spec=spec, constraints=cons, **trade)
     batch_size = params.pop("batch_size", None)
     engine = dataclasses.replace(config or BACKTEST_ENGINE, **params)  # validates early
     if batch_size is not None:
@@ -295,6 +309,7 @@ def parse_strategy(
         config=engine,
         batch_size=batch_size,
         warm_start=warm_start,
+        **trade,
     )
 
 

@@ -118,7 +118,7 @@ def read_ticker_values(path: str, what: str) -> dict[str, float]:
     if not _is_number(first):  # a header row
         frame = frame.iloc[1:]
     out: dict[str, float] = {}
-    for line, (ticker, value) in enumerate(frame.itertuples(index=False), start=1):
+    for ticker, value in frame.itertuples(index=False):
         name, text = str(ticker).strip(), str(value).strip()
         if not _is_number(text) or not math.isfinite(float(text)):
             raise DataError(f"{path}: {what} {text!r} of {name!r} is not a finite number")
@@ -136,3 +136,13 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def trading_lines(trading: dict[str, float] | None) -> list[str]:
+    """Table lines for the cost term and the turnover (none without trading settings)."""
+    if trading is None:
+        return []
+    return [
+        f"transaction cost    {trading['transaction_cost']:.8g} (in the objective value)",
+        f"turnover (one-way)  {trading['turnover']:.4f}",
+    ]

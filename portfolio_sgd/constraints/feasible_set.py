@@ -230,9 +230,7 @@ def _length(constraints: Constraints) -> int:
         value = getattr(constraints, name)
         if isinstance(value, tuple):
             return len(value)
-    raise ConfigError(
-        "turnover limits need the previous weights as a vector (or the asset names)"
-    )
+    raise ConfigError("turnover limits need the previous weights as a vector (or the asset names)")
 
 
 def validate_trading(constraints: Constraints, n_assets: int) -> None:

@@ -167,9 +167,9 @@ def _cap_turnover(coord: _Coordinates, w: torch.Tensor, delta: float) -> torch.T
     if coord.cpu and not bool(over.any()):
         return w
     x = coord.x
-    big = (
-        (1.0 / coord.inv_d) * ((x - coord.p).abs() + (coord.hi - coord.lo).abs() + 1.0)
-    ).amax(dim=1, keepdim=True) * 4.0 + coord.a.amax(dim=1, keepdim=True)
+    big = ((1.0 / coord.inv_d) * ((x - coord.p).abs() + (coord.hi - coord.lo).abs() + 1.0)).amax(
+        dim=1, keepdim=True
+    ) * 4.0 + coord.a.amax(dim=1, keepdim=True)
 
     def turn(lam: torch.Tensor) -> torch.Tensor:
         return coord.turnover(coord.budget(lam))
@@ -231,8 +231,12 @@ def _solve_decreasing(
         left = ~right & ~hit
         rb = torch.where(right & (side > 0), 0.5 * rb, rb)
         ra = torch.where(left & (side < 0), 0.5 * ra, ra)
-        a, fa, ra = (torch.where(right | hit, c, u) for u, c in ((a, c), (fa, fc), (ra, fc - target)))
-        b, fb, rb = (torch.where(left | hit, c, u) for u, c in ((b, c), (fb, fc), (rb, fc - target)))
+        a, fa, ra = (
+            torch.where(right | hit, c, u) for u, c in ((a, c), (fa, fc), (ra, fc - target))
+        )
+        b, fb, rb = (
+            torch.where(left | hit, c, u) for u, c in ((b, c), (fb, fc), (rb, fc - target))
+        )
         side = torch.where(right, 1.0, torch.where(left, -1.0, 0.0))
         done = ((fa - fb) <= tol) | ((b - a) <= 1e-15 * (a.abs() + b.abs()))
         if early_stop and bool(done.all()):

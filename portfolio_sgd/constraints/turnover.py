@@ -61,9 +61,7 @@ class Turnover(ConstraintPart):
         """Limits ``>= 0``, a non-empty box with room for the budget, and a cap that the
         closest fully invested portfolio meets; each failure names its numbers."""
         if self.max_turnover is not None and not (self.max_turnover >= 0):
-            raise InfeasibleConstraintError(
-                f"max_turnover must be >= 0, got {self.max_turnover!r}"
-            )
+            raise InfeasibleConstraintError(f"max_turnover must be >= 0, got {self.max_turnover!r}")
         if self.asset_limits is not None:
             lim = np.asarray(self.asset_limits, dtype=np.float64)
             if np.isnan(lim).any() or (lim < 0).any():
