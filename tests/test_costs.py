@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_sgd import Constraints, optimize
+from portfolio_sgd import Constraints, EngineConfig, optimize
 from portfolio_sgd.backtest.strategies import parse_strategy
 from portfolio_sgd.backtest.trading import trading_constraints
 from portfolio_sgd.cli import main
@@ -39,7 +39,7 @@ def _cvxpy_prox(v, p, lo, hi, a, b, d, delta):  # noqa: ANN001, ANN202
     return np.asarray(x.value)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(3, 12),
@@ -86,7 +86,7 @@ def test_infeasible_turnover_fails_before_any_step(sp500_returns) -> None:
                  Constraints(previous_weights=held, max_weight=0.2, max_turnover=0.1))  # fmt: skip
     with pytest.raises(ConfigError, match="optimizer sgd"):
         optimize(sp500_returns.iloc[-300:], "min-variance",
-                 Constraints(transaction_costs=1e-4), optimizer="adam")  # fmt: skip
+                 Constraints(transaction_costs=1e-4), EngineConfig(optimizer="adam"))  # fmt: skip
 
 
 def test_constraints_json_round_trip() -> None:
