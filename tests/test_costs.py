@@ -108,6 +108,7 @@ def _relative_gap(value: float, exact: float) -> float:
     return (value - exact) / abs(exact)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("panel", PANELS)
 def test_min_variance_costs_change_the_answer_and_match_exact(panel: str, request) -> None:
     returns = request.getfixturevalue(panel).iloc[-500:]
@@ -127,6 +128,7 @@ def test_min_variance_costs_change_the_answer_and_match_exact(panel: str, reques
     assert aware.trading["turnover"] < 0.5 * np.abs(blind - held).sum()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("objective", "extra", "bar"),
     [
