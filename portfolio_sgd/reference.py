@@ -66,8 +66,8 @@ class ExactSolution:
         Optimal weights (polished onto the feasible set; risk parity: Newton-polished
         and normalised, ``RiskParity.exact_polish``).
     value : float
-        The objective at ``weights``, with the trading-cost term when costs are given.
-        ``f(weights)`` from :func:`objective_value` on the full data.
+        ``f(weights)`` from :func:`objective_value` on the full data, plus the
+        trading-cost term when costs are given (:mod:`portfolio_sgd.costs`).
     solver : str
         cvxpy solver name.
     status : str
