@@ -214,8 +214,14 @@ class Constraints:
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
-        return asdict(self)
+        """Plain-dict form (JSON-serialisable); trading fields only when they are set."""
+        out = asdict(self)
+        for name in TRADING_FIELDS:
+            if out[name] is None or (
+                name in ("transaction_costs", "market_impact") and out[name] == 0
+            ):
+                del out[name]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Constraints:
