@@ -274,6 +274,11 @@ def trading_prox(
             "transaction costs and turnover limits need --optimizer sgd: their proximal "
             "step needs one known step size"
         )
+    others = sorted({p.name for p in problem.constraints.parts} - {"budget", "bounds", "turnover"})
+    if others:  # the fused prox knows budget, bounds and turnover only: never drop a part
+        raise ConfigError(
+            f"trading costs and turnover limits do not combine with {', '.join(others)} yet"
+        )
     return TradingTerms.of(problem.constraints, problem.n_assets).prox(metric, w)
 
 
