@@ -274,7 +274,8 @@ def trading_prox(
             "transaction costs and turnover limits need --optimizer sgd: their proximal "
             "step needs one known step size"
         )
-    others = sorted({p.name for p in problem.constraints.parts} - {"budget", "bounds", "turnover"})
+    parts = problem.constraints._parts_for(problem.n_assets)
+    others = sorted({p.name for p in parts} - {"budget", "bounds", "turnover"})
     if others:  # the fused prox knows budget, bounds and turnover only: never drop a part
         raise ConfigError(
             f"trading costs and turnover limits do not combine with {', '.join(others)} yet"

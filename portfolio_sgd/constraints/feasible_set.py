@@ -208,7 +208,10 @@ class Constraints:
 
     def _parts_for(self, n_assets: int) -> tuple[ConstraintPart, ...]:
         """``parts`` with the turnover part sized for ``n_assets``."""
-        base = [p for p in self.parts if not isinstance(p, Turnover)]
+        base = [Budget(), Bounds(self.min_weight, self.max_weight, self.long_short)]
+        cap = self._cap()
+        if cap is not None:
+            base.append(Leverage(cap))
         turnover = self.turnover_part(n_assets)
         return tuple(base + ([turnover] if turnover is not None else []))
 
