@@ -10,6 +10,7 @@ import torch
 
 from .config import EngineConfig, resolve_device
 from .constraints import Constraints
+from .costs import resolve_tickers
 from .engine import Problem
 from .errors import DataError
 from .inputs import align_benchmark, validate_init_weights, validate_returns_input
@@ -49,6 +50,7 @@ def prepare_data(
     torch_dtype = torch.float32 if config.dtype == "float32" else torch.float64
     # one validation for the API and the CLI (same one-line messages)
     values, tickers, index = validate_returns_input(returns, dtype=config.dtype)
+    constraints = resolve_tickers(constraints, tickers)  # holdings and costs by ticker
     if isinstance(values, torch.Tensor):
         # already a tensor (possibly on the GPU): moved/cast only if needed, never via host
         values = values.detach().to(device=device, dtype=torch_dtype)

@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from .constraints import Constraints
+from .costs import TradingTerms, has_trading, resolve_tickers
 from .errors import ConfigError, DataError, PortfolioSGDError
 from .metrics import cvar_and_var
 from .objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
@@ -65,7 +66,8 @@ class ExactSolution:
         Optimal weights (polished onto the feasible set; risk parity: Newton-polished
         and normalised, ``RiskParity.exact_polish``).
     value : float
-        ``f(weights)`` from :func:`objective_value` on the full data.
+        ``f(weights)`` from :func:`objective_value` on the full data, plus the
+        trading-cost term when costs are given (:mod:`portfolio_sgd.costs`).
     solver : str
         cvxpy solver name.
     status : str
@@ -256,10 +258,11 @@ def solve_exact(
     if budgets is not None and name != "risk-parity":
         raise ConfigError(f"risk budgets apply to risk parity only, not {name}")
     spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
-    r = _as_returns(returns)
     cons_spec = constraints if constraints is not None else Constraints()
-    if hasattr(returns, "columns"):  # names in linear constraints -> the columns
-        cons_spec = cons_spec.bind([str(c) for c in returns.columns])
+    if hasattr(returns, "columns"):  # names in linear constraints, holdings or costs
+        columns = [str(c) for c in returns.columns]
+        cons_spec = resolve_tickers(cons_spec.bind(columns), columns)
+    r = _as_returns(returns)
     cons_spec.validate(r.shape[1])
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():
@@ -267,6 +270,9 @@ def solve_exact(
     w = cp.Variable(r.shape[1])
     expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
     cons = cons + _limit_parts(cp, w, r, alpha, max_volatility, max_cvar)
+    terms = TradingTerms.of(cons_spec, r.shape[1]) if has_trading(cons_spec) else None
+    if terms is not None and terms.has_costs:  # F(w) = f(w) + costs (+ impact)
+        expr = expr + terms.cvxpy(cp, w) / spec.impl.cvxpy_scale(cp, r, benchmark)
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
@@ -276,6 +282,8 @@ def solve_exact(
         weights = cons_spec.project(torch.from_numpy(raw.copy())).numpy()
     kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
+    if terms is not None:
+        value = float(value) + float(terms.numpy_value(weights))
     var_level = None
     if spec.impl.has_var_level:
         var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])

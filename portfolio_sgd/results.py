@@ -10,6 +10,7 @@ import pandas as pd
 
 from .config import EngineConfig
 from .constraints import Constraints
+from .costs import trading_report
 from .objectives import ObjectiveSpec
 from .objectives.risk_budget import normalised_budgets
 
@@ -82,6 +83,9 @@ class OptimizationResult:
         A risk-limited run (``max_volatility`` / ``max_cvar``): the limit, the achieved
         risk, whether it binds, its multiplier and how the search stopped
         (:mod:`portfolio_sgd.limits`); None without a limit.
+    trading : dict or None
+        With trading settings: ``transaction_cost`` (the cost term, included in
+        ``objective_value``) and one-way ``turnover`` against the holdings.
     """
 
     weights: pd.Series
@@ -116,6 +120,7 @@ class OptimizationResult:
     error_bars: ErrorBars | None = None
     constraints_report: tuple[dict[str, object], ...] = ()
     risk_limit: RiskLimitReport | None = None
+    trading: dict[str, float] | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -166,6 +171,8 @@ class OptimizationResult:
             "relative_gap_bound": self.relative_gap_bound,
             "certificate_method": self.certificate_method,
         }
+        if self.trading is not None:
+            out.update(self.trading)  # transaction_cost, turnover
         if self.risk_contributions is not None:
             out["risk_contributions"] = {
                 str(k): float(v) for k, v in self.risk_contributions.items()
@@ -285,6 +292,7 @@ def single_result(
         certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
         constraints_report=_report(problem, out.weights[0]),
+        trading=trading_report(problem.constraints, weights.to_numpy()),
     )
 
 

@@ -16,8 +16,11 @@ tolerance test can stop a warm-started run early). Estimation-error parameters, 
 only: ``resample`` (B: the resampled (Michaud) portfolio, the average of B bootstrap
 optima), ``block`` (the stationary bootstrap's mean block length; default from the
 data), ``hl`` (recency half-life in periods) and ``shrinkage`` (``ledoit-wolf`` or ``oas``,
-quadratic objectives). The strategy's name is its spec string, e.g.
-``sgd:min-variance:m=64`` or ``sgd:min-variance:resample=100``.
+quadratic objectives). Cost-aware strategies
+(:mod:`.trading`): ``cost`` (bps per unit traded against the drifted holdings, in the
+objective) and ``turnover`` (one-way cap per rebalance), e.g.
+``sgd:min-variance:m=64:cost=10:turnover=0.1``. The strategy's name is its spec string,
+e.g. ``sgd:min-variance:m=64``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from .trading import trading_constraints
 
 __all__ = [
     "BuyAndHold",
@@ -66,6 +70,8 @@ _ALIASES = {
     "hl": "half_life",
     "half_life": "half_life",
     "shrinkage": "shrinkage",
+    "cost": "cost_bps",
+    "turnover": "max_turnover",
 }
 _SGD_ONLY = {
     "batch_size", "tol", "steps", "lr", "eval_every", "resample", "block_length", "half_life",
@@ -162,15 +168,18 @@ class ExactStrategy(Strategy):
     kind: str = "exact"
     spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
     constraints: Constraints = field(default_factory=Constraints)
+    cost_bps: float | None = None
+    max_turnover: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..reference import solve_exact
 
         start = time.perf_counter()
+        cons = trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover)
         sol = solve_exact(
             self.spec.objective.value,
             window.to_numpy(dtype=np.float64),
-            self.constraints,
+            cons,
             risk_aversion=self.spec.risk_aversion,
             alpha=self.spec.alpha,
             return_weight=self.spec.return_weight,
@@ -224,6 +233,8 @@ class SGDStrategy(Strategy):
     resample: int | None = None
     block_length: float | None = None
     half_life: float | None = None
+    cost_bps: float | None = None
+    max_turnover: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..api import optimize
@@ -237,7 +248,7 @@ class SGDStrategy(Strategy):
         res = optimize(
             window,
             self.spec,
-            self.constraints,
+            trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover),
             config,
             benchmark=benchmark,
             init_weights=np.asarray(drifted) if warm else None,
@@ -320,8 +331,13 @@ def parse_strategy(
     )
     estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
+    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover") if k in params}
+    if any(v < 0 for v in trade.values()):
+        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
     if kind == "exact":
-        return ExactStrategy(name=name, spec=spec, constraints=cons)
+        if estimation:
+            raise ConfigError(f"{', '.join(estimation)} apply to sgd strategies only: {name!r}")
+        return ExactStrategy(name=name, spec=spec, constraints=cons, **trade)
     batch_size = params.pop("batch_size", None)
     engine = dataclasses.replace(config or BACKTEST_ENGINE, **params)  # validates early
     if batch_size is not None:
@@ -334,6 +350,7 @@ def parse_strategy(
         batch_size=batch_size,
         warm_start=warm_start,
         **estimation,
+        **trade,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -222,7 +223,12 @@ def optimality_gap(
         )
     bench = None if benchmark is None else torch.as_tensor(np.asarray(benchmark)).to(data.device)
     lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
-    value, lower, abs_loss, method = spec.impl.lower_bound(
+    bound = spec.impl.lower_bound
+    if getattr(fset, "terms", None) is not None:  # trading costs (certificate/trading.py)
+        from .trading import trading_lower_bound
+
+        bound = functools.partial(trading_lower_bound, spec)
+    value, lower, abs_loss, method = bound(
         data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
         options=cvar_options, chunk_rows=chunk_rows, row_weights=rows,
     )  # fmt: skip

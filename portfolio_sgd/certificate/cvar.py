@@ -226,8 +226,8 @@ class _RowProblem:
         """``min_{s in C} h(q).s`` for ``q = 1/m`` on ranks ``< i0`` and ``q_window / m``."""
         q = torch.as_tensor(q_window, dtype=torch.float64, device=self.window.device)
         g = self.g0 - (self.window.T @ q) / self.m
-        s = self.feasible.minimize(g[None, :])[0]
-        return float(g @ s)
+        s = self.feasible.minimize(g[None, :])
+        return float(g @ s[0]) + float(self.feasible.offset(s)[0])
 
 
 def _solve_dual_lp(
@@ -268,7 +268,8 @@ def _solve_dual_lp(
         format="csr",
     )
     g0 = row.g0.cpu().numpy() / sc
-    b_eq = np.concatenate([g0, np.zeros(n_x), [row.m - row.i0]])
+    fixed = -polytope.x_cost / sc if polytope.x_cost is not None else np.zeros(n_x)
+    b_eq = np.concatenate([g0, fixed, [row.m - row.i0]])
     cost = np.concatenate(
         [
             np.zeros(width + n),

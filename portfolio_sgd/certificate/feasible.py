@@ -51,6 +51,9 @@ class Polytope:
         Variable bounds; ``-inf`` / ``+inf`` where absent.
     lift : np.ndarray, shape (N, n_x)
         ``D``: the weights are ``w = D x`` (the identity unless the set is lifted).
+    x_cost : np.ndarray, shape (n_x,), optional
+        A fixed linear term ``e.x`` added to every linear minimisation over the set (the
+        lifted form of a separable cost such as ``sum c_i |w_i - p_i|``).
     """
 
     a_ub: np.ndarray
@@ -60,6 +63,7 @@ class Polytope:
     lower: np.ndarray
     upper: np.ndarray
     lift: np.ndarray
+    x_cost: np.ndarray | None = None
 
     @property
     def n_x(self) -> int:
@@ -168,6 +172,11 @@ class FeasibleSet:
             s = polytope_minimizer(rows, self.polytope())
         return s.reshape(-1) if single else s
 
+    def offset(self, s: torch.Tensor) -> torch.Tensor:
+        """The set's own term added to linear minimisations at ``s`` (K, N): 0 here (a
+        trading set adds its costs, :mod:`.trading`)."""
+        return torch.zeros(s.shape[:-1], dtype=torch.float64, device=s.device)
+
     def violation(self, w: torch.Tensor) -> torch.Tensor:
         """Largest violation of the budget, bounds, cap and extra rows per row (0 when feasible).
 
@@ -258,8 +267,9 @@ def polytope_minimizer(c: torch.Tensor, polytope: Polytope) -> torch.Tensor:
     bounds = np.column_stack([polytope.lower, polytope.upper])
     out = np.empty_like(cost)
     for k, row in enumerate(cost):
+        extra = polytope.x_cost if polytope.x_cost is not None else 0.0
         res = linprog(
-            row @ lift,
+            row @ lift + extra,
             A_ub=polytope.a_ub if polytope.a_ub.shape[0] else None,
             b_ub=polytope.b_ub if polytope.b_ub.shape[0] else None,
             A_eq=polytope.a_eq,

@@ -30,6 +30,7 @@ from .options import (
     resolve_benchmark,
     settings_from_cli,
 )
+from .trading import trading_lines, trading_options, trading_settings
 
 EPILOG = """\b
 Examples:
@@ -42,6 +43,7 @@ Examples:
   portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
   portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
+  portfolio-sgd optimize --objective min-variance --previous-weights held.csv --cost-bps 10
 """
 
 
@@ -56,6 +58,7 @@ Examples:
     help="Initial mini-batch size.",
 )
 @engine_options
+@trading_options
 @format_option
 @output_option
 @click.option(
@@ -166,7 +169,10 @@ def optimize_command(
         required=tracking,
     )
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
-    spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty(), budgets=budgets)
+    trading = trading_settings(kwargs)  # holdings and costs files, --cost-bps, --impact
+    spec, constraints, config = settings_from_cli(
+        kwargs, progress=stderr_is_tty(), budgets=budgets, **trading
+    )
     bootstrap = n_resamples
     if bootstrap is None and error_bars:
         bootstrap = DEFAULT_RESAMPLES
@@ -232,6 +238,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
     lines += [
         "",
         f"objective value     {result.objective_value:.8g}",
+        *trading_lines(result.trading),
         f"annual return       {payload['annual_return']:.2%}",
         f"annual volatility   {payload['annual_volatility']:.2%}",
         f"holdings            {int((w.abs() >= 5e-5).sum())} of {len(w)}",

@@ -29,6 +29,8 @@ from .leverage import Leverage
 from .linear import LinearConstraints
 from .metric_kernel import project_box_sum_metric
 from .orthant import PositiveOrthant, orthant_projector
+from .trading_kernel import prox_trading
+from .turnover import Turnover
 
 __all__ = [
     "Bounds",
@@ -38,11 +40,13 @@ __all__ = [
     "Leverage",
     "LinearConstraints",
     "PositiveOrthant",
+    "Turnover",
     "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",
     "project_long_short",
     "project_simplex",
     "read_groups",
+    "prox_trading",
     "solve_clip_shift",
 ]

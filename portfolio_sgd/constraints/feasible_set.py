@@ -8,8 +8,10 @@ import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
 import torch
 
+from ..costs import PER_ASSET, TRADING_FIELDS, TradingTerms, has_trading, normalise, vector
 from ..errors import ConfigError, InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
@@ -20,6 +22,7 @@ from .leverage import Leverage
 from .linear import LinearConstraints, normalize_linear, normalize_matrix, resolve_linear
 from .lp_feasibility import check_feasible
 from .projection import Projector, projector_for
+from .turnover import Turnover
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ class Constraints:
         Gross-leverage cap ``L``: ``sum |w_i| <= L``. ``None`` (or ``inf``) means no cap.
         Must be ``>= 1`` (any fully-invested portfolio has ``sum |w| >= 1``). With
         ``lo >= 0`` it is always satisfied and has no effect.
+    previous_weights : vector (N,), mapping ticker -> weight, or None
+        Current holdings ``p`` (a ticker not in a mapping holds 0; None: all 0, i.e.
+        trading from cash once costs or turnover limits are given).
+    transaction_costs : float, vector (N,) or mapping, default 0.0
+        ``c_i`` in return units per unit traded (10 bps = 0.001): every objective gains
+        ``sum_i c_i |w_i - p_i|`` (see :mod:`portfolio_sgd.costs`).
+    market_impact : float, vector (N,) or mapping, default 0.0
+        ``kappa_i`` of an impact term ``sum_i kappa_i |w_i - p_i|^1.5``.
+    max_turnover : float or None
+        One-way turnover cap ``1/2 sum_i |w_i - p_i| <= delta``.
+    max_asset_turnover : float, vector (N,), mapping or None
+        Per-asset limits ``|w_i - p_i| <= delta_i``.
 
     groups : mapping, DataFrame or None, default None
         Asset memberships: asset -> label, list of labels or {label: membership}, or a
@@ -68,6 +83,11 @@ class Constraints:
     max_weight: float = 1.0
     long_short: bool = False
     max_leverage: float | None = None
+    previous_weights: Any = None
+    transaction_costs: Any = 0.0
+    market_impact: Any = 0.0
+    max_turnover: float | None = None
+    max_asset_turnover: Any = None
     groups: Any = None
     linear: Any = ()
     A_ub: Any = None
@@ -77,8 +97,13 @@ class Constraints:
     assets: Any = None
 
     def __post_init__(self) -> None:
-        """Canonical hashable forms of the group and linear fields (JSON lists accepted)."""
+        """Canonical hashable forms of the group, linear and trading fields (JSON lists
+        accepted)."""
         put = functools.partial(object.__setattr__, self)
+        for name in PER_ASSET:  # scalars, tuples or dicts: hashable-free JSON forms
+            put(name, normalise(getattr(self, name), name))
+        if self.max_turnover is not None:
+            put("max_turnover", float(self.max_turnover))
         put("groups", normalize_groups(self.groups))
         put("linear", normalize_linear(self.linear))
         for name in ("A_ub", "b_ub", "A_eq", "b_eq"):
@@ -117,18 +142,18 @@ class Constraints:
     def parts(self) -> tuple[ConstraintPart, ...]:
         """The parts that can bind: budget, bounds, the leverage cap if it can matter, and
         the linear rows (if bound, or given as matrices only)."""
-        parts: list[ConstraintPart] = [
-            Budget(),
-            Bounds(self.min_weight, self.max_weight, self.long_short),
-        ]
-        cap = self._cap()
-        if cap is not None:
-            parts.append(Leverage(cap))
-        n = None if self.assets is not None else _matrix_width(self)
-        linear = self.linear_part(n) if self.has_linear else None
-        if linear is not None:
-            parts.append(linear)
-        return tuple(parts)
+        return self._parts_for(None)
+
+    def turnover_part(self, n_assets: int | None = None) -> Turnover | None:
+        """The turnover part (limits against the holdings), or None without limits."""
+        if self.max_turnover is None and self.max_asset_turnover is None:
+            return None
+        n = n_assets if n_assets is not None else _length(self)
+        previous = tuple(vector(self.previous_weights, n, "previous_weights", 0.0).tolist())
+        limits = None
+        if self.max_asset_turnover is not None:
+            limits = tuple(vector(self.max_asset_turnover, n, "max_asset_turnover", 0.0).tolist())
+        return Turnover(previous, self.max_turnover, limits, self.min_weight, self.max_weight)
 
     # ------------------------------------------------------------------ checks
     def validate(self, n_assets: int) -> None:
@@ -145,6 +170,8 @@ class Constraints:
             Leverage(self.max_leverage).validate(n_assets)
         if self.has_linear:
             _check_linear(self, int(n_assets))
+        if has_trading(self):
+            validate_trading(self, n_assets)
 
     def _cap(self) -> float | None:
         """The leverage cap if it can matter (long-short, finite), else ``None``."""
@@ -209,20 +236,24 @@ class Constraints:
         The exact kernel of the composition (see :mod:`.projection`).
         """
         self.validate(n_assets)
-        return projector_for(self.parts)
+        return projector_for(self._parts_for(n_assets))
 
     def feasible_start(
         self, n_assets: int, *, dtype: torch.dtype = torch.float64, device: Any = None
     ) -> torch.Tensor:
-        """A feasible starting point (N,): the equal-weight portfolio, projected."""
+        """A feasible starting point (N,): the equal-weight portfolio, projected (the
+        current holdings, projected, when they are given)."""
         self.validate(n_assets)
         start = torch.full((n_assets,), 1.0 / n_assets, dtype=dtype, device=device)
+        if self.previous_weights is not None:
+            held = vector(self.previous_weights, n_assets, "previous_weights", 0.0)
+            start = torch.as_tensor(held, dtype=dtype, device=device)
         return self.project(start)
 
     # ----------------------------------------------------------- reporting
     def violations(self, w: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each part's largest violation by the rows of ``w`` (K, N): name -> (K,)."""
-        return {part.name: part.violation(w) for part in self.parts}
+        return {part.name: part.violation(w) for part in self._parts_for(int(w.shape[-1]))}
 
     def is_feasible(self, w: torch.Tensor, atol: float = 1e-6) -> torch.Tensor:
         """Row-wise feasibility test within ``atol`` (every part, finite weights).
@@ -231,7 +262,7 @@ class Constraints:
         -------
         torch.Tensor of bool, shape (K,) (or a 0-d tensor for an (N,) input)
         """
-        parts = list(self.parts)
+        parts = list(self._parts_for(int(w.shape[-1])))
         lev = self.max_leverage
         if lev is not None and not math.isinf(lev) and self._cap() is None:
             parts.append(Leverage(float(lev)))  # checked even where it cannot bind
@@ -252,16 +283,43 @@ class Constraints:
 
         self.validate(n_assets)
         linear = self.linear_part(n_assets)
-        if linear is None:
-            return FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap())
-        return FeasibleSet(
-            n_assets, self.min_weight, self.max_weight, self._cap(),
-            a_ub=linear.a_ub, b_ub=linear.b_ub, a_eq=linear.a_eq, b_eq=linear.b_eq,
-        )  # fmt: skip
+        rows = {}
+        if linear is not None:
+            rows = {
+                "a_ub": linear.a_ub,
+                "b_ub": linear.b_ub,
+                "a_eq": linear.a_eq,
+                "b_eq": linear.b_eq,
+            }
+        base = FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap(), **rows)
+        if not has_trading(self):
+            return base
+        from ..certificate.trading import TradingSet
+
+        return TradingSet(base, TradingTerms.of(self, n_assets))
 
     def cvxpy(self, cp: Any, w: Any) -> list[Any]:
         """The cvxpy form of every part, for the exact reference."""
-        return [c for part in self.parts for c in part.cvxpy(cp, w)]
+        parts = self.parts if not has_trading(self) else self._parts_for(int(w.shape[0]))
+        return [c for part in parts for c in part.cvxpy(cp, w)]
+
+    def _parts_for(self, n_assets: int | None) -> tuple[ConstraintPart, ...]:
+        """``parts``, with the turnover part sized for ``n_assets`` (None: from a vector
+        setting) and the linear rows (if bound, or given as matrices only)."""
+        parts: list[ConstraintPart] = [
+            Budget(),
+            Bounds(self.min_weight, self.max_weight, self.long_short),
+        ]
+        cap = self._cap()
+        if cap is not None:
+            parts.append(Leverage(cap))
+        width = None if self.assets is not None else _matrix_width(self)
+        linear = self.linear_part(width) if self.has_linear else None
+        if linear is not None:
+            parts.append(linear)
+        if self.max_turnover is not None or self.max_asset_turnover is not None:
+            parts.append(self.turnover_part(n_assets))  # type: ignore[arg-type]
+        return tuple(parts)
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -273,13 +331,18 @@ class Constraints:
                 out[name] = groups_to_dict(self.groups)
             elif value:
                 out[name] = [list(r) if isinstance(r, tuple) else r for r in value]
+        for name in TRADING_FIELDS:
+            if out[name] is None or (
+                name in ("transaction_costs", "market_impact") and out[name] == 0
+            ):
+                del out[name]
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Constraints:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         fields = ("min_weight", "max_weight", "long_short", "max_leverage")
-        fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets")
+        fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets", *TRADING_FIELDS)
         return cls(**{k: data[k] for k in fields if k in data})
 
 
@@ -303,3 +366,28 @@ def _check_linear(c: Constraints, n_assets: int) -> None:
 def _resolved(c: Constraints, tickers: tuple[str, ...]) -> LinearConstraints | None:
     """The numeric rows of ``c`` over ``tickers`` (cached: resolved once per run)."""
     return resolve_linear(list(tickers), c.groups, c.linear, (c.A_ub, c.b_ub, c.A_eq, c.b_eq))
+
+
+def _length(constraints: Constraints) -> int:
+    """N from a per-asset vector setting (for ``parts`` without ``n_assets``)."""
+    for name in PER_ASSET:
+        value = getattr(constraints, name)
+        if isinstance(value, tuple):
+            return len(value)
+    raise ConfigError("turnover limits need the previous weights as a vector (or the asset names)")
+
+
+def validate_trading(constraints: Constraints, n_assets: int) -> None:
+    """Check the trading settings for ``n_assets`` (one-line errors naming the problem)."""
+    for name, default in (("transaction_costs", 0.0), ("market_impact", 0.0)):
+        values = vector(getattr(constraints, name), n_assets, name, default)
+        if (values < 0).any() or not np.isfinite(values).all():
+            raise InfeasibleConstraintError(f"{name} must be finite and >= 0")
+    p = vector(constraints.previous_weights, n_assets, "previous_weights", 0.0)
+    if not np.isfinite(p).all():
+        raise InfeasibleConstraintError("previous_weights contain NaN or inf")
+    if constraints._cap() is not None:
+        raise ConfigError("trading costs and turnover limits do not combine with a leverage cap")
+    part = constraints.turnover_part(n_assets)
+    if part is not None:
+        part.validate(n_assets)

@@ -9,6 +9,7 @@ parts                                 kernel
 budget + bounds ``[0, >= 1]``         :func:`project_simplex` (sort-based)
 budget + bounds ``[lo, hi]``          :func:`project_capped_simplex` (bisection on shift)
 budget + bounds + binding leverage    :func:`project_long_short`
+budget + bounds + turnover limits     :func:`~.trading_kernel.prox_trading` (nested shifts)
 positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
 budget + bounds + disjoint group      :class:`.group_kernel.GroupProjector` (nested
 floors/caps (no leverage)             shifts on sorted breakpoints)
@@ -41,6 +42,7 @@ from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .orthant import PositiveOrthant, orthant_projector
+from .turnover import Turnover, turnover_projector
 
 Projector = Callable[[torch.Tensor], torch.Tensor]
 
@@ -48,6 +50,8 @@ Projector = Callable[[torch.Tensor], torch.Tensor]
 def exact_projector(parts: Sequence[ConstraintPart]) -> Projector | None:
     """The exact Euclidean projection kernel for ``parts``, or None if there is none."""
     kinds = {type(p) for p in parts}
+    if Turnover in kinds and kinds <= {Budget, Bounds, Turnover}:
+        return turnover_projector(next(p for p in parts if isinstance(p, Turnover)))
     if kinds == {PositiveOrthant}:
         (orthant,) = parts
         return orthant_projector(torch.tensor(orthant.floor, dtype=torch.float64))  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ import torch
 from .bounds import Bounds
 from .leverage import Leverage
 from .linear import LinearConstraints
+from .turnover import Turnover
 
 __all__ = ["ACTIVE_TOL", "constraints_report"]
 
@@ -66,7 +67,7 @@ def constraints_report(
     """
     w = np.asarray(weights, dtype=np.float64).reshape(-1)
     rows = [_entry("sum(w) == 1", float(w.sum()), 1.0, "==", tol)]
-    for part in constraints.parts:
+    for part in constraints._parts_for(w.size):
         if isinstance(part, Bounds):
             rows.append(_entry(f"w_i >= {part.lo:g}", float(w.min()), part.lo, ">=", tol))
             rows.append(_entry(f"w_i <= {part.hi:g}", float(w.max()), part.hi, "<=", tol))
@@ -75,7 +76,24 @@ def constraints_report(
                                "<=", tol))  # fmt: skip
         elif isinstance(part, LinearConstraints):
             rows += _linear_rows(part, w, tol)
+        elif isinstance(part, Turnover):
+            rows += _turnover_rows(part, w, tol)
     return rows
+
+
+def _turnover_rows(part: Turnover, w: np.ndarray, tol: float) -> list[dict[str, Any]]:
+    """The one-way turnover cap and the tightest per-asset limit, against the holdings."""
+    trade = np.abs(w - np.asarray(part.previous, dtype=np.float64))
+    out = []
+    if part.max_turnover is not None:
+        cap = float(part.max_turnover)
+        out.append(_entry(f"turnover <= {cap:g}", 0.5 * float(trade.sum()), cap, "<=", tol))
+    if part.asset_limits is not None:
+        limits = np.asarray(part.asset_limits, dtype=np.float64)
+        i = int(np.argmin(limits - trade))  # the asset closest to (or over) its limit
+        out.append(_entry(f"|w_i - p_i| <= {limits[i]:g} (tightest: asset {i})",
+                          float(trade[i]), float(limits[i]), "<=", tol))  # fmt: skip
+    return out
 
 
 def _linear_rows(part: LinearConstraints, w: np.ndarray, tol: float) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import torch
 from ..config import Averaging, EngineConfig, OptimizerName
 from ..constraints import orthant_projector, project_box_sum_metric
 from ..constraints.projection import Projector
+from ..costs import trading_config, trading_prox, trading_value
 from ..errors import ConfigError
 from ..objectives import optimal_var_level, portfolio_returns
 from ..quadratic import QuadraticForm
@@ -44,6 +45,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     if grid.size < 1:
         raise ConfigError("at least one run is needed")
     problem = weighted_problem(problem, grid, config)  # per-run row weights, if any
+    config = trading_config(problem, config)  # proximal steps without momentum
     spec, R = problem.spec, problem.returns
     objective = spec.impl
     opt_name = resolve_optimizer(config, spec)
@@ -55,6 +57,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(problem, config)
     w, project, orthant = _start(problem, grid, metric, euclidean)
+    prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)
     t, x0 = None, None
     if objective.has_var_level:
         x0 = portfolio_returns(R, w)
@@ -110,6 +113,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         averaging=averaging,
         loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
         samples=[0] * grid.size,
+        prox=prox,
     )
 
 
@@ -155,10 +159,13 @@ def evaluate(
             impl = problem.spec.impl
             value = impl.quadratic_value_and_gradient(quad, weights, problem.means, lam)[0]
             extra = impl.weight_loss(weights)  # a term in w itself (a shrinkage's ridge)
-            return value if extra is None else value + extra
-        return problem.spec.impl.full_value(
-            problem.returns, weights, problem.means, problem.benchmark, lam, problem.row_weights
-        )
+            value = value if extra is None else value + extra
+        else:
+            value = problem.spec.impl.full_value(
+                problem.returns, weights, problem.means, problem.benchmark, lam,
+                problem.row_weights,
+            )  # fmt: skip
+        return value + trading_value(problem, weights)
 
 
 def initial_weights(problem: Problem, grid: RunGrid) -> torch.Tensor:

@@ -46,6 +46,9 @@ class EngineState:
     orthant : bool
         The iterate lives in the positive orthant (risk parity's ``y``), not on the
         fully invested set: steps keep the gradient's component along ``(1, ..., 1)``.
+    prox : callable or None
+        ``(w, step) -> w``: the trading-cost prox combined with the projection (threshold
+        ``step * c``, in the metric; :mod:`portfolio_sgd.costs`); None without trading.
     loss_sum : Tensor, shape (K,)
         Mini-batch losses summed since the last evaluation (``loss_steps`` of them).
     hooks : object, optional
@@ -88,6 +91,7 @@ class EngineState:
     stop_reason: str = "max steps"
     progress: Any = None
     hooks: Any = None
+    prox: Callable[[torch.Tensor, Any], torch.Tensor] | None = None
 
     def set_lr(self, lr: float) -> None:
         """Set the base step size of every parameter group."""

@@ -42,6 +42,7 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
     w, t, metric = s.w, s.t, s.metric
     orthant = s.orthant
     gradient = batch_gradient if s.hooks is None else s.hooks.gradient
+    prox, step_size = s.prox, _prox_step(s, scale)
 
     def tensor_step() -> None:
         """One step on device tensors (no host synchronisation but CVaR's tail gather)."""
@@ -66,7 +67,7 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
                 t.grad = grad_t
         s.optimizer.step()
         with torch.no_grad():
-            w.copy_(s.project(w))
+            w.copy_(s.project(w) if prox is None else prox(w, step_size))
             if prev_w is not None:
                 raw_grad = grad_w * (metric if metric is not None else 1.0)
                 uphill = (raw_grad * (w - prev_w)).sum(dim=1)
@@ -94,3 +95,12 @@ def make_step(state: EngineState, regime: Regime) -> tuple[Callable[[], None], H
         s.batches.linear_factor(regime),
     )
     return tensor_step, (key if capturable else None)
+
+
+def _prox_step(s: EngineState, scale: float | torch.Tensor | None) -> float | torch.Tensor:
+    """Each run's step size now (a float, or (K, 1) with per-run scales): the prox's
+    threshold multiplier (the optimiser's current lr times the run's scale)."""
+    lr = float(s.optimizer.param_groups[0]["lr"])
+    if scale is None:
+        return lr
+    return lr * scale[:, None] if isinstance(scale, torch.Tensor) else lr * float(scale)

@@ -273,6 +273,23 @@ class PortfolioObjective:
         """
         raise NotImplementedError
 
+    def cvxpy_scale(self, cp: Any, returns: np.ndarray, benchmark: np.ndarray | None) -> float:
+        """The positive data scale ``f / expression`` of :meth:`cvxpy_expression` (so a term
+        in ``f``'s units, e.g. trading costs, can be added to the expression).
+
+        The default probes the expression at the equal-weight portfolio; an expression
+        with auxiliary variables overrides it.
+        """
+        n = returns.shape[1]
+        w = cp.Variable(n)
+        w.value = np.full(n, 1.0 / n)
+        expr, _ = self.cvxpy_expression(cp, w, returns, benchmark)
+        f = float(self.numpy_value(returns @ w.value[:, None], benchmark)[0])
+        probe = float(expr.value)
+        if probe == 0.0 or not math.isfinite(f / probe) or f / probe <= 0:
+            return data_scales(returns)[1]
+        return f / probe
+
     # ------------------------------------------------------------ certificate
     def lower_bound(
         self,

@@ -90,6 +90,10 @@ class CVaR(PortfolioObjective):
         expr = -(lam_r / s1) * (mu @ w) + t_var + cp.sum(z) / ((1.0 - alpha) * t_len)
         return expr, [z >= -(returns / s1) @ w - t_var]
 
+    def cvxpy_scale(self, cp: Any, returns: np.ndarray, benchmark: np.ndarray | None) -> float:
+        """The LP is ``f / s1`` (``s1`` the root mean squared return)."""
+        return data_scales(returns)[0]
+
     # -------------------------------------------------- smoothing continuation
     def initial_smoothing(self, returns: torch.Tensor) -> float:
         """The first smoothing ``tau``: one portfolio-return scale (equal-weight RMS)."""
