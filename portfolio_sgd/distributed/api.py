@@ -19,6 +19,7 @@ import torch
 
 from ..config import EngineConfig
 from ..constraints import Constraints
+from ..costs import has_trading
 from ..engine import Callback, RunGrid, run_engine
 from ..errors import ConfigError
 from ..inputs import align_benchmark, validate_returns_input
@@ -91,6 +92,10 @@ def run_sharded(
 ) -> tuple[OptimizationResult, ShardedProblem]:
     """:func:`optimize_sharded`, also returning this rank's sharded problem (for further
     reductions over the data, e.g. the fixed-weight performance of the result)."""
+    if has_trading(constraints) or spec.shrinkage != "none":
+        raise ConfigError(
+            "sharded runs support neither trading costs/turnover limits nor shrinkage yet"
+        )
     ctx = start(config.device) if ctx is None else ctx
     shard = _shard(returns, ctx, config)
     constraints = constraints.bind(list(shard.tickers))
