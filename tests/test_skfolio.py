@@ -161,11 +161,7 @@ UNSUPPORTED = [
     ({"min_weights": None}, "min_weights"),
     ({"budget": 0.5}, "budget"),
     ({"budget": None}, "budget"),
-    ({"groups": [["a"] * 20]}, "groups"),
-    ({"linear_constraints": ["AAPL <= 0.1"]}, "linear_constraints"),
-    ({"transaction_costs": 0.001}, "transaction_costs"),
     ({"management_fees": 0.001}, "management_fees"),
-    ({"max_turnover": 0.1}, "max_turnover"),
     ({"risk_measure": RiskMeasure.SEMI_VARIANCE}, "risk_measure"),
     ({"objective_function": ObjectiveFunction.MAXIMIZE_RATIO}, "objective_function"),
 ]

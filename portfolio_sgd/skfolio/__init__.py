@@ -34,13 +34,16 @@ min_weights            ``min_weight`` (one value for all assets: a float, or an 
 max_weights            ``max_weight`` (same rule; None -> 1 when long-only)
 budget                 must be 1 (fully invested); anything else -> ``ConfigError``
 max_short, max_long    ``max_leverage = 1 + 2 max_short`` / ``2 max_long - 1`` (budget 1)
-groups                 not supported yet: any value -> ``ConfigError``
-linear_constraints     not supported yet: any value -> ``ConfigError``
-transaction_costs      not supported yet: non-zero -> ``ConfigError``
-management_fees        not supported yet: non-zero -> ``ConfigError``
-max_turnover           not supported yet: any value -> ``ConfigError``
-previous_weights       the warm start (``init_weights``) when ``warm_start=True``; no cost
-                       or turnover term uses it; forwarded to the predicted ``Portfolio``
+groups                 ``groups`` (dict asset -> labels, or skfolio's (n_groups, N) labels)
+linear_constraints     ``linear`` (the same grammar: names, ``+ - *``, ``<= >= ==``)
+left/right_inequality  ``A_ub`` / ``b_ub``
+transaction_costs      ``transaction_costs`` against ``previous_weights`` (times ``1/lam``
+                       for CVaR utility, whose objective we divide by ``lam``); charged
+                       under MINIMIZE_RISK too, where skfolio ignores them
+management_fees        not supported: non-zero -> ``ConfigError``
+max_turnover           ``max_asset_turnover`` (skfolio's limit is per asset)
+previous_weights       the holdings of the costs and the turnover limit (missing 0); the
+                       warm start when ``warm_start=True``; forwarded to the ``Portfolio``
 prior_estimator        not a parameter: the sample returns are the scenarios
 risk_free_rate         forwarded to the predicted ``Portfolio`` (no effect on the fit)
 =====================  ==============================================================

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,11 +13,18 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..objectives import ObjectiveSpec
 from .base import SGDOptimizationBase
-from .mapping import check_unsupported, constraints_from, objective_spec
+from .mapping import (
+    check_unsupported,
+    constraints_from,
+    linear_settings,
+    objective_spec,
+    trading_settings,
+)
 
 _SKFOLIO_PARAMS = (
     "min_weights", "max_weights", "budget", "max_short", "max_long", "groups",
-    "linear_constraints", "transaction_costs", "management_fees", "max_turnover",
+    "linear_constraints", "left_inequality", "right_inequality", "transaction_costs",
+    "management_fees", "max_turnover", "previous_weights",
 )  # fmt: skip
 
 
@@ -39,11 +47,19 @@ class SGDMeanRisk(SGDOptimizationBase):
         CVaR confidence level (our ``alpha``).
     min_weights, max_weights, budget, max_short, max_long : optional
         Weight constraints, as in ``MeanRisk`` (one bound for all assets).
-    groups, linear_constraints, transaction_costs, management_fees, max_turnover : optional
-        Not supported yet: any value other than the default raises ``ConfigError``.
+    groups, linear_constraints, left_inequality, right_inequality : optional
+        Group and linear constraints, as in ``MeanRisk`` (our ``Constraints(groups=,
+        linear=, A_ub=, b_ub=)``).
+    transaction_costs, max_turnover : optional
+        Costs per unit traded and the per-asset turnover limit against
+        ``previous_weights`` (our ``transaction_costs`` and ``max_asset_turnover``). The
+        costs enter the objective under every objective function, ``MINIMIZE_RISK``
+        included (skfolio charges them only through the expected return).
+    management_fees : optional
+        Not supported: a non-zero value raises ``ConfigError``.
     previous_weights : float, dict or array-like, optional
-        Previous holdings. Used as the warm start when ``warm_start`` (no cost or turnover
-        term uses them); forwarded to the predicted ``Portfolio``.
+        Previous holdings: the reference of the costs and the turnover limit, the warm
+        start when ``warm_start``, and forwarded to the predicted ``Portfolio``.
     warm_start : bool, default False
         Start each fit from the previous weights: this estimator's last ``weights_`` (by
         asset name when known), else ``previous_weights``. In skfolio's
@@ -77,6 +93,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         max_long: float | None = None,
         groups: Any = None,
         linear_constraints: Sequence[str] | None = None,
+        left_inequality: Any = None,
+        right_inequality: Any = None,
         transaction_costs: Any = 0.0,
         management_fees: Any = 0.0,
         previous_weights: Any = None,
@@ -111,6 +129,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         self.max_long = max_long
         self.groups = groups
         self.linear_constraints = linear_constraints
+        self.left_inequality = left_inequality
+        self.right_inequality = right_inequality
         self.transaction_costs = transaction_costs
         self.management_fees = management_fees
         self.max_turnover = max_turnover
@@ -130,8 +150,12 @@ class SGDMeanRisk(SGDOptimizationBase):
         """``MeanRisk``'s objective and weight constraints, mapped (see the module tables)."""
         params = {name: getattr(self, name) for name in _SKFOLIO_PARAMS}
         check_unsupported(params, n_assets)
-        constraints = constraints_from(params, n_assets, names)
         spec = objective_spec(
             self.objective_function, self.risk_measure, self.risk_aversion, self.cvar_beta, n_obs
         )
-        return spec, constraints
+        # our mean-CVaR is skfolio's utility divided by lam: so are its costs
+        scale = 1.0 / float(self.risk_aversion) if spec.return_weight > 0 else 1.0
+        extra = linear_settings(params, n_assets, names)
+        extra |= trading_settings(params, n_assets, names, scale)
+        constraints = constraints_from(params, n_assets, names)
+        return spec, dataclasses.replace(constraints, **extra)

@@ -17,11 +17,11 @@ from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 
-UNSUPPORTED_WHEN_SET = ("groups", "linear_constraints", "max_turnover")
-"""Parameters that must be None (portfolio-sgd has no group, linear or turnover constraint yet)."""
+UNSUPPORTED_WHEN_SET: tuple[str, ...] = ()
+"""``MeanRisk`` parameters that must be None (none at present)."""
 
-ZERO_ONLY = ("transaction_costs", "management_fees")
-"""Parameters that must be 0 (no cost or fee term in portfolio-sgd's objectives yet)."""
+ZERO_ONLY = ("management_fees",)
+"""Parameters that must be 0 (no fee term in portfolio-sgd's objectives)."""
 
 
 def _member_name(value: Any) -> str:
@@ -118,6 +118,71 @@ def check_unsupported(params: Mapping[str, Any], n_assets: int) -> None:
     budget = params.get("budget")
     if budget is None or not math.isclose(float(budget), 1.0, rel_tol=0, abs_tol=1e-12):
         raise ConfigError(f"budget={budget} is not supported: portfolio-sgd is fully invested (1)")
+
+
+def linear_settings(
+    params: Mapping[str, Any], n_assets: int, names: Sequence[str] | None
+) -> dict[str, Any]:
+    """skfolio's ``groups``, ``linear_constraints``, ``left_inequality`` and
+    ``right_inequality`` as :class:`Constraints` fields (``groups``, ``linear``, ``A_ub``,
+    ``b_ub``).
+
+    ``groups`` is a dict asset -> labels, or skfolio's array (n_groups, N) of labels (one
+    row per grouping, columns in the order of ``X``): asset ``j`` gets the labels of column
+    ``j``. The strings of ``linear_constraints`` use the same grammar as ours (names of
+    assets and groups, ``+ - *``, numbers, ``<=``, ``>=``, ``==``).
+    """
+    out: dict[str, Any] = {}
+    tickers = list(names) if names is not None else [f"asset_{i}" for i in range(n_assets)]
+    groups = params.get("groups")
+    if isinstance(groups, Mapping):
+        out["groups"] = {str(k): [v] if isinstance(v, str) else list(v) for k, v in groups.items()}
+    elif groups is not None:
+        table = np.asarray(groups, dtype=object)
+        table = table[None, :] if table.ndim == 1 else table
+        if table.ndim != 2 or table.shape[1] != n_assets:
+            raise ConfigError(f"groups has shape {table.shape}; expected (n_groups, {n_assets})")
+        out["groups"] = {tickers[j]: [str(x) for x in table[:, j]] for j in range(n_assets)}
+    text = params.get("linear_constraints")
+    if text is not None:
+        out["linear"] = [text] if isinstance(text, str) else [str(t) for t in text]
+    left, right = params.get("left_inequality"), params.get("right_inequality")
+    if (left is None) != (right is None):
+        raise ConfigError("left_inequality and right_inequality must be given together")
+    if left is not None:
+        out["A_ub"], out["b_ub"] = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+    return out
+
+
+def trading_settings(
+    params: Mapping[str, Any], n_assets: int, names: Sequence[str] | None, cost_scale: float
+) -> dict[str, Any]:
+    """skfolio's ``transaction_costs``, ``previous_weights`` and ``max_turnover`` as
+    :class:`Constraints` trading fields.
+
+    ``transaction_costs`` (float, array (N,) or dict by asset, missing 0) times
+    ``cost_scale`` becomes ``transaction_costs`` (the cost enters our objective with the
+    scale of skfolio's utility: 1 for variance, ``1 / lam`` for CVaR); skfolio's
+    ``max_turnover`` is per asset (``|w_i - p_i| <= delta``), so it becomes
+    ``max_asset_turnover``; ``previous_weights`` (missing assets 0; None: 0) are the
+    holdings both refer to.
+    """
+    costs = params.get("transaction_costs")
+    cost = None if costs is None else previous_as_array(costs, n_assets, names)
+    turnover = params.get("max_turnover")
+    out: dict[str, Any] = {}
+    if cost is not None and np.any(cost != 0):
+        if not np.all(np.isfinite(cost)) or np.any(cost < 0):
+            raise ConfigError("transaction_costs must be finite and >= 0")
+        out["transaction_costs"] = tuple(float(c) * cost_scale for c in cost)
+    if turnover is not None:
+        limits = previous_as_array(turnover, n_assets, names)
+        out["max_asset_turnover"] = tuple(float(x) for x in limits)
+    if out:
+        held = params.get("previous_weights")
+        previous = np.zeros(n_assets) if held is None else previous_as_array(held, n_assets, names)
+        out["previous_weights"] = tuple(float(x) for x in previous)
+    return out
 
 
 def check_unsupported_budgeting(params: Mapping[str, Any]) -> None:
