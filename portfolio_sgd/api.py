@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 
 from .bootstrap import recency_weights, with_error_bars
+from .cardinality import optimize_cardinality
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
@@ -120,6 +121,8 @@ def optimize(
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
+    max_assets: int | None = None,
+    min_position: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -153,6 +156,10 @@ def optimize(
         from the data's autocorrelation; 1: i.i.d.), the resampled (Michaud) portfolio
         instead of the point estimate, and recency weighting (row t weighs
         ``2^(-(T-1-t)/half_life)``). See :mod:`portfolio_sgd.bootstrap`.
+    max_assets, min_position : optional
+        Shorthands for the :class:`Constraints` fields: at most ``max_assets`` held
+        assets, each 0 or at least ``min_position``; solved by the heuristic of
+        :mod:`portfolio_sgd.cardinality` (``result.cardinality`` reports the support).
 
     Returns
     -------
@@ -162,9 +169,13 @@ def optimize(
         objective, constraints, config, risk_aversion=risk_aversion, alpha=alpha,
         return_weight=return_weight, min_weight=min_weight, max_weight=max_weight,
         batch_size=batch_size, steps=steps, lr=lr, seed=seed, device=device, dtype=dtype,
+        max_assets=max_assets, min_position=min_position,
     )  # fmt: skip
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
+    if constraints.is_combinatorial:
+        _no_extras_with_cardinality(bootstrap, resample, half_life, callbacks)
+        return optimize_cardinality(prepared, spec, constraints, config, init)
     recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
@@ -174,6 +185,17 @@ def optimize(
     if bootstrap is None and not resample:
         return result
     return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
+
+
+def _no_extras_with_cardinality(
+    bootstrap: int | None, resample: bool, half_life: float | None, callbacks: Sequence[Callback]
+) -> None:
+    """Refuse what the cardinality heuristic does not combine with (one-line error)."""
+    if bootstrap is not None or resample or half_life is not None or callbacks:
+        raise ConfigError(
+            "max_assets/min_position cannot be combined with bootstrap, resample, "
+            "half_life or callbacks"
+        )
 
 
 def optimize_many(
@@ -208,6 +230,11 @@ def optimize_many(
         ``runs`` lists each run's settings in the row order of ``weights``.
     """
     spec, constraints, config = resolve_settings(objective, constraints, config)
+    if constraints.is_combinatorial:
+        raise ConfigError(
+            "optimize_many does not take max_assets/min_position: use optimize (its "
+            "cardinality heuristic already runs its restarts as one batch)"
+        )
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     ms = [int(m) for m in (batch_sizes or [config.batch_size])]
     lams = [float(v) for v in risk_aversions] if risk_aversions is not None else [None]

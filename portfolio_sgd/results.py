@@ -15,6 +15,7 @@ from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bootstrap import ErrorBars
+    from .cardinality import CardinalityReport
     from .certificate import GapCertificate
     from .engine import EngineOutput
     from .prepare import PreparedData
@@ -73,6 +74,9 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    cardinality : CardinalityReport or None
+        With ``max_assets``/``min_position``: the support, the heuristic used and the
+        gap to the relaxed lower bound (:mod:`portfolio_sgd.cardinality`); else None.
     """
 
     weights: pd.Series
@@ -105,6 +109,7 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    cardinality: CardinalityReport | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -161,6 +166,8 @@ class OptimizationResult:
             }
         if self.error_bars is not None:
             out.update(self.error_bars.to_dict())
+        if self.cardinality is not None:
+            out["cardinality"] = self.cardinality.to_dict()
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out

@@ -15,19 +15,24 @@ from __future__ import annotations
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .cardinality import Cardinality
 from .feasible_set import Constraints
 from .kernels import project_capped_simplex, project_long_short, project_simplex, solve_clip_shift
 from .leverage import Leverage
 from .metric_kernel import project_box_sum_metric
 from .orthant import PositiveOrthant, orthant_projector
+from .support import SparseSet, SupportSet
 
 __all__ = [
     "Bounds",
     "Budget",
+    "Cardinality",
     "ConstraintPart",
     "Constraints",
     "Leverage",
     "PositiveOrthant",
+    "SparseSet",
+    "SupportSet",
     "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",

@@ -13,6 +13,7 @@ from ..errors import InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .cardinality import Cardinality
 from .leverage import Leverage
 from .projection import Projector, projector_for
 
@@ -33,6 +34,12 @@ class Constraints:
         Gross-leverage cap ``L``: ``sum |w_i| <= L``. ``None`` (or ``inf``) means no cap.
         Must be ``>= 1`` (any fully-invested portfolio has ``sum |w| >= 1``). With
         ``lo >= 0`` it is always satisfied and has no effect.
+    max_assets : int or None, default None
+        Cardinality ``k``: at most ``k`` non-zero weights (long-only, ``min_weight = 0``).
+    min_position : float, default 0.0
+        Minimum position ``x``: each weight is 0 or at least ``x``. With ``max_assets``
+        it makes the problem combinatorial; :func:`portfolio_sgd.optimize` then runs the
+        heuristic of :mod:`portfolio_sgd.cardinality` (see :meth:`relaxed`).
 
     Notes
     -----
@@ -45,6 +52,8 @@ class Constraints:
     max_weight: float = 1.0
     long_short: bool = False
     max_leverage: float | None = None
+    max_assets: int | None = None
+    min_position: float = 0.0
 
     @property
     def parts(self) -> tuple[ConstraintPart, ...]:
@@ -71,6 +80,32 @@ class Constraints:
         Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
         if self.max_leverage is not None:
             Leverage(self.max_leverage).validate(n_assets)
+        card = self.cardinality
+        if card is not None:
+            if self.long_short or self.min_weight != 0:
+                raise InfeasibleConstraintError(
+                    "max_assets/min_position need a long-only portfolio with min_weight 0, "
+                    f"got min_weight {self.min_weight:g}"
+                    + (" and long_short" if self.long_short else "")
+                )
+            card.validate(n_assets)
+
+    # ------------------------------------------------------------ cardinality
+    @property
+    def cardinality(self) -> Cardinality | None:
+        """The combinatorial part (count cap, minimum position), or None without one."""
+        if self.max_assets is None and not self.min_position:
+            return None
+        return Cardinality(self.max_assets, float(self.min_position), float(self.max_weight))
+
+    @property
+    def is_combinatorial(self) -> bool:
+        """Whether a cardinality cap or a minimum position is set."""
+        return self.cardinality is not None
+
+    def relaxed(self) -> Constraints:
+        """The convex relaxation: these constraints without the cardinality part."""
+        return Constraints(self.min_weight, self.max_weight, self.long_short, self.max_leverage)
 
     def _cap(self) -> float | None:
         """The leverage cap if it can matter (long-short, finite), else ``None``."""
@@ -120,7 +155,8 @@ class Constraints:
     # ----------------------------------------------------------- reporting
     def violations(self, w: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each part's largest violation by the rows of ``w`` (K, N): name -> (K,)."""
-        return {part.name: part.violation(w) for part in self.parts}
+        parts = (*self.parts, self.cardinality) if self.is_combinatorial else self.parts
+        return {part.name: part.violation(w) for part in parts if part is not None}
 
     def is_feasible(self, w: torch.Tensor, atol: float = 1e-6) -> torch.Tensor:
         """Row-wise feasibility test within ``atol`` (every part, finite weights).
@@ -133,6 +169,9 @@ class Constraints:
         lev = self.max_leverage
         if lev is not None and not math.isinf(lev) and self._cap() is None:
             parts.append(Leverage(float(lev)))  # checked even where it cannot bind
+        card = self.cardinality
+        if card is not None:
+            parts.append(card)
         ok = torch.isfinite(w).all(dim=-1)
         for part in parts:
             ok = ok & (part.violation(w) <= atol)
@@ -163,5 +202,7 @@ class Constraints:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Constraints:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
-        fields = ("min_weight", "max_weight", "long_short", "max_leverage")
+        fields = (
+            "min_weight", "max_weight", "long_short", "max_leverage", "max_assets", "min_position"
+        )  # fmt: skip
         return cls(**{k: data[k] for k in fields if k in data})
