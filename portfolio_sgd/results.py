@@ -123,6 +123,14 @@ class OptimizationResult:
             budgets = normalised_budgets(self.spec.budgets, len(self.weights))
             residual = float(np.abs(self.risk_contributions.to_numpy() - budgets).max())
             measure = f"max |RC - b| = {residual:.2g}"
+        if self.cardinality is not None:
+            card = self.cardinality
+            measure = (
+                f"gap to the relaxed lower bound <= {self.relative_gap_bound:.2g} relative "
+                f"({card.method}; on its support the convex problem is "
+                + ("solved" if card.support_converged else "NOT solved")
+                + ")"
+            )
         return (
             f"{state}: {measure} (bar {bar:g}), "
             f"stopped by {self.stop_reason} after {self.steps} steps"

@@ -84,10 +84,14 @@ def optimize_cardinality(
         support = tuple(int(i) for i in np.flatnonzero(held))
         result = single_result(out_r, prepared, spec, constraints, config, None)
         stats = (f_relaxed, f_relaxed, gap_r, 0, 0, "not needed")
-        return _finish(result, prepared, problem, relaxed, support, stats, "relaxed optimum is feasible")
+        return _finish(
+            result, prepared, problem, relaxed, support, stats, "relaxed optimum is feasible"
+        )
     cache = SupportCache(wall_time=out_r.wall_time)
     iht = _hard_threshold(problem, config, relaxed, max(sizes))
-    starts = initial_candidates(relaxed, sizes, restarts=RESTARTS, seed=config.seed, iht_weights=iht)
+    starts = initial_candidates(
+        relaxed, sizes, restarts=RESTARTS, seed=config.seed, iht_weights=iht
+    )
     evaluate_supports(problem, config, starts, relaxed, cache)
     rounds, stop = _local_search(problem, config, relaxed, sizes, cache)
     best = cache.best()
@@ -108,7 +112,11 @@ def _hard_threshold(problem, config, relaxed: np.ndarray, size: int) -> np.ndarr
 
 
 def _local_search(
-    problem, config: EngineConfig, relaxed: np.ndarray, sizes: list[int], cache: SupportCache  # noqa: ANN001
+    problem,
+    config: EngineConfig,
+    relaxed: np.ndarray,
+    sizes: list[int],
+    cache: SupportCache,  # noqa: ANN001
 ) -> tuple[int, str]:
     """Swap moves from the best support while one improves: (rounds run, why it stopped)."""
     n = problem.n_assets

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import metrics
 from ..api import optimize
 from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
+from ..cardinality import CardinalityReport
 from ..comparison import compare_with_exact
 from ..errors import DataError
 from ..objectives.risk_budget import normalised_budgets
@@ -97,6 +98,18 @@ Examples:
     "--resample",
     is_flag=True,
     help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+)
+@click.option(
+    "--max-assets",
+    type=int,
+    default=None,
+    help="Cardinality: hold at most K assets (a batched support-search heuristic).",
+)
+@click.option(
+    "--min-position",
+    type=float,
+    default=None,
+    help="Minimum position: every weight is 0 or at least X.",
 )
 def optimize_command(
     fmt: str,
@@ -209,6 +222,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
         *(_interval_lines(bars) if bars is not None else []),
+        *(cardinality_lines(result.cardinality) if result.cardinality is not None else []),
     ]
     if exact:
         lines += [
@@ -219,6 +233,17 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
             f"L1 to exact         {exact['l1_distance']:.2e}",
         ]
     return "\n".join(lines)
+
+
+def cardinality_lines(card: CardinalityReport) -> list[str]:
+    """The table lines of a cardinality result: support, bound and search."""
+    return [
+        f"support             {card.n_held} assets: {', '.join(card.support)}",
+        f"relaxed bound       {card.lower_bound:.8g} (gap to it {card.relative_gap_to_relaxed:.2%},"
+        " a bound on the distance to the true optimum)",
+        f"cardinality search  {card.method}: {card.candidates_evaluated} supports, "
+        f"{card.local_search_rounds} swap rounds ({card.search_stop})",
+    ]
 
 
 def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
