@@ -33,7 +33,11 @@ OBJECTIVES = ("min-variance", "mean-variance", "cvar", "kelly", "tracking")
 def exact_value(objective: str, r: np.ndarray, cons: Constraints, bench, relaxed_held: int):  # noqa: ANN001, ANN201
     """(value, support size, method, seconds) of the mixed-integer optimum."""
     start = time.perf_counter()
-    if objective == "kelly" and relaxed_held <= (cons.max_assets or r.shape[1]) and not cons.min_position:
+    if (
+        objective == "kelly"
+        and relaxed_held <= (cons.max_assets or r.shape[1])
+        and not cons.min_position
+    ):
         sol = solve_exact("kelly", r, cons.relaxed())
         held = int((sol.weights > 1e-7).sum())
         return sol.value, held, "convex optimum (holds <= k)", time.perf_counter() - start
@@ -53,8 +57,10 @@ def main() -> None:
     print(f"machine: {machine_info()}")
     print(f"data: sp500 {returns.shape[0]} x {returns.shape[1]}, "
           f"{returns.index[0].date()}..{returns.index[-1].date()}, min_position {args.min_position:g}")  # fmt: skip
-    print("| objective | k | heuristic f | exact f* | (f - f*)/abs(f*) | gap to relaxed bound "
-          "| held (heur/exact) | method | exact by | heuristic s | exact s |")
+    print(
+        "| objective | k | heuristic f | exact f* | (f - f*)/abs(f*) | gap to relaxed bound "
+        "| held (heur/exact) | method | exact by | heuristic s | exact s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for objective in args.objectives:
         rets, bench = returns, None
@@ -69,7 +75,9 @@ def main() -> None:
             t_heur = time.perf_counter() - began
             card = res.cardinality
             f_h = float(objective_value(objective, r, res.weights.to_numpy(), benchmark=b))
-            relaxed_held = int(np.sum(res.weights.to_numpy() > 1e-12)) if card.method != "heuristic" else k + 1
+            relaxed_held = (
+                int(np.sum(res.weights.to_numpy() > 1e-12)) if card.method != "heuristic" else k + 1
+            )
             f_x, held_x, how, t_x = exact_value(objective, r, cons, b, relaxed_held)
             gap = (f_h - f_x) / abs(f_x)
             print(f"| {objective} | {k} | {f_h:.8g} | {f_x:.8g} | {gap:.2e} | "
