@@ -196,8 +196,13 @@ class Constraints:
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
-        return asdict(self)
+        """Plain-dict form (JSON-serialisable); the cardinality fields only when set."""
+        out = asdict(self)
+        if out.get("max_assets") is None:
+            out.pop("max_assets", None)
+        if not out.get("min_position"):
+            out.pop("min_position", None)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Constraints:
