@@ -24,17 +24,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .constraints import Cardinality, Constraints
-from .constraints.kernels import project_capped_simplex
 from .errors import ConfigError
 
-GradFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 #: Supports solved per batch (memory: K j^2 floats, or K T j for Kelly).
 CHUNK = 40_000
 
@@ -70,6 +67,24 @@ def _quadratic(objective: str, returns: np.ndarray, risk_aversion: float, benchm
     raise ConfigError(f"no quadratic form for {objective}")
 
 
+def _project(v: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """Euclidean projection of the rows of ``v`` (K, j) onto ``{sum w = 1, lo <= w <= hi}``
+    for small ``j``: ``g(nu) = sum clip(v + nu, lo, hi)`` is evaluated at all 2j
+    breakpoints and interpolated on the piece where it crosses 1 (exact, O(K j^2))."""
+    bp, _ = torch.sort(torch.cat([lo - v, hi - v], dim=1), dim=1)  # (K, 2j)
+    g = (v[:, None, :] + bp[:, :, None]).clamp(lo, hi).sum(dim=2)  # (K, 2j)
+    i = torch.searchsorted(g.contiguous(), torch.ones_like(g[:, :1])).clamp(1, g.shape[1] - 1)
+    b0, b1 = bp.gather(1, i - 1), bp.gather(1, i)
+    g0, g1 = g.gather(1, i - 1), g.gather(1, i)
+    slope = torch.where(g1 > g0, (b1 - b0) / (g1 - g0), torch.zeros_like(g0))
+    nu = torch.where(g1 > g0, b0 + (1.0 - g0) * slope, b1)
+    w = (v + nu).clamp(lo, hi)
+    free = (w > lo) & (w < hi)
+    n_free = free.sum(dim=1, keepdim=True).clamp_min(1)
+    fix = (1.0 - w.sum(dim=1, keepdim=True)) / n_free
+    return torch.where(free, (w + fix).clamp(lo, hi), w)
+
+
 def _fw_lower(g: torch.Tensor, w: torch.Tensor, f: torch.Tensor, lo: float, hi: float):  # noqa: ANN202
     """``f - max_{s} g.(w - s)`` over ``{sum s = 1, lo <= s <= hi}`` row by row (K,)."""
     j = g.shape[1]
@@ -83,77 +98,151 @@ def _fw_lower(g: torch.Tensor, w: torch.Tensor, f: torch.Tensor, lo: float, hi: 
 
 
 def _solve_batch(
-    value_grad: GradFn,
-    lipschitz: torch.Tensor,
-    k: int,
-    j: int,
-    lo: float,
-    hi: float,
-    incumbent: float,
-    rtol: float,
-    max_iter: int,
-):  # noqa: ANN202
-    """FISTA with restarts on K supports at once, pruning by the lower bounds.
+    oracle: _Oracle, lo: float, hi: float, incumbent: float, rtol: float, max_iter: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """FISTA with restarts on K supports at once; pruned or bracketed rows are dropped.
 
-    Returns (upper (K,), lower (K,), weights (K, j)); pruned rows keep their last bounds.
+    Returns (upper (K,), lower (K,), weights (K, j)): each row's last value, best lower
+    bound and last iterate.
     """
-    w = project_capped_simplex(torch.full((k, j), 1.0 / j, dtype=torch.float64), lo=lo, hi=hi)
+    k, j = oracle.size, oracle.width
+    w = _project(torch.full((k, j), 1.0 / j, dtype=torch.float64), lo, hi)
     y, w_prev, theta = w.clone(), w.clone(), torch.ones(k, dtype=torch.float64)
     upper = torch.full((k,), math.inf, dtype=torch.float64)
     lower = torch.full((k,), -math.inf, dtype=torch.float64)
-    live = torch.ones(k, dtype=torch.bool)
-    step = (1.0 / lipschitz)[:, None]
+    final = w.clone()
+    ids = torch.arange(k)
+    step = (1.0 / oracle.lipschitz())[:, None]
     for it in range(1, max_iter + 1):
-        rows = live.nonzero().squeeze(1)
-        _, gy = value_grad(y[rows], rows)
-        w_new = project_capped_simplex(y[rows] - step[rows] * gy, lo=lo, hi=hi)
-        restart = (gy * (w_new - w[rows])).sum(dim=1) > 0  # gradient restart
-        th = torch.where(restart, torch.ones_like(theta[rows]), theta[rows])
+        _, gy = oracle(y)
+        w_new = _project(y - step * gy, lo, hi)
+        restart = (gy * (w_new - w)).sum(dim=1) > 0  # gradient restart
+        th = torch.where(restart, torch.ones_like(theta), theta)
         th_new = 0.5 * (1.0 + torch.sqrt(1.0 + 4.0 * th * th))
-        w_prev[rows], w[rows] = w[rows], w_new
-        y[rows] = w_new + ((th - 1.0) / th_new)[:, None] * (w_new - w_prev[rows])
-        theta[rows] = th_new
-        if it % 50 and it != max_iter:
+        w_prev, w = w, w_new
+        y = w + ((th - 1.0) / th_new)[:, None] * (w - w_prev)
+        theta = th_new
+        if it not in (10, 25) and it % 50 and it != max_iter:
             continue
-        f, g = value_grad(w[rows], rows)
-        upper[rows] = f
-        lower[rows] = torch.maximum(lower[rows], _fw_lower(g, w[rows], f, lo, hi))
+        w, y, theta = _polished(oracle, w, y, theta, lo, hi)
+        f, g = oracle(w)
+        upper[ids] = f
+        lower[ids] = torch.maximum(lower[ids], _fw_lower(g, w, f, lo, hi))
+        final[ids] = w
         best = min(float(upper.min()), incumbent)
-        live &= lower <= best + rtol * abs(best)
-        live &= (upper - lower) > rtol * abs(best)
-        if not bool(live.any()):
+        keep = (lower[ids] <= best + rtol * abs(best)) & (
+            upper[ids] - lower[ids] > rtol * abs(best)
+        )
+        if not bool(keep.any()):
             break
-    return upper, lower, w
+        if not bool(keep.all()):
+            ids, w, y, w_prev, theta, step = (a[keep] for a in (ids, w, y, w_prev, theta, step))
+            oracle = oracle.select(keep)
+    return upper, lower, final
 
 
-def _quadratic_oracle(h: torch.Tensor, c: torch.Tensor, const: float, idx: torch.Tensor):  # noqa: ANN202
-    """(value_grad, lipschitz (K,)) of ``1/2 w'H_S w - c_S'w + const`` on supports ``idx``."""
-    hs = h[idx[:, :, None], idx[:, None, :]]
-    cs = c[idx]
+def _polished(oracle: _Oracle, w, y, theta, lo: float, hi: float):  # noqa: ANN001, ANN202
+    """Rows of ``w`` replaced by the oracle's polished point where it is feasible and no
+    worse (the momentum of those rows restarts from it)."""
+    cand = oracle.polish(w, lo, hi)
+    if cand is None:
+        return w, y, theta
+    ok = (cand >= lo - 1e-13).all(dim=1) & (cand <= hi + 1e-13).all(dim=1)
+    ok &= (cand.sum(dim=1) - 1.0).abs() <= 1e-12
+    cand = cand.clamp(lo, hi)
+    ok &= oracle(cand)[0] <= oracle(w)[0]
+    w = torch.where(ok[:, None], cand, w)
+    return w, torch.where(ok[:, None], cand, y), torch.where(ok, torch.ones_like(theta), theta)
 
-    def value_grad(w: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        hw = torch.bmm(hs[rows], w[:, :, None])[:, :, 0]
-        g = hw - cs[rows]
-        return 0.5 * (w * hw).sum(dim=1) - (cs[rows] * w).sum(dim=1) + const, g
 
-    return value_grad, torch.linalg.eigvalsh(hs)[:, -1].clamp_min(1e-300)
+class _Oracle:
+    """Value and gradient of the objective on K supports (rows), with row selection."""
+
+    size: int
+    width: int
+
+    def __call__(self, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def select(self, keep: torch.Tensor) -> _Oracle:
+        raise NotImplementedError
+
+    def polish(self, w: torch.Tensor, lo: float, hi: float) -> torch.Tensor | None:
+        """An exact solution guess from the active set of ``w`` (None: no polish)."""
+        return None
+
+    def lipschitz(self) -> torch.Tensor:
+        raise NotImplementedError
 
 
-def _kelly_oracle(r: torch.Tensor, idx: torch.Tensor):  # noqa: ANN202
-    """(value_grad, lipschitz (K,)) of ``-mean log(1 + R_S w)`` on supports ``idx``."""
-    rs = r[:, idx].permute(1, 0, 2).contiguous()  # (K, T, j)
-    t_len = r.shape[0]
-    second = torch.bmm(rs.transpose(1, 2), rs) / t_len
-    floor = (1.0 + rs.amin(dim=(1, 2)).clamp(max=0.0)).clamp_min(1e-6)
-    if bool((floor <= 1e-6).any()):
-        raise ConfigError("kelly enumeration needs returns above -1")
+class _Quadratic(_Oracle):
+    """``1/2 w'H_S w - c_S'w + const`` with ``hs`` (K, j, j) and ``cs`` (K, j)."""
 
-    def value_grad(w: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        g1 = 1.0 + torch.bmm(rs[rows], w[:, :, None])[:, :, 0]  # (K', T)
-        grad = -torch.bmm(rs[rows].transpose(1, 2), (1.0 / g1)[:, :, None])[:, :, 0] / t_len
-        return -torch.log(g1).mean(dim=1), grad
+    def __init__(self, hs: torch.Tensor, cs: torch.Tensor, const: float) -> None:
+        self.hs, self.cs, self.const = hs, cs, const
+        self.size, self.width = int(cs.shape[0]), int(cs.shape[1])
 
-    return value_grad, torch.linalg.eigvalsh(second)[:, -1] / floor**2
+    def __call__(self, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hw = torch.bmm(self.hs, w[:, :, None])[:, :, 0]
+        value = 0.5 * (w * hw).sum(dim=1) - (self.cs * w).sum(dim=1) + self.const
+        return value, hw - self.cs
+
+    def select(self, keep: torch.Tensor) -> _Oracle:
+        return _Quadratic(self.hs[keep], self.cs[keep], self.const)
+
+    def polish(self, w: torch.Tensor, lo: float, hi: float) -> torch.Tensor | None:
+        """Solve the KKT system with the entries of ``w`` at a bound held there:
+        ``H_FF w_F - nu 1 = c_F - H_FB w_B``, ``sum w = 1`` (batched (K, j+1) solve)."""
+        k, j = w.shape
+        tol = 1e-10
+        fixed = (w <= lo + tol) | (w >= hi - tol)
+        held = torch.where(w <= lo + tol, torch.full_like(w, lo), torch.full_like(w, hi))
+        eye = torch.eye(j, dtype=w.dtype).expand(k, j, j)
+        top = torch.where(fixed[:, :, None], eye, self.hs)
+        nu_col = torch.where(fixed, torch.zeros_like(w), -torch.ones_like(w))[:, :, None]
+        a = torch.cat([torch.cat([top, nu_col], dim=2),
+                       torch.cat([torch.ones(k, 1, j, dtype=w.dtype),
+                                  torch.zeros(k, 1, 1, dtype=w.dtype)], dim=2)], dim=1)  # fmt: skip
+        rhs = torch.cat([torch.where(fixed, held, self.cs), torch.ones(k, 1, dtype=w.dtype)], 1)
+        sol, info = torch.linalg.solve_ex(a, rhs)
+        bad = (info != 0) | ~torch.isfinite(sol).all(dim=1)
+        return torch.where(bad[:, None], w, sol[:, :j])
+
+    def lipschitz(self) -> torch.Tensor:
+        return torch.linalg.eigvalsh(self.hs)[:, -1].clamp_min(1e-300)
+
+
+class _Kelly(_Oracle):
+    """``-mean log(1 + R_S w)`` with ``rs`` (K, T, j)."""
+
+    def __init__(self, rs: torch.Tensor) -> None:
+        self.rs = rs
+        self.size, self.width = int(rs.shape[0]), int(rs.shape[2])
+
+    def __call__(self, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        g1 = 1.0 + torch.bmm(self.rs, w[:, :, None])[:, :, 0]  # (K, T)
+        grad = -torch.bmm(self.rs.transpose(1, 2), (1.0 / g1)[:, :, None])[:, :, 0]
+        return -torch.log(g1).mean(dim=1), grad / self.rs.shape[1]
+
+    def select(self, keep: torch.Tensor) -> _Oracle:
+        return _Kelly(self.rs[keep])
+
+    def lipschitz(self) -> torch.Tensor:
+        """``lambda_max(R_S'R_S / T) / (1 + min(0, min R_S))^2`` bounds the Hessian."""
+        second = torch.bmm(self.rs.transpose(1, 2), self.rs) / self.rs.shape[1]
+        floor = (1.0 + self.rs.amin(dim=(1, 2)).clamp(max=0.0)).clamp_min(1e-6)
+        return torch.linalg.eigvalsh(second)[:, -1] / floor**2
+
+
+def _oracle(objective: str, data: object, idx: torch.Tensor) -> _Oracle:
+    """The oracle of ``objective`` on the supports ``idx`` (K, j)."""
+    if objective == "kelly":
+        r = data  # (T, N) tensor
+        if bool((r <= -1).any()):  # type: ignore[operator]
+            raise ConfigError("kelly enumeration needs returns above -1")
+        return _Kelly(r[:, idx].permute(1, 0, 2).contiguous())  # type: ignore[index]
+    h, c, const = data  # type: ignore[misc]
+    return _Quadratic(h[idx[:, :, None], idx[:, None, :]], c[idx], const)
 
 
 def enumerate_cardinality(
@@ -167,6 +256,7 @@ def enumerate_cardinality(
     benchmark: np.ndarray | None = None,
     rtol: float = 1e-7,
     max_iter: int = 20_000,
+    incumbent: float = math.inf,
 ) -> ExactCardinality:
     """The mixed-integer optimum by enumerating every feasible support (module docstring).
 
@@ -182,6 +272,10 @@ def enumerate_cardinality(
         Tracking's benchmark.
     rtol : float
         Relative width of the bracket ``[lower, value]`` to reach.
+    incumbent : float
+        The value of any feasible portfolio (e.g. the heuristic's), if known: supports
+        whose lower bound exceeds it are pruned sooner. It only speeds the search (a
+        support that could beat it is never pruned).
 
     Returns
     -------
@@ -193,10 +287,10 @@ def enumerate_cardinality(
     card.validate(n)
     sizes = card.sizes(n) if min_position > 0 else [max(card.sizes(n))]
     if objective == "kelly":
-        data = torch.as_tensor(r.copy())
+        data: object = torch.as_tensor(r.copy())
     else:
-        h, c, const = (torch.as_tensor(a) if isinstance(a, np.ndarray) else a
-                       for a in _quadratic(objective, r, risk_aversion, benchmark))  # fmt: skip
+        h, c, const = _quadratic(objective, r, risk_aversion, benchmark)
+        data = (torch.as_tensor(h), torch.as_tensor(c), const)
     best: tuple[float, float, np.ndarray, tuple[int, ...]] = (math.inf, math.inf, np.empty(0), ())
     lowest, count = math.inf, 0
     for j in sizes:
@@ -205,14 +299,15 @@ def enumerate_cardinality(
         while block := list(itertools.islice(combos, chunk)):
             idx = torch.tensor(block, dtype=torch.long)
             count += len(block)
-            if objective == "kelly":
-                vg, lip = _kelly_oracle(data, idx)
-            else:
-                vg, lip = _quadratic_oracle(h, c, const, idx)
+            oracle = _oracle(objective, data, idx)
             up, low, w = _solve_batch(
-                vg, lip, len(block), j, float(min_position), float(max_weight),
-                best[0], rtol, max_iter,
-            )  # fmt: skip
+                oracle,
+                float(min_position),
+                float(max_weight),
+                min(best[0], incumbent),
+                rtol,
+                max_iter,
+            )
             lowest = min(lowest, float(low.min()))
             i = int(torch.argmin(up))
             if float(up[i]) < best[0]:
@@ -297,6 +392,7 @@ def exact_cardinality(
     alpha: float = 0.95,
     return_weight: float = 0.0,
     benchmark: np.ndarray | None = None,
+    incumbent: float = math.inf,
 ) -> ExactCardinality:
     """The mixed-integer optimum of ``objective`` under ``constraints`` (with
     ``max_assets``/``min_position``): :func:`milp_cvar` for CVaR, else enumeration.
@@ -319,4 +415,5 @@ def exact_cardinality(
     if name not in ("min-variance", "mean-variance", "tracking", "kelly"):
         raise ConfigError(f"no cardinality reference for {name}: its log barrier holds every asset")
     return enumerate_cardinality(name, returns, k, min_position=x, max_weight=hi,
-                                 risk_aversion=risk_aversion, benchmark=benchmark)  # fmt: skip
+                                 risk_aversion=risk_aversion, benchmark=benchmark,
+                                 incumbent=incumbent)  # fmt: skip
