@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolio_sgd import optimize, optimize_many
 from portfolio_sgd.cli import main
@@ -165,7 +167,47 @@ def test_cli_json_reports_support(tmp_path, small) -> None:
     assert sorted(card["support"]) == sorted(held) and card["n_held"] == len(held) <= 3
     assert min(payload["weights"][t] for t in held) >= 0.1 - 1e-9
     assert payload["constraints"]["max_assets"] == 3
+    report = card["constraints_report"]
+    assert report["max_assets"]["value"] == len(held) and report["max_assets"]["violation"] == 0
+    assert report["min_position"]["value"] == pytest.approx(
+        min(payload["weights"][t] for t in held)
+    )
     bad = CliRunner().invoke(main, [*args, "--max-assets", "2", "--max-weight", "0.3"])
     errors = [line for line in bad.output.splitlines() if line.startswith("Error")]
     assert bad.exit_code == 1 and "Traceback" not in bad.output
     assert errors == ["Error: max_assets 2 x max_weight 0.3 = 0.6 < 1: weights cannot sum to 1"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 12),
+    data=st.data(),
+)
+def test_support_and_sparse_projections_are_feasible(seed, n, data) -> None:
+    j = data.draw(st.integers(1, n))
+    hi = data.draw(st.floats(1.0 / j, 1.0))
+    lo = data.draw(st.floats(0.0, 1.0 / j)) if j * hi >= 1 else 0.0
+    lo = min(lo, hi)
+    gen = torch.Generator().manual_seed(seed)
+    v = torch.randn(5, n, generator=gen, dtype=torch.float64) * 3.0
+    index = torch.stack([torch.randperm(n, generator=gen)[:j] for _ in range(5)])
+    for w, floor in ((SupportSet(lo, hi, index=index).project(v), lo),
+                     (SparseSet(0.0, hi, size=j).project(v), 0.0)):  # fmt: skip
+        held = w != 0
+        assert (held.sum(dim=1) <= j).all()
+        assert ((w.sum(dim=1) - 1.0).abs() <= 1e-9).all()
+        assert (w[held] >= floor - 1e-9).all() and (w <= hi + 1e-9).all() and (w >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "start"), [("ff49-daily", "2021-06-01"), ("us-etfs", "2017-01-01")]
+)
+def test_heuristic_meets_the_exact_optimum_on_more_panels(dataset, start) -> None:
+    returns = load_returns(dataset=dataset, start=start).iloc[:, :8]
+    result = optimize(returns, "min-variance", max_assets=3, seed=0)
+    r = returns.to_numpy()
+    exact = enumerate_cardinality("min-variance", r, 3).value
+    value = float(objective_value("min-variance", r, result.weights.to_numpy()))
+    assert (value - exact) / exact <= 1e-3
+    assert_feasible(result.weights.to_numpy(), 3, 0.0)

@@ -42,6 +42,8 @@ class CardinalityReport:
         Swap rounds run (each one batched engine run over the neighbours).
     search_stop : str
         Why the local search stopped.
+    smallest_held : float
+        The smallest non-zero weight (compared with ``min_position``).
     """
 
     support: tuple[str, ...]
@@ -59,9 +61,32 @@ class CardinalityReport:
     candidates_evaluated: int
     local_search_rounds: int
     search_stop: str
+    smallest_held: float = float("nan")
+
+    def constraints_report(self) -> dict[str, dict[str, object]]:
+        """Each cardinality constraint's status: ``active`` (at its limit) or ``slack``,
+        with its value, limit and violation (0 when satisfied)."""
+        out: dict[str, dict[str, object]] = {}
+        if self.max_assets is not None:
+            out["max_assets"] = {
+                "value": self.n_held,
+                "limit": self.max_assets,
+                "status": "active" if self.n_held >= self.max_assets else "slack",
+                "violation": float(max(0, self.n_held - self.max_assets)),
+            }
+        if self.min_position > 0:
+            gap = self.smallest_held - self.min_position
+            out["min_position"] = {
+                "value": self.smallest_held,
+                "limit": self.min_position,
+                "status": "active" if abs(gap) <= 1e-9 else "slack",
+                "violation": float(max(0.0, -gap)),
+            }
+        return out
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict (the support as a list)."""
+        """JSON-ready dict (the support as a list, and ``constraints_report``)."""
         out = asdict(self)
         out["support"] = list(self.support)
+        out["constraints_report"] = self.constraints_report()
         return out

@@ -164,6 +164,7 @@ def _finish(
         candidates_evaluated=int(n_eval),
         local_search_rounds=int(rounds),
         search_stop=stop,
+        smallest_held=float(weights[list(support)].min()),
     )
     reason = result.stop_reason if method != "heuristic" else f"cardinality search: {stop}"
     return dataclasses.replace(

@@ -243,6 +243,11 @@ def cardinality_lines(card: CardinalityReport) -> list[str]:
         " a bound on the distance to the true optimum)",
         f"cardinality search  {card.method}: {card.candidates_evaluated} supports, "
         f"{card.local_search_rounds} swap rounds ({card.search_stop})",
+        *(
+            f"constraint {name:<9}{row['value']:.6g} (limit {row['limit']:g}): {row['status']}, "
+            f"violation {row['violation']:.2g}"
+            for name, row in card.constraints_report().items()
+        ),
     ]
 
 
