@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_sgd import optimize, optimize_many
+from portfolio_sgd import SGDPortfolio, optimize, optimize_many
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints import Cardinality, Constraints, SparseSet, SupportSet
 from portfolio_sgd.data import load_returns
@@ -95,8 +95,10 @@ def test_heuristic_meets_the_exact_optimum(small, objective, k, x, tol) -> None:
 
 
 def test_relaxed_optimum_already_feasible_is_returned(small) -> None:
-    result = optimize(small, "kelly", max_assets=8, seed=0)
+    model = SGDPortfolio("kelly", max_assets=8, seed=0).fit(small)
+    result = model.result_
     card = result.cardinality
+    assert model.get_params()["max_assets"] == 8 and (model.weights_ > 0).sum() == card.n_held
     assert card.method == "relaxed optimum is feasible" and card.candidates_evaluated == 0
     assert card.gap_to_relaxed == pytest.approx(result.optimality_gap)
 
