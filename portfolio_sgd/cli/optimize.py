@@ -244,7 +244,7 @@ def cardinality_lines(card: CardinalityReport) -> list[str]:
         f"cardinality search  {card.method}: {card.candidates_evaluated} supports, "
         f"{card.local_search_rounds} swap rounds ({card.search_stop})",
         *(
-            f"constraint {name:<9}{row['value']:.6g} (limit {row['limit']:g}): {row['status']}, "
+            f"{name:<20}{row['value']:.6g} (limit {row['limit']:g}): {row['status']}, "
             f"violation {row['violation']:.2g}"
             for name, row in card.constraints_report().items()
         ),
