@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 
 from .bootstrap import recency_weights, with_error_bars
+from .cardinality import optimize_cardinality
 from .certificate.engine_output import certify
 from .config import EngineConfig
 from .constraints import Constraints
@@ -126,6 +127,8 @@ def optimize(
     max_volatility: float | None = None,
     max_cvar: float | None = None,
     distributed: bool | None = None,
+    max_assets: int | None = None,
+    min_position: float | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -157,6 +160,10 @@ def optimize(
         A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
+    max_assets, min_position : optional
+        Shorthands for the :class:`Constraints` fields: at most ``max_assets`` held
+        assets, each 0 or at least ``min_position``; solved by the heuristic of
+        :mod:`portfolio_sgd.cardinality` (``result.cardinality`` reports the support).
 
     Returns
     -------
@@ -167,11 +174,15 @@ def optimize(
         return_weight=return_weight, shrinkage=shrinkage, min_weight=min_weight,
         max_weight=max_weight, batch_size=batch_size, steps=steps, lr=lr, seed=seed,
         device=device, dtype=dtype,
+        max_assets=max_assets, min_position=min_position,
     )  # fmt: skip
     if max_volatility is not None or max_cvar is not None:
         return _limited(returns, spec, constraints, config, locals())
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     init = init_array(init_weights, prepared.tickers)
+    if constraints.is_combinatorial:
+        _no_extras_with_cardinality(bootstrap, resample, half_life, callbacks)
+        return optimize_cardinality(prepared, spec, constraints, config, init)
     recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
@@ -198,6 +209,17 @@ def _limited(
     extras = {name: options[name] for name in names}
     limits = options["max_volatility"], options["max_cvar"]
     return limited(returns, spec, constraints, config, *limits, extras)
+
+
+def _no_extras_with_cardinality(
+    bootstrap: int | None, resample: bool, half_life: float | None, callbacks: Sequence[Callback]
+) -> None:
+    """Refuse what the cardinality heuristic does not combine with (one-line error)."""
+    if bootstrap is not None or resample or half_life is not None or callbacks:
+        raise ConfigError(
+            "max_assets/min_position cannot be combined with bootstrap, resample, "
+            "half_life or callbacks"
+        )
 
 
 def optimize_many(
@@ -232,6 +254,11 @@ def optimize_many(
         ``runs`` lists each run's settings in the row order of ``weights``.
     """
     spec, constraints, config = resolve_settings(objective, constraints, config)
+    if constraints.is_combinatorial:
+        raise ConfigError(
+            "optimize_many does not take max_assets/min_position: use optimize (its "
+            "cardinality heuristic already runs its restarts as one batch)"
+        )
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
     ms = [int(m) for m in (batch_sizes or [config.batch_size])]
     lams = [float(v) for v in risk_aversions] if risk_aversions is not None else [None]

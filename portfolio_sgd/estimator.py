@@ -59,6 +59,9 @@ class SGDPortfolio:
         Engine settings (default ``EngineConfig()``).
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the fields of ``config``.
+    max_assets, min_position : optional
+        Shorthands for the cardinality fields of ``constraints`` (at most ``max_assets``
+        held assets, each 0 or at least ``min_position``; see :mod:`.cardinality`).
 
     Attributes
     ----------
@@ -89,6 +92,8 @@ class SGDPortfolio:
         seed: int | None = None,
         device: str | None = None,
         dtype: str | None = None,
+        max_assets: int | None = None,
+        min_position: float | None = None,
     ) -> None:
         self.objective = objective
         self.risk_aversion = risk_aversion
@@ -104,6 +109,8 @@ class SGDPortfolio:
         self.seed = seed
         self.device = device
         self.dtype = dtype
+        self.max_assets = max_assets
+        self.min_position = min_position
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -264,6 +264,10 @@ def solve_exact(
         cons_spec = resolve_tickers(cons_spec.bind(columns), columns)
     r = _as_returns(returns)
     cons_spec.validate(r.shape[1])
+    if cons_spec.is_combinatorial:
+        raise ConfigError(
+            "solve_exact is convex: use portfolio_sgd.reference_cardinality for max_assets"
+        )
     solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
     if solver_name not in cp.installed_solvers():
         raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")

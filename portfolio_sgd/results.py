@@ -16,6 +16,7 @@ from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .bootstrap import ErrorBars
+    from .cardinality import CardinalityReport
     from .certificate import GapCertificate
     from .engine import EngineOutput
     from .limits import RiskLimitReport
@@ -86,6 +87,9 @@ class OptimizationResult:
     trading : dict or None
         With trading settings: ``transaction_cost`` (the cost term, included in
         ``objective_value``) and one-way ``turnover`` against the holdings.
+    cardinality : CardinalityReport or None
+        With ``max_assets``/``min_position``: the support, the heuristic used and the
+        gap to the relaxed lower bound (:mod:`portfolio_sgd.cardinality`); else None.
     """
 
     weights: pd.Series
@@ -121,6 +125,7 @@ class OptimizationResult:
     constraints_report: tuple[dict[str, object], ...] = ()
     risk_limit: RiskLimitReport | None = None
     trading: dict[str, float] | None = None
+    cardinality: CardinalityReport | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -134,6 +139,14 @@ class OptimizationResult:
             budgets = normalised_budgets(self.spec.budgets, len(self.weights))
             residual = float(np.abs(self.risk_contributions.to_numpy() - budgets).max())
             measure = f"max |RC - b| = {residual:.2g}"
+        if self.cardinality is not None:
+            card = self.cardinality
+            measure = (
+                f"gap to the relaxed lower bound <= {self.relative_gap_bound:.2g} relative "
+                f"({card.method}; on its support the convex problem is "
+                + ("solved" if card.support_converged else "NOT solved")
+                + ")"
+            )
         return (
             f"{state}: {measure} (bar {bar:g}), "
             f"stopped by {self.stop_reason} after {self.steps} steps"
@@ -182,6 +195,8 @@ class OptimizationResult:
         out["constraints_report"] = [dict(row) for row in self.constraints_report]
         if self.risk_limit is not None:
             out["risk_limit"] = self.risk_limit.to_dict()
+        if self.cardinality is not None:
+            out["cardinality"] = self.cardinality.to_dict()
         if include_history:
             out["history"] = self.history.to_dict(orient="list")
         return out

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import metrics
 from ..api import optimize
 from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
+from ..cardinality import CardinalityReport
 from ..comparison import compare_with_exact
 from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
@@ -128,6 +129,18 @@ Examples:
     default=None,
     help="Risk limit: daily CVaR at --alpha at most K, e.g. 0.02 "
     "(with --objective max-return, or cvar with a --return-weight).",
+)
+@click.option(
+    "--max-assets",
+    type=int,
+    default=None,
+    help="Cardinality: hold at most K assets (a batched support-search heuristic).",
+)
+@click.option(
+    "--min-position",
+    type=float,
+    default=None,
+    help="Minimum position: every weight is 0 or at least X.",
 )
 def optimize_command(
     fmt: str,
@@ -253,6 +266,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         *(_interval_lines(bars) if bars is not None else []),
         *_constraint_lines(result),
         *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
+        *(cardinality_lines(result.cardinality) if result.cardinality is not None else []),
     ]
     if exact:
         lines += [
@@ -278,6 +292,22 @@ def _constraint_lines(result: OptimizationResult) -> list[str]:
             f"{str(row['constraint']):<28}{row['value']:>10.4f}{row['bound']:>10.4f}  {status}"
         )
     return lines
+
+
+def cardinality_lines(card: CardinalityReport) -> list[str]:
+    """The table lines of a cardinality result: support, bound and search."""
+    return [
+        f"support             {card.n_held} assets: {', '.join(card.support)}",
+        f"relaxed bound       {card.lower_bound:.8g} (gap to it {card.relative_gap_to_relaxed:.2%},"
+        " a bound on the distance to the true optimum)",
+        f"cardinality search  {card.method}: {card.candidates_evaluated} supports, "
+        f"{card.local_search_rounds} swap rounds ({card.search_stop})",
+        *(
+            f"{name:<20}{row['value']:.6g} (limit {row['limit']:g}): {row['status']}, "
+            f"violation {row['violation']:.2g}"
+            for name, row in card.constraints_report().items()
+        ),
+    ]
 
 
 def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:

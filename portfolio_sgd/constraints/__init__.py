@@ -22,6 +22,7 @@ from __future__ import annotations
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .cardinality import Cardinality
 from .feasible_set import Constraints
 from .groups import read_groups
 from .kernels import project_capped_simplex, project_long_short, project_simplex, solve_clip_shift
@@ -29,18 +30,22 @@ from .leverage import Leverage
 from .linear import LinearConstraints
 from .metric_kernel import project_box_sum_metric
 from .orthant import PositiveOrthant, orthant_projector
+from .support import SparseSet, SupportSet
 from .trading_kernel import prox_trading
 from .turnover import Turnover
 
 __all__ = [
     "Bounds",
     "Budget",
+    "Cardinality",
     "ConstraintPart",
     "Constraints",
     "Leverage",
     "LinearConstraints",
     "PositiveOrthant",
     "Turnover",
+    "SparseSet",
+    "SupportSet",
     "orthant_projector",
     "project_box_sum_metric",
     "project_capped_simplex",

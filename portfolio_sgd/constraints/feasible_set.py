@@ -16,6 +16,7 @@ from ..errors import ConfigError, InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
 from .budget import Budget
+from .cardinality import Cardinality
 from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
 from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
@@ -68,6 +69,12 @@ class Constraints:
     assets : sequence of str or None
         The tickers the names are resolved against (set by :meth:`bind`; ``optimize``
         binds to the returns' columns).
+    max_assets : int or None, default None
+        Cardinality ``k``: at most ``k`` non-zero weights (long-only, ``min_weight = 0``).
+    min_position : float, default 0.0
+        Minimum position ``x``: each weight is 0 or at least ``x``. With ``max_assets``
+        it makes the problem combinatorial; :func:`portfolio_sgd.optimize` then runs the
+        heuristic of :mod:`portfolio_sgd.cardinality` (see :meth:`relaxed`).
 
     Notes
     -----
@@ -95,6 +102,8 @@ class Constraints:
     A_eq: Any = None
     b_eq: Any = None
     assets: Any = None
+    max_assets: int | None = None
+    min_position: float = 0.0
 
     def __post_init__(self) -> None:
         """Canonical hashable forms of the group, linear and trading fields (JSON lists
@@ -172,6 +181,37 @@ class Constraints:
             _check_linear(self, int(n_assets))
         if has_trading(self):
             validate_trading(self, n_assets)
+        card = self.cardinality
+        if card is not None:
+            if self.has_linear or has_trading(self):
+                raise ConfigError(
+                    "max_assets/min_position do not combine with group/linear constraints "
+                    "or trading costs/turnover limits yet"
+                )
+            if self.long_short or self.min_weight != 0:
+                raise InfeasibleConstraintError(
+                    "max_assets/min_position need a long-only portfolio with min_weight 0, "
+                    f"got min_weight {self.min_weight:g}"
+                    + (" and long_short" if self.long_short else "")
+                )
+            card.validate(n_assets)
+
+    # ------------------------------------------------------------ cardinality
+    @property
+    def cardinality(self) -> Cardinality | None:
+        """The combinatorial part (count cap, minimum position), or None without one."""
+        if self.max_assets is None and not self.min_position:
+            return None
+        return Cardinality(self.max_assets, float(self.min_position), float(self.max_weight))
+
+    @property
+    def is_combinatorial(self) -> bool:
+        """Whether a cardinality cap or a minimum position is set."""
+        return self.cardinality is not None
+
+    def relaxed(self) -> Constraints:
+        """The convex relaxation: these constraints without the cardinality part."""
+        return replace(self, max_assets=None, min_position=0.0)
 
     def _cap(self) -> float | None:
         """The leverage cap if it can matter (long-short, finite), else ``None``."""
@@ -253,7 +293,9 @@ class Constraints:
     # ----------------------------------------------------------- reporting
     def violations(self, w: torch.Tensor) -> dict[str, torch.Tensor]:
         """Each part's largest violation by the rows of ``w`` (K, N): name -> (K,)."""
-        return {part.name: part.violation(w) for part in self._parts_for(int(w.shape[-1]))}
+        parts = self._parts_for(int(w.shape[-1]))
+        parts = (*parts, self.cardinality) if self.is_combinatorial else parts
+        return {part.name: part.violation(w) for part in parts if part is not None}
 
     def is_feasible(self, w: torch.Tensor, atol: float = 1e-6) -> torch.Tensor:
         """Row-wise feasibility test within ``atol`` (every part, finite weights).
@@ -266,6 +308,9 @@ class Constraints:
         lev = self.max_leverage
         if lev is not None and not math.isinf(lev) and self._cap() is None:
             parts.append(Leverage(float(lev)))  # checked even where it cannot bind
+        card = self.cardinality
+        if card is not None:
+            parts.append(card)
         ok = torch.isfinite(w).all(dim=-1)
         for part in parts:
             ok = ok & (part.violation(w) <= atol)
@@ -323,7 +368,8 @@ class Constraints:
 
     # ---------------------------------------------------------- serialisation
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable); the group and linear fields only when set."""
+        """Plain-dict form (JSON-serialisable); the group, linear, trading and cardinality
+        fields only when set."""
         out = asdict(self)
         for name in ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets"):
             value = out.pop(name)
@@ -336,6 +382,10 @@ class Constraints:
                 name in ("transaction_costs", "market_impact") and out[name] == 0
             ):
                 del out[name]
+        if out.get("max_assets") is None:
+            out.pop("max_assets", None)
+        if not out.get("min_position"):
+            out.pop("min_position", None)
         return out
 
     @classmethod
@@ -343,6 +393,7 @@ class Constraints:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         fields = ("min_weight", "max_weight", "long_short", "max_leverage")
         fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets", *TRADING_FIELDS)
+        fields += ("max_assets", "min_position")
         return cls(**{k: data[k] for k in fields if k in data})
 
 

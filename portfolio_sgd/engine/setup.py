@@ -41,6 +41,8 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     InfeasibleConstraintError, ConfigError
         Before any step: infeasible constraints, or settings that contradict each other.
     """
+    if problem.constraints.is_combinatorial:  # never silently relaxed
+        raise ConfigError("max_assets/min_position are handled by optimize(), not the engine")
     euclidean = problem.constraints.projector(problem.n_assets)  # validates once
     if grid.size < 1:
         raise ConfigError("at least one run is needed")
