@@ -148,7 +148,8 @@ def optimize(
     callbacks : sequence of callables
         Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
     risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
-        Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields.
+        Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields; so are
+        ``max_assets``, ``min_position`` (the heuristic of :mod:`.cardinality`).
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional
@@ -160,10 +161,6 @@ def optimize(
         A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
-    max_assets, min_position : optional
-        Shorthands for the :class:`Constraints` fields: at most ``max_assets`` held
-        assets, each 0 or at least ``min_position``; solved by the heuristic of
-        :mod:`portfolio_sgd.cardinality` (``result.cardinality`` reports the support).
 
     Returns
     -------
@@ -176,10 +173,24 @@ def optimize(
         device=device, dtype=dtype,
         max_assets=max_assets, min_position=min_position,
     )  # fmt: skip
-    if max_volatility is not None or max_cvar is not None:
-        return _limited(returns, spec, constraints, config, locals())
-    prepared = prepare_data(returns, spec, constraints, config, benchmark)
-    init = init_array(init_weights, prepared.tickers)
+    return _solve(returns, spec, constraints, config, locals())
+
+
+def _solve(
+    returns: Any,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    options: Mapping[str, Any],
+) -> OptimizationResult:
+    """The body of :func:`optimize` once its settings are resolved: a risk-limited run, a
+    cardinality search, or one engine run (with error bars when asked)."""
+    if options["max_volatility"] is not None or options["max_cvar"] is not None:
+        return _limited(returns, spec, constraints, config, options)
+    bootstrap, resample = options["bootstrap"], options["resample"]
+    half_life, callbacks = options["half_life"], options["callbacks"]
+    prepared = prepare_data(returns, spec, constraints, config, options["benchmark"])
+    init = init_array(options["init_weights"], prepared.tickers)
     if constraints.is_combinatorial:
         _no_extras_with_cardinality(bootstrap, resample, half_life, callbacks)
         return optimize_cardinality(prepared, spec, constraints, config, init)
@@ -191,6 +202,7 @@ def optimize(
     result = single_result(out, prepared, spec, constraints, config, certificate)
     if bootstrap is None and not resample:
         return result
+    block_length = options["block_length"]
     return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
 
 

@@ -231,10 +231,8 @@ def solve_exact(
         As in :func:`objective_value`.
     budgets : array-like, shape (N,), optional
         Risk budgets ``beta > 0`` for risk parity (default ``1/N``); normalised to sum 1.
-    solver : str, default "auto"
-        ``"auto"`` means Clarabel; any installed cvxpy solver name is accepted.
-    time_limit : float, optional
-        Seconds; passed to Clarabel only.
+    solver, time_limit : str, default "auto"; float, optional
+        ``"auto"`` means Clarabel (any installed cvxpy solver); seconds (Clarabel only).
     max_volatility, max_cvar : float, optional
         A risk limit as an explicit constraint (second-order cone, or the
         Rockafellar-Uryasev epigraph at ``alpha``): the exact check of
@@ -243,8 +241,8 @@ def solve_exact(
     Returns
     -------
     ExactSolution
-        Weights are projected onto the feasible set (a polish at solver tolerance);
-        a status of ``"optimal_inaccurate"`` is returned, not raised.
+        Weights projected onto the feasible set (a polish at solver tolerance); a status
+        of ``"optimal_inaccurate"`` is returned, not raised.
 
     Raises
     ------
@@ -258,19 +256,8 @@ def solve_exact(
     if budgets is not None and name != "risk-parity":
         raise ConfigError(f"risk budgets apply to risk parity only, not {name}")
     spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
-    cons_spec = constraints if constraints is not None else Constraints()
-    if hasattr(returns, "columns"):  # names in linear constraints, holdings or costs
-        columns = [str(c) for c in returns.columns]
-        cons_spec = resolve_tickers(cons_spec.bind(columns), columns)
-    r = _as_returns(returns)
-    cons_spec.validate(r.shape[1])
-    if cons_spec.is_combinatorial:
-        raise ConfigError(
-            "solve_exact is convex: use portfolio_sgd.reference_cardinality for max_assets"
-        )
-    solver_name = "CLARABEL" if solver == "auto" else str(solver).upper()
-    if solver_name not in cp.installed_solvers():
-        raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
+    cons_spec, r = _bound_constraints(constraints, returns)
+    solver_name = _solver_name(cp, solver)
     w = cp.Variable(r.shape[1])
     expr, cons = _problem_parts(cp, w, spec, r, cons_spec, benchmark)
     cons = cons + _limit_parts(cp, w, r, alpha, max_volatility, max_cvar)
@@ -288,10 +275,39 @@ def solve_exact(
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     if terms is not None:
         value = float(value) + float(terms.numpy_value(weights))
-    var_level = None
-    if spec.impl.has_var_level:
-        var_level = float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])
+    var_level = _var_level(spec, r, weights, alpha)
     return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
+
+
+def _solver_name(cp: Any, solver: str) -> str:
+    """cvxpy's name of ``solver`` (``"auto"``: Clarabel), checked installed."""
+    name = "CLARABEL" if solver == "auto" else str(solver).upper()
+    if name not in cp.installed_solvers():
+        raise ConfigError(f"solver {solver!r} is not installed; have {cp.installed_solvers()}")
+    return name
+
+
+def _var_level(spec: ObjectiveSpec, r: np.ndarray, weights: np.ndarray, alpha: float) -> Any:
+    """The VaR level of ``weights`` for objectives that carry one, else None."""
+    if not spec.impl.has_var_level:
+        return None
+    return float(cvar_and_var(-(r @ weights)[:, None], alpha)[1][0])
+
+
+def _bound_constraints(constraints: Constraints | None, returns: Any) -> tuple[Constraints, Any]:
+    """The constraints bound to the returns' columns (names, holdings, costs) and validated,
+    with the returns as a float64 array (T, N); a combinatorial set is refused."""
+    cons_spec = constraints if constraints is not None else Constraints()
+    if hasattr(returns, "columns"):  # names in linear constraints, holdings or costs
+        columns = [str(c) for c in returns.columns]
+        cons_spec = resolve_tickers(cons_spec.bind(columns), columns)
+    r = _as_returns(returns)
+    cons_spec.validate(r.shape[1])
+    if cons_spec.is_combinatorial:
+        raise ConfigError(
+            "solve_exact is convex: use portfolio_sgd.reference_cardinality for max_assets"
+        )
+    return cons_spec, r
 
 
 def _problem_parts(

@@ -305,22 +305,7 @@ def parse_strategy(
             "equal-weight or buy-and-hold"
         )
     objective = Objective.parse(parts[1])
-    params: dict[str, Any] = {}
-    for item in parts[2:]:
-        key, sep, value = item.partition("=")
-        canon = _ALIASES.get(key.strip().lower())
-        if not sep or canon is None or (kind == "exact" and canon in _SGD_ONLY):
-            raise ConfigError(f"unknown parameter {item!r} in strategy {name!r}")
-        try:
-            params[canon] = (
-                value.strip()
-                if canon in _STRINGS
-                else int(value)
-                if canon in _INTS
-                else float(value)
-            )
-        except ValueError:
-            raise ConfigError(f"bad value {value!r} for {key!r} in strategy {name!r}") from None
+    params = _parameters(parts[2:], kind, name)
     spec = ObjectiveSpec(
         objective=objective,
         **{
@@ -352,6 +337,27 @@ def parse_strategy(
         **estimation,
         **trade,
     )
+
+
+def _parameters(items: list[str], kind: str, name: str) -> dict[str, Any]:
+    """The ``k=v`` items of a spec as canonical parameter names and typed values."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        canon = _ALIASES.get(key.strip().lower())
+        if not sep or canon is None or (kind == "exact" and canon in _SGD_ONLY):
+            raise ConfigError(f"unknown parameter {item!r} in strategy {name!r}")
+        try:
+            params[canon] = (
+                value.strip()
+                if canon in _STRINGS
+                else int(value)
+                if canon in _INTS
+                else float(value)
+            )
+        except ValueError:
+            raise ConfigError(f"bad value {value!r} for {key!r} in strategy {name!r}") from None
+    return params
 
 
 def _estimation(params: dict[str, Any], name: str) -> dict[str, Any]:

@@ -213,9 +213,7 @@ def optimality_gap(
     data = _as_returns(returns)
     w = _as_weights(weights, data)
     fset = feasible or FeasibleSet(data.shape[1], lo, hi, leverage)
-    rows = None
-    if row_weights is not None:
-        rows = torch.as_tensor(np.asarray(row_weights, dtype=np.float64), device=data.device)
+    rows = None if row_weights is None else _row_tensor(row_weights, data)
     mu = _objective_mean(data, mean, rows, chunk_rows)
     if spec.impl.needs_benchmark and benchmark is None:
         raise ConfigError(
@@ -223,11 +221,7 @@ def optimality_gap(
         )
     bench = None if benchmark is None else torch.as_tensor(np.asarray(benchmark)).to(data.device)
     lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
-    bound = spec.impl.lower_bound
-    if getattr(fset, "terms", None) is not None:  # trading costs (certificate/trading.py)
-        from .trading import trading_lower_bound
-
-        bound = functools.partial(trading_lower_bound, spec)
+    bound = _lower_bound_of(spec, fset)
     value, lower, abs_loss, method = bound(
         data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
         options=cvar_options, chunk_rows=chunk_rows, row_weights=rows,
@@ -239,6 +233,21 @@ def optimality_gap(
     if residual is None:
         return cert
     return dataclasses.replace(cert, residual=residual.detach().cpu().numpy().astype(np.float64))
+
+
+def _lower_bound_of(spec: ObjectiveSpec, fset: Any) -> Any:
+    """The objective's certificate bound; with trading costs, the bound of
+    :mod:`.trading` (the smooth part linearised, the costs kept exactly)."""
+    if getattr(fset, "terms", None) is None:
+        return spec.impl.lower_bound
+    from .trading import trading_lower_bound
+
+    return functools.partial(trading_lower_bound, spec)
+
+
+def _row_tensor(row_weights: Any, data: torch.Tensor) -> torch.Tensor:
+    """Per-row weights (T,) as float64 on the data's device."""
+    return torch.as_tensor(np.asarray(row_weights, dtype=np.float64), device=data.device)
 
 
 def _objective_mean(

@@ -8,7 +8,6 @@ import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-import numpy as np
 import torch
 
 from ..costs import PER_ASSET, TRADING_FIELDS, TradingTerms, has_trading, normalise, vector
@@ -20,9 +19,15 @@ from .cardinality import Cardinality
 from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
 from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
-from .linear import LinearConstraints, normalize_linear, normalize_matrix, resolve_linear
-from .lp_feasibility import check_feasible
+from .linear import LinearConstraints, normalize_linear, normalize_matrix
 from .projection import Projector, projector_for
+from .record_checks import (
+    check_linear_feasible,
+    matrix_width,
+    resolved_linear,
+    validate_trading,
+    vector_length,
+)
 from .turnover import Turnover
 
 
@@ -145,7 +150,7 @@ class Constraints:
             tickers = tuple(f"asset_{i}" for i in range(int(n_assets or 0)))
         if n_assets is not None and len(tickers) != n_assets:
             raise ConfigError(f"constraints bound to {len(tickers)} assets, got {n_assets}")
-        return _resolved(self, tickers)
+        return resolved_linear(self, tickers)
 
     @property
     def parts(self) -> tuple[ConstraintPart, ...]:
@@ -157,7 +162,7 @@ class Constraints:
         """The turnover part (limits against the holdings), or None without limits."""
         if self.max_turnover is None and self.max_asset_turnover is None:
             return None
-        n = n_assets if n_assets is not None else _length(self)
+        n = n_assets if n_assets is not None else vector_length(self)
         previous = tuple(vector(self.previous_weights, n, "previous_weights", 0.0).tolist())
         limits = None
         if self.max_asset_turnover is not None:
@@ -178,7 +183,7 @@ class Constraints:
         if self.max_leverage is not None:
             Leverage(self.max_leverage).validate(n_assets)
         if self.has_linear:
-            _check_linear(self, int(n_assets))
+            check_linear_feasible(self, int(n_assets))
         if has_trading(self):
             validate_trading(self, n_assets)
         card = self.cardinality
@@ -358,7 +363,7 @@ class Constraints:
         cap = self._cap()
         if cap is not None:
             parts.append(Leverage(cap))
-        width = None if self.assets is not None else _matrix_width(self)
+        width = None if self.assets is not None else matrix_width(self)
         linear = self.linear_part(width) if self.has_linear else None
         if linear is not None:
             parts.append(linear)
@@ -395,50 +400,3 @@ class Constraints:
         fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets", *TRADING_FIELDS)
         fields += ("max_assets", "min_position")
         return cls(**{k: data[k] for k in fields if k in data})
-
-
-def _matrix_width(c: Constraints) -> int | None:
-    """N from the matrix forms (for unbound constraints given as matrices only)."""
-    for a in (c.A_ub, c.A_eq):
-        if a is not None and len(a):
-            return len(a[0])
-    return None
-
-
-@functools.lru_cache(maxsize=64)
-def _check_linear(c: Constraints, n_assets: int) -> None:
-    """The LP feasibility check of the linear rows (once per set and size: it passed)."""
-    linear = c.linear_part(n_assets)
-    if linear is not None:
-        check_feasible(linear, c.min_weight, c.max_weight, c._cap())
-
-
-@functools.lru_cache(maxsize=64)
-def _resolved(c: Constraints, tickers: tuple[str, ...]) -> LinearConstraints | None:
-    """The numeric rows of ``c`` over ``tickers`` (cached: resolved once per run)."""
-    return resolve_linear(list(tickers), c.groups, c.linear, (c.A_ub, c.b_ub, c.A_eq, c.b_eq))
-
-
-def _length(constraints: Constraints) -> int:
-    """N from a per-asset vector setting (for ``parts`` without ``n_assets``)."""
-    for name in PER_ASSET:
-        value = getattr(constraints, name)
-        if isinstance(value, tuple):
-            return len(value)
-    raise ConfigError("turnover limits need the previous weights as a vector (or the asset names)")
-
-
-def validate_trading(constraints: Constraints, n_assets: int) -> None:
-    """Check the trading settings for ``n_assets`` (one-line errors naming the problem)."""
-    for name, default in (("transaction_costs", 0.0), ("market_impact", 0.0)):
-        values = vector(getattr(constraints, name), n_assets, name, default)
-        if (values < 0).any() or not np.isfinite(values).all():
-            raise InfeasibleConstraintError(f"{name} must be finite and >= 0")
-    p = vector(constraints.previous_weights, n_assets, "previous_weights", 0.0)
-    if not np.isfinite(p).all():
-        raise InfeasibleConstraintError("previous_weights contain NaN or inf")
-    if constraints._cap() is not None:
-        raise ConfigError("trading costs and turnover limits do not combine with a leverage cap")
-    part = constraints.turnover_part(n_assets)
-    if part is not None:
-        part.validate(n_assets)

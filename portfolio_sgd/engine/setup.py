@@ -65,13 +65,9 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         x0 = portfolio_returns(R, w)
         t = optimal_var_level(x0, spec.alpha).clone()
     smoothing = SmoothingContinuation.start(
-        objective,
-        R,
-        smoothing_active(config, spec),
-        config.cvar_smoothing,
-        config.growth_every,
-        adapt_lr=False,
-    )
+        objective, R, smoothing_active(config, spec), config.cvar_smoothing,
+        config.growth_every, adapt_lr=False,
+    )  # fmt: skip
     lr = _initial_lr(problem, config, grid, metric, smoothing, w, t, x0)
     del x0  # (K, T): not kept through the loop
     use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
