@@ -33,13 +33,18 @@ REFUSED = {
     "budgets_file": "--budgets",
     "max_volatility": "--max-volatility",
     "max_cvar": "--max-cvar",
+    "previous_weights_file": "--previous-weights",
+    "cost_bps": "--cost-bps",
+    "costs_file": "--costs",
+    "impact": "--impact",
 }
 
 
 def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any]) -> None:
     """Run ``optimize`` sharded over the torchrun group; rank 0 writes the result."""
+    given = {**options, **options["kwargs"]}
     for key, flag in REFUSED.items():
-        if options.get(key):
+        if given.get(key):
             raise ConfigError(f"{flag} needs the whole data on one process; not under torchrun")
     kwargs = options["kwargs"]
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
