@@ -73,6 +73,11 @@ class OptimizationResult:
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
         Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+    polish : str
+        The exact finish of the engine (CVaR's tail LP): ``"off"``, ``"none"`` (the
+        objective has none) or its account (status, LPs, window rows, seconds).
+    polished : bool
+        True when the weights are the verified exact optimum from that finish.
     """
 
     weights: pd.Series
@@ -105,6 +110,8 @@ class OptimizationResult:
     certificate_method: str = ""
     risk_contributions: pd.Series | None = None
     error_bars: ErrorBars | None = None
+    polish: str = "off"
+    polished: bool = False
 
     @property
     def convergence_note(self) -> str:
@@ -154,6 +161,8 @@ class OptimizationResult:
             "optimality_gap": self.optimality_gap,
             "relative_gap_bound": self.relative_gap_bound,
             "certificate_method": self.certificate_method,
+            "polish": self.polish,
+            "polished": self.polished,
         }
         if self.risk_contributions is not None:
             out["risk_contributions"] = {
@@ -176,7 +185,7 @@ class BatchResult:
         Final weights of every run (rows follow ``runs``).
     runs : pandas.DataFrame, shape (K, ...)
         Per-run settings and outcomes: ``batch_size``, ``risk_aversion``, ``lr``,
-        ``objective_value``, ``samples_seen``; with ``certify=True`` also
+        ``objective_value``, ``samples_seen``, ``polished`` (exact CVaR finish); with ``certify=True`` also
         ``optimality_gap``, ``relative_gap_bound`` and ``converged``.
     last_weights : pandas.DataFrame, shape (K, N)
         Last iterates (equal to ``weights`` without averaging).
@@ -269,4 +278,6 @@ def single_result(
         converged=bool(certificate.converged[0]) if certificate else False,
         certificate_method=certificate.method if certificate else "none (row-weighted)",
         risk_contributions=contributions,
+        polish=out.polish,
+        polished=bool(out.polished[0]) if out.polished else False,
     )
