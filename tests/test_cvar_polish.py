@@ -115,8 +115,6 @@ def test_batched_runs_with_per_run_return_weights_are_each_exact(sp500) -> None:
         assert np.abs(batch.weights.iloc[k].to_numpy() - exact.weights).sum() < 1e-6
 
 
-def test_row_weighted_and_non_cvar_runs_are_not_polished(sp500) -> None:
-    weighted = optimize(sp500, "cvar", config=FAST, half_life=250)
-    assert weighted.polish == "off (row-weighted runs)" and not weighted.polished
+def test_objectives_without_an_exact_finish_are_not_polished(sp500) -> None:
     variance = optimize(sp500, "min-variance", config=EngineConfig(steps=20, tol=None))
     assert variance.polish == "none" and not variance.polished
