@@ -56,7 +56,7 @@ class PolishOptions:
     ----------
     half_width : int
         Initial window rows on each side of the VaR rank, at least; widened to
-        ``2 * (assets strictly inside their bounds) + 16`` and ``margin * m``.
+        ``2 * (assets held) + 16`` and ``margin * m``.
     margin : float
         Initial half-width as a fraction of ``m = (1 - alpha) T``.
     trust : float
@@ -194,9 +194,7 @@ def _initial_sets(
     Tensor, int8, shape (T,)
     """
     n_rows, m = losses.numel(), lp.m
-    lower, upper = lp.polytope.lower, lp.polytope.upper  # type: ignore[attr-defined]
-    w_np = w0.cpu().numpy()
-    inside = int(((w_np > lower.min() + 1e-9) & (w_np < upper.max() - 1e-9)).sum())
+    inside = int((w0.abs() > 1e-9).sum())  # held assets: about as many ties at the VaR
     half = max(opts.half_width, 2 * inside + 16, math.ceil(opts.margin * m))
     i0 = max(0, math.floor(m) - half)
     i1 = min(n_rows, math.ceil(m) + half)
