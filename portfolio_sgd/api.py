@@ -291,6 +291,7 @@ def optimize_many(
             "repeat": [r[3] for r in rows],
             "objective_value": out.objective.cpu().numpy(),
             "samples_seen": out.samples_seen,
+            "polished": out.polished or [False] * len(rows),
         }
     )
     if certify_runs:

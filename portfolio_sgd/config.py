@@ -98,6 +98,11 @@ class EngineConfig:
     cuda_graphs : bool
         On CUDA, capture each regime's step as a CUDA graph and replay it (see
         :mod:`portfolio_sgd.step_graphs`); ignored on other devices.
+    cvar_polish : bool
+        Finish (mean-)CVaR runs exactly: the Rockafellar-Uryasev LP restricted to the tail
+        scenarios around the VaR, solved by HiGHS and verified on every scenario (see
+        :mod:`portfolio_sgd.engine.cvar_polish`). No effect on other objectives or on
+        row-weighted runs.
     """
 
     batch_size: int = 256
@@ -126,6 +131,7 @@ class EngineConfig:
     progress: bool = False
     max_steps_default: int = 20_000
     cuda_graphs: bool = True
+    cvar_polish: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -90,6 +90,11 @@ class OptimizationResult:
     cardinality : CardinalityReport or None
         With ``max_assets``/``min_position``: the support, the heuristic used and the
         gap to the relaxed lower bound (:mod:`portfolio_sgd.cardinality`); else None.
+    polish : str
+        The exact finish of the engine (CVaR's tail LP): ``"off"``, ``"none"`` (the
+        objective has none) or its account (status, LPs, window rows, seconds).
+    polished : bool
+        True when the weights are the verified exact optimum from that finish.
     """
 
     weights: pd.Series
@@ -126,6 +131,8 @@ class OptimizationResult:
     risk_limit: RiskLimitReport | None = None
     trading: dict[str, float] | None = None
     cardinality: CardinalityReport | None = None
+    polish: str = "off"
+    polished: bool = False
 
     @property
     def convergence_note(self) -> str:
@@ -183,6 +190,8 @@ class OptimizationResult:
             "optimality_gap": self.optimality_gap,
             "relative_gap_bound": self.relative_gap_bound,
             "certificate_method": self.certificate_method,
+            "polish": self.polish,
+            "polished": self.polished,
         }
         if self.trading is not None:
             out.update(self.trading)  # transaction_cost, turnover
@@ -212,7 +221,7 @@ class BatchResult:
         Final weights of every run (rows follow ``runs``).
     runs : pandas.DataFrame, shape (K, ...)
         Per-run settings and outcomes: ``batch_size``, ``risk_aversion``, ``lr``,
-        ``objective_value``, ``samples_seen``; with ``certify=True`` also
+        ``objective_value``, ``samples_seen``, ``polished`` (exact CVaR finish); with ``certify=True`` also
         ``optimality_gap``, ``relative_gap_bound`` and ``converged``.
     last_weights : pandas.DataFrame, shape (K, N)
         Last iterates (equal to ``weights`` without averaging).
@@ -308,6 +317,8 @@ def single_result(
         risk_contributions=contributions,
         constraints_report=_report(problem, out.weights[0]),
         trading=trading_report(problem.constraints, weights.to_numpy()),
+        polish=out.polish,
+        polished=bool(out.polished[0]) if out.polished else False,
     )
 
 

@@ -96,18 +96,20 @@ def test_min_variance_weights_match_skfolio_mean_risk_with_clarabel(dataset, req
 
 
 @pytest.mark.parametrize("dataset", ["sp500", "ff49"])
-def test_min_cvar_matches_skfolio_mean_risk_with_clarabel(dataset, request) -> None:
+def test_min_cvar_weights_match_skfolio_mean_risk_with_clarabel(dataset, request) -> None:
     returns = request.getfixturevalue(dataset)
-    exact = MeanRisk(risk_measure=RiskMeasure.CVAR, cvar_beta=0.95).fit(returns)
+    # The engine finishes CVaR exactly (the tail-scenario LP, verified on every scenario:
+    # portfolio_sgd.engine.cvar_polish), so the weights meet the issue's 1e-4 (L1) bar
+    # against Clarabel at tight tolerances, and the CVaR values agree to 1e-9 (relative).
+    tight = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
+    exact = MeanRisk(risk_measure=RiskMeasure.CVAR, cvar_beta=0.95, solver_params=tight)
+    exact.fit(returns)
     model = SGDMeanRisk(risk_measure=RiskMeasure.CVAR, cvar_beta=0.95).fit(returns)
+    assert np.abs(model.weights_ - exact.weights_).sum() < 1e-4
     ours, theirs = model.predict(returns).cvar, exact.predict(returns).cvar
-    # Not the 1e-4 (L1) weight match nor the 1e-6 objective match the issue asks for: the
-    # engine smooths CVaR's hinge down to a floor of 10/T return scales, which leaves a
-    # relative excess of 5e-5 (ff49) to 8e-5 (sp500) over the LP optimum and weights
-    # 2e-2 to 4e-2 (L1) away from Clarabel's. Same CVaR definition (our exact LP agrees
-    # with skfolio's to 1e-11); the gap is our accuracy, certified by the fit itself.
-    assert theirs <= ours <= theirs * (1 + 1e-4)
-    assert model.result_.converged and model.result_.relative_gap_bound < 1e-4
+    assert abs(ours - theirs) <= 1e-9 * theirs
+    assert model.result_.polished and model.result_.converged
+    assert model.result_.relative_gap_bound < 1e-6
 
 
 def test_maximize_utility_maps_risk_aversion_exactly(sp500) -> None:

@@ -269,6 +269,12 @@ engine_options = _stack(
         help="Fraction of the step budget averaged by tail averaging.",
     ),
     click.option(
+        "--cvar-polish/--no-cvar-polish",
+        default=True,
+        show_default=True,
+        help="Finish CVaR runs exactly with the tail-scenario LP (HiGHS), verified on all rows.",
+    ),
+    click.option(
         "--max-steps-default",
         type=click.IntRange(min=1),
         default=20_000,

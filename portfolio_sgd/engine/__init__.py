@@ -12,6 +12,7 @@ module              what
 :mod:`.averaging`   iterate averaging
 :mod:`.restart`     momentum raise and adaptive restart
 :mod:`.stopping`    budgets, tolerance, best iterate
+:mod:`.polishing`   the exact finish after the loop (CVaR: :mod:`.cvar_polish`)
 :mod:`.step_graphs` CUDA graphs of the step
 :mod:`.defaults`    default optimiser, averaging, preconditioner and step size
 =================== ===========================================================

@@ -23,6 +23,7 @@ import torch
 
 from ..config import EngineConfig
 from ..errors import DivergenceError
+from .polishing import polish_final
 from .problem import EngineOutput, Problem, RunGrid
 from .setup import build_state, evaluate
 from .splitting import RUN_SPLITTER
@@ -167,11 +168,14 @@ def _notify(
 
 def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     """The reported weights (averaged, or the best exact iterate) and their objective."""
-    wall = time.perf_counter() - s.stopping.started
     began = time.perf_counter()
     final_w = s.objective.report(s.average.report(s.w.detach()))
     objective = _evaluator(s)(s.problem, final_w, s.risk_aversions, s.quad)
     final_w, objective = s.stopping.pick(objective, final_w)
+    final_w, objective, polish, polished = polish_final(
+        s.problem, s.config, final_w, objective, s.risk_aversions
+    )
+    wall = time.perf_counter() - s.stopping.started
     sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
     _notify(s, callbacks, began, objective, final_w, list(sizes), final=True)  # type: ignore[arg-type]
     var_level = None
@@ -196,6 +200,8 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
         averaging=s.averaging.value,
         stop_reason=s.stop_reason,
         step_graphs=s.graphs.summary(),
+        polish=polish,
+        polished=polished,
     )
 
 

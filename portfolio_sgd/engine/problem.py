@@ -114,6 +114,10 @@ class EngineOutput:
     step_graphs : str
         How the steps ran on CUDA: "off", "N captured, M replayed steps", or why
         capture failed.
+    polish : str
+        The exact finish (:mod:`.polishing`): "off", "none", or its account.
+    polished : list of bool, length K
+        Whether each run's weights are a verified exact optimum (CVaR's tail LP).
     """
 
     weights: torch.Tensor
@@ -129,3 +133,5 @@ class EngineOutput:
     averaging: str = ""
     stop_reason: str = ""
     step_graphs: str = "off"
+    polish: str = "off"
+    polished: list[bool] = field(default_factory=list)

@@ -358,6 +358,22 @@ class PortfolioObjective:
         return None
 
     # ------------------------------------------------------ engine extensions
+    def engine_polish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        per_run: torch.Tensor,
+    ) -> tuple[torch.Tensor, list[Any]] | None:
+        """An exact finish of the engine's weights (K, N), where the objective has one.
+
+        ``per_run`` (K,) holds each run's ``per_run_parameter``. Returns the finished
+        weights (K, N, float64) and one report per run (with a bool ``exact``); None (the
+        default): no finish. CVaR solves its tail LP (:mod:`portfolio_sgd.engine.cvar_polish`).
+        """
+        return None
+
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Whether full-data gradients gather a subset of rows (a host sync)."""
         return False

@@ -170,6 +170,19 @@ class CVaR(PortfolioObjective):
         )  # fmt: skip
         return res.value, res.lower_bound, res.abs_loss, "; ".join(dict.fromkeys(res.methods))
 
+    def engine_polish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        per_run: torch.Tensor,
+    ) -> tuple[torch.Tensor, list[Any]]:
+        """The exact tail LP from the engine's weights (``per_run``: ``lam_r`` (K,))."""
+        from ..engine.cvar_polish import polish_cvar
+
+        return polish_cvar(returns, mean, weights, feasible, self.spec.alpha, per_run)
+
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Full-data gradients of large problems read the tail rows only (a host sync)."""
         return n_rows >= SPARSE_MIN_ROWS
