@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 
 from ..config import EngineConfig
+from ..costs import has_trading
+from ..errors import ConfigError
 from .problem import Problem
 from .setup import evaluate
 
@@ -40,7 +42,8 @@ def polish_final(
     -------
     (weights, objective, summary, polished)
         ``summary`` is ``"off"`` (disabled), ``"none"`` (the objective has no exact finish),
-        ``"off (row-weighted runs)"``, or the polish's account, e.g.
+        ``"off (row-weighted runs)"``, ``"off (trading costs/turnover)"``, ``"off (no linear
+        form of the feasible set)"`` (a cardinality support set), or the polish's account, e.g.
         ``"exact (1/1 runs; 2 LPs, 284 window rows, 0.31 s)"``. ``polished[k]``: run k's
         weights are the verified optimum of the full problem.
     """
@@ -50,6 +53,12 @@ def polish_final(
         return weights, objective, "off", unpolished
     if problem.row_weights is not None:
         return weights, objective, "off (row-weighted runs)", unpolished
+    if has_trading(problem.constraints):  # the tail LP has no cost term: never drop it
+        return weights, objective, "off (trading costs/turnover)", unpolished
+    try:
+        feasible = problem.constraints.linear_oracle(problem.n_assets)
+    except ConfigError:  # support/sparse sets of the cardinality search: no linear form
+        return weights, objective, "off (no linear form of the feasible set)", unpolished
     spec = problem.spec
     per_run = lam
     if per_run is None:
@@ -59,7 +68,7 @@ def polish_final(
         problem.returns,
         problem.mean,
         weights.detach(),
-        problem.constraints.linear_oracle(problem.n_assets),
+        feasible,
         per_run.detach().to("cpu", torch.float64),
     )
     if finished is None:
