@@ -46,10 +46,10 @@ __all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portf
 TRADING_DAYS = 252
 FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
 FRONTIER_CONFIG = EngineConfig(precondition=False)
-"""The default engine settings: Euclidean projections. The diagonal-metric projection
-(``precondition=True``) can return an infeasible point when its solution is a vertex (a
-known kernel bug, see ``tests/test_metric_projection.py``), and the maximum-return end of a
-long-only frontier is one."""
+"""The default engine settings: Euclidean projections. Chosen when the diagonal-metric
+projection could return an infeasible vertex (the maximum-return end of a long-only
+frontier is one); that kernel bug is fixed (``tests/test_metric_projection.py``), but the
+frontier's settings and accuracy were measured with this choice and are kept."""
 MIN_RISK_OFFSET = 1e-3
 """The first point's target risk lies this fraction of the risk range above the minimum
 (mean-variance only: its minimum needs ``lam = inf``; CVaR's is ``lam_r = 0``)."""
