@@ -188,7 +188,7 @@ def trading_settings(
 def check_unsupported_budgeting(params: Mapping[str, Any]) -> None:
     """Raise for a ``RiskBudgeting`` parameter with no counterpart (not None, or non-zero)."""
     for name, value in params.items():
-        if name in ZERO_ONLY:
+        if name in ("transaction_costs", "management_fees"):
             values = np.asarray(list(value.values()) if isinstance(value, Mapping) else value)
             if np.any(values.astype(float) != 0):
                 raise ConfigError(f"{name} is not supported by SGDRiskBudgeting; leave it 0")
