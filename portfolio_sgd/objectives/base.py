@@ -33,6 +33,12 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from .helpers import data_scales, per_run, require, triangular_factor, unshrunk
+
+__all__ = [
+    "Derivatives", "PortfolioObjective", "data_scales", "per_run", "require",
+    "triangular_factor", "unshrunk",
+]  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..quadratic import QuadraticForm
@@ -387,42 +393,3 @@ class PortfolioObjective:
     ) -> torch.Tensor:
         """``g @ R`` (K, N) for full-data derivatives ``g`` (K, T) (per-run parameter (K,))."""
         return g @ returns
-
-
-def per_run(values: torch.Tensor | None, default: float, like: torch.Tensor) -> torch.Tensor:
-    """Per-run parameter values (K,): ``values`` or ``default`` repeated."""
-    if values is not None:
-        return values
-    return torch.full((like.shape[0],), default, dtype=like.dtype, device=like.device)
-
-
-def require(value: torch.Tensor | None, name: str) -> torch.Tensor:
-    """``value``, or a :class:`ConfigError` naming the missing input."""
-    if value is None:
-        raise ConfigError(f"this objective needs {name}")
-    return value
-
-
-def unshrunk(spec: ObjectiveSpec, risk_aversion: float | None = None) -> ObjectiveSpec:
-    """``spec`` without shrinkage (and with ``risk_aversion`` when given)."""
-    import dataclasses
-
-    lam = spec.risk_aversion if risk_aversion is None else risk_aversion
-    return dataclasses.replace(
-        spec,
-        risk_aversion=lam,
-        shrinkage="none",
-        shrinkage_intensity=None,
-        shrinkage_target=None,
-    )
-
-
-def data_scales(returns: np.ndarray) -> tuple[float, float]:
-    """Scales ``(s1, s2)`` of terms linear and quadratic in returns (for cvxpy)."""
-    s2 = float(np.mean(returns**2)) or 1.0
-    return math.sqrt(s2), s2
-
-
-def triangular_factor(a: np.ndarray) -> np.ndarray:
-    """Triangular factor ``F`` (min(T, M), M) with ``F'F = a'a`` (thin QR)."""
-    return np.linalg.qr(a, mode="r")

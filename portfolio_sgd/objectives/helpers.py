@@ -1,0 +1,53 @@
+"""Small helpers shared by the objective modules (re-exported by :mod:`.base`)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .spec import ObjectiveSpec
+
+
+def per_run(values: torch.Tensor | None, default: float, like: torch.Tensor) -> torch.Tensor:
+    """Per-run parameter values (K,): ``values`` or ``default`` repeated."""
+    if values is not None:
+        return values
+    return torch.full((like.shape[0],), default, dtype=like.dtype, device=like.device)
+
+
+def require(value: torch.Tensor | None, name: str) -> torch.Tensor:
+    """``value``, or a :class:`ConfigError` naming the missing input."""
+    if value is None:
+        raise ConfigError(f"this objective needs {name}")
+    return value
+
+
+def unshrunk(spec: ObjectiveSpec, risk_aversion: float | None = None) -> ObjectiveSpec:
+    """``spec`` without shrinkage (and with ``risk_aversion`` when given)."""
+    import dataclasses
+
+    lam = spec.risk_aversion if risk_aversion is None else risk_aversion
+    return dataclasses.replace(
+        spec,
+        risk_aversion=lam,
+        shrinkage="none",
+        shrinkage_intensity=None,
+        shrinkage_target=None,
+    )
+
+
+def data_scales(returns: np.ndarray) -> tuple[float, float]:
+    """Scales ``(s1, s2)`` of terms linear and quadratic in returns (for cvxpy)."""
+    s2 = float(np.mean(returns**2)) or 1.0
+    return math.sqrt(s2), s2
+
+
+def triangular_factor(a: np.ndarray) -> np.ndarray:
+    """Triangular factor ``F`` (min(T, M), M) with ``F'F = a'a`` (thin QR)."""
+    return np.linalg.qr(a, mode="r")
