@@ -267,16 +267,24 @@ def solve_exact(
     status, elapsed = _solve_timed(cp.Problem(cp.Minimize(expr), cons), solver_name, time_limit)
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
-    raw = np.asarray(w.value, dtype=np.float64).reshape(-1)
-    weights = spec.impl.exact_polish(raw, r)
-    if weights is None:
-        weights = cons_spec.project(torch.from_numpy(raw.copy())).numpy()
+    weights = _polished(spec, cons_spec, np.asarray(w.value, dtype=np.float64).reshape(-1), r)
     kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     if terms is not None:
         value = float(value) + float(terms.numpy_value(weights))
     var_level = _var_level(spec, r, weights, alpha)
     return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
+
+
+def _polished(
+    spec: ObjectiveSpec, cons_spec: Constraints, raw: np.ndarray, r: np.ndarray
+) -> np.ndarray:
+    """The solver's weights (N,) polished: the objective's own exact polish, else the
+    projection onto the feasible set (solver tolerance)."""
+    weights = spec.impl.exact_polish(raw, r)
+    if weights is None:
+        weights = cons_spec.project(torch.from_numpy(raw.copy())).numpy()
+    return weights
 
 
 def _solver_name(cp: Any, solver: str) -> str:

@@ -59,7 +59,6 @@ class Constraints:
         One-way turnover cap ``1/2 sum_i |w_i - p_i| <= delta``.
     max_asset_turnover : float, vector (N,), mapping or None
         Per-asset limits ``|w_i - p_i| <= delta_i``.
-
     groups : mapping, DataFrame or None, default None
         Asset memberships: asset -> label, list of labels or {label: membership}, or a
         DataFrame assets x labels (fractional memberships allowed); see
@@ -86,9 +85,8 @@ class Constraints:
     With linear rows, feasibility is decided by an LP (HiGHS) in :meth:`validate`, before
     any step, and an infeasible set names a conflicting subset of its constraints.
 
-    Without them, the set is non-empty exactly when ``lo <= hi``, ``N * lo <= 1 <= N * hi`` and
-    ``L >= 1``: then the equal-weight portfolio ``1/N`` is feasible (its gross leverage
-    is 1), so the leverage cap can never conflict with the bounds on its own.
+    Without them, the set is non-empty exactly when ``lo <= hi``, ``N lo <= 1 <= N hi``,
+    ``L >= 1``: then ``1/N`` is feasible (gross leverage 1), so the cap never conflicts.
     """
 
     min_weight: float = 0.0
