@@ -262,3 +262,14 @@ def test_group_kernel_in_a_diagonal_metric() -> None:
         cp.Problem(objective, c.cvxpy(cp, w)).solve(solver="CLARABEL", tol_gap_rel=1e-12)
         assert np.abs(ours[k] - w.value).max() < 1e-5
     assert bool(c.is_feasible(torch.from_numpy(ours), atol=1e-9).all())
+
+
+def test_long_groups_file_with_a_half_filled_row_is_refused(tmp_path) -> None:
+    from portfolio_sgd.constraints.groups import read_groups
+    from portfolio_sgd.errors import DataError
+
+    path = tmp_path / "groups.csv"
+    path.write_text("asset,group\nAAPL,Tech\nMSFT\n")
+    with pytest.raises(DataError, match="row 3 needs both an asset and a group") as info:
+        read_groups(path)
+    assert "\n" not in str(info.value)

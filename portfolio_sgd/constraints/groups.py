@@ -177,9 +177,13 @@ def read_groups(path: str | Path) -> dict[str, dict[str, float]]:
     assets = frame.iloc[:, 0]
     if frame.shape[1] == 2 and not _numeric(frame.iloc[:, 1]):
         out: dict[str, dict[str, float]] = {}
-        for asset, label in zip(assets, frame.iloc[:, 1], strict=True):
-            if asset and label:
-                out.setdefault(asset, {})[label] = 1.0
+        for row, (asset, label) in enumerate(zip(assets, frame.iloc[:, 1], strict=True)):
+            if not (asset and label):  # a half-filled row is a mistake, not a blank
+                raise DataError(
+                    f"groups file {str(path)!r}: row {row + 2} needs both an asset and a "
+                    f"group, got {asset!r},{label!r}"
+                )
+            out.setdefault(asset, {})[label] = 1.0
         if not out:
             raise DataError(f"groups file {str(path)!r}: no asset,group row")
         return out
