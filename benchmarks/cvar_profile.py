@@ -7,8 +7,14 @@ timers, then runs ``optimize(returns, "cvar")`` with the defaults:
 * mini-batch steps / exact (full-data) steps: the step closures, by regime;
 * evaluations: the periodic full-data objective (and history, callbacks);
 * smoothing stages: ``SmoothingContinuation.advance`` (VaR re-fit, curvature);
-* polish: the exact tail-LP finish (:mod:`portfolio_sgd.engine.cvar_polish`);
+* early-finish tries: the exact finish tried inside the loop
+  (:mod:`portfolio_sgd.engine.early_finish`);
+* polish: the exact tail-LP finish after the loop (:mod:`portfolio_sgd.engine.cvar_polish`);
 * certificate: the CVaR dual bound after the run.
+
+Each data set runs twice: with the old schedule (``early_finish=False``,
+``sgd_dtype="float64"``: the continuation runs to its floor in the data's dtype) and with
+the defaults.
 
     python -m benchmarks.cvar_profile --out benchmarks/results/cvar_profile.md
 """
@@ -42,7 +48,7 @@ def _timed(label: str, fn):  # noqa: ANN001, ANN202 - any callable
 def instrument() -> None:
     """Install the timers (module attributes the engine looks up at call time)."""
     from portfolio_sgd import api
-    from portfolio_sgd.engine import continuation, loop
+    from portfolio_sgd.engine import continuation, early_finish, loop
 
     make_step = loop.make_step
 
@@ -56,22 +62,40 @@ def instrument() -> None:
     loop.polish_final = _timed("polish", loop.polish_final)
     cls = continuation.SmoothingContinuation
     cls.advance = _timed("smoothing stages", cls.advance)
+    early = early_finish.EarlyFinish
+    early.attempt = _timed("early-finish tries", early.attempt)
     api.certify = _timed("certificate", api.certify)
 
 
-def profile(name: str, returns: np.ndarray, dtype: str) -> list[str]:
+PHASES = (
+    "mini-batch steps",
+    "exact steps",
+    "evaluations",
+    "smoothing stages",
+    "early-finish tries",
+    "polish",
+)
+OLD = {"early_finish": False, "sgd_dtype": "float64"}
+
+
+def profile(name: str, returns: np.ndarray, dtype: str, old: bool) -> list[str]:
     """Table rows for one run (after a warm-up run that pays one-time imports)."""
     from portfolio_sgd import EngineConfig, optimize
 
     optimize(returns[:2000], "cvar", config=EngineConfig(steps=30, dtype=dtype))
     TIMES.clear()
     COUNTS.clear()
+    config = EngineConfig(dtype=dtype, **(OLD if old else {}))
     began = time.perf_counter()
-    res = optimize(returns, "cvar", config=EngineConfig(dtype=dtype))
+    res = optimize(returns, "cvar", config=config)
     total = time.perf_counter() - began
     known = sum(TIMES.values())
-    rows = [f"| {name} | total | {total:.2f} | 100% | {res.steps} steps, {res.polish} |"]
-    for label in ("mini-batch steps", "exact steps", "evaluations", "smoothing stages", "polish"):
+    schedule = "old schedule" if old else "defaults"
+    rows = [
+        f"| {name}, {schedule} | total | {total:.2f} | 100% | {res.steps} steps, "
+        f"stop: {res.stop_reason}; finish: {res.polish}; objective {res.objective_value:.12g} |"
+    ]
+    for label in PHASES:
         rows.append(
             f"| | {label} | {TIMES[label]:.2f} | {100 * TIMES[label] / total:.0f}% | "
             f"{COUNTS[label]} calls |"
@@ -88,11 +112,9 @@ def profile(name: str, returns: np.ndarray, dtype: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="benchmarks/results/cvar_profile.md")
+    parser.add_argument("--sets", nargs="+", default=["ff49", "syn20k", "stocks100k"])
     args = parser.parse_args()
     import torch
-
-    from benchmarks.problems import synthetic_returns
-    from portfolio_sgd.data import load_returns
 
     torch.set_num_threads(2)
     instrument()
@@ -105,13 +127,46 @@ def main() -> None:
         "| data | phase | seconds | share | note |",
         "|---|---|---|---|---|",
     ]
-    ff49 = load_returns(dataset="ff49-daily").to_numpy()
-    lines += profile("ff49-daily 13,245 x 49 (float64)", ff49, "float64")
-    syn = synthetic_returns(20_000, 100, seed=0)
-    lines += profile("synthetic 20k x 100 (float32)", syn, "float32")
+    for key in args.sets:
+        name, returns, dtype = DATA[key]()
+        for old in (True, False):
+            lines += profile(name, returns, dtype, old)
+            print("\n".join(lines[-8:]), flush=True)
     with open(args.out, "w") as fh:
         fh.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+
+
+def _ff49() -> tuple[str, np.ndarray, str]:
+    from portfolio_sgd.data import load_returns
+
+    return (
+        "ff49-daily 13,245 x 49 (float64)",
+        load_returns(dataset="ff49-daily").to_numpy(),
+        "float64",
+    )
+
+
+def _syn(rows: int, n: int, dtype: str) -> tuple[str, np.ndarray, str]:
+    from benchmarks.problems import synthetic_returns
+
+    return f"synthetic {rows // 1000}k x {n} ({dtype})", synthetic_returns(rows, n, seed=0), dtype
+
+
+def _stocks(rows: int) -> tuple[str, np.ndarray, str]:
+    from benchmarks.cvqp_peer import bootstrap_rows
+    from portfolio_sgd.data import load_returns
+
+    x = load_returns(dataset="us-stocks-2500").iloc[:, :500].to_numpy()
+    name = f"us-stocks 500 cols, bootstrap {rows // 1000}k (float64)"
+    return name, bootstrap_rows(x, rows, 20.0, 1), "float64"
+
+
+DATA = {
+    "ff49": _ff49,
+    "syn20k": lambda: _syn(20_000, 100, "float32"),
+    "syn100k": lambda: _syn(100_000, 500, "float64"),
+    "stocks100k": lambda: _stocks(100_000),
+}
 
 
 if __name__ == "__main__":

@@ -103,6 +103,17 @@ class EngineConfig:
         scenarios around the VaR, solved by HiGHS and verified on every scenario (see
         :mod:`portfolio_sgd.engine.cvar_polish`). No effect on other objectives or on
         row-weighted runs.
+    early_finish : bool
+        With ``cvar_polish``: try the exact finish at the end of each smoothing stage with
+        exact gradients and stop the loop once it is a verified optimum (see
+        :mod:`portfolio_sgd.engine.early_finish`); False runs the continuation to its floor.
+    sgd_dtype : {"auto", "float32", "float64"}
+        The dtype of the loop's steps. ``"auto"``: float32 when ``dtype`` is float64 and the
+        run ends with an exact float64 finish (CVaR with ``cvar_polish``) and the copy is
+        at most 256 MB: the steps read a float32 copy of the data (0.5x its float64 size
+        more memory) and the finish, verified on the float64 data, makes the answer exact
+        in float64 (:mod:`portfolio_sgd.engine.precision`). Otherwise ``dtype``. A float32 ``sgd_dtype`` with float64 ``dtype`` always keeps the final
+        evaluation (and any finish) in float64.
     """
 
     batch_size: int = 256
@@ -132,6 +143,8 @@ class EngineConfig:
     max_steps_default: int = 20_000
     cuda_graphs: bool = True
     cvar_polish: bool = True
+    early_finish: bool = True
+    sgd_dtype: str = "auto"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -149,6 +162,8 @@ class EngineConfig:
         parse_enum(DeviceName, str(self.device).split(":")[0], "device")
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        if self.sgd_dtype not in ("auto", "float32", "float64"):
+            raise ConfigError(f"sgd_dtype must be auto, float32 or float64, got {self.sgd_dtype!r}")
         if int(self.batch_size) < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):

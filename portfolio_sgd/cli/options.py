@@ -275,6 +275,19 @@ engine_options = _stack(
         help="Finish CVaR runs exactly with the tail-scenario LP (HiGHS), verified on all rows.",
     ),
     click.option(
+        "--early-finish/--no-early-finish",
+        default=True,
+        show_default=True,
+        help="Try the exact CVaR finish at each smoothing stage; stop once it is exact.",
+    ),
+    click.option(
+        "--sgd-dtype",
+        type=click.Choice(["auto", "float32", "float64"]),
+        default="auto",
+        show_default=True,
+        help="Dtype of the SGD steps (auto: float32 before an exact float64 CVaR finish).",
+    ),
+    click.option(
         "--max-steps-default",
         type=click.IntRange(min=1),
         default=20_000,

@@ -1,10 +1,11 @@
 """The restricted Rockafellar-Uryasev LP of :mod:`.cvar_polish`, built and solved by HiGHS.
 
-Variables ``[x (n_x), t', u' (W)]`` with ``w = D x`` (the feasible set's lift) and
+Variables ``[x (n_x), t', u' (W')]`` (one slack per distinct window row, its cost the
+row's count) with ``w = D x`` (the feasible set's lift) and
 ``t = sc t'``, ``u = sc u'`` for the window's RMS return ``sc``; the objective is ``m / sc``
 times the restricted mean-CVaR:
 
-    min  ((-lam_r m mu - sum_F R_i) / sc).D x + (m - |F|) t' + sum_j u'_j
+    min  ((-lam_r m mu - sum_F R_i) / sc).D x + (m - |F|) t' + sum_j c_j u'_j
     s.t. -(R_j / sc).D x - t' - u'_j <= 0   (j in W),   the polytope's rows on x,
          max(lower, x_c - delta) <= x <= min(upper, x_c + delta),   u' >= 0.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ["TailLP", "lifted_point"]
+__all__ = ["TailLP", "lifted_point", "unique_rows"]
 
 DUAL_TOL = 1e-9
 """A trust bound counts as binding when its multiplier exceeds this, relative to the
@@ -52,6 +53,7 @@ class TailLP:
         self.mu = mean.detach().to("cpu", torch.float64).numpy()
         self.m = (1.0 - alpha) * returns.shape[0]
         self.scale = math.nan
+        self.distinct_rows = 0
 
     def solve(
         self,
@@ -59,6 +61,7 @@ class TailLP:
         centre: np.ndarray | None,
         delta: float,
         time_limit: float,
+        max_rows: int,
     ) -> tuple[torch.Tensor, float, float, np.ndarray, bool] | str:
         """Solve for the sets in ``state`` (int8 (T,): 2 F, 1 W, 0 E) and the trust box.
 
@@ -66,20 +69,24 @@ class TailLP:
         -------
         (w, t, value, x, binding) or str
             Weights (N,) float64, the VaR level, the restricted objective, the lifted
-            solution, and whether a trust bound binds; or HiGHS's message on failure.
+            solution, and whether a trust bound binds; or HiGHS's message on failure, or
+            ``"window of W distinct rows"`` when the window has more than ``max_rows``.
         """
         from scipy.optimize import linprog
 
         fixed_idx = (state == 2).nonzero().squeeze(1)
         win_idx = (state == 1).nonzero().squeeze(1)
-        window = self.returns[win_idx].to(torch.float64).cpu().numpy()
+        window, counts = unique_rows(self.returns[win_idx].to(torch.float64).cpu().numpy())
+        self.distinct_rows = window.shape[0]
+        if window.shape[0] > max_rows:
+            return f"window of {window.shape[0]} distinct rows"
         if math.isnan(self.scale):
             self.scale = float(np.sqrt(np.mean(window * window))) or 1.0
         sc, poly = self.scale, self.polytope
         fixed = _gather_sum(self.returns, fixed_idx).cpu().numpy()
         c_w = (-self.lam_r * self.m * self.mu - fixed) / sc
         width = window.shape[0]
-        cost = np.concatenate([c_w @ poly.lift, [self.m - fixed_idx.numel()], np.ones(width)])
+        cost = np.concatenate([c_w @ poly.lift, [self.m - fixed_idx.numel()], counts])
         a_ub, b_ub, a_eq = self._rows(window / sc, width)
         lower, upper = _trust_bounds(poly, centre, delta)
         bounds = np.vstack(
@@ -116,6 +123,22 @@ class TailLP:
             rhs.append(poly.b_ub)
         a_eq = sp.hstack([sp.csr_matrix(poly.a_eq), sp.csr_matrix((poly.a_eq.shape[0], pad))])
         return sp.vstack(blocks, format="csr"), np.concatenate(rhs), a_eq.tocsr()
+
+
+def unique_rows(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``window`` (W, N) and how often each occurs (float64 (W',)).
+
+    Identical scenarios (a bootstrapped or historical-simulation set repeats rows) have
+    identical slack variables at every LP point, so one row with its count as the slack's
+    cost is the same LP, up to W / W' times smaller.
+    """
+    if window.shape[0] < 2:
+        return window, np.ones(window.shape[0])
+    keys = np.ascontiguousarray(window).view(np.dtype((np.void, window.itemsize * window.shape[1])))
+    _, first, counts = np.unique(keys.ravel(), return_index=True, return_counts=True)
+    if first.size == window.shape[0]:
+        return window, np.ones(window.shape[0])
+    return window[first], counts.astype(np.float64)
 
 
 def _trust_bounds(

@@ -65,7 +65,10 @@ class PolishOptions:
         LPs before giving up (the best verified point is still used if it improves the
         objective, but is not called exact).
     max_window : int
-        Largest window (rows); beyond it the polish stops without a claim.
+        Largest LP window (distinct scenario rows); beyond it the polish stops without a
+        claim.
+    max_gather : int
+        Largest window, in gathered numbers (scenarios x assets: 64 M is 512 MB in float64).
     time_limit : float
         Seconds per LP.
     """
@@ -75,6 +78,7 @@ class PolishOptions:
     trust: float = 0.1
     max_rounds: int = 16
     max_window: int = 20_000
+    max_gather: int = 64_000_000
     time_limit: float = 60.0
 
 
@@ -91,7 +95,7 @@ class PolishRow:
     rounds : int
         LPs solved.
     window_rows : int
-        Rows in the last LP's window.
+        Distinct rows in the last LP's window.
     lp_value : float
         The last LP's optimum (``f*`` when ``status`` is exact).
     seconds : float
@@ -167,11 +171,13 @@ def _cutting_planes(
     best, value, width = w0, math.nan, 0
     for rounds in range(1, opts.max_rounds + 1):
         width = int((state == 1).sum())
-        if width > opts.max_window:
-            return best, f"inexact (window of {width} rows)", rounds - 1, width, value
-        solved = lp.solve(state, centre, delta, opts.time_limit)
+        if width * lp.returns.shape[1] > opts.max_gather:
+            return best, f"inexact (window of {width} scenarios)", rounds - 1, width, value
+        solved = lp.solve(state, centre, delta, opts.time_limit, opts.max_window)
+        width = lp.distinct_rows
         if isinstance(solved, str):
-            return best, f"failed ({solved})", rounds, width, value
+            status = "inexact" if solved.startswith("window") else "failed"
+            return best, f"{status} ({solved})", rounds, width, value
         w, t, value, x, binding = solved
         wrong = _wrong_side(lp.returns, w, t, state, bound, TIE_TOL * lp.scale)
         if bool(wrong.any()):

@@ -23,7 +23,9 @@ import torch
 
 from ..config import EngineConfig
 from ..errors import DivergenceError
+from .early_finish import EarlyFinish
 from .polishing import polish_final
+from .precision import loop_problem
 from .problem import EngineOutput, Problem, RunGrid
 from .setup import build_state, evaluate
 from .splitting import RUN_SPLITTER
@@ -67,7 +69,12 @@ def run_engine(
     if splitter is not None:  # the runs are divided among the ranks of a group
         return splitter(problem, config, grid, callbacks)
     with cpu_threads(problem, config, grid):
-        state = builder(problem, config, grid)
+        sharded = builder is not build_state
+        stepped, step_config = loop_problem(problem, config, grid, sharded)
+        state = builder(stepped, step_config, grid)
+        _set_exact_problem(state, problem if stepped is not problem else state.problem)
+        state.early = EarlyFinish.start(state.problem, config, sharded)
+        state.early.problem = state.exact_problem if state.early.problem else None
         state.progress = _progress(config, state.stopping.max_steps)
         state.stopping.started = time.perf_counter()
         _loop(state, callbacks)
@@ -103,6 +110,11 @@ def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
         objective = _evaluate_and_record(s, regime.sizes, callbacks)
         if budget_hit:
             s.stop_reason = budget_hit
+            return
+        if s.early.due(s.step, regime.full) and s.early.attempt(
+            s.step, s.report_weights(), objective, s.exact_lam
+        ):
+            s.stop_reason = "exact finish"
             return
         if s.stopping.converged(objective, s.report_weights(), regime.full, s.smoothing.settled):
             s.stop_reason = "tolerance"
@@ -169,12 +181,7 @@ def _notify(
 def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     """The reported weights (averaged, or the best exact iterate) and their objective."""
     began = time.perf_counter()
-    final_w = s.objective.report(s.average.report(s.w.detach()))
-    objective = _evaluator(s)(s.problem, final_w, s.risk_aversions, s.quad)
-    final_w, objective = s.stopping.pick(objective, final_w)
-    final_w, objective, polish, polished = polish_final(
-        s.problem, s.config, final_w, objective, s.risk_aversions
-    )
+    final_w, objective, polish, polished = _finished_weights(s)
     wall = time.perf_counter() - s.stopping.started
     sizes = s.history[-1]["batch_size"] if s.history else list(s.grid.batch_sizes)
     _notify(s, callbacks, began, objective, final_w, list(sizes), final=True)  # type: ignore[arg-type]
@@ -184,7 +191,7 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     elif s.t is not None:
         from ..objectives import optimal_var_level, portfolio_returns
 
-        x = portfolio_returns(s.problem.returns, final_w)
+        x = portfolio_returns(s.exact_problem.returns, final_w)
         var_level = optimal_var_level(x, s.problem.spec.alpha)
     return EngineOutput(
         weights=final_w.detach().clone(),
@@ -203,6 +210,40 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
         polish=polish,
         polished=polished,
     )
+
+
+def _finished_weights(s: EngineState) -> tuple[torch.Tensor, torch.Tensor, str, list[bool]]:
+    """``(weights, objective, polish summary, polished)`` of the run's end.
+
+    The early finish's verified optimum when it stopped the loop; otherwise the reported
+    (or best exact) iterate, moved to the exact problem's dtype after a float32 phase, and
+    the exact finish of it.
+    """
+    if s.early.result is not None:
+        w, objective, summary, polished = s.early.result
+        return w, objective, summary + s.early.describe(), polished
+    final_w = s.objective.report(s.average.report(s.w.detach()))
+    objective = _evaluator(s)(s.problem, final_w, s.risk_aversions, s.quad)
+    final_w, objective = s.stopping.pick(objective, final_w)
+    exact = s.exact_problem
+    if exact is not s.problem:  # after a float32 phase: evaluated on the float64 data
+        final_w = final_w.to(exact.returns.dtype)
+        objective = evaluate(exact, final_w, s.exact_lam)
+    final_w, objective, polish, polished = polish_final(
+        exact, s.config, final_w, objective, s.exact_lam
+    )
+    return final_w, objective, polish + s.early.describe(), polished
+
+
+def _set_exact_problem(s: EngineState, exact: Problem) -> None:
+    """Record the problem the run ends on and the grid's per-run parameters in its dtype."""
+    s.exact_problem = exact
+    s.exact_lam = s.risk_aversions
+    values = s.grid.risk_aversions
+    if exact is not s.problem and values is not None:
+        s.exact_lam = torch.tensor(
+            [float(v) for v in values], device=exact.returns.device, dtype=exact.returns.dtype
+        )
 
 
 def _evaluator(s: EngineState):  # noqa: ANN202 - the evaluate signature

@@ -24,6 +24,7 @@ def polish_final(
     weights: torch.Tensor,
     objective: torch.Tensor,
     lam: torch.Tensor | None,
+    options: object | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, str, list[bool]]:
     """The finished weights (K, N), their objective (K,), a summary and ``polished`` (K,).
 
@@ -37,6 +38,8 @@ def polish_final(
         Their exact full-data objective.
     lam : Tensor, shape (K,), optional
         Per-run values of the objective's ``per_run_parameter`` (else the spec's).
+    options : object, optional
+        The objective's finish options (CVaR: :class:`.cvar_polish.PolishOptions`).
 
     Returns
     -------
@@ -49,16 +52,10 @@ def polish_final(
     """
     n_runs = weights.shape[0]
     unpolished = [False] * n_runs
-    if not config.cvar_polish:
-        return weights, objective, "off", unpolished
-    if problem.row_weights is not None:
-        return weights, objective, "off (row-weighted runs)", unpolished
-    if has_trading(problem.constraints):  # the tail LP has no cost term: never drop it
-        return weights, objective, "off (trading costs/turnover)", unpolished
-    try:
-        feasible = problem.constraints.linear_oracle(problem.n_assets)
-    except ConfigError:  # support/sparse sets of the cardinality search: no linear form
-        return weights, objective, "off (no linear form of the feasible set)", unpolished
+    blocked = polish_blocker(problem, config)
+    if blocked is not None:
+        return weights, objective, blocked, unpolished
+    feasible = problem.constraints.linear_oracle(problem.n_assets)
     spec = problem.spec
     per_run = lam
     if per_run is None:
@@ -70,18 +67,37 @@ def polish_final(
         weights.detach(),
         feasible,
         per_run.detach().to("cpu", torch.float64),
+        options,
     )
     if finished is None:
         return weights, objective, "none", unpolished
     w64, rows = finished
     w64 = problem.constraints.project(w64.to(weights.device))  # LP rounding, ~1e-16
-    candidate = w64.to(weights.dtype)
+    candidate = w64.to(weights.dtype)  # float64 when the loop ran a float32 phase
     value = evaluate(problem, candidate, lam)
     exact = torch.tensor([bool(r.exact) for r in rows], device=weights.device)
     take = exact | (value < objective)
     weights = torch.where(take[:, None], candidate, weights)
     objective = torch.where(take, value, objective)
     return weights, objective, _summary(rows), [bool(e) for e in exact.tolist()]
+
+
+def polish_blocker(problem: Problem, config: EngineConfig) -> str | None:
+    """Why the exact finish cannot run on ``problem`` (the summary to report), else None.
+
+    A sharded problem (:mod:`portfolio_sgd.distributed`) is decided by its caller.
+    """
+    if not config.cvar_polish:
+        return "off"
+    if problem.row_weights is not None:
+        return "off (row-weighted runs)"
+    if has_trading(problem.constraints):  # the tail LP has no cost term: never drop it
+        return "off (trading costs/turnover)"
+    try:
+        problem.constraints.linear_oracle(problem.n_assets)
+    except ConfigError:  # support/sparse sets of the cardinality search: no linear form
+        return "off (no linear form of the feasible set)"
+    return None if problem.spec.impl.has_exact_finish else "none"
 
 
 def _summary(rows: list) -> str:

@@ -55,6 +55,13 @@ class EngineState:
         Replacements of the data passes (``gradient``, ``evaluate``, ``var_level``) for a
         problem sharded across ranks (:mod:`portfolio_sgd.distributed`); None: the
         single-process ones.
+    exact_problem : Problem
+        The problem the run's end is evaluated and finished on: ``problem`` itself, or the
+        float64 problem after a float32 phase (:mod:`.precision`).
+    exact_lam : Tensor, shape (K,) or None
+        ``risk_aversions`` in ``exact_problem``'s dtype (from the grid's values).
+    early : EarlyFinish
+        The early exact finish (:mod:`.early_finish`).
     """
 
     problem: Problem
@@ -92,6 +99,9 @@ class EngineState:
     progress: Any = None
     hooks: Any = None
     prox: Callable[[torch.Tensor, Any], torch.Tensor] | None = None
+    exact_problem: Any = None
+    exact_lam: torch.Tensor | None = None
+    early: Any = None
 
     def set_lr(self, lr: float) -> None:
         """Set the base step size of every parameter group."""

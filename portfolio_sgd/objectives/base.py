@@ -364,6 +364,9 @@ class PortfolioObjective:
         return None
 
     # ------------------------------------------------------ engine extensions
+    has_exact_finish: bool = False
+    """Whether :meth:`engine_polish` finishes the engine's weights exactly."""
+
     def engine_polish(
         self,
         returns: torch.Tensor,
@@ -371,10 +374,13 @@ class PortfolioObjective:
         weights: torch.Tensor,
         feasible: Any,
         per_run: torch.Tensor,
+        options: Any = None,
     ) -> tuple[torch.Tensor, list[Any]] | None:
-        """An exact finish of the engine's weights (K, N), where the objective has one.
+        """An exact finish of the engine's weights (K, N), where the objective has one
+        (then ``has_exact_finish`` is True).
 
-        ``per_run`` (K,) holds each run's ``per_run_parameter``. Returns the finished
+        ``per_run`` (K,) holds each run's ``per_run_parameter``; ``options`` the finish's
+        knobs (None: its defaults). Returns the finished
         weights (K, N, float64) and one report per run (with a bool ``exact``); None (the
         default): no finish. CVaR solves its tail LP (:mod:`portfolio_sgd.engine.cvar_polish`).
         """

@@ -34,6 +34,7 @@ class CVaR(PortfolioObjective):
     has_var_level = True
     supports_smoothing = True
     per_run_parameter = "return_weight"
+    has_exact_finish = True
 
     def return_weights(self, risk_aversion: torch.Tensor | None) -> float | torch.Tensor:
         """``lam_r``: the spec's (a float), or per run (K, 1) from a run grid's (K,) values."""
@@ -177,11 +178,13 @@ class CVaR(PortfolioObjective):
         weights: torch.Tensor,
         feasible: Any,
         per_run: torch.Tensor,
+        options: Any = None,
     ) -> tuple[torch.Tensor, list[Any]]:
-        """The exact tail LP from the engine's weights (``per_run``: ``lam_r`` (K,))."""
+        """The exact tail LP from the engine's weights (``per_run``: ``lam_r`` (K,);
+        ``options``: a :class:`~portfolio_sgd.engine.cvar_polish.PolishOptions`)."""
         from ..engine.cvar_polish import polish_cvar
 
-        return polish_cvar(returns, mean, weights, feasible, self.spec.alpha, per_run)
+        return polish_cvar(returns, mean, weights, feasible, self.spec.alpha, per_run, options)
 
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Full-data gradients of large problems read the tail rows only (a host sync)."""

@@ -1,0 +1,121 @@
+"""Fewer exact passes: the early exact finish, the float32 phase and merged duplicate rows.
+
+References: the complete Rockafellar-Uryasev LP (scipy HiGHS, one slack per scenario, no
+window) and the engine with the old behaviour (``early_finish=False``,
+``sgd_dtype="float64"``), whose answer is itself verified exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from test_cvar_polish import full_lp, value
+
+from portfolio_sgd import EngineConfig, optimize
+from portfolio_sgd.constraints import Constraints
+from portfolio_sgd.data import load_returns
+from portfolio_sgd.engine.cvar_lp import unique_rows
+from portfolio_sgd.engine.cvar_polish import polish_cvar
+from portfolio_sgd.errors import ConfigError
+
+OLD = EngineConfig(early_finish=False, sgd_dtype="float64")
+
+
+@pytest.fixture(scope="module")
+def sp500() -> pd.DataFrame:
+    return load_returns(dataset="sp500", start="2016-01-01")
+
+
+def test_early_finish_stops_the_continuation_at_the_exact_optimum(sp500) -> None:
+    r = sp500.to_numpy()
+    early = optimize(sp500, "cvar", config=EngineConfig(sgd_dtype="float64"), return_weight=2.0)
+    late = optimize(sp500, "cvar", config=OLD, return_weight=2.0)
+    reference = full_lp(r, 0.95, 2.0)
+    assert early.stop_reason == "exact finish" and late.stop_reason != "exact finish"
+    assert "early finish at step" in early.polish and early.polish.startswith("exact")
+    assert early.steps < late.steps  # the point of it: fewer full-data passes
+    assert np.abs(early.weights.to_numpy() - reference).sum() < 1e-7
+    assert value(r, early.weights.to_numpy(), 0.95, 2.0) <= value(r, reference, 0.95, 2.0) + 1e-12
+    assert early.converged
+
+
+def test_early_finish_can_be_switched_off_and_skips_smooth_objectives(sp500) -> None:
+    off = optimize(sp500, "cvar", config=EngineConfig(early_finish=False, steps=120, tol=None))
+    assert off.steps == 120 and "early finish" not in off.polish
+    mv = optimize(sp500, "min-variance")
+    assert mv.stop_reason != "exact finish" and "early" not in mv.polish
+
+
+def test_float32_phase_gives_the_float64_optimum(sp500) -> None:
+    seen: list[torch.dtype] = []
+    auto = optimize(
+        sp500, "cvar", config=EngineConfig(), return_weight=0.3,
+        callbacks=[lambda view: seen.append(view.weights.dtype)],
+    )  # fmt: skip
+    exact64 = optimize(sp500, "cvar", config=OLD, return_weight=0.3)
+    assert seen[0] == torch.float32  # the loop stepped on the float32 copy
+    assert seen[-1] == torch.float64  # the finished weights are float64
+    assert auto.polish.startswith("exact")
+    a, b = auto.weights.to_numpy(), exact64.weights.to_numpy()
+    assert np.abs(a - b).sum() < 1e-8
+    assert abs(auto.objective_value - exact64.objective_value) < 1e-14
+
+
+def test_float32_phase_is_not_used_where_no_exact_finish_follows(sp500) -> None:
+    seen: list[torch.dtype] = []
+    optimize(
+        sp500, "cvar", config=EngineConfig(cvar_polish=False, steps=50, tol=None),
+        callbacks=[lambda view: seen.append(view.weights.dtype)],
+    )  # fmt: skip
+    assert set(seen) == {torch.float64}
+
+
+def test_sgd_dtype_settings_that_cannot_hold_are_errors(sp500) -> None:
+    with pytest.raises(ConfigError, match="sgd_dtype float64 needs dtype float64"):
+        optimize(sp500, "cvar", config=EngineConfig(dtype="float32", sgd_dtype="float64"))
+    with pytest.raises(ConfigError, match="sgd_dtype float32 needs unweighted"):
+        optimize(
+            sp500.iloc[-300:], "cvar", half_life=50.0,
+            config=EngineConfig(sgd_dtype="float32", steps=20, tol=None),
+        )  # fmt: skip
+    with pytest.raises(ConfigError, match="sgd_dtype must be"):
+        EngineConfig(sgd_dtype="half")
+
+
+def test_unique_rows_merges_identical_scenarios_with_counts() -> None:
+    rows = np.array([[1.0, 2.0], [0.5, 0.5], [1.0, 2.0], [1.0, 2.0]])
+    distinct, counts = unique_rows(rows)
+    pairs = sorted(zip(map(tuple, distinct), counts, strict=True))
+    assert pairs == [((0.5, 0.5), 1.0), ((1.0, 2.0), 3.0)]
+    plain = np.array([[1.0, 2.0], [1.0, 2.0 + 1e-16 * 4]])  # not bitwise equal: kept apart
+    assert unique_rows(plain)[0].shape == (2, 2)
+
+
+def test_polish_on_repeated_rows_is_the_full_lp_optimum(sp500) -> None:
+    """A bootstrap-like set (every row 5 times, shuffled): the merged LP is still exact."""
+    base = sp500.to_numpy()[-250:]
+    r = np.repeat(base, 5, axis=0)[np.random.default_rng(3).permutation(1250)]
+    n = r.shape[1]
+    feasible = Constraints().linear_oracle(n)
+    data = torch.from_numpy(r.copy())
+    start = torch.full((1, n), 1.0 / n, dtype=torch.float64)
+    w, rows = polish_cvar(data, data.mean(0), start, feasible, 0.95, torch.tensor([1.0]))
+    reference = full_lp(r, 0.95, 1.0)
+    assert rows[0].exact
+    assert rows[0].window_rows <= 250  # distinct rows only
+    assert value(r, w[0].numpy(), 0.95, 1.0) <= value(r, reference, 0.95, 1.0) + 1e-12
+    assert np.abs(w[0].numpy() - reference).sum() < 1e-7
+
+
+def test_auto_float32_phase_is_capped_by_the_copy_size(sp500, monkeypatch) -> None:
+    import portfolio_sgd.engine.precision as precision
+
+    monkeypatch.setattr(precision, "AUTO_COPY_BYTES", 1000)  # sp500 needs ~160 KB
+    seen: list[torch.dtype] = []
+    res = optimize(
+        sp500, "cvar", config=EngineConfig(steps=60, tol=None),
+        callbacks=[lambda view: seen.append(view.weights.dtype)],
+    )  # fmt: skip
+    assert set(seen) == {torch.float64} and res.steps <= 60
