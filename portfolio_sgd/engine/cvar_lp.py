@@ -8,6 +8,14 @@ times the restricted mean-CVaR:
     min  ((-lam_r m mu - sum_F R_i) / sc).D x + (m - |F|) t' + sum_j c_j u'_j
     s.t. -(R_j / sc).D x - t' - u'_j <= 0   (j in W),   the polytope's rows on x,
          max(lower, x_c - delta) <= x <= min(upper, x_c + delta),   u' >= 0.
+
+With a CVaR cap ``kappa`` (max-return under a CVaR limit) the cost is ``-mu.D x`` only,
+and the restricted CVaR joins the rows:
+
+    ((-sum_F R_i) / (m sc)).D x + (1 - |F| / m) t' + sum_j c_j u'_j / m <= kappa / sc .
+
+The restricted CVaR is a lower bound of the true one at every ``(w, t)``, so the capped
+LP is again a relaxation; once no scenario is on the wrong side it is exact.
 """
 
 from __future__ import annotations
@@ -48,12 +56,14 @@ class TailLP:
         lam_r: float,
         alpha: float,
         polytope: Any,
+        cap: float | None = None,
     ) -> None:
-        self.returns, self.lam_r, self.polytope = returns, lam_r, polytope
+        self.returns, self.lam_r, self.polytope, self.cap = returns, lam_r, polytope, cap
         self.mu = mean.detach().to("cpu", torch.float64).numpy()
         self.m = (1.0 - alpha) * returns.shape[0]
         self.scale = math.nan
         self.distinct_rows = 0
+        self.cap_multiplier = math.nan
 
     def solve(
         self,
@@ -84,10 +94,13 @@ class TailLP:
             self.scale = float(np.sqrt(np.mean(window * window))) or 1.0
         sc, poly = self.scale, self.polytope
         fixed = _gather_sum(self.returns, fixed_idx).cpu().numpy()
-        c_w = (-self.lam_r * self.m * self.mu - fixed) / sc
         width = window.shape[0]
-        cost = np.concatenate([c_w @ poly.lift, [self.m - fixed_idx.numel()], counts])
         a_ub, b_ub, a_eq = self._rows(window / sc, width)
+        if self.cap is None:
+            c_w = (-self.lam_r * self.m * self.mu - fixed) / sc
+            cost = np.concatenate([c_w @ poly.lift, [self.m - fixed_idx.numel()], counts])
+        else:
+            cost, a_ub, b_ub = self._capped(fixed, int(fixed_idx.numel()), counts, a_ub, b_ub)
         lower, upper = _trust_bounds(poly, centre, delta)
         bounds = np.vstack(
             [
@@ -106,7 +119,23 @@ class TailLP:
         x = res.x[:n_x]
         binding = _binding(res, poly, lower, upper, float(np.abs(cost).max()))
         w = torch.from_numpy(poly.lift @ x)
-        return w, float(res.x[n_x]) * sc, float(res.fun) * sc / self.m, x, binding
+        value = float(res.fun) * sc / self.m
+        if self.cap is not None:  # the cap row is the last inequality: -d(-mu.w)/d kappa
+            mu_scale = float(np.abs(self.mu).max()) or 1.0
+            self.cap_multiplier = -float(res.ineqlin.marginals[-1]) * mu_scale / sc
+            value = -float(self.mu @ w.numpy())
+        return w, float(res.x[n_x]) * sc, value, x, binding
+
+    def _capped(
+        self, fixed: np.ndarray, n_fixed: int, counts: np.ndarray, a_ub: Any, b_ub: np.ndarray
+    ) -> tuple[np.ndarray, Any, np.ndarray]:
+        """The max-return cost and the restricted-CVaR row ``<= cap`` (module docstring)."""
+        sc, lift, m = self.scale, self.polytope.lift, self.m
+        mu_scale = float(np.abs(self.mu).max()) or 1.0
+        cost = np.concatenate([-(self.mu / mu_scale) @ lift, [0.0], np.zeros(counts.size)])
+        row = np.concatenate([(-fixed / (m * sc)) @ lift, [1.0 - n_fixed / m], counts / m])
+        a_ub = sp.vstack([a_ub, sp.csr_matrix(row[None, :])], format="csr")
+        return cost, a_ub, np.concatenate([b_ub, [self.cap / sc]])
 
     def _rows(self, window: np.ndarray, width: int) -> tuple[Any, np.ndarray, Any]:
         """``(A_ub, b_ub, A_eq)``: the window's tail rows, then the polytope's rows."""

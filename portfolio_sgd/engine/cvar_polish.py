@@ -41,7 +41,7 @@ import torch
 
 from .cvar_lp import TailLP, lifted_point
 
-__all__ = ["PolishOptions", "PolishRow", "polish_cvar"]
+__all__ = ["PolishOptions", "PolishRow", "polish_cvar", "polish_cvar_cap"]
 
 TIE_TOL = 1e-12
 """A scenario outside the window within this many RMS returns of ``t`` counts as tied
@@ -158,6 +158,36 @@ def polish_cvar(
         out[k] = w.to(out.device)
         rows.append(PolishRow(status, rounds, width, value, time.perf_counter() - began))
     return out, rows
+
+
+def polish_cvar_cap(
+    returns: torch.Tensor,
+    mean: torch.Tensor,
+    weights: torch.Tensor,
+    feasible: object,
+    alpha: float,
+    cap: float,
+    options: PolishOptions | None = None,
+) -> tuple[torch.Tensor, PolishRow, float]:
+    """Maximise ``mu.w`` subject to ``CVaR_alpha(-R w) <= cap`` exactly, from ``weights``.
+
+    The same cutting planes on the capped tail LP (:class:`~.cvar_lp.TailLP` with
+    ``cap``). ``weights`` (N,) should meet the cap (it centres the first trust box).
+
+    Returns
+    -------
+    (Tensor, PolishRow, float)
+        Weights (N,) float64 (the verified optimum when the row is exact), the report
+        (``lp_value``: ``-mu.w``) and the cap's multiplier ``d(mu.w*) / d cap`` from the
+        last LP's dual.
+    """
+    opts = options or PolishOptions()
+    began = time.perf_counter()
+    lp = TailLP(returns, mean, 0.0, alpha, feasible.polytope(), cap=cap)  # type: ignore[attr-defined]
+    w0 = weights.detach().to(torch.float64)
+    w, status, rounds, width, value = _cutting_planes(lp, w0, _rounding_bound(returns), opts)
+    row = PolishRow(status, rounds, width, value, time.perf_counter() - began)
+    return w, row, lp.cap_multiplier
 
 
 def _cutting_planes(

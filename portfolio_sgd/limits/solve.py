@@ -16,6 +16,7 @@ from ..errors import ConfigError, DataError, InfeasibleConstraintError
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import CVAR
 from ..results import OptimizationResult
+from .exact import EXACT_FINISH, exact_cap_finish
 from .report import RiskLimitReport
 from .search import (
     COLLAPSED,
@@ -87,6 +88,11 @@ def optimize_with_limit(
     search.points.append(_Point(0.0, w_unc, risk_unc, unc_bound, family.parameter(0.0)))
     low = _minimum_risk(search)
     for _ in range(int(max_rounds)):
+        exact = exact_cap_finish(search)
+        if exact is not None:
+            w, account, nu = exact
+            f = search.objective(w)
+            return _result(search, unc, w, f, 0.0, EXACT_FINISH, low, (account, nu))
         run_round(search, int(points))
         w, f, rel = final_mix(search)
         over, within = search.bracket()
@@ -132,12 +138,15 @@ def _report(
     stop: str,
     bound: float,
     minimum: float | None = None,
+    nu: float | None = None,
 ) -> RiskLimitReport:
-    """The :class:`RiskLimitReport` of the search's current state."""
+    """The :class:`RiskLimitReport` of the search's current state (``nu``: a known
+    multiplier, e.g. the exact finish's LP dual; else interpolated in the bracket)."""
     fam, limit = search.family, search.limit
+    known = nu
     nu, penalty, bracket = 0.0, fam.parameter(0.0) if not fam.scaled else None, (0.0, 0.0)
     if binds:
-        nu = limit_multiplier(search)
+        nu = limit_multiplier(search) if known is None else known
         over, within = search.bracket()
         penalty, bracket = fam.parameter(nu), (over.nu, within.nu)
     multiplier = fam.shadow_price(fam.parameter(nu), limit.level) if binds else 0.0
@@ -183,11 +192,17 @@ def _result(
     rel: float,
     stop: str,
     minimum: float,
+    exact: tuple[str, float] | None = None,
 ) -> OptimizationResult:
-    """The final :class:`OptimizationResult`: the mix, its proven gap, the search's cost."""
-    bound = max(p.bound for p in search.points)
+    """The final :class:`OptimizationResult`: the mix, its proven gap, the search's cost.
+
+    ``exact``: the exact finish's account and multiplier when ``w`` is its verified
+    optimum (gap 0).
+    """
+    bound = f if exact else max(p.bound for p in search.points)
     risk = float(search.risk(w)[0])
-    report = _report(search, risk, binds=True, stop=stop, bound=bound, minimum=minimum)
+    nu = exact[1] if exact else None
+    report = _report(search, risk, binds=True, stop=stop, bound=bound, minimum=minimum, nu=nu)
     gap = max(f - bound, 0.0)
     x = search.r @ w
     var_level = None
@@ -210,7 +225,11 @@ def _result(
         optimality_gap=gap,
         relative_gap_bound=rel,
         converged=bool(rel <= family_bar(search)),
-        certificate_method="Lagrangian dual bound (weak duality over the multiplier runs)",
+        certificate_method=(
+            f"exact capped tail LP, verified on every scenario ({exact[0]})"
+            if exact
+            else "Lagrangian dual bound (weak duality over the multiplier runs)"
+        ),
         risk_limit=report,
     )
 

@@ -1,0 +1,70 @@
+"""The exact finish of a CVaR-limited max-return search: the capped tail LP.
+
+``max mu.w s.t. CVaR_alpha(-R w) <= K`` on the constraint polytope is an LP; restricted to
+a window of scenarios around the VaR and verified on all of them (the cutting planes of
+:mod:`portfolio_sgd.engine.cvar_polish` with a cap, :func:`~.cvar_polish.polish_cvar_cap`)
+it is solved exactly from any point within the limit. The search tries it from its best
+point within the limit before each round of Lagrangian runs; once it is exact, the search
+stops with the optimum (``stop_reason = "risk limit: exact finish"``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from ..objectives.lagrangian import CVAR
+from .search import _mix, _Search
+
+__all__ = ["EXACT_FINISH", "exact_cap_finish"]
+
+EXACT_FINISH = "exact finish"
+
+
+def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
+    """The verified optimum (N,), the finish's account and the limit's multiplier
+    (``-d f* / d K`` from the LP's dual), or None (not applicable, or not exact from the
+    current points).
+
+    Applies to ``max-return`` under a CVaR limit with ``EngineConfig.cvar_polish`` on and
+    a feasible set with a linear form.
+    """
+    from ..engine.cvar_polish import PolishOptions, polish_cvar_cap
+
+    limit = search.limit
+    if limit.measure != CVAR or search.spec.impl.name != "max-return":
+        return None
+    if not search.config.cvar_polish:
+        return None
+    try:
+        feasible = search.constraints.linear_oracle(search.r.shape[1])
+    except ConfigError:
+        return None
+    start = _best_within(search)
+    if start is None:
+        return None
+    with warnings.catch_warnings():  # read-only frame memory: the finish never writes it
+        warnings.simplefilter("ignore", UserWarning)
+        data = torch.from_numpy(search.r)
+    w, row, multiplier = polish_cvar_cap(
+        data, data.mean(dim=0), torch.from_numpy(start), feasible, search.spec.alpha,
+        limit.level, PolishOptions(max_rounds=24),
+    )  # fmt: skip
+    if not row.exact:
+        return None
+    w_np = w.numpy()
+    if search.risk(w_np)[0] > limit.level:  # the LP's ~1e-12: mix back within, exactly
+        w_np = _mix(search, start, w_np)
+    account = f"{row.rounds} LPs, up to {row.window_rows} window rows, {row.seconds:.2f} s"
+    return w_np, account, multiplier
+
+
+def _best_within(search: _Search) -> np.ndarray | None:
+    """The best search point within the limit (None if there is none)."""
+    inside = [p for p in search.points if p.risk <= search.limit.level]
+    if not inside:
+        return None
+    return min(inside, key=lambda p: search.objective(p.weights)).weights
