@@ -13,6 +13,7 @@ time each solver needs to reach gap <= 1e-4 with violation <= 1e-6
     python -m benchmarks.cvqp_peer --rows 20000 100000 500000 \\
         --out benchmarks/results/cvqp_peer.md
 
+(or one size per invocation, the later ones with ``--append``).
 The markdown and its JSON (same name, ``.json``) are rewritten atomically after every
 data set, so a stopped run leaves a complete partial report.
 """
@@ -27,7 +28,7 @@ from typing import Any
 
 from .cvqp_compare import Options, Outcome, compare
 from .cvqp_problems import LP_MAX_ELEMENTS, datasets
-from .cvqp_report import write_report
+from .cvqp_report import load_outcomes, merge, write_report
 from .cvqp_solvers import TOLERANCES, warm_up
 
 PROBLEMS = ("cvar", "max-return")
@@ -50,6 +51,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="largest T x N for the exact HiGHS max-return reference",
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the outcomes of the report's JSON already at --out (same problem and "
+        "data set: replaced), so sizes can be run in separate invocations",
+    )
     return parser.parse_args(argv)
 
 
@@ -93,12 +100,12 @@ def main(argv: list[str] | None = None) -> list[Outcome]:
     warm_up()
     head = header(args, argv)
     options = Options(args.cvqp_time_limit, TOLERANCES, args.lp_max_elements)
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome] = load_outcomes(args.out) if args.append else []
     for n_rows in args.rows:
         for data in datasets(n_rows, args.only):
             for problem in args.problems:
                 outcome = compare(problem, data, options)
-                outcomes.append(outcome)
+                outcomes = merge(outcomes, outcome)
                 s = outcome.summary
                 print(
                     f"{problem} | {data.name}: ours {s['ours_seconds']} s, "

@@ -127,6 +127,21 @@ def write_report(out: str | Path, outcomes: list[Outcome], header: dict[str, Any
         json_tmp.write_text(json.dumps(payload, indent=1, default=_jsonable) + "\n")
 
 
+def load_outcomes(out: str | Path) -> list[Outcome]:
+    """The outcomes of an earlier report's JSON (next to ``out``); none if it is missing."""
+    path = Path(out).with_suffix(".json")
+    if not path.exists():
+        return []
+    payload = json.loads(path.read_text())
+    return [Outcome(**{**o, "shape": tuple(o["shape"])}) for o in payload["outcomes"]]
+
+
+def merge(earlier: list[Outcome], new: Outcome) -> list[Outcome]:
+    """``earlier`` with ``new`` added, replacing an outcome of the same (problem, data)."""
+    kept = [o for o in earlier if (o.problem, o.data) != (new.problem, new.data)]
+    return kept + [new]
+
+
 def _jsonable(v: Any) -> Any:
     """numpy scalars and tuples for ``json.dumps``."""
     if hasattr(v, "item"):

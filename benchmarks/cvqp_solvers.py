@@ -23,9 +23,9 @@ from .cvqp_problems import ALPHA, DataSet, cvar, max_return_lp
 
 TOLERANCES = ((1e-4, 1e-3), (1e-5, 1e-4), (1e-6, 1e-5), (1e-7, 1e-6), (1e-8, 1e-7))
 """CVQP (abstol, reltol) settings, loosest first (the first is CVQP's default)."""
-TIGHT_TARGET_GAP = 1e-7
+TIGHT_TARGET_GAP = 1e-6
 """Certified relative gap at which our tight max-return search stops (default 1e-4)."""
-TIGHT_ROUNDS = 16
+TIGHT_ROUNDS = 12
 
 
 @dataclass

@@ -24,7 +24,7 @@ from benchmarks.cvqp_problems import (  # noqa: E402
     score,
     student_t_factor_returns,
 )
-from benchmarks.cvqp_report import write_report  # noqa: E402
+from benchmarks.cvqp_report import load_outcomes, merge, write_report  # noqa: E402
 from benchmarks.cvqp_solvers import TOLERANCES, cvqp_runs  # noqa: E402
 from portfolio_sgd.reference import solve_exact  # noqa: E402
 
@@ -98,6 +98,9 @@ def test_both_problems_end_to_end(problem, tmp_path) -> None:
     assert "Time to the bar" in text and "student-t tiny" in text
     payload = json.loads((tmp_path / "peer.json").read_text())
     assert len(payload["outcomes"]) == 2 and payload["outcomes"][1]["kappa"] > 0
+    earlier = load_outcomes(tmp_path / "peer.md")  # --append: same (problem, data) replaced
+    assert [o.to_dict() for o in earlier] == [o.to_dict() for o in outcomes]
+    assert [o.problem for o in merge(earlier, outcomes[0])] == ["max-return", "cvar"]
 
 
 def _header() -> dict[str, object]:
