@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument(
+        "--no-tight",
+        action="store_true",
+        help="never run our tight setting (max-return without the LP: the reference is then "
+        "the best of our default run and CVQP's tightest)",
+    )
+    parser.add_argument(
         "--append",
         action="store_true",
         help="keep the outcomes of the report's JSON already at --out (same problem and "
@@ -85,6 +91,7 @@ def header(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "cvqp_version": metadata.version("cvqp"),
         "lp_max_elements": args.lp_max_elements,
         "cvqp_time_limit": args.cvqp_time_limit,
+        "tight_runs": not args.no_tight,
         "tolerances": [list(t) for t in TOLERANCES],
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> list[Outcome]:
     torch.set_num_threads(args.threads)
     warm_up()
     head = header(args, argv)
-    options = Options(args.cvqp_time_limit, TOLERANCES, args.lp_max_elements)
+    options = Options(args.cvqp_time_limit, TOLERANCES, args.lp_max_elements, not args.no_tight)
     outcomes: list[Outcome] = load_outcomes(args.out) if args.append else []
     for n_rows in args.rows:
         for data in datasets(n_rows, args.only):

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("cvqp")
 
-from benchmarks.cvqp_compare import Options, compare  # noqa: E402
+from benchmarks.cvqp_compare import Options, _best_feasible, compare  # noqa: E402
 from benchmarks.cvqp_problems import (  # noqa: E402
     ALPHA,
     DataSet,
@@ -25,7 +25,7 @@ from benchmarks.cvqp_problems import (  # noqa: E402
     student_t_factor_returns,
 )
 from benchmarks.cvqp_report import load_outcomes, merge, write_report  # noqa: E402
-from benchmarks.cvqp_solvers import TOLERANCES, cvqp_runs  # noqa: E402
+from benchmarks.cvqp_solvers import TOLERANCES, Answer, cvqp_runs  # noqa: E402
 from portfolio_sgd.reference import solve_exact  # noqa: E402
 
 
@@ -75,6 +75,26 @@ def test_cvqp_short_positions_are_reported(problem) -> None:
     assert s.min_weight == float(answer.weights.min())
     assert s.violation >= max(-s.min_weight, s.budget)
     assert s.min_weight < 0  # CVQP at its default tolerance leaves small shorts here
+
+
+def test_reference_without_the_lp_is_the_best_feasible_answer(problem) -> None:
+    r, kappa, low = problem
+    w, _, _ = max_return_lp(r, kappa)
+    top = np.eye(10)[int(r.mean(axis=0).argmax())]
+    mu_w = float(r.mean(axis=0) @ w)
+
+    def answer(solver: str, weights: np.ndarray, tight: bool = False) -> Answer:
+        return Answer(solver, "s", 1.0, weights, "", (0.0, 0.0), tight=tight)
+
+    worse = 0.8 * w + 0.2 * low
+    value, source = _best_feasible(
+        r, kappa, [answer("portfolio-sgd", worse, True), answer("CVQP", w)]
+    )
+    assert value == pytest.approx(mu_w, rel=1e-12) and source.startswith("CVQP")
+    over = 0.5 * w + 0.5 * top  # more return, over the cap: not a reference
+    pool = [answer("portfolio-sgd", w, True), answer("CVQP", over)]
+    value, source = _best_feasible(r, kappa, pool)
+    assert value == pytest.approx(mu_w, rel=1e-12) and source.startswith("portfolio-sgd")
 
 
 def test_both_problems_end_to_end(problem, tmp_path) -> None:
