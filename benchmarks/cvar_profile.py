@@ -85,7 +85,7 @@ def profile(name: str, returns: np.ndarray, dtype: str, old: bool) -> list[str]:
     optimize(returns[:2000], "cvar", config=EngineConfig(steps=30, dtype=dtype))
     TIMES.clear()
     COUNTS.clear()
-    config = EngineConfig(dtype=dtype, **(OLD if old else {}))
+    config = EngineConfig(dtype=dtype, **({**OLD, "sgd_dtype": dtype} if old else {}))
     began = time.perf_counter()
     res = optimize(returns, "cvar", config=config)
     total = time.perf_counter() - began
@@ -112,7 +112,7 @@ def profile(name: str, returns: np.ndarray, dtype: str, old: bool) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="benchmarks/results/cvar_profile.md")
-    parser.add_argument("--sets", nargs="+", default=["ff49", "syn20k", "stocks100k"])
+    parser.add_argument("--sets", nargs="+", default=["ff49", "syn20k", "stocks20k"])
     args = parser.parse_args()
     import torch
 
@@ -153,7 +153,7 @@ def _syn(rows: int, n: int, dtype: str) -> tuple[str, np.ndarray, str]:
 
 
 def _stocks(rows: int) -> tuple[str, np.ndarray, str]:
-    from benchmarks.cvqp_peer import bootstrap_rows
+    from benchmarks.cvqp_problems import bootstrap_rows
     from portfolio_sgd.data import load_returns
 
     x = load_returns(dataset="us-stocks-2500").iloc[:, :500].to_numpy()
@@ -165,6 +165,7 @@ DATA = {
     "ff49": _ff49,
     "syn20k": lambda: _syn(20_000, 100, "float32"),
     "syn100k": lambda: _syn(100_000, 500, "float64"),
+    "stocks20k": lambda: _stocks(20_000),
     "stocks100k": lambda: _stocks(100_000),
 }
 
