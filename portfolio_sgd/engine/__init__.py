@@ -13,6 +13,8 @@ module              what
 :mod:`.restart`     momentum raise and adaptive restart
 :mod:`.stopping`    budgets, tolerance, best iterate
 :mod:`.polishing`   the exact finish after the loop (CVaR: :mod:`.cvar_polish`)
+:mod:`.early_finish` the exact finish tried at each full-data stage; stops the loop
+:mod:`.precision`   the loop's dtype (float32 steps before a float64 exact finish)
 :mod:`.step_graphs` CUDA graphs of the step
 :mod:`.defaults`    default optimiser, averaging, preconditioner and step size
 =================== ===========================================================
