@@ -33,6 +33,13 @@ API_CODE = (
     "r = optimize(load_returns(returns_path=sys.argv[1], dtype=sys.argv[2]), 'cvar', "
     "dtype=sys.argv[2]); print(r.converged, float(r.weights.max()))"
 )
+LOAD_CODE = (
+    "import sys, torch; from portfolio_sgd.data import load_returns; "
+    "from portfolio_sgd.inputs import validate_returns_input; "
+    "r = load_returns(returns_path=sys.argv[1], dtype=sys.argv[2]); "
+    "v, _, _ = validate_returns_input(r, dtype=sys.argv[2]); print(torch.as_tensor(v).mean())"
+)
+"""The load path alone, as the engine receives the data (``prepare_data``'s steps)."""
 
 
 @dataclass
@@ -80,8 +87,9 @@ def write_files(frame, folder: Path, stem: str) -> dict[str, Path]:
 
 def child_command(entry: str, path: Path, dtype: str, out: Path) -> list[str]:
     """The command line of one run."""
-    if entry == "api":
-        return [sys.executable, "-c", API_CODE, str(path), dtype]
+    if entry in ("api", "load"):
+        code = API_CODE if entry == "api" else LOAD_CODE
+        return [sys.executable, "-c", code, str(path), dtype]
     return [
         sys.executable, "-m", "portfolio_sgd", "optimize", "--returns", str(path),
         "--objective", "cvar", "--dtype", dtype, "--format", "json", "--output", str(out),
@@ -119,9 +127,12 @@ def measure(cmd: list[str]) -> tuple[float, float, int]:
 
 def run_set(n_cols: int, n_rows: int, folder: Path, entries, dtypes, formats) -> list[Row]:
     """Build one data set, write it, and measure every (entry, format, dtype) run on it."""
-    frame = build_returns(n_cols, n_rows)
-    paths = write_files(frame, folder, f"r{n_cols}x{n_rows}")
-    del frame
+    stem = f"r{n_cols}x{n_rows}"
+    paths = {"parquet": folder / f"{stem}.parquet", "csv": folder / f"{stem}.csv"}
+    if not all(p.exists() for p in paths.values()):
+        frame = build_returns(n_cols, n_rows)
+        write_files(frame, folder, stem)
+        del frame
     name, data_mb = f"us-stocks {n_cols} x {n_rows:,}", n_rows * n_cols * 8 / MB
     rows = []
     for entry in entries:
@@ -136,8 +147,6 @@ def run_set(n_cols: int, n_rows: int, folder: Path, entries, dtypes, formats) ->
                     f"limit {rows[-1].limit_mb:.0f} MB, {seconds:.1f} s, rc {rc}",
                     flush=True,
                 )
-    for path in paths.values():
-        path.unlink()
     return rows
 
 
@@ -173,11 +182,14 @@ def render(rows: list[Row], baseline_mb: float, command: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small set (smoke test)")
-    parser.add_argument("--entries", nargs="+", default=["cli", "api"], choices=["cli", "api"])
+    parser.add_argument(
+        "--entries", nargs="+", default=["cli", "api"], choices=["cli", "api", "load"]
+    )
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"])
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     parser.add_argument("--sets", nargs="+", type=int, default=None, help="indices of the sets")
     parser.add_argument("--out", default=None, help="markdown file (default results/peak_rss.md)")
+    parser.add_argument("--data-dir", default=None, help="keep the data files here (reused)")
     args = parser.parse_args(argv)
     sets = SETS["quick" if args.quick else "full"]
     chosen = [sets[i] for i in args.sets] if args.sets else list(sets)
@@ -185,8 +197,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"baseline (import portfolio_sgd, torch): {baseline:.0f} MB", flush=True)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="peak_rss_") as tmp:
+        folder = Path(args.data_dir or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for n_cols, n_rows in chosen:
-            rows += run_set(n_cols, n_rows, Path(tmp), args.entries, args.dtypes, args.formats)
+            rows += run_set(n_cols, n_rows, folder, args.entries, args.dtypes, args.formats)
     command = "python -m benchmarks.peak_rss " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
