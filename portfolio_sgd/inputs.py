@@ -126,12 +126,29 @@ def _frame_values(frame: pd.DataFrame, source: str, target: str | None) -> np.nd
         target = str(plain.dtypes.iloc[0]) if same else "float64"
         target = target if target in ("float64", "float32") else "float64"
     if all(k in "fiu" for k in kinds):
-        return plain.to_numpy(dtype=target, copy=False)
+        return _writeable_view(plain.to_numpy(dtype=target, copy=False))
     for name, kind, dt in zip(frame.columns, kinds, plain.dtypes, strict=True):
         if kind in "bcmM":
             raise DataError(f"{source}: column {str(name)!r} is not numeric (dtype {dt})")
     named = plain.set_axis([str(c) for c in frame.columns], axis=1)
     return to_float_frame(named, source, target).to_numpy()
+
+
+def _writeable_view(array: np.ndarray) -> np.ndarray:
+    """``array`` (T, N) as a writeable view when it is C-ordered, else as it is.
+
+    pandas (copy-on-write) hands out read-only views of a frame's block; a C-ordered one
+    is used as it is (the engine never writes to the returns), so a frame read from a
+    file reaches the engine without a copy. Other layouts are copied to C order later.
+    """
+    if array.flags.writeable or not array.flags.c_contiguous:
+        return array
+    view = array.view()
+    try:
+        view.flags.writeable = True
+    except ValueError:  # memory that is truly read-only (e.g. a read-only buffer)
+        return array
+    return view
 
 
 def _array_values(array: np.ndarray, source: str, target: str | None) -> np.ndarray:

@@ -47,6 +47,7 @@ __all__ = [
     "max_drawdown",
     "per_period_rate",
     "performance_summary",
+    "portfolio_returns",
     "sharpe_ratio",
     "sortino_ratio",
     "turnover",
@@ -266,9 +267,37 @@ def fixed_weight_performance(
     """
     index = returns.index if isinstance(returns, pd.DataFrame) else None
     p = int(periods) if periods is not None else infer_periods(index)
-    x = np.asarray(returns, dtype=np.float64) @ np.asarray(weights, dtype=np.float64)
+    x = portfolio_returns(returns, weights)
     return {
         "annual_return": annual_return(x, p),
         "annual_volatility": annual_volatility(x, p),
         "periods_per_year": p,
     }
+
+
+def portfolio_returns(
+    returns: pd.DataFrame | np.ndarray, weights: ArrayLike, chunk_rows: int = 65_536
+) -> np.ndarray:
+    """Portfolio returns ``R w`` (T,) in float64, without a float64 copy of ``R``.
+
+    Parameters
+    ----------
+    returns : DataFrame or ndarray, shape (T, N)
+        float64 values are used in place; other dtypes are widened ``chunk_rows`` rows at
+        a time, so no (T, N) float64 copy of a float32 matrix is made.
+    weights : array-like, shape (N,)
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (T,), float64.
+    """
+    values = np.asarray(returns)
+    w = np.asarray(weights, dtype=np.float64)
+    if values.dtype == np.float64 or values.ndim != 2:
+        return np.asarray(values, dtype=np.float64) @ w
+    out = np.empty(values.shape[0], dtype=np.float64)
+    for start in range(0, values.shape[0], chunk_rows):
+        block = values[start : start + chunk_rows].astype(np.float64)
+        out[start : start + chunk_rows] = block @ w
+    return out

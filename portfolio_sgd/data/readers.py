@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from portfolio_sgd.data._format import date_label, name_list, one_line
 from portfolio_sgd.data.enums import DataLayout, coerce_choice
+from portfolio_sgd.data.parquet_wide import read_parquet_wide
 from portfolio_sgd.data.parsing import parse_dates, resolve_dtype, to_float_frame
 from portfolio_sgd.errors import DataError
 
@@ -94,6 +95,10 @@ def read_table(
         raise DataError(f"{label}: file is empty")
     name = file.name.lower()
     if name.endswith(PARQUET_SUFFIXES):
+        if layout is DataLayout.WIDE:  # numbers only: one array, filled column by column
+            fast = read_parquet_wide(file, label, date_column, dtype, date_format)
+            if fast is not None:
+                return _finish(fast, label)
         raw, index_dates = _read_parquet_raw(file, label)
     elif name.endswith(CSV_SUFFIXES):
         raw = _read_csv_raw(file, label, layout, date_column, ticker_column)
