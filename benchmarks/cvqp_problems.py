@@ -182,7 +182,7 @@ def student_t_factor_returns(
 ) -> np.ndarray:
     """Daily-like simple returns (rows, n), float64, from a Student-t factor model.
 
-    ``r_t = m + B f_t + D e_t``: ``factors`` independent Student-t factors (``df``
+    ``log(1 + r_t) = m + B f_t + D e_t``: ``factors`` independent Student-t factors (``df``
     degrees of freedom, scaled to unit variance) with vols 1.2% (market) and 0.3-0.8%,
     market loadings 0.3-1.7 and other loadings N(0, 0.5); idiosyncratic Student-t noise
     with vols spread log-uniformly over 0.4%-4% a day; small positive means
@@ -206,7 +206,7 @@ def student_t_factor_returns(
         block = crng.standard_t(df, size=(stop - start, n)) * (unit * ivol)
         block += (crng.standard_t(df, size=(stop - start, factors)) * unit) @ scaled
         block += drift
-        out[start:stop] = block
+        out[start:stop] = np.expm1(block)  # the model is of log returns: simple > -1
     return out
 
 

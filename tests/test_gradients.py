@@ -49,3 +49,49 @@ def test_tail_gather_equals_dense_product(
     assert gathers_tail_rows(spec, n_rows)
     assert not gathers_tail_rows(spec, SPARSE_MIN_ROWS - 1)
     assert not gathers_tail_rows(ObjectiveSpec(objective=Objective.KELLY), n_rows)
+
+
+def test_tail_gather_in_bounded_chunks_equals_dense_product(monkeypatch) -> None:
+    import portfolio_sgd.objectives.cvar as cvar_module
+
+    rng = np.random.default_rng(5)
+    n_rows, n_assets = SPARSE_MIN_ROWS + 1000, 7
+    R = torch.from_numpy(rng.standard_t(4, size=(n_rows, n_assets)) * 0.01)
+    w = torch.from_numpy(rng.dirichlet(np.ones(n_assets), size=2))
+    spec = ObjectiveSpec(objective=Objective.CVAR, alpha=0.9, return_weight=0.5)
+    x = w @ R.T
+    g, _, _ = scenario_derivatives(
+        spec, x, w @ R.mean(0), optimal_var_level(x, 0.9), None, None, 1e-3
+    )
+    dense = g @ R
+    monkeypatch.setattr(cvar_module, "GATHER_ROWS", 97)  # many chunks, a ragged last one
+    chunked = spec.impl.full_gradient_product(g, R, R.mean(0))
+    torch.testing.assert_close(chunked, dense, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("objective", ["cvar", "mean-variance", "kelly"])
+def test_mini_batch_gradient_in_bounded_chunks_is_the_same(objective, monkeypatch) -> None:
+    """A batch gathered a few rows at a time gives the one-gather losses and gradients."""
+    import portfolio_sgd.gradients as gradients
+    from portfolio_sgd.config import Sampling
+    from portfolio_sgd.constraints import Constraints
+    from portfolio_sgd.engine.problem import Problem
+    from portfolio_sgd.sampling import BatchSampler
+
+    rng = np.random.default_rng(6)
+    R = torch.from_numpy(rng.normal(5e-4, 0.01, size=(3000, 9)))
+    w = torch.from_numpy(rng.dirichlet(np.ones(9), size=3))
+    spec = ObjectiveSpec(objective=objective, alpha=0.95, risk_aversion=3.0)
+    problem = Problem(R, R.mean(0), spec, Constraints())
+    t = optimal_var_level(w @ R.T, 0.95) if objective == "cvar" else None
+    outs = []
+    for elements in (1 << 23, 9 * 3 * 40 + 5):  # one gather; chunks of ~40 rows
+        monkeypatch.setattr(gradients, "GATHER_ELEMENTS", elements)
+        gen = torch.Generator().manual_seed(0)
+        sampler = BatchSampler(3000, 3, Sampling.REPLACEMENT, gen, R.device, R.dtype, None)
+        outs.append(gradients.batch_gradient(problem, w, t, None, [700] * 3, False, sampler, 1e-3))
+    for one, chunked in zip(outs[0], outs[1], strict=True):
+        if one is None:
+            assert chunked is None
+            continue
+        torch.testing.assert_close(chunked, one, rtol=1e-12, atol=1e-15)

@@ -22,6 +22,8 @@ SPARSE_MIN_ROWS = 16_384
 """Full-data gradients gather the tail scenarios only from this many rows up."""
 SPARSE_MAX_FRACTION = 0.4
 """... and only when at most this fraction of scenarios carries a non-negligible weight."""
+GATHER_ROWS = 32_768
+"""Tail rows gathered at a time (a bounded copy: 32,768 x N, not 0.4 T x N)."""
 
 
 class CVaR(PortfolioObjective):
@@ -218,7 +220,12 @@ class CVaR(PortfolioObjective):
         rows = (tail > negligible).any(dim=0).nonzero().squeeze(1)
         if rows.numel() > SPARSE_MAX_FRACTION * n_rows:
             return g @ returns
-        product = -(tail.index_select(1, rows) @ returns.index_select(0, rows))
+        product = -(
+            tail.index_select(1, rows[:GATHER_ROWS]) @ returns.index_select(0, rows[:GATHER_ROWS])
+        )
+        for start in range(GATHER_ROWS, rows.numel(), GATHER_ROWS):  # bounded memory
+            part = rows[start : start + GATHER_ROWS]
+            product -= tail.index_select(1, part) @ returns.index_select(0, part)
         if risk_aversion is not None or base != 0.0:
             product = product + (base * n_rows) * mean
         return product
