@@ -62,7 +62,7 @@ def build_returns(n_cols: int, n_rows: int, seed: int = 1):
     """A (n_rows, n_cols) float64 DataFrame bootstrapped from us-stocks-2500, daily dates."""
     import pandas as pd
 
-    from benchmarks.cvqp_peer import bootstrap_rows
+    from benchmarks.cvqp_problems import bootstrap_rows
     from portfolio_sgd.data import load_returns
 
     stocks = load_returns(dataset="us-stocks-2500").iloc[:, :n_cols]

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from portfolio_sgd.data._format import date_label, name_list, one_line
+from portfolio_sgd.data.csv_wide import read_csv_wide
 from portfolio_sgd.data.enums import DataLayout, coerce_choice
 from portfolio_sgd.data.parquet_wide import read_parquet_wide
 from portfolio_sgd.data.parsing import parse_dates, resolve_dtype, to_float_frame
@@ -101,7 +102,9 @@ def read_table(
                 return _finish(fast, label)
         raw, index_dates = _read_parquet_raw(file, label)
     elif name.endswith(CSV_SUFFIXES):
-        raw = _read_csv_raw(file, label, layout, date_column, ticker_column)
+        raw = _read_csv_raw(file, label, layout, date_column, ticker_column, dtype, date_format)
+        if isinstance(raw, tuple):  # numbers only: one array, filled a block of rows at a time
+            return _finish(raw[0], label)
         index_dates = None
     else:
         valid = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
@@ -139,11 +142,14 @@ def _read_csv_raw(
     layout: DataLayout,
     date_column: str | None,
     ticker_column: str,
-) -> pd.DataFrame:
+    dtype: str | np.dtype = "float64",
+    date_format: str | None = None,
+) -> pd.DataFrame | tuple[pd.DataFrame]:
     """Read a CSV file with pandas' C parser; clean numeric columns come back as numbers.
 
     Column types are inferred (faster than a per-column dtype map on wide files); a
-    column holding a non-numeric cell comes back as text and is reported later.
+    column holding a non-numeric cell comes back as text and is reported later. A wide
+    table of numbers comes back finished, as a 1-tuple (:mod:`.csv_wide`).
     """
     names, sep = _read_header(file, label)
     _check_duplicate_columns(names, label)
@@ -163,6 +169,9 @@ def _read_csv_raw(
                 f"columns are {name_list(names, 8, quote=True)}"
             )
         kwargs["dtype"] = {date_name: str}
+        fast = read_csv_wide(file, label, kwargs, date_name, str(dtype), date_format)
+        if fast is not None:
+            return (fast,)
     else:
         # Tickers such as "NA" or "NULL" must stay tickers, not become missing values.
         ticker_name = _match_column(names, ticker_column)
