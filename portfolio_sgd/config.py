@@ -110,7 +110,7 @@ class EngineConfig:
     sgd_dtype : {"auto", "float32", "float64"}
         The dtype of the loop's steps. ``"auto"``: float32 when ``dtype`` is float64 and the
         run ends with an exact float64 finish (CVaR with ``cvar_polish``) and the copy is
-        at most 128 MiB: the steps read a float32 copy of the data (0.5x its float64 size
+        at most 64 MiB: the steps read a float32 copy of the data (0.5x its float64 size
         more memory) and the finish, verified on the float64 data, makes the answer exact
         in float64 (:mod:`portfolio_sgd.engine.precision`). Otherwise ``dtype``. A float32 ``sgd_dtype`` with float64 ``dtype`` always keeps the final
         evaluation (and any finish) in float64.

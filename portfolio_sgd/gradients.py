@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine.problem import Problem
 
 
-GATHER_ELEMENTS = 1 << 23
-"""Numbers gathered at a time for a mini-batch (8 M: 32 MB in float32)."""
+GATHER_ELEMENTS = 1 << 22
+"""Numbers gathered at a time for a mini-batch (4 M: 16 MB in float32)."""
 
 
 def batch_gradient(

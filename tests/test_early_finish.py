@@ -119,3 +119,19 @@ def test_auto_float32_phase_is_capped_by_the_copy_size(sp500, monkeypatch) -> No
         callbacks=[lambda view: seen.append(view.weights.dtype)],
     )  # fmt: skip
     assert set(seen) == {torch.float64} and res.steps <= 60
+
+
+def test_certificate_on_repeated_rows_is_tight_and_valid(sp500) -> None:
+    """The dual LP merges identical scenarios too: the bound stays below f* and is tight."""
+    from portfolio_sgd.certificate import optimality_gap
+
+    base = sp500.to_numpy()[-300:]
+    r = np.repeat(base, 4, axis=0)[np.random.default_rng(8).permutation(1200)]
+    reference = full_lp(r, 0.95, 1.0)
+    best = value(r, reference, 0.95, 1.0)
+    cert = optimality_gap("cvar", r, reference, return_weight=1.0, alpha=0.95)
+    lower = float(cert.lower_bound[0])
+    assert lower <= best + 1e-13
+    assert best - lower < 1e-9 * abs(best)
+    off = optimality_gap("cvar", r, np.full(r.shape[1], 1.0 / r.shape[1]), return_weight=1.0)
+    assert float(off.lower_bound[0]) <= best + 1e-13  # valid from a poor point as well

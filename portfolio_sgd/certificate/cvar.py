@@ -32,7 +32,7 @@ import scipy.sparse as sp
 import torch
 
 from .feasible import FeasibleSet, Polytope
-from .smooth import iter_chunks
+from .smooth import bounded_rows, iter_chunks
 
 __all__ = ["CvarBound", "CvarOptions", "cvar_bound", "scenario_losses64"]
 
@@ -88,6 +88,7 @@ def scenario_losses64(
 def _gather_sum(returns: torch.Tensor, index: torch.Tensor, chunk_rows: int) -> torch.Tensor:
     """``sum_{t in index} R_t`` in float64 (N,), gathering ``chunk_rows`` rows at a time."""
     total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
+    chunk_rows = bounded_rows(chunk_rows, returns.shape[1])
     for start in range(0, index.numel(), chunk_rows):
         total += returns[index[start : start + chunk_rows]].to(torch.float64).sum(dim=0)
     return total
@@ -235,14 +236,18 @@ def _solve_dual_lp(
 ) -> tuple[torch.Tensor | None, str]:
     """Maximise ``phi`` over the window with HiGHS; return ``q'`` moved exactly into ``Q'``.
 
-    Variables ``[q' (W), g (N), y (m_ub), z (m_eq), p (lower), r (upper)]``, with ``g``
+    Variables ``[q' (W'), g (N), y (m_ub), z (m_eq), p (lower), r (upper)]`` (one ``q'`` per
+    distinct window row, at most its count), with ``g``
     scaled by the data scale ``sc``. Rows: ``g + R_W^T q' / (m sc) = g0 / sc`` (N);
     ``D^T g + A_ub^T y + A_eq^T z - p + r = 0`` (n_x); ``sum q' = m - i0`` (1). The
     objective ``max -b_ub.y - b_eq.z + lower.p - upper.r`` is ``phi / sc``.
     """
     from scipy.optimize import linprog
 
-    rw = row.window.cpu().numpy()  # (W, N)
+    from ..engine.cvar_lp import distinct_rows
+
+    # identical scenarios share one q (bounded by their count): the same LP, W/W' smaller
+    rw, counts, inverse = distinct_rows(row.window.cpu().numpy())  # (W', N)
     width, n = rw.shape
     sc = float(np.sqrt(np.mean(rw * rw))) or 1.0
     n_x = polytope.n_x
@@ -281,7 +286,7 @@ def _solve_dual_lp(
     )
     m_ub, m_eq = polytope.a_ub.shape[0], polytope.a_eq.shape[0]
     bounds = (
-        [(0.0, 1.0)] * width
+        [(0.0, float(c)) for c in counts]
         + [(None, None)] * n
         + [(0.0, None)] * m_ub
         + [(None, None)] * m_eq
@@ -293,7 +298,8 @@ def _solve_dual_lp(
     )  # fmt: skip
     if res.x is None:
         return None, str(res.message)
-    q = _into_window_set(res.x[:width], row.m - row.i0)
+    q_rows = (res.x[:width] / counts)[inverse]  # each duplicate takes an equal share
+    q = _into_window_set(q_rows, row.m - row.i0)
     return q, "ok" if res.status == 0 else str(res.message)
 
 

@@ -28,7 +28,8 @@ __all__ = ["column_mean", "frank_wolfe_gap", "iter_chunks", "smooth_terms"]
 
 
 def iter_chunks(returns: torch.Tensor, chunk_rows: int) -> Iterator[tuple[int, torch.Tensor]]:
-    """Yield ``(start, rows)`` with each block of ``chunk_rows`` rows converted to float64.
+    """Yield ``(start, rows)`` with each block of ``chunk_rows`` rows converted to float64
+    (fewer rows where the block would exceed :data:`CHUNK_ELEMENTS` numbers).
 
     Parameters
     ----------
@@ -40,8 +41,19 @@ def iter_chunks(returns: torch.Tensor, chunk_rows: int) -> Iterator[tuple[int, t
     start : int
     rows : Tensor, float64, shape (<= chunk_rows, N), on the device of ``returns``
     """
+    chunk_rows = bounded_rows(chunk_rows, returns.shape[1])
     for start in range(0, returns.shape[0], chunk_rows):
         yield start, returns[start : start + chunk_rows].to(torch.float64)
+
+
+CHUNK_ELEMENTS = 1 << 21
+"""Most numbers in one converted or gathered block (2 M: 16 MB in float64)."""
+
+
+def bounded_rows(chunk_rows: int, n_cols: int) -> int:
+    """``chunk_rows``, cut so that a block of ``n_cols`` columns holds at most
+    :data:`CHUNK_ELEMENTS` numbers (at least one row)."""
+    return max(1, min(int(chunk_rows), CHUNK_ELEMENTS // max(int(n_cols), 1)))
 
 
 def column_mean(returns: torch.Tensor, chunk_rows: int = 65_536) -> torch.Tensor:

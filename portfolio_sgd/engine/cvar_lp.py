@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ["TailLP", "lifted_point", "unique_rows"]
+__all__ = ["TailLP", "distinct_rows", "lifted_point", "unique_rows"]
 
 DUAL_TOL = 1e-9
 """A trust bound counts as binding when its multiplier exceeds this, relative to the
@@ -161,13 +161,23 @@ def unique_rows(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     identical slack variables at every LP point, so one row with its count as the slack's
     cost is the same LP, up to W / W' times smaller.
     """
-    if window.shape[0] < 2:
-        return window, np.ones(window.shape[0])
+    distinct, counts, _ = distinct_rows(window)
+    return distinct, counts
+
+
+def distinct_rows(window: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(distinct rows (W', N), counts (W',) float64, inverse (W,))`` with
+    ``distinct[inverse] == window`` (bitwise-equal rows are merged)."""
+    n_rows = window.shape[0]
+    if n_rows < 2:
+        return window, np.ones(n_rows), np.arange(n_rows)
     keys = np.ascontiguousarray(window).view(np.dtype((np.void, window.itemsize * window.shape[1])))
-    _, first, counts = np.unique(keys.ravel(), return_index=True, return_counts=True)
-    if first.size == window.shape[0]:
-        return window, np.ones(window.shape[0])
-    return window[first], counts.astype(np.float64)
+    _, first, inverse, counts = np.unique(
+        keys.ravel(), return_index=True, return_inverse=True, return_counts=True
+    )
+    if first.size == n_rows:
+        return window, np.ones(n_rows), np.arange(n_rows)
+    return window[first], counts.astype(np.float64), inverse.ravel()
 
 
 def _trust_bounds(
@@ -194,7 +204,10 @@ def _gather_sum(
     returns: torch.Tensor, index: torch.Tensor, chunk_rows: int = 65_536
 ) -> torch.Tensor:
     """``sum_{i in index} R_i`` in float64 (N,)."""
+    from ..certificate.smooth import bounded_rows
+
     total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
+    chunk_rows = bounded_rows(chunk_rows, returns.shape[1])
     for start in range(0, index.numel(), chunk_rows):
         total += returns[index[start : start + chunk_rows]].to(torch.float64).sum(dim=0)
     return total

@@ -25,8 +25,8 @@ from .problem import Problem, RunGrid
 
 __all__ = ["AUTO_COPY_BYTES", "loop_problem"]
 
-AUTO_COPY_BYTES = 128 * 2**20
-"""The largest float32 copy ``sgd_dtype="auto"`` makes (a 256 MiB float64 matrix)."""
+AUTO_COPY_BYTES = 64 * 2**20
+"""The largest float32 copy ``sgd_dtype="auto"`` makes (a 128 MiB float64 matrix)."""
 
 
 def loop_problem(

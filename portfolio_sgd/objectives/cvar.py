@@ -22,8 +22,8 @@ SPARSE_MIN_ROWS = 16_384
 """Full-data gradients gather the tail scenarios only from this many rows up."""
 SPARSE_MAX_FRACTION = 0.4
 """... and only when at most this fraction of scenarios carries a non-negligible weight."""
-GATHER_ROWS = 32_768
-"""Tail rows gathered at a time (a bounded copy: 32,768 x N, not 0.4 T x N)."""
+GATHER_ROWS = 16_384
+"""Tail rows gathered at a time (a bounded copy: 16,384 x N, not 0.4 T x N)."""
 
 
 class CVaR(PortfolioObjective):
