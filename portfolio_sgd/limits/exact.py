@@ -63,8 +63,16 @@ def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
 
 
 def _best_within(search: _Search) -> np.ndarray | None:
-    """The best search point within the limit (None if there is none)."""
-    inside = [p for p in search.points if p.risk <= search.limit.level]
+    """The start: the best point within the limit, mixed towards the nearest point over
+    it so that it sits on the limit (None if no point is within)."""
+    level = search.limit.level
+    inside = [p for p in search.points if p.risk <= level]
     if not inside:
         return None
-    return min(inside, key=lambda p: search.objective(p.weights)).weights
+    best = min(inside, key=lambda p: search.objective(p.weights)).weights
+    over = [p for p in search.points if p.risk > level]
+    if not over:
+        return best
+    nearest = min(over, key=lambda p: p.risk).weights
+    mixed = _mix(search, best, nearest)
+    return mixed if search.objective(mixed) <= search.objective(best) else best
