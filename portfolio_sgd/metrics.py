@@ -284,7 +284,8 @@ def portfolio_returns(
     ----------
     returns : DataFrame or ndarray, shape (T, N)
         float64 values are used in place; other dtypes are widened ``chunk_rows`` rows at
-        a time, so no (T, N) float64 copy of a float32 matrix is made.
+        a time (fewer where a block would exceed 2 M numbers), so no (T, N) float64 copy
+        of a float32 matrix is made.
     weights : array-like, shape (N,)
 
     Returns
@@ -297,6 +298,7 @@ def portfolio_returns(
     if values.dtype == np.float64 or values.ndim != 2:
         return np.asarray(values, dtype=np.float64) @ w
     out = np.empty(values.shape[0], dtype=np.float64)
+    chunk_rows = max(1, min(chunk_rows, (1 << 21) // max(values.shape[1], 1)))  # <= 16 MB
     for start in range(0, values.shape[0], chunk_rows):
         block = values[start : start + chunk_rows].astype(np.float64)
         out[start : start + chunk_rows] = block @ w
