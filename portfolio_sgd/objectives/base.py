@@ -364,9 +364,7 @@ class PortfolioObjective:
         return None
 
     # ------------------------------------------------------ engine extensions
-    has_exact_finish: bool = False
-    """Whether :meth:`engine_polish` finishes the engine's weights exactly."""
-
+    has_exact_finish: bool = False  # True where engine_polish finishes the weights exactly
     def engine_polish(
         self,
         returns: torch.Tensor,
