@@ -22,7 +22,7 @@ from portfolio_sgd.data.parsing import parse_dates
 
 __all__ = ["CHUNK_ROWS", "read_csv_wide"]
 
-CHUNK_ROWS = 16_384
+CHUNK_ROWS = 4_096
 """Rows parsed at a time."""
 
 
