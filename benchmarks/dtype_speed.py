@@ -20,7 +20,7 @@ import numpy as np
 
 SETTINGS = (
     ("float32", {"dtype": "float32"}),
-    ("float64 (defaults: float32 steps)", {"dtype": "float64"}),
+    ("float64 (defaults: sgd_dtype auto)", {"dtype": "float64"}),
     ("float64, every step float64", {"dtype": "float64", "sgd_dtype": "float64"}),
 )
 
