@@ -365,6 +365,7 @@ class PortfolioObjective:
 
     # ------------------------------------------------------ engine extensions
     has_exact_finish: bool = False  # True where engine_polish finishes the weights exactly
+
     def engine_polish(
         self,
         returns: torch.Tensor,
