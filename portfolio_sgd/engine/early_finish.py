@@ -65,10 +65,13 @@ class EarlyFinish:
     result: tuple | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, problem: Problem, config: EngineConfig, sharded: bool) -> EarlyFinish:
-        """The policy for ``problem`` (off when sharded, disabled, or without a finish)."""
-        on = config.early_finish and not sharded and polish_blocker(problem, config) is None
-        return cls(problem if on else None, config, config.growth_every)
+    def start(
+        cls, stepped: Problem, exact: Problem, config: EngineConfig, sharded: bool
+    ) -> EarlyFinish:
+        """The policy for a loop on ``stepped`` whose finish solves ``exact`` (off when
+        sharded, disabled, or where ``stepped``'s runs have no finish)."""
+        on = config.early_finish and not sharded and polish_blocker(stepped, config) is None
+        return cls(exact if on else None, config, config.growth_every)
 
     def due(self, step: int, full: bool) -> bool:
         """Whether to try the finish after the evaluation at ``step``."""

@@ -73,8 +73,7 @@ def run_engine(
         stepped, step_config = loop_problem(problem, config, grid, sharded)
         state = builder(stepped, step_config, grid)
         _set_exact_problem(state, problem if stepped is not problem else state.problem)
-        state.early = EarlyFinish.start(state.problem, config, sharded)
-        state.early.problem = state.exact_problem if state.early.problem else None
+        state.early = EarlyFinish.start(state.problem, state.exact_problem, config, sharded)
         state.progress = _progress(config, state.stopping.max_steps)
         state.stopping.started = time.perf_counter()
         _loop(state, callbacks)
