@@ -8,6 +8,7 @@ them, calls :func:`portfolio_sgd.report.build_report` and writes the page atomic
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ def command(
     from ..report.build import DEFAULT_BOOTSTRAP
 
     chosen = check_sections(parse_list(sections)) if sections is not None else None
+    check_writable(output)
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns = load_cli_returns(kwargs)
     returns, bench = _benchmark(returns, kwargs, bool(backtest_specs))
@@ -154,6 +156,23 @@ def command(
     click.echo(f"wrote {output}", err=True)
     if not report.result.converged:
         click.echo(f"warning: {report.result.convergence_note}", err=True)
+
+
+def check_writable(output: str) -> None:
+    """Fail before any work when ``output``'s folder cannot be written.
+
+    Raises
+    ------
+    ConfigError
+        The nearest existing ancestor folder is not writable, or is a file.
+    """
+    from ..errors import ConfigError
+
+    parent = Path(output).absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write {output}: {parent} is not a writable folder")
 
 
 def _benchmark(returns: Any, kwargs: dict[str, Any], backtest: bool) -> tuple[Any, Any]:

@@ -45,6 +45,10 @@ from .sections import (
 DEFAULT_BOOTSTRAP = 100
 """Bootstrap resamples of the report's error bars when none are asked for."""
 FRONTIER_POINTS = 12
+FRONTIER_STEPS = 2000
+"""Step budget of each frontier run when the config gives none (steps, epochs or a time
+budget): the frontier is context, not the result, and its points report their own
+certificates."""
 BASELINE = "equal-weight"
 
 
@@ -273,8 +277,11 @@ def _frontier(
 ) -> Section:
     """The frontier of the chosen measure, the chosen portfolio and the resampled cloud."""
     objective = "cvar" if measure == "cvar" else "mean-variance"
+    budget = {}
+    if config.steps is None and config.epochs is None and config.time_budget is None:
+        budget["max_steps_default"] = min(config.max_steps_default, FRONTIER_STEPS)
     frontier_config = dataclasses.replace(
-        config, precondition=FRONTIER_CONFIG.precondition, progress=False
+        config, precondition=FRONTIER_CONFIG.precondition, progress=False, **budget
     )
     front = efficient_frontier(
         returns, objective, FRONTIER_POINTS, constraints, frontier_config, alpha=spec.alpha

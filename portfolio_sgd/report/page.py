@@ -34,6 +34,7 @@ table.report-table { border-collapse: collapse; margin: .5rem 0 1rem; font-size:
 table.report-table th, table.report-table td { padding: .25rem .6rem; border-bottom: 1px solid #e4e4e4;
       text-align: right; }
 table.report-table th:first-child, table.report-table td:first-child { text-align: left; }
+#summary-table td { text-align: left; }
 .note { color: #555; font-size: .9rem; }
 .bad { color: #b00020; font-weight: bold; }
 .good { color: #1b7f3b; font-weight: bold; }

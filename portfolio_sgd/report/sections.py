@@ -82,7 +82,7 @@ def summary_section(
         ("steps", "Steps", f"{result.steps} ({result.stop_reason})"),
         ("wall_time", "Optimisation time", f"{result.wall_time:.2f} s"),
     ]
-    body = table(["", ""], [(label, value) for _, label, value in rows], table_id="summary-table",
+    body = table(["", "value"], [(label, value) for _, label, value in rows], table_id="summary-table",
                  keys=[k for k, _, _ in rows])  # fmt: skip
     if not result.converged:
         body += f'<p class="bad">{esc(result.convergence_note)}</p>'
@@ -99,9 +99,8 @@ def constraints_text(result: OptimizationResult) -> str:
         parts.append(f"gross leverage <= {c.max_leverage:g}")
     if c.groups:
         parts.append(f"{len({g for _, p in c.groups for g, _ in p})} groups")
-    rows = [r for r in result.constraints_report if r.get("constraint") not in ("budget",)]
-    linear = [str(r["constraint"]) for r in rows if str(r["constraint"]).find("<=") >= 0]
-    parts += linear
+    names = [str(r.get("constraint")) for r in result.constraints_report]
+    parts += [n for n in names if n != "budget" and not n.startswith("w_i")]  # linear rows
     return "; ".join(parts)
 
 
