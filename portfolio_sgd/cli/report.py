@@ -117,6 +117,10 @@ def command(
 
     chosen = check_sections(parse_list(sections)) if sections is not None else None
     check_writable(output)
+    if fmt == "png":
+        from ..report.export import check_png_export
+
+        check_png_export()  # before any work
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns = load_cli_returns(kwargs)
     returns, bench = _benchmark(returns, kwargs, bool(backtest_specs))

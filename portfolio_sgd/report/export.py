@@ -24,6 +24,12 @@ HOW_TO_GET_KALEIDO = (
 )
 
 
+def check_png_export() -> None:
+    """Raise :class:`ConfigError` (saying how to get it) when kaleido is not installed."""
+    if importlib.util.find_spec("kaleido") is None:
+        raise ConfigError(HOW_TO_GET_KALEIDO)
+
+
 def write_pngs(report: Report, folder: str | Path, scale: float = 1.0) -> list[Path]:
     """Write every figure of ``report`` as ``<section>-<figure>.png`` into ``folder``.
 
@@ -36,8 +42,7 @@ def write_pngs(report: Report, folder: str | Path, scale: float = 1.0) -> list[P
         kaleido is not installed, or it cannot start a browser (the message says how to
         get both).
     """
-    if importlib.util.find_spec("kaleido") is None:
-        raise ConfigError(HOW_TO_GET_KALEIDO)
+    check_png_export()
     target = Path(folder)
     names: list[str] = []
 
