@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,13 @@ class FrontierResult:
         if self.objective == "cvar":
             return f"daily CVaR at {self.alpha:g}"
         return "annualised volatility"
+
+    def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
+        """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
+        ``Figure`` (:func:`portfolio_sgd.report.figures.frontier_figure`)."""
+        from .report.figures import frontier_figure
+
+        return frontier_figure(self, chosen)
 
     def to_dict(self) -> dict[str, object]:
         """``{"objective", "risk_measure", "points": [{risk, return, weights, ...}]}``."""

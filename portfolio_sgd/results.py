@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -158,6 +158,32 @@ class OptimizationResult:
             f"{state}: {measure} (bar {bar:g}), "
             f"stopped by {self.stop_reason} after {self.steps} steps"
         )
+
+    def plot_composition(self) -> Any:
+        """The weights (with bootstrap 5-95% intervals and P(held) when computed) as a
+        plotly ``Figure`` (:func:`portfolio_sgd.report.figures.composition_figure`)."""
+        from .report.figures import composition_figure
+
+        return composition_figure(self.weights, self.error_bars)
+
+    def plot_risk_contributions(
+        self, returns: pd.DataFrame, by: str = "asset", measure: str | None = None
+    ) -> Any:
+        """Risk contributions on ``returns`` (T, N) by asset or by group, as a plotly
+        ``Figure``; ``measure`` defaults to CVaR for CVaR objectives, else volatility."""
+        from .report.contributions import measure_of, risk_contributions
+        from .report.figures import contributions_figure
+
+        rc = risk_contributions(
+            returns, self.weights, measure or measure_of(self.objective), self.spec.alpha,
+            self.constraints.groups,
+        )  # fmt: skip
+        return contributions_figure(rc, by)
+
+    def _repr_html_(self) -> str:
+        from .report.notebook import result_html
+
+        return result_html(self)
 
     def to_dict(self, include_history: bool = False) -> dict[str, object]:
         """JSON-ready dict (weights as ticker -> weight)."""
