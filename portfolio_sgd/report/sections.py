@@ -207,7 +207,7 @@ def estimation_section(noise: NoiseSummary) -> Section:
             keys=[str(m) for m in noise.batch_sizes],
         )  # fmt: skip
         + f'<p>Recommended batch size: <b id="recommended">{noise.recommended}</b>. '
-        f"{esc(noise.why)}.</p>"
+        f"{esc(noise.why[:1].upper() + noise.why[1:])}.</p>"
         f'<p class="note">Measured at the reported weights with {noise.draws} draws per m '
         f"({esc(noise.sampling)} sampling); κ = σ²/4 from theory, not fitted: "
         "<code>portfolio-sgd risk</code> runs the full seed sweep.</p>"
