@@ -32,7 +32,7 @@ def main() -> None:
 main.add_command(optimize_command)
 main.add_command(datasets_command)
 main.add_command(fetch_command)
-for _name in ("risk", "backtest", "frontier"):
+for _name in ("risk", "backtest", "frontier", "examples"):
     try:
         _module = __import__(f"portfolio_sgd.cli.{_name}", fromlist=["command"])
     except ModuleNotFoundError as _exc:  # pragma: no cover - optional command modules
