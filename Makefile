@@ -45,5 +45,9 @@ bench-quick: install-dev
 bench: install-dev
 	$(BIN)/python -m benchmarks
 
+# The documentation site (mkdocs.yml, docs/): strict, so a broken link or reference fails.
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info
