@@ -85,3 +85,14 @@ def test_api_guide_python_example_runs() -> None:
         "exact"
     ].value
     assert gap < 1e-3
+
+
+@pytest.mark.parametrize("page", ["costs.md", "estimation-error.md"])
+def test_guide_python_examples_run(page: str) -> None:
+    """The guide's short Python examples run as written (skfolio.md's walk-forward grid
+    search is left to tests/test_skfolio*.py: it takes minutes)."""
+    path = REPO / "docs" / "guide" / page
+    blocks = python_blocks(path)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, page, "exec"), {})  # noqa: S102
