@@ -21,6 +21,10 @@ def test_wheel_contains_data_and_entry_point(tmp_path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for data_file in ("sp500_dataset.csv.gz", "sp500_index.csv.gz", "README.md"):
         assert f"portfolio_sgd/bundled_data/{data_file}" in names
+    from portfolio_sgd.data.examples import EXAMPLE_FILES  # `portfolio-sgd examples DIR`
+
+    for name in EXAMPLE_FILES:
+        assert f"portfolio_sgd/bundled_data/examples/{name}" in names
     for package in ("risk", "backtest", "cli", "data", "plotting"):
         assert f"portfolio_sgd/{package}/__init__.py" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
