@@ -1,0 +1,79 @@
+"""Honest progress: periodic lines off a terminal (fake clock), no false total."""
+
+from __future__ import annotations
+
+from portfolio_sgd.progress import Progress, ProgressLines, progress_lines
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lines_start_after_the_delay_then_come_every_interval() -> None:
+    clock, written = FakeClock(), []
+    with progress_lines("optimize", written.append, interval=10, delay=5, clock=clock):
+        p = Progress(False, desc="SGD steps", unit="step")
+        for _ in range(40):  # 40 steps, 0.5 s each: 20 s in all
+            clock.now += 0.5
+            p.update()
+            if p.n == 20:
+                p.set_objective(1.25e-4)
+        p.close()
+    # first line once 5 s have passed (step 10), then at 15 s (step 30)
+    assert written == ["optimize: step 10, 5 s", "optimize: step 30, 15 s, objective 0.000125"]
+
+
+def test_a_short_run_prints_nothing() -> None:
+    clock, written = FakeClock(), []
+    with progress_lines("risk", written.append, interval=10, delay=5, clock=clock):
+        p = Progress(False, desc="SGD steps", unit="step")
+        for _ in range(100):
+            clock.now += 0.04  # 4 s in all
+            p.update()
+        p.close()
+    assert written == []
+
+
+def test_nested_loops_show_the_total_only_where_it_is_reached() -> None:
+    clock, written = FakeClock(), []
+    with progress_lines("backtest", written.append, interval=10, delay=2, clock=clock):
+        outer = Progress(False, desc="rebalances", unit="rebalance", total=40)
+        outer.update(12)
+        inner = Progress(False, desc="SGD steps", unit="step")
+        clock.now += 3
+        inner.update(150)
+        inner.close()
+    assert written == ["backtest: rebalance 12/40, step 150, 3 s"]
+
+
+def test_runs_are_counted_when_one_study_runs_the_engine_many_times() -> None:
+    clock, written = FakeClock(), []
+    with progress_lines("risk", written.append, interval=10, delay=60, clock=clock) as lines:
+        assert isinstance(lines, ProgressLines)
+        for _ in range(3):
+            Progress(False, desc="SGD steps", unit="step").close()
+        p = Progress(False, desc="SGD steps", unit="step")
+        clock.now += 7
+        p.n = 300
+        assert lines.line() == "risk: step 300 (run 4), 7 s"
+
+
+def test_without_an_open_block_the_library_writes_nothing(capsys) -> None:
+    p = Progress(False, desc="SGD steps", unit="step")
+    for _ in range(10):
+        p.update()
+    p.close()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_engine_bar_has_no_total_to_a_step_cap_it_rarely_reaches() -> None:
+    from portfolio_sgd.config import EngineConfig
+    from portfolio_sgd.engine.loop import _progress
+
+    progress = _progress(EngineConfig(max_steps_default=20_000))
+    assert progress.total is None and progress.unit == "step"
+    progress.close()
