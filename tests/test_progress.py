@@ -1,6 +1,11 @@
-"""Honest progress: periodic lines off a terminal (fake clock), no false total."""
+"""Honest progress: periodic lines off a terminal (fake clock), no false total, --quiet."""
 
 from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
 
 from portfolio_sgd.progress import Progress, ProgressLines, progress_lines
 
@@ -77,3 +82,27 @@ def test_the_engine_bar_has_no_total_to_a_step_cap_it_rarely_reaches() -> None:
     progress = _progress(EngineConfig(max_steps_default=20_000))
     assert progress.total is None and progress.unit == "step"
     progress.close()
+
+
+@pytest.fixture
+def fast_lines(monkeypatch):
+    import portfolio_sgd.cli.progress as cli_progress
+
+    monkeypatch.setattr(cli_progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(cli_progress, "DELAY", 0.0)
+
+
+def test_optimize_off_a_terminal_prints_progress_lines_on_stderr(fast_lines) -> None:
+    from portfolio_sgd.cli import main
+
+    args = ["optimize", "--objective", "min-variance", "--steps", "60", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)  # the result alone on stdout
+    lines = [x for x in result.stderr.splitlines() if x.startswith("optimize: step ")]
+    assert lines and all(" s" in x for x in lines)
+    assert any("objective" in x for x in lines)
+
+    quiet = CliRunner().invoke(main, [*args, "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "optimize: step" not in quiet.stderr

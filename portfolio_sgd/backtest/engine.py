@@ -20,6 +20,7 @@ from ..metrics import infer_periods, performance_summary, turnover
 from ..progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
 from .result import BacktestResult
+from .specs import DEFAULT_STRATEGIES
 from .strategies import Strategy
 
 __all__ = [
@@ -29,13 +30,6 @@ __all__ = [
     "rebalance_rows",
     "run_backtest",
 ]
-
-DEFAULT_STRATEGIES = (
-    "sgd:min-variance:m=64",
-    "sgd:min-variance:m=128",
-    "exact:min-variance",
-    "equal-weight",
-)
 
 
 def rebalance_rows(n_rows: int, lookback: int, rebalance_every: int) -> list[int]:
