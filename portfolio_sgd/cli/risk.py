@@ -12,6 +12,7 @@ from .options import (
     data_options,
     engine_option,
     format_option,
+    is_default,
     load_cli_returns,
     objective_options,
     output_option,
@@ -48,7 +49,8 @@ Examples:
         "--batch-sizes",
         default="8,32,128,512",
         show_default=True,
-        help="Comma-separated batch sizes m (scaling and annealing take one base size).",
+        help="Comma-separated batch sizes m of the sweep; scaling and annealing take one "
+        "base size (default: the smallest of this grid, 8).",
     ),
     click.option(
         "--seeds", type=int, default=16, show_default=True, help="Runs per batch size (at least 2)."
@@ -118,6 +120,7 @@ def command(
     objective = kwargs["objective"] or "min-variance"
     sizes = parse_list(kwargs["batch_sizes"], int, "integer")
     factors = parse_list(kwargs["factors"], float, "number")
+    sizes = _study_sizes(study, sizes, kwargs["batch_sizes"])
     returns = load_cli_returns(kwargs)
     tracking = objective == "tracking"
     explicit = kwargs.get("benchmark")
@@ -173,6 +176,28 @@ def command(
     for line in getattr(report, "diagnostics", ()):
         click.echo(f"warning: {line}", err=True)
     _write(report, text, output, plot_path)
+
+
+STUDY_BASE = {
+    "scaling": "it runs the pairs (k*lr, k*m) from one base m, for k in --factors",
+    "annealing": "it compares growing batch schedules with one constant m",
+}
+
+
+def _study_sizes(study: str, sizes: list[int], given: str) -> list[int]:
+    """The batch sizes a study uses: all for the sweep; one base size for the others.
+
+    Left at its default, ``--batch-sizes`` gives scaling and annealing the grid's smallest
+    size (8); given explicitly with several sizes it is refused rather than cut silently.
+    """
+    if study == "sweep" or len(sizes) <= 1 or is_default("batch_sizes"):
+        return sizes if study == "sweep" or not sizes else [min(sizes)]
+    from ..errors import ConfigError
+
+    raise ConfigError(
+        f"--study {study} takes one batch size ({STUDY_BASE[study]}); got --batch-sizes "
+        f"{given}: give one, e.g. --batch-sizes {min(sizes)}"
+    )
 
 
 def _write(report: Any, text: str, output: str | None, plot_path: str | None) -> None:
