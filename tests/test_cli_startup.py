@@ -94,3 +94,24 @@ def test_static_choice_lists_match_the_library() -> None:
     assert list(OBJECTIVE_NAMES) == objective_names()
     assert FRONTIER_OBJECTIVES == lib_frontier
     assert lib_default == engine_default
+
+
+def test_python_m_portfolio_sgd_help_loads_no_torch() -> None:
+    code = (
+        "import sys, runpy; sys.argv = ['portfolio_sgd', 'optimize', '--help'];\n"
+        "try:\n    runpy.run_module('portfolio_sgd', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert "--split [data|runs]" in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_torchrun_check_matches_the_distributed_package() -> None:
+    from portfolio_sgd.__main__ import TORCHRUN_KEYS
+    from portfolio_sgd.distributed.context import ENV_KEYS
+
+    assert TORCHRUN_KEYS == ENV_KEYS[:2]
