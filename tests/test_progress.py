@@ -106,3 +106,21 @@ def test_optimize_off_a_terminal_prints_progress_lines_on_stderr(fast_lines) -> 
     quiet = CliRunner().invoke(main, [*args, "--quiet"])
     assert quiet.exit_code == 0, quiet.output
     assert "optimize: step" not in quiet.stderr
+
+
+def test_the_heartbeat_writes_between_loops_without_touching_tensors() -> None:
+    import threading
+
+    clock, written, seen = FakeClock(), [], threading.Event()
+
+    def write(line: str) -> None:
+        written.append(line)
+        seen.set()
+
+    with progress_lines("risk", write, interval=0.1, delay=5, clock=clock, heartbeat=True):
+        p = Progress(False, desc="SGD steps", unit="step")
+        p.set_objective(object())  # not a number: the heartbeat must not convert it
+        clock.now += 16  # e.g. an exact reference solve, no loop running
+        assert seen.wait(2.0)
+        p.close()
+    assert written[0] == "risk: step 0, 16 s"

@@ -3,7 +3,8 @@
 On a terminal the library's tqdm bar shows (steps, rate, elapsed time; a total only where
 the loop really runs to it). When stderr is not a terminal (a log file, CI, a pipe) a run
 that lasts more than :data:`DELAY` seconds prints one short line every :data:`INTERVAL`
-seconds, e.g. ``optimize: step 1200, 18 s, objective 0.000123``. ``--quiet`` turns both off.
+seconds, e.g. ``optimize: step 1200, 18 s, objective 0.000123`` (between loops, while data
+loads or an exact solver runs, ``risk: 16 s``). ``--quiet`` turns both off.
 """
 
 from __future__ import annotations
@@ -51,5 +52,6 @@ def command_progress(
         interval=INTERVAL if interval is None else interval,
         delay=DELAY if delay is None else delay,
         clock=clock,
+        heartbeat=True,
     ):
         yield
