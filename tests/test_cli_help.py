@@ -91,3 +91,12 @@ def test_the_spec_table_drives_the_parser() -> None:
         if key.sgd_only:
             with pytest.raises(ConfigError, match="unknown parameter"):
                 parse_strategy(f"exact:min-variance:{key.key}={values[key.kind]}")
+
+
+def test_split_runs_through_the_script_under_torchrun_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    result = CliRunner().invoke(main, ["frontier", "--split", "runs"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().startswith("Error: --split runs needs `torchrun")
+    assert len(result.stderr.strip().splitlines()) == 1
