@@ -52,10 +52,10 @@ class SpecKey:
 
 
 SPEC_KINDS = (
-    ("sgd:<objective>[:key=value...]", "mini-batch SGD on each window, warm-started"),
-    ("exact:<objective>[:key=value...]", "the reference solver (cvxpy) on each window"),
+    ("sgd:<objective>[:key=value...]", "mini-batch SGD, warm-started"),
+    ("exact:<objective>[:key=value...]", "the reference solver (cvxpy)"),
     ("equal-weight", "1/N at every rebalance"),
-    ("buy-and-hold", "1/N bought at the first rebalance, then left to drift"),
+    ("buy-and-hold", "1/N bought once, then left to drift"),
 )
 
 SPEC_KEYS: tuple[SpecKey, ...] = (
@@ -80,7 +80,7 @@ SPEC_KEYS: tuple[SpecKey, ...] = (
         "eval_every",
         "int",
         True,
-        "steps between full-objective evaluations (default 10)",
+        "steps between full evaluations (default 10)",
         ("eval_every",),
     ),
     SpecKey(
@@ -88,14 +88,14 @@ SPEC_KEYS: tuple[SpecKey, ...] = (
         "resample",
         "int",
         True,
-        "B: trade the resampled (Michaud) portfolio, the mean of B bootstrap optima",
+        "B: trade the mean of B bootstrap optima (Michaud)",
     ),
     SpecKey(
         "block",
         "block_length",
         "float",
         True,
-        "mean block length of the stationary bootstrap (needs resample; default from the data)",
+        "stationary-bootstrap mean block length (with resample)",
         ("block_length",),
     ),
     SpecKey("hl", "half_life", "float", True, "recency half-life in periods", ("half_life",)),
@@ -104,14 +104,14 @@ SPEC_KEYS: tuple[SpecKey, ...] = (
         "shrinkage",
         "str",
         True,
-        "covariance shrinkage, ledoit-wolf or oas (quadratic objectives)",
+        "covariance shrinkage: ledoit-wolf or oas",
     ),
     SpecKey(
         "cost",
         "cost_bps",
         "float",
         False,
-        "bps per unit traded against the drifted holdings, in the objective",
+        "bps per unit traded from the drifted holdings",
     ),
     SpecKey("turnover", "max_turnover", "float", False, "one-way turnover cap per rebalance"),
 )

@@ -10,6 +10,7 @@ loads or an exact solver runs, ``risk: 16 s``). ``--quiet`` turns both off.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 
@@ -43,8 +44,8 @@ def command_progress(
     ``interval`` and ``delay`` default to :data:`INTERVAL` and :data:`DELAY` (read at call
     time, so tests can shorten them).
     """
-    if quiet or stderr_is_tty():
-        yield
+    if quiet or stderr_is_tty() or os.environ.get("RANK", "0") != "0":
+        yield  # a bar instead, or nothing (quiet; torchrun ranks other than 0)
         return
     with progress_lines(
         label,

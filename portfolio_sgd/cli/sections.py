@@ -78,9 +78,11 @@ class GroupedCommand(click.Command):
             if record is not None:
                 title = getattr(param, "help_section", None) or OTHER
                 groups.setdefault(title, []).append(record)
+        # one first-column width for every group, so the help texts line up across them
+        width = min(max((len(t) for rows in groups.values() for t, _ in rows), default=0), 30)
         for title in sorted(groups, key=_rank):
             with formatter.section(title):
-                formatter.write_dl(groups[title])
+                formatter.write_dl([(t.ljust(width), h) for t, h in groups[title]])
 
 
 def sections_of(command: click.Command) -> dict[str, list[str]]:
