@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..data.examples import EXAMPLE_FILES, write_examples
+from .sections import OUTPUT, GroupedCommand, section
 
 EPILOG = """\b
 Examples:
@@ -14,14 +14,16 @@ Examples:
 """
 
 
-@click.command("examples", epilog=EPILOG)
+@click.command("examples", cls=GroupedCommand, epilog=EPILOG)
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
-@click.option("--overwrite", is_flag=True, help="Replace files of the same names.")
+@section(OUTPUT, click.option("--overwrite", is_flag=True, help="Replace files of the same names."))
 def command(directory: str, overwrite: bool) -> None:
     """Write example input files (returns, holdings, costs, budgets, sectors) into DIRECTORY.
 
     Each file is in the format of the option that reads it, with the tickers of the
     bundled sp500 dataset. Existing files are never replaced without --overwrite.
     """
+    from ..data.examples import EXAMPLE_FILES, write_examples  # not at import: --help stays fast
+
     for path in write_examples(directory, overwrite=overwrite):
         click.echo(f"{str(path):<32} {EXAMPLE_FILES[path.name]}")
