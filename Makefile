@@ -40,6 +40,7 @@ lint: install-dev
 test: install-dev wheel-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory docs
 	PORTFOLIO_SGD_BIN=$(abspath $(WHEEL_VENV))/bin $(PYTEST)
 
 # The inner loop (about 2 minutes): no slow tests, no wheel.

@@ -28,7 +28,8 @@ EPILOG = """\b
 Examples:
   portfolio-sgd optimize                                  # mean-variance on sp500
   portfolio-sgd optimize --objective cvar --alpha 0.95 --compare-exact
-  portfolio-sgd optimize --returns my_returns.csv --max-weight 0.1 --format json
+  portfolio-sgd examples my-inputs                      # example input files to try
+  portfolio-sgd optimize --returns my-inputs/returns_wide.csv --max-weight 0.1 --format json
   portfolio-sgd optimize --tickers AAPL,MSFT,KO --start 2015-01-01
   portfolio-sgd frontier --objective cvar --points 12 --plot frontier.png
   portfolio-sgd datasets

@@ -23,7 +23,7 @@ from .sections import ESTIMATION, OBJECTIVE, OUTPUT, GroupedCommand, section
 from .trading import trading_options
 
 EPILOG = """\b
-Examples:
+Examples (the files are written by `portfolio-sgd examples .`):
   portfolio-sgd optimize
   portfolio-sgd optimize --objective min-variance --max-weight 0.15 --compare-exact
   portfolio-sgd optimize --objective cvar --alpha 0.975 --batch-size 512 --format json
@@ -31,9 +31,9 @@ Examples:
   portfolio-sgd optimize --objective risk-parity --budgets budgets.csv
   portfolio-sgd optimize --objective max-return --max-volatility 0.15
   portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
-  portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
+  portfolio-sgd optimize --returns returns_wide.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
-  portfolio-sgd optimize --objective min-variance --previous-weights held.csv --cost-bps 10
+  portfolio-sgd optimize --objective min-variance --previous-weights holdings.csv --cost-bps 10
 """
 
 limit_options = section(
