@@ -8,6 +8,7 @@ Kish's effective sample size in closed form, the exact solver for a constrained 
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd import Constraints, optimize
+from portfolio_sgd.bootstrap import auto_block_length
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints.linear import resolve_linear
 from portfolio_sgd.constraints.linear_parse import ambiguous_name, needs_quotes, parse_linear
@@ -161,3 +163,68 @@ def test_cli_groups_with_max_leverage(tmp_path) -> None:
     assert out.exit_code == 0, out.output
     w = json.loads(out.stdout)["weights"]
     assert w["AAPL"] + w["MSFT"] <= 0.3 + 1e-6
+
+
+# ------------------------------------------------------------------ bootstrap block length
+def test_block_length_must_leave_ten_blocks(small) -> None:
+    with pytest.raises(ConfigError, match=r"block length 7 .*<= rows / 10 \(here <= 6\)"):
+        optimize(small, "min-variance", bootstrap=5, block_length=7, steps=20)
+    res = optimize(small, "min-variance", bootstrap=20, block_length=6, steps=300)
+    assert res.error_bars.block_length == 6.0
+    assert res.error_bars.weights_se.max() > 0  # bars did not collapse
+    assert res.to_dict()["block_length"] == 6.0
+
+
+def test_cli_block_length_larger_than_rows_is_one_error_line() -> None:
+    out = CliRunner().invoke(
+        main,
+        ["optimize", "--objective", "min-variance", "--start", "2022-01-01", "--error-bars",
+         "--bootstrap", "5", "--block-length", "100000", "--steps", "20"],
+    )  # fmt: skip
+    assert out.exit_code == 1
+    assert out.output.count("Error:") == 1 and "blocks" in out.output
+
+
+def test_automatic_block_length_leaves_ten_blocks() -> None:
+    x = np.r_[np.full(20, 0.05), np.full(20, 0.001)]  # strongly clustered squares: rho ~ 1
+    assert auto_block_length(x) == pytest.approx(4.0)  # T / 10, below sqrt(40) = 6.3
+
+
+# ------------------------------------------------------------------ effective sample size
+def _kish(n: int, h: float) -> float:
+    """Closed form of (sum q^k)^2 / sum q^2k over k < n, q = 2^(-1/h)."""
+    q = 2.0 ** (-1.0 / h)
+    return (1 - q**n) * (1 + q) / ((1 - q) * (1 + q**n))
+
+
+def test_tiny_half_life_is_refused(small) -> None:
+    with pytest.raises(ConfigError, match=r"effective sample size .* of 60 rows.*30 rows"):
+        optimize(small, "min-variance", half_life=1e-6, steps=20)
+
+
+def test_effective_sample_size_is_reported(small) -> None:
+    res = optimize(small, "min-variance", half_life=60.0, steps=200)
+    assert res.effective_sample_size == pytest.approx(_kish(60, 60.0), rel=1e-10)
+    assert res.to_dict()["effective_sample_size"] == pytest.approx(_kish(60, 60.0), rel=1e-10)
+    assert res.to_dict()["half_life"] == 60.0
+    plain = optimize(small, "min-variance", steps=50)
+    assert plain.to_dict()["effective_sample_size"] == 60.0
+
+
+def test_refusal_names_the_smallest_half_life(small) -> None:
+    with pytest.raises(ConfigError, match="at least") as err:
+        optimize(small, "min-variance", half_life=5.0, steps=20)
+    least = float(str(err.value).rsplit("at least ", 1)[1].split()[0])
+    assert _kish(60, least) >= 30 > _kish(60, least * 0.99)
+
+
+def test_cli_text_output_states_the_effective_sample() -> None:
+    out = CliRunner().invoke(
+        main,
+        ["optimize", "--objective", "min-variance", "--start", "2021-01-01", "--half-life",
+         "100", "--steps", "50"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    line = next(x for x in out.stdout.splitlines() if x.startswith("sample size"))
+    rows = int(line.split()[2])
+    assert f"effective {_kish(rows, 100.0):.1f}" in line and math.isfinite(rows)
