@@ -228,3 +228,41 @@ def test_cli_text_output_states_the_effective_sample() -> None:
     line = next(x for x in out.stdout.splitlines() if x.startswith("sample size"))
     rows = int(line.split()[2])
     assert f"effective {_kish(rows, 100.0):.1f}" in line and math.isfinite(rows)
+
+
+# ------------------------------------------------------------------ input files
+@pytest.mark.parametrize(
+    ("option", "text"),
+    [
+        ("--budgets", "ticker,budget\nAAPL,1\nMSFT,1\nAMD,1\nJPM,1\nAAPL,3\n"),
+        ("--costs", "ticker,bps\nAAPL,5\nAAPL,10\n"),
+        ("--previous-weights", "ticker,weight\nAAPL,0.5\nAAPL,0.5\n"),
+        ("--groups", "asset,group\nAAPL,Tech\nAAPL,Tech\n"),
+        ("--groups", "asset,Tech\nAAPL,1\nAAPL,0\n"),
+    ],
+)
+def test_duplicate_rows_are_refused_in_every_input_file(tmp_path, option: str, text: str) -> None:
+    path = _write(tmp_path / "in.csv", text)
+    args = ["optimize", "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM", "--steps", "20"]
+    if option == "--budgets":
+        args += ["--objective", "risk-parity"]
+    if option == "--groups":
+        args += ["--constraint", "Tech <= 0.5"]
+    out = CliRunner().invoke(main, [*args, option, path])
+    assert out.exit_code == 1, out.output
+    assert out.output.count("Error:") == 1
+    assert "twice" in out.output or "repeats" in out.output
+
+
+def test_cost_bps_without_holdings_says_it_trades_from_cash() -> None:
+    args = ["optimize", "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM", "--start",
+            "2020-01-01", "--format", "json"]  # fmt: skip
+    plain = CliRunner().invoke(main, args)
+    costly = CliRunner().invoke(main, [*args, "--cost-bps", "10"])
+    assert costly.exit_code == 0, costly.output
+    assert "trading from cash" in costly.stderr and "does not change the weights" in costly.stderr
+    # the claim on stderr, checked: a uniform cost from cash leaves the weights unchanged
+    assert json.loads(plain.stdout)["converged"] and json.loads(costly.stdout)["converged"]
+    w0 = pd.Series(json.loads(plain.stdout)["weights"])
+    w1 = pd.Series(json.loads(costly.stdout)["weights"])
+    np.testing.assert_allclose(w1, w0, atol=1e-3)

@@ -263,6 +263,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
+        _sample_line(result),
         *(_interval_lines(bars) if bars is not None else []),
         *_constraint_lines(result),
         *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
@@ -277,6 +278,17 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
             f"L1 to exact         {exact['l1_distance']:.2e}",
         ]
     return "\n".join(lines)
+
+
+def _sample_line(result: OptimizationResult) -> str:
+    """What the estimate rests on: rows, and the effective sample of a row weighting."""
+    line = f"sample size         {result.n_scenarios} rows"
+    if result.half_life is not None and result.effective_sample_size is not None:
+        line += (
+            f", effective {result.effective_sample_size:.1f} (sum w)^2/sum w^2 "
+            f"with half-life {result.half_life:g}"
+        )
+    return line
 
 
 def _constraint_lines(result: OptimizationResult) -> list[str]:
@@ -318,8 +330,8 @@ def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
     Raises
     ------
     DataError
-        For an unreadable file, a non-numeric budget, or tickers of the data that have
-        no budget (named in the message).
+        For an unreadable file, a non-numeric budget, a ticker listed twice, or tickers
+        of the data that have no budget (named in the message).
     """
     try:
         frame = pd.read_csv(path, header=None, names=["ticker", "budget"], dtype=str)
@@ -330,8 +342,11 @@ def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
         frame = frame.iloc[1:]
     table: dict[str, float] = {}
     for ticker, budget in zip(frame["ticker"], frame["budget"], strict=True):
+        name = str(ticker).strip()
+        if name in table:  # as for holdings and costs files: never silently the last one
+            raise DataError(f"{path}: ticker {name!r} appears twice")
         try:
-            table[str(ticker).strip()] = float(budget)
+            table[name] = float(budget)
         except (TypeError, ValueError):
             raise DataError(f"budget of {ticker} in {path} is not a number: {budget!r}") from None
     missing = [t for t in tickers if t not in table]
