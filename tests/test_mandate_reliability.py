@@ -21,6 +21,7 @@ from portfolio_sgd.bootstrap import auto_block_length
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints.linear import resolve_linear
 from portfolio_sgd.constraints.linear_parse import ambiguous_name, needs_quotes, parse_linear
+from portfolio_sgd.data import load_returns
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError, PortfolioSGDWarning
 
 
@@ -266,3 +267,62 @@ def test_cost_bps_without_holdings_says_it_trades_from_cash() -> None:
     w0 = pd.Series(json.loads(plain.stdout)["weights"])
     w1 = pd.Series(json.loads(costly.stdout)["weights"])
     np.testing.assert_allclose(w1, w0, atol=1e-3)
+
+
+# ------------------------------------------------------------------ messages for CLI users
+TICKERS6 = ["--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM,XOM,KO", "--start", "2020-01-01"]
+
+
+def _one_error(args: list[str]) -> str:
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 1, out.output
+    assert out.output.count("Error:") == 1 and "Traceback" not in out.output
+    return out.output
+
+
+def test_risk_study_takes_group_constraints(tmp_path) -> None:
+    groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Tech\n")
+    out = CliRunner().invoke(
+        main,
+        ["risk", *TICKERS6, "--groups", groups, "--constraint", "Tech <= 0.3", "--seeds", "2",
+         "--batch-sizes", "8,16", "--format", "json"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "bind" not in out.output
+
+
+def test_cardinality_with_costs_names_the_options_not_the_api(tmp_path) -> None:
+    costs = _write(tmp_path / "c.csv", "ticker,bps\nAAPL,5\n")
+    text = _one_error(["optimize", *TICKERS6, "--costs", costs, "--max-assets", "2"])
+    assert "max_assets/min_position do not combine" in text and "DataFrame" not in text
+
+
+def test_binding_limit_with_cardinality_is_refused_in_cli_terms() -> None:
+    text = _one_error(
+        ["optimize", *TICKERS6, "--objective", "max-return", "--max-volatility", "0.3",
+         "--max-assets", "2"]
+    )  # fmt: skip
+    assert "--max-volatility" in text and "optimize_many" not in text
+
+
+def test_volatility_limit_in_percent_is_flagged() -> None:
+    out = CliRunner().invoke(
+        main, ["optimize", *TICKERS6, "--objective", "max-return", "--max-volatility", "18"]
+    )
+    assert out.exit_code == 0, out.output
+    text = out.stderr
+    assert text.count("warning:") == 1 and "for 18% write --max-volatility 0.18" in text
+    data = load_returns(
+        dataset="sp500", tickers=["AAPL", "MSFT", "AMD", "JPM", "XOM", "KO"], start="2020-01-01"
+    )
+    top = float((data.std(ddof=0) * np.sqrt(252)).max())  # long-only: no portfolio above
+    assert f"at most {top:.4g}" in text
+
+
+def test_unbindable_volatility_limit_warns() -> None:
+    args = ["optimize", *TICKERS6, "--objective", "max-return", "--max-volatility", "0.9",
+            "--format", "json"]  # fmt: skip
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    assert "warning: --max-volatility 0.9 is above" in out.stderr and "cannot bind" in out.stderr
+    assert "limits are fractions" not in out.stderr

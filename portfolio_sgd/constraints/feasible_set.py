@@ -186,17 +186,17 @@ class Constraints:
         Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
         if self.max_leverage is not None:
             Leverage(self.max_leverage).validate(n_assets)
+        card = self.cardinality
+        if card is not None and (self.has_linear or has_trading(self)):  # before their checks
+            raise ConfigError(
+                "max_assets/min_position do not combine with group/linear constraints "
+                "or trading costs/turnover limits yet"
+            )
         if self.has_linear:
             check_linear_feasible(self, int(n_assets))
         if has_trading(self):
             validate_trading(self, n_assets)
-        card = self.cardinality
         if card is not None:
-            if self.has_linear or has_trading(self):
-                raise ConfigError(
-                    "max_assets/min_position do not combine with group/linear constraints "
-                    "or trading costs/turnover limits yet"
-                )
             if self.long_short or self.min_weight != 0:
                 raise InfeasibleConstraintError(
                     "max_assets/min_position need a long-only portfolio with min_weight 0, "
