@@ -7,6 +7,7 @@ Kish's effective sample size in closed form, the exact solver for a constrained 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import warnings
@@ -326,3 +327,49 @@ def test_unbindable_volatility_limit_warns() -> None:
     assert out.exit_code == 0, out.output
     assert "warning: --max-volatility 0.9 is above" in out.stderr and "cannot bind" in out.stderr
     assert "limits are fractions" not in out.stderr
+
+
+# ------------------------------------------------------------------ CSV output
+def _returns_file(tmp_path, small: pd.DataFrame, names: list[str]) -> str:
+    path = tmp_path / "returns.csv"
+    small.set_axis(names, axis=1).rename_axis("Date").to_csv(path)
+    return str(path)
+
+
+def test_csv_escapes_formula_tickers_but_not_numbers(tmp_path, small) -> None:
+    names = ["=HYPERLINK(1)", "+X", "@Y", "-Z", "PLAIN"]
+    path = _returns_file(tmp_path, small, names)
+    out = CliRunner().invoke(
+        main, ["optimize", "--returns", path, "--objective", "min-variance", "--format", "csv"]
+    )
+    assert out.exit_code == 0, out.output
+    frame = pd.read_csv(io.StringIO(out.stdout), index_col=0, keep_default_na=False)
+    assert list(frame.index) == ["'=HYPERLINK(1)", "'+X", "'@Y", "'-Z", "PLAIN"]
+    assert frame["weight"].dtype == np.float64  # numbers untouched (negative ones too)
+    assert not any(line.startswith(("=", "+", "@")) for line in out.stdout.splitlines())
+
+
+def test_csv_carries_the_error_bars(tmp_path, small) -> None:
+    path = _returns_file(tmp_path, small, ["A", "B", "C", "D", "E"])
+    args = ["optimize", "--returns", path, "--objective", "min-variance", "--error-bars",
+            "--bootstrap", "8", "--block-length", "1", "--seed", "3"]  # fmt: skip
+    csv = CliRunner().invoke(main, [*args, "--format", "csv"])
+    js = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert csv.exit_code == 0 and js.exit_code == 0, csv.output + js.output
+    frame = pd.read_csv(io.StringIO(csv.stdout), index_col="ticker")
+    payload = json.loads(js.stdout)
+    for column, key in (("weight_se", "weights_se"), ("weight_5pct", "weights_lo"),
+                        ("weight_95pct", "weights_hi"), ("p_held", "p_held")):  # fmt: skip
+        np.testing.assert_allclose(frame[column], pd.Series(payload[key])[frame.index], rtol=1e-8)
+    assert frame["weight_se"].max() > 0
+
+
+# ------------------------------------------------------------------ frontier
+def test_frontier_strict_exits_3_and_names_the_points() -> None:
+    args = ["frontier", *TICKERS6, "--points", "3", "--steps", "5", "--format", "json"]
+    loose = CliRunner().invoke(main, args)
+    strict = CliRunner().invoke(main, [*args, "--strict"])
+    assert loose.exit_code == 0 and strict.exit_code == 3, strict.output
+    flags = [p["converged"] for p in json.loads(strict.stdout)["points"]]
+    bad = [str(k) for k, ok in enumerate(flags) if not ok]
+    assert bad and f"(point {', '.join(bad)})" in strict.stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import numpy as np
 
+from ..csv_safe import escape_text_cells
 from ..frontier import FRONTIER_OBJECTIVES, FrontierResult, efficient_frontier
 from .app import emit, stderr_is_tty, to_json
 from .options import (
@@ -50,6 +52,11 @@ Examples:
 @format_option
 @output_option
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with code 3 when a point is not certified converged (the output is still written).",
+)
+@click.option(
     "--plot",
     "plot_path",
     type=click.Path(dir_okay=False),
@@ -57,7 +64,7 @@ Examples:
     help="Save the frontier (and the assets) as a PNG.",
 )
 def command(
-    fmt: str, output: str | None, plot_path: str | None, points: int, **kwargs: Any
+    fmt: str, output: str | None, plot_path: str | None, points: int, strict: bool, **kwargs: Any
 ) -> None:
     """Trace the efficient frontier: K points from the minimum-risk portfolio to the
     maximum-return one, solved together as one (K, N) batched run.
@@ -82,12 +89,22 @@ def command(
 
         plot_frontier(result, plot_path)
     if not result.converged.all():
-        click.echo(f"warning: {int((~result.converged).sum())} points not certified", err=True)
+        click.echo(f"warning: {uncertified_note(result)}", err=True)
+        if strict:
+            raise SystemExit(3)
+
+
+def uncertified_note(result: FrontierResult) -> str:
+    """Which points are not certified converged, by index (as in the table and CSV)."""
+    bad = [int(k) for k in np.flatnonzero(~np.asarray(result.converged, dtype=bool))]
+    shown = ", ".join(str(k) for k in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    return f"{len(bad)} of {len(result.converged)} points not certified (point {shown})"
 
 
 def _csv(result: FrontierResult) -> str:
     frame = result.to_frame().join(result.weights.add_prefix("w_"))
-    return frame.rename_axis("point").to_csv(float_format="%.10g").rstrip("\n")
+    frame = escape_text_cells(frame.rename_axis("point"))
+    return frame.to_csv(float_format="%.10g").rstrip("\n")
 
 
 def _table(result: FrontierResult) -> str:

@@ -13,6 +13,7 @@ from ..api import optimize
 from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..cardinality import CardinalityReport
 from ..comparison import compare_with_exact
+from ..csv_safe import escape_text_cells
 from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
@@ -205,16 +206,31 @@ def optimize_command(
     if fmt == "json":
         emit(to_json(payload), output)
     elif fmt == "csv":
-        frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
-        if "exact" in payload:
-            frame["exact_weight"] = [payload["exact"]["weights"][t] for t in frame.index]
-        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
+        emit(weights_csv(result, payload.get("exact")), output)
     else:
         emit(_table(result, payload), output)
     if not result.converged:
         click.echo(f"warning: {result.convergence_note}", err=True)
         if strict:
             raise SystemExit(3)
+
+
+def weights_csv(result: OptimizationResult, exact: dict[str, Any] | None = None) -> str:
+    """One row per ticker: the weight, the exact weight (if compared) and the bootstrap
+    error bars (standard error, 5% and 95% percentiles, P(held), SGD sd) when computed.
+    Text cells are escaped against spreadsheet formula injection."""
+    frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
+    if exact:
+        frame["exact_weight"] = [exact["weights"][t] for t in frame.index]
+    bars = result.error_bars
+    if bars is not None:
+        frame["weight_se"] = bars.weights_se
+        frame["weight_5pct"] = bars.weights_lo
+        frame["weight_95pct"] = bars.weights_hi
+        frame["p_held"] = bars.p_held
+        if bars.noise is not None:
+            frame["sgd_sd"] = bars.noise.sgd_sd
+    return escape_text_cells(frame).to_csv(float_format="%.10g").rstrip("\n")
 
 
 def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ..atomic import atomic_files
+from ..csv_safe import escape_text_cells
 from ..jsonable import dumps
 from .app import emit, parse_list, stderr_is_tty
 from .options import (
@@ -151,7 +152,8 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
     if fmt == "json":
         text = dumps(report.to_dict())
     elif fmt == "csv":
-        text = report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n")
+        frame = escape_text_cells(report.to_frame())
+        text = frame.to_csv(index=False, float_format="%.10g").rstrip("\n")
     else:
         text = report.table()
     for line in getattr(report, "diagnostics", ()):
