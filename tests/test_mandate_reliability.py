@@ -373,3 +373,48 @@ def test_frontier_strict_exits_3_and_names_the_points() -> None:
     flags = [p["converged"] for p in json.loads(strict.stdout)["points"]]
     bad = [str(k) for k, ok in enumerate(flags) if not ok]
     assert bad and f"(point {', '.join(bad)})" in strict.stderr
+
+
+# ------------------------------------------------------------------ backtest cost horizon
+def _reference_trade(window: pd.DataFrame, held: np.ndarray, cost: float) -> np.ndarray:
+    """min Var[x] (population) + cost * sum|w - p| over the long-only simplex (cvxpy)."""
+    import cvxpy as cp
+
+    r = window.to_numpy()
+    centred = (r - r.mean(axis=0)) / np.sqrt(len(r))
+    w = cp.Variable(r.shape[1])
+    scale = 1e4  # well-scaled for the solver; the argmin is unchanged
+    goal = scale * (cp.sum_squares(centred @ w) + cost * cp.norm1(w - held))
+    cp.Problem(cp.Minimize(goal), [cp.sum(w) == 1, w >= 0]).solve(solver="CLARABEL")
+    return np.asarray(w.value)
+
+
+@pytest.mark.parametrize(("spec", "horizon"), [("", 21.0), (":horizon=5", 5.0)])
+def test_trading_cost_is_amortised_over_the_horizon(sp500_returns, spec: str, horizon) -> None:
+    from portfolio_sgd.backtest.inputs import with_cost_horizon
+    from portfolio_sgd.backtest.strategies import parse_strategy
+
+    window = sp500_returns.iloc[-252:, :6]
+    held = np.array([0.4, 0.3, 0.1, 0.1, 0.05, 0.05])
+    s = with_cost_horizon(parse_strategy(f"exact:min-variance:cost=10{spec}"), 21)
+    assert s.cost_horizon == horizon
+    w = s.decide(window, held).weights
+    np.testing.assert_allclose(w, _reference_trade(window, held, 1e-3 / horizon), atol=2e-4)
+
+
+def test_cost_aware_sgd_strategy_trades_and_reports_its_horizon(sp500_returns) -> None:
+    from portfolio_sgd.backtest import run_backtest
+
+    data = sp500_returns.loc["2019-01-01":"2020-12-31"].iloc[:, :8]
+    specs = ["sgd:min-variance:cost=10", "sgd:min-variance:cost=10:horizon=1"]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = run_backtest(data, specs, lookback=126, rebalance_every=21)
+    rb = res.rebalances
+    amortised = rb.loc[rb["strategy"] == specs[0], "turnover"].iloc[1:]
+    daily = rb.loc[rb["strategy"] == specs[1], "turnover"].iloc[1:]
+    assert amortised.mean() > 1e-3  # it trades
+    assert (daily < 1e-6).all()  # unamortised, 10 bps outweighs a day's variance
+    idle = [str(w.message) for w in seen if w.category is PortfolioSGDWarning]
+    assert len(idle) == 1 and specs[1] in idle[0] and "never traded" in idle[0]
+    assert res.config["cost_horizons"] == {specs[0]: 21.0, specs[1]: 1.0}
