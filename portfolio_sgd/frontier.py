@@ -263,17 +263,21 @@ def efficient_frontier(
     low, high = _ends(returns, spec, constraints, config)
     lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))
     batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
-    w = batch.weights
-    x = returns.to_numpy(dtype=np.float64) @ w.to_numpy().T
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = portfolio_risk(objective, x, alpha)
+    # points in risk order, whatever order the (possibly split) runs came back in
+    order = np.lexsort((x.mean(axis=0), risk))
+    w = batch.weights.iloc[order].reset_index(drop=True)
+    x = x[:, order]
     r = returns.to_numpy(dtype=np.float64)
     return FrontierResult(
         objective=objective,
         alpha=float(alpha),
         weights=w,
-        risk=portfolio_risk(objective, x, alpha),
+        risk=risk[order],
         returns=TRADING_DAYS * x.mean(axis=0),
-        risk_aversion=np.asarray(lams, dtype=np.float64),
-        converged=batch.runs["converged"].to_numpy(dtype=bool),
+        risk_aversion=batch.runs["risk_aversion"].to_numpy(dtype=np.float64)[order],
+        converged=batch.runs["converged"].to_numpy(dtype=bool)[order],
         asset_risk=pd.Series(portfolio_risk(objective, r, alpha), index=returns.columns),
         asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
         wall_time=float(batch.wall_time),

@@ -418,3 +418,45 @@ def test_cost_aware_sgd_strategy_trades_and_reports_its_horizon(sp500_returns) -
     idle = [str(w.message) for w in seen if w.category is PortfolioSGDWarning]
     assert len(idle) == 1 and specs[1] in idle[0] and "never traded" in idle[0]
     assert res.config["cost_horizons"] == {specs[0]: 21.0, specs[1]: 1.0}
+
+
+# ------------------------------------------------------------------ frontier order, --split runs
+def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
+    """Runs that come back out of order (as slices of --split runs can) are sorted."""
+    import dataclasses
+
+    from portfolio_sgd import frontier as frontier_module
+
+    real = frontier_module.optimize_many
+    calls = []
+
+    def shuffled(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) < 2:  # the calibration pilot: untouched
+            return out
+        flip = list(range(len(out.weights)))[::-1]
+        return dataclasses.replace(
+            out,
+            weights=out.weights.iloc[flip].reset_index(drop=True),
+            runs=out.runs.iloc[flip].reset_index(drop=True),
+        )
+
+    monkeypatch.setattr(frontier_module, "optimize_many", shuffled)
+    res = frontier_module.efficient_frontier(small, points=4)
+    x = small.to_numpy() @ res.weights.to_numpy().T
+    risk = np.sqrt(252) * x.std(axis=0)  # recomputed from the reported weights
+    np.testing.assert_allclose(res.risk, risk, rtol=1e-12)
+    assert (np.diff(risk) >= 0).all() and len(calls) == 2
+    assert (np.diff(res.risk_aversion) <= 0).all()  # lambda falls as risk rises
+
+
+def test_other_ranks_print_errors_but_not_warnings() -> None:
+    from portfolio_sgd.__main__ import ErrorsOnly
+
+    sink = io.StringIO()
+    stream = ErrorsOnly(sink)
+    stream.write("warning: 1 of 3 points not certified (point 2)\ninfo: sp500: 60 rows\n")
+    stream.write("Error: boom")
+    stream.write("\nwrote out.csv\n")
+    assert sink.getvalue() == "Error: boom\n"
