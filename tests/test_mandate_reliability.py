@@ -460,3 +460,19 @@ def test_other_ranks_print_errors_but_not_warnings() -> None:
     stream.write("Error: boom")
     stream.write("\nwrote out.csv\n")
     assert sink.getvalue() == "Error: boom\n"
+
+
+def test_capped_frontier_spreads_its_points(sp500_returns) -> None:
+    """--points 5 --max-weight 0.3 must give five distinct portfolios across the risk range."""
+    from portfolio_sgd.frontier import efficient_frontier
+
+    data = sp500_returns.iloc[-1000:, :10]
+    res = efficient_frontier(data, points=5, constraints=Constraints(max_weight=0.3))
+    w = res.weights.to_numpy()
+    x = data.to_numpy() @ w.T
+    risk = np.sqrt(252) * x.std(axis=0)
+    gaps = np.diff(risk)
+    assert (gaps > 0.05 * (risk[-1] - risk[0])).all(), risk  # evenly spread, none repeated
+    pairwise = np.abs(w[:, None, :] - w[None, :, :]).sum(axis=2) + np.eye(5)
+    assert pairwise.min() > 1e-2
+    assert w.max() <= 0.3 + 1e-9
