@@ -308,7 +308,7 @@ def efficient_frontier(
     batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
     risk = portfolio_risk(objective, x, alpha)
-    seen = [(lams, risk)]
+    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
     for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
         again = _respaced(objective, seen, risk)
         if again is None:
@@ -316,9 +316,10 @@ def efficient_frontier(
         retry = optimize_many(returns, spec, constraints, config, risk_aversions=list(again))
         x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
         risk_new = portfolio_risk(objective, x_new, alpha)
-        seen.append((again, risk_new))
-        if _unevenness(risk_new) < _unevenness(risk):
-            lams, batch, x, risk = again, retry, x_new, risk_new
+        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        span, span_new = np.ptp(risk), np.ptp(risk_new)
+        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
+            batch, x, risk = retry, x_new, risk_new
     # points in risk order, whatever order the (possibly split) runs came back in
     order = np.lexsort((x.mean(axis=0), risk))
     w = batch.weights.iloc[order].reset_index(drop=True)

@@ -447,7 +447,8 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
     x = small.to_numpy() @ res.weights.to_numpy().T
     risk = np.sqrt(252) * x.std(axis=0)  # recomputed from the reported weights
     np.testing.assert_allclose(res.risk, risk, rtol=1e-12)
-    assert (np.diff(risk) >= 0).all() and len(calls) == 2
+    assert (np.diff(risk) >= 0).all() and len(calls) >= 2
+    assert np.ptp(risk) > 0.05  # still a frontier, not one portfolio
     assert (np.diff(res.risk_aversion) <= 0).all()  # lambda falls as risk rises
 
 
