@@ -1,13 +1,20 @@
 # One-command set-up. `make run` installs and runs the main job on the bundled data;
-# `make test` installs with the dev extra and runs lint plus the whole test suite.
+# `make test` installs with the dev extra, builds the wheel and the sdist, installs the wheel
+# into a fresh virtualenv (.venv-wheel: not editable, no source tree on its path), and runs
+# lint plus the whole test suite. The tests of the installed product (every module imports,
+# the CLI, the notebooks, the docs' shell examples) run against that wheel.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+WHEEL_VENV ?= .venv-wheel
+# pytest workers, the slowest tests listed (every run), and the wheel-installed executables
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist load --durations=10
+BENCH_OUT ?=
 # The CPU build of torch (on this project's machines it is on local disk, so nothing
 # multi-GB is downloaded). Override, e.g. `make test TORCH_SPEC=torch`, to use another.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: run test install install-dev lint format wheel-check bench bench-quick docs clean
+.PHONY: run test test-fast install install-dev lint format wheel wheel-venv bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,20 +37,39 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev
+test: install-dev wheel-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	PORTFOLIO_SGD_BIN=$(abspath $(WHEEL_VENV))/bin $(PYTEST)
+
+# The inner loop (about 2 minutes): no slow tests, no wheel.
+test-fast: install-dev
+	$(BIN)/python -m pytest -q -n 2 --dist load --durations=10 -m "not slow"
+
+# The wheel and the sdist in dist/ (the wheel is built from the sdist, so both are checked).
+wheel: install-dev
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist . > /dev/null
+
+# A fresh virtualenv with the built wheel (and its dev extra) installed, as a user gets it.
+wheel-venv: wheel
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls dist/portfolio_sgd-*.whl)[dev]"
 
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Writes to a scratch folder (printed) unless asked: `make bench-quick BENCH_OUT=benchmarks/results`.
 bench-quick: install-dev
-	$(BIN)/python -m benchmarks --quick
+	out="$(BENCH_OUT)"; [ -n "$$out" ] || out=$$(mktemp -d); \
+	$(BIN)/python -m benchmarks --quick --out "$$out" && echo "results in $$out"
 
 bench: install-dev
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(WHEEL_VENV) build dist *.egg-info site

@@ -16,6 +16,14 @@ from .cli import main
 from .errors import ConfigError
 
 SPLIT_CHOICES = ("data", "runs")
+TORCHRUN_KEYS = ("RANK", "WORLD_SIZE")
+"""What :func:`portfolio_sgd.distributed.launched_by_torchrun` checks, read here without
+importing the distributed package (which imports torch)."""
+
+
+def under_torchrun() -> bool:
+    """Whether this process is a torchrun worker (RANK and WORLD_SIZE are set)."""
+    return all(key in os.environ for key in TORCHRUN_KEYS)
 
 
 def split_mode(argv: list[str]) -> tuple[str, list[str]]:
@@ -43,10 +51,8 @@ def run(argv: list[str]) -> None:
     except ConfigError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    from .distributed import launched_by_torchrun
-
-    if mode == "data" or not launched_by_torchrun():
-        main(args=argv)
+    if mode == "data" or not under_torchrun():
+        main(args=argv)  # no torch import here: `python -m portfolio_sgd --help` is fast
         return
     from .distributed.split import split_runs
 

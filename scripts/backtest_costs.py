@@ -3,7 +3,7 @@
 For each charged cost level, a walk-forward backtest runs the cost-blind SGD strategy next
 to the cost-aware one (the drifted holdings as ``previous_weights`` and the same cost in
 the objective) and a turnover-capped one, and records net Sharpe, average turnover and
-total cost. The table is written to ``benchmarks/results/backtest_costs.csv`` (read by the
+total cost. The table is written to ``notebooks/data/backtest_costs.csv`` (read by the
 README and ``notebooks/03_backtest.ipynb``).
 
     python scripts/backtest_costs.py --start 2010-01-01 --end 2022-12-31
@@ -20,7 +20,7 @@ from portfolio_sgd.atomic import atomic_write_text
 from portfolio_sgd.backtest import run_backtest
 from portfolio_sgd.data import load_returns
 
-OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "backtest_costs.csv"
+OUT = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "backtest_costs.csv"
 
 
 def main() -> None:

@@ -77,7 +77,9 @@ def test_cli_engine_options_match_engine_config_fields_and_defaults() -> None:
 
 
 def test_constraint_parts_report_violations_and_cvxpy_forms() -> None:
-    cp = pytest.importorskip("cvxpy")
+    cp = pytest.importorskip(
+        "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+    )
     w = torch.tensor([[0.5, 0.7, -0.2], [0.2, 0.3, 0.5]], dtype=torch.float64)
     np.testing.assert_allclose(Budget().violation(w).numpy(), [0.0, 0.0], atol=1e-15)
     np.testing.assert_allclose(Bounds(0.0, 0.6).violation(w).numpy(), [0.2, 0.0], atol=1e-15)
@@ -124,7 +126,10 @@ def test_estimator_follows_scikit_learn_parameter_conventions(sp500_returns) -> 
 
 
 def test_scikit_learn_clone_and_params_round_trip() -> None:
-    base = pytest.importorskip("sklearn.base")
+    base = pytest.importorskip(
+        "sklearn.base",
+        reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)",
+    )
     model = SGDPortfolio(
         "cvar", alpha=0.9, constraints=Constraints(max_weight=0.3), config=EngineConfig(steps=50)
     )

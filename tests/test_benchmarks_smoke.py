@@ -7,8 +7,12 @@ import math
 
 import pytest
 
-pytest.importorskip("cvxpy")
-pytest.importorskip("psutil")
+pytest.importorskip(
+    "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
+pytest.importorskip(
+    "psutil", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 from benchmarks.run import run_suite  # noqa: E402
 

@@ -109,7 +109,9 @@ def test_lmo_simplex_picks_the_cheapest_vertex() -> None:
 
 
 def test_polytope_extension_matches_cvxpy() -> None:
-    cp = pytest.importorskip("cvxpy")
+    cp = pytest.importorskip(
+        "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+    )
     rng = np.random.default_rng(3)
     n = 8
     a_ub = np.zeros((2, n))

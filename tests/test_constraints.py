@@ -300,7 +300,9 @@ def test_float32_badly_scaled_inputs_stay_feasible(c, scale):
     torch.testing.assert_close(c.project(w), w, atol=1e-5, rtol=0)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA GPU (torch.cuda.is_available() is False)"
+)
 @pytest.mark.parametrize("c", CASES)
 def test_cuda_matches_cpu(c):
     v = torch.randn(16, 2500, dtype=torch.float64) / 2500

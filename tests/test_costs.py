@@ -23,7 +23,9 @@ from portfolio_sgd.constraints import prox_trading
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError
 from portfolio_sgd.reference import solve_exact
 
-cp = pytest.importorskip("cvxpy")
+cp = pytest.importorskip(
+    "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 TIGHT = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12, "max_iter": 500}
 
 

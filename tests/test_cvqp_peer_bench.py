@@ -13,7 +13,9 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("cvqp")
+pytest.importorskip(
+    "cvqp", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 from benchmarks.cvqp_compare import Options, _best_feasible, compare  # noqa: E402
 from benchmarks.cvqp_problems import (  # noqa: E402

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from portfolio_sgd.cli import backtest as backtest_cli
 from portfolio_sgd.cli import frontier as frontier_cli
 from portfolio_sgd.cli import main
-from portfolio_sgd.cli import optimize as optimize_cli
+from portfolio_sgd.cli import optimize_run as optimize_cli
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.objectives import objective_names
 

@@ -6,15 +6,22 @@ with nbclient and the ``python3`` ipykernel kernel, with matplotlib on the Agg b
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
+nbformat = pytest.importorskip(
+    "nbformat", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
+nbclient = pytest.importorskip(
+    "nbclient", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
+pytest.importorskip(
+    "ipykernel", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -67,28 +74,67 @@ def _errors(nb) -> list[str]:
     ]
 
 
+# Smaller work in the test run (fewer seeds, steps and resamples), injected after the
+# parameters cell as papermill does: every cell and every assertion still runs.
+TEST_PARAMETERS = {
+    "01_quickstart": "",
+    "02_batch_size_and_estimation_error": (
+        "SEEDS = 4\nANNEALING_SEEDS = 2\nEB_RESAMPLES = 20\nEB_LENGTHS = [250, 1000]\n"
+    ),
+    "03_backtest": "START = '2020-01-01'\nFIXED_STEPS = 60\nCOSTS_BPS = [0, 25]\n",
+    "04_risk_budgets_and_frontier": "POINTS = 4\n",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     work = tmp_path / path.name
     shutil.copy(path, work)
+    if (NOTEBOOK_DIR / "data").is_dir():
+        shutil.copytree(NOTEBOOK_DIR / "data", tmp_path / "data")
     nb = nbformat.read(work, as_version=4)
     for cell in nb.cells:  # start from a clean slate: no stale outputs can pass the check
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    _inject_parameters(nb, TEST_PARAMETERS[path.stem])
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    # the kernel imports the package from this checkout, whatever its working directory
-    root = str(NOTEBOOK_DIR.parent)
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    )
     client = nbclient.NotebookClient(
         nb,
         timeout=TIMEOUT_S,
-        kernel_name="python3",
+        kernel_name=_kernel(tmp_path, monkeypatch),
         resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()  # raises CellExecutionError on the first failing cell
     assert not _errors(nb)
     assert _count_png(nb) >= 1, f"{path.name} produced no image/png output"
+
+
+def _inject_parameters(nb, source: str) -> None:
+    """Insert ``source`` as a code cell right after the cell tagged 'parameters'."""
+    if not source:
+        return
+    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(source))
+
+
+def _kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The kernel to run: the installed wheel's interpreter when PORTFOLIO_SGD_BIN is set.
+
+    Otherwise this checkout's package (on PYTHONPATH) in the test interpreter's kernel.
+    """
+    wheel_bin = os.environ.get("PORTFOLIO_SGD_BIN")
+    if not wheel_bin:
+        root = str(NOTEBOOK_DIR.parent)
+        paths = [root, os.environ.get("PYTHONPATH")]
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, paths)))
+        return "python3"
+    spec = tmp_path / "jupyter" / "kernels" / "portfolio-sgd-wheel"
+    spec.mkdir(parents=True)
+    argv = [str(Path(wheel_bin) / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "portfolio-sgd (wheel)", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "portfolio-sgd-wheel"

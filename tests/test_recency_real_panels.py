@@ -12,7 +12,9 @@ import pytest
 from portfolio_sgd import Constraints, optimize
 from portfolio_sgd.bootstrap import recency_weights
 
-cp = pytest.importorskip("cvxpy")
+cp = pytest.importorskip(
+    "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 
 def _weighted_exact(r: np.ndarray, c: np.ndarray, lam: float | None, hi: float) -> np.ndarray:

@@ -132,7 +132,9 @@ def test_max_return_alone_is_the_best_asset_and_its_derivatives_are_exact() -> N
 def test_matches_cvqp_on_a_cvar_constrained_problem() -> None:
     """CVQP (Luxenberg et al. 2025): ``min q'x s.t. CVaR_beta(A x) <= kappa, l <= B x <= u``
     with ``q = -mu``, ``A = -R`` (losses), ``B = [1'; I]`` (budget and long-only)."""
-    cvqp = pytest.importorskip("cvqp")
+    cvqp = pytest.importorskip(
+        "cvqp", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+    )
     panel = _panel("us-etfs").iloc[:240, :6]  # (1 - 0.95) 240 = 12 tail rows
     r = panel.to_numpy()
     level = _midway_limit(r, "cvar")

@@ -168,7 +168,9 @@ def test_budget_length_bounds_and_other_objectives_are_refused() -> None:
 
 
 def test_positive_orthant_part() -> None:
-    cp = pytest.importorskip("cvxpy")
+    cp = pytest.importorskip(
+        "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+    )
     part = PositiveOrthant((0.1, 0.2))
     part.validate(2)
     with pytest.raises(InfeasibleConstraintError):

@@ -15,8 +15,13 @@ from portfolio_sgd import Constraints, ObjectiveSpec, optimize
 from portfolio_sgd.errors import ConfigError
 from portfolio_sgd.objectives.shrinkage import shrinkage_intensity
 
-cp = pytest.importorskip("cvxpy")
-covariance = pytest.importorskip("sklearn.covariance")
+cp = pytest.importorskip(
+    "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
+covariance = pytest.importorskip(
+    "sklearn.covariance",
+    reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)",
+)
 
 ESTIMATORS = {"ledoit-wolf": covariance.LedoitWolf, "oas": covariance.OAS}
 

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("skfolio")
+pytest.importorskip(
+    "skfolio", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 from skfolio import Population, RatioMeasure, RiskMeasure  # noqa: E402
 from skfolio.metrics import make_scorer  # noqa: E402

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("skfolio")
+pytest.importorskip(
+    "skfolio", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 from skfolio.optimization import MeanRisk, ObjectiveFunction  # noqa: E402
 

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("skfolio")
+pytest.importorskip(
+    "skfolio", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"
+)
 
 from skfolio import RiskMeasure  # noqa: E402
 from skfolio.model_selection import WalkForward, cross_val_predict  # noqa: E402

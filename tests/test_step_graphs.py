@@ -128,7 +128,9 @@ def test_cpu_runs_report_graphs_off(sp500_returns) -> None:
     assert res.to_dict()["step_graphs"] == "off"
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA GPU (torch.cuda.is_available() is False)"
+)
 def test_cuda_graphs_match_eager_on_gpu(sp500_returns) -> None:
     for objective in ("min-variance", "cvar"):
         base = dict(objective=objective, device="cuda", dtype="float32", seed=0)

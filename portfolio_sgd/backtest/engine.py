@@ -18,8 +18,10 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import DataError, PortfolioSGDWarning
 from ..metrics import infer_periods, performance_summary, turnover
+from ..progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
 from .result import BacktestResult
+from .specs import DEFAULT_STRATEGIES
 from .strategies import Strategy
 
 __all__ = [
@@ -29,13 +31,6 @@ __all__ = [
     "rebalance_rows",
     "run_backtest",
 ]
-
-DEFAULT_STRATEGIES = (
-    "sgd:min-variance:m=64",
-    "sgd:min-variance:m=128",
-    "exact:min-variance",
-    "equal-weight",
-)
 
 
 def rebalance_rows(n_rows: int, lookback: int, rebalance_every: int) -> list[int]:
@@ -201,11 +196,7 @@ def _walk(
         weight_rows=[],
         records=[],
     )
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(rows), desc="rebalances", unit="rebalance", leave=False)
+    bar = Progress(progress, desc="rebalances", unit="rebalance", total=len(rows))
     for k, t in enumerate(rows):
         stop = rows[k + 1] if k + 1 < len(rows) else n_rows
         lo = 0 if expanding else t - lookback
@@ -216,10 +207,8 @@ def _walk(
                 walk, s, window, bwin, values[t:stop], slice(t - lookback, stop - lookback),
                 seed=int(seed) + k, cost_rate=cost_rate, date=returns.index[t],
             )  # fmt: skip
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        bar.update(1)
+    bar.close()
     return walk
 
 

@@ -39,6 +39,7 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from .specs import SPEC_KEYS
 from .trading import trading_constraints
 
 __all__ = [
@@ -52,36 +53,11 @@ __all__ = [
     "parse_strategy",
 ]
 
-_ALIASES = {
-    "m": "batch_size",
-    "batch_size": "batch_size",
-    "lambda": "risk_aversion",
-    "risk_aversion": "risk_aversion",
-    "alpha": "alpha",
-    "rw": "return_weight",
-    "return_weight": "return_weight",
-    "tol": "tol",
-    "steps": "steps",
-    "lr": "lr",
-    "eval": "eval_every",
-    "eval_every": "eval_every",
-    "resample": "resample",
-    "block": "block_length",
-    "block_length": "block_length",
-    "hl": "half_life",
-    "half_life": "half_life",
-    "shrinkage": "shrinkage",
-    "cost": "cost_bps",
-    "horizon": "cost_horizon",
-    "cost_horizon": "cost_horizon",
-    "turnover": "max_turnover",
-}
-_SGD_ONLY = {
-    "batch_size", "tol", "steps", "lr", "eval_every", "resample", "block_length", "half_life",
-    "shrinkage",
-}  # fmt: skip
-_INTS = {"batch_size", "steps", "eval_every", "resample"}
-_STRINGS = {"shrinkage"}
+_ALIASES = {name: k.field for k in SPEC_KEYS for name in k.names}
+"""Every accepted key (``m``, ``batch_size``, ...) -> its canonical field (from :data:`SPEC_KEYS`)."""
+_SGD_ONLY = {k.field for k in SPEC_KEYS if k.sgd_only}
+_INTS = {k.field for k in SPEC_KEYS if k.kind == "int"}
+_STRINGS = {k.field for k in SPEC_KEYS if k.kind == "str"}
 _ESTIMATION = ("resample", "block_length", "half_life")
 
 

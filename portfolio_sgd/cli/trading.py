@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-import pandas as pd
 
 from ..errors import ConfigError, DataError
+from .sections import TRADING
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +64,7 @@ def trading_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
+        func.__click_params__[-1].help_section = TRADING  # type: ignore[attr-defined]
     return func
 
 
@@ -118,6 +119,8 @@ def read_ticker_values(path: str, what: str) -> dict[str, float]:
     DataError
         A missing file, not two columns, a non-numeric or non-finite value, a duplicate.
     """
+    import pandas as pd  # not at import: ``--help`` stays fast
+
     try:
         frame = pd.read_csv(path, header=None, dtype=str, skipinitialspace=True)
     except FileNotFoundError:

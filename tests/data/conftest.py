@@ -27,7 +27,10 @@ def shared_data() -> Path:
     """Folder of the curated originals (``../shared/data``); skip the test if absent."""
     folder = _shared_data_dir()
     if folder is None:
-        pytest.skip("the curated originals (../shared/data) are not available")
+        pytest.skip(
+            "needs the original downloads that data/ was made from (data/README.md): set "
+            "PORTFOLIO_SGD_SHARED_DATA to their folder"
+        )
     return folder
 
 
