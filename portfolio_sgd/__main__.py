@@ -57,10 +57,36 @@ def run(argv: list[str]) -> None:
     from .distributed.split import split_runs
 
     with split_runs() as ctx, contextlib.ExitStack() as stack:
-        if not ctx.is_main:  # rank 0 alone prints and writes
+        if not ctx.is_main:  # rank 0 alone prints, warns and writes; errors show everywhere
             stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
+            stack.enter_context(contextlib.redirect_stderr(ErrorsOnly(sys.stderr)))
             argv = _without_output(argv)
         main(args=argv)
+
+
+class ErrorsOnly:
+    """A text stream that passes on only ``Error:`` lines (and anything not a diagnostic
+    line): the stderr of ranks other than 0, so a warning is printed once, not per rank."""
+
+    QUIET = ("warning:", "info:", "note:", "wrote ")
+
+    def __init__(self, stream) -> None:  # noqa: ANN001
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            if not line.startswith(self.QUIET):
+                self.stream.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _without_output(argv: list[str]) -> list[str]:

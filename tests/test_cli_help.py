@@ -87,6 +87,8 @@ def test_the_spec_table_drives_the_parser() -> None:
                 text += ":resample=3"
             if key.field in ("resample", "block_length"):
                 text = text.replace("=0.5", "=2.0")
+            if key.field == "cost_horizon":  # periods >= 1, with a cost to amortise
+                text = f"sgd:min-variance:cost=10:{name}=2.0"
             parse_strategy(text)  # accepted
         if key.sgd_only:
             with pytest.raises(ConfigError, match="unknown parameter"):

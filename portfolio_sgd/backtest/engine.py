@@ -6,6 +6,7 @@ See :mod:`portfolio_sgd.backtest` for the semantics.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ import pandas as pd
 
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..errors import DataError
+from ..errors import DataError, PortfolioSGDWarning
 from ..metrics import infer_periods, performance_summary, turnover
 from ..progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
@@ -127,7 +128,32 @@ def run_backtest(
         expanding=expanding, cost_bps=cost_bps, warm_start=warm_start, seed=seed,
         risk_free=risk_free, constraints=constraints,
     )  # fmt: skip
-    return _result(returns, walk, bench, lookback, risk_free, record)
+    result = _result(returns, walk, bench, lookback, risk_free, record)
+    _warn_idle(result, strats)
+    return result
+
+
+IDLE_TURNOVER = 1e-6
+"""One-way turnover below which a rebalance counts as no trade."""
+
+
+def _warn_idle(result: BacktestResult, strats: list[Strategy]) -> None:
+    """Warn (one line per strategy) when a cost-aware strategy never trades after its
+    first purchase: its cost, even amortised, outweighs every change of its objective."""
+    for s in strats:
+        bps = getattr(s, "cost_bps", None)
+        if not bps:
+            continue
+        later = result.rebalances.loc[result.rebalances["strategy"] == s.name, "turnover"]
+        later = later.iloc[1:]
+        if len(later) >= 2 and bool((later < IDLE_TURNOVER).all()):
+            warnings.warn(
+                f"strategy {s.name!r} never traded after its first purchase: its cost "
+                f"({bps:g} bps amortised over {s.cost_horizon:g} periods) outweighs every "
+                "change of its objective; lower the cost or raise horizon=",
+                PortfolioSGDWarning,
+                stacklevel=3,
+            )
 
 
 @dataclass(frozen=True)
@@ -248,6 +274,11 @@ def _run_config(
         "rebalance_every": int(rebalance_every),
         "expanding": bool(expanding),
         "cost_bps": float(cost_bps),
+        "cost_horizons": {
+            s.name: float(s.cost_horizon)
+            for s in strats
+            if getattr(s, "cost_horizon", None) is not None
+        },
         "warm_start": bool(warm_start),
         "seed": int(seed),
         "risk_free": float(risk_free),

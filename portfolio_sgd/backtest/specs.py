@@ -113,6 +113,14 @@ SPEC_KEYS: tuple[SpecKey, ...] = (
         False,
         "bps per unit traded from the drifted holdings",
     ),
+    SpecKey(
+        "horizon",
+        "cost_horizon",
+        "float",
+        False,
+        "periods a trade's cost is amortised over (default: the rebalance interval)",
+        ("cost_horizon",),
+    ),
     SpecKey("turnover", "max_turnover", "float", False, "one-way turnover cap per rebalance"),
 )
 """Every parameter key of a spec, in the order ``--help`` lists them."""

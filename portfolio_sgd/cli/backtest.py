@@ -230,4 +230,9 @@ def format_table(result: BacktestResult) -> str:
         "",
         "ann.ret is the compound annual growth after costs; cvar95 is the mean daily loss of the worst 5% of days.",
     ]
+    for name, horizon in cfg.get("cost_horizons", {}).items():
+        lines.append(
+            f"cost horizon: {name} amortises its trading cost over {horizon:g} periods "
+            "in its per-period objective"
+        )
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import click
 
 from .app import emit, to_json
 from .options import (
+    allow_absent_option,
     constraint_option,
     data_options,
     engine_options,
@@ -64,6 +65,7 @@ Examples:
         "--max-weight", type=float, default=1.0, show_default=True, help="Per-asset upper bound."
     ),
     groups_option,
+    allow_absent_option,
     constraint_option,
 )
 @section(
@@ -78,11 +80,23 @@ Examples:
         help="Save the frontier (and the assets) as a PNG.",
     ),
     quiet_option,
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit with code 3 when a point is not certified converged (the output is still "
+        "written).",
+    ),
 )
 @engine_options
 @split_option
 def command(
-    fmt: str, output: str | None, plot_path: str | None, points: int, quiet: bool, **kwargs: Any
+    fmt: str,
+    output: str | None,
+    plot_path: str | None,
+    points: int,
+    quiet: bool,
+    strict: bool,
+    **kwargs: Any,
 ) -> None:
     """Trace the efficient frontier: K points from the minimum-risk portfolio to the
     maximum-return one, solved together as one (K, N) batched run.
@@ -112,12 +126,26 @@ def command(
 
         plot_frontier(result, plot_path)
     if not result.converged.all():
-        click.echo(f"warning: {int((~result.converged).sum())} points not certified", err=True)
+        click.echo(f"warning: {uncertified_note(result)}", err=True)
+        if strict:
+            raise SystemExit(3)
+
+
+def uncertified_note(result: FrontierResult) -> str:
+    """Which points are not certified converged, by index (as in the table and CSV)."""
+    import numpy as np
+
+    bad = [int(k) for k in np.flatnonzero(~np.asarray(result.converged, dtype=bool))]
+    shown = ", ".join(str(k) for k in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    return f"{len(bad)} of {len(result.converged)} points not certified (point {shown})"
 
 
 def _csv(result: FrontierResult) -> str:
+    from ..csv_safe import escape_text_cells
+
     frame = result.to_frame().join(result.weights.add_prefix("w_"))
-    return frame.rename_axis("point").to_csv(float_format="%.10g").rstrip("\n")
+    frame = escape_text_cells(frame.rename_axis("point"))
+    return frame.to_csv(float_format="%.10g").rstrip("\n")
 
 
 def _table(result: FrontierResult) -> str:

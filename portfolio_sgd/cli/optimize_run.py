@@ -13,6 +13,7 @@ from ..api import optimize
 from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..cardinality import CardinalityReport
 from ..comparison import compare_with_exact
+from ..csv_safe import escape_text_cells
 from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
@@ -96,16 +97,31 @@ def _optimize(
     if fmt == "json":
         emit(to_json(payload), output)
     elif fmt == "csv":
-        frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
-        if "exact" in payload:
-            frame["exact_weight"] = [payload["exact"]["weights"][t] for t in frame.index]
-        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
+        emit(weights_csv(result, payload.get("exact")), output)
     else:
         emit(_table(result, payload), output)
     if not result.converged:
         click.echo(f"warning: {result.convergence_note}", err=True)
         if strict:
             raise SystemExit(3)
+
+
+def weights_csv(result: OptimizationResult, exact: dict[str, Any] | None = None) -> str:
+    """One row per ticker: the weight, the exact weight (if compared) and the bootstrap
+    error bars (standard error, 5% and 95% percentiles, P(held), SGD sd) when computed.
+    Text cells are escaped against spreadsheet formula injection."""
+    frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
+    if exact:
+        frame["exact_weight"] = [exact["weights"][t] for t in frame.index]
+    bars = result.error_bars
+    if bars is not None:
+        frame["weight_se"] = bars.weights_se
+        frame["weight_5pct"] = bars.weights_lo
+        frame["weight_95pct"] = bars.weights_hi
+        frame["p_held"] = bars.p_held
+        if bars.noise is not None:
+            frame["sgd_sd"] = bars.noise.sgd_sd
+    return escape_text_cells(frame).to_csv(float_format="%.10g").rstrip("\n")
 
 
 def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
@@ -154,6 +170,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
+        _sample_line(result),
         *(_interval_lines(bars) if bars is not None else []),
         *_constraint_lines(result),
         *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
@@ -168,6 +185,17 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
             f"L1 to exact         {exact['l1_distance']:.2e}",
         ]
     return "\n".join(lines)
+
+
+def _sample_line(result: OptimizationResult) -> str:
+    """What the estimate rests on: rows, and the effective sample of a row weighting."""
+    line = f"sample size         {result.n_scenarios} rows"
+    if result.half_life is not None and result.effective_sample_size is not None:
+        line += (
+            f", effective {result.effective_sample_size:.1f} (sum w)^2/sum w^2 "
+            f"with half-life {result.half_life:g}"
+        )
+    return line
 
 
 def _constraint_lines(result: OptimizationResult) -> list[str]:
@@ -209,8 +237,8 @@ def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
     Raises
     ------
     DataError
-        For an unreadable file, a non-numeric budget, or tickers of the data that have
-        no budget (named in the message).
+        For an unreadable file, a non-numeric budget, a ticker listed twice, or tickers
+        of the data that have no budget (named in the message).
     """
     try:
         frame = pd.read_csv(path, header=None, names=["ticker", "budget"], dtype=str)
@@ -221,8 +249,11 @@ def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
         frame = frame.iloc[1:]
     table: dict[str, float] = {}
     for ticker, budget in zip(frame["ticker"], frame["budget"], strict=True):
+        name = str(ticker).strip()
+        if name in table:  # as for holdings and costs files: never silently the last one
+            raise DataError(f"{path}: ticker {name!r} appears twice")
         try:
-            table[str(ticker).strip()] = float(budget)
+            table[name] = float(budget)
         except (TypeError, ValueError):
             raise DataError(f"budget of {ticker} in {path} is not a number: {budget!r}") from None
     missing = [t for t in tickers if t not in table]

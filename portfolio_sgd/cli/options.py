@@ -131,6 +131,12 @@ groups_option = click.option(
     help="Group memberships CSV: wide (asset, then one membership column per label) "
     "or long (asset,group rows); e.g. data/sp500_sectors.csv.",
 )
+allow_absent_option = click.option(
+    "--allow-absent-members",
+    is_flag=True,
+    default=None,
+    help="Accept --groups members that are not in the returns (ignored, counted on stderr).",
+)
 constraint_option = click.option(
     "--constraint",
     "linear",
@@ -183,6 +189,7 @@ objective_options = section(
         "--max-leverage", type=float, default=None, help="Gross leverage cap sum|w| (long-short)."
     ),
     groups_option,
+    allow_absent_option,
     constraint_option,
 )
 

@@ -170,7 +170,10 @@ def command(
     if fmt == "json":
         text = to_json(report.to_dict())
     elif fmt == "csv":
-        text = report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n")
+        from ..csv_safe import escape_text_cells
+
+        frame = escape_text_cells(report.to_frame())
+        text = frame.to_csv(index=False, float_format="%.10g").rstrip("\n")
     else:
         text = report.table()
     for line in getattr(report, "diagnostics", ()):

@@ -96,6 +96,18 @@ def trading_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
         out["transaction_costs"] = {k: v / 1e4 for k, v in bps_map.items()}
     if impact is not None:
         out["market_impact"] = float(impact)
+    if prev_file is None and (bps is not None or costs_file is not None or impact is not None):
+        uniform = costs_file is None and impact is None
+        click.echo(
+            "warning: costs without --previous-weights are charged on trading from cash"
+            + (
+                " (every weight is bought: a uniform --cost-bps on a long-only portfolio "
+                "costs the same for every portfolio and does not change the weights)"
+                if uniform and not kwargs.get("long_short")
+                else ""
+            ),
+            err=True,
+        )
     return out
 
 
