@@ -14,7 +14,7 @@ BENCH_OUT ?=
 # multi-GB is downloaded). Override, e.g. `make test TORCH_SPEC=torch`, to use another.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: run test test-fast install install-dev lint format wheel wheel-venv bench bench-quick clean
+.PHONY: run test test-fast install install-dev lint format wheel wheel-venv bench bench-quick docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,7 @@ lint: install-dev
 test: install-dev wheel-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory docs
 	PORTFOLIO_SGD_BIN=$(abspath $(WHEEL_VENV))/bin $(PYTEST)
 
 # The inner loop (about 2 minutes): no slow tests, no wheel.
@@ -70,6 +71,10 @@ bench-quick: install-dev
 
 bench: install-dev
 	$(BIN)/python -m benchmarks
+
+# The documentation site (mkdocs.yml, docs/): strict, so a broken link or reference fails.
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) build dist *.egg-info site

@@ -2,29 +2,77 @@
 
 Objectives are expectations over return scenarios, minimised by projected mini-batch SGD
 on CPU or GPU; the risk module measures how the batch size governs estimation error.
+
+The public names below are imported on first use (PEP 562), so ``import portfolio_sgd``
+(and the command line's ``--help``) does not load torch; ``from portfolio_sgd import
+optimize`` works as usual.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .api import optimize, optimize_many, resolve_settings, settings_from_options
-from .comparison import compare_with_exact
-from .config import EngineConfig
-from .constraints import Constraints
-from .engine import EvaluationView
-from .errors import (
-    ConfigError,
-    DataError,
-    DivergenceError,
-    FetchError,
-    InfeasibleConstraintError,
-    PortfolioSGDError,
-)
-from .estimator import SGDPortfolio
-from .frontier import FrontierResult, efficient_frontier
-from .objectives import Objective, ObjectiveSpec
-from .results import BatchResult, OptimizationResult
+_PUBLIC = {
+    "optimize": ".api",
+    "optimize_many": ".api",
+    "resolve_settings": ".api",
+    "settings_from_options": ".api",
+    "compare_with_exact": ".comparison",
+    "EngineConfig": ".config",
+    "Constraints": ".constraints",
+    "EvaluationView": ".engine",
+    "ConfigError": ".errors",
+    "DataError": ".errors",
+    "DivergenceError": ".errors",
+    "FetchError": ".errors",
+    "InfeasibleConstraintError": ".errors",
+    "PortfolioSGDError": ".errors",
+    "SGDPortfolio": ".estimator",
+    "FrontierResult": ".frontier",
+    "efficient_frontier": ".frontier",
+    "Objective": ".objectives",
+    "ObjectiveSpec": ".objectives",
+    "BatchResult": ".results",
+    "OptimizationResult": ".results",
+}
+"""Public name -> the module that defines it."""
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .api import optimize, optimize_many, resolve_settings, settings_from_options
+    from .comparison import compare_with_exact
+    from .config import EngineConfig
+    from .constraints import Constraints
+    from .engine import EvaluationView
+    from .errors import (
+        ConfigError,
+        DataError,
+        DivergenceError,
+        FetchError,
+        InfeasibleConstraintError,
+        PortfolioSGDError,
+    )
+    from .estimator import SGDPortfolio
+    from .frontier import FrontierResult, efficient_frontier
+    from .objectives import Objective, ObjectiveSpec
+    from .results import BatchResult, OptimizationResult
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562)."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = [
     "BatchResult",

@@ -16,6 +16,14 @@ from .cli import main
 from .errors import ConfigError
 
 SPLIT_CHOICES = ("data", "runs")
+TORCHRUN_KEYS = ("RANK", "WORLD_SIZE")
+"""What :func:`portfolio_sgd.distributed.launched_by_torchrun` checks, read here without
+importing the distributed package (which imports torch)."""
+
+
+def under_torchrun() -> bool:
+    """Whether this process is a torchrun worker (RANK and WORLD_SIZE are set)."""
+    return all(key in os.environ for key in TORCHRUN_KEYS)
 
 
 def split_mode(argv: list[str]) -> tuple[str, list[str]]:
@@ -43,18 +51,42 @@ def run(argv: list[str]) -> None:
     except ConfigError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    from .distributed import launched_by_torchrun
-
-    if mode == "data" or not launched_by_torchrun():
-        main(args=argv)
+    if mode == "data" or not under_torchrun():
+        main(args=argv)  # no torch import here: `python -m portfolio_sgd --help` is fast
         return
     from .distributed.split import split_runs
 
     with split_runs() as ctx, contextlib.ExitStack() as stack:
-        if not ctx.is_main:  # rank 0 alone prints and writes
+        if not ctx.is_main:  # rank 0 alone prints, warns and writes; errors show everywhere
             stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
+            stack.enter_context(contextlib.redirect_stderr(ErrorsOnly(sys.stderr)))
             argv = _without_output(argv)
         main(args=argv)
+
+
+class ErrorsOnly:
+    """A text stream that passes on only ``Error:`` lines (and anything not a diagnostic
+    line): the stderr of ranks other than 0, so a warning is printed once, not per rank."""
+
+    QUIET = ("warning:", "info:", "note:", "wrote ")
+
+    def __init__(self, stream) -> None:  # noqa: ANN001
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            if not line.startswith(self.QUIET):
+                self.stream.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _without_output(argv: list[str]) -> list[str]:

@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .bootstrap import recency_weights, with_error_bars
+from .bootstrap import (
+    check_block_length,
+    check_effective_rows,
+    effective_sample_size,
+    recency_weights,
+    with_error_bars,
+)
 from .cardinality import optimize_cardinality
 from .certificate.engine_output import certify
 from .config import EngineConfig
@@ -194,15 +200,25 @@ def _solve(
     if constraints.is_combinatorial:
         _no_extras_with_cardinality(bootstrap, resample, half_life, callbacks)
         return optimize_cardinality(prepared, spec, constraints, config, init)
-    recency = None if half_life is None else recency_weights(prepared.problem.n_rows, half_life)
+    n_rows = prepared.problem.n_rows
+    recency = None if half_life is None else recency_weights(n_rows, half_life)
+    if recency is not None:
+        check_effective_rows(recency, half_life)
+    block_length = options["block_length"]
+    if block_length is not None and (bootstrap is not None or resample):
+        check_block_length(n_rows, float(block_length))  # before any step
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)
     certificate = certify(prepared.problem, out.weights, row_weights=recency)
     result = single_result(out, prepared, spec, constraints, config, certificate)
+    result = dataclasses.replace(
+        result,
+        effective_sample_size=effective_sample_size(recency, n_rows),
+        half_life=None if half_life is None else float(half_life),
+    )
     if bootstrap is None and not resample:
         return result
-    block_length = options["block_length"]
     return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
 
 

@@ -11,7 +11,18 @@ is the i.i.d. bootstrap. The default L is an automatic rule: the AR(1) plug-in o
 Politis & White (2004) optimal mean block length, ``L = (2 rho / (1 - rho^2))^(2/3)
 T^(1/3)``, with ``rho`` the first-order autocorrelation of the squared returns of the
 point-estimate portfolio (variance objectives depend on second moments, and volatility
-clustering is what makes daily squared returns dependent), clipped to ``[1, sqrt(T)]``.
+clustering is what makes daily squared returns dependent), clipped to
+``[1, min(sqrt(T), T / 10)]``.
+
+A block length must leave at least :data:`MIN_BLOCKS` (10) blocks on average: ``L <= T/10``
+(:func:`check_block_length`). With ``L`` near ``T`` every resample is one block, a
+rotation of the data that every run optimises to the same portfolio, so the error bars
+collapse to zero. The stationary bootstrap is consistent only when ``L / T -> 0``; ten
+blocks is the usual floor for a percentile interval to mean anything.
+
+Row weights (recency) shrink the sample: their effective size ``(sum c)^2 / sum c^2``
+(Kish) must be at least :data:`~portfolio_sgd.data.validation.MIN_ROWS`, the floor raw
+rows must meet (:func:`check_effective_rows`).
 
 The summaries are the bootstrap standard error (standard deviation across resamples,
 ``ddof=1``), the 5-95% percentile interval, and the probability that an asset is held
@@ -28,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .data.validation import MIN_ROWS
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +55,74 @@ HELD_THRESHOLD = 1e-4
 """An asset counts as held when its weight exceeds this."""
 LEVELS = (0.05, 0.95)
 """Percentile interval reported."""
+MIN_BLOCKS = 10
+"""Fewest blocks (``T / L``) a stationary-bootstrap resample may have on average."""
+
+
+def check_block_length(n_rows: int, block_length: float) -> None:
+    """Refuse a mean block length that leaves fewer than :data:`MIN_BLOCKS` blocks.
+
+    Raises
+    ------
+    ConfigError
+        One line stating the rule ``L <= T / 10`` and the largest length allowed.
+    """
+    if not block_length >= 1.0:
+        raise ConfigError(f"block length must be >= 1, got {block_length}")
+    if block_length * MIN_BLOCKS > n_rows:
+        raise ConfigError(
+            f"block length {block_length:g} leaves fewer than {MIN_BLOCKS} blocks in "
+            f"{n_rows} rows: the bootstrap needs block length <= rows / {MIN_BLOCKS} "
+            f"(here <= {n_rows / MIN_BLOCKS:g}), or the error bars collapse to zero"
+        )
+
+
+def effective_sample_size(row_weights: np.ndarray | None, n_rows: int) -> float:
+    """Kish's effective sample size ``(sum c)^2 / sum c^2`` of row weights ``c`` (T,)
+    (``n_rows`` without weights)."""
+    if row_weights is None:
+        return float(n_rows)
+    c = np.asarray(row_weights, dtype=np.float64)
+    return float(c.sum() ** 2 / (c @ c))
+
+
+def _min_half_life(n_rows: int, min_rows: float) -> float | None:
+    """The smallest half-life whose recency weights reach ``min_rows`` effective rows
+    (bisection on log h; None if even equal weights do not)."""
+    if n_rows < min_rows:
+        return None
+    lo, hi = 1e-3, 1e9
+    for _ in range(100):
+        mid = math.sqrt(lo * hi)
+        if effective_sample_size(recency_weights(n_rows, mid), n_rows) >= min_rows:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def check_effective_rows(row_weights: np.ndarray, half_life: float | None = None) -> float:
+    """The effective sample size of ``row_weights`` (T,); refuse one below ``MIN_ROWS``.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the effective size, the floor and (for a half-life) the
+        smallest half-life that meets it.
+    """
+    n_rows = len(row_weights)
+    ess = effective_sample_size(row_weights, n_rows)
+    if ess >= MIN_ROWS - 1e-9:
+        return ess
+    what = "the row weights" if half_life is None else f"half-life {half_life:g}"
+    fix = ""
+    least = _min_half_life(n_rows, MIN_ROWS) if half_life is not None else None
+    if least is not None:
+        fix = f"; use a half-life of at least {math.ceil(least * 100) / 100:g} periods"
+    raise ConfigError(
+        f"{what} leaves an effective sample size (sum w)^2/sum w^2 of {ess:.3g} of "
+        f"{n_rows} rows, fewer than the {MIN_ROWS} rows an optimisation needs{fix}"
+    )
 
 
 def stationary_indices(
@@ -102,7 +182,7 @@ def auto_block_length(x: np.ndarray) -> float:
 
     ``L = (2 rho / (1 - rho^2))^(2/3) T^(1/3)`` (the AR(1) plug-in of Politis & White),
     ``rho`` the lag-1 autocorrelation of ``x^2`` (its absolute value, capped at 0.99),
-    clipped to ``[1, sqrt(T)]``.
+    clipped to ``[1, min(sqrt(T), T / 10)]`` (at least :data:`MIN_BLOCKS` blocks).
     """
     sq = np.asarray(x, dtype=np.float64) ** 2
     dev = sq - sq.mean()
@@ -110,7 +190,7 @@ def auto_block_length(x: np.ndarray) -> float:
     rho = 0.0 if denom <= 0.0 else min(abs(float(dev[1:] @ dev[:-1]) / denom), 0.99)
     n = len(sq)
     length = (2.0 * rho / (1.0 - rho * rho)) ** (2.0 / 3.0) * n ** (1.0 / 3.0)
-    return float(min(max(length, 1.0), math.sqrt(n)))
+    return float(max(min(length, math.sqrt(n), n / MIN_BLOCKS), 1.0))
 
 
 @dataclass(frozen=True)
@@ -268,6 +348,7 @@ def bootstrap_runs(
     returns = problem.returns.detach().cpu().numpy().astype(np.float64)
     if block_length is None:
         block_length = auto_block_length(returns @ point)
+    check_block_length(problem.n_rows, float(block_length))
     rng = np.random.default_rng([int(config.seed), 14])
     counts = resample_counts(
         stationary_indices(problem.n_rows, int(n_resamples), float(block_length), rng),

@@ -92,7 +92,9 @@ class EngineConfig:
     dtype : {"float32", "float64"}
     seed : int
     progress : bool
-        Show a tqdm progress bar on stderr.
+        Show a tqdm progress bar on stderr: steps, rate, elapsed time and the objective
+        (no total: the step budget is a cap the tolerance test usually stops before, so an
+        estimate of the time left to it would be wrong). See :mod:`portfolio_sgd.progress`.
     max_steps_default : int
         Step budget when none is given (a fifth of it for non-smooth objectives).
     cuda_graphs : bool

@@ -224,6 +224,49 @@ def _calibrated_grid(
     return lams
 
 
+SPREAD_ROUNDS = 2
+"""Extra batched runs that re-aim the points when their risks are unevenly spread."""
+SPREAD_TOLERANCE = 0.5
+"""Largest accepted deviation of a gap between neighbouring risks from the even gap,
+as a fraction of the even gap."""
+
+
+def _unevenness(risk: np.ndarray) -> float:
+    """max |gap - even gap| / even gap of the points' risks in risk order (0: even)."""
+    r = np.sort(np.asarray(risk, dtype=np.float64))
+    even = (r[-1] - r[0]) / max(len(r) - 1, 1)
+    if not even > 0:
+        return 0.0
+    return float(np.abs(np.diff(r) - even).max() / even)
+
+
+def _respaced(
+    objective: str, seen: list[tuple[np.ndarray, np.ndarray]], risk: np.ndarray
+) -> np.ndarray | None:
+    """Parameters aimed at evenly spaced risks between the current ends, interpolated in
+    ``log lam`` over every (lam, risk) pair measured so far; None when already even."""
+    if _unevenness(risk) <= SPREAD_TOLERANCE:
+        return None
+    lam = np.concatenate([np.asarray(a, dtype=np.float64) for a, _ in seen])
+    rk = np.concatenate([np.asarray(b, dtype=np.float64) for _, b in seen])
+    keep = lam > 0
+    if keep.sum() < 2:
+        return None
+    lam, rk = lam[keep], rk[keep]
+    order = np.argsort(rk, kind="stable")
+    rk, first = np.unique(rk[order], return_index=True)
+    log_lam = np.log(lam[order][first])
+    if objective != "cvar":  # risk falls as lam grows: keep the monotone envelope
+        log_lam = np.minimum.accumulate(log_lam)
+    else:
+        log_lam = np.maximum.accumulate(log_lam)
+    targets = np.linspace(float(np.min(risk)), float(np.max(risk)), len(risk))
+    out = np.exp(np.interp(targets, rk, log_lam))
+    if objective == "cvar":
+        out[0] = 0.0  # the exact minimum-CVaR end
+    return out
+
+
 def efficient_frontier(
     returns: pd.DataFrame,
     objective: str = "mean-variance",
@@ -271,17 +314,33 @@ def efficient_frontier(
     low, high = _ends(returns, spec, constraints, config)
     lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))
     batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
-    w = batch.weights
-    x = returns.to_numpy(dtype=np.float64) @ w.to_numpy().T
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = portfolio_risk(objective, x, alpha)
+    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
+    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
+        again = _respaced(objective, seen, risk)
+        if again is None:
+            break
+        retry = optimize_many(returns, spec, constraints, config, risk_aversions=list(again))
+        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
+        risk_new = portfolio_risk(objective, x_new, alpha)
+        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        span, span_new = np.ptp(risk), np.ptp(risk_new)
+        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
+            batch, x, risk = retry, x_new, risk_new
+    # points in risk order, whatever order the (possibly split) runs came back in
+    order = np.lexsort((x.mean(axis=0), risk))
+    w = batch.weights.iloc[order].reset_index(drop=True)
+    x = x[:, order]
     r = returns.to_numpy(dtype=np.float64)
     return FrontierResult(
         objective=objective,
         alpha=float(alpha),
         weights=w,
-        risk=portfolio_risk(objective, x, alpha),
+        risk=risk[order],
         returns=TRADING_DAYS * x.mean(axis=0),
-        risk_aversion=np.asarray(lams, dtype=np.float64),
-        converged=batch.runs["converged"].to_numpy(dtype=bool),
+        risk_aversion=batch.runs["risk_aversion"].to_numpy(dtype=np.float64)[order],
+        converged=batch.runs["converged"].to_numpy(dtype=bool)[order],
         asset_risk=pd.Series(portfolio_risk(objective, r, alpha), index=returns.columns),
         asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
         wall_time=float(batch.wall_time),

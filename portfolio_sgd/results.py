@@ -95,6 +95,11 @@ class OptimizationResult:
         objective has none) or its account (status, LPs, window rows, seconds).
     polished : bool
         True when the weights are the verified exact optimum from that finish.
+    effective_sample_size : float or None
+        Kish's ``(sum c)^2 / sum c^2`` of the row weights the objective used (recency
+        weighting), or ``n_scenarios`` without any; None where not recorded.
+    half_life : float or None
+        The recency half-life (periods) behind those row weights, if any.
     """
 
     weights: pd.Series
@@ -133,6 +138,8 @@ class OptimizationResult:
     cardinality: CardinalityReport | None = None
     polish: str = "off"
     polished: bool = False
+    effective_sample_size: float | None = None
+    half_life: float | None = None
 
     @property
     def convergence_note(self) -> str:
@@ -218,6 +225,10 @@ class OptimizationResult:
             "certificate_method": self.certificate_method,
             "polish": self.polish,
             "polished": self.polished,
+            "effective_sample_size": self.effective_sample_size
+            if self.effective_sample_size is not None
+            else float(self.n_scenarios),
+            "half_life": self.half_life,
         }
         if self.trading is not None:
             out.update(self.trading)  # transaction_cost, turnover

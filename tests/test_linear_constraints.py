@@ -21,7 +21,12 @@ from portfolio_sgd import Constraints, optimize
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints.groups import normalize_groups, read_groups
 from portfolio_sgd.constraints.linear_parse import parse_linear
-from portfolio_sgd.errors import ConfigError, DataError, InfeasibleConstraintError
+from portfolio_sgd.errors import (
+    ConfigError,
+    DataError,
+    InfeasibleConstraintError,
+    PortfolioSGDWarning,
+)
 from portfolio_sgd.reference import objective_value, solve_exact
 
 SECTORS = "data/sp500_sectors.csv"
@@ -98,7 +103,15 @@ def test_unknown_name_and_empty_group() -> None:
     with pytest.raises(ConfigError, match="unknown name 'Tehc'.*did you mean 'Tech'"):
         c.validate(3)
     c = Constraints(groups={"Z": "Tech"}, linear=["Tech <= 0.5"]).bind(["A", "B", "C"])
-    with pytest.raises(ConfigError, match="group 'Tech' has no member"):
+    with pytest.raises(ConfigError, match="member 'Z' is not an asset"):  # issue 23
+        c.validate(3)
+    c = Constraints(groups={"Z": "Tech"}, linear=["Tech <= 0.5"], allow_absent_members=True).bind(
+        ["A", "B", "C"]
+    )
+    with (
+        pytest.warns(PortfolioSGDWarning),
+        pytest.raises(ConfigError, match="group 'Tech' has no member"),
+    ):
         c.validate(3)
 
 

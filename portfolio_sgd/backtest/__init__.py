@@ -32,18 +32,41 @@ Semantics (pinned by ``tests/backtest``), for returns ``R`` of shape (T, N):
 
 from __future__ import annotations
 
-from .engine import DEFAULT_STRATEGIES, check_settings, rebalance_rows, run_backtest
-from .result import BacktestResult
-from .strategies import (
-    BuyAndHold,
-    Decision,
-    EqualWeight,
-    ExactStrategy,
-    SGDStrategy,
-    Strategy,
-    parse_strategies,
-    parse_strategy,
-)
+import importlib
+from typing import Any
+
+from .specs import DEFAULT_STRATEGIES
+
+_PUBLIC = {
+    "check_settings": ".engine",
+    "rebalance_rows": ".engine",
+    "run_backtest": ".engine",
+    "BacktestResult": ".result",
+    "BuyAndHold": ".strategies",
+    "Decision": ".strategies",
+    "EqualWeight": ".strategies",
+    "ExactStrategy": ".strategies",
+    "SGDStrategy": ".strategies",
+    "Strategy": ".strategies",
+    "parse_strategies": ".strategies",
+    "parse_strategy": ".strategies",
+}
+"""Public name -> its module, imported on first use (PEP 562): the spec tables in
+:mod:`.specs` (read by ``backtest --help``) load without torch."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = [
     "DEFAULT_STRATEGIES",

@@ -6,6 +6,7 @@ See :mod:`portfolio_sgd.backtest` for the semantics.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,12 @@ import pandas as pd
 
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..errors import DataError
+from ..errors import DataError, PortfolioSGDWarning
 from ..metrics import infer_periods, performance_summary, turnover
+from ..progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
 from .result import BacktestResult
+from .specs import DEFAULT_STRATEGIES
 from .strategies import Strategy
 
 __all__ = [
@@ -28,13 +31,6 @@ __all__ = [
     "rebalance_rows",
     "run_backtest",
 ]
-
-DEFAULT_STRATEGIES = (
-    "sgd:min-variance:m=64",
-    "sgd:min-variance:m=128",
-    "exact:min-variance",
-    "equal-weight",
-)
 
 
 def rebalance_rows(n_rows: int, lookback: int, rebalance_every: int) -> list[int]:
@@ -132,7 +128,32 @@ def run_backtest(
         expanding=expanding, cost_bps=cost_bps, warm_start=warm_start, seed=seed,
         risk_free=risk_free, constraints=constraints,
     )  # fmt: skip
-    return _result(returns, walk, bench, lookback, risk_free, record)
+    result = _result(returns, walk, bench, lookback, risk_free, record)
+    _warn_idle(result, strats)
+    return result
+
+
+IDLE_TURNOVER = 1e-6
+"""One-way turnover below which a rebalance counts as no trade."""
+
+
+def _warn_idle(result: BacktestResult, strats: list[Strategy]) -> None:
+    """Warn (one line per strategy) when a cost-aware strategy never trades after its
+    first purchase: its cost, even amortised, outweighs every change of its objective."""
+    for s in strats:
+        bps = getattr(s, "cost_bps", None)
+        if not bps:
+            continue
+        later = result.rebalances.loc[result.rebalances["strategy"] == s.name, "turnover"]
+        later = later.iloc[1:]
+        if len(later) >= 2 and bool((later < IDLE_TURNOVER).all()):
+            warnings.warn(
+                f"strategy {s.name!r} never traded after its first purchase: its cost "
+                f"({bps:g} bps amortised over {s.cost_horizon:g} periods) outweighs every "
+                "change of its objective; lower the cost or raise horizon=",
+                PortfolioSGDWarning,
+                stacklevel=3,
+            )
 
 
 @dataclass(frozen=True)
@@ -175,11 +196,7 @@ def _walk(
         weight_rows=[],
         records=[],
     )
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(rows), desc="rebalances", unit="rebalance", leave=False)
+    bar = Progress(progress, desc="rebalances", unit="rebalance", total=len(rows))
     for k, t in enumerate(rows):
         stop = rows[k + 1] if k + 1 < len(rows) else n_rows
         lo = 0 if expanding else t - lookback
@@ -190,10 +207,8 @@ def _walk(
                 walk, s, window, bwin, values[t:stop], slice(t - lookback, stop - lookback),
                 seed=int(seed) + k, cost_rate=cost_rate, date=returns.index[t],
             )  # fmt: skip
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        bar.update(1)
+    bar.close()
     return walk
 
 
@@ -259,6 +274,11 @@ def _run_config(
         "rebalance_every": int(rebalance_every),
         "expanding": bool(expanding),
         "cost_bps": float(cost_bps),
+        "cost_horizons": {
+            s.name: float(s.cost_horizon)
+            for s in strats
+            if getattr(s, "cost_horizon", None) is not None
+        },
         "warm_start": bool(warm_start),
         "seed": int(seed),
         "risk_free": float(risk_free),

@@ -6,6 +6,7 @@ Every refusal happens here, before the walk-forward loop of
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 
@@ -81,6 +82,14 @@ def check_batch_sizes(strategies: list[Strategy], lookback: int) -> None:
             )
 
 
+def with_cost_horizon(strategy: Strategy, rebalance_every: int) -> Strategy:
+    """A cost-aware strategy with its cost horizon set: the rebalance interval unless its
+    spec gave one (``horizon=``); other strategies unchanged."""
+    if getattr(strategy, "cost_bps", None) is None or strategy.cost_horizon is not None:
+        return strategy
+    return dataclasses.replace(strategy, cost_horizon=float(rebalance_every))
+
+
 def align_benchmark(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:
     """The benchmark as a float Series on ``index``; None stays None.
 
@@ -117,6 +126,7 @@ def prepare_inputs(
     check_inputs(returns, lookback, rebalance_every, cost_bps)
     strats = parse_strategies(strategies, constraints, warm_start, config)
     check_batch_sizes(strats, int(lookback))
+    strats = [with_cost_horizon(s, int(rebalance_every)) for s in strats]
     bench = align_benchmark(benchmark, returns.index)
     tracking = [
         s.name for s in strats if getattr(getattr(s, "spec", None), "objective", None) == "tracking"

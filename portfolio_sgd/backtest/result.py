@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..atomic import atomic_directory
+from ..csv_safe import escape_text_cells
 from ..errors import ConfigError
 from ..jsonable import dumps, to_jsonable
 
@@ -155,10 +156,10 @@ class BacktestResult:
         equity.index.name = "date"
         csv = {"float_format": "%.12g", "date_format": "%Y-%m-%d"}
         files = {
-            "equity.csv": equity.to_csv(**csv),
-            "weights.csv": self.weights.to_csv(index=False, **csv),
-            "rebalances.csv": self.rebalances.to_csv(index=False, **csv),
-            "metrics.csv": self.metrics.to_csv(float_format="%.10g"),
+            "equity.csv": escape_text_cells(equity).to_csv(**csv),
+            "weights.csv": escape_text_cells(self.weights).to_csv(index=False, **csv),
+            "rebalances.csv": escape_text_cells(self.rebalances).to_csv(index=False, **csv),
+            "metrics.csv": escape_text_cells(self.metrics).to_csv(float_format="%.10g"),
             "metrics.json": dumps(self.to_dict()) + "\n",
         }
         if self.benchmark is not None:

@@ -18,8 +18,9 @@ optima), ``block`` (the stationary bootstrap's mean block length; default from t
 data), ``hl`` (recency half-life in periods) and ``shrinkage`` (``ledoit-wolf`` or ``oas``,
 quadratic objectives). Cost-aware strategies
 (:mod:`.trading`): ``cost`` (bps per unit traded against the drifted holdings, in the
-objective) and ``turnover`` (one-way cap per rebalance), e.g.
-``sgd:min-variance:m=64:cost=10:turnover=0.1``. The strategy's name is its spec string,
+objective), ``horizon`` (the periods a trade's cost is amortised over in the per-period
+objective, ``cost / horizon``; default the rebalance interval) and ``turnover`` (one-way
+cap per rebalance), e.g. ``sgd:min-variance:m=64:cost=10:turnover=0.1``. The strategy's name is its spec string,
 e.g. ``sgd:min-variance:m=64``.
 """
 
@@ -38,6 +39,7 @@ from ..config import EngineConfig
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from .specs import SPEC_KEYS
 from .trading import trading_constraints
 
 __all__ = [
@@ -51,34 +53,11 @@ __all__ = [
     "parse_strategy",
 ]
 
-_ALIASES = {
-    "m": "batch_size",
-    "batch_size": "batch_size",
-    "lambda": "risk_aversion",
-    "risk_aversion": "risk_aversion",
-    "alpha": "alpha",
-    "rw": "return_weight",
-    "return_weight": "return_weight",
-    "tol": "tol",
-    "steps": "steps",
-    "lr": "lr",
-    "eval": "eval_every",
-    "eval_every": "eval_every",
-    "resample": "resample",
-    "block": "block_length",
-    "block_length": "block_length",
-    "hl": "half_life",
-    "half_life": "half_life",
-    "shrinkage": "shrinkage",
-    "cost": "cost_bps",
-    "turnover": "max_turnover",
-}
-_SGD_ONLY = {
-    "batch_size", "tol", "steps", "lr", "eval_every", "resample", "block_length", "half_life",
-    "shrinkage",
-}  # fmt: skip
-_INTS = {"batch_size", "steps", "eval_every", "resample"}
-_STRINGS = {"shrinkage"}
+_ALIASES = {name: k.field for k in SPEC_KEYS for name in k.names}
+"""Every accepted key (``m``, ``batch_size``, ...) -> its canonical field (from :data:`SPEC_KEYS`)."""
+_SGD_ONLY = {k.field for k in SPEC_KEYS if k.sgd_only}
+_INTS = {k.field for k in SPEC_KEYS if k.kind == "int"}
+_STRINGS = {k.field for k in SPEC_KEYS if k.kind == "str"}
 _ESTIMATION = ("resample", "block_length", "half_life")
 
 
@@ -170,12 +149,15 @@ class ExactStrategy(Strategy):
     constraints: Constraints = field(default_factory=Constraints)
     cost_bps: float | None = None
     max_turnover: float | None = None
+    cost_horizon: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..reference import solve_exact
 
         start = time.perf_counter()
-        cons = trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover)
+        cons = trading_constraints(
+            self.constraints, drifted, self.cost_bps, self.max_turnover, self.cost_horizon
+        )
         sol = solve_exact(
             self.spec.objective.value,
             window.to_numpy(dtype=np.float64),
@@ -235,6 +217,7 @@ class SGDStrategy(Strategy):
     half_life: float | None = None
     cost_bps: float | None = None
     max_turnover: float | None = None
+    cost_horizon: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         from ..api import optimize
@@ -248,7 +231,9 @@ class SGDStrategy(Strategy):
         res = optimize(
             window,
             self.spec,
-            trading_constraints(self.constraints, drifted, self.cost_bps, self.max_turnover),
+            trading_constraints(
+                self.constraints, drifted, self.cost_bps, self.max_turnover, self.cost_horizon
+            ),
             config,
             benchmark=benchmark,
             init_weights=np.asarray(drifted) if warm else None,
@@ -316,9 +301,14 @@ def parse_strategy(
     )
     estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
-    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover") if k in params}
-    if any(v < 0 for v in trade.values()):
+    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover", "cost_horizon") if k in params}
+    if any(not v >= 0 for v in trade.values()):
         raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
+    if "cost_horizon" in trade and ("cost_bps" not in trade or not trade["cost_horizon"] >= 1):
+        raise ConfigError(
+            f"horizon (periods a trade's cost is amortised over) must be >= 1 and comes with "
+            f"a cost in strategy {name!r}, e.g. sgd:min-variance:cost=10:horizon=21"
+        )
     if kind == "exact":
         if estimation:
             raise ConfigError(f"{', '.join(estimation)} apply to sgd strategies only: {name!r}")

@@ -21,14 +21,22 @@ def trading_constraints(
     drifted: np.ndarray | None,
     cost_bps: float | None,
     max_turnover: float | None,
+    cost_horizon: float | None = None,
 ) -> Constraints:
-    """``constraints`` with the holdings, cost and cap of one rebalance (unchanged without)."""
+    """``constraints`` with the holdings, cost and cap of one rebalance (unchanged without).
+
+    The objective is a per-period quantity (a day's variance, a day's mean return) while a
+    trade's cost is paid once and the position is held for about ``cost_horizon`` periods
+    (the rebalance interval by default): the cost enters the objective amortised,
+    ``c / cost_horizon`` per unit traded. Unamortised, 10 bps outweighs a day's variance
+    and a cost-aware strategy never trades after its first purchase.
+    """
     if drifted is None or (cost_bps is None and max_turnover is None):
         return constraints
     held = np.asarray(drifted, dtype=np.float64)
     changes: dict[str, object] = {"previous_weights": held / held.sum()}
     if cost_bps is not None:
-        changes["transaction_costs"] = float(cost_bps) / 1e4
+        changes["transaction_costs"] = float(cost_bps) / 1e4 / float(cost_horizon or 1.0)
     if max_turnover is not None:
         changes["max_turnover"] = float(max_turnover)
     return dataclasses.replace(constraints, **changes)

@@ -1,21 +1,49 @@
-"""Error handling, logging and output helpers shared by every command."""
+"""Error handling, logging and output helpers shared by every command.
+
+Nothing here imports torch, numpy or pandas: ``--help`` and ``--version`` must answer at
+once (see ``tests/test_cli_startup.py``).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from ..atomic import atomic_write_text
 from ..errors import PortfolioSGDError, PortfolioSGDWarning
-from ..jsonable import dumps
 
 
 class PortfolioGroup(click.Group):
-    """A click group that turns domain errors into ``Error: ...`` and exit code 1."""
+    """A click group that turns domain errors into ``Error: ...`` and exit code 1.
+
+    Commands are registered lazily: ``lazy_commands`` maps a command name to
+    ``"module:attribute"``, and the module is imported only when that command is looked
+    up (its ``--help`` included). Command modules keep their heavy imports (torch, the
+    library) inside the callbacks, so ``portfolio-sgd CMD --help`` stays fast.
+    """
+
+    def __init__(self, *args: object, lazy_commands: Mapping[str, str] | None = None, **kwargs):  # noqa: ANN204
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The registered commands in the table's order, then any added directly."""
+        extra = sorted(name for name in self.commands if name not in self.lazy_commands)
+        return [*self.lazy_commands, *extra]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module on first use."""
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.commands[cmd_name] = command
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         _configure_logging()
@@ -84,6 +112,8 @@ def emit(text: str, output: str | None) -> None:
 
 def to_json(payload: object) -> str:
     """Pretty, strict JSON with non-finite floats as null (:func:`portfolio_sgd.jsonable.dumps`)."""
+    from ..jsonable import dumps  # numpy and pandas: not at import (fast --help)
+
     return dumps(payload)
 
 

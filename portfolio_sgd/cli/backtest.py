@@ -5,32 +5,36 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..backtest import (
-    DEFAULT_STRATEGIES,
-    BacktestResult,
-    check_settings,
-    parse_strategies,
-    run_backtest,
+from ..backtest.specs import DEFAULT_STRATEGIES, spec_help
+from .app import emit, to_json
+from .options import (
+    data_options,
+    engine_option,
+    is_default,
+    load_cli_returns,
+    quiet_option,
+    resolve_benchmark,
 )
-from ..backtest.strategies import BACKTEST_ENGINE
-from ..jsonable import dumps
-from .app import emit, stderr_is_tty
-from .options import data_options, is_default, load_cli_returns, resolve_benchmark
+from .progress import command_progress, show_progress
+from .sections import ENGINE, OUTPUT, STRATEGIES, GroupedCommand, section
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..backtest import BacktestResult
 
 DEFAULT_START = "2010-01-01"
 
-EPILOG = f"""\b
-Strategies (comma-separated; each names its column in every output):
-  sgd:<objective>[:m=64][:lambda=10][:alpha=0.95]   mini-batch SGD, warm-started
-  exact:<objective>[:lambda=10][:alpha=0.95]        the reference solver
-  equal-weight | buy-and-hold
-  objectives: mean-variance, min-variance, cvar, kelly, tracking
+EPILOG = (
+    "\b\n"
+    + spec_help().replace("\n\n", "\n\n\b\n")
+    + f"""
+
 \b
 With no data options the backtest runs on sp500 from {DEFAULT_START} (pass --start to change).
+
 \b
 Examples:
   portfolio-sgd backtest
@@ -38,6 +42,7 @@ Examples:
   portfolio-sgd backtest --start 2015-01-01 --expanding --rebalance-every 63 --format json
   portfolio-sgd backtest --output-dir bt/ --plot bt/backtest.png
 """
+)
 
 TABLE_COLUMNS = (
     ("annual_return", "ann.ret", "{:.2%}"),
@@ -54,76 +59,97 @@ TABLE_COLUMNS = (
 )
 
 
-@click.command("backtest", epilog=EPILOG)
+@click.command("backtest", cls=GroupedCommand, epilog=EPILOG)
 @data_options
-@click.option(
-    "--strategies",
-    default=",".join(DEFAULT_STRATEGIES),
-    show_default=True,
-    help="Comma-separated strategy specs.",
+@section(
+    STRATEGIES,
+    click.option(
+        "--strategies",
+        default=",".join(DEFAULT_STRATEGIES),
+        show_default=True,
+        help="Comma-separated strategy specs (the keys are listed below).",
+    ),
+    click.option(
+        "--lookback", type=int, default=252, show_default=True, help="Rows per estimation window."
+    ),
+    click.option(
+        "--rebalance-every",
+        type=int,
+        default=21,
+        show_default=True,
+        help="Rows between rebalances.",
+    ),
+    click.option(
+        "--expanding", is_flag=True, help="Expanding window [0, t) instead of a rolling one."
+    ),
+    click.option(
+        "--cost-bps",
+        type=float,
+        default=10.0,
+        show_default=True,
+        help="Cost per unit turnover, in bps.",
+    ),
+    click.option(
+        "--benchmark",
+        default="sp500-index",
+        show_default=True,
+        help="Benchmark reported alongside (a data column or a dataset); 'none' for none.",
+    ),
+    click.option(
+        "--cold-start", is_flag=True, help="SGD starts every rebalance cold (no warm start)."
+    ),
+    click.option(
+        "--risk-free",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Annual risk-free rate for Sharpe/Sortino.",
+    ),
 )
-@click.option(
-    "--lookback", type=int, default=252, show_default=True, help="Rows per estimation window."
+@section(
+    OUTPUT,
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="A readable table or JSON (only the result on stdout).",
+    ),
+    click.option(
+        "--output",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Write the table/JSON here instead of stdout.",
+    ),
+    click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Write equity/weights/metrics CSV+JSON here, as one set: built in a temporary "
+        "folder and swapped in, so an interrupted run leaves the previous set intact.",
+    ),
+    click.option(
+        "--plot",
+        "plot_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Save the figure as PNG.",
+    ),
+    quiet_option,
 )
-@click.option(
-    "--rebalance-every", type=int, default=21, show_default=True, help="Rows between rebalances."
+@section(
+    ENGINE,
+    engine_option("seed", help="Base seed (rebalance k uses seed + k)."),
+    engine_option(
+        "device", default="cpu", help="Device of the SGD strategies (auto, cpu, cuda, mps)."
+    ),
 )
-@click.option("--expanding", is_flag=True, help="Expanding window [0, t) instead of a rolling one.")
-@click.option(
-    "--cost-bps",
-    type=float,
-    default=10.0,
-    show_default=True,
-    help="Cost per unit turnover, in bps.",
-)
-@click.option(
-    "--benchmark",
-    default="sp500-index",
-    show_default=True,
-    help="Benchmark reported alongside (a data column or a dataset); 'none' for none.",
-)
-@click.option("--cold-start", is_flag=True, help="SGD starts every rebalance cold (no warm start).")
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Base seed (rebalance k uses seed + k)."
-)
-@click.option(
-    "--risk-free",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Annual risk-free rate for Sharpe/Sortino.",
-)
-@click.option(
-    "--device",
-    default="cpu",
-    show_default=True,
-    help="Device of the SGD strategies (auto, cpu, cuda, mps).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the table/JSON here instead of stdout.",
-)
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Write equity/weights/metrics CSV+JSON here, as one set: built in a temporary "
-    "folder and swapped in, so an interrupted run leaves the previous set intact.",
-)
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Save the figure as PNG.",
-)
-def command(**kwargs: Any) -> None:
+def command(quiet: bool, **kwargs: Any) -> None:
     """Walk-forward backtest: rebalance every N rows on the past LOOKBACK rows only."""
+    from ..backtest import check_settings, parse_strategies, run_backtest
+    from ..backtest.strategies import BACKTEST_ENGINE
+
     check_settings(kwargs["lookback"], kwargs["rebalance_every"], kwargs["cost_bps"])
     config = dataclasses.replace(BACKTEST_ENGINE, device=kwargs["device"])
     strategies = parse_strategies(
@@ -141,23 +167,24 @@ def command(**kwargs: Any) -> None:
     returns, benchmark = resolve_benchmark(
         returns, bench_name, default=is_default("benchmark"), min_rows=kwargs["lookback"] + 1
     )
-    result = run_backtest(
-        returns,
-        strategies,
-        lookback=kwargs["lookback"],
-        rebalance_every=kwargs["rebalance_every"],
-        expanding=kwargs["expanding"],
-        cost_bps=kwargs["cost_bps"],
-        benchmark=benchmark,
-        warm_start=not kwargs["cold_start"],
-        seed=kwargs["seed"],
-        risk_free=kwargs["risk_free"],
-        config=config,
-        progress=stderr_is_tty(),
-    )
+    with command_progress("backtest", quiet):
+        result = run_backtest(
+            returns,
+            strategies,
+            lookback=kwargs["lookback"],
+            rebalance_every=kwargs["rebalance_every"],
+            expanding=kwargs["expanding"],
+            cost_bps=kwargs["cost_bps"],
+            benchmark=benchmark,
+            warm_start=not kwargs["cold_start"],
+            seed=kwargs["seed"],
+            risk_free=kwargs["risk_free"],
+            config=config,
+            progress=show_progress(quiet),
+        )
     write_outputs(result, kwargs["output_dir"], kwargs["plot_path"])
     if kwargs["fmt"] == "json":
-        emit(dumps(result.to_dict()), kwargs["output"])
+        emit(to_json(result.to_dict()), kwargs["output"])
     else:
         emit(format_table(result), kwargs["output"])
 
@@ -203,4 +230,9 @@ def format_table(result: BacktestResult) -> str:
         "",
         "ann.ret is the compound annual growth after costs; cvar95 is the mean daily loss of the worst 5% of days.",
     ]
+    for name, horizon in cfg.get("cost_horizons", {}).items():
+        lines.append(
+            f"cost horizon: {name} amortises its trading cost over {horizon:g} periods "
+            "in its per-period objective"
+        )
     return "\n".join(lines)

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from ..data import fetch_prices, list_datasets
 from .app import emit, to_json
+from .sections import DATA, OUTPUT, GroupedCommand, section
 
 
-@click.command("datasets")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+def list_datasets() -> list[Any]:
+    """:func:`portfolio_sgd.data.list_datasets` (imported when the command runs)."""
+    from ..data import list_datasets as _list
+
+    return _list()
+
+
+def fetch_prices(*args: Any, **kwargs: Any) -> Any:
+    """:func:`portfolio_sgd.data.fetch_prices` (imported when the command runs)."""
+    from ..data import fetch_prices as _fetch
+
+    return _fetch(*args, **kwargs)
+
+
+@click.command("datasets", cls=GroupedCommand)
+@section(
+    OUTPUT,
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="A readable table or JSON.",
+    ),
 )
 def datasets_command(fmt: str) -> None:
     """List the bundled datasets with their shape and date range."""
@@ -26,12 +50,20 @@ def datasets_command(fmt: str) -> None:
     emit("\n".join(lines), None)
 
 
-@click.command("fetch")
+@click.command("fetch", cls=GroupedCommand)
 @click.argument("tickers", nargs=-1, required=True)
-@click.option("--start", default=None, help="First date, YYYY-MM-DD.")
-@click.option("--end", default=None, help="Last date, YYYY-MM-DD.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None)
-@click.option("--refresh", is_flag=True, help="Download again even if cached.")
+@section(
+    DATA,
+    click.option("--start", default=None, help="First date, YYYY-MM-DD."),
+    click.option("--end", default=None, help="Last date, YYYY-MM-DD."),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Cache folder (default: $PORTFOLIO_SGD_CACHE, else ~/.cache/portfolio-sgd).",
+    ),
+    click.option("--refresh", is_flag=True, help="Download again even if cached."),
+)
 def fetch_command(
     tickers: tuple[str, ...],
     start: str | None,

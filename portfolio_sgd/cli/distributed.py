@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from ..csv_safe import escape_text_cells
 from ..distributed import start
 from ..distributed.api import run_sharded
 from ..distributed.shard import PARQUET_SUFFIXES
@@ -59,7 +60,7 @@ def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any
         return
     if fmt == "csv":
         frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
-        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
+        emit(escape_text_cells(frame).to_csv(float_format="%.10g").rstrip("\n"), output)
     else:
         emit(to_json(payload), output)
     if not result.converged:

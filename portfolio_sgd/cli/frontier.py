@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..frontier import FRONTIER_OBJECTIVES, FrontierResult, efficient_frontier
-from .app import emit, stderr_is_tty, to_json
+from .app import emit, to_json
 from .options import (
+    allow_absent_option,
     constraint_option,
     data_options,
     engine_options,
@@ -17,8 +17,19 @@ from .options import (
     is_default,
     load_cli_returns,
     output_option,
+    quiet_option,
     settings_from_cli,
+    split_option,
 )
+from .progress import command_progress, show_progress
+from .sections import OBJECTIVE, OUTPUT, GroupedCommand, section
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..frontier import FrontierResult
+
+FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
+""":data:`portfolio_sgd.frontier.FRONTIER_OBJECTIVES`, kept here so that ``--help`` needs no
+torch (``tests/test_cli_startup.py`` checks they agree)."""
 
 EPILOG = """\b
 Examples:
@@ -28,34 +39,64 @@ Examples:
 """
 
 
-@click.command("frontier", epilog=EPILOG)
+@click.command("frontier", cls=GroupedCommand, epilog=EPILOG)
 @data_options
-@click.option(
-    "--objective",
-    type=click.Choice(FRONTIER_OBJECTIVES),
-    default="mean-variance",
-    show_default=True,
-    help="mean-variance (risk: annualised volatility) or cvar (risk: daily CVaR).",
+@section(
+    OBJECTIVE,
+    click.option(
+        "--objective",
+        type=click.Choice(FRONTIER_OBJECTIVES),
+        default="mean-variance",
+        show_default=True,
+        help="mean-variance (risk: annualised volatility) or cvar (risk: daily CVaR).",
+    ),
+    click.option(
+        "--points",
+        type=click.IntRange(min=2),
+        default=20,
+        show_default=True,
+        help="Points on the frontier.",
+    ),
+    click.option("--alpha", type=float, default=0.95, show_default=True, help="CVaR level."),
+    click.option(
+        "--min-weight", type=float, default=0.0, show_default=True, help="Per-asset lower bound."
+    ),
+    click.option(
+        "--max-weight", type=float, default=1.0, show_default=True, help="Per-asset upper bound."
+    ),
+    groups_option,
+    allow_absent_option,
+    constraint_option,
 )
-@click.option("--points", type=click.IntRange(min=2), default=20, show_default=True)
-@click.option("--alpha", type=float, default=0.95, show_default=True, help="CVaR level.")
-@click.option("--min-weight", type=float, default=0.0, show_default=True)
-@click.option("--max-weight", type=float, default=1.0, show_default=True)
-@groups_option
-@constraint_option
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
+@section(
+    OUTPUT,
+    format_option,
+    output_option,
+    click.option(
+        "--plot",
+        "plot_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Save the frontier (and the assets) as a PNG.",
+    ),
+    quiet_option,
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit with code 3 when a point is not certified converged (the output is still "
+        "written).",
+    ),
+)
 @engine_options
-@format_option
-@output_option
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Save the frontier (and the assets) as a PNG.",
-)
+@split_option
 def command(
-    fmt: str, output: str | None, plot_path: str | None, points: int, **kwargs: Any
+    fmt: str,
+    output: str | None,
+    plot_path: str | None,
+    points: int,
+    quiet: bool,
+    strict: bool,
+    **kwargs: Any,
 ) -> None:
     """Trace the efficient frontier: K points from the minimum-risk portfolio to the
     maximum-return one, solved together as one (K, N) batched run.
@@ -63,12 +104,17 @@ def command(
     Each point reports the parameter it used (mean-variance lambda, or the CVaR return
     weight) and its certificate ("converged").
     """
+    from ..frontier import efficient_frontier
+
     returns = load_cli_returns(kwargs)
     objective = kwargs["objective"]
     if is_default("precondition"):  # the library's frontier default (see FRONTIER_CONFIG)
         kwargs["precondition"] = False
-    spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty())
-    result = efficient_frontier(returns, objective, points, constraints, config, alpha=spec.alpha)
+    spec, constraints, config = settings_from_cli(kwargs, progress=show_progress(quiet))
+    with command_progress("frontier", quiet):
+        result = efficient_frontier(
+            returns, objective, points, constraints, config, alpha=spec.alpha
+        )
     if fmt == "json":
         emit(to_json(result.to_dict()), output)
     elif fmt == "csv":
@@ -80,12 +126,26 @@ def command(
 
         plot_frontier(result, plot_path)
     if not result.converged.all():
-        click.echo(f"warning: {int((~result.converged).sum())} points not certified", err=True)
+        click.echo(f"warning: {uncertified_note(result)}", err=True)
+        if strict:
+            raise SystemExit(3)
+
+
+def uncertified_note(result: FrontierResult) -> str:
+    """Which points are not certified converged, by index (as in the table and CSV)."""
+    import numpy as np
+
+    bad = [int(k) for k in np.flatnonzero(~np.asarray(result.converged, dtype=bool))]
+    shown = ", ".join(str(k) for k in bad[:10]) + (", ..." if len(bad) > 10 else "")
+    return f"{len(bad)} of {len(result.converged)} points not certified (point {shown})"
 
 
 def _csv(result: FrontierResult) -> str:
+    from ..csv_safe import escape_text_cells
+
     frame = result.to_frame().join(result.weights.add_prefix("w_"))
-    return frame.rename_axis("point").to_csv(float_format="%.10g").rstrip("\n")
+    frame = escape_text_cells(frame.rename_axis("point"))
+    return frame.to_csv(float_format="%.10g").rstrip("\n")
 
 
 def _table(result: FrontierResult) -> str:

@@ -1,40 +1,29 @@
-"""``portfolio-sgd optimize``: one portfolio by mini-batch SGD."""
+"""``portfolio-sgd optimize``: one portfolio by mini-batch SGD.
+
+This module declares the command only (nothing heavy is imported, so ``--help`` answers
+at once); :mod:`.optimize_run` does the work when the command runs.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import click
-import numpy as np
-import pandas as pd
 
-from .. import metrics
-from ..api import optimize
-from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
-from ..cardinality import CardinalityReport
-from ..comparison import compare_with_exact
-from ..distributed.context import launched_by_torchrun
-from ..distributed.split import runs_split
-from ..errors import DataError
-from ..objectives.risk_budget import normalised_budgets
-from ..results import OptimizationResult
-from .app import emit, stderr_is_tty, to_json
-from .distributed import optimize_under_torchrun
-from .limit_lines import limit_lines
 from .options import (
     data_options,
     engine_options,
     format_option,
-    load_cli_returns,
     objective_options,
     output_option,
-    resolve_benchmark,
-    settings_from_cli,
+    quiet_option,
+    split_option,
 )
-from .trading import trading_lines, trading_options, trading_settings
+from .sections import ESTIMATION, OBJECTIVE, OUTPUT, GroupedCommand, section
+from .trading import trading_options
 
 EPILOG = """\b
-Examples:
+Examples (the files are written by `portfolio-sgd examples .`):
   portfolio-sgd optimize
   portfolio-sgd optimize --objective min-variance --max-weight 0.15 --compare-exact
   portfolio-sgd optimize --objective cvar --alpha 0.975 --batch-size 512 --format json
@@ -42,336 +31,124 @@ Examples:
   portfolio-sgd optimize --objective risk-parity --budgets budgets.csv
   portfolio-sgd optimize --objective max-return --max-volatility 0.15
   portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
-  portfolio-sgd optimize --returns returns.csv --format csv --output weights.csv
+  portfolio-sgd optimize --returns returns_wide.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
-  portfolio-sgd optimize --objective min-variance --previous-weights held.csv --cost-bps 10
+  portfolio-sgd optimize --objective min-variance --previous-weights holdings.csv --cost-bps 10
 """
 
+limit_options = section(
+    OBJECTIVE,
+    click.option(
+        "--budgets",
+        "budgets_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Risk budgets of risk parity: a CSV of ticker,budget (normalised; default equal).",
+    ),
+    click.option(
+        "--max-volatility",
+        type=click.FloatRange(min=0.0, min_open=True),
+        default=None,
+        help="Risk limit: annualised volatility (sqrt(252) x daily std) at most S, e.g. 0.15 "
+        "(with --objective max-return or mean-variance).",
+    ),
+    click.option(
+        "--max-cvar",
+        type=click.FloatRange(min=0.0, min_open=True),
+        default=None,
+        help="Risk limit: daily CVaR at --alpha at most K, e.g. 0.02 "
+        "(with --objective max-return, or cvar with a --return-weight).",
+    ),
+    click.option(
+        "--max-assets",
+        type=int,
+        default=None,
+        help="Cardinality: hold at most K assets (a batched support-search heuristic).",
+    ),
+    click.option(
+        "--min-position",
+        type=float,
+        default=None,
+        help="Minimum position: every weight is 0 or at least X.",
+    ),
+)
 
-@click.command("optimize", epilog=EPILOG)
+estimation_options = section(
+    ESTIMATION,
+    click.option(
+        "--half-life",
+        type=click.FloatRange(min=0.0, min_open=True),
+        default=None,
+        help="Recency weighting: a row DAYS periods older weighs half as much.",
+    ),
+    click.option(
+        "--shrinkage",
+        type=click.Choice(["none", "ledoit-wolf", "oas"]),
+        default=None,
+        help="Covariance shrinkage toward trace(S)/N * I (min-variance, mean-variance)  "
+        "[default: none].",
+    ),
+    click.option(
+        "--resample",
+        is_flag=True,
+        help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+    ),
+)
+
+report_options = section(
+    OUTPUT,
+    format_option,
+    output_option,
+    click.option(
+        "--compare-exact",
+        is_flag=True,
+        help="Also solve exactly (cvxpy + Clarabel) and report the gap.",
+    ),
+    click.option(
+        "--error-bars",
+        is_flag=True,
+        help="Bootstrap error bars on the weights: standard error, 5-95% interval, P(held).",
+    ),
+    click.option(
+        "--bootstrap",
+        "n_resamples",
+        type=click.IntRange(min=2),
+        default=None,
+        help="Bootstrap resamples for --error-bars / --resample  [default: 200].",
+    ),
+    click.option(
+        "--block-length",
+        type=click.FloatRange(min=1.0),
+        default=None,
+        help="Mean block length of the stationary bootstrap (1: i.i.d.)  "
+        "[default: from the autocorrelation of the portfolio's squared returns].",
+    ),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit with code 3 when the run is not certified converged "
+        "(the output is still written).",
+    ),
+    quiet_option,
+)
+
+
+@click.command("optimize", cls=GroupedCommand, epilog=EPILOG)
 @data_options
 @objective_options
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=256,
-    show_default=True,
-    help="Initial mini-batch size.",
-)
-@engine_options
+@limit_options
 @trading_options
-@format_option
-@output_option
-@click.option(
-    "--compare-exact",
-    is_flag=True,
-    help="Also solve exactly (cvxpy + Clarabel) and report the gap.",
-)
-@click.option(
-    "--budgets",
-    "budgets_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Risk budgets of risk parity: a CSV of ticker,budget (normalised; default equal).",
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Exit with code 3 when the run is not certified converged (the output is still written).",
-)
-@click.option(
-    "--error-bars",
-    is_flag=True,
-    help="Bootstrap error bars on the weights: standard error, 5-95% interval, P(held).",
-)
-@click.option(
-    "--bootstrap",
-    "n_resamples",
-    type=click.IntRange(min=2),
-    default=None,
-    help="Bootstrap resamples for --error-bars / --resample  [default: 200].",
-)
-@click.option(
-    "--block-length",
-    type=click.FloatRange(min=1.0),
-    default=None,
-    help="Mean block length of the stationary bootstrap (1: i.i.d.)  "
-    "[default: from the autocorrelation of the portfolio's squared returns].",
-)
-@click.option(
-    "--half-life",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=None,
-    help="Recency weighting: a row DAYS periods older weighs half as much.",
-)
-@click.option(
-    "--resample",
-    is_flag=True,
-    help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
-)
-@click.option(
-    "--shrinkage",
-    type=click.Choice(["none", "ledoit-wolf", "oas"]),
-    default=None,
-    help="Covariance shrinkage toward trace(S)/N * I (min-variance, mean-variance)  "
-    "[default: none].",
-)
-@click.option(
-    "--max-volatility",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=None,
-    help="Risk limit: annualised volatility (sqrt(252) x daily std) at most S, e.g. 0.15 "
-    "(with --objective max-return or mean-variance).",
-)
-@click.option(
-    "--max-cvar",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=None,
-    help="Risk limit: daily CVaR at --alpha at most K, e.g. 0.02 "
-    "(with --objective max-return, or cvar with a --return-weight).",
-)
-@click.option(
-    "--max-assets",
-    type=int,
-    default=None,
-    help="Cardinality: hold at most K assets (a batched support-search heuristic).",
-)
-@click.option(
-    "--min-position",
-    type=float,
-    default=None,
-    help="Minimum position: every weight is 0 or at least X.",
-)
-def optimize_command(
-    fmt: str,
-    output: str | None,
-    compare_exact: bool,
-    strict: bool,
-    budgets_file: str | None,
-    error_bars: bool,
-    n_resamples: int | None,
-    block_length: float | None,
-    resample: bool,
-    half_life: float | None,
-    max_volatility: float | None,
-    max_cvar: float | None,
-    **kwargs: Any,
-) -> None:
+@estimation_options
+@report_options
+@engine_options
+@split_option
+def optimize_command(**kwargs: Any) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
 
     Every result carries a proven bound on its optimality gap; a run whose bound misses
     the accuracy bar (1e-4 relative, 1e-3 for CVaR; for risk parity the residual
     max |RC - b| <= 1e-5) prints a warning on stderr and reports "converged": false.
     """
-    if launched_by_torchrun() and not runs_split():  # sharded; rank 0 writes the result
-        return optimize_under_torchrun(fmt, output, dict(locals()))
-    kwargs["objective"] = kwargs["objective"] or "mean-variance"
-    returns = load_cli_returns(kwargs)
-    source = click.get_current_context().get_parameter_source("batch_size")
-    if source is not click.core.ParameterSource.DEFAULT and kwargs["batch_size"] > len(returns):
-        raise DataError(
-            f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
-        )
-    tracking = kwargs["objective"] == "tracking"
-    returns, benchmark = resolve_benchmark(
-        returns,
-        (kwargs["benchmark"] if kwargs.get("benchmark") is not None else "sp500-index")
-        if tracking
-        else None,
-        default=kwargs.get("benchmark") is None,
-        required=tracking,
-    )
-    budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
-    trading = trading_settings(kwargs)  # holdings and costs files, --cost-bps, --impact
-    spec, constraints, config = settings_from_cli(
-        kwargs, progress=stderr_is_tty(), budgets=budgets, **trading
-    )
-    bootstrap = n_resamples
-    if bootstrap is None and error_bars:
-        bootstrap = DEFAULT_RESAMPLES
-    result = optimize(
-        returns, spec, constraints, config, benchmark=benchmark, bootstrap=bootstrap,
-        block_length=block_length, resample=resample, half_life=half_life,
-        max_volatility=max_volatility, max_cvar=max_cvar,
-    )  # fmt: skip
-    payload = result.to_dict()
-    if half_life is not None:
-        payload["half_life"] = half_life
-    performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
-    payload["annual_return"] = performance["annual_return"]  # compound, as in backtests
-    payload["annual_volatility"] = performance["annual_volatility"]
-    if compare_exact:
-        payload["exact"] = compare_with_exact(result, returns, benchmark)
-    if fmt == "json":
-        emit(to_json(payload), output)
-    elif fmt == "csv":
-        frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
-        if "exact" in payload:
-            frame["exact_weight"] = [payload["exact"]["weights"][t] for t in frame.index]
-        emit(frame.to_csv(float_format="%.10g").rstrip("\n"), output)
-    else:
-        emit(_table(result, payload), output)
-    if not result.converged:
-        click.echo(f"warning: {result.convergence_note}", err=True)
-        if strict:
-            raise SystemExit(3)
+    from .optimize_run import run_optimize
 
-
-def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
-    w = result.weights.sort_values(ascending=False)
-    exact = payload.get("exact")
-    rc = result.risk_contributions
-    lines = [
-        f"portfolio-sgd: {result.objective} on {result.weights.shape[0]} assets x "
-        f"{result.n_scenarios} scenarios ({result.start} .. {result.end})",
-        "",
-        f"{'ticker':<12}{'weight':>10}"
-        + (f"{'risk':>10}" if rc is not None else "")
-        + (f"{'exact':>10}" if exact else ""),
-    ]
-    bars = result.error_bars
-    if bars is not None:
-        lines[-1] += f"{'± se':>9}  {'[5%, 95%]':<17}{'P(held)':>8}"
-        lines[-1] += f"{'SGD sd':>9}" if bars.noise is not None else ""
-    shown = w[w.abs() >= 5e-5]
-    for ticker, value in shown.items():
-        row = f"{ticker:<12}{value:>10.4f}"
-        if bars is not None:
-            interval = f"[{bars.weights_lo[ticker]:.4f}, {bars.weights_hi[ticker]:.4f}]"
-            row += f" ± {bars.weights_se[ticker]:.4f}  {interval:<17}{bars.p_held[ticker]:>8.2f}"
-            row += f"{bars.noise.sgd_sd[ticker]:>9.4f}" if bars.noise is not None else ""
-        if rc is not None:
-            row += f"{rc[ticker]:>10.4f}"
-        if exact:
-            row += f"{exact['weights'][ticker]:>10.4f}"
-        lines.append(row)
-    hidden = len(w) - len(shown)
-    if hidden:
-        lines.append(f"({hidden} assets at zero weight not shown)")
-    lines += [
-        "",
-        f"objective value     {result.objective_value:.8g}",
-        *trading_lines(result.trading),
-        f"annual return       {payload['annual_return']:.2%}",
-        f"annual volatility   {payload['annual_volatility']:.2%}",
-        f"holdings            {int((w.abs() >= 5e-5).sum())} of {len(w)}",
-        f"steps               {result.steps} ({result.epochs:.1f} epochs, stop: {result.stop_reason})",
-        f"certified gap       <= {result.optimality_gap:.3g} ({result.relative_gap_bound:.2g} relative, "
-        + ("converged)" if result.converged else "NOT converged)"),
-        *([f"max |RC - budget|   {_residual(result):.2e} (bar 1e-05)"] if rc is not None else []),
-        f"batch size / lr     {result.batch_size} / {result.lr:.4g} ({result.optimizer}, averaging {result.averaging})",
-        f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
-        + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
-        f"wall time           {result.wall_time:.2f} s",
-        *(_interval_lines(bars) if bars is not None else []),
-        *_constraint_lines(result),
-        *(limit_lines(result.risk_limit) if result.risk_limit is not None else []),
-        *(cardinality_lines(result.cardinality) if result.cardinality is not None else []),
-    ]
-    if exact:
-        lines += [
-            # the exact reference reports risk parity's variance w'Sigma w (see reference.py)
-            ("exact variance      " if rc is not None else "exact objective     ")
-            + f"{exact['objective_value']:.8g} ({exact['solver']}, {exact['solve_time']:.2f} s)",
-            f"relative gap        {exact['relative_gap']:.2e}",
-            f"L1 to exact         {exact['l1_distance']:.2e}",
-        ]
-    return "\n".join(lines)
-
-
-def _constraint_lines(result: OptimizationResult) -> list[str]:
-    """The table's constraint status lines (with linear rows only: else budget and bounds)."""
-    if not result.constraints.has_linear:
-        return []
-    lines = ["", f"{'constraint':<28}{'value':>10}{'bound':>10}  status"]
-    for row in result.constraints_report:
-        status = str(row["status"])
-        if row["status"] == "violated":
-            status += f" by {row['violation']:.2e}"
-        lines.append(
-            f"{str(row['constraint']):<28}{row['value']:>10.4f}{row['bound']:>10.4f}  {status}"
-        )
-    return lines
-
-
-def cardinality_lines(card: CardinalityReport) -> list[str]:
-    """The table lines of a cardinality result: support, bound and search."""
-    return [
-        f"support             {card.n_held} assets: {', '.join(card.support)}",
-        f"relaxed bound       {card.lower_bound:.8g} (gap to it {card.relative_gap_to_relaxed:.2%},"
-        " a bound on the distance to the true optimum)",
-        f"cardinality search  {card.method}: {card.candidates_evaluated} supports, "
-        f"{card.local_search_rounds} swap rounds ({card.search_stop})",
-        *(
-            f"{name:<20}{row['value']:.6g} (limit {row['limit']:g}): {row['status']}, "
-            f"violation {row['violation']:.2g}"
-            for name, row in card.constraints_report().items()
-        ),
-    ]
-
-
-def read_budgets(path: str, tickers: list[str]) -> tuple[float, ...]:
-    """Risk budgets in the order of ``tickers`` from a CSV of ``ticker,budget`` rows.
-
-    A header row is optional; tickers in the file but not in the data are ignored.
-
-    Raises
-    ------
-    DataError
-        For an unreadable file, a non-numeric budget, or tickers of the data that have
-        no budget (named in the message).
-    """
-    try:
-        frame = pd.read_csv(path, header=None, names=["ticker", "budget"], dtype=str)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot read budgets from {path}: {exc}".splitlines()[0]) from None
-    frame = frame.dropna(how="all")
-    if len(frame) and frame.iloc[0]["ticker"].strip().lower() == "ticker":
-        frame = frame.iloc[1:]
-    table: dict[str, float] = {}
-    for ticker, budget in zip(frame["ticker"], frame["budget"], strict=True):
-        try:
-            table[str(ticker).strip()] = float(budget)
-        except (TypeError, ValueError):
-            raise DataError(f"budget of {ticker} in {path} is not a number: {budget!r}") from None
-    missing = [t for t in tickers if t not in table]
-    if missing:
-        raise DataError(f"{path} has no budget for: {', '.join(missing)}")
-    return tuple(table[t] for t in tickers)
-
-
-def _residual(result: OptimizationResult) -> float:
-    """Risk parity's residual ``max_i |RC_i - b_i|``."""
-    rc = result.risk_contributions
-    assert rc is not None
-    return float(np.abs(rc.to_numpy() - normalised_budgets(result.spec.budgets, len(rc))).max())
-
-
-def _interval_lines(bars: ErrorBars) -> list[str]:
-    """The table's bootstrap summary lines (5-95% intervals)."""
-
-    def show(pair: tuple[float, float], fmt: str) -> str:
-        return f"[{pair[0]:{fmt}}, {pair[1]:{fmt}}]"
-
-    kind = "i.i.d." if bars.block_length <= 1.0 else f"mean block {bars.block_length:.1f}"
-    return [
-        f"bootstrap           {bars.n_resamples} resamples ({kind})"
-        + (", resampled (Michaud) weights" if bars.resampled else ""),
-        f"objective 5-95%     {show(bars.objective, '.6g')}",
-        f"return 5-95%        {show(bars.annual_return, '.2%')}",
-        f"volatility 5-95%    {show(bars.annual_volatility, '.2%')}",
-        *_noise_lines(bars),
-    ]
-
-
-def _noise_lines(bars: ErrorBars) -> list[str]:
-    """SGD's stationary spread next to the bootstrap's (or why it is not shown)."""
-    noise = bars.noise
-    if noise is None:
-        return [f"SGD vs data noise   not computed: {bars.noise_note}"]
-    return [
-        f"SGD vs data noise   total SGD sd {noise.sgd_total:.4f} vs bootstrap se "
-        f"{noise.data_total:.4f} (temperature {noise.temperature:.3g})",
-        f"                    {noise.summary()}",
-        f"                    ({noise.note})",
-    ]
+    run_optimize(**kwargs)

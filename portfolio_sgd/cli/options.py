@@ -1,23 +1,42 @@
-"""Option groups shared by ``optimize``, ``risk`` and ``backtest``, and data loading."""
+"""Option groups shared by the commands, and data loading.
+
+Declarations here import nothing heavy (no torch, numpy, pandas or library modules): every
+command's ``--help`` is built from them without loading the library. The library is
+imported inside the functions that run a command.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from ..api import resolve_settings
-from ..config import EngineConfig
-from ..constraints import Constraints
-from ..constraints.groups import read_groups
-from ..data import MIN_ROWS, load_returns, select_benchmark
-from ..objectives import ObjectiveSpec, canonical_name, objective_names
 from .app import parse_list
+from .sections import DATA, DISTRIBUTED, ENGINE, OBJECTIVE, section
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..config import EngineConfig
+    from ..constraints import Constraints
+    from ..objectives import ObjectiveSpec
 
 F = Callable[..., Any]
+
+OBJECTIVE_NAMES = (
+    "mean-variance",
+    "min-variance",
+    "cvar",
+    "kelly",
+    "tracking",
+    "risk-parity",
+    "max-return",
+)
+"""The registered objective names, in the registry's order (kept here so that ``--help``
+needs no torch; ``tests/test_architecture.py`` checks it equals ``objective_names()``)."""
 
 
 def _stack(*decorators: F) -> Callable[[F], F]:
@@ -29,7 +48,8 @@ def _stack(*decorators: F) -> Callable[[F], F]:
     return apply
 
 
-data_options = _stack(
+data_options = section(
+    DATA,
     click.option(
         "--dataset", default=None, help="Bundled dataset name (default sp500; see `datasets`)."
     ),
@@ -91,17 +111,31 @@ class ObjectiveChoice(click.Choice):
     accepted and converted to its name."""
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from ..objectives import canonical_name
+
         name = canonical_name(value)
         return super().convert(name if name is not None else value, param, ctx)
+
+
+def _read_groups(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from ..constraints.groups import read_groups
+
+    return read_groups(value) if value else None
 
 
 groups_option = click.option(
     "--groups",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    callback=lambda ctx, param, value: read_groups(value) if value else None,
+    callback=_read_groups,
     help="Group memberships CSV: wide (asset, then one membership column per label) "
     "or long (asset,group rows); e.g. data/sp500_sectors.csv.",
+)
+allow_absent_option = click.option(
+    "--allow-absent-members",
+    is_flag=True,
+    default=None,
+    help="Accept --groups members that are not in the returns (ignored, counted on stderr).",
 )
 constraint_option = click.option(
     "--constraint",
@@ -112,10 +146,11 @@ constraint_option = click.option(
     '"AAPL + MSFT <= 0.15"; repeatable.',
 )
 
-objective_options = _stack(
+objective_options = section(
+    OBJECTIVE,
     click.option(
         "--objective",
-        type=ObjectiveChoice(objective_names()),
+        type=ObjectiveChoice(OBJECTIVE_NAMES),
         default=None,
         help="Objective to minimise.",
     ),
@@ -154,147 +189,174 @@ objective_options = _stack(
         "--max-leverage", type=float, default=None, help="Gross leverage cap sum|w| (long-short)."
     ),
     groups_option,
+    allow_absent_option,
     constraint_option,
 )
 
-engine_options = _stack(
-    click.option(
+
+def _opt(*decls: str, **attrs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return decls, attrs
+
+
+ENGINE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "batch_size": _opt(
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=256,
+        show_default=True,
+        help="Initial mini-batch size.",
+    ),
+    "lr": _opt(
         "--lr",
         type=float,
         default=None,
         help="Step size (default: automatic from the data's curvature).",
     ),
-    click.option(
+    "optimizer": _opt(
         "--optimizer",
         type=click.Choice(["sgd", "adam"]),
         default=None,
         help="Default: sgd with Nesterov momentum for every objective (CVaR is smoothed).",
     ),
-    click.option("--momentum", type=float, default=0.9, show_default=True),
-    click.option("--steps", type=int, default=None, help="Maximum optimiser steps."),
-    click.option("--epochs", type=float, default=None, help="Maximum passes over the data."),
-    click.option("--time-budget", type=float, default=None, help="Maximum seconds."),
-    click.option(
+    "momentum": _opt("--momentum", type=float, default=0.9, show_default=True),
+    "steps": _opt("--steps", type=int, default=None, help="Maximum optimiser steps."),
+    "epochs": _opt("--epochs", type=float, default=None, help="Maximum passes over the data."),
+    "time_budget": _opt("--time-budget", type=float, default=None, help="Maximum seconds."),
+    "tol": _opt(
         "--tol",
         type=float,
         default=1e-9,
         show_default=True,
         help="Relative objective tolerance for stopping.",
     ),
-    click.option(
+    "sampling": _opt(
         "--sampling",
         type=click.Choice(["replacement", "shuffle"]),
         default="replacement",
         show_default=True,
     ),
-    click.option(
+    "batch_schedule": _opt(
         "--batch-schedule",
         type=click.Choice(["constant", "linear-scaling", "log-growth", "geometric"]),
         default="geometric",
         show_default=True,
         help="How the batch size grows (geometric reaches the full data, for exact convergence).",
     ),
-    click.option(
+    "averaging": _opt(
         "--averaging",
         type=click.Choice(["none", "polyak", "tail"]),
         default=None,
         help="Iterate averaging (default: tail for cvar).",
     ),
-    click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps."),
-    click.option(
+    "device": _opt("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps."),
+    "dtype": _opt(
         "--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True
     ),
-    click.option("--seed", type=int, default=0, show_default=True),
-    click.option(
+    "seed": _opt("--seed", type=int, default=0, show_default=True),
+    "cuda_graphs": _opt(
         "--cuda-graphs/--no-cuda-graphs",
         default=True,
         show_default=True,
         help="On CUDA, capture each step as a CUDA graph and replay it (no effect on CPU).",
     ),
-    click.option(
+    "nesterov": _opt(
         "--nesterov/--no-nesterov", default=True, show_default=True, help="Nesterov momentum."
     ),
-    click.option(
+    "precondition": _opt(
         "--precondition/--no-precondition",
         default=True,
         show_default=True,
         help="Diagonal (Jacobi) preconditioning of SGD steps by per-asset variances.",
     ),
-    click.option(
+    "restart": _opt(
         "--restart/--no-restart",
         default=True,
         show_default=True,
         help="Adaptive momentum restart once gradients are exact.",
     ),
-    click.option(
+    "cvar_smoothing": _opt(
         "--cvar-smoothing",
         type=float,
         default=2e-3,
         show_default=True,
         help="Final CVaR hinge smoothing, in portfolio-return scales (0: exact subgradients).",
     ),
-    click.option(
+    "eval_every": _opt(
         "--eval-every",
         type=click.IntRange(min=1),
         default=25,
         show_default=True,
         help="Steps between full-data objective evaluations.",
     ),
-    click.option(
+    "batch_growth": _opt(
         "--batch-growth",
         type=float,
         default=2.0,
         show_default=True,
         help="Batch growth ratio per stage (or c of log growth).",
     ),
-    click.option(
+    "growth_every": _opt(
         "--growth-every",
         type=click.IntRange(min=1),
         default=50,
         show_default=True,
         help="Steps per batch-growth (and CVaR smoothing) stage.",
     ),
-    click.option(
+    "lr_schedule": _opt(
         "--lr-schedule",
         type=click.Choice(["constant", "cosine", "inverse-sqrt", "step"]),
         default="constant",
         show_default=True,
         help="Learning-rate schedule (torch.optim.lr_scheduler).",
     ),
-    click.option(
+    "tail_fraction": _opt(
         "--tail-fraction",
         type=float,
         default=0.5,
         show_default=True,
         help="Fraction of the step budget averaged by tail averaging.",
     ),
-    click.option(
+    "cvar_polish": _opt(
         "--cvar-polish/--no-cvar-polish",
         default=True,
         show_default=True,
         help="Finish CVaR runs exactly with the tail-scenario LP (HiGHS), verified on all rows.",
     ),
-    click.option(
+    "early_finish": _opt(
         "--early-finish/--no-early-finish",
         default=True,
         show_default=True,
         help="Try the exact CVaR finish at each smoothing stage; stop once it is exact.",
     ),
-    click.option(
+    "sgd_dtype": _opt(
         "--sgd-dtype",
         type=click.Choice(["auto", "float32", "float64"]),
         default="auto",
         show_default=True,
         help="Dtype of the SGD steps (auto: float32 before an exact float64 CVaR finish).",
     ),
-    click.option(
+    "max_steps_default": _opt(
         "--max-steps-default",
         type=click.IntRange(min=1),
         default=20_000,
         show_default=True,
         help="Step budget when no --steps/--epochs/--time-budget is given.",
     ),
-)
+}
+"""The engine options, declared once: each key is an :class:`~portfolio_sgd.config.EngineConfig`
+field, with the field's default (``tests/test_architecture.py`` checks both). Commands that
+need a different default or help text (``risk --steps``, ``backtest --device``) re-declare
+through :func:`engine_option` with overrides, not by copying."""
+
+
+def engine_option(field: str, **overrides: Any) -> Callable[[F], F]:
+    """The click option of the engine field ``field`` (``overrides`` replace attributes)."""
+    decls, attrs = ENGINE_OPTIONS[field]
+    return click.option(*decls, **{**attrs, **overrides})
+
+
+engine_options = section(ENGINE, *(engine_option(name) for name in ENGINE_OPTIONS))
+"""Every engine option (``--batch-size`` first), under ``Engine (SGD internals)``."""
 
 CLI_ONLY_ENGINE_FIELDS = ("progress",)
 """EngineConfig fields without an engine option: the progress bar follows the terminal."""
@@ -313,6 +375,45 @@ output_option = click.option(
     default=None,
     help="Write the result to this file (atomically) instead of stdout.",
 )
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress on stderr: no bar on a terminal, no periodic progress lines "
+    "otherwise (warnings and errors still show).",
+)
+
+
+def _check_split(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--split runs`` works only where ``python -m portfolio_sgd`` read it first."""
+    if value == "runs" and {"RANK", "WORLD_SIZE"} <= set(os.environ):
+        from ..distributed.split import runs_split
+
+        if not runs_split():
+            from ..errors import ConfigError
+
+            raise ConfigError(
+                "--split runs needs `torchrun ... -m portfolio_sgd` (the `portfolio-sgd` "
+                "script cannot divide runs among ranks)"
+            )
+    return value
+
+
+split_option = section(
+    DISTRIBUTED,
+    click.option(
+        "--split",
+        type=click.Choice(["data", "runs"]),
+        default="data",
+        show_default=True,
+        expose_value=False,
+        callback=_check_split,
+        help="Under `torchrun -m portfolio_sgd`: shard the scenarios among the ranks (data), "
+        "or divide the runs of a sweep (runs: frontier points, optimize --bootstrap "
+        "resamples), each rank with all the data; rank 0 alone writes the output. "
+        "No effect in one process.",
+    ),
+)
 
 
 def settings_from_cli(
@@ -324,6 +425,11 @@ def settings_from_cli(
     :class:`EngineConfig` maps to that field (options left unset, i.e. None, keep the
     library default), so the CLI cannot drift from the library.
     """
+    from ..api import resolve_settings
+    from ..config import EngineConfig
+    from ..constraints import Constraints
+    from ..objectives import ObjectiveSpec
+
     known: set[str] = set()
     for record in (ObjectiveSpec, Constraints, EngineConfig):
         known |= {f.name for f in dataclasses.fields(record)}
@@ -333,8 +439,15 @@ def settings_from_cli(
     return resolve_settings(objective, **chosen)
 
 
-def load_cli_returns(kwargs: dict[str, Any], min_rows: int = MIN_ROWS) -> pd.DataFrame:
-    """Load returns from the data options (defaults to the ``sp500`` dataset)."""
+def load_cli_returns(kwargs: dict[str, Any], min_rows: int | None = None) -> pd.DataFrame:
+    """Load returns from the data options (defaults to the ``sp500`` dataset).
+
+    ``min_rows`` defaults to :data:`portfolio_sgd.data.MIN_ROWS`.
+    """
+    from ..data import MIN_ROWS, load_returns
+
+    if min_rows is None:
+        min_rows = MIN_ROWS
     tickers = parse_list(kwargs.get("tickers"), str, "ticker")
     if kwargs.get("tickers") is None:
         tickers = None
@@ -367,7 +480,7 @@ def resolve_benchmark(
     *,
     default: bool = False,
     required: bool = False,
-    min_rows: int = MIN_ROWS,
+    min_rows: int | None = None,
 ) -> tuple[pd.DataFrame, pd.Series | None]:
     """Split a benchmark off the returns: a column of them, or a bundled dataset.
 
@@ -381,7 +494,10 @@ def resolve_benchmark(
         ``returns`` without the benchmark column, on the dates the benchmark covers, and
         the benchmark's simple returns (or None).
     """
-    return select_benchmark(returns, name, default=default, required=required, min_rows=min_rows)
+    from ..data import MIN_ROWS, select_benchmark
+
+    rows = MIN_ROWS if min_rows is None else min_rows
+    return select_benchmark(returns, name, default=default, required=required, min_rows=rows)
 
 
 def is_default(param: str) -> bool:

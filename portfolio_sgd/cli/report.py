@@ -27,6 +27,7 @@ from .options import (
     resolve_benchmark,
     settings_from_cli,
 )
+from .sections import OUTPUT, STRATEGIES, GroupedCommand, section
 
 EPILOG = f"""\b
 Sections (--sections, comma-separated; default all that apply):
@@ -61,45 +62,52 @@ def _reuse(source: click.Command, names: tuple[str, ...]) -> Any:
 
 @_reuse(backtest_command, FROM_BACKTEST)
 @_reuse(optimize_command, FROM_OPTIMIZE)
-@click.command("report", epilog=EPILOG)
+@click.command("report", cls=GroupedCommand, epilog=EPILOG)
 @data_options
 @objective_options
 @engine_options
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False),
-    required=True,
-    help="The HTML file to write (atomically); with --format png, a folder of PNGs.",
+@section(
+    OUTPUT,
+    click.option(
+        "--output",
+        type=click.Path(dir_okay=False),
+        required=True,
+        help="The HTML file to write (atomically); with --format png, a folder of PNGs.",
+    ),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["html", "png"]),
+        default="html",
+        show_default=True,
+        help="html: the interactive page; png: each figure as a static image (needs kaleido).",
+    ),
+    click.option(
+        "--sections",
+        default=None,
+        help=f"Comma-separated sections to include: {', '.join(SECTIONS)}  "
+        "[default: all that apply].",
+    ),
+    click.option("--title", default="portfolio-sgd report", show_default=True, help="Page title."),
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["html", "png"]),
-    default="html",
-    show_default=True,
-    help="html: the interactive page; png: each figure as a static image (needs kaleido).",
+@section(
+    STRATEGIES,
+    click.option(
+        "--backtest",
+        "backtest_specs",
+        multiple=True,
+        metavar="SPEC",
+        help="Backtest strategies (as for `backtest --strategies`); repeatable or "
+        "comma-separated. equal-weight is added as a baseline.",
+    ),
+    click.option(
+        "--compare",
+        "compare_specs",
+        default=None,
+        metavar="SPEC,...",
+        help="Portfolios side by side, e.g. min-variance,cvar:alpha=0.975,equal-weight.",
+    ),
 )
-@click.option(
-    "--sections",
-    default=None,
-    help=f"Comma-separated sections to include: {', '.join(SECTIONS)}  [default: all that apply].",
-)
-@click.option(
-    "--backtest",
-    "backtest_specs",
-    multiple=True,
-    metavar="SPEC",
-    help="Backtest strategies (as for `backtest --strategies`); repeatable or comma-separated. "
-    "equal-weight is added as a baseline.",
-)
-@click.option(
-    "--compare",
-    "compare_specs",
-    default=None,
-    metavar="SPEC,...",
-    help="Portfolios side by side, e.g. min-variance,cvar:alpha=0.975,equal-weight.",
-)
-@click.option("--title", default="portfolio-sgd report", show_default=True, help="Page title.")
 def command(
     output: str,
     fmt: str,
@@ -113,7 +121,6 @@ def command(
     summary, weights, frontier, backtest, estimation error, comparison and how to
     reproduce it."""
     from ..report import BacktestSettings, ReportOptions, build_report, check_sections
-    from ..report.build import DEFAULT_BOOTSTRAP
 
     chosen = check_sections(parse_list(sections)) if sections is not None else None
     check_writable(output)
@@ -140,7 +147,7 @@ def command(
         backtest_benchmark=bench,
         compare=tuple(parse_list(compare_specs)),
         sections=chosen,
-        bootstrap=kwargs["n_resamples"] or DEFAULT_BOOTSTRAP,
+        bootstrap=kwargs["n_resamples"],
         block_length=kwargs["block_length"],
         resample=kwargs["resample"],
         optimize_options={

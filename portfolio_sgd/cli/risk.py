@@ -7,17 +7,21 @@ from typing import Any
 import click
 
 from ..atomic import atomic_files
-from ..jsonable import dumps
-from .app import emit, parse_list, stderr_is_tty
+from .app import emit, parse_list, to_json
 from .options import (
     data_options,
+    engine_option,
     format_option,
+    is_default,
     load_cli_returns,
     objective_options,
     output_option,
+    quiet_option,
     resolve_benchmark,
     settings_from_cli,
 )
+from .progress import command_progress, show_progress
+from .sections import ENGINE, OUTPUT, STUDY, GroupedCommand, section
 
 EPILOG = """\b
 Examples:
@@ -28,75 +32,82 @@ Examples:
 """
 
 
-@click.command("risk", epilog=EPILOG)
+@click.command("risk", cls=GroupedCommand, epilog=EPILOG)
 @data_options
 @objective_options
-@click.option(
-    "--batch-sizes",
-    default="8,32,128,512",
-    show_default=True,
-    help="Comma-separated batch sizes m.",
+@section(
+    STUDY,
+    click.option(
+        "--study",
+        type=click.Choice(["sweep", "scaling", "annealing"]),
+        default="sweep",
+        show_default=True,
+        help="sweep: every batch size of --batch-sizes; scaling: the pairs (k*lr, k*m) "
+        "from the smallest batch size; annealing: growing m against the smallest one.",
+    ),
+    click.option(
+        "--batch-sizes",
+        default="8,32,128,512",
+        show_default=True,
+        help="Comma-separated batch sizes m of the sweep; scaling and annealing take one "
+        "base size (default: the smallest of this grid, 8).",
+    ),
+    click.option(
+        "--seeds", type=int, default=16, show_default=True, help="Runs per batch size (at least 2)."
+    ),
+    click.option(
+        "--factors",
+        default="1,2,4,8",
+        show_default=True,
+        help="k grid of the scaling study (pairs k*lr, k*m).",
+    ),
+    click.option(
+        "--test-fraction",
+        type=float,
+        default=None,
+        help="Hold out this last fraction of rows (sweep).",
+    ),
+    click.option("--split-date", default=None, help="Hold out the rows from this date on (sweep)."),
+    click.option(
+        "--target",
+        type=float,
+        default=0.01,
+        show_default=True,
+        help="Target excess objective, relative to f(w*).",
+    ),
+    click.option(
+        "--draws", type=int, default=8192, show_default=True, help="Mini-batches drawn at w* per m."
+    ),
 )
-@click.option(
-    "--seeds", type=int, default=16, show_default=True, help="Runs per batch size (at least 2)."
+@section(
+    OUTPUT,
+    format_option,
+    click.option(
+        "--plot",
+        "plot_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Save the study's figure (PNG).",
+    ),
+    output_option,
+    quiet_option,
 )
-@click.option(
-    "--lr",
-    type=float,
-    default=None,
-    help="Constant step size (default: the engine's automatic 0.5/L).",
+@section(
+    ENGINE,
+    engine_option("lr", help="Constant step size (default: the engine's automatic 0.5/L)."),
+    engine_option(
+        "steps",
+        type=click.IntRange(min=1),
+        help="SGD steps (default: about 20 relaxation times; at least 4 for the sweep's burn-in "
+        "to cover one relaxation time). Annealing: the budget as steps of the constant batch.",
+    ),
+    engine_option("sampling"),
+    engine_option("device"),
+    engine_option("seed"),
 )
-@click.option(
-    "--steps",
-    type=click.IntRange(min=1),
-    default=None,
-    help="SGD steps (default: about 20 relaxation times; at least 4 for the sweep's burn-in "
-    "to cover one relaxation time). Annealing: the budget as steps of the constant batch.",
-)
-@click.option(
-    "--sampling",
-    type=click.Choice(["replacement", "shuffle"]),
-    default="replacement",
-    show_default=True,
-)
-@click.option(
-    "--study",
-    type=click.Choice(["sweep", "scaling", "annealing"]),
-    default="sweep",
-    show_default=True,
-)
-@click.option(
-    "--factors",
-    default="1,2,4,8",
-    show_default=True,
-    help="k grid of the scaling study (pairs k*lr, k*m).",
-)
-@click.option(
-    "--test-fraction", type=float, default=None, help="Hold out this last fraction of rows (sweep)."
-)
-@click.option("--split-date", default=None, help="Hold out the rows from this date on (sweep).")
-@click.option(
-    "--target",
-    type=float,
-    default=0.01,
-    show_default=True,
-    help="Target excess objective, relative to f(w*).",
-)
-@click.option(
-    "--draws", type=int, default=8192, show_default=True, help="Mini-batches drawn at w* per m."
-)
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@format_option
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Save the study's figure (PNG).",
-)
-@output_option
-def command(fmt: str, output: str | None, plot_path: str | None, study: str, **kwargs: Any) -> None:
+def command(
+    fmt: str, output: str | None, plot_path: str | None, study: str, quiet: bool, **kwargs: Any
+) -> None:
     """Measure how the batch size sets gradient noise and the weights' estimation error."""
     from ..risk import (
         annealing_study,
@@ -109,6 +120,7 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
     objective = kwargs["objective"] or "min-variance"
     sizes = parse_list(kwargs["batch_sizes"], int, "integer")
     factors = parse_list(kwargs["factors"], float, "number")
+    sizes = _study_sizes(study, sizes, kwargs["batch_sizes"])
     returns = load_cli_returns(kwargs)
     tracking = objective == "tracking"
     explicit = kwargs.get("benchmark")
@@ -130,33 +142,65 @@ def command(fmt: str, output: str | None, plot_path: str | None, study: str, **k
         "sampling": kwargs["sampling"],
         "seed": kwargs["seed"],
         "device": kwargs["device"],
-        "progress": stderr_is_tty(),
+        "progress": show_progress(quiet),
         "problem": problem,
     }
-    if study == "sweep":
-        report = batch_size_sweep(
-            returns,
-            batch_sizes=sizes,
-            steps=kwargs["steps"],
-            draws=kwargs["draws"],
-            target=kwargs["target"],
-            **common,
-        )
-    elif study == "scaling":
-        report = linear_scaling_study(
-            returns, base_batch_size=min(sizes), factors=factors, steps=kwargs["steps"], **common
-        )
-    else:
-        report = annealing_study(returns, batch_size=min(sizes), steps=kwargs["steps"], **common)
+    with command_progress("risk", quiet):
+        if study == "sweep":
+            report = batch_size_sweep(
+                returns,
+                batch_sizes=sizes,
+                steps=kwargs["steps"],
+                draws=kwargs["draws"],
+                target=kwargs["target"],
+                **common,
+            )
+        elif study == "scaling":
+            report = linear_scaling_study(
+                returns,
+                base_batch_size=min(sizes),
+                factors=factors,
+                steps=kwargs["steps"],
+                **common,
+            )
+        else:
+            report = annealing_study(
+                returns, batch_size=min(sizes), steps=kwargs["steps"], **common
+            )
     if fmt == "json":
-        text = dumps(report.to_dict())
+        text = to_json(report.to_dict())
     elif fmt == "csv":
-        text = report.to_frame().to_csv(index=False, float_format="%.10g").rstrip("\n")
+        from ..csv_safe import escape_text_cells
+
+        frame = escape_text_cells(report.to_frame())
+        text = frame.to_csv(index=False, float_format="%.10g").rstrip("\n")
     else:
         text = report.table()
     for line in getattr(report, "diagnostics", ()):
         click.echo(f"warning: {line}", err=True)
     _write(report, text, output, plot_path)
+
+
+STUDY_BASE = {
+    "scaling": "it runs the pairs (k*lr, k*m) from one base m, for k in --factors",
+    "annealing": "it compares growing batch schedules with one constant m",
+}
+
+
+def _study_sizes(study: str, sizes: list[int], given: str) -> list[int]:
+    """The batch sizes a study uses: all for the sweep; one base size for the others.
+
+    Left at its default, ``--batch-sizes`` gives scaling and annealing the grid's smallest
+    size (8); given explicitly with several sizes it is refused rather than cut silently.
+    """
+    if study == "sweep" or len(sizes) <= 1 or is_default("batch_sizes"):
+        return sizes if study == "sweep" or not sizes else [min(sizes)]
+    from ..errors import ConfigError
+
+    raise ConfigError(
+        f"--study {study} takes one batch size ({STUDY_BASE[study]}); got --batch-sizes "
+        f"{given}: give one, e.g. --batch-sizes {min(sizes)}"
+    )
 
 
 def _write(report: Any, text: str, output: str | None, plot_path: str | None) -> None:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-import pandas as pd
 
 from ..errors import ConfigError, DataError
+from .sections import TRADING
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +64,7 @@ def trading_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
+        func.__click_params__[-1].help_section = TRADING  # type: ignore[attr-defined]
     return func
 
 
@@ -95,6 +96,18 @@ def trading_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
         out["transaction_costs"] = {k: v / 1e4 for k, v in bps_map.items()}
     if impact is not None:
         out["market_impact"] = float(impact)
+    if prev_file is None and (bps is not None or costs_file is not None or impact is not None):
+        uniform = costs_file is None and impact is None
+        click.echo(
+            "warning: costs without --previous-weights are charged on trading from cash"
+            + (
+                " (every weight is bought: a uniform --cost-bps on a long-only portfolio "
+                "costs the same for every portfolio and does not change the weights)"
+                if uniform and not kwargs.get("long_short")
+                else ""
+            ),
+            err=True,
+        )
     return out
 
 
@@ -106,6 +119,8 @@ def read_ticker_values(path: str, what: str) -> dict[str, float]:
     DataError
         A missing file, not two columns, a non-numeric or non-finite value, a duplicate.
     """
+    import pandas as pd  # not at import: ``--help`` stays fast
+
     try:
         frame = pd.read_csv(path, header=None, dtype=str, skipinitialspace=True)
     except FileNotFoundError:

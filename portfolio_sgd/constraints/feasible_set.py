@@ -62,7 +62,12 @@ class Constraints:
     groups : mapping, DataFrame or None, default None
         Asset memberships: asset -> label, list of labels or {label: membership}, or a
         DataFrame assets x labels (fractional memberships allowed); see
-        :mod:`.groups`. Stored in a canonical hashable form.
+        :mod:`.groups`. Stored in a canonical hashable form. Every asset listed must be
+        a column of the returns (a misspelt ticker is an error with a suggestion).
+    allow_absent_members : bool, default False
+        Accept group members that are not columns of the returns (a universe wider than
+        the data): they are ignored, and a :class:`~portfolio_sgd.errors.PortfolioSGDWarning`
+        counts them.
     linear : sequence of str, default ()
         Linear constraints over asset and group names, e.g. ``"Tech <= 0.3"``,
         ``"Equity <= 2 * Bond"``, ``"AAPL + MSFT <= 0.15"``, ``"Energy == 0.05"`` (see
@@ -99,6 +104,7 @@ class Constraints:
     max_turnover: float | None = None
     max_asset_turnover: Any = None
     groups: Any = None
+    allow_absent_members: bool = False
     linear: Any = ()
     A_ub: Any = None
     b_ub: Any = None
@@ -180,17 +186,17 @@ class Constraints:
         Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
         if self.max_leverage is not None:
             Leverage(self.max_leverage).validate(n_assets)
+        card = self.cardinality
+        if card is not None and (self.has_linear or has_trading(self)):  # before their checks
+            raise ConfigError(
+                "max_assets/min_position do not combine with group/linear constraints "
+                "or trading costs/turnover limits yet"
+            )
         if self.has_linear:
             check_linear_feasible(self, int(n_assets))
         if has_trading(self):
             validate_trading(self, n_assets)
-        card = self.cardinality
         if card is not None:
-            if self.has_linear or has_trading(self):
-                raise ConfigError(
-                    "max_assets/min_position do not combine with group/linear constraints "
-                    "or trading costs/turnover limits yet"
-                )
             if self.long_short or self.min_weight != 0:
                 raise InfeasibleConstraintError(
                     "max_assets/min_position need a long-only portfolio with min_weight 0, "
@@ -374,6 +380,8 @@ class Constraints:
         """Plain-dict form (JSON-serialisable); the group, linear, trading and cardinality
         fields only when set."""
         out = asdict(self)
+        if not out["allow_absent_members"]:
+            del out["allow_absent_members"]
         for name in ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets"):
             value = out.pop(name)
             if name == "groups" and value is not None:
@@ -396,5 +404,5 @@ class Constraints:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         fields = ("min_weight", "max_weight", "long_short", "max_leverage")
         fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets", *TRADING_FIELDS)
-        fields += ("max_assets", "min_position")
+        fields += ("max_assets", "min_position", "allow_absent_members")
         return cls(**{k: data[k] for k in fields if k in data})

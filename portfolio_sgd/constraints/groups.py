@@ -17,8 +17,10 @@ so that a label in a linear constraint stands for ``sum_i M[i, g] w_i``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, PortfolioSGDWarning
 
-__all__ = ["GroupsForm", "group_exposures", "groups_to_dict", "normalize_groups", "read_groups"]
+__all__ = [
+    "GroupsForm",
+    "check_members",
+    "group_exposures",
+    "groups_to_dict",
+    "normalize_groups",
+    "read_groups",
+]
 
 GroupsForm = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 
@@ -148,6 +157,40 @@ def group_exposures(groups: GroupsForm | None, tickers: list[str]) -> tuple[list
     return labels, m
 
 
+def check_members(groups: GroupsForm | None, tickers: list[str], allow_absent: bool) -> None:
+    """Refuse group members that are not among ``tickers`` (a misspelt ``APPL`` would
+    otherwise silently leave its group), or, with ``allow_absent``, warn counting them.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first absent member, with the closest ticker (difflib) if any.
+    """
+    if not groups:
+        return
+    known = set(tickers)
+    absent = [asset for asset, _ in groups if asset not in known]
+    if not absent:
+        return
+    if allow_absent:
+        shown = ", ".join(absent[:5]) + (", ..." if len(absent) > 5 else "")
+        warnings.warn(
+            f"groups: {len(absent)} of {len(groups)} members are not in the returns and are "
+            f"ignored ({shown})",
+            PortfolioSGDWarning,
+            stacklevel=2,
+        )
+        return
+    close = difflib.get_close_matches(absent[0], tickers, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    more = f" (and {len(absent) - 1} more)" if len(absent) > 1 else ""
+    raise ConfigError(
+        f"groups: member {absent[0]!r}{more} is not an asset of the returns{hint} "
+        "(members absent from this data set are accepted with allow_absent_members / "
+        "--allow-absent-members)"
+    )
+
+
 def read_groups(path: str | Path) -> dict[str, dict[str, float]]:
     """Read a groups CSV file: wide (asset + one membership column per label) or long.
 
@@ -165,7 +208,7 @@ def read_groups(path: str | Path) -> dict[str, dict[str, float]]:
     ------
     DataError
         Unreadable file, fewer than two columns, a non-numeric membership (naming its
-        row and column), or no asset.
+        row and column), a repeated row (long) or asset (wide), or no asset.
     """
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -183,12 +226,16 @@ def read_groups(path: str | Path) -> dict[str, dict[str, float]]:
                     f"groups file {str(path)!r}: row {row + 2} needs both an asset and a "
                     f"group, got {asset!r},{label!r}"
                 )
-            out.setdefault(asset, {})[label] = 1.0
+            if label in out.setdefault(asset, {}):
+                raise DataError(f"groups file {str(path)!r}: row {row + 2} repeats {asset},{label}")
+            out[asset][label] = 1.0
         if not out:
             raise DataError(f"groups file {str(path)!r}: no asset,group row")
         return out
     wide: dict[str, dict[str, float]] = {}
     for i, asset in enumerate(assets):
+        if asset in wide:
+            raise DataError(f"groups file {str(path)!r}: asset {asset!r} is listed twice")
         cells: dict[str, float] = {}
         for label in frame.columns[1:]:
             cell = frame.at[i, label]

@@ -19,8 +19,8 @@ import torch
 
 from ..errors import ConfigError
 from .base import ConstraintPart
-from .groups import GroupsForm, group_exposures
-from .linear_parse import parse_linear
+from .groups import GroupsForm, check_members, group_exposures
+from .linear_parse import ambiguous_name, parse_linear, quoted
 
 __all__ = ["LinearConstraints", "resolve_linear"]
 
@@ -109,6 +109,23 @@ def _row(
     return row
 
 
+def _refuse_ambiguous(text: str, labels: list[str], tickers: list[str]) -> None:
+    """Refuse a group or asset name that reads as an expression when unquoted.
+
+    ``Tech-Growth <= 0.01`` with a group ``Tech-Growth`` would parse as ``Tech`` minus
+    ``Growth``; the error shows the quoted form.
+    """
+    name = ambiguous_name(text, labels + tickers)
+    if name is None:
+        return
+    kind = "group" if name in labels else "asset"
+    raise ConfigError(
+        f"constraint {text!r}: {kind} name {name!r} is also an expression when unquoted; "
+        f"write it in backquotes or double quotes, e.g. {quoted(name)} (quoted names are "
+        "always names, unquoted ones never contain -, +, *, / or start with a digit)"
+    )
+
+
 def _matrix(
     name: str, a: Any, b: Any, n_assets: int
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -134,6 +151,8 @@ def resolve_linear(
     groups: GroupsForm | None,
     linear: Sequence[str],
     matrices: tuple[Any, Any, Any, Any] = (None, None, None, None),
+    *,
+    allow_absent_members: bool = False,
 ) -> LinearConstraints | None:
     """The numeric rows of ``linear`` strings (over tickers and group labels) and matrices.
 
@@ -146,6 +165,9 @@ def resolve_linear(
         Constraint strings (:mod:`.linear_parse`).
     matrices : (A_ub, b_ub, A_eq, b_eq)
         Matrix forms over the N assets in column order (None where absent).
+    allow_absent_members : bool
+        Ignore group members that are not among ``tickers`` (with a warning counting
+        them) instead of refusing them.
 
     Returns
     -------
@@ -155,9 +177,11 @@ def resolve_linear(
     Raises
     ------
     ConfigError
-        A parse error, an unknown name, a group without a member among the tickers, a
-        mis-shaped matrix.
+        A parse error, an ambiguous unquoted name, an unknown name, a group member that
+        is not among the tickers (unless allowed), a group without a member among the
+        tickers, a mis-shaped matrix.
     """
+    check_members(groups, tickers, allow_absent_members)
     labels, m = group_exposures(groups, tickers)
     n = len(tickers)
     rows: dict[str, tuple[list[np.ndarray], list[float], list[str]]] = {
@@ -165,6 +189,7 @@ def resolve_linear(
         "==": ([], [], []),
     }
     for text in linear:
+        _refuse_ambiguous(text, labels, tickers)
         parsed = parse_linear(text)
         target = rows[parsed.sense]
         target[0].append(_row(text, parsed.coefs, tickers, labels, m))

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 
-__all__ = ["ParsedConstraint", "parse_linear"]
+__all__ = ["ParsedConstraint", "ambiguous_name", "needs_quotes", "parse_linear", "quoted"]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?)"
     r"|(?P<op><=|>=|==|=<|=>|=|<|>)"
     r"|(?P<sym>[-+*/()])"
     r"|(?P<name>[A-Za-z_^][A-Za-z0-9_.^]*)"
-    r"|'(?P<q1>[^']+)'|\"(?P<q2>[^\"]+)\")"
+    r"|'(?P<q1>[^']+)'|\"(?P<q2>[^\"]+)\"|`(?P<q3>[^`]+)`)"
 )
+_QUOTED = ("q1", "q2", "q3")
 _SENSES = {"<=": "<=", "=<": "<=", ">=": ">=", "=>": ">=", "==": "==", "=": "=="}
 
 
@@ -64,6 +65,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens: list[tuple[str, str, int]] = []
+        self.quoted: list[bool] = []
         pos = 0
         stripped = text.rstrip()
         while pos < len(stripped):
@@ -74,7 +76,8 @@ class _Parser:
                 self.fail(bad[0], at)
             kind = m.lastgroup or ""
             value = m.group(kind)
-            kind = "name" if kind in ("q1", "q2") else kind
+            self.quoted.append(kind in _QUOTED)
+            kind = "name" if kind in _QUOTED else kind
             self.tokens.append((kind, value, m.start(kind)))
             pos = m.end()
         self.i = 0
@@ -202,3 +205,52 @@ def parse_linear(text: str) -> ParsedConstraint:
     if not isinstance(text, str):
         raise ConfigError(f"a linear constraint must be a string, got {type(text).__name__}")
     return _Parser(text).constraint()
+
+
+def _plain_tokens(text: str) -> list[tuple[str, str]] | None:
+    """The unquoted tokens ``(kind, value)`` of ``text`` (quoted names as kind "quoted"),
+    or None where ``text`` does not tokenise."""
+    try:
+        parser = _Parser(text)
+    except ConfigError:
+        return None
+    return [
+        ("quoted" if q else kind, value)
+        for (kind, value, _), q in zip(parser.tokens, parser.quoted, strict=True)
+    ]
+
+
+def needs_quotes(name: str) -> bool:
+    """Whether ``name`` must be quoted in a constraint: unquoted, it does not read as
+    that one name (``Tech-Growth``, ``BRK-B``, ``3M``, ``1``, ``a  b``)."""
+    tokens = _plain_tokens(name)
+    if not tokens or any(kind != "name" for kind, _ in tokens):
+        return True
+    return " ".join(value for _, value in tokens) != name
+
+
+def quoted(name: str) -> str:
+    """``name`` in backquotes (double quotes where it holds a backquote)."""
+    return f'"{name}"' if "`" in name else f"`{name}`"
+
+
+def ambiguous_name(text: str, names: list[str]) -> str | None:
+    """The first of ``names`` that needs quotes but appears unquoted in ``text``.
+
+    A name appears when its tokens occur as a contiguous run of ``text``'s unquoted
+    tokens: ``Tech-Growth`` in ``"Tech-Growth <= 0.01"`` (or ``Tech - Growth``), the
+    ticker ``1`` in ``"AAPL <= 1"``.
+    """
+    tokens = _plain_tokens(text)
+    if not tokens:
+        return None
+    for name in names:
+        if not needs_quotes(name):
+            continue
+        pattern = _plain_tokens(name)
+        if not pattern or any(kind == "quoted" for kind, _ in pattern):
+            continue
+        k = len(pattern)
+        if any(tokens[i : i + k] == pattern for i in range(len(tokens) - k + 1)):
+            return name
+    return None

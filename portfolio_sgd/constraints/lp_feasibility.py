@@ -44,7 +44,7 @@ def _feasible(
         b_ub += [0.0] * (2 * n)
         a_ub.append(np.concatenate([np.zeros(n), np.ones(n)]))
         b_ub.append(float(leverage))
-    var_bounds = [(lo, hi)] * n + [(0, None)] * (n_x - n)
+    var_bounds = [(lo, hi)] * n + [(0.0, np.inf)] * (n_x - n)
     res = linprog(
         np.zeros(n_x),
         A_ub=np.array(a_ub) if a_ub else None,

@@ -34,7 +34,13 @@ def check_linear_feasible(c: Any, n_assets: int) -> None:
 @functools.lru_cache(maxsize=64)
 def resolved_linear(c: Any, tickers: tuple[str, ...]) -> LinearConstraints | None:
     """The numeric rows of ``c`` over ``tickers`` (cached: resolved once per run)."""
-    return resolve_linear(list(tickers), c.groups, c.linear, (c.A_ub, c.b_ub, c.A_eq, c.b_eq))
+    return resolve_linear(
+        list(tickers),
+        c.groups,
+        c.linear,
+        (c.A_ub, c.b_ub, c.A_eq, c.b_eq),
+        allow_absent_members=c.allow_absent_members,
+    )
 
 
 def vector_length(constraints: Any) -> int:

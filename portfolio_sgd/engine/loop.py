@@ -23,6 +23,7 @@ import torch
 
 from ..config import EngineConfig
 from ..errors import DivergenceError
+from ..progress import Progress
 from .early_finish import EarlyFinish
 from .polishing import polish_final
 from .precision import loop_problem
@@ -74,10 +75,11 @@ def run_engine(
         state = builder(stepped, step_config, grid)
         _set_exact_problem(state, problem if stepped is not problem else state.problem)
         state.early = EarlyFinish.start(state.problem, state.exact_problem, config, sharded)
-        state.progress = _progress(config, state.stopping.max_steps)
+        state.progress = _progress(config)
         state.stopping.started = time.perf_counter()
-        _loop(state, callbacks)
-        if state.progress is not None:
+        try:
+            _loop(state, callbacks)
+        finally:
             state.progress.close()
         return _finish(state, callbacks)
 
@@ -101,12 +103,12 @@ def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
             n + min(m, s.problem.n_rows) for n, m in zip(s.samples, regime.sizes, strict=True)
         ]
         s.step += 1
-        if s.progress is not None:
-            s.progress.update(1)
+        s.progress.update(1)
         budget_hit = s.stopping.budget_reason(s.step, s.samples)
         if s.step % config.eval_every != 0 and not budget_hit:
             continue
         objective = _evaluate_and_record(s, regime.sizes, callbacks)
+        s.progress.set_objective(objective)
         if budget_hit:
             s.stop_reason = budget_hit
             return
@@ -250,9 +252,7 @@ def _evaluator(s: EngineState):  # noqa: ANN202 - the evaluate signature
     return evaluate if s.hooks is None else s.hooks.evaluate
 
 
-def _progress(config: EngineConfig, total: int | None):  # noqa: ANN202 - tqdm type
-    if not config.progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="SGD steps", unit="step", leave=False)
+def _progress(config: EngineConfig) -> Progress:
+    """The steps' progress: no total, since the step budget is a cap the tolerance test
+    usually stops well before (a bar to it would show a wrong estimate of the time left)."""
+    return Progress(config.progress, desc="SGD steps", unit="step", total=None)

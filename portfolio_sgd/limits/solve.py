@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import torch
 from ..api import optimize
 from ..config import EngineConfig
 from ..constraints import Constraints
-from ..errors import ConfigError, DataError, InfeasibleConstraintError
+from ..errors import ConfigError, DataError, InfeasibleConstraintError, PortfolioSGDWarning
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import CVAR
 from ..results import OptimizationResult
@@ -83,10 +84,17 @@ def optimize_with_limit(
     risk_unc = float(search.risk(w_unc)[0])
     unc_bound = unc.objective_value - unc.optimality_gap
     if risk_unc <= limit.level:
+        _check_attainable(search, constraints)
         report = _report(search, risk_unc, binds=False, stop="not binding", bound=unc_bound)
         return dataclasses.replace(unc, risk_limit=report)
     search.points.append(_Point(0.0, w_unc, risk_unc, unc_bound, family.parameter(0.0)))
     low = _minimum_risk(search)
+    if constraints.is_combinatorial:  # the multiplier search runs convex batches only
+        raise ConfigError(
+            f"the risk limit ({limit.option}) binds here, and a binding risk limit does not "
+            "combine with max_assets/min_position yet: raise the limit, or drop the "
+            "cardinality settings"
+        )
     for _ in range(int(max_rounds)):
         exact = exact_cap_finish(search)
         if exact is not None:
@@ -234,6 +242,46 @@ def _result(
     )
 
 
+def attainable_risk_bound(search: _Search, constraints: Constraints) -> float:
+    """An upper bound on the limited risk of any feasible portfolio.
+
+    Volatility and CVaR are subadditive and positively homogeneous, so
+    ``risk(w) <= sum_i |w_i| risk(sign(w_i) e_i) <= G max_i max(risk(e_i), risk(-e_i))``
+    with ``G`` the largest gross exposure the bounds and leverage cap allow (1 long-only).
+    """
+    n = search.r.shape[1]
+    eye = np.eye(n)
+    worst = float(np.max(search.risk(eye)))
+    if constraints.min_weight >= 0:
+        return worst
+    worst = max(worst, float(np.max(search.risk(-eye))))
+    gross = n * max(abs(constraints.min_weight), abs(constraints.max_weight))
+    if constraints.max_leverage is not None:
+        gross = min(gross, float(constraints.max_leverage))
+    return worst * gross
+
+
+def _check_attainable(search: _Search, constraints: Constraints) -> None:
+    """Warn (one line) when a limit is above every attainable risk, so cannot bind; a
+    level >= 1 there reads as a percent (18 for 18%) and the warning says so. A warning,
+    not an error: a deliberately loose limit is a valid request."""
+    limit = search.limit
+    top = attainable_risk_bound(search, constraints)
+    if limit.level <= top:
+        return
+    percent = (
+        f"; limits are fractions: for {limit.level:g}% write {limit.option} {limit.level / 100:g}"
+        if limit.level >= 1.0
+        else ""
+    )
+    warnings.warn(
+        f"{limit.option} {limit.level:g} is above the {limit.label} of any portfolio here "
+        f"(at most {top:.4g}), so it cannot bind{percent}",
+        PortfolioSGDWarning,
+        stacklevel=2,
+    )
+
+
 def limited(
     returns: object,
     spec: ObjectiveSpec,
@@ -252,7 +300,8 @@ def limited(
     limit = risk_limit_from(max_volatility, max_cvar)
     assert limit is not None
     for name, value in extras.items():
-        if value is not None and value is not False and value != ():
+        unset = value is None or value is False or (isinstance(value, tuple | list) and not value)
+        if not unset:  # (a benchmark Series must not be compared with ==)
             raise ConfigError(f"a risk limit ({limit.option}) does not combine with {name}")
     return optimize_with_limit(_frame(returns), spec, constraints, config, limit)
 

@@ -115,6 +115,14 @@ class Report:
         return self.to_html()
 
 
+def supports_bootstrap(spec: ObjectiveSpec, config: EngineConfig) -> bool:
+    """Whether bootstrap error bars apply: row-weighted runs need an objective without a
+    VaR level on the budget set, sampled with replacement (:mod:`portfolio_sgd.engine.weighting`)."""
+    impl = spec.impl
+    sampling = str(getattr(config.sampling, "value", config.sampling))
+    return not impl.has_var_level and impl.feasible_set == "budget" and sampling == "replacement"
+
+
 def check_sections(sections: Sequence[str] | None) -> tuple[str, ...]:
     """The chosen sections in page order (None: all).
 
@@ -134,14 +142,19 @@ def check_sections(sections: Sequence[str] | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """What :func:`build_report` adds to the optimisation (all optional)."""
+    """What :func:`build_report` adds to the optimisation (all optional).
+
+    ``bootstrap=None`` draws :data:`DEFAULT_BOOTSTRAP` resamples for the weights section
+    where the objective supports row-weighted runs (not CVaR, not risk parity), and none
+    elsewhere; a number asks for that many (an error where unsupported).
+    """
 
     benchmark: pd.Series | None = None
     backtest: BacktestSettings | None = None
     backtest_benchmark: pd.Series | None = None
     compare: tuple[str, ...] = ()
     sections: tuple[str, ...] | None = None
-    bootstrap: int | None = DEFAULT_BOOTSTRAP
+    bootstrap: int | None = None
     block_length: float | None = None
     resample: bool = False
     optimize_options: dict[str, Any] = field(default_factory=dict)
@@ -191,9 +204,12 @@ def build_report(
     spec, constraints, config = resolve_settings(objective, constraints, config)
     strategies = _strategies(opts.backtest, constraints) if "backtest" in chosen else None
     compared = parse_compare(opts.compare) if "compare" in chosen else None
+    bootstrap = opts.bootstrap
+    if bootstrap is None and "weights" in chosen and supports_bootstrap(spec, config):
+        bootstrap = DEFAULT_BOOTSTRAP  # asked for by no one: only where it applies
     result = optimize(
         returns, spec, constraints, config, benchmark=opts.benchmark,
-        bootstrap=opts.bootstrap if "weights" in chosen or opts.resample else None,
+        bootstrap=bootstrap,
         block_length=opts.block_length, resample=opts.resample, **opts.optimize_options,
     )  # fmt: skip
     data: dict[str, Any] = {"result": result.to_dict(), "sections": list(chosen)}

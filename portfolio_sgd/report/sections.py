@@ -128,7 +128,10 @@ def weights_section(result: OptimizationResult, rc: RiskContributions) -> Sectio
     if hidden:
         body += f'<p class="note">{hidden} assets at zero weight are not shown.</p>'
     if bars is None:
-        body += '<p class="note">No bootstrap: pass --bootstrap B for error bars.</p>'
+        body += (
+            '<p class="note">No bootstrap error bars: pass --bootstrap B (objectives with '
+            "a VaR level, e.g. CVaR, and risk parity do not support them).</p>"
+        )
     else:
         kind = "i.i.d." if bars.block_length <= 1 else f"mean block {bars.block_length:.1f}"
         body += (

@@ -185,6 +185,7 @@ def prepare_problem(
 
     if not isinstance(returns, pd.DataFrame):
         returns = pd.DataFrame(np.asarray(returns, dtype=np.float64))
+    constraints = constraints.bind([str(c) for c in returns.columns])  # names in constraints
     if not np.isfinite(returns.to_numpy(dtype=np.float64)).all():
         raise DataError("returns contain NaN or inf")
     train, test = split_returns(returns, test_fraction, split_date)

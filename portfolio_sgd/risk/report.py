@@ -28,16 +28,26 @@ _TABLE_COLUMNS = (
 def format_table(frame: pd.DataFrame, columns: tuple[tuple[str, str, str], ...]) -> str:
     """Fixed-width text table of the ``columns`` (key, header, format) present in ``frame``."""
     cols = [c for c in columns if c[0] in frame.columns]
-    widths = [len(fmt.format(1)) if "d}" in fmt else len(fmt.format(1.0)) for _, _, fmt in cols]
-    head = "".join(f"{h:>{w}}" for (_, h, _), w in zip(cols, widths, strict=True))
+    # a column is as wide as its format, or its header plus a space, so that headers
+    # never run together (``lr`` then ``batch_size`` printed ``lrbatch_size``)
+    widths = [
+        max(len(fmt.format(1)) if "d}" in fmt else len(fmt.format(1.0)), len(h) + 1)
+        for _, h, fmt in cols
+    ]
+
+    def cell(text: str, width: int) -> str:
+        text = text.strip()
+        return f"{text:>{width}}" if len(text) < width else " " + text
+
+    head = "".join(cell(h, w) for (_, h, _), w in zip(cols, widths, strict=True))
     lines = [head]
     for _, row in frame.iterrows():
         cells = []
-        for key, _, fmt in cols:
+        for (key, _, fmt), width in zip(cols, widths, strict=True):
             value = row[key]
             if key == "seconds_per_update":
                 value = value * 1e3
-            cells.append(fmt.format(int(value) if "d}" in fmt else float(value)))
+            cells.append(cell(fmt.format(int(value) if "d}" in fmt else float(value)), width))
         lines.append("".join(cells))
     return "\n".join(lines)
 

@@ -158,6 +158,7 @@ def test_data_folder_is_lean():
     shipped = {p.name for p in (REPO / "data").iterdir() if not p.name.startswith(".")}
     expected = {info.filename for info in list_datasets()} | {"README.md", "__init__.py"}
     expected |= {"sp500_sectors.csv"}  # the GICS sectors of sp500's 20 stocks (--groups)
+    expected |= {"examples"}  # example input files (portfolio-sgd examples DIR)
     assert shipped - {"__pycache__"} == expected
 
 
