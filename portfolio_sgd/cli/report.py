@@ -43,9 +43,10 @@ Examples:
 """
 
 FROM_OPTIMIZE = (
-    "batch_size", "n_resamples", "block_length", "resample", "half_life", "shrinkage",
-    "max_volatility", "max_cvar",
+    "n_resamples", "block_length", "resample", "half_life", "shrinkage", "max_volatility",
+    "max_cvar",
 )  # fmt: skip
+"""optimize's own options the report takes too (``--batch-size`` is among the engine's)."""
 FROM_BACKTEST = ("lookback", "rebalance_every", "expanding", "cost_bps")
 
 
@@ -54,7 +55,8 @@ def _reuse(source: click.Command, names: tuple[str, ...]) -> Any:
     params = {p.name: p for p in source.params}
 
     def apply(cmd: click.Command) -> click.Command:
-        cmd.params.extend(params[n] for n in names)
+        have = {p.name for p in cmd.params}
+        cmd.params.extend(params[n] for n in names if n not in have)
         return cmd
 
     return apply
