@@ -116,6 +116,7 @@ def test_optimize_runs_the_main_job_from_the_wheel(tmp_path: Path) -> None:
         ["datasets"],
         ["fetch", "--help"],  # the download itself needs the network
         ["examples", "inputs"],
+        ["report", "--start", "2021-01-01", "--sections", "summary,weights", "--output", "r.html"],
         ["frontier", "--start", "2020-01-01", "--points", "3"],
         ["risk", "--start", "2020-01-01", "--batch-sizes", "16,64", "--seeds", "2"],
         ["backtest", "--start", "2021-06-01", "--rebalance-every", "63", "--output-dir", "bt"],
