@@ -106,3 +106,10 @@ def test_a_long_short_leverage_cap_keeps_the_loop_answer(sp500) -> None:
     cons = Constraints(min_weight=-0.2, max_weight=0.5, long_short=True, max_leverage=1.5)
     res = optimize(sp500, "min-variance", cons, seed=0)
     assert not res.polish.startswith("exact QP finish") and not res.polished
+
+
+def test_max_return_is_the_exact_lp_vertex(sp500) -> None:
+    """``H = 0``: the finish is the LP over the set, verified by the same KKT check."""
+    groups = {str(t): ("A" if i < 10 else "B") for i, t in enumerate(sp500)}
+    _check(sp500, "max-return", Constraints(max_weight=0.3))
+    _check(sp500, "max-return", Constraints(max_weight=0.4, groups=groups, linear=["A <= 0.5"]))

@@ -102,16 +102,16 @@ def polish_quadratic(
     prep = time.perf_counter() - began
     out, rows = [], []
     w_np = weights.detach().to("cpu", torch.float64).numpy()
-    for k in range(w_np.shape[0]):
-        start = time.perf_counter()
-        h, g = model(sigma, mu_np, float(per_run[k]))
-        qp = lifted.qp(h, g)
-        with _blas_threads(True):  # small dense matrices: threads only add barriers
+    with _blas_threads(True):  # small dense matrices: threads only add barriers
+        for k in range(w_np.shape[0]):
+            start = time.perf_counter()
+            h, g = model(sigma, mu_np, float(per_run[k]))
+            qp = lifted.qp(h, g)
             x0 = _vertex(qp, h @ w_np[k] + g, lifted)
             sol = None if x0 is None else solve_active_set(qp, x0)
-        seconds = time.perf_counter() - start + (prep if k == 0 else 0.0)
-        rows.append(_row(sol, seconds))
-        out.append(lifted.weights(sol.x) if sol is not None else w_np[k])
+            seconds = time.perf_counter() - start + (prep if k == 0 else 0.0)
+            rows.append(_row(sol, seconds))
+            out.append(lifted.weights(sol.x) if sol is not None else w_np[k])
     w = torch.from_numpy(np.stack(out)).to(weights.device)
     return w, rows
 
