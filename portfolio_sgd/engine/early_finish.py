@@ -151,7 +151,9 @@ class EarlyFinish:
         """Whether to try the finish after the evaluation at ``step``."""
         if self.problem is None or self.result is not None or self.loop_work < self.wait_until:
             return False
-        return self.quadratic or (full and step % self.every == 0)
+        if self.quadratic:  # a fixed budget (no tolerance) runs its steps, then the finish
+            return self.config.tol is not None
+        return full and step % self.every == 0
 
     def attempt(
         self, step: int, weights: torch.Tensor, objective: torch.Tensor, lam: torch.Tensor | None
