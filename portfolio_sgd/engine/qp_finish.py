@@ -23,6 +23,7 @@ iterations add the optimum's support one asset at a time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,16 +125,22 @@ def _blas_threads(single: bool) -> Iterator[None]:
     threads spinning at barriers made such a finish 6x slower (0.51 s against 0.08 s for
     sp500 min-variance at load 6.5 on 2 cores).
     """
-    if not single:
+    controller = _thread_controller() if single else None
+    if controller is None:
         yield
         return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
+
+
+@functools.lru_cache(maxsize=1)
+def _thread_controller() -> Any:
+    """threadpoolctl's controller, made once (it scans the loaded libraries), or None."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - optional
-        yield
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield
+        return None
+    return ThreadpoolController()
 
 
 def _covariance(returns: torch.Tensor, mean: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
