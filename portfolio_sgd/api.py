@@ -210,7 +210,7 @@ def _solve(
     rows = recency[None, :] if recency is not None else None
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
     out = run_engine(prepared.problem, config, grid, callbacks)
-    certificate = certify(prepared.problem, out.weights, row_weights=recency)
+    certificate = certify(prepared.problem, out.weights, row_weights=recency, finish=out.polish)
     result = single_result(out, prepared, spec, constraints, config, certificate)
     result = dataclasses.replace(
         result,
@@ -314,7 +314,7 @@ def optimize_many(
         lam = None
         if risk_aversions is not None:
             lam = torch.tensor([float(v) for v in runs["risk_aversion"]], dtype=torch.float64)
-        certificate = certify(prepared.problem, out.weights, lam)
+        certificate = certify(prepared.problem, out.weights, lam, finish=out.polish)
         runs["optimality_gap"] = certificate.gap
         runs["relative_gap_bound"] = certificate.relative
         runs["converged"] = certificate.converged

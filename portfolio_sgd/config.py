@@ -101,17 +101,24 @@ class EngineConfig:
         On CUDA, capture each regime's step as a CUDA graph and replay it (see
         :mod:`portfolio_sgd.step_graphs`); ignored on other devices.
     cvar_polish : bool
-        Finish (mean-)CVaR runs exactly: the Rockafellar-Uryasev LP restricted to the tail
-        scenarios around the VaR, solved by HiGHS and verified on every scenario (see
-        :mod:`portfolio_sgd.engine.cvar_polish`). No effect on other objectives or on
+        The objectives' exact finish (the name is historical). (Mean-)CVaR: the
+        Rockafellar-Uryasev LP restricted to the tail scenarios around the VaR, solved by
+        HiGHS and verified on every scenario (see :mod:`portfolio_sgd.engine.cvar_polish`).
+        Min-variance and mean-variance: the QP on the covariance matrix by an active-set
+        method, verified by its KKT conditions (:mod:`portfolio_sgd.engine.qp_finish`; not
+        with a gross-leverage cap or market impact). No effect on other objectives or on
         row-weighted runs.
     early_finish : bool
-        With ``cvar_polish``: try the exact finish at the end of each smoothing stage with
-        exact gradients and stop the loop once it is a verified optimum (see
-        :mod:`portfolio_sgd.engine.early_finish`); False runs the continuation to its floor.
+        With ``cvar_polish``: try the exact finish during the loop and stop it once the
+        finish is a verified optimum (see :mod:`portfolio_sgd.engine.early_finish`; CVaR:
+        at the end of each smoothing stage with exact gradients; the QP finish: before the
+        first step when predicted cheaper than the loop, else once the loop's counted work
+        reaches the finish's). Attempts are spaced by counted work, never by the clock.
+        False runs the loop to its own stop.
     sgd_dtype : {"auto", "float32", "float64"}
         The dtype of the loop's steps. ``"auto"``: float32 when ``dtype`` is float64 and the
-        run ends with an exact float64 finish (CVaR with ``cvar_polish``) and the copy is
+        run ends with the CVaR finish (``cvar_polish``; not the QP finish, whose loop is
+        short) and the copy is
         at most 64 MiB: the steps read a float32 copy of the data (0.5x its float64 size
         more memory) and the finish, verified on the float64 data, makes the answer exact
         in float64 (:mod:`portfolio_sgd.engine.precision`). Otherwise ``dtype``. A float32 ``sgd_dtype`` with float64 ``dtype`` always keeps the final

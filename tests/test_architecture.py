@@ -152,7 +152,11 @@ def test_optimal_var_level_is_the_metrics_var() -> None:
 
 def test_callbacks_see_every_evaluation_read_only(sp500_returns) -> None:
     views: list[EvaluationView] = []
-    res = optimize(sp500_returns.iloc[:2000], "min-variance", callbacks=[views.append], seed=0)
+    # early_finish off: min-variance would otherwise end exactly before the first step
+    res = optimize(
+        sp500_returns.iloc[:2000], "min-variance", callbacks=[views.append], seed=0,
+        config=EngineConfig(early_finish=False),
+    )  # fmt: skip
     periodic = [v for v in views if not v.final]
     assert [v.step for v in periodic] == list(res.history["step"])
     np.testing.assert_allclose(

@@ -44,8 +44,12 @@ def test_early_finish_stops_the_continuation_at_the_exact_optimum(sp500) -> None
 def test_early_finish_can_be_switched_off_and_skips_smooth_objectives(sp500) -> None:
     off = optimize(sp500, "cvar", config=EngineConfig(early_finish=False, steps=120, tol=None))
     assert off.steps == 120 and "early finish" not in off.polish
+    kelly = optimize(sp500, "kelly")  # a smooth objective without an exact finish
+    assert kelly.stop_reason != "exact finish" and "early" not in kelly.polish
+    # min-variance has one since issue 25 (the QP on Sigma), tried before the first step
     mv = optimize(sp500, "min-variance")
-    assert mv.stop_reason != "exact finish" and "early" not in mv.polish
+    assert mv.stop_reason == "exact finish" and mv.polish.startswith("exact QP finish")
+    assert mv.steps == 0
 
 
 def test_float32_phase_gives_the_float64_optimum(sp500) -> None:

@@ -55,7 +55,10 @@ def test_result_records_everything(sp500_returns) -> None:
 
 
 def test_geometric_schedule_grows_to_the_full_data(sp500_returns) -> None:
-    res = optimize(sp500_returns, objective="min-variance", batch_size=32, seed=0)
+    res = optimize(
+        sp500_returns, objective="min-variance", batch_size=32, seed=0,
+        config=EngineConfig(early_finish=False),
+    )  # fmt: skip  # observes the SGD loop: the exact QP finish would end it before the first step
     sizes = res.history["batch_size"].to_numpy()
     assert sizes[0] >= 32 and np.all(np.diff(sizes) >= 0)
     assert sizes[-1] == len(sp500_returns) and res.stop_reason == "tolerance"
@@ -209,8 +212,13 @@ def test_linear_scaling_keeps_lr_over_m_constant(sp500_returns) -> None:
 
 
 def test_warm_start_from_optimum_stays_there(sp500_returns) -> None:
-    first = optimize(sp500_returns, objective="min-variance", seed=0)
-    again = optimize(sp500_returns, objective="min-variance", seed=0, init_weights=first.weights)
+    loop = EngineConfig(
+        early_finish=False, cvar_polish=False
+    )  # observes the SGD loop: the exact QP finish would end it before the first step
+    first = optimize(sp500_returns, objective="min-variance", seed=0, config=loop)
+    again = optimize(
+        sp500_returns, objective="min-variance", seed=0, init_weights=first.weights, config=loop
+    )
     assert again.steps < first.steps
     np.testing.assert_allclose(again.weights.to_numpy(), first.weights.to_numpy(), atol=1e-5)
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import portfolio_sgd.quadratic as quadratic_module
-from portfolio_sgd import optimize
+from portfolio_sgd import EngineConfig, optimize
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.engine import Problem
 from portfolio_sgd.gradients import batch_gradient
@@ -72,6 +72,8 @@ def test_engine_switches_to_the_moment_matrix_on_exact_steps(
     monkeypatch.setattr(
         quadratic_module, "quadratic_form", lambda p: built.append(1) or original(p)
     )
-    res = optimize(sp500_returns, objective="min-variance", seed=0)
+    res = optimize(
+        sp500_returns, objective="min-variance", seed=0, config=EngineConfig(early_finish=False)
+    )  # observes the SGD loop: the exact QP finish would end it before the first step
     assert built == [1]  # formed once, when the geometric schedule reached the full data
     assert int(np.max(res.history["batch_size"].iloc[-1])) == len(sp500_returns)

@@ -84,7 +84,8 @@ def test_disabled_is_plain_eager() -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        {"objective": "min-variance"},  # geometric growth, jump to full, momentum raise
+        # geometric growth, jump to full, momentum raise (the loop, not the exact QP finish)
+        {"objective": "min-variance", "early_finish": False},
         {"objective": "cvar"},  # smoothing stages change tau and lr every 50 steps
         {
             "objective": "mean-variance",

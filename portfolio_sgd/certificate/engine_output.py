@@ -17,6 +17,7 @@ def certify(
     weights: torch.Tensor,
     risk_aversions: torch.Tensor | None = None,
     row_weights: Any = None,
+    finish: str = "",
 ) -> GapCertificate:
     """The certificate of ``weights`` (K, N) for ``problem`` (its data, objective, set).
 
@@ -29,7 +30,27 @@ def certify(
         mean-CVaR's return weight); else the spec's.
     row_weights : array, shape (T,), optional
         Row weights of a recency-weighted run (mean 1).
+    finish : str
+        The engine's finish summary (``EngineOutput.polish``). When the exact QP finish
+        verified every run (:mod:`portfolio_sgd.engine.qp_finish`), the method says so
+        ahead of the bound that proves the gap.
     """
+    cert = _certify_runs(problem, weights, risk_aversions, row_weights)
+    if finish.startswith(QP_FINISH):
+        cert = dataclasses.replace(cert, method=f"{QP_FINISH} (KKT verified); {cert.method}")
+    return cert
+
+
+QP_FINISH = "exact QP finish"
+
+
+def _certify_runs(
+    problem: Problem,
+    weights: torch.Tensor,
+    risk_aversions: torch.Tensor | None,
+    row_weights: Any,
+) -> GapCertificate:
+    """:func:`certify` without the finish's label."""
     spec = problem.spec
     field = spec.impl.per_run_parameter
     if risk_aversions is not None and field != "risk_aversion":

@@ -9,22 +9,36 @@ every run's finish is a verified optimum of the full problem, the loop stops wit
 ``stop_reason = "exact finish"``; otherwise the continuation goes on and the finish runs
 again after the loop, with its full budget.
 
-Attempts are spaced so that they cost at most about a third of the time: after an attempt
-of ``a`` seconds the next one waits until the loop has stepped ``2 a`` more seconds. The
-rule needs no per-size tuning: on small problems an LP costs milliseconds and is tried at
-every stage; on large ones (many assets, wide windows) it is tried rarely.
+Attempts are spaced by counted work, never by the clock, so the same command takes the
+same path (and returns bitwise the same weights) on a loaded machine as on a quiet one.
+Work is counted in multiply-adds: a mini-batch step costs ``STEP_OVERHEAD + m N`` per run
+(the fixed part is what a small step costs beyond its arithmetic: Python, kernel launches,
+the projection), an evaluation ``T N``; an attempt costs what it did (CVaR, per LP: a
+fixed ``LP_OVERHEAD``, ``(W + N) W N`` for a simplex over a window of ``W`` rows and ``T N``
+for the verification pass; the QP finish: ``T N^2`` for the covariance plus its counted
+active-set work). After an attempt of work ``a`` the next
+waits until the loop has done ``SPACING * a`` more work.
+
+Objectives whose finish is the exact QP on the moment matrix (min-variance,
+mean-variance: :mod:`.qp_finish`) are not tied to smoothing stages. Their finish is tried
+before the first step when its predicted work (``T N^2``, unless the loop forms that
+matrix anyway, plus ``K N^3``) is at most what the loop must still do before its
+tolerance test can pass (two evaluation periods of exact steps and three evaluations);
+otherwise at the first evaluation where the loop's work reaches the prediction (rent
+until the purchase would have paid). On everyday sizes (tens of assets, thousands of days)
+the loop then takes no step at all.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 
 from ..config import EngineConfig
+from ..quadratic import uses_quadratic_form
 from .cvar_polish import PolishOptions
-from .polishing import polish_blocker, polish_final
+from .polishing import polish_blocker, polish_with_rows
 from .problem import Problem
 
 __all__ = ["ATTEMPT_OPTIONS", "EarlyFinish"]
@@ -33,7 +47,19 @@ ATTEMPT_OPTIONS = PolishOptions(max_rounds=4, max_window=4_000, time_limit=30.0)
 """The budget of one attempt: a few cutting-plane LPs on a bounded window."""
 
 SPACING = 2.0
-"""After an attempt of ``a`` seconds the next waits for ``SPACING * a`` seconds of steps."""
+"""After an attempt of work ``a`` the next waits for ``SPACING * a`` of the loop's work."""
+
+STEP_OVERHEAD = 8_000_000
+"""Multiply-add equivalents of a step's fixed cost: about 0.5 ms of one CPU core (issue
+25's profile of everyday steps), the time of ~8e6 multiply-adds in a BLAS-3 product."""
+
+LP_OVERHEAD = 20 * STEP_OVERHEAD
+"""Multiply-add equivalents of one LP call's fixed cost (scipy's HiGHS wrapper, ~10 ms)."""
+
+
+def step_work(n_runs: int, rows: int, n_assets: int) -> float:
+    """Counted work of one step of K runs on ``rows`` rows each (both products)."""
+    return STEP_OVERHEAD + 2.0 * n_runs * rows * n_assets
 
 
 @dataclass
@@ -48,9 +74,16 @@ class EarlyFinish:
     config : EngineConfig
     every : int
         Steps per smoothing stage (attempts happen at stage ends).
+    quadratic : bool
+        The finish is the moment-matrix QP (tried at any evaluation, and before the first
+        step when that is predicted cheaper).
     attempts : int
-    seconds : float
-        Time spent in attempts.
+    work : float
+        Counted work of the attempts (multiply-adds).
+    loop_work : float
+        Counted work of the loop's steps and evaluations so far.
+    wait_until : float
+        The loop work at which the next attempt is due.
     result : tuple or None
         ``(weights, objective, summary, polished)`` of the exact attempt.
     """
@@ -58,8 +91,10 @@ class EarlyFinish:
     problem: Problem | None
     config: EngineConfig
     every: int
+    quadratic: bool = False
     attempts: int = 0
-    seconds: float = 0.0
+    work: float = 0.0
+    loop_work: float = 0.0
     wait_until: float = 0.0
     stopped_at: int = 0
     result: tuple | None = field(default=None, repr=False)
@@ -71,17 +106,54 @@ class EarlyFinish:
         """The policy for a loop on ``stepped`` whose finish solves ``exact`` (off when
         sharded, disabled, or where ``stepped``'s runs have no finish)."""
         on = config.early_finish and not sharded and polish_blocker(stepped, config) is None
-        return cls(exact if on else None, config, config.growth_every)
+        quadratic = bool(exact.spec.impl.is_quadratic)
+        early = cls(exact if on else None, config, config.growth_every, quadratic)
+        if on and quadratic:
+            early.wait_until = early.predicted_work(1)
+        return early
+
+    def predicted_work(self, n_runs: int) -> float:
+        """The QP finish's predicted work: ``T N^2`` (unless the loop forms the moment
+        matrix anyway) plus ``K N^3``."""
+        assert self.problem is not None
+        t, n = self.problem.n_rows, self.problem.n_assets
+        moments = 0.0 if uses_quadratic_form(self.problem.spec, t, n) else float(t) * n * n
+        return moments + n_runs * float(n) ** 3
+
+    def due_at_start(self, n_runs: int, max_steps: int | None) -> bool:
+        """Whether to try the QP finish before the first step: its predicted work is at most
+        what the loop must still do before the tolerance test can pass."""
+        if self.problem is None or not self.quadratic or self.config.tol is None:
+            return False
+        t, n = self.problem.n_rows, self.problem.n_assets
+        exact_step = n * n if uses_quadratic_form(self.problem.spec, t, n) else 2 * t * n
+        steps = 2 * self.config.eval_every
+        if max_steps is not None:
+            steps = min(steps, max_steps)
+        needed = steps * (STEP_OVERHEAD + n_runs * exact_step) + 3 * n_runs * t * n
+        return self.predicted_work(n_runs) <= needed
+
+    def count_step(self, sizes: list[int]) -> None:
+        """Add one step of the loop (batch sizes per run) to the counted work."""
+        if self.problem is not None:
+            n_rows, n = self.problem.n_rows, self.problem.n_assets
+            rows = sum(min(int(m), n_rows) for m in sizes)
+            self.loop_work += STEP_OVERHEAD + 2.0 * rows * n
+
+    def count_evaluation(self, n_runs: int) -> None:
+        """Add one full-data evaluation of K runs to the counted work."""
+        if self.problem is not None:
+            self.loop_work += (
+                STEP_OVERHEAD + float(n_runs) * self.problem.n_rows * self.problem.n_assets
+            )
 
     def due(self, step: int, full: bool) -> bool:
         """Whether to try the finish after the evaluation at ``step``."""
-        return (
-            self.problem is not None
-            and self.result is None
-            and full
-            and step % self.every == 0
-            and time.perf_counter() >= self.wait_until
-        )
+        if self.problem is None or self.result is not None or self.loop_work < self.wait_until:
+            return False
+        if self.quadratic:  # a fixed budget (no tolerance) runs its steps, then the finish
+            return self.config.tol is not None
+        return full and step % self.every == 0
 
     def attempt(
         self, step: int, weights: torch.Tensor, objective: torch.Tensor, lam: torch.Tensor | None
@@ -89,9 +161,8 @@ class EarlyFinish:
         """Try the finish on ``weights`` (K, N) with objective (K,); True when every run is
         a verified optimum (then ``result`` holds the finished weights)."""
         assert self.problem is not None
-        began = time.perf_counter()
         dtype = self.problem.returns.dtype
-        finished = polish_final(
+        finished = polish_with_rows(
             self.problem,
             self.config,
             weights.detach().to(dtype),
@@ -99,18 +170,34 @@ class EarlyFinish:
             lam,
             ATTEMPT_OPTIONS,
         )
-        spent = time.perf_counter() - began
+        spent = self.attempt_work(finished[4])
         self.attempts += 1
-        self.seconds += spent
-        self.wait_until = time.perf_counter() + SPACING * spent
+        self.work += spent
+        self.wait_until = self.loop_work + SPACING * spent
+        finished = finished[:4]
         if all(finished[3]):
             self.result, self.stopped_at = finished, step
             return True
         return False
 
+    def attempt_work(self, rows: list) -> float:
+        """Counted work of one attempt from its per-run reports."""
+        assert self.problem is not None
+        t, n = self.problem.n_rows, self.problem.n_assets
+        total = 0.0
+        for row in rows:
+            if getattr(row, "kind", "") == "QP":
+                total += float(row.work) + float(n) ** 2
+            else:  # per LP: its call, a simplex over the window, one verification pass
+                w = float(row.window_rows)
+                total += int(row.rounds) * (LP_OVERHEAD + (w + n) * w * n + float(t) * n)
+        if rows and getattr(rows[0], "kind", "") == "QP":
+            total += float(t) * n * n  # the covariance
+        return max(total, STEP_OVERHEAD)
+
     def describe(self) -> str:
-        """A suffix for the finish's summary: where and at what cost it ran early."""
+        """A suffix for the finish's summary: where and at what counted cost it ran early."""
         if self.attempts == 0:
             return ""
         where = f"at step {self.stopped_at}" if self.result is not None else "not exact"
-        return f"; early finish {where} ({self.attempts} tries, {self.seconds:.2f} s)"
+        return f"; early finish {where} ({self.attempts} tries, {self.work:.3g} multiply-adds)"

@@ -78,7 +78,8 @@ def run_engine(
         state.progress = _progress(config)
         state.stopping.started = time.perf_counter()
         try:
-            _loop(state, callbacks)
+            if not _finish_before_the_first_step(state):
+                _loop(state, callbacks)
         finally:
             state.progress.close()
         return _finish(state, callbacks)
@@ -103,12 +104,14 @@ def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
             n + min(m, s.problem.n_rows) for n, m in zip(s.samples, regime.sizes, strict=True)
         ]
         s.step += 1
+        s.early.count_step(regime.sizes)
         s.progress.update(1)
         budget_hit = s.stopping.budget_reason(s.step, s.samples)
         if s.step % config.eval_every != 0 and not budget_hit:
             continue
         objective = _evaluate_and_record(s, regime.sizes, callbacks)
         s.progress.set_objective(objective)
+        s.early.count_evaluation(len(regime.sizes))
         if budget_hit:
             s.stop_reason = budget_hit
             return
@@ -121,6 +124,20 @@ def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
             s.stop_reason = "tolerance"
             return
         s.batches.observe(objective, regime.full)
+
+
+def _finish_before_the_first_step(s: EngineState) -> bool:
+    """Try the exact QP finish at the starting weights when it is predicted cheaper than
+    the steps the loop would take (:meth:`.EarlyFinish.due_at_start`); True when it is a
+    verified optimum (``stop_reason = "exact finish"``, no step taken)."""
+    if not s.early.due_at_start(s.grid.size, s.stopping.max_steps):
+        return False
+    weights = s.report_weights()
+    objective = _evaluator(s)(s.problem, weights, s.risk_aversions, s.quad)
+    if s.early.attempt(0, weights, objective, s.exact_lam):
+        s.stop_reason = "exact finish"
+        return True
+    return False
 
 
 def _evaluate_and_record(

@@ -50,11 +50,23 @@ def polish_final(
         ``"exact (1/1 runs; 2 LPs, 284 window rows, 0.31 s)"``. ``polished[k]``: run k's
         weights are the verified optimum of the full problem.
     """
+    return polish_with_rows(problem, config, weights, objective, lam, options)[:4]
+
+
+def polish_with_rows(
+    problem: Problem,
+    config: EngineConfig,
+    weights: torch.Tensor,
+    objective: torch.Tensor,
+    lam: torch.Tensor | None,
+    options: object | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, str, list[bool], list]:
+    """:func:`polish_final` and the finish's per-run reports (empty when it did not run)."""
     n_runs = weights.shape[0]
     unpolished = [False] * n_runs
     blocked = polish_blocker(problem, config)
     if blocked is not None:
-        return weights, objective, blocked, unpolished
+        return weights, objective, blocked, unpolished, []
     feasible = problem.constraints.linear_oracle(problem.n_assets)
     spec = problem.spec
     per_run = lam
@@ -70,7 +82,7 @@ def polish_final(
         options,
     )
     if finished is None:
-        return weights, objective, "none", unpolished
+        return weights, objective, "none", unpolished, []
     w64, rows = finished
     w64 = problem.constraints.project(w64.to(weights.device))  # LP rounding, ~1e-16
     candidate = w64.to(weights.dtype)  # float64 when the loop ran a float32 phase
@@ -79,7 +91,7 @@ def polish_final(
     take = exact | (value < objective)
     weights = torch.where(take[:, None], candidate, weights)
     objective = torch.where(take, value, objective)
-    return weights, objective, _summary(rows), [bool(e) for e in exact.tolist()]
+    return weights, objective, _summary(rows), [bool(e) for e in exact.tolist()], rows
 
 
 def polish_blocker(problem: Problem, config: EngineConfig) -> str | None:
@@ -91,17 +103,20 @@ def polish_blocker(problem: Problem, config: EngineConfig) -> str | None:
         return "off"
     if problem.row_weights is not None:
         return "off (row-weighted runs)"
-    if has_trading(problem.constraints):  # the tail LP has no cost term: never drop it
-        return "off (trading costs/turnover)"
+    impl = problem.spec.impl
+    if has_trading(problem.constraints) and not impl.finish_takes_trading:
+        return "off (trading costs/turnover)"  # the tail LP has no cost term: never drop it
     try:
-        problem.constraints.linear_oracle(problem.n_assets)
+        feasible = problem.constraints.linear_oracle(problem.n_assets)
     except ConfigError:  # support/sparse sets of the cardinality search: no linear form
         return "off (no linear form of the feasible set)"
-    return None if problem.spec.impl.has_exact_finish else "none"
+    return None if impl.has_exact_finish and impl.finish_applies(feasible) else "none"
 
 
 def _summary(rows: list) -> str:
     """One line for K runs: how many are exact, LPs, the largest window, seconds."""
+    if rows and getattr(rows[0], "kind", "") == "QP":
+        return _qp_summary(rows)
     n_exact = sum(bool(r.exact) for r in rows)
     others = sorted({r.status for r in rows if not r.exact})
     head = "exact" if not others else "; ".join(others)
@@ -111,4 +126,18 @@ def _summary(rows: list) -> str:
     return (
         f"{head} ({n_exact}/{len(rows)} runs exact; {lps} LPs, "
         f"up to {width} window rows, {seconds:.2f} s)"
+    )
+
+
+def _qp_summary(rows: list) -> str:
+    """One line for K runs of the exact QP finish (:mod:`.qp_finish`)."""
+    n_exact = sum(bool(r.exact) for r in rows)
+    others = sorted({r.status for r in rows if not r.exact})
+    head = "exact QP finish" if not others else "QP finish: " + "; ".join(others)
+    iters = sum(int(r.iterations) for r in rows)
+    free = max(int(r.free) for r in rows)
+    seconds = sum(float(r.seconds) for r in rows)
+    return (
+        f"{head} ({n_exact}/{len(rows)} runs exact, KKT verified; {iters} active-set "
+        f"iterations, up to {free} free variables, {seconds:.3f} s)"
     )

@@ -64,7 +64,13 @@ def loop_problem(
     eligible = not sharded and grid.row_weights is None
     if wanted == "auto":
         copy_bytes = problem.returns.numel() * 4
-        if copy_bytes > AUTO_COPY_BYTES or not eligible or polish_blocker(problem, config):
+        quadratic = problem.spec.impl.is_quadratic  # a QP finish: few steps, keep float64
+        if (
+            copy_bytes > AUTO_COPY_BYTES
+            or not eligible
+            or quadratic
+            or polish_blocker(problem, config)
+        ):
             return problem, config
     elif not eligible:
         raise ConfigError("sgd_dtype float32 needs unweighted, single-process float64 runs")

@@ -365,6 +365,7 @@ class PortfolioObjective:
 
     # ------------------------------------------------------ engine extensions
     has_exact_finish: bool = False  # True where engine_polish finishes the weights exactly
+    finish_takes_trading: bool = False  # engine_polish keeps trading costs and turnover rows
 
     def engine_polish(
         self,
@@ -384,6 +385,10 @@ class PortfolioObjective:
         default): no finish. CVaR solves its tail LP (:mod:`portfolio_sgd.engine.cvar_polish`).
         """
         return None
+
+    def finish_applies(self, feasible: Any) -> bool:
+        """Whether :meth:`engine_polish` can run over ``feasible`` (the set's linear oracle)."""
+        return self.has_exact_finish
 
     def gathers_tail_rows(self, n_rows: int) -> bool:
         """Whether full-data gradients gather a subset of rows (a host sync)."""

@@ -15,6 +15,7 @@ import torch
 
 from .base import Derivatives, PortfolioObjective, data_scales
 from .lagrangian import CVAR, VOLATILITY, LagrangianFamily, unsupported_limit
+from .variance import variance_finish, variance_finish_applies
 
 
 class MaxReturn(PortfolioObjective):
@@ -70,6 +71,31 @@ class MaxReturn(PortfolioObjective):
     ) -> tuple[Any, list[Any]]:
         s1, _ = data_scales(returns)
         return -(returns.mean(axis=0) / s1) @ w, []
+
+    has_exact_finish = True
+    finish_takes_trading = True
+
+    def quadratic_model(
+        self, sigma: np.ndarray, mu: np.ndarray, param: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``f = g'w`` with ``H = 0``, ``g = -mu``: the finish is the LP over the set, solved
+        at its vertex and verified by the same KKT check."""
+        return np.zeros_like(sigma), -mu
+
+    def finish_applies(self, feasible: Any) -> bool:
+        return variance_finish_applies(feasible)
+
+    def engine_polish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        per_run: torch.Tensor,
+        options: Any = None,
+    ) -> Any:
+        """The exact LP (:mod:`portfolio_sgd.engine.qp_finish` with ``H = 0``)."""
+        return variance_finish(self.quadratic_model, returns, mean, weights, feasible, per_run)
 
     def limit_family(self, measure: str) -> LagrangianFamily:
         """Mean-variance at ``lam = nu`` (volatility) or mean-CVaR at ``lam_r = 1/nu``."""

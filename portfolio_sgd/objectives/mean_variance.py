@@ -15,6 +15,8 @@ from .variance import (
     covariance_curvatures,
     cvxpy_variance,
     numpy_variance,
+    variance_finish,
+    variance_finish_applies,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +105,30 @@ class MeanVariance(PortfolioObjective):
         mu = returns.mean(axis=0)
         quad = cvxpy_variance(cp, w, returns, s2)
         return -(mu / s2) @ w + 0.5 * self.spec.risk_aversion * quad, []
+
+    has_exact_finish = True
+    finish_takes_trading = True
+
+    def quadratic_model(
+        self, sigma: np.ndarray, mu: np.ndarray, param: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``f = 1/2 w'Hw + g'w`` with ``H = lam Sigma``, ``g = -mu`` (``param``: ``lam``)."""
+        return param * sigma, -mu
+
+    def finish_applies(self, feasible: Any) -> bool:
+        return variance_finish_applies(feasible)
+
+    def engine_polish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        per_run: torch.Tensor,
+        options: Any = None,
+    ) -> Any:
+        """The exact QP on ``Sigma`` (:mod:`portfolio_sgd.engine.qp_finish`)."""
+        return variance_finish(self.quadratic_model, returns, mean, weights, feasible, per_run)
 
     def limit_family(self, measure: str) -> LagrangianFamily:
         """A volatility limit adds its multiplier to the risk aversion: ``lam = g + nu``."""

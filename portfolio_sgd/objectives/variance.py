@@ -52,6 +52,28 @@ def centred_moments(
     return m, quad - m * m, sw - m[:, None] * mean
 
 
+def variance_finish(
+    model,  # noqa: ANN001 - (sigma, mu, param) -> (H, g)
+    returns: torch.Tensor,
+    mean: torch.Tensor,
+    weights: torch.Tensor,
+    feasible,  # noqa: ANN001 - FeasibleSet or TradingSet
+    per_run: torch.Tensor,
+):  # noqa: ANN201 - see engine.qp_finish.polish_quadratic
+    """The exact QP finish of a variance objective (:mod:`portfolio_sgd.engine.qp_finish`)."""
+    from ..engine.qp_finish import polish_quadratic
+
+    return polish_quadratic(model, returns, mean, weights, feasible, per_run)
+
+
+def variance_finish_applies(feasible) -> bool:  # noqa: ANN001 - FeasibleSet or TradingSet
+    """Whether the exact QP finish runs over ``feasible`` (not with a leverage cap or
+    market impact)."""
+    from ..engine.qp_finish import applies
+
+    return applies(feasible)
+
+
 def numpy_variance(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean (K,) and population variance (K,) of portfolio returns ``x`` (T, K)."""
     mean = x.mean(axis=0)
