@@ -17,6 +17,7 @@ pytest.importorskip(
 from benchmarks.run import run_suite  # noqa: E402
 
 
+@pytest.mark.slow  # three worker processes, each importing torch: ~30 s on 2 quiet cores
 def test_tiny_suite_writes_wellformed_outputs(tmp_path):
     doc = run_suite(
         sizes=["tiny"],

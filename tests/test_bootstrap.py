@@ -133,6 +133,7 @@ def test_row_weights_refuse_cvar() -> None:
         _engine(returns, "cvar", EngineConfig(), RunGrid((32,), row_weights=np.ones((1, 200))))
 
 
+@pytest.mark.slow  # 2 x 16 bootstrapped runs of 60 resamples: the statistics need them all
 def test_calibration_against_independent_histories() -> None:
     from benchmarks.bootstrap_calibration import calibrate
 

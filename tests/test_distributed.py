@@ -23,6 +23,8 @@ from portfolio_sgd.errors import ConfigError, DataError
 SYNTHETIC_ROWS = 5_000
 
 
+# The tests on these two fixtures are marked slow: together they run every objective on
+# sp500 three times (two spawned ranks, each importing torch, and this process).
 @pytest.fixture(scope="module")
 def two_ranks() -> dict:
     return run_local(jobs.optimize_all, 2, SYNTHETIC_ROWS)
@@ -33,6 +35,7 @@ def one_rank() -> dict:
     return jobs.optimize_all(SYNTHETIC_ROWS)
 
 
+@pytest.mark.slow
 def test_two_ranks_agree_with_one_for_every_objective(one_rank, two_ranks) -> None:
     keys = [k for k in one_rank if k not in ("selection", "frontier")]
     assert len(keys) == len(jobs.OBJECTIVES) + 2
@@ -44,6 +47,7 @@ def test_two_ranks_agree_with_one_for_every_objective(one_rank, two_ranks) -> No
         assert stop1 == stop2 == "tolerance", key
 
 
+@pytest.mark.slow
 def test_sharded_answers_match_the_single_process_run(one_rank) -> None:
     returns, bench = jobs.sp500_panel()
     no_finish = ps.EngineConfig(cvar_polish=False)  # sharded runs skip the exact CVaR finish
@@ -53,6 +57,7 @@ def test_sharded_answers_match_the_single_process_run(one_rank) -> None:
         assert abs(value - single.objective_value) <= 1e-6 * abs(single.objective_value), name
 
 
+@pytest.mark.slow
 def test_frontier_runs_split_among_ranks_match_one_process(one_rank, two_ranks) -> None:
     returns, _ = jobs.sp500_panel()
     single = ps.efficient_frontier(returns.iloc[:, :8], points=4).weights.to_numpy()
@@ -61,6 +66,7 @@ def test_frontier_runs_split_among_ranks_match_one_process(one_rank, two_ranks) 
     np.testing.assert_allclose(two_ranks["frontier"], single, rtol=0, atol=2e-3)
 
 
+@pytest.mark.slow
 def test_distributed_kth_smallest_is_exact(two_ranks) -> None:
     for got, want in two_ranks["selection"]:
         assert got == want

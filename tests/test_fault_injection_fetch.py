@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,23 +99,39 @@ def run_to_end(cache: Path, window: tuple[str, str], marker: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def states(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def old_cache(tmp_path_factory) -> Path:
+    """A cache folder as the old fetch, run to completion, left it (fetched once)."""
+    folder = tmp_path_factory.mktemp("old-cache")
+    run_to_end(folder, OLD, tmp_path_factory.mktemp("old-marker") / "marker")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory, old_cache) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The cache files after the old fetch, and after the new one run to completion."""
-    folder = tmp_path_factory.mktemp("reference")
-    run_to_end(folder, OLD, folder / "marker")
+    folder = tmp_path_factory.mktemp("reference") / "cache"
+    shutil.copytree(old_cache, folder)
     old = files(folder)
-    run_to_end(folder, NEW, folder / "marker")
+    run_to_end(folder, NEW, folder.parent / "marker")
     new = files(folder)
     assert set(old) == set(new) == {f"{t}.parquet" for t in TICKERS}
     assert all(old[name] != new[name] for name in old)  # the new fetch changes every file
     return old, new
 
 
-@pytest.mark.parametrize("point", ["write", "replace"])
-def test_kill_during_cache_write_leaves_each_file_wholly_old_or_new(tmp_path, states, point):
-    old, new = states
+def copy_of_old(old_cache: Path, tmp_path: Path) -> Path:
+    """A private copy of the old fetch's cache (the whole folder, byte for byte)."""
     cache = tmp_path / "cache"
-    run_to_end(cache, OLD, tmp_path / "m0")
+    shutil.copytree(old_cache, cache)
+    return cache
+
+
+@pytest.mark.parametrize("point", ["write", "replace"])
+def test_kill_during_cache_write_leaves_each_file_wholly_old_or_new(
+    tmp_path, states, old_cache, point
+):
+    old, new = states
+    cache = copy_of_old(old_cache, tmp_path)
     assert files(cache) == old
     marker = tmp_path / "marker"
     proc = child(cache, NEW, point, marker)
@@ -139,10 +156,9 @@ def test_kill_during_cache_write_leaves_each_file_wholly_old_or_new(tmp_path, st
     assert files(cache) == new
 
 
-def test_disk_full_keeps_the_old_cache_and_no_temporary(tmp_path, states, monkeypatch):
+def test_disk_full_keeps_the_old_cache_and_no_temporary(tmp_path, states, old_cache, monkeypatch):
     old, _ = states
-    cache = tmp_path / "cache"
-    run_to_end(cache, OLD, tmp_path / "m0")
+    cache = copy_of_old(old_cache, tmp_path)
     from portfolio_sgd.data import yfinance_cache
 
     prices = {}

@@ -25,7 +25,12 @@ TARGET = {"mean-variance": 1e-4, "cvar": 1e-3}
 certificate's and test_accuracy's): ff49-daily points reach 2.2e-4, not 1e-4."""
 
 
-@pytest.fixture(scope="module", params=list(PANELS))
+# ff49 (49 assets) takes minutes under load where sp500 takes seconds: the inner loop
+# (`make test-fast`, -m "not slow") checks sp500, CI both.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(p, marks=pytest.mark.slow) if p == "ff49" else p for p in PANELS],
+)
 def panel(request):  # noqa: ANN001, ANN201
     return load_returns(dataset=PANELS[request.param], start="2015-01-01")
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {
     "backtest_batch_size.py": "batch_size",
@@ -25,6 +27,7 @@ for path in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow  # three walk-forward backtests in a child interpreter
 def test_scripts_run_on_a_small_window() -> None:
     paths = [str(ROOT / "scripts" / name) for name in SCRIPTS]
     proc = subprocess.run(
