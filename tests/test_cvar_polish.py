@@ -116,5 +116,5 @@ def test_batched_runs_with_per_run_return_weights_are_each_exact(sp500) -> None:
 
 
 def test_objectives_without_an_exact_finish_are_not_polished(sp500) -> None:
-    variance = optimize(sp500, "min-variance", config=EngineConfig(steps=20, tol=None))
-    assert variance.polish == "none" and not variance.polished
+    kelly = optimize(sp500, "kelly", config=EngineConfig(steps=20, tol=None))
+    assert kelly.polish == "none" and not kelly.polished

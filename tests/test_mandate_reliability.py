@@ -366,7 +366,9 @@ def test_csv_carries_the_error_bars(tmp_path, small) -> None:
 
 # ------------------------------------------------------------------ frontier
 def test_frontier_strict_exits_3_and_names_the_points() -> None:
-    args = ["frontier", *TICKERS6, "--points", "3", "--steps", "5", "--format", "json"]
+    # 5 steps and no exact finish (which would solve these QPs outright): not certified
+    args = ["frontier", *TICKERS6, "--points", "3", "--steps", "5", "--no-cvar-polish"]
+    args += ["--format", "json"]
     loose = CliRunner().invoke(main, args)
     strict = CliRunner().invoke(main, [*args, "--strict"])
     assert loose.exit_code == 0 and strict.exit_code == 3, strict.output

@@ -60,8 +60,9 @@ def small(sp500_returns) -> pd.DataFrame:
 def test_predicted_spread_matches_measured_spread_of_iterates(small) -> None:
     cfg = EngineConfig(
         lr=0.06, batch_size=1024, batch_schedule="constant", tol=None, steps=600,
-        restart=False, seed=1,
-    )  # fmt: skip  # the engine's momentum (Nesterov 0.9) and preconditioner
+        restart=False, seed=1, cvar_polish=False,
+    )  # fmt: skip  # the engine's momentum (Nesterov 0.9) and preconditioner; the SGD
+    # iterates themselves (the exact finish, on by default, would make every run exact)
     runs = optimize_many(small, "min-variance", config=cfg, repeats=128, certify_runs=False)
     measured = runs.weights.to_numpy().std(axis=0, ddof=1)
     w_star = solve_exact("min-variance", small.to_numpy()).weights
