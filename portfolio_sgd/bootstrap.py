@@ -450,4 +450,7 @@ def _with_noise(
         noise = compare_noise(problem, result.config, point, result.lr, bars.weights_se, base)
     except ConfigError as exc:
         return dataclasses.replace(bars, noise_note=str(exc))
+    if result.polished:  # the spread is SGD's at this m; the reported weights carry none
+        finished = "this run's reported weights were finished exactly, so carry no SGD noise"
+        noise = dataclasses.replace(noise, note=f"{noise.note.split('; ')[0]}; {finished}")
     return dataclasses.replace(bars, noise=noise)

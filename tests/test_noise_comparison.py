@@ -99,7 +99,12 @@ def test_error_bars_carry_the_comparison_in_api_json_and_table(small) -> None:
     noise = result.error_bars.noise
     assert noise is not None and noise.batch_size == 64 and noise.lr == result.lr
     assert noise.data_se.equals(result.error_bars.weights_se)
-    assert "batch grew" in noise.note  # the default geometric schedule
+    # the default run ends in the exact QP finish: the note says its weights carry no SGD noise
+    assert result.polished and "finished exactly" in noise.note and "batch grew" not in noise.note
+    no_finish = EngineConfig(cvar_polish=False)
+    stepped = optimize(small, "min-variance", seed=0, bootstrap=4, batch_size=64, config=no_finish)
+    assert not stepped.polished and "batch grew" in stepped.error_bars.noise.note  # geometric
+    assert "finished exactly" not in stepped.error_bars.noise.note
     adam = optimize(
         small, "min-variance", seed=0, bootstrap=4, steps=50, config=EngineConfig(optimizer="adam")
     )
