@@ -191,16 +191,7 @@ def build_report(
         optimisation), or a backtest section without strategies.
     """
     opts = options or ReportOptions()
-    chosen = check_sections(opts.sections)
-    if opts.sections is None:
-        chosen = tuple(
-            s for s in chosen
-            if (s != "backtest" or opts.backtest) and (s != "compare" or opts.compare)
-        )  # fmt: skip
-    if "backtest" in chosen and opts.backtest is None:
-        raise ConfigError("the backtest section needs strategies: pass --backtest SPEC")
-    if "compare" in chosen and not opts.compare:
-        raise ConfigError("the compare section needs --compare SPEC,...")
+    chosen = _chosen_sections(opts)
     spec, constraints, config = resolve_settings(objective, constraints, config)
     strategies = _strategies(opts.backtest, constraints) if "backtest" in chosen else None
     compared = parse_compare(opts.compare) if "compare" in chosen else None
@@ -250,6 +241,21 @@ def build_report(
     if "summary" not in chosen:
         sections = tuple(s for s in sections if s.key != "summary")
     return Report(opts.title, sections, data, result, bt)
+
+
+def _chosen_sections(opts: ReportOptions) -> tuple[str, ...]:
+    """The sections asked for (by default all that apply), each with what it needs."""
+    chosen = check_sections(opts.sections)
+    if opts.sections is None:
+        chosen = tuple(
+            s for s in chosen
+            if (s != "backtest" or opts.backtest) and (s != "compare" or opts.compare)
+        )  # fmt: skip
+    if "backtest" in chosen and opts.backtest is None:
+        raise ConfigError("the backtest section needs strategies: pass --backtest SPEC")
+    if "compare" in chosen and not opts.compare:
+        raise ConfigError("the compare section needs --compare SPEC,...")
+    return chosen
 
 
 def _strategies(settings: BacktestSettings | None, constraints: Constraints) -> list[Any]:
