@@ -3,7 +3,7 @@
 Run: ``python -m benchmarks.cardinality_gap [--ks 5 10] [--objectives ...] [--start
 YYYY-MM-DD] [--min-position X]``. For each objective and ``k`` it runs
 ``optimize(..., max_assets=k)`` (the batched support-search heuristic) and the exact
-reference of :mod:`portfolio_sgd.reference_cardinality` (support enumeration with a proven
+reference of :mod:`portfolio_sgd.reference.cardinality` (support enumeration with a proven
 bracket, or CVaR's milp), and prints one markdown table row each: both values, the
 relative gap ``(f_heur - f*) / |f*|``, the gap to the relaxed lower bound the heuristic
 reports, supports, times. The heuristic's value is passed to the enumeration as an
@@ -25,8 +25,8 @@ from portfolio_sgd import optimize
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.data.benchmark import select_benchmark
-from portfolio_sgd.reference import objective_value, solve_exact
-from portfolio_sgd.reference_cardinality import exact_cardinality
+from portfolio_sgd.reference.cardinality import exact_cardinality
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 from .machine import machine_info
 

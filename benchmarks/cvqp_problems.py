@@ -1,7 +1,7 @@
 """The CVQP peer comparison's data sets, problems, exact references and scoring.
 
 Two problems on the long-only simplex, at ``alpha = 0.95`` (the historical CVaR of the
-losses ``-R w``, :func:`portfolio_sgd.metrics.cvar_and_var`; with ``(1 - alpha) T`` an
+losses ``-R w``, :func:`portfolio_sgd.measures.performance.cvar_and_var`; with ``(1 - alpha) T`` an
 integer it is CVQP's mean of the ``(1 - alpha) T`` largest losses):
 
 - **mean-CVaR**: ``min -lam mu.w + CVaR(-R w)``. The reference is a certified lower bound
@@ -85,7 +85,7 @@ def clip_to_simplex(w: np.ndarray) -> np.ndarray:
 
 def cvar(r: np.ndarray, w: np.ndarray) -> float:
     """Exact float64 ``CVaR_alpha(-R w)`` of weights ``w`` (N,)."""
-    from portfolio_sgd.metrics import cvar_and_var
+    from portfolio_sgd.measures.performance import cvar_and_var
 
     return float(cvar_and_var(-(r @ w)[:, None], ALPHA)[0][0])
 

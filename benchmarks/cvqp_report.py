@@ -118,7 +118,7 @@ def markdown(outcomes: list[Outcome], header: dict[str, Any]) -> str:
 
 def write_report(out: str | Path, outcomes: list[Outcome], header: dict[str, Any]) -> None:
     """Write the markdown to ``out`` and the JSON next to it (``.json``), atomically together."""
-    from portfolio_sgd.atomic import atomic_files
+    from portfolio_sgd.utils.atomic import atomic_files
 
     out = Path(out)
     payload = {**header, "outcomes": [o.to_dict() for o in outcomes]}

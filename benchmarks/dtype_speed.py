@@ -45,7 +45,7 @@ def data_sets(rows: int) -> dict[str, tuple[np.ndarray, float]]:
 def measure(name: str, r: np.ndarray, lam: float) -> list[str]:
     """Table rows for one data set."""
     from portfolio_sgd import EngineConfig, optimize
-    from portfolio_sgd.metrics import cvar_and_var
+    from portfolio_sgd.measures.performance import cvar_and_var
 
     optimize(r[:2000], "cvar", config=EngineConfig(steps=30))  # warm-up (imports)
     rows, base = [], None
@@ -72,7 +72,7 @@ def main() -> None:
     import torch
 
     from benchmarks.machine import machine_info
-    from portfolio_sgd.atomic import atomic_write_text
+    from portfolio_sgd.utils.atomic import atomic_write_text
 
     torch.set_num_threads(2)
     info = machine_info(2)

@@ -19,8 +19,8 @@ import numpy as np
 from sklearn.covariance import OAS, LedoitWolf
 
 from portfolio_sgd import Constraints, optimize
-from portfolio_sgd.bootstrap import recency_weights
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.estimation.bootstrap import recency_weights
 
 PANELS = {
     "sp500": {"dataset": "sp500"},

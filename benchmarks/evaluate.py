@@ -3,7 +3,7 @@
 Every gap of the suite is ``relative_gap(f(w), f_ref)`` with ``f`` computed here: the
 portfolio returns ``x = R w`` are formed in float64 in row chunks (so a 2 GB float32
 matrix is never copied whole to float64), then handed to
-:func:`portfolio_sgd.reference.objective_value` as a one-asset problem (``x`` with weight
+:func:`portfolio_sgd.reference.exact.objective_value` as a one-asset problem (``x`` with weight
 1), which applies the reference definitions (population variance, sort-based CVaR, Kelly
 with ``+inf`` outside the domain).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from portfolio_sgd.reference import objective_value
+from portfolio_sgd.reference.exact import objective_value
 
 CHUNK_ROWS = 65_536
 

@@ -8,7 +8,7 @@ note says when one is missing). Each row runs ours and the peers interleaved ``r
 times after one untimed warm-up call each, and reports the median wall time.
 
 Every answer is scored by one tight exact reference, independent of both:
-:func:`portfolio_sgd.reference.solve_exact` (cvxpy + Clarabel at 1e-10 tolerances on a
+:func:`portfolio_sgd.reference.exact.solve_exact` (cvxpy + Clarabel at 1e-10 tolerances on a
 QR factor of the centred returns, not on ``Sigma``). The gap column is
 ``(f(w) - f(w_ref)) / |f(w_ref)|`` with ``f`` evaluated in numpy float64; a negative gap
 means the answer is better than the reference. Each answer's largest constraint violation
@@ -168,7 +168,7 @@ def cases(size: str, skfolio: bool) -> tuple[list[Case], list[str]]:
     """The rows of one size, and notes on peers that are not installed."""
     import portfolio_sgd as ps
     from portfolio_sgd import Constraints
-    from portfolio_sgd.reference import objective_value, solve_exact
+    from portfolio_sgd.reference.exact import objective_value, solve_exact
 
     returns = load(size)
     r = returns.to_numpy(dtype=np.float64)

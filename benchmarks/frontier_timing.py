@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.frontier import efficient_frontier
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
+from portfolio_sgd.solvers.frontier import efficient_frontier
 
 from .machine import machine_info
 

@@ -35,7 +35,7 @@ API_CODE = (
 )
 LOAD_CODE = (
     "import sys, torch; from portfolio_sgd.data import load_returns; "
-    "from portfolio_sgd.inputs import validate_returns_input; "
+    "from portfolio_sgd.data.inputs import validate_returns_input; "
     "r = load_returns(returns_path=sys.argv[1], dtype=sys.argv[2]); "
     "v, _, _ = validate_returns_input(r, dtype=sys.argv[2]); print(torch.as_tensor(v).mean())"
 )

@@ -341,7 +341,7 @@ NOTES = """## Method
   steps; data preparation, the step-size power iterations and the engine's own
   evaluations included). The one-time torch._dynamo import (~3 s, first `torch.optim`
   construction of a process) is paid by a warm-up run before timing.
-- Exact solvers: `portfolio_sgd.reference.solve_exact` (cvxpy + Clarabel, tolerances
+- Exact solvers: `portfolio_sgd.reference.exact.solve_exact` (cvxpy + Clarabel, tolerances
   1e-10) and skfolio `MeanRisk` (Clarabel, its defaults). Times include cvxpy's
   compilation, not process start or data loading. "> limit" means the process was
   killed at the wall-clock limit (+15 s grace).

@@ -21,7 +21,7 @@ import numpy as np
 from portfolio_sgd import optimize
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.limits import limit_risk
-from portfolio_sgd.reference import solve_exact
+from portfolio_sgd.reference.exact import solve_exact
 
 from .machine import machine_info
 

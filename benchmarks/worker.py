@@ -136,9 +136,9 @@ def run_sgd(task: dict[str, Any], returns: np.ndarray) -> list[dict[str, Any]]:
 
 
 def run_cvxpy(task: dict[str, Any], returns: np.ndarray) -> dict[str, Any]:
-    """One cvxpy + Clarabel solve through :func:`portfolio_sgd.reference.solve_exact`."""
+    """One cvxpy + Clarabel solve through :func:`portfolio_sgd.reference.exact.solve_exact`."""
     from portfolio_sgd.constraints import Constraints
-    from portfolio_sgd.reference import solve_exact
+    from portfolio_sgd.reference.exact import solve_exact
 
     obj, params = task["objective"], task["params"]
     t0 = time.perf_counter()

@@ -20,8 +20,8 @@ _PUBLIC = {
     "optimize_many": ".api",
     "resolve_settings": ".api",
     "settings_from_options": ".api",
-    "compare_with_exact": ".comparison",
-    "EngineConfig": ".config",
+    "compare_with_exact": ".reference.comparison",
+    "EngineConfig": ".engine.config",
     "Constraints": ".constraints",
     "EvaluationView": ".engine",
     "ConfigError": ".errors",
@@ -30,9 +30,9 @@ _PUBLIC = {
     "FetchError": ".errors",
     "InfeasibleConstraintError": ".errors",
     "PortfolioSGDError": ".errors",
-    "SGDPortfolio": ".estimator",
-    "FrontierResult": ".frontier",
-    "efficient_frontier": ".frontier",
+    "SGDPortfolio": ".estimators.sgd_portfolio",
+    "FrontierResult": ".solvers.frontier",
+    "efficient_frontier": ".solvers.frontier",
     "Objective": ".objectives",
     "ObjectiveSpec": ".objectives",
     "BatchResult": ".results",
@@ -42,10 +42,9 @@ _PUBLIC = {
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .api import optimize, optimize_many, resolve_settings, settings_from_options
-    from .comparison import compare_with_exact
-    from .config import EngineConfig
     from .constraints import Constraints
     from .engine import EvaluationView
+    from .engine.config import EngineConfig
     from .errors import (
         ConfigError,
         DataError,
@@ -54,10 +53,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         InfeasibleConstraintError,
         PortfolioSGDError,
     )
-    from .estimator import SGDPortfolio
-    from .frontier import FrontierResult, efficient_frontier
+    from .estimators.sgd_portfolio import SGDPortfolio
     from .objectives import Objective, ObjectiveSpec
+    from .reference.comparison import compare_with_exact
     from .results import BatchResult, OptimizationResult
+    from .solvers.frontier import FrontierResult, efficient_frontier
 
 
 def __getattr__(name: str) -> Any:

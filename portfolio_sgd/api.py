@@ -21,22 +21,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .bootstrap import (
+from .cardinality import optimize_cardinality
+from .certificate.engine_output import certify
+from .constraints import Constraints
+from .distributed.api import sharded_when_asked
+from .engine import Callback, RunGrid, run_engine
+from .engine.config import EngineConfig
+from .engine.prepare import init_array, prepare_data
+from .errors import ConfigError
+from .estimation.bootstrap import (
     check_block_length,
     check_effective_rows,
     effective_sample_size,
     recency_weights,
     with_error_bars,
 )
-from .cardinality import optimize_cardinality
-from .certificate.engine_output import certify
-from .config import EngineConfig
-from .constraints import Constraints
-from .distributed.api import sharded_when_asked
-from .engine import Callback, RunGrid, run_engine
-from .errors import ConfigError
 from .objectives import Objective, ObjectiveSpec
-from .prepare import init_array, prepare_data
 from .results import BatchResult, OptimizationResult, single_result
 
 ObjectiveLike = str | Objective | ObjectiveSpec

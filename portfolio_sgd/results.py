@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import EngineConfig
 from .constraints import Constraints
-from .costs import trading_report
+from .constraints.trading_terms import trading_report
+from .engine.config import EngineConfig
 from .objectives import ObjectiveSpec
 from .objectives.risk_budget import normalised_budgets
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .bootstrap import ErrorBars
     from .cardinality import CardinalityReport
     from .certificate import GapCertificate
     from .engine import EngineOutput
+    from .engine.prepare import PreparedData
+    from .estimation.bootstrap import ErrorBars
     from .limits import RiskLimitReport
-    from .prepare import PreparedData
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class OptimizationResult:
         Risk parity: each asset's share of the portfolio variance,
         ``w_i (Sigma w)_i / w' Sigma w``, indexed by ticker (None for other objectives).
     error_bars : ErrorBars or None
-        Bootstrap error bars (:mod:`portfolio_sgd.bootstrap`); None without bootstrap.
+        Bootstrap error bars (:mod:`portfolio_sgd.estimation.bootstrap`); None without bootstrap.
     constraints_report : tuple of dict
         Each constraint's status at the weights (budget, bounds, leverage, linear rows):
         ``constraint``, ``value``, ``bound``, ``slack``, ``violation``, ``status``

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from portfolio_sgd.atomic import atomic_write_text
 from portfolio_sgd.backtest import run_backtest
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.utils.atomic import atomic_write_text
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "backtest_costs.csv"
 

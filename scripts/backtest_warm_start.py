@@ -15,7 +15,7 @@ import pandas as pd
 
 from portfolio_sgd.backtest import run_backtest
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.estimator import optimize
+from portfolio_sgd.estimators.sgd_portfolio import optimize
 
 
 def main() -> None:

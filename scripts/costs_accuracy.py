@@ -16,7 +16,7 @@ import numpy as np
 
 from portfolio_sgd import Constraints, optimize
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.reference import solve_exact
+from portfolio_sgd.reference.exact import solve_exact
 
 
 def main() -> None:

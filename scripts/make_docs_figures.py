@@ -30,14 +30,14 @@ import pandas as pd  # noqa: E402
 from portfolio_sgd.backtest import run_backtest  # noqa: E402
 from portfolio_sgd.constraints import Constraints  # noqa: E402
 from portfolio_sgd.data import load_dataset, load_returns, to_returns  # noqa: E402
-from portfolio_sgd.estimator import optimize  # noqa: E402
+from portfolio_sgd.estimation.batch_size import batch_size_sweep  # noqa: E402
+from portfolio_sgd.estimators.sgd_portfolio import optimize  # noqa: E402
 from portfolio_sgd.plotting import (  # noqa: E402
     plot_backtest,
     plot_sweep,
     plot_weights_comparison,
 )
-from portfolio_sgd.reference import relative_gap, solve_exact  # noqa: E402
-from portfolio_sgd.risk import batch_size_sweep  # noqa: E402
+from portfolio_sgd.reference.exact import relative_gap, solve_exact  # noqa: E402
 
 FIGURES = ("quickstart", "risk", "backtest")
 

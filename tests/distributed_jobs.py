@@ -48,7 +48,7 @@ def optimize_all(synthetic_rows: int) -> dict:
 def split_frontier(returns: pd.DataFrame) -> np.ndarray:
     """A 4-point frontier with its runs split among the ranks (--split runs)."""
     from portfolio_sgd.distributed.split import split_runs
-    from portfolio_sgd.frontier import efficient_frontier
+    from portfolio_sgd.solvers.frontier import efficient_frontier
 
     with split_runs():
         return efficient_frontier(returns.iloc[:, :8], points=4).weights.to_numpy()

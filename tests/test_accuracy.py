@@ -1,7 +1,7 @@
 """The defaults reach the exact optimum: gap <= 1e-4 (1e-3 for CVaR) on three real panels.
 
 The reference is the exact cvxpy + Clarabel solution of the same problem
-(:mod:`portfolio_sgd.reference`, itself checked against closed forms and scipy). The
+(:mod:`portfolio_sgd.reference.exact`, itself checked against closed forms and scipy). The
 relative gap is ``(f(w_sgd) - f(w*)) / |f(w*)|`` with both values computed in numpy.
 No option is tuned per dataset: every call uses the library defaults.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from portfolio_sgd import optimize
 from portfolio_sgd.constraints import Constraints
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 TARGET = {"mean-variance": 1e-4, "min-variance": 1e-4, "kelly": 1e-4, "cvar": 1e-3}
 PANELS = ["sp500_returns", "etf_mix_returns", "ff49_returns"]

@@ -1,7 +1,7 @@
-"""portfolio_sgd.inputs: the API validates as strictly as the CLI, with the same messages.
+"""portfolio_sgd.data.inputs: the API validates as strictly as the CLI, with the same messages.
 
 The tests marked ``api`` call :func:`portfolio_sgd.optimize`, whose ``prepare_data``
-calls :mod:`portfolio_sgd.inputs`.
+calls :mod:`portfolio_sgd.data.inputs`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import torch
 import portfolio_sgd
 from portfolio_sgd.backtest.inputs import align_benchmark as backtest_align
 from portfolio_sgd.data import MIN_ROWS, validate_returns
+from portfolio_sgd.data.inputs import align_benchmark, validate_init_weights, validate_returns_input
 from portfolio_sgd.errors import ConfigError, DataError
-from portfolio_sgd.inputs import align_benchmark, validate_init_weights, validate_returns_input
 
 WIRED = pytest.mark.api  # the API shares the CLI validation (wired in prepare_data)
 
@@ -164,7 +164,7 @@ def test_init_weights():
     )
 
 
-# --- the public API, once prepare_data calls portfolio_sgd.inputs ----------------------
+# --- the public API, once prepare_data calls portfolio_sgd.data.inputs ----------------------
 
 
 @WIRED

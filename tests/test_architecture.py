@@ -36,7 +36,7 @@ from portfolio_sgd.objectives import (
     PortfolioObjective,
     objective_names,
 )
-from portfolio_sgd.reference import objective_value
+from portfolio_sgd.reference.exact import objective_value
 
 PROTOCOL = ("losses", "derivatives", "numpy_value", "cvxpy_expression")
 
@@ -140,7 +140,7 @@ def test_scikit_learn_clone_and_params_round_trip() -> None:
 
 
 def test_optimal_var_level_is_the_metrics_var() -> None:
-    from portfolio_sgd.metrics import cvar_and_var
+    from portfolio_sgd.measures.performance import cvar_and_var
     from portfolio_sgd.objectives import optimal_var_level
 
     x = np.random.default_rng(3).standard_t(4, size=(5, 333)) * 0.01

@@ -9,18 +9,18 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd import EngineConfig, optimize
-from portfolio_sgd.bootstrap import (
+from portfolio_sgd.cli import main
+from portfolio_sgd.constraints import Constraints
+from portfolio_sgd.engine import RunGrid, run_engine
+from portfolio_sgd.engine.prepare import prepare_data
+from portfolio_sgd.errors import ConfigError
+from portfolio_sgd.estimation.bootstrap import (
     auto_block_length,
     resample_counts,
     stationary_indices,
 )
-from portfolio_sgd.cli import main
-from portfolio_sgd.constraints import Constraints
-from portfolio_sgd.engine import RunGrid, run_engine
-from portfolio_sgd.errors import ConfigError
 from portfolio_sgd.objectives import ObjectiveSpec
-from portfolio_sgd.prepare import prepare_data
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 
 def _synthetic(n_rows: int, n_assets: int, seed: int) -> np.ndarray:
@@ -159,7 +159,7 @@ def _weighted_exact(returns: np.ndarray, c: np.ndarray, risk_aversion: float | N
 
 @pytest.mark.parametrize(("objective", "lam"), [("min-variance", None), ("mean-variance", 20.0)])
 def test_half_life_matches_weighted_exact_reference(objective: str, lam: float | None) -> None:
-    from portfolio_sgd.bootstrap import recency_weights
+    from portfolio_sgd.estimation.bootstrap import recency_weights
 
     returns = _synthetic(1500, 8, 4)
     c = recency_weights(1500, 250.0)

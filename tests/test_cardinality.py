@@ -18,8 +18,8 @@ from portfolio_sgd.cli import main
 from portfolio_sgd.constraints import Cardinality, Constraints, SparseSet, SupportSet
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError
-from portfolio_sgd.reference import objective_value, solve_exact
-from portfolio_sgd.reference_cardinality import enumerate_cardinality, milp_cvar
+from portfolio_sgd.reference.cardinality import enumerate_cardinality, milp_cvar
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 
 @pytest.fixture(scope="module")

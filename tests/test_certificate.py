@@ -2,8 +2,8 @@
 
 References are independent of the code under test: scipy ``linprog`` (with a different
 formulation of the leverage cap) and cvxpy for the LMO, Clarabel via
-:func:`portfolio_sgd.reference.solve_exact` for ``f*``, numpy
-:func:`~portfolio_sgd.reference.objective_value` for ``f(w)`` and finite differences of it
+:func:`portfolio_sgd.reference.exact.solve_exact` for ``f*``, numpy
+:func:`~portfolio_sgd.reference.exact.objective_value` for ``f(w)`` and finite differences of it
 for the gradient, and a hand-written full-T dual LP for the CVaR bound.
 """
 
@@ -38,7 +38,7 @@ from portfolio_sgd.errors import (
     PortfolioSGDError,
 )
 from portfolio_sgd.objectives import ObjectiveSpec
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 from tests.conftest import ETF_MIX
 
 OBJECTIVES = ("mean-variance", "min-variance", "kelly", "tracking", "cvar")

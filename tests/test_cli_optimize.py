@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from portfolio_sgd import __version__
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints import Constraints
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 TARGET = {"mean-variance": 1e-4, "min-variance": 1e-4, "kelly": 1e-4, "cvar": 1e-3}
 

@@ -88,8 +88,8 @@ def test_static_choice_lists_match_the_library() -> None:
     from portfolio_sgd.backtest.engine import DEFAULT_STRATEGIES as engine_default
     from portfolio_sgd.cli.frontier import FRONTIER_OBJECTIVES
     from portfolio_sgd.cli.options import OBJECTIVE_NAMES
-    from portfolio_sgd.frontier import FRONTIER_OBJECTIVES as lib_frontier
     from portfolio_sgd.objectives import objective_names
+    from portfolio_sgd.solvers.frontier import FRONTIER_OBJECTIVES as lib_frontier
 
     assert list(OBJECTIVE_NAMES) == objective_names()
     assert FRONTIER_OBJECTIVES == lib_frontier

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from portfolio_sgd import Constraints, EngineConfig, optimize
 from portfolio_sgd.cli import main
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 
 def run(*args: str):

@@ -1,7 +1,7 @@
 """Trading against holdings: the cost prox and turnover projection, accuracy, CLI, specs.
 
 References: cvxpy + Clarabel for the prox/projection and for every optimum
-(:func:`portfolio_sgd.reference.solve_exact` with the cost term and turnover rows).
+(:func:`portfolio_sgd.reference.exact.solve_exact` with the cost term and turnover rows).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from portfolio_sgd.backtest.trading import trading_constraints
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints import prox_trading
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError
-from portfolio_sgd.reference import solve_exact
+from portfolio_sgd.reference.exact import solve_exact
 
 cp = pytest.importorskip(
     "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"

@@ -16,8 +16,8 @@ from scipy.optimize import linprog
 from portfolio_sgd import Constraints, EngineConfig, optimize, optimize_many
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.engine.cvar_polish import PolishOptions, polish_cvar
-from portfolio_sgd.metrics import cvar_and_var
-from portfolio_sgd.reference import solve_exact
+from portfolio_sgd.measures.performance import cvar_and_var
+from portfolio_sgd.reference.exact import solve_exact
 
 FAST = EngineConfig(steps=100, tol=None)  # a rough SGD start: the finish does the rest
 

@@ -28,7 +28,7 @@ from benchmarks.cvqp_problems import (  # noqa: E402
 )
 from benchmarks.cvqp_report import load_outcomes, merge, write_report  # noqa: E402
 from benchmarks.cvqp_solvers import TOLERANCES, Answer, cvqp_runs  # noqa: E402
-from portfolio_sgd.reference import solve_exact  # noqa: E402
+from portfolio_sgd.reference.exact import solve_exact  # noqa: E402
 
 
 @pytest.fixture(scope="module")

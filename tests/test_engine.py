@@ -19,9 +19,9 @@ from portfolio_sgd import (
     optimize_many,
     settings_from_options,
 )
-from portfolio_sgd.prepare import prepare_data
-from portfolio_sgd.sampling import BatchSampler, Sampling
-from portfolio_sgd.schedules import BatchSchedule, batch_growth_factor, batch_sizes_at
+from portfolio_sgd.engine.prepare import prepare_data
+from portfolio_sgd.engine.sampling import BatchSampler, Sampling
+from portfolio_sgd.engine.schedules import BatchSchedule, batch_growth_factor, batch_sizes_at
 
 SMALL = EngineConfig(steps=300, tol=None)
 

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import everyday
 from portfolio_sgd import Constraints
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 
 @pytest.fixture(scope="module")

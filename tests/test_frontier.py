@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from portfolio_sgd import efficient_frontier
 from portfolio_sgd.cli.main import main
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 PANELS = {"sp500": "sp500", "ff49": "ff49-daily"}
 POINTS = {"mean-variance": 8, "cvar": 5}

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from portfolio_sgd.cli import main
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.data.inputs import validate_returns_input
 from portfolio_sgd.errors import PortfolioSGDError
-from portfolio_sgd.inputs import validate_returns_input
 
 SCALE = float(os.environ.get("PORTFOLIO_SGD_FUZZ_EXAMPLES", "1"))
 ROWS, ASSETS, MIN_ROWS = 36, 4, 30

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from portfolio_sgd.gradients import gathers_tail_rows
+from portfolio_sgd.engine.gradients import gathers_tail_rows
 from portfolio_sgd.objectives import (
     Objective,
     ObjectiveSpec,
@@ -72,11 +72,11 @@ def test_tail_gather_in_bounded_chunks_equals_dense_product(monkeypatch) -> None
 @pytest.mark.parametrize("objective", ["cvar", "mean-variance", "kelly"])
 def test_mini_batch_gradient_in_bounded_chunks_is_the_same(objective, monkeypatch) -> None:
     """A batch gathered a few rows at a time gives the one-gather losses and gradients."""
-    import portfolio_sgd.gradients as gradients
-    from portfolio_sgd.config import Sampling
+    import portfolio_sgd.engine.gradients as gradients
     from portfolio_sgd.constraints import Constraints
+    from portfolio_sgd.engine.config import Sampling
     from portfolio_sgd.engine.problem import Problem
-    from portfolio_sgd.sampling import BatchSampler
+    from portfolio_sgd.engine.sampling import BatchSampler
 
     rng = np.random.default_rng(6)
     R = torch.from_numpy(rng.normal(5e-4, 0.01, size=(3000, 9)))

@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 
 from portfolio_sgd import EngineConfig, optimize
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.metrics import cvar_and_var
+from portfolio_sgd.measures.performance import cvar_and_var
 
 ALPHA = 0.95
 

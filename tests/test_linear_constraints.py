@@ -1,7 +1,7 @@
 """Group and linear constraints: parsing, memberships, projections, feasibility, accuracy.
 
 References: hand-made parse results; cvxpy + Clarabel exact projections and exact
-optima (:func:`portfolio_sgd.reference.solve_exact`); scipy HiGHS for feasibility.
+optima (:func:`portfolio_sgd.reference.exact.solve_exact`); scipy HiGHS for feasibility.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from portfolio_sgd.errors import (
     InfeasibleConstraintError,
     PortfolioSGDWarning,
 )
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 SECTORS = "data/sp500_sectors.csv"
 

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd import Constraints, optimize
-from portfolio_sgd.bootstrap import auto_block_length
 from portfolio_sgd.cli import main
 from portfolio_sgd.constraints.linear import resolve_linear
 from portfolio_sgd.constraints.linear_parse import ambiguous_name, needs_quotes, parse_linear
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError, PortfolioSGDWarning
+from portfolio_sgd.estimation.bootstrap import auto_block_length
 
 
 @pytest.fixture(scope="module")
@@ -427,7 +427,7 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
     """Runs that come back out of order (as slices of --split runs can) are sorted."""
     import dataclasses
 
-    from portfolio_sgd import frontier as frontier_module
+    from portfolio_sgd.solvers import frontier as frontier_module
 
     real = frontier_module.optimize_many
     calls = []
@@ -467,7 +467,7 @@ def test_other_ranks_print_errors_but_not_warnings() -> None:
 
 def test_capped_frontier_spreads_its_points(sp500_returns) -> None:
     """--points 5 --max-weight 0.3 must give five distinct portfolios across the risk range."""
-    from portfolio_sgd.frontier import efficient_frontier
+    from portfolio_sgd.solvers.frontier import efficient_frontier
 
     data = sp500_returns.iloc[-1000:, :10]
     res = efficient_frontier(data, points=5, constraints=Constraints(max_weight=0.3))

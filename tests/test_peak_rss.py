@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_sgd import metrics
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.data.inputs import validate_returns_input
 from portfolio_sgd.data.readers import _finish, _raw_to_wide, _read_parquet_raw, read_table
 from portfolio_sgd.errors import DataError
-from portfolio_sgd.inputs import validate_returns_input
+from portfolio_sgd.measures import performance as metrics
 
 
 def _frame(n_rows: int = 2_000, n_cols: int = 12, seed: int = 0) -> pd.DataFrame:

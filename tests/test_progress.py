@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from portfolio_sgd.progress import Progress, ProgressLines, progress_lines
+from portfolio_sgd.utils.progress import Progress, ProgressLines, progress_lines
 
 
 class FakeClock:
@@ -76,7 +76,7 @@ def test_without_an_open_block_the_library_writes_nothing(capsys) -> None:
 
 
 def test_the_engine_bar_has_no_total_to_a_step_cap_it_rarely_reaches() -> None:
-    from portfolio_sgd.config import EngineConfig
+    from portfolio_sgd.engine.config import EngineConfig
     from portfolio_sgd.engine.loop import _progress
 
     progress = _progress(EngineConfig(max_steps_default=20_000))

@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-import portfolio_sgd.quadratic as quadratic_module
+import portfolio_sgd.measures.quadratic as quadratic_module
 from portfolio_sgd import EngineConfig, optimize
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.engine import Problem
-from portfolio_sgd.gradients import batch_gradient
-from portfolio_sgd.objectives import Objective, ObjectiveSpec
-from portfolio_sgd.quadratic import (
+from portfolio_sgd.engine.gradients import batch_gradient
+from portfolio_sgd.measures.quadratic import (
     GRAM_ROW_FACTOR,
     quadratic_form,
     quadratic_loss_and_gradient,
     uses_quadratic_form,
 )
-from portfolio_sgd.reference import objective_value
+from portfolio_sgd.objectives import Objective, ObjectiveSpec
+from portfolio_sgd.reference.exact import objective_value
 
 
 def _problem(objective: Objective, n_rows: int = 3000, n_assets: int = 7) -> Problem:

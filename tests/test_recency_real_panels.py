@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from portfolio_sgd import Constraints, optimize
-from portfolio_sgd.bootstrap import recency_weights
+from portfolio_sgd.estimation.bootstrap import recency_weights
 
 cp = pytest.importorskip(
     "cvxpy", reason="needs the dev extra: pip install -e '.[dev]' (make test installs it)"

@@ -22,7 +22,7 @@ from portfolio_sgd.errors import (
     InfeasibleConstraintError,
     PortfolioSGDError,
 )
-from portfolio_sgd.reference import (
+from portfolio_sgd.reference.exact import (
     ExactSolution,
     objective_value,
     relative_gap,

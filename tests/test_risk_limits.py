@@ -22,7 +22,7 @@ from portfolio_sgd.data import load_returns
 from portfolio_sgd.errors import ConfigError, InfeasibleConstraintError
 from portfolio_sgd.limits import limit_risk, mix_to_limit
 from portfolio_sgd.objectives import ObjectiveSpec
-from portfolio_sgd.reference import objective_value, solve_exact
+from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 PANELS = {
     "sp500": dict(dataset="sp500", start="2022-01-01"),

@@ -18,12 +18,12 @@ from portfolio_sgd.cli import main
 from portfolio_sgd.constraints import PositiveOrthant
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.engine import Problem
+from portfolio_sgd.engine.gradients import batch_gradient
+from portfolio_sgd.engine.sampling import BatchSampler, Sampling
 from portfolio_sgd.errors import ConfigError, DataError, InfeasibleConstraintError
-from portfolio_sgd.gradients import batch_gradient
+from portfolio_sgd.measures.quadratic import quadratic_form
 from portfolio_sgd.objectives import Objective, ObjectiveSpec, RiskParity
-from portfolio_sgd.quadratic import quadratic_form
-from portfolio_sgd.reference import solve_exact
-from portfolio_sgd.sampling import BatchSampler, Sampling
+from portfolio_sgd.reference.exact import solve_exact
 from tests.conftest import ETF_MIX
 
 RNG = np.random.default_rng(11)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from portfolio_sgd.objectives import ObjectiveSpec
-from portfolio_sgd.step_size import (
+from portfolio_sgd.engine.step_size import (
     curvature,
     diagonal_metric,
     smoothed_cvar_curvature,
     top_eigenvalue,
 )
+from portfolio_sgd.objectives import ObjectiveSpec
 
 RNG = np.random.default_rng(5)
 R = RNG.standard_t(5, size=(3000, 7)) * np.array([0.001, 0.004, 0.01, 0.01, 0.02, 0.005, 0.03])

@@ -20,7 +20,7 @@ Semantics (pinned by ``tests/backtest``), for returns ``R`` of shape (T, N):
 - **Outputs.** Daily returns after costs from row ``lookback`` on (the first
   out-of-sample day), equity ``cumprod(1 + r)``, target weights at every rebalance,
   turnover and cost per rebalance, and metrics per strategy (see
-  :mod:`portfolio_sgd.metrics`; ``avg_turnover`` excludes the initial purchase,
+  :mod:`portfolio_sgd.measures.performance`; ``avg_turnover`` excludes the initial purchase,
   ``total_cost`` includes it). A benchmark series is reported alongside, never traded.
 
 >>> from portfolio_sgd.backtest import run_backtest

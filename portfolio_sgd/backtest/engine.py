@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..errors import DataError, PortfolioSGDWarning
-from ..metrics import infer_periods, performance_summary, turnover
-from ..progress import Progress
+from ..measures.performance import infer_periods, performance_summary, turnover
+from ..utils.progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
 from .result import BacktestResult
 from .specs import DEFAULT_STRATEGIES

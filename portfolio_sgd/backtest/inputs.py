@@ -13,9 +13,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..config import EngineConfig
 from ..constraints import Constraints
 from ..data.validation import MIN_ROWS
+from ..engine.config import EngineConfig
 from ..errors import ConfigError, DataError
 from .strategies import SGDStrategy, Strategy, parse_strategies
 
@@ -93,12 +93,12 @@ def with_cost_horizon(strategy: Strategy, rebalance_every: int) -> Strategy:
 def align_benchmark(benchmark: pd.Series | None, index: pd.Index) -> pd.Series | None:
     """The benchmark as a float Series on ``index``; None stays None.
 
-    The shared check of :func:`portfolio_sgd.inputs.align_benchmark` (a DataFrame's first
+    The shared check of :func:`portfolio_sgd.data.inputs.align_benchmark` (a DataFrame's first
     column is used; an array is taken by position).
     """
     if benchmark is None:
         return None
-    from ..inputs import align_benchmark as shared_align
+    from ..data.inputs import align_benchmark as shared_align
 
     values = shared_align(benchmark, index, len(index))
     name = getattr(benchmark, "name", None)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..atomic import atomic_directory
-from ..csv_safe import escape_text_cells
 from ..errors import ConfigError
-from ..jsonable import dumps, to_jsonable
+from ..utils.atomic import atomic_directory
+from ..utils.csv_safe import escape_text_cells
+from ..utils.jsonable import dumps, to_jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -181,7 +181,7 @@ class BacktestResult:
         ``metrics.json`` (and ``benchmark.csv``), the ``extra`` files and last
         ``manifest.json`` (every file with its SHA-256) are written into a temporary
         sibling folder, which then replaces ``directory`` (see
-        :func:`portfolio_sgd.atomic.atomic_directory`): a reader sees the whole old set
+        :func:`portfolio_sgd.utils.atomic.atomic_directory`): a reader sees the whole old set
         or the whole new set, never a mix. On any error or interrupt the old set is
         left untouched and the temporary folder removed.
 

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
 from .specs import SPEC_KEYS
@@ -142,7 +142,7 @@ class BuyAndHold(Strategy):
 
 @dataclass
 class ExactStrategy(Strategy):
-    """The reference solver (:func:`portfolio_sgd.reference.solve_exact`) on each window."""
+    """The reference solver (:func:`portfolio_sgd.reference.exact.solve_exact`) on each window."""
 
     kind: str = "exact"
     spec: ObjectiveSpec = field(default_factory=ObjectiveSpec)
@@ -152,7 +152,7 @@ class ExactStrategy(Strategy):
     cost_horizon: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
-        from ..reference import solve_exact
+        from ..reference.exact import solve_exact
 
         start = time.perf_counter()
         cons = trading_constraints(

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 
 from ..certificate.engine_output import certify
-from ..config import Averaging, EngineConfig
 from ..constraints import Constraints, SparseSet, SupportSet
 from ..engine import EngineOutput, Problem, RunGrid, run_engine
+from ..engine.config import Averaging, EngineConfig
 from ..engine.setup import evaluate
 from .supports import Support
 

@@ -25,11 +25,11 @@ import pandas as pd
 import torch
 
 from ..certificate import accuracy_bar
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
+from ..engine.prepare import PreparedData
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
-from ..prepare import PreparedData
 from ..results import OptimizationResult, single_result
 from .engine_runs import (
     SupportCache,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..costs import TradingTerms
+from ..constraints.trading_terms import TradingTerms
 from .feasible import FeasibleSet, Polytope, polytope_minimizer
 
 __all__ = ["TradingSet", "trading_lower_bound"]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from ..atomic import atomic_write_text
 from ..errors import PortfolioSGDError, PortfolioSGDWarning
+from ..utils.atomic import atomic_write_text
 
 
 class PortfolioGroup(click.Group):
@@ -111,8 +111,8 @@ def emit(text: str, output: str | None) -> None:
 
 
 def to_json(payload: object) -> str:
-    """Pretty, strict JSON with non-finite floats as null (:func:`portfolio_sgd.jsonable.dumps`)."""
-    from ..jsonable import dumps  # numpy and pandas: not at import (fast --help)
+    """Pretty, strict JSON with non-finite floats as null (:func:`portfolio_sgd.utils.jsonable.dumps`)."""
+    from ..utils.jsonable import dumps  # numpy and pandas: not at import (fast --help)
 
     return dumps(payload)
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from ..csv_safe import escape_text_cells
 from ..distributed import start
 from ..distributed.api import run_sharded
 from ..distributed.shard import PARQUET_SUFFIXES
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
+from ..utils.csv_safe import escape_text_cells
 from .app import emit, to_json
 from .options import load_cli_returns, resolve_benchmark, settings_from_cli
 

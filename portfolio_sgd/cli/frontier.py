@@ -25,10 +25,10 @@ from .progress import command_progress, show_progress
 from .sections import OBJECTIVE, OUTPUT, GroupedCommand, section
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..frontier import FrontierResult
+    from ..solvers.frontier import FrontierResult
 
 FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
-""":data:`portfolio_sgd.frontier.FRONTIER_OBJECTIVES`, kept here so that ``--help`` needs no
+""":data:`portfolio_sgd.solvers.frontier.FRONTIER_OBJECTIVES`, kept here so that ``--help`` needs no
 torch (``tests/test_cli_startup.py`` checks they agree)."""
 
 EPILOG = """\b
@@ -104,7 +104,7 @@ def command(
     Each point reports the parameter it used (mean-variance lambda, or the CVaR return
     weight) and its certificate ("converged").
     """
-    from ..frontier import efficient_frontier
+    from ..solvers.frontier import efficient_frontier
 
     returns = load_cli_returns(kwargs)
     objective = kwargs["objective"]
@@ -141,7 +141,7 @@ def uncertified_note(result: FrontierResult) -> str:
 
 
 def _csv(result: FrontierResult) -> str:
-    from ..csv_safe import escape_text_cells
+    from ..utils.csv_safe import escape_text_cells
 
     frame = result.to_frame().join(result.weights.add_prefix("w_"))
     frame = escape_text_cells(frame.rename_axis("point"))

@@ -8,17 +8,17 @@ import click
 import numpy as np
 import pandas as pd
 
-from .. import metrics
 from ..api import optimize
-from ..bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..cardinality import CardinalityReport
-from ..comparison import compare_with_exact
-from ..csv_safe import escape_text_cells
 from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
+from ..estimation.bootstrap import DEFAULT_RESAMPLES, ErrorBars
+from ..measures import performance as metrics
 from ..objectives.risk_budget import normalised_budgets
+from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
+from ..utils.csv_safe import escape_text_cells
 from .app import emit, to_json
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines

@@ -20,8 +20,8 @@ from .sections import DATA, DISTRIBUTED, ENGINE, OBJECTIVE, section
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..config import EngineConfig
     from ..constraints import Constraints
+    from ..engine.config import EngineConfig
     from ..objectives import ObjectiveSpec
 
 F = Callable[..., Any]
@@ -343,7 +343,7 @@ ENGINE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         help="Step budget when no --steps/--epochs/--time-budget is given.",
     ),
 }
-"""The engine options, declared once: each key is an :class:`~portfolio_sgd.config.EngineConfig`
+"""The engine options, declared once: each key is an :class:`~portfolio_sgd.engine.config.EngineConfig`
 field, with the field's default (``tests/test_architecture.py`` checks both). Commands that
 need a different default or help text (``risk --steps``, ``backtest --device``) re-declare
 through :func:`engine_option` with overrides, not by copying."""
@@ -426,8 +426,8 @@ def settings_from_cli(
     library default), so the CLI cannot drift from the library.
     """
     from ..api import resolve_settings
-    from ..config import EngineConfig
     from ..constraints import Constraints
+    from ..engine.config import EngineConfig
     from ..objectives import ObjectiveSpec
 
     known: set[str] = set()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 import click
 
-from ..progress import progress_lines
+from ..utils.progress import progress_lines
 from .app import stderr_is_tty
 
 INTERVAL = 10.0

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ..atomic import atomic_files
+from ..utils.atomic import atomic_files
 from .app import emit, parse_list, to_json
 from .options import (
     data_options,
@@ -109,13 +109,13 @@ def command(
     fmt: str, output: str | None, plot_path: str | None, study: str, quiet: bool, **kwargs: Any
 ) -> None:
     """Measure how the batch size sets gradient noise and the weights' estimation error."""
-    from ..risk import (
+    from ..estimation.batch_size import (
         annealing_study,
         batch_size_sweep,
         linear_scaling_study,
         validate_grid,
     )
-    from ..risk.problem import prepare_problem, split_returns
+    from ..estimation.batch_size.problem import prepare_problem, split_returns
 
     objective = kwargs["objective"] or "min-variance"
     sizes = parse_list(kwargs["batch_sizes"], int, "integer")
@@ -170,7 +170,7 @@ def command(
     if fmt == "json":
         text = to_json(report.to_dict())
     elif fmt == "csv":
-        from ..csv_safe import escape_text_cells
+        from ..utils.csv_safe import escape_text_cells
 
         frame = escape_text_cells(report.to_frame())
         text = frame.to_csv(index=False, float_format="%.10g").rstrip("\n")

@@ -3,7 +3,7 @@
 A combinatorial (non-convex) part: it is never projected onto by the convex engine. The
 heuristic of :mod:`portfolio_sgd.cardinality` handles it by fixing supports (sets of held
 assets) and re-optimising on each with the bounds ``[x, hi]`` (a convex problem), and the
-exact reference (:mod:`portfolio_sgd.reference_cardinality`) enumerates supports or
+exact reference (:mod:`portfolio_sgd.reference.cardinality`) enumerates supports or
 solves a mixed-integer program.
 """
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 
-from ..costs import PER_ASSET, TRADING_FIELDS, TradingTerms, has_trading, normalise, vector
 from ..errors import ConfigError, InfeasibleConstraintError
 from .base import ConstraintPart
 from .bounds import Bounds
@@ -28,6 +27,7 @@ from .record_checks import (
     validate_trading,
     vector_length,
 )
+from .trading_terms import PER_ASSET, TRADING_FIELDS, TradingTerms, has_trading, normalise, vector
 from .turnover import Turnover
 
 
@@ -52,7 +52,7 @@ class Constraints:
         trading from cash once costs or turnover limits are given).
     transaction_costs : float, vector (N,) or mapping, default 0.0
         ``c_i`` in return units per unit traded (10 bps = 0.001): every objective gains
-        ``sum_i c_i |w_i - p_i|`` (see :mod:`portfolio_sgd.costs`).
+        ``sum_i c_i |w_i - p_i|`` (see :mod:`portfolio_sgd.constraints.trading_terms`).
     market_impact : float, vector (N,) or mapping, default 0.0
         ``kappa_i`` of an impact term ``sum_i kappa_i |w_i - p_i|^1.5``.
     max_turnover : float or None

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..costs import PER_ASSET, vector
 from ..errors import ConfigError, InfeasibleConstraintError
 from .linear import LinearConstraints, resolve_linear
 from .lp_feasibility import check_feasible
+from .trading_terms import PER_ASSET, vector
 
 
 def matrix_width(c: Any) -> int | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TypeVar
 
-from portfolio_sgd.choices import parse_choice
 from portfolio_sgd.errors import DataError
+from portfolio_sgd.utils.choices import parse_choice
 
 __all__ = ["DataLayout", "InvalidChoiceError", "NanPolicy", "ReturnsMethod", "coerce_choice"]
 

@@ -19,8 +19,8 @@ import importlib.resources
 import os
 from pathlib import Path
 
-from ..atomic import atomic_files
 from ..errors import DataError
+from ..utils.atomic import atomic_files
 
 __all__ = ["EXAMPLE_FILES", "write_examples"]
 

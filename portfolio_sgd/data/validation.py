@@ -1,7 +1,7 @@
 """Checks that a returns matrix is fit for optimisation.
 
 One implementation serves the CLI (through :func:`validate_returns` on a DataFrame) and
-the Python API (through :func:`portfolio_sgd.inputs.validate_returns_input` on a
+the Python API (through :func:`portfolio_sgd.data.inputs.validate_returns_input` on a
 DataFrame, a NumPy array or a torch tensor): :func:`check_return_values` works on a NumPy
 array or a torch tensor alike, so a tensor on the GPU is checked where it is, with a few
 column reductions and no host copy of the data.

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..config import EngineConfig
 from ..constraints import Constraints
-from ..costs import has_trading
+from ..constraints.trading_terms import has_trading
+from ..data.inputs import align_benchmark, validate_returns_input
 from ..engine import Callback, RunGrid, run_engine
+from ..engine.config import EngineConfig
+from ..engine.prepare import PreparedData, init_array
 from ..errors import ConfigError
-from ..inputs import align_benchmark, validate_returns_input
 from ..objectives import ObjectiveSpec
-from ..prepare import PreparedData, init_array
 from ..results import OptimizationResult, single_result
 from .context import DistContext, launched_by_torchrun, start
 from .problem import ShardedProblem, sharded_problem

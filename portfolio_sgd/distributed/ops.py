@@ -1,7 +1,7 @@
 """The engine's data passes for a sharded problem: gradients, evaluations, the VaR level.
 
 Each function has the signature of the single-process one it replaces
-(:func:`portfolio_sgd.gradients.batch_gradient`, :func:`portfolio_sgd.engine.setup.evaluate`,
+(:func:`portfolio_sgd.engine.gradients.batch_gradient`, :func:`portfolio_sgd.engine.setup.evaluate`,
 the VaR of the final weights) and is plugged into the engine through
 :class:`ShardedHooks`. A rank sums the per-scenario terms of its rows; the sums of all
 ranks are added by one all-reduce per step: the (K, N) gradient sums, the (K,) loss

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import torch
 
-from ..config import EngineConfig, OptimizerName
 from ..engine import step_graphs
 from ..engine.averaging import IterateAverage
+from ..engine.config import EngineConfig, OptimizerName
 from ..engine.continuation import SmoothingContinuation
 from ..engine.defaults import resolve_averaging, resolve_metric, resolve_optimizer, smoothing_active
 from ..engine.problem import RunGrid
 from ..engine.restart import MomentumRestart
+from ..engine.sampling import Sampling
+from ..engine.schedules import BatchSchedule, make_lr_scheduler
 from ..engine.setup import (
     _as_tensor,
     _batch_policy,
@@ -27,12 +29,10 @@ from ..engine.setup import (
     _start,
 )
 from ..engine.state import EngineState
+from ..engine.step_size import SGD_LR_FACTOR
 from ..engine.stopping import StoppingRule, step_budget
 from ..errors import ConfigError
 from ..objectives.common import portfolio_returns
-from ..sampling import Sampling
-from ..schedules import BatchSchedule, make_lr_scheduler
-from ..step_size import SGD_LR_FACTOR
 from .ops import ShardedHooks, check_shardable, sharded_evaluate, sharded_var_level
 from .problem import ShardedProblem
 from .sampling import GlobalIndexSampler

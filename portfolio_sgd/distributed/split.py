@@ -23,8 +23,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..config import EngineConfig
 from ..engine import Callback, EngineOutput, Problem, RunGrid, run_engine
+from ..engine.config import EngineConfig
 from ..engine.splitting import RUN_SPLITTER
 from .context import DistContext, start
 from .shard import row_range

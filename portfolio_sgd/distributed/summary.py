@@ -12,7 +12,7 @@ from .problem import ShardedProblem
 
 def sharded_performance(problem: ShardedProblem, weights: np.ndarray, periods: int = 252) -> dict:
     """Annual compound return and volatility (ddof 1) of fixed ``weights`` (N,) over all
-    rows, as :func:`portfolio_sgd.metrics.fixed_weight_performance` on the whole data.
+    rows, as :func:`portfolio_sgd.measures.performance.fixed_weight_performance` on the whole data.
 
     The compound growth is ``exp(sum log(1 + x_t))`` (sums of logs all-reduced).
     """

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..config import Averaging, EngineConfig
+from .config import Averaging, EngineConfig
 
 
 @dataclass

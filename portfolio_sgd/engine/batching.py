@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..schedules import BatchSchedule, batch_growth_factor, batch_sizes_at
+from .schedules import BatchSchedule, batch_growth_factor, batch_sizes_at
 
 GATHER_FRACTION = 4
 """The geometric schedule switches to the full data once a batch reaches T / 4 rows."""

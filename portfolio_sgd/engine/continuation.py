@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from ..objectives import PortfolioObjective
-from ..step_size import SGD_LR_FACTOR
+from .step_size import SGD_LR_FACTOR
 
 
 @dataclass

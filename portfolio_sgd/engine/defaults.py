@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from ..config import Averaging, EngineConfig, OptimizerName
 from ..objectives import ObjectiveSpec
-from ..step_size import ADAM_LR_FACTOR, SGD_LR_FACTOR, curvature, diagonal_metric
+from .config import Averaging, EngineConfig, OptimizerName
 from .problem import Problem, RunGrid
+from .step_size import ADAM_LR_FACTOR, SGD_LR_FACTOR, curvature, diagonal_metric
 
 
 def resolve_optimizer(config: EngineConfig, spec: ObjectiveSpec) -> OptimizerName:

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..config import EngineConfig
-from ..quadratic import uses_quadratic_form
+from ..measures.quadratic import uses_quadratic_form
+from .config import EngineConfig
 from .cvar_polish import PolishOptions
 from .polishing import polish_blocker, polish_with_rows
 from .problem import Problem

@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ..config import EngineConfig
 from ..errors import DivergenceError
-from ..progress import Progress
+from ..utils.progress import Progress
+from .config import EngineConfig
 from .early_finish import EarlyFinish
 from .polishing import polish_final
 from .precision import loop_problem

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import torch
 
-from ..config import EngineConfig
-from ..costs import has_trading
+from ..constraints.trading_terms import has_trading
 from ..errors import ConfigError
+from .config import EngineConfig
 from .problem import Problem
 from .setup import evaluate
 

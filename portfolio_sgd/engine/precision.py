@@ -18,8 +18,8 @@ from dataclasses import replace
 
 import torch
 
-from ..config import EngineConfig
 from ..errors import ConfigError
+from .config import EngineConfig
 from .polishing import polish_blocker
 from .problem import Problem, RunGrid
 

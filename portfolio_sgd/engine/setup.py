@@ -5,19 +5,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..config import Averaging, EngineConfig, OptimizerName
 from ..constraints import orthant_projector, project_box_sum_metric
 from ..constraints.projection import Projector
-from ..costs import trading_config, trading_prox, trading_value
+from ..constraints.trading_terms import trading_config, trading_prox, trading_value
 from ..errors import ConfigError
+from ..measures.quadratic import QuadraticForm
 from ..objectives import optimal_var_level, portfolio_returns
-from ..quadratic import QuadraticForm
-from ..sampling import BatchSampler
-from ..schedules import BatchSchedule, make_lr_scheduler
-from ..step_size import SGD_LR_FACTOR, return_scale
 from . import step_graphs
 from .averaging import IterateAverage
 from .batching import BatchPolicy
+from .config import Averaging, EngineConfig, OptimizerName
 from .continuation import SmoothingContinuation
 from .defaults import (
     auto_lr,
@@ -28,7 +25,10 @@ from .defaults import (
 )
 from .problem import Problem, RunGrid
 from .restart import MomentumRestart
+from .sampling import BatchSampler
+from .schedules import BatchSchedule, make_lr_scheduler
 from .state import EngineState
+from .step_size import SGD_LR_FACTOR, return_scale
 from .stopping import StoppingRule, step_budget
 from .weighting import weighted_problem
 

@@ -14,15 +14,15 @@ from typing import Any
 
 import torch
 
-from ..config import Averaging, EngineConfig, OptimizerName
+from ..measures.quadratic import QuadraticForm
 from ..objectives import PortfolioObjective
-from ..quadratic import QuadraticForm
-from ..sampling import BatchSampler
 from .averaging import IterateAverage
 from .batching import BatchPolicy
+from .config import Averaging, EngineConfig, OptimizerName
 from .continuation import SmoothingContinuation
 from .problem import Problem, RunGrid
 from .restart import MomentumRestart
+from .sampling import BatchSampler
 from .step_graphs import StepGraphs
 from .stopping import StoppingRule
 
@@ -48,7 +48,7 @@ class EngineState:
         fully invested set: steps keep the gradient's component along ``(1, ..., 1)``.
     prox : callable or None
         ``(w, step) -> w``: the trading-cost prox combined with the projection (threshold
-        ``step * c``, in the metric; :mod:`portfolio_sgd.costs`); None without trading.
+        ``step * c``, in the metric; :mod:`portfolio_sgd.constraints.trading_terms`); None without trading.
     loss_sum : Tensor, shape (K,)
         Mini-batch losses summed since the last evaluation (``loss_steps`` of them).
     hooks : object, optional

@@ -14,11 +14,11 @@ from collections.abc import Callable, Hashable
 
 import torch
 
-from ..gradients import batch_gradient
-from ..quadratic import exact_step_form
-from ..sampling import Sampling
+from ..measures.quadratic import exact_step_form
 from .batching import Regime
+from .gradients import batch_gradient
 from .restart import restart_momentum
+from .sampling import Sampling
 from .state import EngineState
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..config import Averaging, EngineConfig
-from ..schedules import BatchSchedule
+from .config import Averaging, EngineConfig
+from .schedules import BatchSchedule
 
 TOL_EPS_FACTOR = 2.0
 """The tolerance stop is floored at this many machine epsilons of the working dtype."""

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import torch
 
-from ..config import EngineConfig
-from ..schedules import BatchSchedule
+from .config import EngineConfig
 from .problem import Problem, RunGrid
+from .schedules import BatchSchedule
 
 SMALL_STEP_ELEMENTS = 2_000_000
 """Below this many ``K x rows x N`` elements per step, the CPU loop runs on one thread."""

@@ -6,8 +6,8 @@ resamples are counts (how often row t appears in resample k), recency weighting 
 exponential decay; both are rescaled to mean 1 per run, so the uniform weights ``c = 1``
 give the plain problem. The data itself is never copied: full-data gradients become a
 (K, T) x (T, N) product ``(g * c) @ R`` (or per-run moment matrices, see
-:func:`portfolio_sgd.quadratic.weighted_quadratic_form`), and mini-batches are drawn per
-run with probabilities ``c_kt / T`` (:class:`portfolio_sgd.sampling.BatchSampler`).
+:func:`portfolio_sgd.measures.quadratic.weighted_quadratic_form`), and mini-batches are drawn per
+run with probabilities ``c_kt / T`` (:class:`portfolio_sgd.engine.sampling.BatchSampler`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import dataclasses
 import numpy as np
 import torch
 
-from ..config import EngineConfig
 from ..errors import ConfigError
-from ..sampling import Sampling
+from .config import EngineConfig
 from .problem import Problem, RunGrid
+from .sampling import Sampling
 
 
 def weighted_problem(problem: Problem, grid: RunGrid, config: EngineConfig) -> Problem:

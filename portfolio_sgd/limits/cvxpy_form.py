@@ -1,4 +1,4 @@
-"""The exact (cvxpy) form of a risk limit, for :func:`portfolio_sgd.reference.solve_exact`."""
+"""The exact (cvxpy) form of a risk limit, for :func:`portfolio_sgd.reference.exact.solve_exact`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Volatility is annualised: ``sqrt(252)`` times the population standard deviation of the
 daily portfolio returns. CVaR is the daily historical CVaR at ``alpha`` of the losses
-``-x`` (:func:`portfolio_sgd.metrics.cvar_and_var`, the Rockafellar-Uryasev value).
+``-x`` (:func:`portfolio_sgd.measures.performance.cvar_and_var`, the Rockafellar-Uryasev value).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..metrics import cvar_and_var
+from ..measures.performance import cvar_and_var
 from ..objectives.lagrangian import CVAR, TRADING_DAYS
 
 MIX_ITERATIONS = 200

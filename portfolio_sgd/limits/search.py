@@ -34,8 +34,8 @@ import pandas as pd
 from ..api import optimize_many
 from ..certificate import accuracy_bar, optimality_gap
 from ..certificate.api import RELATIVE_FLOOR
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import CVAR, LagrangianFamily
 from .master import master_weights

@@ -11,8 +11,8 @@ import pandas as pd
 import torch
 
 from ..api import optimize
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..errors import ConfigError, DataError, InfeasibleConstraintError, PortfolioSGDWarning
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import CVAR
@@ -215,7 +215,7 @@ def _result(
     x = search.r @ w
     var_level = None
     if search.spec.impl.has_var_level:
-        from ..metrics import cvar_and_var
+        from ..measures.performance import cvar_and_var
 
         var_level = float(cvar_and_var(-x, search.spec.alpha)[1])
     n_rows = search.r.shape[0]

@@ -41,7 +41,7 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..quadratic import QuadraticForm
+    from ..measures.quadratic import QuadraticForm
     from .spec import ObjectiveSpec
 
 Derivatives = tuple[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"]
@@ -222,7 +222,7 @@ class PortfolioObjective:
         float
             ``L > 0``. The default is the second moment's top eigenvalue ``E[r r^T]``.
         """
-        from ..step_size import top_eigenvalue
+        from ..engine.step_size import top_eigenvalue
 
         second = top_eigenvalue(returns, None, metric=metric)
         return max(second, 1e-3 * second, 1e-300)

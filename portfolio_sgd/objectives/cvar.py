@@ -75,7 +75,7 @@ class CVaR(PortfolioObjective):
         return -self.return_weights(risk_aversion) - tail, None, 1.0 - tail
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
-        from ..metrics import cvar_and_var
+        from ..measures.performance import cvar_and_var
 
         value, _ = cvar_and_var(-x, self.spec.alpha)
         return -self.spec.return_weight * x.mean(axis=0) + value
@@ -100,7 +100,7 @@ class CVaR(PortfolioObjective):
     # -------------------------------------------------- smoothing continuation
     def initial_smoothing(self, returns: torch.Tensor) -> float:
         """The first smoothing ``tau``: one portfolio-return scale (equal-weight RMS)."""
-        from ..step_size import return_scale
+        from ..engine.step_size import return_scale
 
         return return_scale(returns)
 
@@ -143,7 +143,7 @@ class CVaR(PortfolioObjective):
         portfolio_x: torch.Tensor | None = None,
     ) -> float:
         """Largest curvature of the smoothed problem at run 0's point (see step_size)."""
-        from ..step_size import smoothed_cvar_curvature
+        from ..engine.step_size import smoothed_cvar_curvature
 
         return smoothed_cvar_curvature(
             returns, w, t, tau, self.spec.alpha, metric, portfolio_x=portfolio_x

@@ -23,7 +23,7 @@ the defaults are meaningless for this form and are refused.
 
 **The reported value** is the scale-free barrier objective
 ``F(w) = min_s f(s w) = 1/2 + 1/2 log(w' Sigma w) - sum_i b_i log w_i`` (the same for
-``y`` and ``w``); :func:`portfolio_sgd.reference.objective_value` keeps reporting the
+``y`` and ``w``); :func:`portfolio_sgd.reference.exact.objective_value` keeps reporting the
 variance ``w' Sigma w`` (its :meth:`numpy_value`).
 
 **Certificate.** For any ``w > 0``, with ``r_i = RC_i(w) - b_i``, convexity of the
@@ -137,7 +137,7 @@ class RiskParity(PortfolioObjective):
         ``sigma_i^2`` and the default start the barrier term is ``1 / s^2`` for every
         asset, about the curvature it has at the solution.
         """
-        from ..step_size import top_eigenvalue
+        from ..engine.step_size import top_eigenvalue
 
         cov = top_eigenvalue(returns, mean, metric=metric)
         beta = self.budgets(mean).to(torch.float64)

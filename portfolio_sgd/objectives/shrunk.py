@@ -25,7 +25,7 @@ from ..errors import ConfigError
 from .base import Derivatives, PortfolioObjective, data_scales
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..quadratic import QuadraticForm
+    from ..measures.quadratic import QuadraticForm
     from .spec import ObjectiveSpec
 
 _COPIED = (

@@ -51,7 +51,7 @@ class Tracking(PortfolioObjective):
         metric: torch.Tensor | None = None,
     ) -> float:
         """Twice the top eigenvalue of ``E[r r^T]``."""
-        from ..step_size import top_eigenvalue
+        from ..engine.step_size import top_eigenvalue
 
         second = top_eigenvalue(returns, None, metric=metric)
         return max(2.0 * second, 1e-3 * second, 1e-300)

@@ -22,7 +22,7 @@ def covariance_curvatures(
 
     The second moment only sets a floor, so a few power iterations suffice for it.
     """
-    from ..step_size import top_eigenvalue
+    from ..engine.step_size import top_eigenvalue
 
     second = top_eigenvalue(returns, None, metric=metric, iters=5)
     cov = top_eigenvalue(returns, mean, metric=metric)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..atomic import atomic_write_with
+from ..utils.atomic import atomic_write_with
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from ..metrics import drawdown, equity_curve
+from ..measures.performance import drawdown, equity_curve
 from ._common import _new_figure, _save
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -10,7 +10,7 @@ from ._common import _new_figure, _save
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from ..frontier import FrontierResult
+    from ..solvers.frontier import FrontierResult
 
 
 def plot_frontier(

@@ -13,7 +13,7 @@ from ._common import _new_figure, _save
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from ..risk.report import RiskReport, StudyReport
+    from ..estimation.batch_size.report import RiskReport, StudyReport
 
 __all__ = ["plot_annealing", "plot_risk", "plot_scaling", "plot_sweep"]
 

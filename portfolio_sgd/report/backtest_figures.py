@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..metrics import drawdown
+from ..measures.performance import drawdown
 from .figures import LAYOUT, label, labels
 from .performance import ROLLING_WINDOW, monthly_returns, rolling_sharpe, rolling_volatility
 

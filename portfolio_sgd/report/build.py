@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ..api import optimize, resolve_settings
-from ..atomic import atomic_write_text
 from ..backtest import BacktestResult, parse_strategies, run_backtest
 from ..backtest.strategies import BACKTEST_ENGINE
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..errors import ConfigError
-from ..frontier import FRONTIER_CONFIG, efficient_frontier, portfolio_risk
-from ..metrics import fixed_weight_performance
+from ..measures.performance import fixed_weight_performance
 from ..objectives import ObjectiveSpec
+from ..solvers.frontier import FRONTIER_CONFIG, efficient_frontier, portfolio_risk
+from ..utils.atomic import atomic_write_text
 from .compare import compare_portfolios, parse_compare
 from .contributions import measure_of, risk_contributions
 from .estimation import noise_summary

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..api import optimize
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..data.frequency import periods_per_year
+from ..engine.config import EngineConfig
 from ..errors import ConfigError
-from ..frequency import periods_per_year
-from ..metrics import performance_summary
+from ..measures.performance import performance_summary
 from ..objectives import Objective, ObjectiveSpec
 
 _PARAMETERS = {
@@ -75,7 +75,7 @@ def compare_portfolios(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Optimise each spec on ``returns``; weights (N, P) and in-sample measures (P, M).
 
-    The measures are :func:`portfolio_sgd.metrics.performance_summary` of the fixed
+    The measures are :func:`portfolio_sgd.measures.performance.performance_summary` of the fixed
     weights held over ``returns`` (``r_t . w`` each day).
     """
     weights: dict[str, np.ndarray] = {}

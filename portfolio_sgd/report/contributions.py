@@ -7,7 +7,7 @@ CVaR), Euler's theorem splits it exactly, ``rho(w) = sum_i w_i d rho / d w_i``; 
 - **volatility** ``sigma(w) = sqrt(w' S w)`` (S the sample covariance, ``ddof = 1``):
   ``RC_i = w_i (S w)_i / sigma``; the share is ``w_i (S w)_i / w' S w``, the variance share.
 - **CVaR** at ``alpha`` of the losses ``-x``, ``x = R w``: with the historical estimator
-  (the mean of the worst ``ceil((1 - alpha) T)`` losses, :func:`portfolio_sgd.metrics.cvar`),
+  (the mean of the worst ``ceil((1 - alpha) T)`` losses, :func:`portfolio_sgd.measures.performance.cvar`),
   ``RC_i = w_i * mean over the tail scenarios of (-r_ti)``.
 
 Group contributions are ``M' RC`` for the exposure matrix ``M`` (N, G) of
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..constraints.groups import group_exposures
-from ..metrics import cvar_and_var
+from ..measures.performance import cvar_and_var
 
 MEASURES = ("volatility", "cvar")
 

@@ -4,14 +4,14 @@ temperature, and a batch size recommended by the measured cost model.
 A quick account, measured at the reported weights ``w`` (no seed sweep):
 
 - ``sigma^2``: the per-sample gradient variance at ``w``
-  (:func:`portfolio_sgd.risk.gradient_variance`);
+  (:func:`portfolio_sgd.estimation.batch_size.gradient_variance`);
 - for each batch size m of a grid, the mini-batch gradient variance measured by repeated
-  draws (:func:`portfolio_sgd.risk.measure_batch_variance`) next to its prediction
+  draws (:func:`portfolio_sgd.estimation.batch_size.measure_batch_variance`) next to its prediction
   ``sigma^2 / m`` (times the finite-population factor when sampling without replacement);
 - the effective temperature ``eta sigma^2 / (2 m)`` at the run's base step size ``eta``;
 - the time per update ``a + b m``, measured on this machine
-  (:func:`portfolio_sgd.risk.measure_cost_model`), and the batch size that reaches a
-  target excess objective fastest (:func:`portfolio_sgd.risk.recommend_batch_size`), with
+  (:func:`portfolio_sgd.estimation.batch_size.measure_cost_model`), and the batch size that reaches a
+  target excess objective fastest (:func:`portfolio_sgd.estimation.batch_size.recommend_batch_size`), with
   the noise constant from the theory, ``kappa = sigma^2 / 4``, rather than fitted on a
   sweep: ``portfolio-sgd risk`` measures it.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..risk import (
+from ..estimation.batch_size import (
     gradient_variance,
     measure_batch_variance,
     measure_cost_model,
@@ -33,7 +33,7 @@ from ..risk import (
     recommend_batch_size,
     temperature,
 )
-from ..risk.problem import RiskProblem
+from ..estimation.batch_size.problem import RiskProblem
 
 GRID = (8, 32, 128, 512, 2048)
 """Batch sizes of the noise check (those up to T)."""

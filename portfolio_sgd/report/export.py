@@ -12,8 +12,8 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..atomic import atomic_directory
 from ..errors import ConfigError
+from ..utils.atomic import atomic_directory
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Report

@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..bootstrap import ErrorBars
-    from ..frontier import FrontierResult
+    from ..estimation.bootstrap import ErrorBars
+    from ..solvers.frontier import FrontierResult
     from .contributions import RiskContributions
     from .estimation import NoiseSummary
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from ..jsonable import to_jsonable
+from ..utils.jsonable import to_jsonable
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 STYLE = """

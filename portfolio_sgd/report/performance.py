@@ -1,6 +1,6 @@
 """The report's backtest metrics table and the series behind its backtest charts.
 
-Every number comes from :mod:`portfolio_sgd.metrics` on the backtest's daily returns after
+Every number comes from :mod:`portfolio_sgd.measures.performance` on the backtest's daily returns after
 costs (the conventions of :class:`~portfolio_sgd.backtest.BacktestResult`), plus the
 Calmar ratio ``CAGR / |max drawdown|`` and rolling windows of ``window`` rows.
 """
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..frequency import periods_per_year
+from ..data.frequency import periods_per_year
 
 TABLE = (
     ("cagr", "CAGR", "pct"),

@@ -36,8 +36,8 @@ from .performance import TABLE, format_cell, metrics_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..backtest import BacktestResult
-    from ..frontier import FrontierResult
     from ..results import OptimizationResult
+    from ..solvers.frontier import FrontierResult
     from .contributions import RiskContributions
     from .estimation import NoiseSummary
 

@@ -9,8 +9,8 @@ from typing import Any
 from skfolio.measures import RiskMeasure
 from skfolio.optimization import ObjectiveFunction
 
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..objectives import ObjectiveSpec
 from .base import SGDOptimizationBase
 from .mapping import (

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 from skfolio.measures import RiskMeasure
 
-from ..config import EngineConfig
 from ..constraints import Constraints
+from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from .base import SGDOptimizationBase

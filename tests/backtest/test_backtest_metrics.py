@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_sgd import metrics
+from portfolio_sgd.measures import performance as metrics
 
 R = np.array([0.01, -0.02, 0.03, -0.01, 0.005, 0.0, 0.015, -0.025, 0.02, 0.004])
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_sgd import metrics
-from portfolio_sgd.jsonable import dumps, to_jsonable
+from portfolio_sgd.measures import performance as metrics
+from portfolio_sgd.utils.jsonable import dumps, to_jsonable
 
 
 def brute_force(losses: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from portfolio_sgd.atomic import atomic_files, atomic_write_text
 from portfolio_sgd.backtest import run_backtest
 from portfolio_sgd.backtest.engine import MIN_OUT_OF_SAMPLE_ROWS
 from portfolio_sgd.cli import main
 from portfolio_sgd.errors import ConfigError, DataError
+from portfolio_sgd.utils.atomic import atomic_files, atomic_write_text
 
 
 def _frame(n_rows: int, seed: int = 0) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from portfolio_sgd.errors import ConfigError
-from portfolio_sgd.metrics import cvar
+from portfolio_sgd.measures.performance import cvar
 from portfolio_sgd.report import risk_contributions
 from portfolio_sgd.report.compare import parse_compare
 from portfolio_sgd.report.performance import (

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from portfolio_sgd.risk import RiskProblem, RiskReport, batch_size_sweep, make_problem
+from portfolio_sgd.estimation.batch_size import (
+    RiskProblem,
+    RiskReport,
+    batch_size_sweep,
+    make_problem,
+)
 
 SWEEP_GRID = [8, 32, 128, 512]
 

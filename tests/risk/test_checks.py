@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from portfolio_sgd.cli import main
 from portfolio_sgd.errors import ConfigError
-from portfolio_sgd.risk import annealing_study, batch_size_sweep, gradient_variance
-from portfolio_sgd.risk import linear_scaling_study as scaling
-from portfolio_sgd.risk.checks import drift_note, slope_note, slope_verdict
-from portfolio_sgd.risk.sweep import sweep_diagnostics
+from portfolio_sgd.estimation.batch_size import annealing_study, batch_size_sweep, gradient_variance
+from portfolio_sgd.estimation.batch_size import linear_scaling_study as scaling
+from portfolio_sgd.estimation.batch_size.checks import drift_note, slope_note, slope_verdict
+from portfolio_sgd.estimation.batch_size.sweep import sweep_diagnostics
 
 CHEAP = {"seeds": 2, "draws": 64, "cost_steps": 5, "device": "cpu"}
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from portfolio_sgd.objectives import ObjectiveSpec
-from portfolio_sgd.risk import (
+from portfolio_sgd.estimation.batch_size import (
     finite_population_factor,
     gradient_variance,
     measure_batch_variance,
@@ -14,6 +13,7 @@ from portfolio_sgd.risk import (
     predicted_batch_variance,
     temperature,
 )
+from portfolio_sgd.objectives import ObjectiveSpec
 
 
 def _numpy_sigma2(grads: np.ndarray) -> float:

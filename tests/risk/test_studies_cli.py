@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd.cli import main
+from portfolio_sgd.estimation.batch_size import annealing_study, linear_scaling_study
 from portfolio_sgd.plotting.risk import plot_risk
-from portfolio_sgd.risk import annealing_study, linear_scaling_study
 
 FAST = ["--seeds", "2", "--steps", "520", "--draws", "64", "--device", "cpu"]
 

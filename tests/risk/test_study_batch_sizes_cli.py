@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd.cli import main
-from portfolio_sgd.risk.report import format_table
+from portfolio_sgd.estimation.batch_size.report import format_table
 
 FAST = ["--seeds", "2", "--steps", "520", "--draws", "64", "--device", "cpu", "--quiet"]
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from portfolio_sgd.errors import ConfigError
-from portfolio_sgd.reference import solve_exact
-from portfolio_sgd.risk import batch_size_sweep, validate_grid
+from portfolio_sgd.estimation.batch_size import batch_size_sweep, validate_grid
+from portfolio_sgd.reference.exact import solve_exact
 
 SWEEP_GRID = [8, 32, 128, 512]  # the grid of the sweep_report fixture
 

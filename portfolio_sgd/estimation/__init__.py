@@ -1,0 +1,1 @@
+"""Estimation error: bootstrap error bars, SGD-noise comparison, batch-size studies."""

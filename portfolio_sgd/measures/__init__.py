@@ -1,0 +1,1 @@
+"""Risk measures and realised performance measures."""

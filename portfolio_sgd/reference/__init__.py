@@ -1,0 +1,1 @@
+"""Exact references: cvxpy/Clarabel solves, cardinality enumeration, MILPs, comparisons."""

@@ -1,0 +1,347 @@
+"""The efficient frontier as one batched run: K risk aversions, one (K, N) weight tensor.
+
+``efficient_frontier`` spreads K points from the minimum-risk portfolio to the
+maximum-return one. It first solves the two ends:
+
+- the minimum-risk end: min-variance (mean-variance frontier) or min-CVaR (the CVaR
+  frontier, return weight ``lam_r = 0``), one SGD run;
+- the maximum-return end: ``argmax_{w in C} mu.w``, the linear minimisation oracle of
+  the constraint set (exact, no optimisation).
+
+Between them it chooses one parameter per point so that the points are evenly spread in
+*risk*. On the unconstrained frontier ``Var = Var_m + (mu.w - mu_m)^2 / c``, so the
+mean-variance optimum at risk aversion ``lam`` has ``lam = sqrt(c / (Var - Var_m))``; for
+CVaR, modelled the same way (``CVaR^2 = CVaR_m^2 + (mu.w - mu_m)^2 / c``), the return
+weight is its slope ``lam_r = dCVaR/d(mu.w) = sqrt((rho^2 - rho_m^2) / c) / rho``. ``c`` is
+fitted to the two ends, and evenly spaced target risks ``rho_k`` give the grid; the
+long-only frontier is only piecewise of that shape, so the spread is close to even, not
+exact. Every point then comes from one :func:`~portfolio_sgd.optimize_many` run whose
+per-run ``risk_aversions`` are the risk aversions (mean-variance) or the return weights
+(CVaR); each point reports the parameter it used.
+
+Risk is the annualised volatility ``sqrt(252) * std`` (population standard deviation of
+daily portfolio returns) for mean-variance and the daily historical CVaR at ``alpha`` for
+CVaR; return is ``252 * mean`` daily return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..api import optimize, optimize_many, resolve_settings
+from ..constraints import Constraints
+from ..engine.config import EngineConfig
+from ..errors import ConfigError
+from ..measures.performance import cvar_and_var
+from ..objectives import ObjectiveSpec
+
+__all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portfolio_risk"]
+
+TRADING_DAYS = 252
+FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
+FRONTIER_CONFIG = EngineConfig(precondition=False)
+"""The default engine settings: Euclidean projections. Chosen when the diagonal-metric
+projection could return an infeasible vertex (the maximum-return end of a long-only
+frontier is one); that kernel bug is fixed (``tests/test_metric_projection.py``), but the
+frontier's settings and accuracy were measured with this choice and are kept."""
+MIN_RISK_OFFSET = 1e-3
+"""The first point's target risk lies this fraction of the risk range above the minimum
+(mean-variance only: its minimum needs ``lam = inf``; CVaR's is ``lam_r = 0``)."""
+
+
+@dataclass(frozen=True)
+class FrontierResult:
+    """K points of an efficient frontier, from the minimum risk to the maximum return.
+
+    Attributes
+    ----------
+    objective : str
+        ``"mean-variance"`` or ``"cvar"``.
+    alpha : float
+        CVaR level (the risk of a CVaR frontier).
+    weights : DataFrame, shape (K, N)
+        One row per point, columns are tickers.
+    risk, returns : ndarray, shape (K,)
+        Annualised volatility (mean-variance) or daily CVaR at ``alpha`` (cvar); and
+        ``252 * mean`` daily return.
+    risk_aversion : ndarray, shape (K,)
+        The parameter of each point: ``lam`` (mean-variance) or ``lam_r`` (cvar).
+    converged : ndarray of bool, shape (K,)
+        Each point's certificate (relative gap within the objective's bar).
+    asset_risk, asset_returns : Series, shape (N,)
+        Every asset's own risk and return (same measures), for plots.
+    wall_time : float
+        Seconds of the batched run (the two end solves excluded).
+    """
+
+    objective: str
+    alpha: float
+    weights: pd.DataFrame
+    risk: np.ndarray
+    returns: np.ndarray
+    risk_aversion: np.ndarray
+    converged: np.ndarray
+    asset_risk: pd.Series
+    asset_returns: pd.Series
+    wall_time: float
+
+    @property
+    def risk_label(self) -> str:
+        """The axis label of ``risk``."""
+        if self.objective == "cvar":
+            return f"daily CVaR at {self.alpha:g}"
+        return "annualised volatility"
+
+    def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
+        """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
+        ``Figure`` (:func:`portfolio_sgd.report.figures.frontier_figure`)."""
+        from ..report.figures import frontier_figure
+
+        return frontier_figure(self, chosen)
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"objective", "risk_measure", "points": [{risk, return, weights, ...}]}``."""
+        points = [
+            {
+                "risk": float(self.risk[k]),
+                "return": float(self.returns[k]),
+                "weights": {str(c): float(v) for c, v in self.weights.iloc[k].items()},
+                "risk_aversion": float(self.risk_aversion[k]),
+                "converged": bool(self.converged[k]),
+            }
+            for k in range(len(self.risk))
+        ]
+        return {"objective": self.objective, "risk_measure": self.risk_label, "points": points}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: ``risk``, ``return``, ``risk_aversion``, ``converged``."""
+        return pd.DataFrame(
+            {
+                "risk": self.risk,
+                "return": self.returns,
+                "risk_aversion": self.risk_aversion,
+                "converged": self.converged,
+            }
+        )
+
+
+def portfolio_risk(objective: str, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
+    """The frontier's risk of portfolio returns ``x`` (T, K): shape (K,).
+
+    ``sqrt(252) * std`` (population) for ``"mean-variance"``, the daily historical CVaR
+    of the losses ``-x`` at ``alpha`` for ``"cvar"``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if objective == "cvar":
+        return np.asarray(cvar_and_var(-x, alpha)[0], dtype=np.float64)
+    return math.sqrt(TRADING_DAYS) * x.std(axis=0)
+
+
+def _risk_grid(
+    objective: str, low: tuple[float, float], high: tuple[float, float], points: int
+) -> np.ndarray:
+    """The per-point parameters (K,) from the ends ``(risk, mean return)`` (daily units).
+
+    ``low`` is the minimum-risk end, ``high`` the maximum-return end; see the module
+    docstring for the model. Points past the ends' model (equal ends) fall back to a
+    geometric grid of one decade each way.
+    """
+    (r_m, m_m), (r_t, m_t) = low, high
+    d_mean, d_risk2 = m_t - m_m, r_t**2 - r_m**2
+    frac = np.linspace(0.0, 1.0, points)
+    if d_mean <= 0 or d_risk2 <= 0:  # the max-return portfolio is the min-risk one
+        return np.geomspace(1e3, 1e-1, points) if objective != "cvar" else np.zeros(points)
+    c = d_mean**2 / d_risk2
+    if objective == "cvar":
+        rho = r_m + frac * (r_t - r_m)
+        return np.sqrt((rho**2 - r_m**2) / c) / rho
+    frac[0] = MIN_RISK_OFFSET
+    var = (r_m + frac * (r_t - r_m)) ** 2
+    return np.sqrt(c / (var - r_m**2))
+
+
+def _ends(
+    returns: pd.DataFrame, spec: ObjectiveSpec, constraints: Constraints, config: EngineConfig
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
+    r = returns.to_numpy(dtype=np.float64)
+    mu = r.mean(axis=0)
+    cvar = spec.impl.per_run_parameter == "return_weight"
+    low_spec = dataclasses.replace(spec, return_weight=0.0) if cvar else "min-variance"
+    low = optimize(returns, low_spec, constraints, config).weights.to_numpy()
+    oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
+    top = oracle.minimize(-torch.from_numpy(mu)).numpy()
+    x = r @ np.stack([low, top]).T  # (T, 2)
+    if cvar:
+        daily = np.asarray(cvar_and_var(-x, spec.alpha)[0], dtype=np.float64)
+    else:
+        daily = x.std(axis=0)
+    return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
+
+
+def _calibrated_grid(
+    returns: pd.DataFrame,
+    spec: ObjectiveSpec,
+    constraints: Constraints,
+    config: EngineConfig,
+    low: tuple[float, float],
+    high: tuple[float, float],
+    points: int,
+) -> np.ndarray:
+    """Per-point parameters (K,) evenly spread in risk between the ends.
+
+    A pilot batched run over ``2 K`` geometrically spaced parameters (the range of the
+    model grid of :func:`_risk_grid`, extended one decade past its ends) measures risk
+    against ``log lam``; the K parameters interpolate it at evenly spaced target risks.
+    """
+    objective = "cvar" if spec.impl.per_run_parameter == "return_weight" else "mean-variance"
+    model = _risk_grid(objective, low, high, points)
+    positive = model[model > 0]
+    if positive.size < 2:
+        return model
+    if objective == "cvar":  # risk grows with lam_r, falls with lam: pilot in risk order
+        pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
+    else:
+        pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
+    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(pilot))
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = np.maximum.accumulate(portfolio_risk(objective, x, spec.alpha))
+    risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
+    r_m, r_t = low[0], high[0]
+    if objective != "cvar":
+        r_m, r_t = r_m * math.sqrt(TRADING_DAYS), r_t * math.sqrt(TRADING_DAYS)
+    targets = np.linspace(max(r_m, risk[0]), min(r_t, risk[-1]), points)
+    lams = np.exp(np.interp(targets, risk, np.log(pilot[first])))
+    if objective == "cvar":
+        lams[0] = 0.0  # the exact minimum-CVaR end
+    return lams
+
+
+SPREAD_ROUNDS = 2
+"""Extra batched runs that re-aim the points when their risks are unevenly spread."""
+SPREAD_TOLERANCE = 0.5
+"""Largest accepted deviation of a gap between neighbouring risks from the even gap,
+as a fraction of the even gap."""
+
+
+def _unevenness(risk: np.ndarray) -> float:
+    """max |gap - even gap| / even gap of the points' risks in risk order (0: even)."""
+    r = np.sort(np.asarray(risk, dtype=np.float64))
+    even = (r[-1] - r[0]) / max(len(r) - 1, 1)
+    if not even > 0:
+        return 0.0
+    return float(np.abs(np.diff(r) - even).max() / even)
+
+
+def _respaced(
+    objective: str, seen: list[tuple[np.ndarray, np.ndarray]], risk: np.ndarray
+) -> np.ndarray | None:
+    """Parameters aimed at evenly spaced risks between the current ends, interpolated in
+    ``log lam`` over every (lam, risk) pair measured so far; None when already even."""
+    if _unevenness(risk) <= SPREAD_TOLERANCE:
+        return None
+    lam = np.concatenate([np.asarray(a, dtype=np.float64) for a, _ in seen])
+    rk = np.concatenate([np.asarray(b, dtype=np.float64) for _, b in seen])
+    keep = lam > 0
+    if keep.sum() < 2:
+        return None
+    lam, rk = lam[keep], rk[keep]
+    order = np.argsort(rk, kind="stable")
+    rk, first = np.unique(rk[order], return_index=True)
+    log_lam = np.log(lam[order][first])
+    if objective != "cvar":  # risk falls as lam grows: keep the monotone envelope
+        log_lam = np.minimum.accumulate(log_lam)
+    else:
+        log_lam = np.maximum.accumulate(log_lam)
+    targets = np.linspace(float(np.min(risk)), float(np.max(risk)), len(risk))
+    out = np.exp(np.interp(targets, rk, log_lam))
+    if objective == "cvar":
+        out[0] = 0.0  # the exact minimum-CVaR end
+    return out
+
+
+def efficient_frontier(
+    returns: pd.DataFrame,
+    objective: str = "mean-variance",
+    points: int = 20,
+    constraints: Constraints | None = None,
+    config: EngineConfig | None = None,
+    *,
+    alpha: float = 0.95,
+) -> FrontierResult:
+    """The efficient frontier as one batched run of ``points`` portfolios.
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (T, N)
+        Daily simple returns, one column per ticker.
+    objective : {"mean-variance", "cvar"}
+        Mean-variance (risk: annualised volatility) or mean-CVaR (risk: daily CVaR).
+    points : int, default 20
+        K >= 2 points, from the minimum-risk to the maximum-return portfolio.
+    constraints : Constraints, optional
+        Default: long-only, fully invested.
+    config : EngineConfig, optional
+        Default :data:`FRONTIER_CONFIG` (no preconditioning).
+    alpha : float, default 0.95
+        CVaR level (cvar only).
+
+    Returns
+    -------
+    FrontierResult
+    """
+    if objective not in FRONTIER_OBJECTIVES:
+        raise ConfigError(
+            f"frontier objective must be one of {', '.join(FRONTIER_OBJECTIVES)}, got {objective!r}"
+        )
+    if int(points) < 2:
+        raise ConfigError(f"a frontier needs at least 2 points, got {points}")
+    if not isinstance(returns, pd.DataFrame):
+        returns = pd.DataFrame(np.asarray(returns, dtype=np.float64))
+    spec, constraints, config = resolve_settings(
+        objective,
+        constraints,
+        config or FRONTIER_CONFIG,
+        alpha=alpha if objective == "cvar" else None,
+    )
+    low, high = _ends(returns, spec, constraints, config)
+    lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))
+    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = portfolio_risk(objective, x, alpha)
+    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
+    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
+        again = _respaced(objective, seen, risk)
+        if again is None:
+            break
+        retry = optimize_many(returns, spec, constraints, config, risk_aversions=list(again))
+        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
+        risk_new = portfolio_risk(objective, x_new, alpha)
+        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        span, span_new = np.ptp(risk), np.ptp(risk_new)
+        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
+            batch, x, risk = retry, x_new, risk_new
+    # points in risk order, whatever order the (possibly split) runs came back in
+    order = np.lexsort((x.mean(axis=0), risk))
+    w = batch.weights.iloc[order].reset_index(drop=True)
+    x = x[:, order]
+    r = returns.to_numpy(dtype=np.float64)
+    return FrontierResult(
+        objective=objective,
+        alpha=float(alpha),
+        weights=w,
+        risk=risk[order],
+        returns=TRADING_DAYS * x.mean(axis=0),
+        risk_aversion=batch.runs["risk_aversion"].to_numpy(dtype=np.float64)[order],
+        converged=batch.runs["converged"].to_numpy(dtype=bool)[order],
+        asset_risk=pd.Series(portfolio_risk(objective, r, alpha), index=returns.columns),
+        asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
+        wall_time=float(batch.wall_time),
+    )

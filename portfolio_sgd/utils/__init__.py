@@ -1,0 +1,1 @@
+"""Small shared utilities: atomic writes, CSV escaping, strict JSON, enum choices, progress lines."""
