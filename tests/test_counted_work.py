@@ -16,7 +16,8 @@ import pytest
 
 from portfolio_sgd import EngineConfig, optimize
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.engine import cvar_polish, early_finish, qp_finish
+from portfolio_sgd.engine import early_finish
+from portfolio_sgd.measures.kernels import cvar_polish, qp_finish
 
 
 @pytest.fixture(scope="module")

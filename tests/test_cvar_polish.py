@@ -1,4 +1,4 @@
-"""The exact CVaR finish (``engine/cvar_polish.py``): the tail-scenario LP with cutting planes.
+"""The exact CVaR finish (``measures/kernels/cvar_polish.py``): the tail-scenario LP with cutting planes.
 
 References: the complete Rockafellar-Uryasev LP written out here for scipy's HiGHS (one
 ``u_t`` per scenario, no windows), and cvxpy + Clarabel (``solve_exact``) for bounds and
@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 
 from portfolio_sgd import Constraints, EngineConfig, optimize, optimize_many
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.engine.cvar_polish import PolishOptions, polish_cvar
+from portfolio_sgd.measures.kernels.cvar_polish import PolishOptions, polish_cvar
 from portfolio_sgd.measures.performance import cvar_and_var
 from portfolio_sgd.reference.exact import solve_exact
 

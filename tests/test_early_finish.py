@@ -16,9 +16,9 @@ from test_cvar_polish import full_lp, value
 from portfolio_sgd import EngineConfig, optimize
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.data import load_returns
-from portfolio_sgd.engine.cvar_lp import unique_rows
-from portfolio_sgd.engine.cvar_polish import polish_cvar
 from portfolio_sgd.errors import ConfigError
+from portfolio_sgd.measures.kernels.cvar_lp import unique_rows
+from portfolio_sgd.measures.kernels.cvar_polish import polish_cvar
 
 OLD = EngineConfig(early_finish=False, sgd_dtype="float64")
 

@@ -13,7 +13,7 @@ passed through such a projection on their way; their entries (``sp500/kelly``, m
 re-pinned with that fix; the other 17 are the pre-refactor weights.
 
 A second deliberate change: CVaR runs end with an exact finish (the tail-scenario LP of
-``engine/cvar_polish.py``, verified on every scenario; issue 15). Their default answers
+``measures/kernels/cvar_polish.py``, verified on every scenario; issue 15). Their default answers
 moved from the SGD answers (relative excess 1e-7 to 1e-5 over the LP optimum) to the
 exact optimum: L1 distance to the tight Clarabel reference (``solve_exact``) from
 6.1e-3 to 2.2e-9 (sp500/cvar), 1.5e-2 to 4.6e-11 (ff49-daily/cvar), 1.2e-1 to 6.5e-7

@@ -1,177 +1,20 @@
-"""Exact full-data values and gradients (float64, in row chunks) and the Frank-Wolfe gap.
+"""The smooth objectives' certificate pieces, composed from the objective and measure layers.
 
-For a convex differentiable ``f`` and any ``w``, convexity gives
-``f(w*) >= f(w) + grad f(w).(w* - w)``, so
-
-    f(w) - f*  <=  max_{s in C} grad f(w).(w - s)  =  grad f(w).w - min_{s in C} grad f(w).s,
-
-the Frank-Wolfe (FW) gap. It is a *proven* bound only with the exact full-data gradient:
-a mini-batch gradient gives a random number that bounds nothing. :func:`smooth_terms`
-computes that gradient in float64 from the data one chunk of rows at a time, converting
-each chunk separately, so a large float32 matrix is never copied to float64 as a whole.
-
-The value and gradient come from the objective's own per-scenario losses and
-derivatives (:class:`~portfolio_sgd.objectives.PortfolioObjective`), evaluated in float64:
-``grad f = E[g_t R_t] + E[c_t] mu``, plus the objective's direct term in ``w``
-(``weight_loss``/``weight_gradient``) where it has one.
+The maths lives below: the float64 chunked passes in :mod:`portfolio_sgd.measures.chunks`,
+the exact full-data value and gradient and the Frank-Wolfe gap in
+:mod:`portfolio_sgd.objectives.smooth_bound`. This module is the certificate's view of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from ..measures.chunks import CHUNK_ELEMENTS, bounded_rows, column_mean, iter_chunks
+from ..objectives.smooth_bound import frank_wolfe_gap, smooth_terms
 
-import torch
-
-from ..objectives import PortfolioObjective
-
-__all__ = ["column_mean", "frank_wolfe_gap", "iter_chunks", "smooth_terms"]
-
-
-def iter_chunks(returns: torch.Tensor, chunk_rows: int) -> Iterator[tuple[int, torch.Tensor]]:
-    """Yield ``(start, rows)`` with each block of ``chunk_rows`` rows converted to float64
-    (fewer rows where the block would exceed :data:`CHUNK_ELEMENTS` numbers).
-
-    Parameters
-    ----------
-    returns : Tensor, shape (T, N)
-    chunk_rows : int
-
-    Yields
-    ------
-    start : int
-    rows : Tensor, float64, shape (<= chunk_rows, N), on the device of ``returns``
-    """
-    chunk_rows = bounded_rows(chunk_rows, returns.shape[1])
-    for start in range(0, returns.shape[0], chunk_rows):
-        yield start, returns[start : start + chunk_rows].to(torch.float64)
-
-
-CHUNK_ELEMENTS = 1 << 21
-"""Most numbers in one converted or gathered block (2 M: 16 MB in float64)."""
-
-
-def bounded_rows(chunk_rows: int, n_cols: int) -> int:
-    """``chunk_rows``, cut so that a block of ``n_cols`` columns holds at most
-    :data:`CHUNK_ELEMENTS` numbers (at least one row)."""
-    return max(1, min(int(chunk_rows), CHUNK_ELEMENTS // max(int(n_cols), 1)))
-
-
-def column_mean(returns: torch.Tensor, chunk_rows: int = 65_536) -> torch.Tensor:
-    """Full-data column mean ``mu`` accumulated in float64.
-
-    Returns
-    -------
-    Tensor, float64, shape (N,)
-    """
-    total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
-    for _, rows in iter_chunks(returns, chunk_rows):
-        total += rows.sum(dim=0)
-    return total / returns.shape[0]
-
-
-def smooth_terms(
-    objective: PortfolioObjective,
-    returns: torch.Tensor,
-    weights: torch.Tensor,
-    mean: torch.Tensor,
-    *,
-    risk_aversion: torch.Tensor,
-    benchmark: torch.Tensor | None = None,
-    chunk_rows: int = 65_536,
-    row_weights: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Exact ``f(w)``, ``grad f(w)`` and ``E_t |l_t(w)|`` on the full data, in float64.
-
-    With ``row_weights`` c (T,), mean 1, the objective is the weighted average
-    ``(1/T) sum_t c_t l_t`` (recency weighting), ``mean`` then being the weighted mean.
-
-    Generic over the objective protocol: the per-scenario losses and derivatives
-    ``(g, c)`` of ``objective`` give ``grad f = E[g_t R_t] + E[c_t] mu``.
-
-    Parameters
-    ----------
-    objective : PortfolioObjective
-        A smooth objective (``spec.impl``).
-    returns : Tensor, shape (T, N)
-        Any floating dtype; read in chunks of ``chunk_rows`` rows.
-    weights : Tensor, float64, shape (K, N)
-    mean : Tensor, float64, shape (N,)
-        The full-data mean ``mu`` that centres the variance terms.
-    risk_aversion : Tensor, float64, shape (K,)
-        Per-row risk aversion (used by the objectives that have one).
-    benchmark : Tensor, shape (T,), optional
-        Benchmark returns (objectives with ``needs_benchmark``).
-    chunk_rows : int
-
-    Returns
-    -------
-    value : Tensor, float64, shape (K,)
-        ``f(w)`` (``+inf`` where a loss is infinite, e.g. Kelly with some ``1 + x_t <= 0``).
-    grad : Tensor, float64, shape (K, N)
-    abs_loss : Tensor, float64, shape (K,)
-        Mean absolute per-scenario loss ``E_t |l_t(w)|`` (the scale of ``f``'s terms).
-    """
-    n_rows = returns.shape[0]
-    value = torch.zeros(weights.shape[0], dtype=torch.float64, device=weights.device)
-    abs_loss = torch.zeros_like(value)
-    grad = torch.zeros_like(weights)
-    c_sum = torch.zeros_like(value)
-    mean_return = weights @ mean
-    for start, rows in iter_chunks(returns, chunk_rows):
-        x = weights @ rows.T  # (K, B)
-        bench = None
-        if benchmark is not None:
-            bench = benchmark[start : start + rows.shape[0]].to(torch.float64)[None, :]
-        args = (x, mean_return, None, bench, risk_aversion)
-        loss = objective.losses(*args)
-        g, c, _ = objective.derivatives(*args)
-        if row_weights is not None:
-            cw = row_weights[start : start + rows.shape[0]].to(torch.float64)[None, :]
-            loss, g = loss * cw, g * cw
-            c = c * cw if c is not None else None
-        value += loss.sum(dim=1)
-        abs_loss += loss.abs().sum(dim=1)
-        grad += g @ rows
-        if c is not None:
-            c_sum += c.sum(dim=1)
-    value, abs_loss = value / n_rows, abs_loss / n_rows
-    grad = grad / n_rows + (c_sum / n_rows)[:, None] * mean
-    extra = objective.weight_gradient(weights)  # a term in w itself (risk parity's barrier)
-    if extra is not None:
-        direct = objective.weight_loss(weights)
-        value, grad, abs_loss = value + direct, grad + extra, abs_loss + direct.abs()  # type: ignore[operator]
-    bad = ~torch.isfinite(value) | torch.isnan(grad).any(dim=1)
-    value = torch.where(bad, torch.full_like(value, torch.inf), value)
-    return value, grad, abs_loss
-
-
-def frank_wolfe_gap(
-    grad: torch.Tensor,
-    weights: torch.Tensor,
-    lmo: Callable[[torch.Tensor], torch.Tensor],
-) -> torch.Tensor:
-    """The Frank-Wolfe gap ``max_{s in C} grad.(w - s)``, an upper bound on ``f(w) - f*``.
-
-    Parameters
-    ----------
-    grad : Tensor, shape (K, N)
-        The *exact* full-data gradient ``grad f(w)`` (a mini-batch gradient bounds
-        nothing); for a non-smooth convex ``f`` any subgradient at ``w`` works.
-    weights : Tensor, shape (K, N)
-        The points ``w``.
-    lmo : callable
-        ``lmo(c) -> argmin_{s in C} c.s`` row by row, e.g. :meth:`FeasibleSet.minimize`.
-
-    Returns
-    -------
-    Tensor, float64, shape (K,)
-        The gap (``>= 0`` up to rounding when ``w`` is feasible; ``+inf`` where ``grad``
-        is not finite).
-    """
-    g = grad.to(torch.float64)
-    w = weights.to(device=g.device, dtype=torch.float64)
-    finite = torch.isfinite(g).all(dim=1)
-    g_safe = torch.where(finite[:, None], g, torch.zeros_like(g))
-    s = lmo(g_safe).to(device=g.device, dtype=torch.float64)
-    gap = (g_safe * (w - s)).sum(dim=1)
-    return torch.where(finite, gap, torch.full_like(gap, torch.inf))
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "bounded_rows",
+    "column_mean",
+    "frank_wolfe_gap",
+    "iter_chunks",
+    "smooth_terms",
+]

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..measures.kernels.cvar_polish import PolishOptions
 from ..measures.quadratic import uses_quadratic_form
 from .config import EngineConfig
-from .cvar_polish import PolishOptions
 from .polishing import polish_blocker, polish_with_rows
 from .problem import Problem
 

@@ -18,15 +18,16 @@ With ``m = mu . w`` (the full-data mean return) and population moments:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 
-from ..engine.step_size import CHUNK_ELEMENTS
-from ..objectives import ObjectiveSpec
+from .chunks import SUM_BLOCK_ELEMENTS
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..engine.problem import Problem
+ObjectiveSpec = Any
+"""An :class:`~portfolio_sgd.objectives.ObjectiveSpec` (this layer sits below objectives)."""
+Problem = Any
+"""An :class:`~portfolio_sgd.engine.problem.Problem` (returns, benchmark, spec, row weights)."""
 
 GRAM_ROW_FACTOR = 8
 """The moment matrix is used when T >= 8 N (it then costs at most a few exact steps)."""
@@ -81,7 +82,7 @@ def quadratic_form(problem: Problem) -> QuadraticForm:
     cross = (
         torch.zeros(n_assets, dtype=torch.float64, device=R.device) if bench is not None else None
     )
-    rows = max(1, CHUNK_ELEMENTS // n_assets)
+    rows = max(1, SUM_BLOCK_ELEMENTS // n_assets)
     for start in range(0, n_rows, rows):
         block = R[start : start + rows]
         second += (block.T @ block).to(torch.float64)
@@ -140,7 +141,7 @@ def weighted_quadratic_form(returns: torch.Tensor, row_weights: torch.Tensor) ->
     n_rows, n_assets = returns.shape
     n_runs = row_weights.shape[0]
     second = torch.zeros(n_runs, n_assets * n_assets, dtype=torch.float64, device=returns.device)
-    rows = max(1, CHUNK_ELEMENTS // (n_assets * n_assets))
+    rows = max(1, SUM_BLOCK_ELEMENTS // (n_assets * n_assets))
     for start in range(0, n_rows, rows):
         block = returns[start : start + rows].to(torch.float64)
         outer = (block[:, :, None] * block[:, None, :]).reshape(block.shape[0], -1)

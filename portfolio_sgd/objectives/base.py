@@ -27,22 +27,25 @@ and for an objective with a VaR level additionally ``dl/dt``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..measures.curvature import top_eigenvalue
+from ..measures.quadratic import QuadraticForm
+from ..measures.scenarios import mean_returns, optimal_var_level, portfolio_returns, weighted_mean
 from .helpers import data_scales, per_run, require, triangular_factor, unshrunk
+from .lagrangian import unsupported_limit
+from .parameters import SpecFields
+from .smooth_bound import frank_wolfe_gap, smooth_terms
 
 __all__ = [
     "Derivatives", "PortfolioObjective", "data_scales", "per_run", "require",
     "triangular_factor", "unshrunk",
 ]  # fmt: skip
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..measures.quadratic import QuadraticForm
-    from .spec import ObjectiveSpec
 
 Derivatives = tuple[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"]
 
@@ -100,7 +103,7 @@ class PortfolioObjective:
     certificate_bar: ClassVar[float | None] = None
     per_run_parameter: ClassVar[str] = "risk_aversion"
 
-    def __init__(self, spec: ObjectiveSpec) -> None:
+    def __init__(self, spec: SpecFields) -> None:
         self.spec = spec
 
     def __repr__(self) -> str:
@@ -191,8 +194,6 @@ class PortfolioObjective:
         ``row_weights`` (K, T) (mean 1 per run) run k's value is ``(1/T) sum_t c_kt l_t``
         and ``mean`` is each run's weighted mean (K, N).
         """
-        from .common import mean_returns, optimal_var_level, portfolio_returns, weighted_mean
-
         x = portfolio_returns(returns, weights)  # (K, T)
         mean_return = mean_returns(weights, mean)
         t = optimal_var_level(x, self.spec.alpha) if self.has_var_level else None
@@ -222,8 +223,6 @@ class PortfolioObjective:
         float
             ``L > 0``. The default is the second moment's top eigenvalue ``E[r r^T]``.
         """
-        from ..engine.step_size import top_eigenvalue
-
         second = top_eigenvalue(returns, None, metric=metric)
         return max(second, 1e-3 * second, 1e-300)
 
@@ -241,7 +240,7 @@ class PortfolioObjective:
         """Hessian (N, N) of the full-data objective at ``w`` (N,); None if not smooth."""
         return None
 
-    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+    def shrink_parts(self, delta: float) -> tuple[SpecFields, float, float]:
         """How covariance shrinkage applies (see :mod:`.shrunk`): ``(inner, outer, c)``.
 
         ``inner`` is this objective's spec with its variance term scaled by
@@ -321,8 +320,6 @@ class PortfolioObjective:
         (value, lower, abs_loss, method)
             ``f(w)`` (K,), the lower bound (K,), ``E_t |l_t(w)|`` (K,) and how.
         """
-        from ..certificate.smooth import frank_wolfe_gap, smooth_terms
-
         value, grad, abs_loss = smooth_terms(
             self, returns, w, mean, risk_aversion=risk_aversion, benchmark=benchmark,
             chunk_rows=chunk_rows, row_weights=row_weights,
@@ -337,8 +334,6 @@ class PortfolioObjective:
         The default refuses: only objectives whose Lagrangian is again a registered
         objective accept a limit (see :mod:`portfolio_sgd.objectives.lagrangian`).
         """
-        from .lagrangian import unsupported_limit
-
         raise unsupported_limit(self.name, measure)
 
     def stationarity_residual(

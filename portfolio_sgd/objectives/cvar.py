@@ -15,6 +15,11 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
+from ..measures.curvature import return_scale, smoothed_cvar_curvature
+from ..measures.cvar_bound import cvar_bound
+from ..measures.kernels.cvar_polish import polish_cvar
+from ..measures.performance import cvar_and_var
+from ..measures.scenarios import optimal_var_level, portfolio_returns
 from .base import Derivatives, PortfolioObjective, data_scales, require
 from .lagrangian import CVAR, LagrangianFamily, meaningless_limit, unsupported_limit
 
@@ -75,8 +80,6 @@ class CVaR(PortfolioObjective):
         return -self.return_weights(risk_aversion) - tail, None, 1.0 - tail
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
-        from ..measures.performance import cvar_and_var
-
         value, _ = cvar_and_var(-x, self.spec.alpha)
         return -self.spec.return_weight * x.mean(axis=0) + value
 
@@ -100,8 +103,6 @@ class CVaR(PortfolioObjective):
     # -------------------------------------------------- smoothing continuation
     def initial_smoothing(self, returns: torch.Tensor) -> float:
         """The first smoothing ``tau``: one portfolio-return scale (equal-weight RMS)."""
-        from ..engine.step_size import return_scale
-
         return return_scale(returns)
 
     def next_smoothing(
@@ -124,8 +125,6 @@ class CVaR(PortfolioObjective):
         (tau, x)
             The new smoothing and the portfolio returns ``R w`` (K, T) it was fitted on.
         """
-        from .common import optimal_var_level, portfolio_returns
-
         with torch.no_grad():
             x = portfolio_returns(returns, w)  # (K, T)
             t.copy_(optimal_var_level(x, self.spec.alpha))
@@ -143,8 +142,6 @@ class CVaR(PortfolioObjective):
         portfolio_x: torch.Tensor | None = None,
     ) -> float:
         """Largest curvature of the smoothed problem at run 0's point (see step_size)."""
-        from ..engine.step_size import smoothed_cvar_curvature
-
         return smoothed_cvar_curvature(
             returns, w, t, tau, self.spec.alpha, metric, portfolio_x=portfolio_x
         )
@@ -165,8 +162,6 @@ class CVaR(PortfolioObjective):
         """The LP-duality bound from the tail scenarios (:mod:`portfolio_sgd.certificate.cvar`)."""
         if row_weights is not None:
             raise ConfigError("no optimality certificate for row-weighted CVaR runs")
-        from ..certificate.cvar import cvar_bound
-
         res = cvar_bound(
             returns, w, mean, feasible, alpha=self.spec.alpha,
             return_weight=self.spec.return_weight, options=options, chunk_rows=chunk_rows,
@@ -184,8 +179,6 @@ class CVaR(PortfolioObjective):
     ) -> tuple[torch.Tensor, list[Any]]:
         """The exact tail LP from the engine's weights (``per_run``: ``lam_r`` (K,);
         ``options``: a :class:`~portfolio_sgd.engine.cvar_polish.PolishOptions`)."""
-        from ..engine.cvar_polish import polish_cvar
-
         return polish_cvar(returns, mean, weights, feasible, self.spec.alpha, per_run, options)
 
     def gathers_tail_rows(self, n_rows: int) -> bool:

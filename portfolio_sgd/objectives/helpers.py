@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError
-
-if TYPE_CHECKING:
-    from .spec import ObjectiveSpec
+from .parameters import SpecFields
 
 
 def per_run(values: torch.Tensor | None, default: float, like: torch.Tensor) -> torch.Tensor:
@@ -28,10 +26,8 @@ def require(value: torch.Tensor | None, name: str) -> torch.Tensor:
     return value
 
 
-def unshrunk(spec: ObjectiveSpec, risk_aversion: float | None = None) -> ObjectiveSpec:
+def unshrunk(spec: SpecFields, risk_aversion: float | None = None) -> SpecFields:
     """``spec`` without shrinkage (and with ``risk_aversion`` when given)."""
-    import dataclasses
-
     lam = spec.risk_aversion if risk_aversion is None else risk_aversion
     return dataclasses.replace(
         spec,

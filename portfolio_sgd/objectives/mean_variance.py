@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from .base import Derivatives, PortfolioObjective, data_scales, per_run, unshrunk
 from .lagrangian import VOLATILITY, LagrangianFamily, unsupported_limit
+from .parameters import SpecFields
 from .variance import (
     centred_moments,
     covariance,
@@ -18,9 +19,6 @@ from .variance import (
     variance_finish,
     variance_finish_applies,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .spec import ObjectiveSpec
 
 
 class MeanVariance(PortfolioObjective):
@@ -88,7 +86,7 @@ class MeanVariance(PortfolioObjective):
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return self.spec.risk_aversion * covariance(returns)
 
-    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+    def shrink_parts(self, delta: float) -> tuple[SpecFields, float, float]:
         """``-mu.w + (lam/2)((1 - delta) Var[x] + delta F ||w||^2)``: ``lam -> lam (1 - delta)``,
         ``c = lam / 2``."""
         lam = float(self.spec.risk_aversion)

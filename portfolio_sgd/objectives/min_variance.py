@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from .base import Derivatives, PortfolioObjective, data_scales, unshrunk
 from .lagrangian import meaningless_limit
+from .parameters import SpecFields
 from .variance import (
     centred_moments,
     covariance,
@@ -18,9 +19,6 @@ from .variance import (
     variance_finish,
     variance_finish_applies,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .spec import ObjectiveSpec
 
 
 class MinVariance(PortfolioObjective):
@@ -80,7 +78,7 @@ class MinVariance(PortfolioObjective):
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * covariance(returns)
 
-    def shrink_parts(self, delta: float) -> tuple[ObjectiveSpec, float, float]:
+    def shrink_parts(self, delta: float) -> tuple[SpecFields, float, float]:
         """``(1 - delta) Var[x] + delta F ||w||^2``: the whole objective scaled, ``c = 1``."""
         return unshrunk(self.spec), 1.0 - delta, 1.0
 

@@ -44,6 +44,8 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
+from ..measures.curvature import top_eigenvalue
+from ..measures.scenarios import mean_returns, portfolio_returns, weighted_mean
 from . import risk_budget as rb
 from .base import Derivatives, PortfolioObjective, data_scales, triangular_factor
 from .variance import centred_moments, covariance, numpy_variance
@@ -118,8 +120,6 @@ class RiskParity(PortfolioObjective):
     ) -> torch.Tensor:
         """``F(y) = 1/2 + 1/2 log(y' Sigma y) - b' log y`` (K,), the same for ``y`` and ``w``
         (the variance weighted by ``row_weights`` (K, T) when given)."""
-        from .common import mean_returns, portfolio_returns, weighted_mean
-
         dev = portfolio_returns(returns, weights) - mean_returns(weights, mean)[:, None]
         variance = weighted_mean(dev * dev, row_weights)
         return 0.5 + 0.5 * torch.log(variance) + self.weight_loss(weights)
@@ -137,8 +137,6 @@ class RiskParity(PortfolioObjective):
         ``sigma_i^2`` and the default start the barrier term is ``1 / s^2`` for every
         asset, about the curvature it has at the solution.
         """
-        from ..engine.step_size import top_eigenvalue
-
         cov = top_eigenvalue(returns, mean, metric=metric)
         beta = self.budgets(mean).to(torch.float64)
         y0, _ = rb.start_and_floor(returns, mean, beta)
@@ -172,9 +170,7 @@ class RiskParity(PortfolioObjective):
         ConfigError
             For bounds, long-short or a leverage cap: the barrier form has none.
         """
-        from ..constraints import Constraints
-
-        default = Constraints().to_dict()
+        default = type(constraints)().to_dict()  # the defaults of the same record
         changed = {k: v for k, v in constraints.to_dict().items() if v != default.get(k)}
         changed.pop("assets", None)  # the tickers names were bound to, not a setting
         if changed:

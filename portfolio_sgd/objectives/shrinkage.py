@@ -23,15 +23,13 @@ derivatives, curvature, moment-matrix steps, Hessian, cvxpy form, certificate) f
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
-from typing import TYPE_CHECKING
 
 import torch
 
 from ..errors import ConfigError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .spec import ObjectiveSpec
+from .parameters import SpecFields
 
 
 class Shrinkage(str, Enum):
@@ -110,13 +108,11 @@ def shrinkage_intensity(kind: Shrinkage | str, returns: torch.Tensor) -> tuple[f
     return 0.0, 0.0
 
 
-def resolve_shrinkage(spec: ObjectiveSpec, returns: torch.Tensor) -> ObjectiveSpec:
+def resolve_shrinkage(spec: SpecFields, returns: torch.Tensor) -> SpecFields:
     """``spec`` with its shrinkage intensity and target computed from returns (T, N).
 
     A spec without shrinkage, or one already resolved, is returned unchanged.
     """
-    import dataclasses
-
     if parse_shrinkage(spec.shrinkage) is Shrinkage.NONE or spec.shrinkage_intensity is not None:
         return spec
     delta, target = shrinkage_intensity(spec.shrinkage, returns)

@@ -16,17 +16,15 @@ ridge per run; they are refused unless they equal the spec's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..measures.quadratic import QuadraticForm
 from .base import Derivatives, PortfolioObjective, data_scales
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..measures.quadratic import QuadraticForm
-    from .spec import ObjectiveSpec
+from .parameters import SpecFields
 
 _COPIED = (
     "name", "member", "aliases", "is_smooth", "uses_mean", "has_var_level", "needs_benchmark",
@@ -46,7 +44,7 @@ class ShrunkObjective(PortfolioObjective):
         The registered objective of ``spec`` (unshrunk).
     """
 
-    def __init__(self, spec: ObjectiveSpec, base: PortfolioObjective) -> None:
+    def __init__(self, spec: SpecFields, base: PortfolioObjective) -> None:
         super().__init__(spec)
         for name in _COPIED:
             setattr(self, name, getattr(base, name))

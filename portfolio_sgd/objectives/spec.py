@@ -10,6 +10,8 @@ from enum import Enum
 from ..errors import ConfigError
 from .base import PortfolioObjective
 from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class
+from .shrinkage import Shrinkage, parse_shrinkage
+from .shrunk import ShrunkObjective
 
 DEFAULT_RISK_AVERSION = 10.0
 """Default mean-variance risk aversion (for daily returns: a diversified portfolio)."""
@@ -103,8 +105,6 @@ class ObjectiveSpec:
 
     def _check_shrinkage(self) -> None:
         """Parse ``shrinkage``; refuse it where meaningless and check ``delta``, ``F``."""
-        from .shrinkage import Shrinkage, parse_shrinkage
-
         kind = parse_shrinkage(self.shrinkage)
         object.__setattr__(self, "shrinkage", kind.value)
         if kind is Shrinkage.NONE:
@@ -125,8 +125,6 @@ class ObjectiveSpec:
         base = self.objective.objective_class(self)
         if self.shrinkage == "none":
             return base
-        from .shrunk import ShrunkObjective
-
         return ShrunkObjective(self, base)
 
     @property

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, DataError
+from ..measures.curvature import top_eigenvalue
 from .base import Derivatives, PortfolioObjective, data_scales, require, triangular_factor
 
 
@@ -51,8 +52,6 @@ class Tracking(PortfolioObjective):
         metric: torch.Tensor | None = None,
     ) -> float:
         """Twice the top eigenvalue of ``E[r r^T]``."""
-        from ..engine.step_size import top_eigenvalue
-
         second = top_eigenvalue(returns, None, metric=metric)
         return max(2.0 * second, 1e-3 * second, 1e-300)
 

@@ -12,6 +12,8 @@ import math
 import numpy as np
 import torch
 
+from ..measures.curvature import top_eigenvalue
+from ..measures.kernels.qp_finish import applies, polish_quadratic
 from .base import triangular_factor
 
 
@@ -22,8 +24,6 @@ def covariance_curvatures(
 
     The second moment only sets a floor, so a few power iterations suffice for it.
     """
-    from ..engine.step_size import top_eigenvalue
-
     second = top_eigenvalue(returns, None, metric=metric, iters=5)
     cov = top_eigenvalue(returns, mean, metric=metric)
     return second, cov
@@ -61,16 +61,12 @@ def variance_finish(
     per_run: torch.Tensor,
 ):  # noqa: ANN201 - see engine.qp_finish.polish_quadratic
     """The exact QP finish of a variance objective (:mod:`portfolio_sgd.engine.qp_finish`)."""
-    from ..engine.qp_finish import polish_quadratic
-
     return polish_quadratic(model, returns, mean, weights, feasible, per_run)
 
 
 def variance_finish_applies(feasible) -> bool:  # noqa: ANN001 - FeasibleSet or TradingSet
     """Whether the exact QP finish runs over ``feasible`` (not with a leverage cap or
     market impact)."""
-    from ..engine.qp_finish import applies
-
     return applies(feasible)
 
 

@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.optimize import linprog
+
+from ..chunks import bounded_rows
 
 __all__ = ["TailLP", "distinct_rows", "lifted_point", "unique_rows"]
 
@@ -82,8 +85,6 @@ class TailLP:
             solution, and whether a trust bound binds; or HiGHS's message on failure, or
             ``"window of W distinct rows"`` when the window has more than ``max_rows``.
         """
-        from scipy.optimize import linprog
-
         fixed_idx = (state == 2).nonzero().squeeze(1)
         win_idx = (state == 1).nonzero().squeeze(1)
         window, counts = unique_rows(self.returns[win_idx].to(torch.float64).cpu().numpy())
@@ -204,8 +205,6 @@ def _gather_sum(
     returns: torch.Tensor, index: torch.Tensor, chunk_rows: int = 65_536
 ) -> torch.Tensor:
     """``sum_{i in index} R_i`` in float64 (N,)."""
-    from ..certificate.smooth import bounded_rows
-
     total = torch.zeros(returns.shape[1], dtype=torch.float64, device=returns.device)
     chunk_rows = bounded_rows(chunk_rows, returns.shape[1])
     for start in range(0, index.numel(), chunk_rows):

@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.optimize import linprog
 
+from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import DenseQP, QPSolution, solve_active_set
-from .threads import SMALL_STEP_ELEMENTS
 
 __all__ = ["QPFinishRow", "applies", "polish_quadratic"]
 
@@ -97,7 +98,7 @@ def polish_quadratic(
     lifted = _lifted_set(feasible)
     if lifted is None:
         return None
-    small = returns.shape[0] * returns.shape[1] < SMALL_STEP_ELEMENTS
+    small = returns.shape[0] * returns.shape[1] < SMALL_DATA_ELEMENTS
     with _blas_threads(small):
         sigma, mu_np = _covariance(returns, mean)
     prep = time.perf_counter() - began
@@ -251,8 +252,6 @@ def _vertex(qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted) -> np.ndarray | No
     Over the box and the budget alone (no other row) the vertex is the greedy fill of the
     sorted costs: the cheapest assets up to their upper bound.
     """
-    from scipy.optimize import linprog
-
     cost = lifted.lift.T @ grad_w + lifted.x_cost
     if qp.a_ub.shape[0] == 0 and qp.a_eq.shape[0] == 1 and np.all(qp.a_eq == 1.0):
         order = np.argsort(cost, kind="stable")
