@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 
 from ..limits import RiskLimitReport
+from ..measures.registry import get_measure
 
 
 def limit_lines(report: RiskLimitReport) -> list[str]:
     """Lines for ``optimize``'s table: the limit, the achieved risk, binding, multiplier."""
-    label = "volatility" if report.measure == "volatility" else f"CVaR at {report.alpha:g}"
-    fmt = ".4%" if report.measure == "volatility" else ".6g"
+    measure = get_measure(report.measure)
+    label = (
+        f"{measure.short_label} at {report.alpha:g}" if measure.uses_alpha else measure.short_label
+    )
+    fmt = ".4%" if measure.shows_percent else ".6g"
     state = "binds" if report.binds else "does not bind"
     lines = [
         f"risk limit          {label} <= {report.limit:{fmt}}: {state}, "

@@ -8,10 +8,10 @@ its multiplier and how the search stopped.
 
 from __future__ import annotations
 
+from ..measures.limit import RiskLimit, risk_limit_from
 from .measure import limit_risk, mix_to_limit
 from .report import RiskLimitReport
 from .solve import optimize_with_limit
-from .spec import RiskLimit, risk_limit_from
 
 __all__ = [
     "RiskLimit",

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from ..objectives.lagrangian import CVAR
+from ..measures.kernels.cvar_polish import PolishOptions
+from ..measures.registry import get_measure
 from .search import _mix, _Search
 
 __all__ = ["EXACT_FINISH", "exact_cap_finish"]
@@ -29,13 +30,12 @@ def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
     (``-d f* / d K`` from the LP's dual), or None (not applicable, or not exact from the
     current points).
 
-    Applies to ``max-return`` under a CVaR limit with ``EngineConfig.cvar_polish`` on and
+    Applies to ``max-return`` under a limit on a measure with a capped finish (CVaR) with ``EngineConfig.cvar_polish`` on and
     a feasible set with a linear form.
     """
-    from ..engine.cvar_polish import PolishOptions, polish_cvar_cap
-
     limit = search.limit
-    if limit.measure != CVAR or search.spec.impl.name != "max-return":
+    measure = get_measure(limit.measure)
+    if not (measure.has_capped_finish and search.spec.impl.maximises_return_only):
         return None
     if not search.config.cvar_polish:
         return None
@@ -49,10 +49,10 @@ def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
     with warnings.catch_warnings():  # read-only frame memory: the finish never writes it
         warnings.simplefilter("ignore", UserWarning)
         data = torch.from_numpy(search.r)
-    w, row, multiplier = polish_cvar_cap(
-        data, data.mean(dim=0), torch.from_numpy(start), feasible, search.spec.alpha,
-        limit.level, PolishOptions(max_rounds=24),
-    )  # fmt: skip
+    mean, options = data.mean(dim=0), PolishOptions(max_rounds=24)
+    w, row, multiplier = measure.capped_finish(
+        data, mean, torch.from_numpy(start), feasible, search.spec.alpha, limit.level, options
+    )
     if not row.exact:
         return None
     w_np = w.numpy()

@@ -1,18 +1,15 @@
 """The limited risk measures, evaluated exactly in float64, and the exact final mix.
 
-Volatility is annualised: ``sqrt(252)`` times the population standard deviation of the
-daily portfolio returns. CVaR is the daily historical CVaR at ``alpha`` of the losses
-``-x`` (:func:`portfolio_sgd.measures.performance.cvar_and_var`, the Rockafellar-Uryasev value).
+Each measure's value is its record's ``stated_value`` (:mod:`portfolio_sgd.measures`):
+volatility annualised, ``sqrt(252)`` times the population standard deviation of the daily
+portfolio returns; CVaR the daily historical CVaR at ``alpha`` of the losses ``-x``.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..measures.performance import cvar_and_var
-from ..objectives.lagrangian import CVAR, TRADING_DAYS
+from ..measures.registry import get_measure
 
 MIX_ITERATIONS = 200
 """Bisection steps on the mixing weight (each halves the interval; stops at float64 ties)."""
@@ -23,16 +20,14 @@ def limit_risk(measure: str, x: np.ndarray, alpha: float) -> np.ndarray:
 
     Parameters
     ----------
-    measure : {"volatility", "cvar"}
+    measure : str
+        A registered measure with a limit (``"volatility"``, ``"cvar"``, ...).
     x : ndarray, shape (T, K)
         Daily portfolio returns, float64.
     alpha : float
         CVaR level (cvar only).
     """
-    x = np.asarray(x, dtype=np.float64)
-    if measure == CVAR:
-        return np.atleast_1d(np.asarray(cvar_and_var(-x, alpha)[0], dtype=np.float64))
-    return math.sqrt(TRADING_DAYS) * x.std(axis=0)
+    return get_measure(measure).stated_value(np.asarray(x, dtype=np.float64), alpha)
 
 
 def mix_to_limit(
@@ -40,7 +35,7 @@ def mix_to_limit(
 ) -> float:
     """The largest ``theta`` in [0, 1] with ``risk((1 - theta) x_f + theta x_o) <= level``.
 
-    Both measures are convex in the weights, so along the segment from a point within the
+    The measures are convex in the weights, so along the segment from a point within the
     limit (``theta = 0``) to one over it (``theta = 1``) the risk crosses ``level`` once;
     bisection keeps the feasible side, so the returned mix satisfies the limit in this
     float64 evaluation (another evaluation order may differ by a rounding ulp; the search
@@ -50,7 +45,7 @@ def mix_to_limit(
     ----------
     x_feasible, x_over : ndarray, shape (T,)
         Portfolio returns of the two ends (risk ``<= level`` and ``> level``).
-    measure : {"volatility", "cvar"}
+    measure : str
     level : float
     alpha : float
 

@@ -36,11 +36,12 @@ from ..certificate import accuracy_bar, optimality_gap
 from ..certificate.api import RELATIVE_FLOOR
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
+from ..measures.limit import RiskLimit
+from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
-from ..objectives.lagrangian import CVAR, LagrangianFamily
-from .master import master_weights
+from ..objectives.lagrangian import LagrangianFamily
+from ..objectives.registry import objective_class
 from .measure import limit_risk, mix_to_limit
-from .spec import RiskLimit
 
 TARGET_GAP = 1e-4
 """Relative certified gap of the final mix at which the search stops."""
@@ -92,7 +93,7 @@ class _Search:
 
     def family_spec(self, p: float) -> ObjectiveSpec:
         """The family's spec at parameter ``p``."""
-        key = "return_weight" if self.family.objective == "cvar" else "risk_aversion"
+        key = objective_class(self.family.objective).per_run_parameter
         base = ObjectiveSpec(self.family.objective, alpha=self.spec.alpha)
         return dataclasses.replace(base, **{key: float(p)})
 
@@ -122,13 +123,11 @@ def model_multiplier(search: _Search) -> float:
     mu = search.r.mean(axis=0)
     dm = float(mu @ (top.weights - low.weights))
     level = search.limit.level
-    if search.limit.measure == CVAR:
-        a, b, t = low.risk, top.risk, level
-    else:
-        a, b, t = (low.risk**2 / 252, top.risk**2 / 252, level**2 / 252)
+    measure = get_measure(search.limit.measure)
+    a, b, t = (measure.penalty_value(v) for v in (low.risk, top.risk, level))
     if dm <= 0 or not (a < t < b):
         return 1.0
-    if search.limit.measure == CVAR:
+    if search.family.scaled:  # a return-weight family (CVaR): the risk itself in the model
         c = dm**2 / (b**2 - a**2)
         return math.sqrt(c) * t / math.sqrt(t**2 - a**2)
     return math.sqrt(dm**2 / (b - a) / (t - a))
@@ -164,9 +163,14 @@ def run_round(search: _Search, k: int) -> None:
     nus = next_multipliers(search, k)
     params = np.array([fam.parameter(float(nu)) for nu in nus])
     batch = optimize_many(
-        search.returns, search.family_spec(1.0), search.constraints, search.config,
-        risk_aversions=list(params), init_weights=warm_starts(search, nus), certify_runs=False,
-    )  # fmt: skip
+        search.returns,
+        search.family_spec(1.0),
+        search.constraints,
+        search.config,
+        risk_aversions=list(params),
+        init_weights=warm_starts(search, nus),
+        certify_runs=False,
+    )
     search.add_cost(batch.steps, int(batch.runs["samples_seen"].sum()), batch.wall_time)
     w = batch.weights.to_numpy(dtype=np.float64)
     risks = search.risk(w)
@@ -192,21 +196,22 @@ def dual_bound(search: _Search, w: np.ndarray, p: float) -> float:
 def final_mix(search: _Search) -> tuple[np.ndarray, float, float]:
     """The best point within the limit: ``(weights, f, relative gap)``.
 
-    The exact mix of the bracket's two runs that meets the limit; for a CVaR limit also
-    the restricted master's mix of every run (:mod:`.master`), if it is better.
+    The exact mix of the bracket's two runs that meets the limit; where the measure has a
+    master problem (CVaR: :mod:`portfolio_sgd.measures.kernels.cvar_master`) also its best
+    mix of every run, if it is better.
     """
     over, within = search.bracket()
     w = _mix(search, within.weights, over.weights)
     f = search.objective(w)
-    if search.limit.measure == CVAR:
-        columns = np.stack([p.weights for p in search.points])
-        master = master_weights(search.r, columns, search.limit.level, search.spec.alpha)
-        if master is not None:
-            if search.risk(master)[0] > search.limit.level:
-                master = _mix(search, within.weights, master)
-            f_master = search.objective(master)
-            if f_master < f:
-                w, f = master, f_master
+    measure = get_measure(search.limit.measure)
+    columns = np.stack([p.weights for p in search.points])
+    master = measure.master_weights(search.r, columns, search.limit.level, search.spec.alpha)
+    if master is not None:
+        if search.risk(master)[0] > search.limit.level:
+            master = _mix(search, within.weights, master)
+        f_master = search.objective(master)
+        if f_master < f:
+            w, f = master, f_master
     bound = max(p.bound for p in search.points)
     return w, f, relative_gap(search, w, f, bound)
 

@@ -14,8 +14,11 @@ from ..api import optimize
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError, DataError, InfeasibleConstraintError, PortfolioSGDWarning
+from ..measures.limit import RiskLimit, risk_limit_from
+from ..measures.performance import cvar_and_var
+from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
-from ..objectives.lagrangian import CVAR
+from ..objectives.registry import objective_class
 from ..results import OptimizationResult
 from .exact import EXACT_FINISH, exact_cap_finish
 from .report import RiskLimitReport
@@ -28,7 +31,6 @@ from .search import (
     final_mix,
     run_round,
 )
-from .spec import RiskLimit, risk_limit_from
 
 DEFAULT_POINTS = 8
 """Lagrangian runs per batched round."""
@@ -118,18 +120,16 @@ def optimize_with_limit(
 def _minimum_risk(search: _Search) -> float:
     """Solve the minimum-risk end (``nu = inf``); an error if the limit is below it."""
     limit = search.limit
-    if limit.measure == CVAR:
-        low_spec = ObjectiveSpec("cvar", alpha=search.spec.alpha, return_weight=0.0)
-    else:
-        low_spec = ObjectiveSpec("min-variance")
+    measure = get_measure(limit.measure)
+    alpha = {"alpha": search.spec.alpha} if measure.uses_alpha else {}
+    low_spec = ObjectiveSpec(measure.minimum_objective, **alpha, **measure.minimum_parameters)
     low = optimize(search.returns, low_spec, search.constraints, search.config)
     search.add_cost(low.steps, low.samples_seen, low.wall_time)
     w = low.weights.to_numpy(dtype=np.float64)
     risk = float(search.risk(w)[0])
     if risk > limit.level:
-        floor = low.objective_value - low.optimality_gap  # certified: variance or CVaR
-        if limit.measure != CVAR:
-            floor = math.sqrt(252.0 * max(floor, 0.0))
+        # certified, in the minimum objective's units (variance, CVaR): as stated
+        floor = measure.stated_from_value(low.objective_value - low.optimality_gap)
         raise InfeasibleConstraintError(
             f"{limit.option} {limit.level:g} is below the minimum achievable {limit.label} "
             f"{risk:.6g} under these constraints (certified >= {floor:.6g})"
@@ -161,13 +161,13 @@ def _report(
     return RiskLimitReport(
         measure=limit.measure,
         limit=limit.level,
-        alpha=search.spec.alpha if limit.measure == CVAR else None,
+        alpha=search.spec.alpha if get_measure(limit.measure).uses_alpha else None,
         risk=risk,
         slack=limit.level - risk,
         binds=binds,
         multiplier=multiplier,
         penalty=penalty,
-        penalty_name="return_weight" if fam.objective == "cvar" else "risk_aversion",
+        penalty_name=objective_class(fam.objective).per_run_parameter,
         bracket=bracket,
         lower_bound=bound,
         minimum_risk=minimum,
@@ -215,8 +215,6 @@ def _result(
     x = search.r @ w
     var_level = None
     if search.spec.impl.has_var_level:
-        from ..measures.performance import cvar_and_var
-
         var_level = float(cvar_and_var(-x, search.spec.alpha)[1])
     n_rows = search.r.shape[0]
     return dataclasses.replace(

@@ -297,9 +297,13 @@ def _solve_dual_lp(
         + [(0.0, None)] * int(has_lo.sum() + has_hi.sum())
     )
     res = linprog(
-        cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=opts.lp_method,
+        cost,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        method=opts.lp_method,
         options={"time_limit": opts.time_limit},
-    )  # fmt: skip
+    )
     if res.x is None:
         return None, str(res.message)
     q_rows = (res.x[:width] / counts)[inverse]  # each duplicate takes an equal share

@@ -36,15 +36,20 @@ from ..errors import ConfigError
 from ..measures.curvature import top_eigenvalue
 from ..measures.quadratic import QuadraticForm
 from ..measures.scenarios import mean_returns, optimal_var_level, portfolio_returns, weighted_mean
+from ..measures.smooth_bound import frank_wolfe_gap, smooth_terms
 from .helpers import data_scales, per_run, require, triangular_factor, unshrunk
 from .lagrangian import unsupported_limit
 from .parameters import SpecFields
-from .smooth_bound import frank_wolfe_gap, smooth_terms
 
 __all__ = [
-    "Derivatives", "PortfolioObjective", "data_scales", "per_run", "require",
-    "triangular_factor", "unshrunk",
-]  # fmt: skip
+    "Derivatives",
+    "PortfolioObjective",
+    "data_scales",
+    "per_run",
+    "require",
+    "triangular_factor",
+    "unshrunk",
+]
 
 
 Derivatives = tuple[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"]
@@ -79,6 +84,24 @@ class PortfolioObjective:
         Where the engine's iterate lives: ``"budget"`` (the :class:`Constraints` set,
         fully invested) or ``"positive-orthant"`` (an unnormalised ``y > 0`` that is
         reported normalised, see :mod:`portfolio_sgd.objectives.risk_parity`).
+    functions : tuple of str
+        The objective functions it implements over ``measure`` (see :mod:`.composition`):
+        ``"min-risk"``, ``"utility"``, ``"max-return"``, ``"risk-budgeting"``,
+        ``"tracking"`` or ``"log-utility"``.
+    measure : str or None
+        The registered risk measure it is written over (None: none).
+    frontier_measure : str or None
+        The stated measure (the risk axis) of its efficient frontier over ``per_run_parameter``
+        (None: it has none).
+    parameter_raises_risk : bool
+        The risk grows with ``per_run_parameter`` (a return weight), else it falls (a risk
+        aversion).
+    cardinality_by_milp, cardinality_by_enumeration : bool
+        How the exact cardinality reference solves it (:mod:`portfolio_sgd.reference.cardinality`):
+        a mixed-integer LP, or enumeration of supports (of :meth:`exact_quadratic` where
+        it has one, else of the log-wealth oracle).
+    maximises_return_only : bool
+        The objective is ``-E[x]`` alone (max-return): a limit's capped finish applies.
     certificate_bar : float or None
         The convergence bar of the certificate when the objective sets its own (else
         1e-4, or 1e-3 for a non-smooth objective).
@@ -102,6 +125,13 @@ class PortfolioObjective:
     feasible_set: ClassVar[str] = "budget"
     certificate_bar: ClassVar[float | None] = None
     per_run_parameter: ClassVar[str] = "risk_aversion"
+    maximises_return_only: ClassVar[bool] = False
+    functions: ClassVar[tuple[str, ...]] = ()
+    measure: ClassVar[str | None] = None
+    cardinality_by_milp: ClassVar[bool] = False
+    frontier_measure: ClassVar[str | None] = None
+    parameter_raises_risk: ClassVar[bool] = False
+    cardinality_by_enumeration: ClassVar[bool] = False
 
     def __init__(self, spec: SpecFields) -> None:
         self.spec = spec
@@ -236,6 +266,18 @@ class PortfolioObjective:
         """Full-data value (K,) and gradient (K, N) from the moment matrix (quadratic only)."""
         raise ConfigError(f"objective {self.name!r} is not quadratic")
 
+    def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
+        """The spec parameters of objective function ``function`` at utility risk aversion
+        ``risk_aversion`` (``mean - risk_aversion * risk``); none by default."""
+        return {}
+
+    def exact_quadratic(
+        self, returns: np.ndarray, risk_aversion: float, benchmark: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """``f(w) = 1/2 w'Hw - c'w + const`` as ``(H (N, N), c (N,), const)`` in float64 from
+        returns (T, N), where ``f`` is quadratic; None (the default) otherwise."""
+        return None
+
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray | None:
         """Hessian (N, N) of the full-data objective at ``w`` (N,); None if not smooth."""
         return None
@@ -321,9 +363,15 @@ class PortfolioObjective:
             ``f(w)`` (K,), the lower bound (K,), ``E_t |l_t(w)|`` (K,) and how.
         """
         value, grad, abs_loss = smooth_terms(
-            self, returns, w, mean, risk_aversion=risk_aversion, benchmark=benchmark,
-            chunk_rows=chunk_rows, row_weights=row_weights,
-        )  # fmt: skip
+            self,
+            returns,
+            w,
+            mean,
+            risk_aversion=risk_aversion,
+            benchmark=benchmark,
+            chunk_rows=chunk_rows,
+            row_weights=row_weights,
+        )
         lower = value - frank_wolfe_gap(grad, w, feasible.minimize)
         return value, lower, abs_loss, "frank-wolfe (exact full-data gradient)"
 

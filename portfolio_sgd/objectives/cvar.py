@@ -16,12 +16,14 @@ import torch.nn.functional as F
 
 from ..errors import ConfigError
 from ..measures.curvature import return_scale, smoothed_cvar_curvature
+from ..measures.cvar import CVAR
 from ..measures.cvar_bound import cvar_bound
 from ..measures.kernels.cvar_polish import polish_cvar
 from ..measures.performance import cvar_and_var
+from ..measures.registry import get_measure
 from ..measures.scenarios import optimal_var_level, portfolio_returns
 from .base import Derivatives, PortfolioObjective, data_scales, require
-from .lagrangian import CVAR, LagrangianFamily, meaningless_limit, unsupported_limit
+from .lagrangian import LagrangianFamily, meaningless_limit, unsupported_limit
 
 SPARSE_MIN_ROWS = 16_384
 """Full-data gradients gather the tail scenarios only from this many rows up."""
@@ -39,9 +41,18 @@ class CVaR(PortfolioObjective):
     aliases = ("mean-cvar", "min-cvar")
     is_smooth = False
     has_var_level = True
+    functions = ("min-risk", "utility")
+    measure = "cvar"
+    cardinality_by_milp = True
+    frontier_measure = "cvar"
+    parameter_raises_risk = True
     supports_smoothing = True
     per_run_parameter = "return_weight"
     has_exact_finish = True
+
+    def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
+        """Min-risk: ``lam_r = 0``; utility ``mean - g CVaR`` divided by ``g``: ``lam_r = 1 / g``."""
+        return {"return_weight": 0.0 if function == "min-risk" else 1.0 / risk_aversion}
 
     def return_weights(self, risk_aversion: torch.Tensor | None) -> float | torch.Tensor:
         """``lam_r``: the spec's (a float), or per run (K, 1) from a run grid's (K,) values."""
@@ -163,9 +174,15 @@ class CVaR(PortfolioObjective):
         if row_weights is not None:
             raise ConfigError("no optimality certificate for row-weighted CVaR runs")
         res = cvar_bound(
-            returns, w, mean, feasible, alpha=self.spec.alpha,
-            return_weight=self.spec.return_weight, options=options, chunk_rows=chunk_rows,
-        )  # fmt: skip
+            returns,
+            w,
+            mean,
+            feasible,
+            alpha=self.spec.alpha,
+            return_weight=self.spec.return_weight,
+            options=options,
+            chunk_rows=chunk_rows,
+        )
         return res.value, res.lower_bound, res.abs_loss, "; ".join(dict.fromkeys(res.methods))
 
     def engine_polish(
@@ -228,8 +245,10 @@ class CVaR(PortfolioObjective):
 
         Min-CVaR (``lam_r = 0``) refuses: it already is the least-CVaR portfolio.
         """
-        if measure != CVAR:
+        if get_measure(measure) is not CVAR:
             raise unsupported_limit(self.name, measure)
         if self.spec.return_weight == 0:
             raise meaningless_limit("min-cvar (cvar with return_weight 0)", measure)
-        return LagrangianFamily("cvar", CVAR, base=float(self.spec.return_weight), scaled=True)
+        return LagrangianFamily(
+            self.name, CVAR.name, base=float(self.spec.return_weight), scaled=True
+        )

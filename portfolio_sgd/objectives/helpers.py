@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
-import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..measures.scales import data_scales, triangular_factor
 from .parameters import SpecFields
 
 
@@ -38,12 +37,4 @@ def unshrunk(spec: SpecFields, risk_aversion: float | None = None) -> SpecFields
     )
 
 
-def data_scales(returns: np.ndarray) -> tuple[float, float]:
-    """Scales ``(s1, s2)`` of terms linear and quadratic in returns (for cvxpy)."""
-    s2 = float(np.mean(returns**2)) or 1.0
-    return math.sqrt(s2), s2
-
-
-def triangular_factor(a: np.ndarray) -> np.ndarray:
-    """Triangular factor ``F`` (min(T, M), M) with ``F'F = a'a`` (thin QR)."""
-    return np.linalg.qr(a, mode="r")
+__all__ = ["data_scales", "per_run", "require", "triangular_factor", "unshrunk"]

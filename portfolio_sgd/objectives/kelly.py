@@ -18,6 +18,8 @@ class Kelly(PortfolioObjective):
     """
 
     name = "kelly"
+    functions = ("log-utility",)
+    cardinality_by_enumeration = True
     member = "KELLY"
     aliases = ("log-utility",)
 

@@ -28,11 +28,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-
-VOLATILITY = "volatility"
-CVAR = "cvar"
-LIMIT_MEASURES = (VOLATILITY, CVAR)
-TRADING_DAYS = 252
+from ..measures.registry import get_measure
 
 
 @dataclass(frozen=True)
@@ -87,24 +83,19 @@ class LagrangianFamily:
 
     def penalised_level(self, level: float) -> float:
         """The level of the penalised measure: ``V / 2`` (variance, with its 1/2) or ``K``."""
-        if self.measure == VOLATILITY:
-            return 0.5 * (level / math.sqrt(TRADING_DAYS)) ** 2
-        return level
+        return get_measure(self.measure).penalised_level(level)
 
     def shadow_price(self, p: float, level: float) -> float:
         """The multiplier of the limit as stated (``-d f* / d level``), objective units.
 
         For a volatility limit ``S`` (annualised): ``nu S / 252``; for CVaR: ``nu``.
         """
-        nu = self.multiplier(p)
-        if self.measure == VOLATILITY:
-            return nu * level / TRADING_DAYS
-        return nu
+        return get_measure(self.measure).shadow_price(self.multiplier(p), level)
 
 
 def unsupported_limit(objective: str, measure: str) -> ConfigError:
     """The one-line error of an objective that does not take a ``measure`` limit."""
-    option = "--max-volatility" if measure == VOLATILITY else "--max-cvar"
+    option = get_measure(measure).limit_option
     return ConfigError(
         f"{option} is not supported with objective {objective!r} "
         "(risk limits apply to max-return, mean-variance (volatility) and cvar (CVaR))"
@@ -113,7 +104,7 @@ def unsupported_limit(objective: str, measure: str) -> ConfigError:
 
 def meaningless_limit(objective: str, measure: str) -> ConfigError:
     """The one-line error of a limit on the very risk an objective minimises."""
-    option = "--max-volatility" if measure == VOLATILITY else "--max-cvar"
+    option = get_measure(measure).limit_option
     return ConfigError(
         f"{option} with objective {objective!r} is meaningless: that objective already "
         "minimises this risk, so a limit either does not bind or is infeasible "

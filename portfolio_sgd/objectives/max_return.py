@@ -13,9 +13,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..measures.cvar import CVAR
+from ..measures.registry import get_measure
+from ..measures.variance import variance_finish, variance_finish_applies
+from ..measures.volatility import VOLATILITY
 from .base import Derivatives, PortfolioObjective, data_scales
-from .lagrangian import CVAR, VOLATILITY, LagrangianFamily, unsupported_limit
-from .variance import variance_finish, variance_finish_applies
+from .lagrangian import LagrangianFamily, unsupported_limit
 
 
 class MaxReturn(PortfolioObjective):
@@ -24,6 +27,8 @@ class MaxReturn(PortfolioObjective):
     name = "max-return"
     member = "MAX_RETURN"
     aliases = ("max-mean",)
+    maximises_return_only = True
+    functions = ("max-return",)
     is_quadratic = True
     """Linear, a degenerate quadratic: full-data steps use the exact gradient ``-mu``."""
 
@@ -99,8 +104,9 @@ class MaxReturn(PortfolioObjective):
 
     def limit_family(self, measure: str) -> LagrangianFamily:
         """Mean-variance at ``lam = nu`` (volatility) or mean-CVaR at ``lam_r = 1/nu``."""
-        if measure == VOLATILITY:
-            return LagrangianFamily("mean-variance", VOLATILITY)
-        if measure == CVAR:
-            return LagrangianFamily("cvar", CVAR, base=0.0, scaled=True)
+        chosen = get_measure(measure)
+        if chosen is VOLATILITY:
+            return LagrangianFamily("mean-variance", VOLATILITY.name)
+        if chosen is CVAR:
+            return LagrangianFamily("cvar", CVAR.name, base=0.0, scaled=True)
         raise unsupported_limit(self.name, measure)

@@ -7,10 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Derivatives, PortfolioObjective, data_scales, per_run, unshrunk
-from .lagrangian import VOLATILITY, LagrangianFamily, unsupported_limit
-from .parameters import SpecFields
-from .variance import (
+from ..measures.registry import get_measure
+from ..measures.variance import (
     centred_moments,
     covariance,
     covariance_curvatures,
@@ -19,6 +17,10 @@ from .variance import (
     variance_finish,
     variance_finish_applies,
 )
+from ..measures.volatility import VOLATILITY
+from .base import Derivatives, PortfolioObjective, data_scales, per_run, unshrunk
+from .lagrangian import LagrangianFamily, unsupported_limit
+from .parameters import SpecFields
 
 
 class MeanVariance(PortfolioObjective):
@@ -27,6 +29,10 @@ class MeanVariance(PortfolioObjective):
     name = "mean-variance"
     member = "MEAN_VARIANCE"
     uses_mean = True
+    functions = ("utility",)
+    measure = "variance"
+    cardinality_by_enumeration = True
+    frontier_measure = "volatility"
     is_quadratic = True
 
     def losses(
@@ -83,6 +89,16 @@ class MeanVariance(PortfolioObjective):
         )
         return -m + 0.5 * lam * variance, -mean + lam[:, None] * centred
 
+    def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
+        """Utility ``mean - g Var`` is mean-variance at ``lam = 2 g`` (its loss halves ``lam``)."""
+        return {"risk_aversion": 2.0 * risk_aversion}
+
+    def exact_quadratic(
+        self, returns: np.ndarray, risk_aversion: float, benchmark: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """``H = lam Sigma``, ``c = mu``."""
+        return risk_aversion * covariance(returns), returns.mean(axis=0), 0.0
+
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return self.spec.risk_aversion * covariance(returns)
 
@@ -130,6 +146,6 @@ class MeanVariance(PortfolioObjective):
 
     def limit_family(self, measure: str) -> LagrangianFamily:
         """A volatility limit adds its multiplier to the risk aversion: ``lam = g + nu``."""
-        if measure != VOLATILITY:
+        if get_measure(measure) is not VOLATILITY:
             raise unsupported_limit(self.name, measure)
-        return LagrangianFamily("mean-variance", VOLATILITY, base=float(self.spec.risk_aversion))
+        return LagrangianFamily(self.name, VOLATILITY.name, base=float(self.spec.risk_aversion))

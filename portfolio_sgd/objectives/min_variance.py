@@ -7,10 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .base import Derivatives, PortfolioObjective, data_scales, unshrunk
-from .lagrangian import meaningless_limit
-from .parameters import SpecFields
-from .variance import (
+from ..measures.variance import (
     centred_moments,
     covariance,
     covariance_curvatures,
@@ -19,6 +16,9 @@ from .variance import (
     variance_finish,
     variance_finish_applies,
 )
+from .base import Derivatives, PortfolioObjective, data_scales, unshrunk
+from .lagrangian import meaningless_limit
+from .parameters import SpecFields
 
 
 class MinVariance(PortfolioObjective):
@@ -27,6 +27,9 @@ class MinVariance(PortfolioObjective):
     name = "min-variance"
     member = "MIN_VARIANCE"
     uses_mean = True
+    functions = ("min-risk",)
+    measure = "variance"
+    cardinality_by_enumeration = True
     is_quadratic = True
 
     def losses(
@@ -74,6 +77,12 @@ class MinVariance(PortfolioObjective):
         """``f = w'Sw - m^2``, ``grad = 2 (S w - m mu)``."""
         _, variance, centred = centred_moments(form.second, w, mean)
         return variance, 2.0 * centred
+
+    def exact_quadratic(
+        self, returns: np.ndarray, risk_aversion: float, benchmark: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """``H = 2 Sigma``, ``c = 0`` (population covariance)."""
+        return 2.0 * covariance(returns), np.zeros(returns.shape[1]), 0.0
 
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * covariance(returns)

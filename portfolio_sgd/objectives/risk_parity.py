@@ -46,9 +46,9 @@ import torch
 from ..errors import ConfigError, DataError
 from ..measures.curvature import top_eigenvalue
 from ..measures.scenarios import mean_returns, portfolio_returns, weighted_mean
+from ..measures.variance import centred_moments, covariance, numpy_variance
 from . import risk_budget as rb
 from .base import Derivatives, PortfolioObjective, data_scales, triangular_factor
-from .variance import centred_moments, covariance, numpy_variance
 
 RESIDUAL_BAR = 1e-5
 """``converged`` means ``max_i |RC_i - b_i|`` is at most this."""
@@ -58,6 +58,8 @@ class RiskParity(PortfolioObjective):
     """Risk budgeting by SGD on the log-barrier form over the positive orthant."""
 
     name = "risk-parity"
+    functions = ("risk-budgeting",)
+    measure = "variance"
     member = "RISK_PARITY"
     aliases = ("risk-budgeting", "risk-budget", "erc")
     uses_mean = True

@@ -27,10 +27,20 @@ from .base import Derivatives, PortfolioObjective, data_scales
 from .parameters import SpecFields
 
 _COPIED = (
-    "name", "member", "aliases", "is_smooth", "uses_mean", "has_var_level", "needs_benchmark",
-    "is_quadratic", "supports_smoothing", "takes_budgets", "feasible_set", "certificate_bar",
+    "name",
+    "member",
+    "aliases",
+    "is_smooth",
+    "uses_mean",
+    "has_var_level",
+    "needs_benchmark",
+    "is_quadratic",
+    "supports_smoothing",
+    "takes_budgets",
+    "feasible_set",
+    "certificate_bar",
     "per_run_parameter",
-)  # fmt: skip
+)
 
 
 class ShrunkObjective(PortfolioObjective):

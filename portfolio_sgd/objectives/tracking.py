@@ -19,6 +19,8 @@ class Tracking(PortfolioObjective):
     name = "tracking"
     member = "TRACKING"
     needs_benchmark = True
+    functions = ("tracking",)
+    cardinality_by_enumeration = True
     is_quadratic = True
 
     def losses(
@@ -72,6 +74,14 @@ class Tracking(PortfolioObjective):
 
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray:
         return 2.0 * returns.T @ returns / returns.shape[0]
+
+    def exact_quadratic(
+        self, returns: np.ndarray, risk_aversion: float, benchmark: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """``H = 2 E[r r']``, ``c = 2 E[r b]``, ``const = E[b^2]``."""
+        t_len = returns.shape[0]
+        b = np.asarray(require(benchmark, "a benchmark"), dtype=np.float64)  # type: ignore[arg-type]
+        return 2.0 * returns.T @ returns / t_len, 2.0 * returns.T @ b / t_len, float(np.mean(b * b))
 
     def numpy_value(self, x: np.ndarray, benchmark: np.ndarray | None = None) -> np.ndarray:
         b = _numpy_benchmark(benchmark, x.shape[0])

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..constraints import Cardinality, Constraints
 from ..errors import ConfigError
+from ..objectives import ObjectiveSpec
+from .cardinality_result import ExactCardinality
 from .milp import milp_cvar
 
 #: Supports solved per batch (memory: K j^2 floats, or K T j for Kelly).
@@ -38,37 +39,6 @@ CHUNK = 40_000
 
 
 __all__ = ["ExactCardinality", "enumerate_cardinality", "exact_cardinality", "milp_cvar"]
-
-
-@dataclass(frozen=True)
-class ExactCardinality:
-    """The mixed-integer optimum: weights (N,), value, support, and the bracket.
-
-    ``lower <= f* <= value``; ``value - lower`` is the reference's own precision.
-    """
-
-    weights: np.ndarray
-    value: float
-    lower: float
-    support: tuple[int, ...]
-    n_supports: int
-    method: str
-
-
-def _quadratic(objective: str, returns: np.ndarray, risk_aversion: float, benchmark):  # noqa: ANN001, ANN202
-    """``f(w) = 1/2 w'Hw - c'w + const``: (H (N, N), c (N,), const)."""
-    r = np.asarray(returns, dtype=np.float64)
-    t_len = r.shape[0]
-    mu = r.mean(axis=0)
-    cov = (r - mu).T @ (r - mu) / t_len
-    if objective == "min-variance":
-        return 2.0 * cov, np.zeros_like(mu), 0.0
-    if objective == "mean-variance":
-        return risk_aversion * cov, mu, 0.0
-    if objective == "tracking":
-        b = np.asarray(benchmark, dtype=np.float64)
-        return 2.0 * r.T @ r / t_len, 2.0 * r.T @ b / t_len, float(np.mean(b * b))
-    raise ConfigError(f"no quadratic form for {objective}")
 
 
 def _project(v: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -204,9 +174,15 @@ class _Quadratic(_Oracle):
         eye = torch.eye(j, dtype=w.dtype).expand(k, j, j)
         top = torch.where(fixed[:, :, None], eye, self.hs)
         nu_col = torch.where(fixed, torch.zeros_like(w), -torch.ones_like(w))[:, :, None]
-        a = torch.cat([torch.cat([top, nu_col], dim=2),
-                       torch.cat([torch.ones(k, 1, j, dtype=w.dtype),
-                                  torch.zeros(k, 1, 1, dtype=w.dtype)], dim=2)], dim=1)  # fmt: skip
+        a = torch.cat(
+            [
+                torch.cat([top, nu_col], dim=2),
+                torch.cat(
+                    [torch.ones(k, 1, j, dtype=w.dtype), torch.zeros(k, 1, 1, dtype=w.dtype)], dim=2
+                ),
+            ],
+            dim=1,
+        )
         rhs = torch.cat([torch.where(fixed, held, self.cs), torch.ones(k, 1, dtype=w.dtype)], 1)
         sol, info = torch.linalg.solve_ex(a, rhs)
         bad = (info != 0) | ~torch.isfinite(sol).all(dim=1)
@@ -238,10 +214,11 @@ class _Kelly(_Oracle):
         return torch.linalg.eigvalsh(second)[:, -1] / floor**2
 
 
-def _oracle(objective: str, data: object, idx: torch.Tensor) -> _Oracle:
-    """The oracle of ``objective`` on the supports ``idx`` (K, j)."""
-    if objective == "kelly":
-        r = data  # (T, N) tensor
+def _oracle(data: object, idx: torch.Tensor) -> _Oracle:
+    """The oracle on the supports ``idx`` (K, j): of the quadratic ``(H, c, const)``, or
+    of log-wealth when ``data`` is the (T, N) returns tensor."""
+    if isinstance(data, torch.Tensor):
+        r = data
         if bool((r <= -1).any()):  # type: ignore[operator]
             raise ConfigError("kelly enumeration needs returns above -1")
         return _Kelly(r[:, idx].permute(1, 0, 2).contiguous())  # type: ignore[index]
@@ -290,20 +267,25 @@ def enumerate_cardinality(
     card = Cardinality(max_assets, float(min_position), float(max_weight))
     card.validate(n)
     sizes = card.sizes(n) if min_position > 0 else [max(card.sizes(n))]
-    if objective == "kelly":
+    impl = ObjectiveSpec(objective).impl
+    form = impl.exact_quadratic(r, risk_aversion, benchmark)
+    log_wealth = form is None  # the one enumerated objective that is not quadratic
+    if not impl.cardinality_by_enumeration:
+        raise ConfigError(f"no cardinality enumeration for {impl.name}")
+    if log_wealth:
         data: object = torch.as_tensor(r.copy())
     else:
-        h, c, const = _quadratic(objective, r, risk_aversion, benchmark)
+        h, c, const = form  # type: ignore[misc]
         data = (torch.as_tensor(h), torch.as_tensor(c), const)
     best: tuple[float, float, np.ndarray, tuple[int, ...]] = (math.inf, math.inf, np.empty(0), ())
     lowest, count = math.inf, 0
     for j in sizes:
         combos = itertools.combinations(range(n), j)
-        chunk = CHUNK if objective != "kelly" else max(1, 30_000_000 // (r.shape[0] * j))
+        chunk = CHUNK if not log_wealth else max(1, 30_000_000 // (r.shape[0] * j))
         while block := list(itertools.islice(combos, chunk)):
             idx = torch.tensor(block, dtype=torch.long)
             count += len(block)
-            oracle = _oracle(objective, data, idx)
+            oracle = _oracle(data, idx)
             up, low, w = _solve_batch(
                 oracle,
                 float(min_position),
@@ -340,18 +322,25 @@ def exact_cardinality(
     ConfigError
         For risk parity (no cardinality version) or a non-combinatorial set.
     """
-    name = str(getattr(objective, "value", objective))
-    if name in ("mean-cvar", "min-cvar"):
-        name = "cvar"
+    impl = ObjectiveSpec(objective).impl
+    name = impl.name
     if not constraints.is_combinatorial:
         raise ConfigError("exact_cardinality needs max_assets or min_position")
     constraints.validate(np.asarray(returns).shape[1])
     k, x, hi = constraints.max_assets, float(constraints.min_position), constraints.max_weight
-    if name == "cvar":
-        return milp_cvar(returns, k, min_position=x, max_weight=hi, alpha=alpha,
-                         return_weight=return_weight)  # fmt: skip
-    if name not in ("min-variance", "mean-variance", "tracking", "kelly"):
+    if impl.cardinality_by_milp:
+        return milp_cvar(
+            returns, k, min_position=x, max_weight=hi, alpha=alpha, return_weight=return_weight
+        )
+    if not impl.cardinality_by_enumeration:
         raise ConfigError(f"no cardinality reference for {name}: its log barrier holds every asset")
-    return enumerate_cardinality(name, returns, k, min_position=x, max_weight=hi,
-                                 risk_aversion=risk_aversion, benchmark=benchmark,
-                                 incumbent=incumbent)  # fmt: skip
+    return enumerate_cardinality(
+        name,
+        returns,
+        k,
+        min_position=x,
+        max_weight=hi,
+        risk_aversion=risk_aversion,
+        benchmark=benchmark,
+        incumbent=incumbent,
+    )

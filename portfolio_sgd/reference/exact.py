@@ -46,7 +46,9 @@ import torch
 from ..constraints import Constraints
 from ..constraints.trading_terms import TradingTerms, has_trading, resolve_tickers
 from ..errors import ConfigError, DataError, PortfolioSGDError
+from ..measures.limit import risk_limit_from
 from ..measures.performance import cvar_and_var
+from ..measures.registry import get_measure
 from ..objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
@@ -117,9 +119,12 @@ def _spec(
 ) -> ObjectiveSpec:
     """The objective's spec (budgets only for an objective that takes them)."""
     return ObjectiveSpec(
-        name, risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight,
+        name,
+        risk_aversion=risk_aversion,
+        alpha=alpha,
+        return_weight=return_weight,
         budgets=None if budgets is None else tuple(np.asarray(budgets, dtype=float).ravel()),
-    )  # fmt: skip
+    )
 
 
 def _as_returns(returns: Any) -> np.ndarray:
@@ -346,12 +351,11 @@ def _limit_parts(
     max_volatility: float | None,
     max_cvar: float | None,
 ) -> list[Any]:
-    """The cvxpy constraints of an optional risk limit (:mod:`portfolio_sgd.limits`)."""
-    from ..limits import risk_limit_from
-    from ..limits.cvxpy_form import limit_constraints
-
+    """The cvxpy constraints of an optional risk limit (its measure's ``cvxpy_limit``)."""
     limit = risk_limit_from(max_volatility, max_cvar)
-    return [] if limit is None else limit_constraints(cp, w, r, limit, alpha)
+    if limit is None:
+        return []
+    return get_measure(limit.measure).cvxpy_limit(cp, w, r, limit.level, alpha)
 
 
 def _solve_timed(problem: Any, solver_name: str, time_limit: float | None) -> tuple[str, float]:

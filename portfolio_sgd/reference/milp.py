@@ -5,14 +5,14 @@ Part of the exact references of :mod:`portfolio_sgd.reference.cardinality`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix, hstack, identity
+from scipy.sparse import vstack as svstack
 
 from ..constraints import Cardinality
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .cardinality import ExactCardinality
+from ..errors import PortfolioSGDError
+from .cardinality_result import ExactCardinality
 
 
 def milp_cvar(
@@ -36,11 +36,6 @@ def milp_cvar(
     PortfolioSGDError
         If HiGHS does not prove optimality (e.g. the time limit is hit).
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix, hstack, identity
-    from scipy.sparse import vstack as svstack
-
-    from ..errors import PortfolioSGDError
 
     r = np.asarray(returns, dtype=np.float64)
     t_len, n = r.shape
@@ -71,13 +66,17 @@ def milp_cvar(
     upper = np.concatenate([np.full(n, max_weight), np.ones(n), [np.inf], np.full(t_len, np.inf)])
     integrality = np.concatenate([np.zeros(n), np.ones(n), np.zeros(1 + t_len)])
     options = {"time_limit": time_limit} if time_limit else {}
-    res = milp(cost, constraints=LinearConstraint(a, lb, ub), integrality=integrality,
-               bounds=Bounds(lower, upper), options=options)  # fmt: skip
+    res = milp(
+        cost,
+        constraints=LinearConstraint(a, lb, ub),
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        options=options,
+    )
     if res.status != 0 or res.x is None:
         raise PortfolioSGDError(f"cvar milp not solved to optimality: {res.message}")
     w = np.where(res.x[:n] > 1e-9, res.x[:n], 0.0)
     support = tuple(int(i) for i in np.flatnonzero(w))
     bound = float(getattr(res, "mip_dual_bound", res.fun))
-    from .cardinality import ExactCardinality
 
     return ExactCardinality(w, float(res.fun), bound, support, 0, "milp (HiGHS)")

@@ -15,7 +15,10 @@ import numpy as np
 
 from ..constraints import Constraints
 from ..errors import ConfigError
+from ..measures.base import RiskMeasure
+from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
+from ..objectives.composition import compose, composed_measures
 
 UNSUPPORTED_WHEN_SET: tuple[str, ...] = ()
 """``MeanRisk`` parameters that must be None (none at present)."""
@@ -47,29 +50,41 @@ def objective_spec(
     * ``MAXIMIZE_UTILITY`` + ``CVAR`` -> ``cvar`` with ``return_weight = 1 / lam``
       (``mu.w - lam * CVaR`` divided by ``lam``; ``lam`` must be > 0).
     """
-    function, measure = _member_name(objective_function), _member_name(risk_measure)
-    if measure not in ("VARIANCE", "CVAR"):
-        raise ConfigError(
-            f"risk_measure={risk_measure} is not supported; use RiskMeasure.VARIANCE or "
-            "RiskMeasure.CVAR"
-        )
-    if function not in ("MINIMIZE_RISK", "MAXIMIZE_UTILITY"):
+    function = _FUNCTIONS.get(_member_name(objective_function))
+    if function is None:
         raise ConfigError(
             f"objective_function={objective_function} is not supported; use "
             "ObjectiveFunction.MINIMIZE_RISK or ObjectiveFunction.MAXIMIZE_UTILITY"
         )
+    measure = _measure(risk_measure)
     lam = float(risk_aversion)
-    if function == "MAXIMIZE_UTILITY" and not (math.isfinite(lam) and lam > 0):
+    if function == "utility" and not (math.isfinite(lam) and lam > 0):
         raise ConfigError(f"risk_aversion must be a finite number > 0, got {risk_aversion}")
-    if measure == "VARIANCE":
-        if function == "MINIMIZE_RISK":
-            return ObjectiveSpec("min-variance")
-        t = int(n_observations)
-        return ObjectiveSpec("mean-variance", risk_aversion=2.0 * lam * t / max(t - 1, 1))
-    if not 0.0 < float(cvar_beta) < 1.0:
-        raise ConfigError(f"cvar_beta must lie strictly between 0 and 1, got {cvar_beta}")
-    weight = 0.0 if function == "MINIMIZE_RISK" else 1.0 / lam
-    return ObjectiveSpec("cvar", alpha=float(cvar_beta), return_weight=weight)
+    alpha = {}
+    if measure.uses_alpha:
+        if not 0.0 < float(cvar_beta) < 1.0:
+            raise ConfigError(f"cvar_beta must lie strictly between 0 and 1, got {cvar_beta}")
+        alpha = {"alpha": float(cvar_beta)}
+    lam *= measure.bessel_factor(n_observations)  # skfolio's sample estimate, ours population
+    return compose(function, measure, risk_aversion=lam, **alpha)
+
+
+_FUNCTIONS = {"MINIMIZE_RISK": "min-risk", "MAXIMIZE_UTILITY": "utility"}
+"""skfolio's ``ObjectiveFunction`` members as our objective functions."""
+
+
+def _measure(risk_measure: Any) -> RiskMeasure:
+    """Our measure for skfolio's ``RiskMeasure`` member (its name, e.g. ``CVAR`` -> ``cvar``),
+    when both the min-risk and the utility objective functions compose with it."""
+    supported = [m for m in composed_measures("min-risk") if m in composed_measures("utility")]
+    members = " or ".join(f"RiskMeasure.{m.upper()}" for m in supported)
+    try:
+        measure = get_measure(_member_name(risk_measure))
+    except ConfigError:
+        measure = None
+    if measure is None or measure.name not in supported:
+        raise ConfigError(f"risk_measure={risk_measure} is not supported; use {members}")
+    return measure
 
 
 def uniform_value(

@@ -26,8 +26,6 @@ CVaR; return is ``252 * mean`` daily return.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +37,15 @@ from ..api import optimize, optimize_many, resolve_settings
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
-from ..measures.performance import cvar_and_var
-from ..objectives import ObjectiveSpec
+from ..measures.base import RiskMeasure
+from ..measures.registry import get_measure
+from ..measures.volatility import TRADING_DAYS
+from ..objectives import OBJECTIVE_CLASSES, ObjectiveSpec, objective_class
+from ..objectives.composition import compose
 
 __all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portfolio_risk"]
 
-TRADING_DAYS = 252
-FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
+FRONTIER_OBJECTIVES = tuple(cls.name for cls in OBJECTIVE_CLASSES if cls.frontier_measure)
 FRONTIER_CONFIG = EngineConfig(precondition=False)
 """The default engine settings: Euclidean projections. Chosen when the diagonal-metric
 projection could return an infeasible vertex (the maximum-return end of a long-only
@@ -95,9 +95,8 @@ class FrontierResult:
     @property
     def risk_label(self) -> str:
         """The axis label of ``risk``."""
-        if self.objective == "cvar":
-            return f"daily CVaR at {self.alpha:g}"
-        return "annualised volatility"
+        measure = _risk_measure(self.objective)
+        return f"{measure.label} at {self.alpha:g}" if measure.uses_alpha else measure.label
 
     def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
         """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
@@ -138,10 +137,17 @@ def portfolio_risk(objective: str, x: np.ndarray, alpha: float = 0.95) -> np.nda
     ``sqrt(252) * std`` (population) for ``"mean-variance"``, the daily historical CVaR
     of the losses ``-x`` at ``alpha`` for ``"cvar"``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if objective == "cvar":
-        return np.asarray(cvar_and_var(-x, alpha)[0], dtype=np.float64)
-    return math.sqrt(TRADING_DAYS) * x.std(axis=0)
+    return _risk_measure(objective).stated_value(np.asarray(x, dtype=np.float64), alpha)
+
+
+def _risk_measure(objective: str) -> RiskMeasure:
+    """The stated measure of ``objective``'s frontier (its risk axis)."""
+    return get_measure(objective_class(objective).frontier_measure)
+
+
+def _raises_risk(objective: str) -> bool:
+    """Whether the risk grows with the frontier's parameter (a return weight)."""
+    return objective_class(objective).parameter_raises_risk
 
 
 def _risk_grid(
@@ -157,9 +163,9 @@ def _risk_grid(
     d_mean, d_risk2 = m_t - m_m, r_t**2 - r_m**2
     frac = np.linspace(0.0, 1.0, points)
     if d_mean <= 0 or d_risk2 <= 0:  # the max-return portfolio is the min-risk one
-        return np.geomspace(1e3, 1e-1, points) if objective != "cvar" else np.zeros(points)
+        return np.geomspace(1e3, 1e-1, points) if not _raises_risk(objective) else np.zeros(points)
     c = d_mean**2 / d_risk2
-    if objective == "cvar":
+    if _raises_risk(objective):
         rho = r_m + frac * (r_t - r_m)
         return np.sqrt((rho**2 - r_m**2) / c) / rho
     frac[0] = MIN_RISK_OFFSET
@@ -173,16 +179,13 @@ def _ends(
     """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
     r = returns.to_numpy(dtype=np.float64)
     mu = r.mean(axis=0)
-    cvar = spec.impl.per_run_parameter == "return_weight"
-    low_spec = dataclasses.replace(spec, return_weight=0.0) if cvar else "min-variance"
+    impl = spec.impl
+    low_spec = compose("min-risk", impl.measure, alpha=spec.alpha)
     low = optimize(returns, low_spec, constraints, config).weights.to_numpy()
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
-    if cvar:
-        daily = np.asarray(cvar_and_var(-x, spec.alpha)[0], dtype=np.float64)
-    else:
-        daily = x.std(axis=0)
+    daily = get_measure(impl.frontier_measure).numpy_value(x, spec.alpha)
     return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
 
 
@@ -201,12 +204,12 @@ def _calibrated_grid(
     model grid of :func:`_risk_grid`, extended one decade past its ends) measures risk
     against ``log lam``; the K parameters interpolate it at evenly spaced target risks.
     """
-    objective = "cvar" if spec.impl.per_run_parameter == "return_weight" else "mean-variance"
+    objective = spec.impl.name
     model = _risk_grid(objective, low, high, points)
     positive = model[model > 0]
     if positive.size < 2:
         return model
-    if objective == "cvar":  # risk grows with lam_r, falls with lam: pilot in risk order
+    if _raises_risk(objective):  # risk grows with lam_r, falls with lam: pilot in risk order
         pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
     else:
         pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
@@ -215,11 +218,11 @@ def _calibrated_grid(
     risk = np.maximum.accumulate(portfolio_risk(objective, x, spec.alpha))
     risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
     r_m, r_t = low[0], high[0]
-    if objective != "cvar":
-        r_m, r_t = r_m * math.sqrt(TRADING_DAYS), r_t * math.sqrt(TRADING_DAYS)
+    measure = _risk_measure(objective)
+    r_m, r_t = measure.annualise(r_m), measure.annualise(r_t)
     targets = np.linspace(max(r_m, risk[0]), min(r_t, risk[-1]), points)
     lams = np.exp(np.interp(targets, risk, np.log(pilot[first])))
-    if objective == "cvar":
+    if _raises_risk(objective):
         lams[0] = 0.0  # the exact minimum-CVaR end
     return lams
 
@@ -256,13 +259,13 @@ def _respaced(
     order = np.argsort(rk, kind="stable")
     rk, first = np.unique(rk[order], return_index=True)
     log_lam = np.log(lam[order][first])
-    if objective != "cvar":  # risk falls as lam grows: keep the monotone envelope
+    if not _raises_risk(objective):  # risk falls as lam grows: keep the monotone envelope
         log_lam = np.minimum.accumulate(log_lam)
     else:
         log_lam = np.maximum.accumulate(log_lam)
     targets = np.linspace(float(np.min(risk)), float(np.max(risk)), len(risk))
     out = np.exp(np.interp(targets, rk, log_lam))
-    if objective == "cvar":
+    if _raises_risk(objective):
         out[0] = 0.0  # the exact minimum-CVaR end
     return out
 
@@ -309,7 +312,7 @@ def efficient_frontier(
         objective,
         constraints,
         config or FRONTIER_CONFIG,
-        alpha=alpha if objective == "cvar" else None,
+        alpha=alpha if _risk_measure(objective).uses_alpha else None,
     )
     low, high = _ends(returns, spec, constraints, config)
     lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))

@@ -111,9 +111,15 @@ class TailLP:
             ]
         )
         res = linprog(
-            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=poly.b_eq, bounds=bounds,
-            method="highs-ds", options={"time_limit": time_limit},
-        )  # fmt: skip
+            cost,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq,
+            b_eq=poly.b_eq,
+            bounds=bounds,
+            method="highs-ds",
+            options={"time_limit": time_limit},
+        )
         if res.status != 0 or res.x is None:
             return str(res.message)
         n_x = poly.lift.shape[1]

@@ -11,13 +11,15 @@ limit, exactly, as a small LP in ``M + 1 + T`` variables (HiGHS through scipy):
 
 ``W theta`` is feasible for the convex constraint set ``C`` (each column is). The LP's own
 tolerance is then removed by the exact float64 mix towards a run within the limit
-(:func:`~.measure.mix_to_limit`), so the limit holds exactly. Only CVaR limits use it
+(:func:`portfolio_sgd.limits.measure.mix_to_limit`), so the limit holds exactly. Only CVaR limits use it
 (volatility runs are exact to ~1e-10); it is skipped above :data:`MAX_ELEMENTS`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
 
 MAX_ELEMENTS = 20_000_000
 """Largest ``T x M`` the master LP is built for (else the bracket mix is kept)."""
@@ -39,9 +41,6 @@ def master_weights(
     alpha : float
         CVaR level.
     """
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     t_len, m = r.shape[0], columns.shape[0]
     if t_len * m > MAX_ELEMENTS:
         return None
@@ -56,8 +55,7 @@ def master_weights(
     b_ub = np.concatenate([np.zeros(t_len), [level / scale]])
     a_eq = sparse.csr_matrix(np.concatenate([np.ones(m), [0.0], np.zeros(t_len)])[None, :])
     bounds = [(0.0, None)] * m + [(None, None)] + [(0.0, None)] * t_len
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds,
-                  method="highs")  # fmt: skip
+    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
     if res.status != 0 or res.x is None:
         return None
     theta = np.clip(res.x[:m], 0.0, None)

@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..objectives.lagrangian import CVAR, LIMIT_MEASURES, VOLATILITY
+from .cvar import CVAR
+from .registry import get_measure, limit_measures
+from .volatility import VOLATILITY
 
 
 @dataclass(frozen=True)
@@ -15,9 +17,11 @@ class RiskLimit:
 
     Parameters
     ----------
-    measure : {"volatility", "cvar"}
-        ``"volatility"``: annualised volatility ``sqrt(252) * std`` of daily returns;
-        ``"cvar"``: daily historical CVaR of the losses at the objective's ``alpha``.
+    measure : str
+        A registered measure with a limit (see :func:`.registry.limit_measures`), in its
+        stated units: ``"volatility"``: annualised volatility ``sqrt(252) * std`` of daily
+        returns; ``"cvar"``: daily historical CVaR of the losses at the objective's
+        ``alpha``. Stored as the measure's registered name.
     level : float
         The cap, finite and ``> 0`` (e.g. 0.15 for 15% annualised volatility, 0.02 for a
         2% daily CVaR).
@@ -27,11 +31,16 @@ class RiskLimit:
     level: float
 
     def __post_init__(self) -> None:
-        if self.measure not in LIMIT_MEASURES:
+        names = [m.name for m in limit_measures()]
+        try:
+            measure = get_measure(self.measure)
+        except ConfigError:
+            measure = None
+        if measure is None or not measure.limit_option:
             raise ConfigError(
-                f"risk limit measure must be one of {', '.join(LIMIT_MEASURES)}, "
-                f"got {self.measure!r}"
+                f"risk limit measure must be one of {', '.join(names)}, got {self.measure!r}"
             )
+        object.__setattr__(self, "measure", measure.name)
         level = float(self.level)
         if not (math.isfinite(level) and level > 0):
             raise ConfigError(f"{self.option} must be a finite number > 0, got {self.level}")
@@ -40,12 +49,12 @@ class RiskLimit:
     @property
     def option(self) -> str:
         """The CLI option of this limit (for messages)."""
-        return "--max-volatility" if self.measure == VOLATILITY else "--max-cvar"
+        return str(get_measure(self.measure).limit_option)
 
     @property
     def label(self) -> str:
         """How the measure is described in messages and tables."""
-        return "annualised volatility" if self.measure == VOLATILITY else "daily CVaR"
+        return get_measure(self.measure).label
 
     def to_dict(self) -> dict[str, object]:
         """``{"measure", "level"}``."""
@@ -63,7 +72,7 @@ def risk_limit_from(max_volatility: float | None, max_cvar: float | None) -> Ris
     if max_volatility is not None and max_cvar is not None:
         raise ConfigError("give one risk limit at a time: --max-volatility or --max-cvar")
     if max_volatility is not None:
-        return RiskLimit(VOLATILITY, max_volatility)
+        return RiskLimit(VOLATILITY.name, max_volatility)
     if max_cvar is not None:
-        return RiskLimit(CVAR, max_cvar)
+        return RiskLimit(CVAR.name, max_cvar)
     return None

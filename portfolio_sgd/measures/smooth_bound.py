@@ -14,7 +14,8 @@ The value and gradient come from the objective's own per-scenario losses and
 derivatives (:class:`~portfolio_sgd.objectives.PortfolioObjective`), evaluated in float64:
 ``grad f = E[g_t R_t] + E[c_t] mu``, plus the objective's direct term in ``w``
 (``weight_loss``/``weight_gradient``) where it has one. This is the smooth objectives'
-lower bound; :mod:`portfolio_sgd.certificate.smooth` composes it into certificates.
+lower bound (a measure's default, see :mod:`.base`); :mod:`portfolio_sgd.certificate.smooth`
+composes it into certificates.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import torch
 
-from ..measures.chunks import iter_chunks
+from .chunks import iter_chunks
 
 __all__ = ["frank_wolfe_gap", "smooth_terms"]
 
