@@ -34,6 +34,8 @@ OBJECTIVE_NAMES = (
     "tracking",
     "risk-parity",
     "max-return",
+    "min-risk",
+    "utility",
 )
 """The registered objective names, in the registry's order (kept here so that ``--help``
 needs no torch; ``tests/test_architecture.py`` checks it equals ``objective_names()``)."""
@@ -160,6 +162,13 @@ objective_options = section(
         default=10.0,
         show_default=True,
         help="lambda of mean-variance.",
+    ),
+    click.option(
+        "--measure",
+        default=None,
+        metavar="NAME",
+        help="Risk measure of min-risk / utility: a registered measure (variance, cvar, or "
+        "one from the portfolio_sgd.measures entry-point group).",
     ),
     click.option(
         "--alpha", type=float, default=0.95, show_default=True, help="CVaR confidence level."

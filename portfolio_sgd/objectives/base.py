@@ -90,6 +90,8 @@ class PortfolioObjective:
         ``"tracking"`` or ``"log-utility"``.
     measure : str or None
         The registered risk measure it is written over (None: none).
+    takes_measure : bool
+        Written over any measure, named by ``ObjectiveSpec.measure`` (:mod:`.measured`).
     frontier_measure : str or None
         The stated measure (the risk axis) of its efficient frontier over ``per_run_parameter``
         (None: it has none).
@@ -130,6 +132,7 @@ class PortfolioObjective:
     measure: ClassVar[str | None] = None
     cardinality_by_milp: ClassVar[bool] = False
     frontier_measure: ClassVar[str | None] = None
+    takes_measure: ClassVar[bool] = False
     parameter_raises_risk: ClassVar[bool] = False
     cardinality_by_enumeration: ClassVar[bool] = False
 

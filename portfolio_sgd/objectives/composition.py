@@ -26,8 +26,10 @@ from typing import Any
 from ..errors import ConfigError
 from ..measures.registry import get_measure, normalise
 from .base import PortfolioObjective
+from .min_risk import MinRisk
 from .registry import OBJECTIVE_CLASSES
 from .spec import ObjectiveSpec
+from .utility import Utility
 
 __all__ = ["compose", "composed_class", "composed_measures"]
 
@@ -45,6 +47,9 @@ def composed_class(function: str, measure: object | None) -> type[PortfolioObjec
     for cls in OBJECTIVE_CLASSES:
         if name in cls.functions and cls.measure == wanted:
             return cls
+    generic = {"min-risk": MinRisk, "utility": Utility}.get(name)
+    if generic is not None and wanted is not None:
+        return generic
     known = [str(cls.measure) for cls in OBJECTIVE_CLASSES if name in cls.functions]
     raise ConfigError(
         f"no objective composes {function!r} with measure {wanted!r}; it takes: "
@@ -72,6 +77,9 @@ def compose(
     cls = composed_class(function, measure)
     if normalise(function) == "utility" and not risk_aversion > 0:
         raise ConfigError(f"a utility needs a risk aversion > 0, got {risk_aversion}")
+    if cls.takes_measure:
+        given = {"risk_aversion": risk_aversion} if cls is Utility else {}
+        return ObjectiveSpec(cls.name, measure=get_measure(measure).name, **given, **parameters)
     own = cls(ObjectiveSpec(cls.name)).composed_parameters(normalise(function), risk_aversion)
     return ObjectiveSpec(cls.name, **{**own, **parameters})
 

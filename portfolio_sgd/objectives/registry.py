@@ -12,9 +12,11 @@ from .cvar import CVaR
 from .kelly import Kelly
 from .max_return import MaxReturn
 from .mean_variance import MeanVariance
+from .min_risk import MinRisk
 from .min_variance import MinVariance
 from .risk_parity import RiskParity
 from .tracking import Tracking
+from .utility import Utility
 
 OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     MeanVariance,
@@ -24,6 +26,8 @@ OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     Tracking,
     RiskParity,
     MaxReturn,
+    MinRisk,
+    Utility,
 )
 """Every registered objective, in the order the CLI lists them."""
 

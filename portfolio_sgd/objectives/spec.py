@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 
 from ..errors import ConfigError
+from ..measures.registry import get_measure
 from .base import PortfolioObjective
 from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class
 from .shrinkage import Shrinkage, parse_shrinkage
@@ -68,6 +69,9 @@ class ObjectiveSpec:
         CVaR confidence level in (0, 1), e.g. 0.95.
     return_weight : float
         ``lam_r`` of mean-CVaR; 0 gives min-CVaR.
+    measure : str, optional
+        The risk measure of an objective written over any measure (``min-risk``,
+        ``utility``; a registered name or alias, stored by name). Default: variance.
     budgets : tuple of float, optional
         Risk budgets ``b`` (N,) of risk parity, in the data's asset order: finite and
         ``> 0`` (normalised to sum 1 where used); None means equal budgets ``1/N``. Only
@@ -82,6 +86,7 @@ class ObjectiveSpec:
     shrinkage: str = "none"
     shrinkage_intensity: float | None = None
     shrinkage_target: float | None = None
+    measure: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective))
@@ -102,6 +107,19 @@ class ObjectiveSpec:
                     f"risk budgets apply to risk parity only, not {self.objective.value}"
                 )
         self._check_shrinkage()
+        self._check_measure()
+
+    def _check_measure(self) -> None:
+        """Store ``measure`` by its registered name; only objectives written over a measure
+        (``min-risk``, ``utility``) take one."""
+        if self.measure is None:
+            return
+        object.__setattr__(self, "measure", get_measure(self.measure).name)
+        if not self.objective.objective_class.takes_measure:
+            raise ConfigError(
+                f"objective {self.objective.value} has its own measure; give a measure with "
+                "min-risk or utility"
+            )
 
     def _check_shrinkage(self) -> None:
         """Parse ``shrinkage``; refuse it where meaningless and check ``delta``, ``F``."""
@@ -130,13 +148,15 @@ class ObjectiveSpec:
     @property
     def has_var_level(self) -> bool:
         """Whether the objective carries the auxiliary VaR variable ``t``."""
-        return self.objective.objective_class.has_var_level
+        return self.impl.has_var_level
 
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (enum as its string value)."""
         d = asdict(self)
         d["objective"] = self.objective.value
         d["budgets"] = None if self.budgets is None else list(self.budgets)
+        if self.measure is None:  # the objectives with their own measure: as before
+            d.pop("measure")
         return d
 
 

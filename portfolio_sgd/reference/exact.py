@@ -49,7 +49,13 @@ from ..errors import ConfigError, DataError, PortfolioSGDError
 from ..measures.limit import risk_limit_from
 from ..measures.performance import cvar_and_var
 from ..measures.registry import get_measure
-from ..objectives import DEFAULT_RISK_AVERSION, ObjectiveSpec, canonical_name, objective_names
+from ..objectives import (
+    DEFAULT_RISK_AVERSION,
+    ObjectiveSpec,
+    canonical_name,
+    objective_class,
+    objective_names,
+)
 
 __all__ = ["OBJECTIVES", "ExactSolution", "objective_value", "relative_gap", "solve_exact"]
 
@@ -116,10 +122,13 @@ def _spec(
     alpha: float,
     return_weight: float,
     budgets: Sequence[float] | np.ndarray | None = None,
+    measure: str | None = None,
 ) -> ObjectiveSpec:
-    """The objective's spec (budgets only for an objective that takes them)."""
+    """The objective's spec (budgets only for an objective that takes them, a measure only
+    for one written over any measure)."""
     return ObjectiveSpec(
         name,
+        measure=measure,
         risk_aversion=risk_aversion,
         alpha=alpha,
         return_weight=return_weight,
@@ -162,6 +171,7 @@ def objective_value(
     alpha: float = 0.95,
     return_weight: float = 0.0,
     benchmark: np.ndarray | None = None,
+    measure: str | None = None,
 ) -> float | np.ndarray:
     """Evaluate the full-data objective ``f(w)`` in numpy float64.
 
@@ -181,6 +191,8 @@ def objective_value(
         ``lambda_r`` of mean-CVaR (0 gives min-CVaR).
     benchmark : array-like, shape (T,), optional
         Benchmark returns for ``"tracking"``.
+    measure : str, optional
+        The risk measure of ``min-risk`` / ``utility`` (a registered name).
 
     Returns
     -------
@@ -189,7 +201,7 @@ def objective_value(
         ``+inf`` where some ``1 + x_t <= 0``; for risk parity ``w'Sigma w``.
     """
     name = _objective_name(objective)
-    spec = _spec(name, risk_aversion, alpha, return_weight)
+    spec = _spec(name, risk_aversion, alpha, return_weight, measure=measure)
     r = _as_returns(returns)
     w = np.asarray(weights, dtype=np.float64)
     single = w.ndim == 1
@@ -215,6 +227,7 @@ def solve_exact(
     time_limit: float | None = None,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
+    measure: str | None = None,
 ) -> ExactSolution:
     """Solve the full-data problem exactly with cvxpy (Clarabel by default).
 
@@ -242,6 +255,9 @@ def solve_exact(
         A risk limit as an explicit constraint (second-order cone, or the
         Rockafellar-Uryasev epigraph at ``alpha``): the exact check of
         :mod:`portfolio_sgd.limits`. Any objective may take one here.
+    measure : str, optional
+        The risk measure of ``min-risk`` / ``utility`` (a registered name): its
+        ``cvxpy_expression`` is the problem's.
 
     Returns
     -------
@@ -258,9 +274,9 @@ def solve_exact(
     """
     cp = _cvxpy()
     name = _objective_name(objective)
-    if budgets is not None and name != "risk-parity":
+    if budgets is not None and not objective_class(name).takes_budgets:
         raise ConfigError(f"risk budgets apply to risk parity only, not {name}")
-    spec = _spec(name, risk_aversion, alpha, return_weight, budgets)
+    spec = _spec(name, risk_aversion, alpha, return_weight, budgets, measure)
     cons_spec, r = _bound_constraints(constraints, returns)
     solver_name = _solver_name(cp, solver)
     w = cp.Variable(r.shape[1])
@@ -273,7 +289,9 @@ def solve_exact(
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
     weights = _polished(spec, cons_spec, np.asarray(w.value, dtype=np.float64).reshape(-1), r)
-    kwargs = dict(risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight)
+    kwargs = dict(
+        risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight, measure=measure
+    )
     value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
     if terms is not None:
         value = float(value) + float(terms.numpy_value(weights))

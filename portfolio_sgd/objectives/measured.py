@@ -1,0 +1,71 @@
+"""The base of the objective functions written once over any risk measure.
+
+:class:`MeasuredObjective` reads its measure from ``spec.measure`` (a registered
+:class:`~portfolio_sgd.measures.base.RiskMeasure`) and takes the measure's flags
+(``uses_mean``, ``has_var_level``, ``is_smooth``) as its own, per instance. Subclasses
+(:mod:`.min_risk`, :mod:`.utility`) say how the measure's per-scenario loss enters the
+objective's; the engine, certificate and exact reference then work through the
+:class:`~.base.PortfolioObjective` protocol unchanged. Only measures that are an
+expectation of a per-scenario loss (``is_expectation``) are accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from ..errors import ConfigError
+from ..measures.base import RiskMeasure
+from ..measures.registry import get_measure
+from .base import PortfolioObjective
+from .parameters import SpecFields
+
+__all__ = ["MeasuredObjective"]
+
+
+class MeasuredObjective(PortfolioObjective):
+    """An objective function over ``spec.measure`` (see the module docstring).
+
+    Attributes
+    ----------
+    risk : RiskMeasure
+        The measure the objective is written over.
+    """
+
+    takes_measure: ClassVar[bool] = True
+
+    def __init__(self, spec: SpecFields) -> None:
+        super().__init__(spec)
+        self.risk: RiskMeasure = get_measure(getattr(spec, "measure", None) or "variance")
+        if not self.risk.is_expectation:
+            raise ConfigError(
+                f"{self.name} needs a measure that is an expectation of a per-scenario loss; "
+                f"{self.risk.name} is not (use {self.risk.penalised_by or 'another measure'})"
+            )
+        self.uses_mean = self.risk.uses_mean
+        self.has_var_level = self.risk.has_var_level
+        self.is_smooth = self.risk.is_smooth
+        self.measure = self.risk.name
+
+    def risk_losses(
+        self, x: torch.Tensor, mean_return: torch.Tensor, var_level: Any
+    ) -> torch.Tensor:
+        """The measure's per-scenario losses (K, B) at the spec's ``alpha``."""
+        return self.risk.losses(x, mean_return, var_level, self.spec.alpha)
+
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        **kwargs: Any,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
+        """The Frank-Wolfe bound of a smooth measure; a non-smooth one supplies its own
+        (:meth:`~portfolio_sgd.measures.base.RiskMeasure.lower_bound`)."""
+        if self.is_smooth:
+            return super().lower_bound(returns, w, mean, feasible, **kwargs)
+        raise ConfigError(
+            f"no optimality certificate for {self.name} over the non-smooth {self.risk.name}"
+        )
