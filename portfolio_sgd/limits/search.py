@@ -93,8 +93,10 @@ class _Search:
 
     def family_spec(self, p: float) -> ObjectiveSpec:
         """The family's spec at parameter ``p``."""
-        key = objective_class(self.family.objective).per_run_parameter
-        base = ObjectiveSpec(self.family.objective, alpha=self.spec.alpha)
+        cls = objective_class(self.family.objective)
+        measure = self.family.measure if cls.takes_measure else None
+        base = ObjectiveSpec(self.family.objective, alpha=self.spec.alpha, measure=measure)
+        key = cls.per_run_parameter
         return dataclasses.replace(base, **{key: float(p)})
 
     def bracket(self) -> tuple[_Point, _Point]:

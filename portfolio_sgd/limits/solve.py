@@ -122,7 +122,14 @@ def _minimum_risk(search: _Search) -> float:
     limit = search.limit
     measure = get_measure(limit.measure)
     alpha = {"alpha": search.spec.alpha} if measure.uses_alpha else {}
-    low_spec = ObjectiveSpec(measure.minimum_objective, **alpha, **measure.minimum_parameters)
+    own = (
+        {"measure": measure.name}
+        if objective_class(measure.minimum_objective).takes_measure
+        else {}
+    )
+    low_spec = ObjectiveSpec(
+        measure.minimum_objective, **alpha, **own, **measure.minimum_parameters
+    )
     low = optimize(search.returns, low_spec, search.constraints, search.config)
     search.add_cost(low.steps, low.samples_seen, low.wall_time)
     w = low.weights.to_numpy(dtype=np.float64)

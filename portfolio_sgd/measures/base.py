@@ -75,7 +75,8 @@ class RiskMeasure:
     penalised_by : str or None
         The measure whose Lagrangian penalty stands in for this one (None: itself).
     minimum_objective : str
-        The registered objective whose optimum is the least-risk portfolio.
+        The registered objective whose optimum is the least-risk portfolio (default
+        ``min-risk`` over this measure).
     minimum_parameters : dict
         That objective's parameters besides ``alpha``.
     has_capped_finish : bool
@@ -94,7 +95,7 @@ class RiskMeasure:
     has_var_level: ClassVar[bool] = False
     uses_alpha: ClassVar[bool] = False
     penalised_by: ClassVar[str | None] = None
-    minimum_objective: ClassVar[str] = ""
+    minimum_objective: ClassVar[str] = "min-risk"
     minimum_parameters: ClassVar[dict[str, float]] = {}
     has_capped_finish: ClassVar[bool] = False
 

@@ -109,4 +109,6 @@ class MaxReturn(PortfolioObjective):
             return LagrangianFamily("mean-variance", VOLATILITY.name)
         if chosen is CVAR:
             return LagrangianFamily("cvar", CVAR.name, base=0.0, scaled=True)
+        if chosen.is_expectation:  # any other measure: utility over it, g = nu
+            return LagrangianFamily("utility", chosen.name)
         raise unsupported_limit(self.name, measure)

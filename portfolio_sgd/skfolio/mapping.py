@@ -16,7 +16,7 @@ import numpy as np
 from ..constraints import Constraints
 from ..errors import ConfigError
 from ..measures.base import RiskMeasure
-from ..measures.registry import get_measure
+from ..measures.registry import get_measure, measure_names
 from ..objectives import ObjectiveSpec
 from ..objectives.composition import compose, composed_measures
 
@@ -74,9 +74,12 @@ _FUNCTIONS = {"MINIMIZE_RISK": "min-risk", "MAXIMIZE_UTILITY": "utility"}
 
 
 def _measure(risk_measure: Any) -> RiskMeasure:
-    """Our measure for skfolio's ``RiskMeasure`` member (its name, e.g. ``CVAR`` -> ``cvar``),
-    when both the min-risk and the utility objective functions compose with it."""
-    supported = [m for m in composed_measures("min-risk") if m in composed_measures("utility")]
+    """Our measure for skfolio's ``RiskMeasure`` member (its name, e.g. ``CVAR`` -> ``cvar``,
+    or a registered measure's name), when min-risk and utility compose with it: a measure
+    with dedicated objectives, or any expectation measure (:mod:`portfolio_sgd.objectives.min_risk`)."""
+    dedicated = [m for m in composed_measures("min-risk") if m in composed_measures("utility")]
+    generic = [m for m in measure_names() if get_measure(m).is_expectation]
+    supported = list(dict.fromkeys(dedicated + generic))
     members = " or ".join(f"RiskMeasure.{m.upper()}" for m in supported)
     try:
         measure = get_measure(_member_name(risk_measure))
