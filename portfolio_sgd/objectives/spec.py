@@ -114,7 +114,13 @@ class ObjectiveSpec:
         (``min-risk``, ``utility``) take one."""
         if self.measure is None:
             return
-        object.__setattr__(self, "measure", get_measure(self.measure).name)
+        measure = get_measure(self.measure)
+        object.__setattr__(self, "measure", measure.name)
+        if not measure.is_expectation:
+            raise ConfigError(
+                f"measure {measure.name} is not an expectation of a per-scenario loss; "
+                f"optimise {measure.penalised_by or 'another measure'} instead"
+            )
         if not self.objective.objective_class.takes_measure:
             raise ConfigError(
                 f"objective {self.objective.value} has its own measure; give a measure with "
