@@ -26,8 +26,10 @@ def numpy_value(name: str, w: np.ndarray, lam=10.0, alpha=0.95, lam_r=0.0) -> fl
     x = R_NP @ w
     if name == "mean-variance":
         return -x.mean() + lam / 2 * x.var()
-    if name == "min-variance":
+    if name in ("min-variance", "min-risk"):  # min-risk: over the default measure, variance
         return x.var()
+    if name == "utility":  # mean - g Var over the default measure
+        return -x.mean() + lam * x.var()
     if name == "kelly":
         return -np.log1p(x).mean()
     if name == "tracking":
