@@ -37,6 +37,7 @@ from ..measures.curvature import top_eigenvalue
 from ..measures.quadratic import QuadraticForm
 from ..measures.scenarios import mean_returns, optimal_var_level, portfolio_returns, weighted_mean
 from ..measures.smooth_bound import frank_wolfe_gap, smooth_terms
+from .composition_record import CompositionRecord
 from .helpers import data_scales, per_run, require, triangular_factor, unshrunk
 from .lagrangian import unsupported_limit
 from .parameters import SpecFields
@@ -55,10 +56,10 @@ __all__ = [
 Derivatives = tuple[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"]
 
 
-class PortfolioObjective:
+class PortfolioObjective(CompositionRecord):
     """Base class of the objectives (one instance per :class:`ObjectiveSpec`).
 
-    Class attributes
+    Class attributes (and those of :class:`~.composition_record.CompositionRecord`)
     ----------------
     name : str
         The public name (``--objective`` value).
@@ -84,26 +85,6 @@ class PortfolioObjective:
         Where the engine's iterate lives: ``"budget"`` (the :class:`Constraints` set,
         fully invested) or ``"positive-orthant"`` (an unnormalised ``y > 0`` that is
         reported normalised, see :mod:`portfolio_sgd.objectives.risk_parity`).
-    functions : tuple of str
-        The objective functions it implements over ``measure`` (see :mod:`.composition`):
-        ``"min-risk"``, ``"utility"``, ``"max-return"``, ``"risk-budgeting"``,
-        ``"tracking"`` or ``"log-utility"``.
-    measure : str or None
-        The registered risk measure it is written over (None: none).
-    takes_measure : bool
-        Written over any measure, named by ``ObjectiveSpec.measure`` (:mod:`.measured`).
-    frontier_measure : str or None
-        The stated measure (the risk axis) of its efficient frontier over ``per_run_parameter``
-        (None: it has none).
-    parameter_raises_risk : bool
-        The risk grows with ``per_run_parameter`` (a return weight), else it falls (a risk
-        aversion).
-    cardinality_by_milp, cardinality_by_enumeration : bool
-        How the exact cardinality reference solves it (:mod:`portfolio_sgd.reference.cardinality`):
-        a mixed-integer LP, or enumeration of supports (of :meth:`exact_quadratic` where
-        it has one, else of the log-wealth oracle).
-    maximises_return_only : bool
-        The objective is ``-E[x]`` alone (max-return): a limit's capped finish applies.
     certificate_bar : float or None
         The convergence bar of the certificate when the objective sets its own (else
         1e-4, or 1e-3 for a non-smooth objective).
@@ -127,14 +108,6 @@ class PortfolioObjective:
     feasible_set: ClassVar[str] = "budget"
     certificate_bar: ClassVar[float | None] = None
     per_run_parameter: ClassVar[str] = "risk_aversion"
-    maximises_return_only: ClassVar[bool] = False
-    functions: ClassVar[tuple[str, ...]] = ()
-    measure: ClassVar[str | None] = None
-    cardinality_by_milp: ClassVar[bool] = False
-    frontier_measure: ClassVar[str | None] = None
-    takes_measure: ClassVar[bool] = False
-    parameter_raises_risk: ClassVar[bool] = False
-    cardinality_by_enumeration: ClassVar[bool] = False
 
     def __init__(self, spec: SpecFields) -> None:
         self.spec = spec
@@ -268,18 +241,6 @@ class PortfolioObjective:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Full-data value (K,) and gradient (K, N) from the moment matrix (quadratic only)."""
         raise ConfigError(f"objective {self.name!r} is not quadratic")
-
-    def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
-        """The spec parameters of objective function ``function`` at utility risk aversion
-        ``risk_aversion`` (``mean - risk_aversion * risk``); none by default."""
-        return {}
-
-    def exact_quadratic(
-        self, returns: np.ndarray, risk_aversion: float, benchmark: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """``f(w) = 1/2 w'Hw - c'w + const`` as ``(H (N, N), c (N,), const)`` in float64 from
-        returns (T, N), where ``f`` is quadratic; None (the default) otherwise."""
-        return None
 
     def hessian(self, returns: np.ndarray, w: np.ndarray) -> np.ndarray | None:
         """Hessian (N, N) of the full-data objective at ``w`` (N,); None if not smooth."""

@@ -256,8 +256,7 @@ def solve_exact(
         Rockafellar-Uryasev epigraph at ``alpha``): the exact check of
         :mod:`portfolio_sgd.limits`. Any objective may take one here.
     measure : str, optional
-        The risk measure of ``min-risk`` / ``utility`` (a registered name): its
-        ``cvxpy_expression`` is the problem's.
+        The risk measure of ``min-risk`` / ``utility`` (its ``cvxpy_expression``).
 
     Returns
     -------
@@ -289,12 +288,9 @@ def solve_exact(
     if status not in _OK or w.value is None or not np.all(np.isfinite(w.value)):
         raise PortfolioSGDError(f"exact {name} solve failed: solver {solver_name} status {status}")
     weights = _polished(spec, cons_spec, np.asarray(w.value, dtype=np.float64).reshape(-1), r)
-    kwargs = dict(
-        risk_aversion=risk_aversion, alpha=alpha, return_weight=return_weight, measure=measure
-    )
-    value = objective_value(name, r, weights, benchmark=benchmark, **kwargs)
+    value = float(spec.impl.numpy_value(r @ np.atleast_2d(weights).T, benchmark)[0])
     if terms is not None:
-        value = float(value) + float(terms.numpy_value(weights))
+        value = value + float(terms.numpy_value(weights))
     var_level = _var_level(spec, r, weights, alpha)
     return ExactSolution(weights, float(value), solver_name, str(status), elapsed, var_level)
 

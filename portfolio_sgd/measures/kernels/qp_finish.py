@@ -33,6 +33,11 @@ import numpy as np
 import torch
 from scipy.optimize import linprog
 
+try:  # optional: BLAS thread limits for the small dense solves
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - optional
+    ThreadpoolController = None
+
 from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import DenseQP, QPSolution, solve_active_set
 
@@ -137,9 +142,7 @@ def _blas_threads(single: bool) -> Iterator[None]:
 @functools.lru_cache(maxsize=1)
 def _thread_controller() -> Any:
     """threadpoolctl's controller, made once (it scans the loaded libraries), or None."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - optional
+    if ThreadpoolController is None:  # pragma: no cover - optional
         return None
     return ThreadpoolController()
 
