@@ -19,12 +19,13 @@ from ..objectives.risk_budget import normalised_budgets
 from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
 from ..utils.csv_safe import escape_text_cells
-from .app import emit, to_json
+from ..utils.jsonable import dumps
+from .app import emit
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
-from .options import load_cli_returns, resolve_benchmark, settings_from_cli
 from .progress import command_progress, show_progress
-from .trading import trading_lines, trading_settings
+from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
+from .trading_settings import trading_lines, trading_settings
 
 
 def run_optimize(quiet: bool = False, **options: Any) -> None:
@@ -95,7 +96,7 @@ def _optimize(
     if compare_exact:
         payload["exact"] = compare_with_exact(result, returns, benchmark)
     if fmt == "json":
-        emit(to_json(payload), output)
+        emit(dumps(payload), output)
     elif fmt == "csv":
         emit(weights_csv(result, payload.get("exact")), output)
     else:
