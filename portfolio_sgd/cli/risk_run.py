@@ -57,37 +57,46 @@ def run(
         "problem": problem,
     }
     with command_progress("risk", quiet):
-        if study == "sweep":
-            report = batch_size_sweep(
-                returns,
-                batch_sizes=sizes,
-                steps=kwargs["steps"],
-                draws=kwargs["draws"],
-                target=kwargs["target"],
-                **common,
-            )
-        elif study == "scaling":
-            report = linear_scaling_study(
-                returns,
-                base_batch_size=min(sizes),
-                factors=factors,
-                steps=kwargs["steps"],
-                **common,
-            )
-        else:
-            report = annealing_study(
-                returns, batch_size=min(sizes), steps=kwargs["steps"], **common
-            )
-    if fmt == "json":
-        text = dumps(report.to_dict())
-    elif fmt == "csv":
-        frame = escape_text_cells(report.to_frame())
-        text = frame.to_csv(index=False, float_format="%.10g").rstrip("\n")
-    else:
-        text = report.table()
+        report = _study(study, returns, sizes, factors, kwargs, common)
+    text = _render(report, fmt)
     for line in getattr(report, "diagnostics", ()):
         click.echo(f"warning: {line}", err=True)
     _write(report, text, output, plot_path)
+
+
+def _study(
+    study: str,
+    returns: Any,
+    sizes: list[int],
+    factors: list[float],
+    kwargs: dict[str, Any],
+    common: dict[str, Any],
+) -> Any:
+    """Run the chosen study: the batch-size sweep, linear scaling or annealing."""
+    if study == "sweep":
+        return batch_size_sweep(
+            returns,
+            batch_sizes=sizes,
+            steps=kwargs["steps"],
+            draws=kwargs["draws"],
+            target=kwargs["target"],
+            **common,
+        )
+    if study == "scaling":
+        return linear_scaling_study(
+            returns, base_batch_size=min(sizes), factors=factors, steps=kwargs["steps"], **common
+        )
+    return annealing_study(returns, batch_size=min(sizes), steps=kwargs["steps"], **common)
+
+
+def _render(report: Any, fmt: str) -> str:
+    """The report as JSON, CSV or the readable table."""
+    if fmt == "json":
+        return dumps(report.to_dict())
+    if fmt == "csv":
+        frame = escape_text_cells(report.to_frame())
+        return frame.to_csv(index=False, float_format="%.10g").rstrip("\n")
+    return report.table()
 
 
 STUDY_BASE = {
