@@ -74,6 +74,8 @@ def test_the_estimators_take_every_engine_field() -> None:
     assert all(params[name] is None for name in ESTIMATOR_SETTINGS)
     for field in dataclasses.fields(EngineConfig):
         assert field.metadata["help"] in (SGDPortfolio.__doc__ or ""), field.name
+    assert "Per-asset upper bound. Overrides ``Constraints.max_weight``." in SGDPortfolio.__doc__
+    assert "CVaR confidence level in (0, 1)." in SGDPortfolio.__doc__
     model = SGDPortfolio("min-variance", nesterov=False, batch_size=64)
     assert model.get_params()["nesterov"] is False
     assert "nesterov=False" in repr(model)

@@ -29,7 +29,7 @@ from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from .config import EngineConfig
 
-OBJECTIVE_SHORTHANDS = ("risk_aversion", "alpha", "return_weight")
+OBJECTIVE_SHORTHANDS = ("risk_aversion", "alpha", "return_weight", "shrinkage")
 CONSTRAINT_SHORTHANDS = ("min_weight", "max_weight", "max_assets", "min_position")
 ENGINE_SHORTHANDS = ("batch_size", "steps", "lr", "seed", "device", "dtype")
 SHORTHANDS = OBJECTIVE_SHORTHANDS + CONSTRAINT_SHORTHANDS + ENGINE_SHORTHANDS
@@ -86,10 +86,11 @@ def settings_doc(names: Sequence[str], records: Sequence[type] = RECORDS, indent
     lines = []
     for name in names:
         record, field, annotation = _lookup(name, records)
-        help_text = field.metadata.get("help") or f"The ``{name}`` field of the record."
-        kind = getattr(annotation, "__name__", str(annotation))
+        help_text = " ".join([field.metadata.get("help", ""), "Overrides"]).strip()
+        types = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+        kind = " or ".join(getattr(a, "__name__", str(a)) for a in types)
         lines.append(f"{pad}{name} : {kind}, optional")
-        lines.append(f"{pad}    {help_text} Overrides ``{record.__name__}.{name}``.")
+        lines.append(f"{pad}    {help_text} ``{record.__name__}.{name}``.")
     return "\n".join(lines) + "\n"
 
 
