@@ -27,8 +27,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio_sgd.cli import backtest as backtest_cli
-from portfolio_sgd.cli import frontier as frontier_cli
+from portfolio_sgd.cli import backtest_run as backtest_cli
+from portfolio_sgd.cli import frontier_run as frontier_cli
 from portfolio_sgd.cli import main
 from portfolio_sgd.cli import optimize_run as optimize_cli
 from portfolio_sgd.data import load_returns

@@ -6,7 +6,6 @@ once (see ``tests/test_cli_startup.py``).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import warnings
@@ -17,6 +16,7 @@ import click
 
 from ..errors import PortfolioSGDError, PortfolioSGDWarning
 from ..utils.atomic import atomic_write_text
+from .lazy import resolve
 
 
 class PortfolioGroup(click.Group):
@@ -24,8 +24,9 @@ class PortfolioGroup(click.Group):
 
     Commands are registered lazily: ``lazy_commands`` maps a command name to
     ``"module:attribute"``, and the module is imported only when that command is looked
-    up (its ``--help`` included). Command modules keep their heavy imports (torch, the
-    library) inside the callbacks, so ``portfolio-sgd CMD --help`` stays fast.
+    up (its ``--help`` included), through :func:`.lazy.resolve`. A command module declares
+    options only; its callback runs a :class:`.lazy.Lazy` naming the command's run module,
+    so ``portfolio-sgd CMD --help`` stays fast.
     """
 
     def __init__(self, *args: object, lazy_commands: Mapping[str, str] | None = None, **kwargs):  # noqa: ANN204
@@ -40,9 +41,7 @@ class PortfolioGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command ``cmd_name``, importing its module on first use."""
         if cmd_name not in self.commands and cmd_name in self.lazy_commands:
-            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
-            self.commands[cmd_name] = command
+            self.commands[cmd_name] = resolve(self.lazy_commands[cmd_name])
         return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
@@ -108,13 +107,6 @@ def emit(text: str, output: str | None) -> None:
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text)
-
-
-def to_json(payload: object) -> str:
-    """Pretty, strict JSON with non-finite floats as null (:func:`portfolio_sgd.utils.jsonable.dumps`)."""
-    from ..utils.jsonable import dumps  # numpy and pandas: not at import (fast --help)
-
-    return dumps(payload)
 
 
 def parse_list(value: str | None, cast: type = str, what: str = "value") -> list:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from .app import emit, to_json
+from .app import emit
+from .lazy import Lazy
 from .sections import DATA, OUTPUT, GroupedCommand, section
 
-
-def list_datasets() -> list[Any]:
-    """:func:`portfolio_sgd.data.list_datasets` (imported when the command runs)."""
-    from ..data import list_datasets as _list
-
-    return _list()
-
-
-def fetch_prices(*args: Any, **kwargs: Any) -> Any:
-    """:func:`portfolio_sgd.data.fetch_prices` (imported when the command runs)."""
-    from ..data import fetch_prices as _fetch
-
-    return _fetch(*args, **kwargs)
+list_datasets = Lazy("portfolio_sgd.data:list_datasets")
+fetch_prices = Lazy("portfolio_sgd.data:fetch_prices")
+dumps = Lazy("portfolio_sgd.utils.jsonable:dumps")
+"""What the commands call in the library, imported when a command runs (:mod:`.lazy`)."""
 
 
 @click.command("datasets", cls=GroupedCommand)
@@ -40,7 +30,7 @@ def datasets_command(fmt: str) -> None:
     """List the bundled datasets with their shape and date range."""
     infos = list_datasets()
     if fmt == "json":
-        emit(to_json([i.to_dict() for i in infos]), None)
+        emit(dumps([i.to_dict() for i in infos]), None)
         return
     lines = [f"{'name':<16}{'kind':<9}{'rows':>7}{'assets':>8}  {'range':<24}  description"]
     for i in infos:

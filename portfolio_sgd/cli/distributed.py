@@ -21,8 +21,9 @@ from ..distributed.shard import PARQUET_SUFFIXES
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
 from ..utils.csv_safe import escape_text_cells
-from .app import emit, to_json
-from .options import load_cli_returns, resolve_benchmark, settings_from_cli
+from ..utils.jsonable import dumps
+from .app import emit
+from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
 
 SHARDED_SUFFIXES = (".npy", ".csv", *PARQUET_SUFFIXES)
 REFUSED = {
@@ -62,7 +63,7 @@ def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any
         frame = result.weights.rename("weight").rename_axis("ticker").to_frame()
         emit(escape_text_cells(frame).to_csv(float_format="%.10g").rstrip("\n"), output)
     else:
-        emit(to_json(payload), output)
+        emit(dumps(payload), output)
     if not result.converged:
         click.echo(f"note: {result.certificate_method}", err=True)
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from .lazy import Lazy
 from .sections import OUTPUT, GroupedCommand, section
+
+write_examples = Lazy("portfolio_sgd.cli.examples_run:write_examples")
+"""The run of ``examples`` (:mod:`.examples_run`), imported when the command runs."""
 
 EPILOG = """\b
 Examples:
@@ -23,7 +27,5 @@ def command(directory: str, overwrite: bool) -> None:
     Each file is in the format of the option that reads it, with the tickers of the
     bundled sp500 dataset. Existing files are never replaced without --overwrite.
     """
-    from ..data.examples import EXAMPLE_FILES, write_examples  # not at import: --help stays fast
-
-    for path in write_examples(directory, overwrite=overwrite):
-        click.echo(f"{str(path):<32} {EXAMPLE_FILES[path.name]}")
+    for path, description in write_examples(directory, overwrite=overwrite):
+        click.echo(f"{str(path):<32} {description}")

@@ -1,9 +1,11 @@
 """The ``portfolio-sgd`` command group.
 
 Commands are registered in :data:`COMMANDS`, one line each (name -> ``"module:attribute"``);
-a command's module is imported only when that command is used, and command modules import
-the library (torch) only inside their callbacks, so ``--help`` and ``--version`` answer at
-once. ``tests/test_cli_startup.py`` checks that for every command in the table.
+a command's module is imported only when that command is used. A command module declares
+options only; its callback calls the command's run module through the same
+``"module:attribute"`` naming (:mod:`.lazy`), so ``--help`` and ``--version`` answer at once
+without loading torch. ``tests/test_cli_startup.py`` checks that for every command in the
+table.
 """
 
 from __future__ import annotations

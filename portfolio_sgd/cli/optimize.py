@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .lazy import Lazy
 from .options import (
     data_options,
     engine_options,
@@ -21,6 +22,9 @@ from .options import (
 )
 from .sections import ESTIMATION, OBJECTIVE, OUTPUT, GroupedCommand, section
 from .trading import trading_options
+
+run_optimize = Lazy("portfolio_sgd.cli.optimize_run:run_optimize")
+"""The run of ``optimize`` (:mod:`.optimize_run`), imported when the command runs."""
 
 EPILOG = """\b
 Examples (the files are written by `portfolio-sgd examples .`):
@@ -149,6 +153,4 @@ def optimize_command(**kwargs: Any) -> None:
     the accuracy bar (1e-4 relative, 1e-3 for CVaR; for risk parity the residual
     max |RC - b| <= 1e-5) prints a warning on stderr and reports "converged": false.
     """
-    from .optimize_run import run_optimize
-
     run_optimize(**kwargs)

@@ -19,12 +19,13 @@ from ..objectives.risk_budget import normalised_budgets
 from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
 from ..utils.csv_safe import escape_text_cells
-from .app import emit, to_json
+from ..utils.jsonable import dumps
+from .app import emit
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
-from .options import load_cli_returns, resolve_benchmark, settings_from_cli
 from .progress import command_progress, show_progress
-from .trading import trading_lines, trading_settings
+from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
+from .trading_settings import trading_lines, trading_settings
 
 
 def run_optimize(quiet: bool = False, **options: Any) -> None:
@@ -58,21 +59,7 @@ def _optimize(
     if launched_by_torchrun() and not runs_split():  # sharded; rank 0 writes the result
         return optimize_under_torchrun(fmt, output, dict(locals()))
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
-    returns = load_cli_returns(kwargs)
-    source = click.get_current_context().get_parameter_source("batch_size")
-    if source is not click.core.ParameterSource.DEFAULT and kwargs["batch_size"] > len(returns):
-        raise DataError(
-            f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
-        )
-    tracking = kwargs["objective"] == "tracking"
-    returns, benchmark = resolve_benchmark(
-        returns,
-        (kwargs["benchmark"] if kwargs.get("benchmark") is not None else "sp500-index")
-        if tracking
-        else None,
-        default=kwargs.get("benchmark") is None,
-        required=tracking,
-    )
+    returns, benchmark = _returns_and_benchmark(kwargs)
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
     trading = trading_settings(kwargs)  # holdings and costs files, --cost-bps, --impact
     spec, constraints, config = settings_from_cli(
@@ -82,10 +69,18 @@ def _optimize(
     if bootstrap is None and error_bars:
         bootstrap = DEFAULT_RESAMPLES
     result = optimize(
-        returns, spec, constraints, config, benchmark=benchmark, bootstrap=bootstrap,
-        block_length=block_length, resample=resample, half_life=half_life,
-        max_volatility=max_volatility, max_cvar=max_cvar,
-    )  # fmt: skip
+        returns,
+        spec,
+        constraints,
+        config,
+        benchmark=benchmark,
+        bootstrap=bootstrap,
+        block_length=block_length,
+        resample=resample,
+        half_life=half_life,
+        max_volatility=max_volatility,
+        max_cvar=max_cvar,
+    )
     payload = result.to_dict()
     if half_life is not None:
         payload["half_life"] = half_life
@@ -95,7 +90,7 @@ def _optimize(
     if compare_exact:
         payload["exact"] = compare_with_exact(result, returns, benchmark)
     if fmt == "json":
-        emit(to_json(payload), output)
+        emit(dumps(payload), output)
     elif fmt == "csv":
         emit(weights_csv(result, payload.get("exact")), output)
     else:
@@ -104,6 +99,30 @@ def _optimize(
         click.echo(f"warning: {result.convergence_note}", err=True)
         if strict:
             raise SystemExit(3)
+
+
+def _returns_and_benchmark(kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The returns of the data options and, for tracking, the benchmark split off them.
+
+    Raises
+    ------
+    DataError
+        An explicit ``--batch-size`` larger than the number of rows.
+    """
+    returns = load_cli_returns(kwargs)
+    source = click.get_current_context().get_parameter_source("batch_size")
+    if source is not click.core.ParameterSource.DEFAULT and kwargs["batch_size"] > len(returns):
+        raise DataError(
+            f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
+        )
+    tracking = kwargs["objective"] == "tracking"
+    explicit = kwargs.get("benchmark")
+    return resolve_benchmark(
+        returns,
+        (explicit if explicit is not None else "sp500-index") if tracking else None,
+        default=explicit is None,
+        required=tracking,
+    )
 
 
 def weights_csv(result: OptimizationResult, exact: dict[str, Any] | None = None) -> str:

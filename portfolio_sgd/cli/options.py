@@ -1,28 +1,24 @@
 """Option groups shared by the commands, and data loading.
 
 Declarations here import nothing heavy (no torch, numpy, pandas or library modules): every
-command's ``--help`` is built from them without loading the library. The library is
-imported inside the functions that run a command.
+command's ``--help`` is built from them without loading the library. What a callback
+needs from the library is named through :class:`.lazy.Lazy`; turning the parsed values
+into settings and returns is :mod:`.settings`'s work (imported when a command runs).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .app import parse_list
+from ..engine.config import EngineConfig
+from ..errors import ConfigError
+from .lazy import Lazy
+from .record_options import OptionSpec, record_options
 from .sections import DATA, DISTRIBUTED, ENGINE, OBJECTIVE, section
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-    from ..constraints import Constraints
-    from ..engine.config import EngineConfig
-    from ..objectives import ObjectiveSpec
 
 F = Callable[..., Any]
 
@@ -108,20 +104,22 @@ data_options = section(
 )
 
 
+canonical_name = Lazy("portfolio_sgd.objectives:canonical_name")
+read_groups = Lazy("portfolio_sgd.constraints.groups:read_groups")
+runs_split = Lazy("portfolio_sgd.distributed.split:runs_split")
+"""What the option callbacks call in the library, imported on first call (:mod:`.lazy`)."""
+
+
 class ObjectiveChoice(click.Choice):
     """The registered objective names as choices; an alias (``risk-budgeting``) is
     accepted and converted to its name."""
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        from ..objectives import canonical_name
-
         name = canonical_name(value)
         return super().convert(name if name is not None else value, param, ctx)
 
 
 def _read_groups(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    from ..constraints.groups import read_groups
-
     return read_groups(value) if value else None
 
 
@@ -203,158 +201,13 @@ objective_options = section(
 )
 
 
-def _opt(*decls: str, **attrs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
-    return decls, attrs
+CLI_ONLY_ENGINE_FIELDS = ("progress",)
+"""EngineConfig fields without an engine option: the progress bar follows the terminal."""
 
-
-ENGINE_OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "batch_size": _opt(
-        "--batch-size",
-        type=click.IntRange(min=1),
-        default=256,
-        show_default=True,
-        help="Initial mini-batch size.",
-    ),
-    "lr": _opt(
-        "--lr",
-        type=float,
-        default=None,
-        help="Step size (default: automatic from the data's curvature).",
-    ),
-    "optimizer": _opt(
-        "--optimizer",
-        type=click.Choice(["sgd", "adam"]),
-        default=None,
-        help="Default: sgd with Nesterov momentum for every objective (CVaR is smoothed).",
-    ),
-    "momentum": _opt("--momentum", type=float, default=0.9, show_default=True),
-    "steps": _opt("--steps", type=int, default=None, help="Maximum optimiser steps."),
-    "epochs": _opt("--epochs", type=float, default=None, help="Maximum passes over the data."),
-    "time_budget": _opt("--time-budget", type=float, default=None, help="Maximum seconds."),
-    "tol": _opt(
-        "--tol",
-        type=float,
-        default=1e-9,
-        show_default=True,
-        help="Relative objective tolerance for stopping.",
-    ),
-    "sampling": _opt(
-        "--sampling",
-        type=click.Choice(["replacement", "shuffle"]),
-        default="replacement",
-        show_default=True,
-    ),
-    "batch_schedule": _opt(
-        "--batch-schedule",
-        type=click.Choice(["constant", "linear-scaling", "log-growth", "geometric"]),
-        default="geometric",
-        show_default=True,
-        help="How the batch size grows (geometric reaches the full data, for exact convergence).",
-    ),
-    "averaging": _opt(
-        "--averaging",
-        type=click.Choice(["none", "polyak", "tail"]),
-        default=None,
-        help="Iterate averaging (default: tail for cvar).",
-    ),
-    "device": _opt("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps."),
-    "dtype": _opt(
-        "--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True
-    ),
-    "seed": _opt("--seed", type=int, default=0, show_default=True),
-    "cuda_graphs": _opt(
-        "--cuda-graphs/--no-cuda-graphs",
-        default=True,
-        show_default=True,
-        help="On CUDA, capture each step as a CUDA graph and replay it (no effect on CPU).",
-    ),
-    "nesterov": _opt(
-        "--nesterov/--no-nesterov", default=True, show_default=True, help="Nesterov momentum."
-    ),
-    "precondition": _opt(
-        "--precondition/--no-precondition",
-        default=True,
-        show_default=True,
-        help="Diagonal (Jacobi) preconditioning of SGD steps by per-asset variances.",
-    ),
-    "restart": _opt(
-        "--restart/--no-restart",
-        default=True,
-        show_default=True,
-        help="Adaptive momentum restart once gradients are exact.",
-    ),
-    "cvar_smoothing": _opt(
-        "--cvar-smoothing",
-        type=float,
-        default=2e-3,
-        show_default=True,
-        help="Final CVaR hinge smoothing, in portfolio-return scales (0: exact subgradients).",
-    ),
-    "eval_every": _opt(
-        "--eval-every",
-        type=click.IntRange(min=1),
-        default=25,
-        show_default=True,
-        help="Steps between full-data objective evaluations.",
-    ),
-    "batch_growth": _opt(
-        "--batch-growth",
-        type=float,
-        default=2.0,
-        show_default=True,
-        help="Batch growth ratio per stage (or c of log growth).",
-    ),
-    "growth_every": _opt(
-        "--growth-every",
-        type=click.IntRange(min=1),
-        default=50,
-        show_default=True,
-        help="Steps per batch-growth (and CVaR smoothing) stage.",
-    ),
-    "lr_schedule": _opt(
-        "--lr-schedule",
-        type=click.Choice(["constant", "cosine", "inverse-sqrt", "step"]),
-        default="constant",
-        show_default=True,
-        help="Learning-rate schedule (torch.optim.lr_scheduler).",
-    ),
-    "tail_fraction": _opt(
-        "--tail-fraction",
-        type=float,
-        default=0.5,
-        show_default=True,
-        help="Fraction of the step budget averaged by tail averaging.",
-    ),
-    "cvar_polish": _opt(
-        "--cvar-polish/--no-cvar-polish",
-        default=True,
-        show_default=True,
-        help="Finish CVaR runs exactly with the tail-scenario LP (HiGHS), verified on all rows.",
-    ),
-    "early_finish": _opt(
-        "--early-finish/--no-early-finish",
-        default=True,
-        show_default=True,
-        help="Try the exact CVaR finish at each smoothing stage; stop once it is exact.",
-    ),
-    "sgd_dtype": _opt(
-        "--sgd-dtype",
-        type=click.Choice(["auto", "float32", "float64"]),
-        default="auto",
-        show_default=True,
-        help="Dtype of the SGD steps (auto: float32 before an exact float64 CVaR finish).",
-    ),
-    "max_steps_default": _opt(
-        "--max-steps-default",
-        type=click.IntRange(min=1),
-        default=20_000,
-        show_default=True,
-        help="Step budget when no --steps/--epochs/--time-budget is given.",
-    ),
-}
-"""The engine options, declared once: each key is an :class:`~portfolio_sgd.engine.config.EngineConfig`
-field, with the field's default (``tests/test_architecture.py`` checks both). Commands that
-need a different default or help text (``risk --steps``, ``backtest --device``) re-declare
+ENGINE_OPTIONS: dict[str, OptionSpec] = record_options(EngineConfig, skip=CLI_ONLY_ENGINE_FIELDS)
+"""The engine options, generated from the :class:`~portfolio_sgd.engine.config.EngineConfig`
+fields (flag, type, default and help; see :mod:`.record_options`). Commands that need a
+different default or help text (``risk --steps``, ``backtest --device``) re-declare
 through :func:`engine_option` with overrides, not by copying."""
 
 
@@ -366,9 +219,6 @@ def engine_option(field: str, **overrides: Any) -> Callable[[F], F]:
 
 engine_options = section(ENGINE, *(engine_option(name) for name in ENGINE_OPTIONS))
 """Every engine option (``--batch-size`` first), under ``Engine (SGD internals)``."""
-
-CLI_ONLY_ENGINE_FIELDS = ("progress",)
-"""EngineConfig fields without an engine option: the progress bar follows the terminal."""
 
 format_option = click.option(
     "--format",
@@ -396,11 +246,7 @@ quiet_option = click.option(
 def _check_split(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """``--split runs`` works only where ``python -m portfolio_sgd`` read it first."""
     if value == "runs" and {"RANK", "WORLD_SIZE"} <= set(os.environ):
-        from ..distributed.split import runs_split
-
         if not runs_split():
-            from ..errors import ConfigError
-
             raise ConfigError(
                 "--split runs needs `torchrun ... -m portfolio_sgd` (the `portfolio-sgd` "
                 "script cannot divide runs among ranks)"
@@ -423,90 +269,6 @@ split_option = section(
         "No effect in one process.",
     ),
 )
-
-
-def settings_from_cli(
-    kwargs: dict[str, Any], **overrides: Any
-) -> tuple[ObjectiveSpec, Constraints, EngineConfig]:
-    """Typed settings from the parsed objective, constraint and engine options.
-
-    Every option whose name is a field of :class:`ObjectiveSpec`, :class:`Constraints` or
-    :class:`EngineConfig` maps to that field (options left unset, i.e. None, keep the
-    library default), so the CLI cannot drift from the library.
-    """
-    from ..api import resolve_settings
-    from ..constraints import Constraints
-    from ..engine.config import EngineConfig
-    from ..objectives import ObjectiveSpec
-
-    known: set[str] = set()
-    for record in (ObjectiveSpec, Constraints, EngineConfig):
-        known |= {f.name for f in dataclasses.fields(record)}
-    chosen = {k: v for k, v in kwargs.items() if k in known and k != "objective"}
-    chosen.update(overrides)
-    objective = kwargs.get("objective") or "mean-variance"
-    return resolve_settings(objective, **chosen)
-
-
-def load_cli_returns(kwargs: dict[str, Any], min_rows: int | None = None) -> pd.DataFrame:
-    """Load returns from the data options (defaults to the ``sp500`` dataset).
-
-    ``min_rows`` defaults to :data:`portfolio_sgd.data.MIN_ROWS`.
-    """
-    from ..data import MIN_ROWS, load_returns
-
-    if min_rows is None:
-        min_rows = MIN_ROWS
-    tickers = parse_list(kwargs.get("tickers"), str, "ticker")
-    if kwargs.get("tickers") is None:
-        tickers = None
-    elif not tickers:
-        raise click.BadParameter("the ticker list is empty", param_hint="'--tickers'")
-    sources = [kwargs.get("dataset"), kwargs.get("prices_path"), kwargs.get("returns_path")]
-    dataset = kwargs.get("dataset")
-    if all(s is None for s in sources) and tickers is None:
-        dataset = "sp500"
-    return load_returns(
-        dataset=dataset,
-        prices_path=kwargs.get("prices_path"),
-        returns_path=kwargs.get("returns_path"),
-        tickers=tickers,
-        start=kwargs.get("start"),
-        end=kwargs.get("end"),
-        layout=kwargs.get("layout", "wide"),
-        returns_method=kwargs.get("returns_method", "simple"),
-        nan_policy=kwargs.get("nan_policy", "drop-assets"),
-        min_rows=min_rows,
-        cache_dir=kwargs.get("cache_dir"),
-        dtype=kwargs.get("dtype") or "float64",
-        date_format=kwargs.get("date_format"),
-    )
-
-
-def resolve_benchmark(
-    returns: pd.DataFrame,
-    name: str | None,
-    *,
-    default: bool = False,
-    required: bool = False,
-    min_rows: int | None = None,
-) -> tuple[pd.DataFrame, pd.Series | None]:
-    """Split a benchmark off the returns: a column of them, or a bundled dataset.
-
-    The rule is :func:`portfolio_sgd.data.select_benchmark`'s: a ``default`` benchmark
-    never cuts the returns (it is dropped with a warning, or is an error when
-    ``required``); an explicit one may, but not below ``min_rows`` rows.
-
-    Returns
-    -------
-    (returns, benchmark)
-        ``returns`` without the benchmark column, on the dates the benchmark covers, and
-        the benchmark's simple returns (or None).
-    """
-    from ..data import MIN_ROWS, select_benchmark
-
-    rows = MIN_ROWS if min_rows is None else min_rows
-    return select_benchmark(returns, name, default=default, required=required, min_rows=rows)
 
 
 def is_default(param: str) -> bool:

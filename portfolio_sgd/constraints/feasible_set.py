@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
@@ -94,8 +94,8 @@ class Constraints:
     ``L >= 1``: then ``1/N`` is feasible (gross leverage 1), so the cap never conflicts.
     """
 
-    min_weight: float = 0.0
-    max_weight: float = 1.0
+    min_weight: float = field(default=0.0, metadata={"help": "Per-asset lower bound."})
+    max_weight: float = field(default=1.0, metadata={"help": "Per-asset upper bound."})
     long_short: bool = False
     max_leverage: float | None = None
     previous_weights: Any = None
@@ -111,8 +111,12 @@ class Constraints:
     A_eq: Any = None
     b_eq: Any = None
     assets: Any = None
-    max_assets: int | None = None
-    min_position: float = 0.0
+    max_assets: int | None = field(
+        default=None, metadata={"help": "Cardinality: hold at most this many assets."}
+    )
+    min_position: float = field(
+        default=0.0, metadata={"help": "Minimum position: every weight is 0 or at least this."}
+    )
 
     def __post_init__(self) -> None:
         """Canonical hashable forms of the group, linear and trading fields (JSON lists

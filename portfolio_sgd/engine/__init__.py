@@ -18,14 +18,30 @@ module              what
 :mod:`.step_graphs` CUDA graphs of the step
 :mod:`.defaults`    default optimiser, averaging, preconditioner and step size
 =================== ===========================================================
+
+The package's names are imported on first use (PEP 562), so importing a torch-free
+module of it (:mod:`.config`, :mod:`.choices`: the settings the command line's ``--help``
+is built from) loads no torch.
 """
 
 from __future__ import annotations
 
-from .defaults import auto_lr, resolve_averaging, resolve_metric, resolve_optimizer
-from .loop import run_engine
-from .problem import EngineOutput, Problem, RunGrid
-from .state import Callback, EvaluationView
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_PUBLIC = {
+    "Callback": ".state",
+    "EngineOutput": ".problem",
+    "EvaluationView": ".state",
+    "Problem": ".problem",
+    "RunGrid": ".problem",
+    "auto_lr": ".defaults",
+    "resolve_averaging": ".defaults",
+    "resolve_metric": ".defaults",
+    "resolve_optimizer": ".defaults",
+    "run_engine": ".loop",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
     "Callback",
@@ -39,3 +55,23 @@ __all__ = [
     "resolve_optimizer",
     "run_engine",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .defaults import auto_lr, resolve_averaging, resolve_metric, resolve_optimizer
+    from .loop import run_engine
+    from .problem import EngineOutput, Problem, RunGrid
+    from .state import Callback, EvaluationView
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -3,43 +3,50 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import Enum
-
-import torch
+from typing import Any
 
 from ..errors import ConfigError
-from .sampling import Sampling
-from .schedules import BatchSchedule, LRSchedule, parse_enum
+from ..utils.choices import parse_choice
+from .choices import Averaging, BatchSchedule, DeviceName, LRSchedule, OptimizerName, Sampling
+
+__all__ = [
+    "Averaging",
+    "BatchSchedule",
+    "DeviceName",
+    "EngineConfig",
+    "LRSchedule",
+    "OptimizerName",
+    "Sampling",
+    "setting",
+]
 
 
-class OptimizerName(str, Enum):
-    """Which ``torch.optim`` optimiser drives the weights."""
+def setting(default: Any, help: str, **cli: Any) -> Any:  # noqa: A002 - the field's help
+    """A record field with its one-line help, the single declaration the CLI and the
+    estimators read (:mod:`portfolio_sgd.cli.record_options`).
 
-    SGD = "sgd"
-    ADAM = "adam"
-
-
-class Averaging(str, Enum):
-    """Iterate averaging: none, Polyak-Ruppert (after a 10% burn-in), or tail averaging."""
-
-    NONE = "none"
-    POLYAK = "polyak"
-    TAIL = "tail"
-
-
-class DeviceName(str, Enum):
-    """Device choices; ``auto`` picks cuda, then mps, then cpu."""
-
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
-    MPS = "mps"
+    Parameters
+    ----------
+    default : object
+        The field's default.
+    help : str
+        One line for ``--help`` and the estimators' docstrings.
+    **cli
+        Command-line hints: ``min`` (an int option's lower bound, shown as a range) and
+        ``choices`` (the allowed strings of a ``str`` field).
+    """
+    return field(default=default, metadata={"help": help, **cli})
 
 
 @dataclass(frozen=True)
 class EngineConfig:
     """Everything that controls one optimisation (or a batch of K runs).
+
+    Each field is declared once, with its default and its one-line help
+    (:func:`setting`); the command line's engine options and the estimators' engine
+    parameters are generated from the fields. The notes below add what one line cannot.
 
     Parameters
     ----------
@@ -125,50 +132,81 @@ class EngineConfig:
         evaluation (and any finish) in float64.
     """
 
-    batch_size: int = 256
-    lr: float | None = None
-    optimizer: OptimizerName | None = None
-    momentum: float = 0.9
-    nesterov: bool = True
-    precondition: bool = True
-    cvar_smoothing: float = 2e-3
-    restart: bool = True
-    steps: int | None = None
-    epochs: float | None = None
-    time_budget: float | None = None
-    tol: float | None = 1e-9
-    eval_every: int = 25
-    sampling: Sampling = Sampling.REPLACEMENT
-    batch_schedule: BatchSchedule = BatchSchedule.GEOMETRIC
-    batch_growth: float = 2.0
-    growth_every: int = 50
-    lr_schedule: LRSchedule = LRSchedule.CONSTANT
-    averaging: Averaging | None = None
-    tail_fraction: float = 0.5
-    device: str = "auto"
-    dtype: str = "float64"
-    seed: int = 0
-    progress: bool = False
-    max_steps_default: int = 20_000
-    cuda_graphs: bool = True
-    cvar_polish: bool = True
-    early_finish: bool = True
-    sgd_dtype: str = "auto"
+    batch_size: int = setting(256, "Initial mini-batch size.", min=1)
+    lr: float | None = setting(None, "Step size (default: automatic from the data's curvature).")
+    optimizer: OptimizerName | None = setting(
+        None, "Default: sgd with Nesterov momentum for every objective (CVaR is smoothed)."
+    )
+    momentum: float = setting(0.9, "Momentum of SGD, in [0, 1).")
+    nesterov: bool = setting(True, "Nesterov momentum.")
+    precondition: bool = setting(
+        True, "Diagonal (Jacobi) preconditioning of SGD steps by per-asset variances."
+    )
+    cvar_smoothing: float = setting(
+        2e-3, "Final CVaR hinge smoothing, in portfolio-return scales (0: exact subgradients)."
+    )
+    restart: bool = setting(True, "Adaptive momentum restart once gradients are exact.")
+    steps: int | None = setting(None, "Maximum optimiser steps.")
+    epochs: float | None = setting(None, "Maximum passes over the data.")
+    time_budget: float | None = setting(None, "Maximum seconds.")
+    tol: float | None = setting(1e-9, "Relative objective tolerance for stopping.")
+    eval_every: int = setting(25, "Steps between full-data objective evaluations.", min=1)
+    sampling: Sampling = setting(
+        Sampling.REPLACEMENT, "Mini-batch draws: i.i.d. with replacement, or shuffled epochs."
+    )
+    batch_schedule: BatchSchedule = setting(
+        BatchSchedule.GEOMETRIC,
+        "How the batch size grows (geometric reaches the full data, for exact convergence).",
+    )
+    batch_growth: float = setting(2.0, "Batch growth ratio per stage (or c of log growth).")
+    growth_every: int = setting(50, "Steps per batch-growth (and CVaR smoothing) stage.", min=1)
+    lr_schedule: LRSchedule = setting(
+        LRSchedule.CONSTANT, "Learning-rate schedule (torch.optim.lr_scheduler)."
+    )
+    averaging: Averaging | None = setting(None, "Iterate averaging (default: tail for cvar).")
+    tail_fraction: float = setting(0.5, "Fraction of the step budget averaged by tail averaging.")
+    device: str = setting("auto", "auto, cpu, cuda (or cuda:i) or mps.")
+    dtype: str = setting(
+        "float64", "Dtype of the data and the answer.", choices=("float32", "float64")
+    )
+    seed: int = setting(0, "Random seed of the mini-batch draws.")
+    progress: bool = setting(False, "Show a tqdm progress bar on stderr.")
+    max_steps_default: int = setting(
+        20_000, "Step budget when no --steps/--epochs/--time-budget is given.", min=1
+    )
+    cuda_graphs: bool = setting(
+        True, "On CUDA, capture each step as a CUDA graph and replay it (no effect on CPU)."
+    )
+    cvar_polish: bool = setting(
+        True, "Finish runs exactly (CVaR: tail-scenario LP; QPs: active set), verified."
+    )
+    early_finish: bool = setting(
+        True, "Try the exact finish during the loop; stop once it is a verified optimum."
+    )
+    sgd_dtype: str = setting(
+        "auto",
+        "Dtype of the SGD steps (auto: float32 before an exact float64 CVaR finish).",
+        choices=("auto", "float32", "float64"),
+    )
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         if self.optimizer is not None:
-            set_(self, "optimizer", parse_enum(OptimizerName, self.optimizer, "optimizer"))
+            set_(self, "optimizer", parse_choice(OptimizerName, self.optimizer, "optimizer"))
         if self.averaging is not None:
-            set_(self, "averaging", parse_enum(Averaging, self.averaging, "averaging"))
-        set_(self, "sampling", parse_enum(Sampling, self.sampling, "sampling mode"))
+            set_(self, "averaging", parse_choice(Averaging, self.averaging, "averaging"))
+        set_(self, "sampling", parse_choice(Sampling, self.sampling, "sampling mode"))
         set_(
-            self, "batch_schedule", parse_enum(BatchSchedule, self.batch_schedule, "batch schedule")
+            self,
+            "batch_schedule",
+            parse_choice(BatchSchedule, self.batch_schedule, "batch schedule"),
         )
         set_(
-            self, "lr_schedule", parse_enum(LRSchedule, self.lr_schedule, "learning-rate schedule")
+            self,
+            "lr_schedule",
+            parse_choice(LRSchedule, self.lr_schedule, "learning-rate schedule"),
         )
-        parse_enum(DeviceName, str(self.device).split(":")[0], "device")
+        parse_choice(DeviceName, str(self.device).split(":")[0], "device")
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
         if self.sgd_dtype not in ("auto", "float32", "float64"):
@@ -201,27 +239,3 @@ class EngineConfig:
             if isinstance(value, Enum):
                 out[key] = value.value
         return out
-
-
-def resolve_device(name: str) -> torch.device:
-    """Turn ``auto|cpu|cuda[:i]|mps`` into a torch device, checking availability.
-
-    Raises
-    ------
-    ConfigError
-        If the requested device is not available.
-    """
-    base = str(name).split(":")[0]
-    if base == DeviceName.AUTO.value:
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if base == DeviceName.CUDA.value and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' requested but CUDA is not available; use --device cpu")
-    if base == DeviceName.MPS.value and not (
-        getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    ):
-        raise ConfigError("device 'mps' requested but MPS is not available; use --device cpu")
-    return torch.device(name)

@@ -15,7 +15,8 @@ from ..errors import DataError
 from ..objectives import ObjectiveSpec
 from ..objectives.shrinkage import resolve_shrinkage
 from . import Problem
-from .config import EngineConfig, resolve_device
+from .config import EngineConfig
+from .device import resolve_device
 
 
 @dataclass(frozen=True)

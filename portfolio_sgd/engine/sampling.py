@@ -20,16 +20,9 @@ on the device). Uniform weights draw exactly as unweighted runs.
 
 from __future__ import annotations
 
-from enum import Enum
-
 import torch
 
-
-class Sampling(str, Enum):
-    """How mini-batch indices are drawn."""
-
-    REPLACEMENT = "replacement"
-    SHUFFLE = "shuffle"
+from .choices import Sampling
 
 
 class BatchSampler:

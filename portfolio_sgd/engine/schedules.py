@@ -26,24 +26,7 @@ import torch
 
 from ..errors import ConfigError
 from ..utils.choices import parse_choice
-
-
-class BatchSchedule(str, Enum):
-    """How the mini-batch size evolves with the step count."""
-
-    CONSTANT = "constant"
-    LINEAR_SCALING = "linear-scaling"
-    LOG_GROWTH = "log-growth"
-    GEOMETRIC = "geometric"
-
-
-class LRSchedule(str, Enum):
-    """Learning-rate schedule (applied through ``torch.optim.lr_scheduler``)."""
-
-    CONSTANT = "constant"
-    COSINE = "cosine"
-    INVERSE_SQRT = "inverse-sqrt"
-    STEP = "step"
+from .choices import BatchSchedule, LRSchedule
 
 
 def parse_enum(enum_cls: type[Enum], value: object, what: str) -> Enum:

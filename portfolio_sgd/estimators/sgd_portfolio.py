@@ -23,6 +23,7 @@ transform), and scikit-learn stays an optional dependency of the core package.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ import torch
 from ..api import ObjectiveLike, optimize, optimize_many, resolve_settings
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
+from ..engine.shorthands import ESTIMATOR_SETTINGS, check_settings, settings_doc, settings_signature
 from ..errors import ConfigError, DataError
 from ..results import OptimizationResult
 
@@ -45,23 +47,15 @@ class SGDPortfolio:
     objective : str, Objective or ObjectiveSpec, default "mean-variance"
         A registered objective name (``mean-variance``, ``min-variance``, ``cvar``,
         ``kelly``, ``tracking``) or a spec with its parameters.
-    risk_aversion : float, optional
-        Mean-variance ``lam`` (overrides the spec's).
-    alpha : float, optional
-        CVaR confidence level.
-    return_weight : float, optional
-        Mean-CVaR return weight.
     constraints : Constraints, optional
         Feasible set (default: long-only, fully invested).
-    min_weight, max_weight : float, optional
-        Shorthands for the bounds of ``constraints``.
     config : EngineConfig, optional
         Engine settings (default ``EngineConfig()``).
-    batch_size, steps, lr, seed, device, dtype : optional
-        Shorthands for the fields of ``config``.
-    max_assets, min_position : optional
-        Shorthands for the cardinality fields of ``constraints`` (at most ``max_assets``
-        held assets, each 0 or at least ``min_position``; see :mod:`.cardinality`).
+    **settings
+        One keyword per setting of :data:`~portfolio_sgd.engine.shorthands.ESTIMATOR_SETTINGS`
+        (the objective and constraint shorthands, and every :class:`EngineConfig` field),
+        each overriding that field of ``objective``, ``constraints`` or ``config``
+        (default None: keep it). Generated from the records, listed below.
 
     Attributes
     ----------
@@ -79,38 +73,18 @@ class SGDPortfolio:
         self,
         objective: ObjectiveLike = "mean-variance",
         *,
-        risk_aversion: float | None = None,
-        alpha: float | None = None,
-        return_weight: float | None = None,
         constraints: Constraints | None = None,
-        min_weight: float | None = None,
-        max_weight: float | None = None,
         config: EngineConfig | None = None,
-        batch_size: int | None = None,
-        steps: int | None = None,
-        lr: float | None = None,
-        seed: int | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
-        max_assets: int | None = None,
-        min_position: float | None = None,
+        **settings: Any,
     ) -> None:
+        check_settings(settings, ESTIMATOR_SETTINGS, "SGDPortfolio")
         self.objective = objective
-        self.risk_aversion = risk_aversion
-        self.alpha = alpha
-        self.return_weight = return_weight
         self.constraints = constraints
-        self.min_weight = min_weight
-        self.max_weight = max_weight
         self.config = config
-        self.batch_size = batch_size
-        self.steps = steps
-        self.lr = lr
-        self.seed = seed
-        self.device = device
-        self.dtype = dtype
-        self.max_assets = max_assets
-        self.min_position = min_position
+        for name in ESTIMATOR_SETTINGS:
+            setattr(self, name, settings.get(name))
+
+    __init__.__signature__ = settings_signature(__init__, ESTIMATOR_SETTINGS)  # type: ignore[attr-defined]
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -189,6 +163,11 @@ class SGDPortfolio:
                 f"returns must have shape (T, {self.n_features_in_}), got {values.shape}"
             )
         return pd.Series(values @ self.weights_.to_numpy())
+
+
+SGDPortfolio.__doc__ = (SGDPortfolio.__doc__ or "").replace(
+    "\n    Attributes\n", "\n" + settings_doc(ESTIMATOR_SETTINGS) + "\n    Attributes\n", 1
+)
 
 
 def _string_columns(returns: object) -> list[str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 from ..errors import ConfigError
@@ -79,11 +79,15 @@ class ObjectiveSpec:
     """
 
     objective: Objective = Objective.MEAN_VARIANCE  # type: ignore[attr-defined]
-    risk_aversion: float = DEFAULT_RISK_AVERSION
-    alpha: float = 0.95
-    return_weight: float = 0.0
+    risk_aversion: float = field(
+        default=DEFAULT_RISK_AVERSION, metadata={"help": "lambda of mean-variance, >= 0."}
+    )
+    alpha: float = field(default=0.95, metadata={"help": "CVaR confidence level in (0, 1)."})
+    return_weight: float = field(default=0.0, metadata={"help": "Mean-return weight of mean-CVaR."})
     budgets: tuple[float, ...] | None = None
-    shrinkage: str = "none"
+    shrinkage: str = field(
+        default="none", metadata={"help": "Covariance shrinkage: none, ledoit-wolf or oas."}
+    )
     shrinkage_intensity: float | None = None
     shrinkage_target: float | None = None
     measure: str | None = None

@@ -11,6 +11,7 @@ from sklearn.utils.validation import validate_data
 
 from ..api import optimize, resolve_settings
 from ..constraints import Constraints
+from ..engine.shorthands import ENGINE_FIELDS, check_settings
 from ..objectives import ObjectiveSpec
 from ..results import OptimizationResult
 from .mapping import previous_as_array
@@ -19,8 +20,9 @@ from .mapping import previous_as_array
 class SGDOptimizationBase(BaseOptimization):
     """Base of :class:`SGDMeanRisk` and :class:`SGDRiskBudgeting` (not used directly).
 
-    Subclasses set the engine attributes ``warm_start``, ``config``, ``batch_size``,
-    ``steps``, ``lr``, ``seed``, ``device``, ``dtype`` in ``__init__`` and implement
+    Subclasses set ``warm_start`` and ``config`` in ``__init__``, pass their engine
+    keywords (one per :class:`EngineConfig` field, :data:`ENGINE_FIELDS`) to
+    :meth:`_set_engine`, and implement
     :meth:`_problem`, which maps their skfolio parameters to our objective and
     constraints. :meth:`fit` does the rest: scikit-learn's ``validate_data`` (tickers kept
     as ``feature_names_in_``), the warm start, one :func:`portfolio_sgd.optimize` run,
@@ -31,6 +33,12 @@ class SGDOptimizationBase(BaseOptimization):
     def needs_previous_weights(self) -> bool:
         """True with ``warm_start``: skfolio then hands each fold the previous portfolio."""
         return bool(self.warm_start) or super().needs_previous_weights
+
+    def _set_engine(self, engine: dict[str, Any], owner: str) -> None:
+        """Store one attribute per engine field (None where not given)."""
+        check_settings(engine, ENGINE_FIELDS, owner)
+        for name in ENGINE_FIELDS:
+            setattr(self, name, engine.get(name))
 
     def _problem(
         self, n_obs: int, n_assets: int, names: list[str] | None
@@ -46,10 +54,8 @@ class SGDOptimizationBase(BaseOptimization):
         names = getattr(self, "feature_names_in_", None)
         names = None if names is None else [str(n) for n in names]
         spec, constraints = self._problem(n_obs, n_assets, names)
-        spec, constraints, config = resolve_settings(
-            spec, constraints, self.config, batch_size=self.batch_size, steps=self.steps,
-            lr=self.lr, seed=self.seed, device=self.device, dtype=self.dtype,
-        )  # fmt: skip
+        engine = {name: getattr(self, name) for name in ENGINE_FIELDS}
+        spec, constraints, config = resolve_settings(spec, constraints, self.config, **engine)
         returns = pd.DataFrame(X, columns=names) if names is not None else X
         init = self._warm_start_weights(previous, n_assets, names)
         self.result_: OptimizationResult = optimize(

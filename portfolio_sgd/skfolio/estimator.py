@@ -11,6 +11,7 @@ from skfolio.optimization import ObjectiveFunction
 
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
+from ..engine.shorthands import ENGINE_FIELDS, settings_doc, settings_signature
 from ..objectives import ObjectiveSpec
 from .base import SGDOptimizationBase
 from .mapping import (
@@ -66,8 +67,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         ``cross_val_predict`` with ``WalkForward`` each fold starts from the previous fold's
         portfolio (``needs_previous_weights`` is true, so the folds run in order).
     config : EngineConfig, optional
-        Engine settings; ``batch_size``, ``steps``, ``lr``, ``seed``, ``device``, ``dtype``
-        override its fields.
+        Engine settings; the keyword of each :class:`EngineConfig` field (listed below,
+        generated from the record; default None: keep ``config``'s) overrides it.
     risk_free_rate, portfolio_params, fallback, raise_on_failure
         As in skfolio's ``BaseOptimization`` / ``MeanRisk``.
 
@@ -101,16 +102,11 @@ class SGDMeanRisk(SGDOptimizationBase):
         max_turnover: float | None = None,
         warm_start: bool = False,
         config: EngineConfig | None = None,
-        batch_size: int | None = None,
-        steps: int | None = None,
-        lr: float | None = None,
-        seed: int | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
         risk_free_rate: float = 0.0,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
+        **engine: Any,
     ) -> None:
         super().__init__(
             portfolio_params=portfolio_params,
@@ -136,13 +132,10 @@ class SGDMeanRisk(SGDOptimizationBase):
         self.max_turnover = max_turnover
         self.warm_start = warm_start
         self.config = config
-        self.batch_size = batch_size
-        self.steps = steps
-        self.lr = lr
-        self.seed = seed
-        self.device = device
-        self.dtype = dtype
         self.risk_free_rate = risk_free_rate
+        self._set_engine(engine, "SGDMeanRisk")
+
+    __init__.__signature__ = settings_signature(__init__, ENGINE_FIELDS)  # type: ignore[attr-defined]
 
     def _problem(
         self, n_obs: int, n_assets: int, names: list[str] | None
@@ -159,3 +152,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         extra |= trading_settings(params, n_assets, names, scale)
         constraints = constraints_from(params, n_assets, names)
         return spec, dataclasses.replace(constraints, **extra)
+
+
+SGDMeanRisk.__doc__ = (SGDMeanRisk.__doc__ or "").replace(
+    "\n    Attributes\n", "\n" + settings_doc(ENGINE_FIELDS) + "\n    Attributes\n", 1
+)

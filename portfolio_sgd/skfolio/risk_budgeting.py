@@ -10,6 +10,7 @@ from skfolio.measures import RiskMeasure
 
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
+from ..engine.shorthands import ENGINE_FIELDS, settings_doc, settings_signature
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from .base import SGDOptimizationBase
@@ -40,8 +41,9 @@ class SGDRiskBudgeting(SGDOptimizationBase):
     groups, linear_constraints, left_inequality, right_inequality, min_return,
     transaction_costs, management_fees : optional
         Not supported: any value other than the default raises ``ConfigError``.
-    previous_weights, warm_start, config, batch_size, steps, lr, seed, device, dtype
-        As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk`.
+    previous_weights, warm_start, config
+        As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk`; so are the engine fields'
+        keywords listed below (generated from :class:`EngineConfig`).
     risk_free_rate, portfolio_params, fallback, raise_on_failure
         As in skfolio's ``BaseOptimization``.
 
@@ -69,16 +71,11 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         previous_weights: Any = None,
         warm_start: bool = False,
         config: EngineConfig | None = None,
-        batch_size: int | None = None,
-        steps: int | None = None,
-        lr: float | None = None,
-        seed: int | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
         risk_free_rate: float = 0.0,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
+        **engine: Any,
     ) -> None:
         super().__init__(
             portfolio_params=portfolio_params,
@@ -99,13 +96,10 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         self.management_fees = management_fees
         self.warm_start = warm_start
         self.config = config
-        self.batch_size = batch_size
-        self.steps = steps
-        self.lr = lr
-        self.seed = seed
-        self.device = device
-        self.dtype = dtype
         self.risk_free_rate = risk_free_rate
+        self._set_engine(engine, "SGDRiskBudgeting")
+
+    __init__.__signature__ = settings_signature(__init__, ENGINE_FIELDS)  # type: ignore[attr-defined]
 
     def _problem(
         self, n_obs: int, n_assets: int, names: list[str] | None
@@ -162,3 +156,8 @@ def _budgets(value: Any, n_assets: int, names: list[str] | None) -> tuple[float,
         if values.shape != (n_assets,):
             raise ConfigError(f"risk_budget has {values.size} values for {n_assets} assets")
     return tuple(float(v) for v in values)
+
+
+SGDRiskBudgeting.__doc__ = (SGDRiskBudgeting.__doc__ or "").replace(
+    "\n    Attributes\n", "\n" + settings_doc(ENGINE_FIELDS) + "\n    Attributes\n", 1
+)
