@@ -33,13 +33,14 @@ install-dev: $(VENV)/.torch
 run: install
 	$(BIN)/portfolio-sgd optimize
 
+# ruff, then the layer contract (.importlinter: which layer may import which).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install-dev wheel-venv
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory docs
 	PORTFOLIO_SGD_BIN=$(abspath $(WHEEL_VENV))/bin $(PYTEST)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .constraints import Constraints
-from .constraints.trading_terms import trading_report
+from .constraints.trading.terms import trading_report
 from .engine.config import EngineConfig
 from .objectives import ObjectiveSpec
 from .objectives.risk_budget import normalised_budgets
@@ -168,8 +168,8 @@ class OptimizationResult:
 
     def plot_composition(self) -> Any:
         """The weights (with bootstrap 5-95% intervals and P(held) when computed) as a
-        plotly ``Figure`` (:func:`portfolio_sgd.report.figures.composition_figure`)."""
-        from .report.figures import composition_figure
+        plotly ``Figure`` (:func:`portfolio_sgd.plotting.interactive.composition_figure`)."""
+        from .plotting.interactive import composition_figure
 
         return composition_figure(self.weights, self.error_bars)
 
@@ -178,8 +178,8 @@ class OptimizationResult:
     ) -> Any:
         """Risk contributions on ``returns`` (T, N) by asset or by group, as a plotly
         ``Figure``; ``measure`` defaults to CVaR for CVaR objectives, else volatility."""
+        from .plotting.interactive import contributions_figure
         from .report.contributions import measure_of, risk_contributions
-        from .report.figures import contributions_figure
 
         rc = risk_contributions(
             returns, self.weights, measure or measure_of(self.objective), self.spec.alpha,
@@ -188,7 +188,7 @@ class OptimizationResult:
         return contributions_figure(rc, by)
 
     def _repr_html_(self) -> str:
-        from .report.notebook import result_html
+        from .plotting.notebook import result_html
 
         return result_html(self)
 

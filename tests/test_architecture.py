@@ -172,3 +172,16 @@ def test_callbacks_see_every_evaluation_read_only(sp500_returns) -> None:
     assert float(objective_value("min-variance", r, final.weights[0].numpy())) == pytest.approx(
         res.objective_value, rel=1e-10
     )
+
+
+def test_the_feasible_set_and_trading_model_live_in_constraints() -> None:
+    import portfolio_sgd.certificate as certificate
+    import portfolio_sgd.constraints as constraints
+
+    for name in ("FeasibleSet", "Polytope", "CertificateError", "TradingSet", "TradingTerms"):
+        assert getattr(constraints, name).__module__.startswith("portfolio_sgd.constraints.")
+    for name in ("FeasibleSet", "Polytope", "linear_minimizer", "polytope_minimizer"):
+        assert getattr(certificate, name) is getattr(constraints, name)  # used, not defined
+    oracle = Constraints(max_weight=0.5, transaction_costs=0.001).linear_oracle(4)
+    assert isinstance(oracle, constraints.TradingSet)
+    assert isinstance(Constraints(max_weight=0.5).linear_oracle(4), constraints.FeasibleSet)

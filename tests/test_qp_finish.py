@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from portfolio_sgd import Constraints, optimize
-from portfolio_sgd.constraints.trading_terms import TradingTerms, has_trading
+from portfolio_sgd.constraints.trading.terms import TradingTerms, has_trading
 from portfolio_sgd.data import load_returns
 from portfolio_sgd.reference.exact import objective_value, solve_exact
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..constraints import Constraints
+from ..data.inputs import align_benchmark as shared_align
 from ..data.validation import MIN_ROWS
 from ..engine.config import EngineConfig
 from ..errors import ConfigError, DataError
@@ -98,8 +99,6 @@ def align_benchmark(benchmark: pd.Series | None, index: pd.Index) -> pd.Series |
     """
     if benchmark is None:
         return None
-    from ..data.inputs import align_benchmark as shared_align
-
     values = shared_align(benchmark, index, len(index))
     name = getattr(benchmark, "name", None)
     if isinstance(benchmark, pd.DataFrame):

@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import ConfigError
+from ..plotting.backtest import plot_backtest
+from ..plotting.interactive_backtest import (
+    cumulative_figure,
+    drawdowns_figure,
+    monthly_figure,
+    rolling_figure,
+    turnover_figure,
+)
+from ..plotting.notebook import backtest_html
 from ..utils.atomic import atomic_directory
 from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps, to_jsonable
@@ -223,41 +232,27 @@ class BacktestResult:
 
     def plot_cumulative(self) -> Any:
         """Growth of 1 after costs per strategy and benchmark (plotly ``Figure``)."""
-        from ..report.backtest_figures import cumulative_figure
-
         return cumulative_figure(self)
 
     def plot_drawdowns(self) -> Any:
         """Drawdowns per strategy and benchmark (plotly ``Figure``)."""
-        from ..report.backtest_figures import drawdowns_figure
-
         return drawdowns_figure(self)
 
     def plot_rolling(self, window: int = 126) -> Any:
         """Rolling annualised volatility and Sharpe ratio (plotly ``Figure``)."""
-        from ..report.backtest_figures import rolling_figure
-
         return rolling_figure(self, window)
 
     def plot_turnover(self) -> Any:
         """Turnover per rebalance and cumulative costs (plotly ``Figure``)."""
-        from ..report.backtest_figures import turnover_figure
-
         return turnover_figure(self)
 
     def plot_monthly_returns(self, strategy: str | None = None) -> Any:
         """Monthly returns of one strategy (default the first) as a heat map (plotly)."""
-        from ..report.backtest_figures import monthly_figure
-
         return monthly_figure(self, strategy)
 
     def _repr_html_(self) -> str:
-        from ..report.notebook import backtest_html
-
         return backtest_html(self)
 
     def plot(self, path: str | Path | None = None) -> Figure:
         """Equity curves, drawdowns and turnover in one figure; saved as PNG if ``path``."""
-        from ..plotting.backtest import plot_backtest
-
         return plot_backtest(self, path)

@@ -35,10 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..api import optimize
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from ..reference.exact import solve_exact
 from .specs import SPEC_KEYS
 from .trading import trading_constraints
 
@@ -152,8 +154,6 @@ class ExactStrategy(Strategy):
     cost_horizon: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
-        from ..reference.exact import solve_exact
-
         start = time.perf_counter()
         cons = trading_constraints(
             self.constraints, drifted, self.cost_bps, self.max_turnover, self.cost_horizon
@@ -220,8 +220,6 @@ class SGDStrategy(Strategy):
     cost_horizon: float | None = None
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
-        from ..api import optimize
-
         start = time.perf_counter()
         warm = self.warm_start and drifted is not None
         changes: dict[str, Any] = {"seed": int(seed)}

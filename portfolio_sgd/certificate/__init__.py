@@ -5,15 +5,17 @@
 * Smooth objectives use the Frank-Wolfe gap of the exact full-data gradient
   (:func:`frank_wolfe_gap`), CVaR the LP-duality bound on its tail scenarios
   (:func:`cvar_bound`).
-* :func:`linear_minimizer` / :class:`FeasibleSet` are the linear minimisation oracle of the
-  feasible set; :class:`Polytope` and :func:`polytope_minimizer` the extension point for
-  general linear constraints.
+* The feasible set's linear minimisation oracle (:class:`FeasibleSet`,
+  :func:`linear_minimizer`, :class:`Polytope`, :func:`polytope_minimizer`) is defined in
+  :mod:`portfolio_sgd.constraints` and re-exported here, where the certificates use it.
 * A result is *certified* when ``relative <= accuracy_bar(objective)``: 1e-4, or 1e-3 for
   CVaR (:data:`ACCURACY_BAR`, :data:`CVAR_ACCURACY_BAR`).
 """
 
 from __future__ import annotations
 
+from ..constraints.oracle import FeasibleSet, linear_minimizer
+from ..constraints.polytope import CertificateError, Polytope, polytope_minimizer
 from .api import (
     ACCURACY_BAR,
     CVAR_ACCURACY_BAR,
@@ -23,13 +25,6 @@ from .api import (
     optimality_gap,
 )
 from .cvar import CvarBound, CvarOptions, cvar_bound
-from .feasible import (
-    CertificateError,
-    FeasibleSet,
-    Polytope,
-    linear_minimizer,
-    polytope_minimizer,
-)
 from .smooth import frank_wolfe_gap, smooth_terms
 
 __all__ = [

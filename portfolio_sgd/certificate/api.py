@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..constraints.oracle import FeasibleSet
 from ..errors import ConfigError, DataError
 from ..objectives import ObjectiveSpec
 from .cvar import CvarOptions
-from .feasible import FeasibleSet
-from .smooth import column_mean
+from .smooth import column_mean, iter_chunks
+from .trading import trading_lower_bound
 
 __all__ = [
     "ACCURACY_BAR",
@@ -240,8 +241,6 @@ def _lower_bound_of(spec: ObjectiveSpec, fset: Any) -> Any:
     :mod:`.trading` (the smooth part linearised, the costs kept exactly)."""
     if getattr(fset, "terms", None) is None:
         return spec.impl.lower_bound
-    from .trading import trading_lower_bound
-
     return functools.partial(trading_lower_bound, spec)
 
 
@@ -265,8 +264,6 @@ def _objective_mean(
 
 def _weighted_mean(data: torch.Tensor, rows: torch.Tensor, chunk_rows: int) -> torch.Tensor:
     """``sum_t c_t R_t / T`` (N,) in float64, chunk by chunk."""
-    from .smooth import iter_chunks
-
     total = torch.zeros(data.shape[1], dtype=torch.float64, device=data.device)
     for start, block in iter_chunks(data, chunk_rows):
         total += rows[start : start + block.shape[0]] @ block

@@ -15,6 +15,11 @@ returns' tickers (:meth:`Constraints.bind`). Limits on disjoint groups project e
 (:mod:`.group_kernel`); other rows by Dykstra's algorithm (:mod:`.dykstra`); feasibility
 is decided by an LP before any step (:mod:`.lp_feasibility`); :mod:`.report` gives each
 constraint's status at a solution.
+
+The set's linear minimisation oracle (for certificates and exact finishes) lives here too:
+:class:`FeasibleSet` (:mod:`.oracle`) over the set's :class:`Polytope` (:mod:`.polytope`),
+built by :meth:`Constraints.linear_oracle`. Trading against holdings (costs, impact,
+turnover limits, :class:`TradingSet`) is the :mod:`.trading` subpackage.
 """
 
 from __future__ import annotations
@@ -29,24 +34,32 @@ from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .metric_kernel import project_box_sum_metric
+from .oracle import FeasibleSet, linear_minimizer
 from .orthant import PositiveOrthant, orthant_projector
+from .polytope import CertificateError, Polytope, polytope_minimizer
 from .support import SparseSet, SupportSet
-from .trading_kernel import prox_trading
-from .turnover import Turnover
+from .trading import TradingSet, TradingTerms, Turnover, prox_trading
 
 __all__ = [
     "Bounds",
     "Budget",
     "Cardinality",
+    "CertificateError",
     "ConstraintPart",
     "Constraints",
+    "FeasibleSet",
     "Leverage",
     "LinearConstraints",
+    "Polytope",
     "PositiveOrthant",
-    "Turnover",
     "SparseSet",
     "SupportSet",
+    "TradingSet",
+    "TradingTerms",
+    "Turnover",
+    "linear_minimizer",
     "orthant_projector",
+    "polytope_minimizer",
     "project_box_sum_metric",
     "project_capped_simplex",
     "project_long_short",

@@ -19,6 +19,7 @@ from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
 from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
 from .linear import LinearConstraints, normalize_linear, normalize_matrix
+from .oracle import FeasibleSet
 from .projection import Projector, projector_for
 from .record_checks import (
     check_linear_feasible,
@@ -27,8 +28,16 @@ from .record_checks import (
     validate_trading,
     vector_length,
 )
-from .trading_terms import PER_ASSET, TRADING_FIELDS, TradingTerms, has_trading, normalise, vector
-from .turnover import Turnover
+from .trading.oracle import TradingSet
+from .trading.terms import (
+    PER_ASSET,
+    TRADING_FIELDS,
+    TradingTerms,
+    has_trading,
+    normalise,
+    vector,
+)
+from .trading.turnover import Turnover
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class Constraints:
         trading from cash once costs or turnover limits are given).
     transaction_costs : float, vector (N,) or mapping, default 0.0
         ``c_i`` in return units per unit traded (10 bps = 0.001): every objective gains
-        ``sum_i c_i |w_i - p_i|`` (see :mod:`portfolio_sgd.constraints.trading_terms`).
+        ``sum_i c_i |w_i - p_i|`` (see :mod:`portfolio_sgd.constraints.trading.terms`).
     market_impact : float, vector (N,) or mapping, default 0.0
         ``kappa_i`` of an impact term ``sum_i kappa_i |w_i - p_i|^1.5``.
     max_turnover : float or None
@@ -329,16 +338,15 @@ class Constraints:
             ok = ok & (part.violation(w) <= atol)
         return ok
 
-    def linear_oracle(self, n_assets: int) -> Any:
+    def linear_oracle(self, n_assets: int) -> FeasibleSet | TradingSet:
         """The linear minimisation oracle of the set (for optimality certificates).
 
         Returns
         -------
-        portfolio_sgd.certificate.FeasibleSet
-            ``.minimize(c)`` gives ``argmin_{s in C} c.s`` row by row.
+        FeasibleSet or TradingSet
+            ``.minimize(c)`` gives ``argmin_{s in C} c.s`` row by row (with trading terms,
+            plus the costs ``sum c |s - p|``).
         """
-        from ..certificate import FeasibleSet
-
         self.validate(n_assets)
         linear = self.linear_part(n_assets)
         rows = {}
@@ -352,8 +360,6 @@ class Constraints:
         base = FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap(), **rows)
         if not has_trading(self):
             return base
-        from ..certificate.trading import TradingSet
-
         return TradingSet(base, TradingTerms.of(self, n_assets))
 
     def cvxpy(self, cp: Any, w: Any) -> list[Any]:

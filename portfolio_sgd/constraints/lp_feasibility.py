@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import linprog
 
 from ..errors import InfeasibleConstraintError
 from .linear import LinearConstraints
@@ -26,8 +27,6 @@ def _feasible(
     n: int, rows: list[_Row], bounds: tuple[float, float] | None, leverage: float | None
 ) -> bool:
     """Whether the budget plus ``rows`` (plus bounds and a leverage cap) admit a point."""
-    from scipy.optimize import linprog
-
     lo, hi = bounds if bounds is not None else (-np.inf, np.inf)
     n_x = 2 * n if leverage is not None else n  # w and s >= |w|
     pad = np.zeros(n_x - n)

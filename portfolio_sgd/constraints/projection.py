@@ -9,7 +9,7 @@ parts                                 kernel
 budget + bounds ``[0, >= 1]``         :func:`project_simplex` (sort-based)
 budget + bounds ``[lo, hi]``          :func:`project_capped_simplex` (bisection on shift)
 budget + bounds + binding leverage    :func:`project_long_short`
-budget + bounds + turnover limits     :func:`~.trading_kernel.prox_trading` (nested shifts)
+budget + bounds + turnover limits     :func:`~.trading.kernel.prox_trading` (nested shifts)
 positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
 budget + bounds + disjoint group      :class:`.group_kernel.GroupProjector` (nested
 floors/caps (no leverage)             shifts on sorted breakpoints)
@@ -42,7 +42,7 @@ from .kernels import project_capped_simplex, project_long_short, project_simplex
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .orthant import PositiveOrthant, orthant_projector
-from .turnover import Turnover, turnover_projector
+from .trading.turnover import Turnover, turnover_projector
 
 Projector = Callable[[torch.Tensor], torch.Tensor]
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import ConfigError, InfeasibleConstraintError
 from .linear import LinearConstraints, resolve_linear
 from .lp_feasibility import check_feasible
-from .trading_terms import PER_ASSET, vector
+from .trading.terms import PER_ASSET, vector
 
 
 def matrix_width(c: Any) -> int | None:

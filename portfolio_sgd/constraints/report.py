@@ -19,7 +19,7 @@ import torch
 from .bounds import Bounds
 from .leverage import Leverage
 from .linear import LinearConstraints
-from .turnover import Turnover
+from .trading.turnover import Turnover
 
 __all__ = ["ACTIVE_TOL", "constraints_report"]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from portfolio_sgd.data._format import date_label, one_line
 from portfolio_sgd.data.parsing import resolve_dtype, to_float_frame
@@ -100,8 +101,6 @@ def _is_tensor(value: Any) -> bool:
     module = type(value).__module__
     if not module.startswith("torch"):
         return False
-    import torch
-
     return isinstance(value, torch.Tensor)
 
 

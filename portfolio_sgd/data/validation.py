@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from portfolio_sgd.data._format import date_label, name_list
 from portfolio_sgd.errors import DataError
@@ -192,8 +193,6 @@ def _column_range(values: Any) -> tuple[np.ndarray, np.ndarray]:
                 values.max(axis=0).astype(np.float64),
             )
     lo, hi = values.aminmax(dim=0)  # torch: one reduction; NaN propagates
-    import torch
-
     both = torch.stack([lo, hi]).detach().to("cpu", dtype=torch.float64).numpy()
     return both[0], both[1]
 

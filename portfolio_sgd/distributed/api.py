@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints
-from ..constraints.trading_terms import has_trading
+from ..constraints.trading.terms import has_trading
 from ..data.inputs import align_benchmark, validate_returns_input
 from ..engine import Callback, RunGrid, run_engine
 from ..engine.config import EngineConfig

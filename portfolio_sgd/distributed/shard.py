@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ..errors import DataError
 
@@ -101,8 +102,6 @@ def _npy_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard
 
 
 def _parquet_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    import pyarrow.parquet as pq
-
     meta = pq.ParquetFile(file)
     total = int(meta.metadata.num_rows)
     _check_rows(total, world_size, file)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ..errors import DivergenceError
+from ..objectives import optimal_var_level, portfolio_returns
 from ..utils.progress import Progress
 from .config import EngineConfig
 from .early_finish import EarlyFinish
@@ -207,8 +208,6 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
     if s.t is not None and s.hooks is not None:
         var_level = s.hooks.var_level(s.problem, final_w)
     elif s.t is not None:
-        from ..objectives import optimal_var_level, portfolio_returns
-
         x = portfolio_returns(s.exact_problem.returns, final_w)
         var_level = optimal_var_level(x, s.problem.spec.alpha)
     return EngineOutput(

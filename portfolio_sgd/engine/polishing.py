@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ..constraints.trading_terms import has_trading
+from ..constraints.trading.terms import has_trading
 from ..errors import ConfigError
 from .config import EngineConfig
 from .problem import Problem

@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from ..constraints import Constraints
-from ..constraints.trading_terms import resolve_tickers
+from ..constraints.trading.terms import resolve_tickers
 from ..data.inputs import align_benchmark, validate_init_weights, validate_returns_input
 from ..errors import DataError
 from ..objectives import ObjectiveSpec

@@ -7,7 +7,7 @@ import torch
 
 from ..constraints import orthant_projector, project_box_sum_metric
 from ..constraints.projection import Projector
-from ..constraints.trading_terms import trading_config, trading_prox, trading_value
+from ..constraints.trading.terms import trading_config, trading_prox, trading_value
 from ..errors import ConfigError
 from ..measures.quadratic import QuadraticForm
 from ..objectives import optimal_var_level, portfolio_returns

@@ -48,7 +48,7 @@ class EngineState:
         fully invested set: steps keep the gradient's component along ``(1, ..., 1)``.
     prox : callable or None
         ``(w, step) -> w``: the trading-cost prox combined with the projection (threshold
-        ``step * c``, in the metric; :mod:`portfolio_sgd.constraints.trading_terms`); None without trading.
+        ``step * c``, in the metric; :mod:`portfolio_sgd.constraints.trading.terms`); None without trading.
     loss_sum : Tensor, shape (K,)
         Mini-batch losses summed since the last evaluation (``loss_steps`` of them).
     hooks : object, optional

@@ -11,7 +11,7 @@ but loose at a kink. The bound shipped here maximises ``phi`` over a restriction
 ``Q' subset Q``: the scenarios ranked ``[0, i0)`` by loss at ``w`` keep ``q_t = 1/m``,
 those ranked ``[i0, i1)`` (a window around the VaR, reaching ``margin`` rows past it) are
 free, the rest are 0. Writing ``phi`` through the LP dual of ``min_{s in C}`` (for any
-:class:`~portfolio_sgd.certificate.feasible.Polytope`) makes ``max_{q in Q'} phi(q)`` one LP, solved by HiGHS.
+:class:`~portfolio_sgd.constraints.polytope.Polytope`) makes ``max_{q in Q'} phi(q)`` one LP, solved by HiGHS.
 
 Any ``q in Q'`` gives a valid bound, so the LP needs no accuracy for validity: its ``q`` is
 moved exactly into ``Q'`` and ``phi(q)`` is re-evaluated with the exact LMO; the larger of

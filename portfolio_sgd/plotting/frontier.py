@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import pandas as pd
 
 from ._common import _new_figure, _save
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from ..solvers.frontier import FrontierResult
+__all__ = ["FrontierLike", "plot_frontier"]
+
+
+class FrontierLike(Protocol):
+    """What a frontier figure reads (a :class:`~portfolio_sgd.solvers.frontier.FrontierResult`).
+
+    The figures sit below the solvers in the layers, so they name the attributes they
+    draw instead of importing the result class.
+    """
+
+    objective: str
+    risk: np.ndarray
+    returns: np.ndarray
+    asset_risk: pd.Series
+    asset_returns: pd.Series
+
+    @property
+    def risk_label(self) -> str: ...
 
 
 def plot_frontier(
-    frontier: FrontierResult,
+    frontier: FrontierLike,
     path: str | Path | None = None,
     *,
     label_assets: bool = True,
@@ -25,7 +45,7 @@ def plot_frontier(
 
     Parameters
     ----------
-    frontier : FrontierResult
+    frontier : FrontierLike
         ``risk`` and ``returns`` (K,), ``asset_risk`` and ``asset_returns`` (N,).
     path : str or Path, optional
         Save a PNG here (atomically).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -13,17 +13,40 @@ from ._common import _new_figure, _save
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from ..estimation.batch_size.report import RiskReport, StudyReport
+__all__ = [
+    "RiskReportLike",
+    "StudyReportLike",
+    "plot_annealing",
+    "plot_risk",
+    "plot_scaling",
+    "plot_sweep",
+]
 
-__all__ = ["plot_annealing", "plot_risk", "plot_scaling", "plot_sweep"]
+
+class RiskReportLike(Protocol):
+    """What the sweep figure reads (a :class:`~portfolio_sgd.estimation.batch_size.RiskReport`;
+    the figures sit below the studies in the layers, so they do not import it)."""
+
+    rows: pd.DataFrame
+    objective: str
+    slope_excess: float
+    sampling: str
 
 
-def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+class StudyReportLike(Protocol):
+    """What the scaling and annealing figures read (a
+    :class:`~portfolio_sgd.estimation.batch_size.StudyReport`)."""
+
+    rows: pd.DataFrame
+    curves: pd.DataFrame
+
+
+def plot_sweep(report: RiskReportLike, path: str | Path | None = None, dpi: int = 110) -> Figure:
     """Two panels: excess objective and dispersion vs m (log-log, 1/m line); measured vs predicted variance.
 
     Parameters
     ----------
-    report : RiskReport
+    report : RiskReportLike
     path : path-like, optional
         Save as PNG (atomically).
     dpi : int
@@ -61,7 +84,7 @@ def plot_sweep(report: RiskReport, path: str | Path | None = None, dpi: int = 11
     return _save(fig, path, dpi)
 
 
-def plot_scaling(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+def plot_scaling(report: StudyReportLike, path: str | Path | None = None, dpi: int = 110) -> Figure:
     """Dispersion against k for the scaled pairs (k*eta, k*m) and for m alone."""
 
     rows = report.rows
@@ -89,7 +112,9 @@ def plot_scaling(report: StudyReport, path: str | Path | None = None, dpi: int =
     return _save(fig, path, dpi)
 
 
-def plot_annealing(report: StudyReport, path: str | Path | None = None, dpi: int = 110) -> Figure:
+def plot_annealing(
+    report: StudyReportLike, path: str | Path | None = None, dpi: int = 110
+) -> Figure:
     """Excess objective (mean over seeds) against samples processed, one line per schedule."""
 
     fig = _new_figure((6.5, 4.5))
@@ -105,7 +130,7 @@ def plot_annealing(report: StudyReport, path: str | Path | None = None, dpi: int
 
 
 def plot_risk(
-    report: RiskReport | StudyReport, path: str | Path | None = None, dpi: int = 110
+    report: RiskReportLike | StudyReportLike, path: str | Path | None = None, dpi: int = 110
 ) -> Figure:
     """The figure of any risk study (dispatch on the report)."""
     study = getattr(report, "study", "sweep")

@@ -44,7 +44,7 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints
-from ..constraints.trading_terms import TradingTerms, has_trading, resolve_tickers
+from ..constraints.trading.terms import TradingTerms, has_trading, resolve_tickers
 from ..errors import ConfigError, DataError, PortfolioSGDError
 from ..measures.limit import risk_limit_from
 from ..measures.performance import cvar_and_var
@@ -75,7 +75,7 @@ class ExactSolution:
         and normalised, ``RiskParity.exact_polish``).
     value : float
         ``f(weights)`` from :func:`objective_value` on the full data, plus the
-        trading-cost term when costs are given (:mod:`portfolio_sgd.constraints.trading_terms`).
+        trading-cost term when costs are given (:mod:`portfolio_sgd.constraints.trading.terms`).
     solver : str
         cvxpy solver name.
     status : str

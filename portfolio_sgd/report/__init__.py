@@ -1,12 +1,14 @@
 """The ``portfolio-sgd report`` tearsheet: one self-contained interactive HTML page.
 
 - :mod:`.build`: :func:`build_report` runs what each section needs -> :class:`Report`;
-- :mod:`.sections`: each section's tables and figures; :mod:`.page`: the HTML assembly;
-- :mod:`.figures`, :mod:`.backtest_figures`: the plotly figures (also behind the result
-  classes' ``plot_*`` methods);
-- :mod:`.contributions`: Euler risk contributions; :mod:`.performance`: the backtest
-  table and rolling series; :mod:`.estimation`: gradient noise and the batch size;
-  :mod:`.compare`: ``--compare`` portfolios; :mod:`.export`: PNG export (kaleido).
+- :mod:`.sections`: each section's tables and figures;
+- :mod:`.contributions`: Euler risk contributions; :mod:`.estimation`: gradient noise and
+  the batch size; :mod:`.compare`: ``--compare`` portfolios; :mod:`.export`: PNG export
+  (kaleido).
+
+The figures, the HTML page and the performance table are views in
+:mod:`portfolio_sgd.plotting` (``interactive``, ``interactive_backtest``, ``page``,
+``performance_table``), a low layer that the result classes' ``plot_*`` methods use too.
 
 The names below are imported on first use (PEP 562): ``portfolio_sgd.report.names`` (the
 section names the CLI's help shows) loads neither torch nor plotly.

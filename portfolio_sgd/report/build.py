@@ -24,13 +24,13 @@ from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..measures.performance import fixed_weight_performance
 from ..objectives import ObjectiveSpec
+from ..plotting.page import Section, render_page
 from ..solvers.frontier import FRONTIER_CONFIG, efficient_frontier, portfolio_risk
 from ..utils.atomic import atomic_write_text
 from .compare import compare_portfolios, parse_compare
 from .contributions import measure_of, risk_contributions
 from .estimation import noise_summary
 from .names import SECTIONS
-from .page import Section, render_page
 from .sections import (
     backtest_section,
     compare_section,

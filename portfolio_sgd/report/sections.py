@@ -15,14 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .backtest_figures import (
-    cumulative_figure,
-    drawdowns_figure,
-    monthly_figure,
-    rolling_figure,
-    turnover_figure,
-)
-from .figures import (
+from ..plotting.interactive import (
     HELD,
     comparison_figure,
     composition_figure,
@@ -30,9 +23,16 @@ from .figures import (
     frontier_figure,
     noise_figure,
 )
+from ..plotting.interactive_backtest import (
+    cumulative_figure,
+    drawdowns_figure,
+    monthly_figure,
+    rolling_figure,
+    turnover_figure,
+)
+from ..plotting.page import Section, esc, table
+from ..plotting.performance_table import TABLE, format_cell, metrics_table
 from .names import TITLES
-from .page import Section, esc, table
-from .performance import TABLE, format_cell, metrics_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..backtest import BacktestResult

@@ -100,8 +100,8 @@ class FrontierResult:
 
     def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
         """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
-        ``Figure`` (:func:`portfolio_sgd.report.figures.frontier_figure`)."""
-        from ..report.figures import frontier_figure
+        ``Figure`` (:func:`portfolio_sgd.plotting.interactive.frontier_figure`)."""
+        from ..plotting.interactive import frontier_figure
 
         return frontier_figure(self, chosen)
 

@@ -12,14 +12,14 @@ import pytest
 
 from portfolio_sgd.errors import ConfigError
 from portfolio_sgd.measures.performance import cvar
-from portfolio_sgd.report import risk_contributions
-from portfolio_sgd.report.compare import parse_compare
-from portfolio_sgd.report.performance import (
+from portfolio_sgd.plotting.performance_table import (
     metrics_table,
     monthly_returns,
     rolling_sharpe,
     rolling_volatility,
 )
+from portfolio_sgd.report import risk_contributions
+from portfolio_sgd.report.compare import parse_compare
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ...engine.config import EngineConfig
 from ...engine.step_size import SGD_LR_FACTOR, curvature
 from ...errors import ConfigError, DataError
 from ...objectives import ObjectiveSpec, full_objective, optimal_var_level
+from ...reference.exact import solve_exact
 
 RELAXATION_TIMES = 20.0
 MIN_STEPS = 400
@@ -181,8 +182,6 @@ def prepare_problem(
     -------
     RiskProblem
     """
-    from ...reference.exact import solve_exact
-
     if not isinstance(returns, pd.DataFrame):
         returns = pd.DataFrame(np.asarray(returns, dtype=np.float64))
     constraints = constraints.bind([str(c) for c in returns.columns])  # names in constraints

@@ -23,6 +23,7 @@ at ``C = sigma^2 H / tr H``-like noise, ``Sigma ~ T H^{-1}`` with the temperatur
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve_discrete_lyapunov
 
 from ...errors import ConfigError
 
@@ -99,8 +100,6 @@ def stationary_covariance(
     ConfigError
         When the linearised step is unstable (spectral radius >= 1): no stationary state.
     """
-    from scipy.linalg import solve_discrete_lyapunov
-
     n_assets = hessian.shape[0]
     idx = np.flatnonzero(free)
     out = np.zeros((n_assets, n_assets))

@@ -27,7 +27,7 @@ checked (one pass):
 ``W`` only grows, so the loop ends. The check reads the data in its own dtype: a float32
 loss is trusted only outside a proven rounding band around ``t``, and the few scenarios
 inside it are recomputed in float64. The LP is scipy's HiGHS (dual simplex) over the
-feasible set's :class:`~portfolio_sgd.certificate.feasible.Polytope`, so a linear
+feasible set's :class:`~portfolio_sgd.constraints.polytope.Polytope`, so a linear
 constraint part added there is respected.
 """
 
@@ -132,7 +132,7 @@ def polish_cvar(
         The ``mu`` of the objective.
     weights : Tensor, shape (K, N)
         Feasible starting weights (they choose the initial window and trust box).
-    feasible : portfolio_sgd.certificate.FeasibleSet
+    feasible : portfolio_sgd.constraints.FeasibleSet
         The feasible set (``.polytope()`` gives its linear form).
     alpha : float
     return_weights : Tensor, shape (K,)

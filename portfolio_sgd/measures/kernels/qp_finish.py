@@ -8,8 +8,8 @@ polytope by the primal active-set method of :mod:`.qp_active_set`, and verifies 
 by its KKT conditions.
 
 The feasible set comes from ``Constraints.linear_oracle`` (see
-:mod:`portfolio_sgd.certificate.feasible`): budget, per-asset bounds and the linear (group)
-rows; with trading terms (:class:`~portfolio_sgd.certificate.trading.TradingSet`) the
+:mod:`portfolio_sgd.constraints.oracle`): budget, per-asset bounds and the linear (group)
+rows; with trading terms (:class:`~portfolio_sgd.constraints.trading.TradingSet`) the
 weights are split as ``w = p + u - v`` with ``u, v >= 0`` boxed so that every ``w`` stays in
 its interval, the L1 costs ``c (u + v)`` join the linear term and the turnover limit is the
 row ``sum(u + v) <= 2 delta``. A gross-leverage cap and market impact (not quadratic) have

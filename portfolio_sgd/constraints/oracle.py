@@ -1,23 +1,22 @@
-"""The feasible set as a polytope, and its linear minimisation oracle (LMO).
+"""The linear minimisation oracle (LMO) of the feasible set, for certificates and exact finishes.
 
-Today's feasible set (see :mod:`portfolio_sgd.constraints`) is
+:class:`FeasibleSet` is the set built by
+:meth:`~portfolio_sgd.constraints.Constraints.linear_oracle`:
 
-    C = { w in R^N : sum(w) = 1, lo <= w_i <= hi, sum|w_i| <= L (optional) }.
+    C = { w in R^N : sum(w) = 1, lo <= w_i <= hi, sum|w_i| <= L (optional), linear rows }.
 
-:func:`linear_minimizer` returns ``argmin_{s in C} c.s`` for K cost rows at once:
+:meth:`FeasibleSet.minimize` (and :func:`linear_minimizer`) return ``argmin_{s in C} c.s``
+for K cost rows at once:
 
 * box + budget (the simplex is ``lo = 0, hi >= 1``): closed form, batched in torch. Sort
   ``c`` ascending, give ``hi`` to the cheapest assets and ``lo`` to the rest, with one
   fractional asset absorbing what is left of the budget (valid for ``lo < 0`` too);
-* a binding gross-leverage cap (``lo < 0``, finite ``L``): a linear program over the
-  split ``w = u - v`` (``0 <= u <= hi``, ``0 <= v <= -lo``, ``sum(u - v) = 1``,
-  ``sum(u + v) <= L``), solved by scipy's HiGHS.
+* a binding gross-leverage cap (``lo < 0``, finite ``L``) or extra linear rows: a linear
+  program over the set's :class:`~.polytope.Polytope` (with a cap, the split ``w = u - v``,
+  ``0 <= u <= hi``, ``0 <= v <= -lo``, ``sum(u - v) = 1``, ``sum(u + v) <= L``), solved by
+  scipy's HiGHS (:func:`~.polytope.polytope_minimizer`).
 
-:class:`Polytope` is the extension point for general linear constraints (groups, sector
-caps): it describes ``C = { D x : A_ub x <= b_ub, A_eq x = b_eq, lower <= x <= upper }``
-in a possibly lifted variable ``x``, and :func:`polytope_minimizer` minimises over it with
-HiGHS. The CVaR dual bound (:mod:`.cvar`) only needs a :class:`Polytope` and an LMO, so a
-new constraint part only has to add rows here.
+With trading terms the set is :class:`~.trading.oracle.TradingSet`, which wraps this one.
 """
 
 from __future__ import annotations
@@ -28,47 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..errors import InfeasibleConstraintError, PortfolioSGDError
+from ..errors import InfeasibleConstraintError
+from .polytope import CertificateError, Polytope, polytope_minimizer
 
-__all__ = ["FeasibleSet", "Polytope", "linear_minimizer", "polytope_minimizer"]
-
-
-class CertificateError(PortfolioSGDError):
-    """A certificate could not be computed (a failed LP, a mis-shaped input)."""
-
-
-@dataclass(frozen=True)
-class Polytope:
-    """``C = { D x : A_ub x <= b_ub, A_eq x = b_eq, lower <= x <= upper }`` in standard form.
-
-    Attributes
-    ----------
-    a_ub : np.ndarray, shape (m_ub, n_x)
-    b_ub : np.ndarray, shape (m_ub,)
-    a_eq : np.ndarray, shape (m_eq, n_x)
-    b_eq : np.ndarray, shape (m_eq,)
-    lower, upper : np.ndarray, shape (n_x,)
-        Variable bounds; ``-inf`` / ``+inf`` where absent.
-    lift : np.ndarray, shape (N, n_x)
-        ``D``: the weights are ``w = D x`` (the identity unless the set is lifted).
-    x_cost : np.ndarray, shape (n_x,), optional
-        A fixed linear term ``e.x`` added to every linear minimisation over the set (the
-        lifted form of a separable cost such as ``sum c_i |w_i - p_i|``).
-    """
-
-    a_ub: np.ndarray
-    b_ub: np.ndarray
-    a_eq: np.ndarray
-    b_eq: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    lift: np.ndarray
-    x_cost: np.ndarray | None = None
-
-    @property
-    def n_x(self) -> int:
-        """Dimension of the (possibly lifted) variable ``x``."""
-        return int(self.lower.shape[0])
+__all__ = ["FeasibleSet", "linear_minimizer"]
 
 
 @dataclass(frozen=True)
@@ -240,46 +202,3 @@ def _box_budget_minimizer(c: torch.Tensor, lo: float, hi: float) -> torch.Tensor
     fill = (budget - ranks * width).clamp(min=0.0, max=width) if width > 0 else 0.0 * ranks
     s_sorted = (lo + fill).expand_as(c)
     return torch.empty_like(c).scatter_(-1, order, s_sorted)
-
-
-def polytope_minimizer(c: torch.Tensor, polytope: Polytope) -> torch.Tensor:
-    """``argmin_{w in C} c.w`` over a general :class:`Polytope`, one HiGHS LP per row.
-
-    Parameters
-    ----------
-    c : Tensor, shape (K, N)
-        Costs (any dtype/device; solved in float64 on the host).
-    polytope : Polytope
-
-    Returns
-    -------
-    Tensor, float64, shape (K, N), on the device of ``c``
-
-    Raises
-    ------
-    CertificateError
-        If HiGHS does not report an optimal solution (e.g. the extra rows are infeasible).
-    """
-    from scipy.optimize import linprog
-
-    cost = c.detach().to(device="cpu", dtype=torch.float64).numpy()
-    lift = polytope.lift
-    bounds = np.column_stack([polytope.lower, polytope.upper])
-    out = np.empty_like(cost)
-    for k, row in enumerate(cost):
-        extra = polytope.x_cost if polytope.x_cost is not None else 0.0
-        res = linprog(
-            row @ lift + extra,
-            A_ub=polytope.a_ub if polytope.a_ub.shape[0] else None,
-            b_ub=polytope.b_ub if polytope.b_ub.shape[0] else None,
-            A_eq=polytope.a_eq,
-            b_eq=polytope.b_eq,
-            bounds=bounds,
-            method="highs",
-        )
-        if res.status != 0:
-            raise CertificateError(
-                f"linear minimisation over the feasible set failed: {res.message}"
-            )
-        out[k] = lift @ res.x
-    return torch.from_numpy(out).to(c.device)

@@ -8,7 +8,7 @@ benchmark, where the chart has one), named by the strategy spec (HTML-escaped).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -16,16 +16,26 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..measures.performance import drawdown
-from .figures import LAYOUT, label, labels
-from .performance import ROLLING_WINDOW, monthly_returns, rolling_sharpe, rolling_volatility
+from .interactive import LAYOUT, label, labels
+from .performance_table import ROLLING_WINDOW, monthly_returns, rolling_sharpe, rolling_volatility
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..backtest import BacktestResult
+
+class BacktestLike(Protocol):
+    """What the backtest figures read (a :class:`~portfolio_sgd.backtest.BacktestResult`;
+    the figures sit below the backtest in the layers, so they do not import it)."""
+
+    returns: pd.DataFrame
+    rebalances: pd.DataFrame
+    benchmark: pd.Series | None
+
+    @property
+    def strategies(self) -> list[str]: ...
+
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _with_benchmark(result: BacktestResult) -> pd.DataFrame:
+def _with_benchmark(result: BacktestLike) -> pd.DataFrame:
     """Daily returns of the strategies and, last, the benchmark (if any)."""
     frame = result.returns.copy()
     if result.benchmark is not None:
@@ -41,7 +51,7 @@ def _lines(fig: go.Figure, frame: pd.DataFrame, **kwargs: object) -> None:
         )
 
 
-def cumulative_figure(result: BacktestResult) -> go.Figure:
+def cumulative_figure(result: BacktestLike) -> go.Figure:
     """Growth of 1 after costs, ``cumprod(1 + r)``: one line per strategy and benchmark."""
     fig = go.Figure()
     fig.update_layout(
@@ -51,7 +61,7 @@ def cumulative_figure(result: BacktestResult) -> go.Figure:
     return fig
 
 
-def drawdowns_figure(result: BacktestResult) -> go.Figure:
+def drawdowns_figure(result: BacktestLike) -> go.Figure:
     """Drawdown from the running peak: one line per strategy and benchmark."""
     fig = go.Figure()
     fig.update_layout(title="Drawdowns", yaxis={"title": "drawdown", "tickformat": ".0%"}, **LAYOUT)
@@ -59,7 +69,7 @@ def drawdowns_figure(result: BacktestResult) -> go.Figure:
     return fig
 
 
-def rolling_figure(result: BacktestResult, window: int = ROLLING_WINDOW) -> go.Figure:
+def rolling_figure(result: BacktestLike, window: int = ROLLING_WINDOW) -> go.Figure:
     """Rolling annualised volatility (top) and Sharpe ratio (bottom) over ``window`` rows:
     two lines per strategy and benchmark."""
     frame = _with_benchmark(result)
@@ -83,7 +93,7 @@ def rolling_figure(result: BacktestResult, window: int = ROLLING_WINDOW) -> go.F
     return fig
 
 
-def turnover_figure(result: BacktestResult) -> go.Figure:
+def turnover_figure(result: BacktestLike) -> go.Figure:
     """Turnover per rebalance (top, markers) and cumulative costs (bottom): two traces per
     strategy."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
@@ -108,7 +118,7 @@ def turnover_figure(result: BacktestResult) -> go.Figure:
     return fig
 
 
-def monthly_figure(result: BacktestResult, strategy: str | None = None) -> go.Figure:
+def monthly_figure(result: BacktestLike, strategy: str | None = None) -> go.Figure:
     """Monthly returns of one strategy (default the first) as a year x month heat map:
     one trace."""
     name = strategy if strategy is not None else result.strategies[0]
@@ -131,7 +141,7 @@ def monthly_figure(result: BacktestResult, strategy: str | None = None) -> go.Fi
     return fig
 
 
-def strategy_labels(result: BacktestResult) -> list[str]:
+def strategy_labels(result: BacktestLike) -> list[str]:
     """The escaped names of the strategies (and benchmark), in trace order."""
     return labels(_with_benchmark(result).columns)
 

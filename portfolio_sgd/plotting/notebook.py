@@ -7,21 +7,43 @@ embeds plotly.js.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .figures import HELD
+import pandas as pd
+
+from .interactive import HELD
 from .page import esc, table
-from .performance import TABLE, format_cell, metrics_table
+from .performance_table import TABLE, format_cell, metrics_table
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..backtest import BacktestResult
-    from ..results import OptimizationResult
+
+class ResultLike(Protocol):
+    """What an optimisation's table reads (an :class:`~portfolio_sgd.OptimizationResult`;
+    the views sit below the results in the layers, so they do not import it)."""
+
+    objective: str
+    objective_value: float
+    optimality_gap: float
+    relative_gap_bound: float
+    converged: bool
+    weights: pd.Series
+    n_scenarios: int
+    start: str | None
+    end: str | None
+    steps: int
+    wall_time: float
+
+
+class MetricsLike(Protocol):
+    """What a backtest's table reads (a :class:`~portfolio_sgd.backtest.BacktestResult`)."""
+
+    metrics: pd.DataFrame
+
 
 TOP = 15
 """Weights listed by an optimisation's table (largest first)."""
 
 
-def result_html(result: OptimizationResult) -> str:
+def result_html(result: ResultLike) -> str:
     """An optimisation's headline numbers and its largest weights."""
     rows = [
         ("objective", result.objective),
@@ -48,7 +70,7 @@ def result_html(result: OptimizationResult) -> str:
     )
 
 
-def backtest_html(result: BacktestResult) -> str:
+def backtest_html(result: MetricsLike) -> str:
     """A backtest's metrics table (one row per strategy and the benchmark)."""
     frame = metrics_table(result.metrics)
     rows = [[name, *(format_cell(row[k], kind) for k, _, kind in TABLE)]

@@ -10,17 +10,44 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..estimation.bootstrap import ErrorBars
-    from ..solvers.frontier import FrontierResult
-    from .contributions import RiskContributions
-    from .estimation import NoiseSummary
+from .frontier import FrontierLike
+
+# The figures sit below the solvers and the studies in the layers: they name the
+# attributes they draw (Protocols) instead of importing the records that carry them.
+
+
+class ErrorBarsLike(Protocol):
+    """What the composition chart reads (:class:`~portfolio_sgd.estimation.bootstrap.ErrorBars`)."""
+
+    weights_lo: pd.Series
+    weights_hi: pd.Series
+    p_held: pd.Series
+    n_resamples: int
+
+
+class ContributionsLike(Protocol):
+    """What the contributions chart reads (:class:`~portfolio_sgd.report.contributions.RiskContributions`)."""
+
+    measure: str
+    alpha: float
+    risk: float
+    by_asset: pd.Series
+    by_group: pd.Series
+
+
+class NoiseLike(Protocol):
+    """What the noise plot reads (:class:`~portfolio_sgd.report.estimation.NoiseSummary`)."""
+
+    batch_sizes: tuple[int, ...]
+    measured: tuple[float, ...]
+    predicted: tuple[float, ...]
+
 
 HELD = 5e-5
 """Weights below this (in absolute value) are left out of the composition chart."""
@@ -43,7 +70,7 @@ def _figure(title: str, **layout: object) -> go.Figure:
     return fig
 
 
-def composition_figure(weights: pd.Series, error_bars: ErrorBars | None = None) -> go.Figure:
+def composition_figure(weights: pd.Series, error_bars: ErrorBarsLike | None = None) -> go.Figure:
     """Held weights, largest first, with bootstrap 5-95% intervals and P(held).
 
     One bar trace (with asymmetric error bars to the bootstrap's 5% and 95% percentiles
@@ -76,7 +103,7 @@ def composition_figure(weights: pd.Series, error_bars: ErrorBars | None = None) 
     return fig
 
 
-def contributions_figure(rc: RiskContributions, by: str = "asset") -> go.Figure:
+def contributions_figure(rc: ContributionsLike, by: str = "asset") -> go.Figure:
     """Risk contributions as shares of the risk, by asset (held assets, largest first) or
     by group: one bar trace."""
     series = rc.by_asset if by == "asset" else rc.by_group
@@ -94,7 +121,7 @@ def contributions_figure(rc: RiskContributions, by: str = "asset") -> go.Figure:
 
 
 def frontier_figure(
-    frontier: FrontierResult,
+    frontier: FrontierLike,
     chosen: tuple[float, float] | None = None,
     cloud: np.ndarray | None = None,
     others: Mapping[str, tuple[float, float]] | None = None,
@@ -156,7 +183,7 @@ def comparison_figure(weights: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def noise_figure(noise: NoiseSummary) -> go.Figure:
+def noise_figure(noise: NoiseLike) -> go.Figure:
     """Measured mini-batch gradient variance against the prediction ``sigma^2 / m`` on
     log-log axes: two traces (measured markers, predicted line)."""
     fig = _figure(

@@ -10,7 +10,7 @@ holds the cost term every objective gains:
 
 (``c`` in return units per unit traded: 10 bps = 0.001). The engine handles both terms
 by a proximal step combined with the projection
-(:func:`~portfolio_sgd.constraints.trading_kernel.prox_trading`, threshold ``lr * c``).
+(:func:`~portfolio_sgd.constraints.trading.kernel.prox_trading`, threshold ``lr * c``).
 The impact term is smooth away from 0, but its gradient ``1.5 kappa |d|^0.5 sign d`` is not
 Lipschitz at ``d = 0``; with the long steps ``0.5 / L`` of a low-curvature risk objective
 a gradient step on it would oscillate around the holdings, whereas its one-dimensional
@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import ConfigError, DataError
+from ...errors import ConfigError, DataError
+from .kernel import prox_trading
 
 TRADING_FIELDS = (
     "previous_weights",
@@ -219,8 +220,6 @@ class TradingTerms:
     def prox(self, metric: torch.Tensor | None, like: torch.Tensor) -> Any:
         """``prox(v, step)``: the cost prox with thresholds ``step * c`` combined with the
         projection, in the metric (see :func:`prox_trading`); ``step`` a float or (K, 1)."""
-        from .trading_kernel import prox_trading
-
         dev = {"dtype": torch.float64, "device": like.device}
         p, c, k = (torch.as_tensor(a, **dev) for a in self._pck())
         lo, hi = torch.as_tensor(self.lo, **dev), torch.as_tensor(self.hi, **dev)

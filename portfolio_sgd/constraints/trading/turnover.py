@@ -3,7 +3,7 @@
 ``1/2 sum_i |w_i - p_i| <= delta`` (one-way turnover) and ``|w_i - p_i| <= delta_i``
 (per-asset limits, which are tighter bounds ``[p_i - delta_i, p_i + delta_i]``), against
 the previous holdings ``p``. The projection (with the budget and the bounds, and with the
-transaction-cost prox) is :func:`portfolio_sgd.constraints.trading_kernel.prox_trading`.
+transaction-cost prox) is :func:`portfolio_sgd.constraints.trading.kernel.prox_trading`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import InfeasibleConstraintError
-from .base import ConstraintPart
+from ...errors import InfeasibleConstraintError
+from ..base import ConstraintPart
+from .kernel import prox_trading
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,6 @@ class Turnover(ConstraintPart):
 
 def turnover_projector(part: Turnover):  # noqa: ANN201 - a Projector
     """The exact Euclidean projection onto budget, bounds and ``part``'s limits."""
-    from .trading_kernel import prox_trading
-
     p = torch.as_tensor(part.previous, dtype=torch.float64)
     lo, hi = (torch.as_tensor(a) for a in part.box())
 
