@@ -15,7 +15,7 @@ CVaR, modelled the same way (``CVaR^2 = CVaR_m^2 + (mu.w - mu_m)^2 / c``), the r
 weight is its slope ``lam_r = dCVaR/d(mu.w) = sqrt((rho^2 - rho_m^2) / c) / rho``. ``c`` is
 fitted to the two ends, and evenly spaced target risks ``rho_k`` give the grid; the
 long-only frontier is only piecewise of that shape, so the spread is close to even, not
-exact. Every point then comes from one :func:`~portfolio_sgd.optimize_many` run whose
+exact. Every point then comes from one batched run (:func:`~.batch.solve_batch`) whose
 per-run ``risk_aversions`` are the risk aversions (mean-variance) or the return weights
 (CVaR); each point reports the parameter it used.
 
@@ -29,18 +29,20 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ..api import optimize, optimize_many, resolve_settings
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..measures.performance import cvar_and_var
 from ..objectives import ObjectiveSpec
+from .base import Task
+from .batch import solve_batch
+from .settings import resolve_settings
+from .solve import solve
 
 __all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portfolio_risk"]
 
@@ -98,13 +100,6 @@ class FrontierResult:
         if self.objective == "cvar":
             return f"daily CVaR at {self.alpha:g}"
         return "annualised volatility"
-
-    def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
-        """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
-        ``Figure`` (:func:`portfolio_sgd.report.figures.frontier_figure`)."""
-        from ..report.figures import frontier_figure
-
-        return frontier_figure(self, chosen)
 
     def to_dict(self) -> dict[str, object]:
         """``{"objective", "risk_measure", "points": [{risk, return, weights, ...}]}``."""
@@ -167,15 +162,17 @@ def _risk_grid(
     return np.sqrt(c / (var - r_m**2))
 
 
-def _ends(
-    returns: pd.DataFrame, spec: ObjectiveSpec, constraints: Constraints, config: EngineConfig
-) -> tuple[tuple[float, float], tuple[float, float]]:
+def _ends(task: Task, returns: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
     """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
+    spec, constraints = task.spec, task.constraints
     r = returns.to_numpy(dtype=np.float64)
     mu = r.mean(axis=0)
     cvar = spec.impl.per_run_parameter == "return_weight"
-    low_spec = dataclasses.replace(spec, return_weight=0.0) if cvar else "min-variance"
-    low = optimize(returns, low_spec, constraints, config).weights.to_numpy()
+    low_spec = (
+        dataclasses.replace(spec, return_weight=0.0) if cvar else ObjectiveSpec("min-variance")
+    )
+    low_task = task.variant(spec=low_spec)
+    low = solve(low_task.prepared, constraints, task.config).weights.to_numpy()
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
@@ -187,10 +184,8 @@ def _ends(
 
 
 def _calibrated_grid(
+    task: Task,
     returns: pd.DataFrame,
-    spec: ObjectiveSpec,
-    constraints: Constraints,
-    config: EngineConfig,
     low: tuple[float, float],
     high: tuple[float, float],
     points: int,
@@ -201,6 +196,7 @@ def _calibrated_grid(
     model grid of :func:`_risk_grid`, extended one decade past its ends) measures risk
     against ``log lam``; the K parameters interpolate it at evenly spaced target risks.
     """
+    spec = task.spec
     objective = "cvar" if spec.impl.per_run_parameter == "return_weight" else "mean-variance"
     model = _risk_grid(objective, low, high, points)
     positive = model[model > 0]
@@ -210,7 +206,7 @@ def _calibrated_grid(
         pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
     else:
         pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
-    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(pilot))
+    batch = solve_batch(task.prepared, task.config, risk_aversions=list(pilot))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
     risk = np.maximum.accumulate(portfolio_risk(objective, x, spec.alpha))
     risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
@@ -311,9 +307,12 @@ def efficient_frontier(
         config or FRONTIER_CONFIG,
         alpha=alpha if objective == "cvar" else None,
     )
-    low, high = _ends(returns, spec, constraints, config)
-    lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))
-    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
+    if constraints.is_combinatorial:
+        raise ConfigError("the frontier does not take max_assets/min_position")
+    task = Task(returns, spec, constraints, config)
+    low, high = _ends(task, returns)
+    lams = _calibrated_grid(task, returns, low, high, int(points))
+    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
     risk = portfolio_risk(objective, x, alpha)
     seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
@@ -321,7 +320,7 @@ def efficient_frontier(
         again = _respaced(objective, seen, risk)
         if again is None:
             break
-        retry = optimize_many(returns, spec, constraints, config, risk_aversions=list(again))
+        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
         x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
         risk_new = portfolio_risk(objective, x_new, alpha)
         seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
