@@ -21,19 +21,20 @@ full-data steps, and the reported weights then carry less SGD noise than this (t
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 
+from ..engine import Problem
+from ..engine.config import EngineConfig
+from ..engine.defaults import resolve_metric, resolve_optimizer
+from ..engine.sampling import Sampling
 from ..errors import ConfigError
+from ..objectives import PortfolioObjective
 from ..results.noise import NEGLIGIBLE, NoiseComparison
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import Problem
-    from ..engine.config import EngineConfig
-    from ..objectives import PortfolioObjective
+from .batch_size.noise import finite_population_factor
+from .batch_size.stationary import stationary_covariance
 
 FREE_TOL = 1e-7
 """A weight within this of a bound is held at the bound (not free)."""
@@ -123,11 +124,6 @@ def compare_noise(
         Where the linearisation does not apply (a non-smooth objective, Adam, an iterate
         off the budget set, a binding leverage cap, too many free assets, an unstable step).
     """
-    from ..engine.defaults import resolve_metric
-    from ..engine.sampling import Sampling
-    from .batch_size.noise import finite_population_factor
-    from .batch_size.stationary import stationary_covariance
-
     _check_applicable(problem, config, point)
     impl, cons = problem.spec.impl, problem.constraints
     R = problem.returns.detach().to("cpu", torch.float64)
@@ -176,8 +172,6 @@ def compare_noise(
 
 def _check_applicable(problem: Problem, config: EngineConfig, point: np.ndarray) -> None:
     """Raise :class:`ConfigError` where the linearised SGD step does not describe the run."""
-    from ..engine.defaults import resolve_optimizer
-
     impl, cons = problem.spec.impl, problem.constraints
     if not impl.is_smooth or impl.feasible_set != "budget":
         raise ConfigError(

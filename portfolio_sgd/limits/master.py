@@ -18,6 +18,8 @@ tolerance is then removed by the exact float64 mix towards a run within the limi
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
 
 MAX_ELEMENTS = 20_000_000
 """Largest ``T x M`` the master LP is built for (else the bracket mix is kept)."""
@@ -39,9 +41,6 @@ def master_weights(
     alpha : float
         CVaR level.
     """
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     t_len, m = r.shape[0], columns.shape[0]
     if t_len * m > MAX_ELEMENTS:
         return None
