@@ -31,8 +31,13 @@ from .errors import ConfigError
 from .results import BatchResult, OptimizationResult
 from .solvers.base import Task
 from .solvers.batch import solve_batch
-from .solvers.choice import choose_solver
-from .solvers.settings import ObjectiveLike, resolve_settings, settings_from_options
+from .solvers.choice import SOLVER_OPTIONS, choose_solver
+from .solvers.settings import (
+    SHORTHANDS,
+    ObjectiveLike,
+    resolve_settings,
+    settings_from_options,
+)
 
 __all__ = [
     "ObjectiveLike",
@@ -110,38 +115,12 @@ def optimize(
     -------
     OptimizationResult
     """
-    spec, constraints, config = resolve_settings(
-        objective,
-        constraints,
-        config,
-        risk_aversion=risk_aversion,
-        alpha=alpha,
-        return_weight=return_weight,
-        shrinkage=shrinkage,
-        min_weight=min_weight,
-        max_weight=max_weight,
-        batch_size=batch_size,
-        steps=steps,
-        lr=lr,
-        seed=seed,
-        device=device,
-        dtype=dtype,
-        max_assets=max_assets,
-        min_position=min_position,
-    )
-    task = Task(
-        returns, spec, constraints, config, benchmark, init_weights, tuple(callbacks), half_life
-    )
-    solver = choose_solver(
-        task,
-        bootstrap=bootstrap,
-        block_length=block_length,
-        resample=resample,
-        max_volatility=max_volatility,
-        max_cvar=max_cvar,
-        distributed=distributed,
-    )
-    return solver.solve(task)
+    given = {name: value for name, value in locals().items() if name in SHORTHANDS}
+    spec, constraints, config = resolve_settings(objective, constraints, config, **given)
+    extras = (benchmark, init_weights, tuple(callbacks), half_life)
+    task = Task(returns, spec, constraints, config, *extras)
+    options = {name: value for name, value in locals().items() if name in SOLVER_OPTIONS}
+    return choose_solver(task, **options).solve(task)
 
 
 def optimize_many(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 import json
 from pathlib import Path
 
@@ -31,10 +32,11 @@ from portfolio_sgd.results import (
 from portfolio_sgd.solvers.base import Task
 from portfolio_sgd.solvers.bootstrap import BootstrapSolver
 from portfolio_sgd.solvers.cardinality import CardinalitySolver
-from portfolio_sgd.solvers.choice import choose_solver
+from portfolio_sgd.solvers.choice import SOLVER_OPTIONS, choose_solver
 from portfolio_sgd.solvers.frontier import efficient_frontier
 from portfolio_sgd.solvers.plain import PlainSolver
 from portfolio_sgd.solvers.risk_limit import RiskLimitSolver
+from portfolio_sgd.solvers.settings import SHORTHANDS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "portfolio_sgd"
 BELOW_API = ("solvers", "limits", "cardinality", "distributed", "results", "reference")
@@ -250,3 +252,12 @@ def test_a_limit_over_cardinality_composes_through_the_protocol() -> None:
     )
     assert result.cardinality is not None and result.cardinality.n_held <= 3
     assert result.risk_limit is not None and not result.risk_limit.binds
+
+
+def test_optimize_declares_each_keyword_once() -> None:
+    """Every parameter of optimize is a shorthand, a solver option or a task input."""
+    task_inputs = {"returns", "objective", "constraints", "config", "benchmark"}
+    task_inputs |= {"init_weights", "callbacks", "half_life"}
+    parts = [set(SHORTHANDS), set(SOLVER_OPTIONS), task_inputs]
+    assert set(inspect.signature(optimize).parameters) == set().union(*parts)
+    assert sum(len(p) for p in parts) == len(inspect.signature(optimize).parameters)

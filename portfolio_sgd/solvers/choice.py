@@ -22,6 +22,16 @@ from .plain import PlainSolver
 from .risk_limit import RiskLimitSolver
 from .sharded import ShardedSolver, sharded_wanted
 
+SOLVER_OPTIONS = (
+    "bootstrap",
+    "block_length",
+    "resample",
+    "max_volatility",
+    "max_cvar",
+    "distributed",
+)
+"""The options of :func:`portfolio_sgd.optimize` that choose its solver."""
+
 
 def choose_solver(
     task: Task,

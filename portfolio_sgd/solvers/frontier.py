@@ -165,6 +165,8 @@ def _risk_grid(
 def _ends(task: Task, returns: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
     """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
     spec, constraints = task.spec, task.constraints
+    if constraints.is_combinatorial:
+        raise ConfigError("the frontier does not take max_assets/min_position")
     r = returns.to_numpy(dtype=np.float64)
     mu = r.mean(axis=0)
     cvar = spec.impl.per_run_parameter == "return_weight"
@@ -307,8 +309,6 @@ def efficient_frontier(
         config or FRONTIER_CONFIG,
         alpha=alpha if objective == "cvar" else None,
     )
-    if constraints.is_combinatorial:
-        raise ConfigError("the frontier does not take max_assets/min_position")
     task = Task(returns, spec, constraints, config)
     low, high = _ends(task, returns)
     lams = _calibrated_grid(task, returns, low, high, int(points))
