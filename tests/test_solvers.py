@@ -261,3 +261,13 @@ def test_optimize_declares_each_keyword_once() -> None:
     parts = [set(SHORTHANDS), set(SOLVER_OPTIONS), task_inputs]
     assert set(inspect.signature(optimize).parameters) == set().union(*parts)
     assert sum(len(p) for p in parts) == len(inspect.signature(optimize).parameters)
+
+
+def test_a_variant_shares_the_prepared_data_under_its_own_objective() -> None:
+    task = Task(_returns(), ObjectiveSpec("mean-variance"), Constraints(), EngineConfig())
+    low = task.variant(spec=ObjectiveSpec("min-variance"))
+    assert low.prepared.problem.returns is task.prepared.problem.returns
+    assert low.prepared.problem.spec.objective.value == "min-variance"
+    assert task.prepared.problem.spec.objective.value == "mean-variance"
+    with pytest.raises(ValueError, match="cannot change"):
+        task.variant(config=EngineConfig(dtype="float32"))

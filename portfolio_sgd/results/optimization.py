@@ -85,7 +85,9 @@ class OptimizationResult:
         (:class:`FinishReport`), recency weighting (:class:`RecencyReport`), trading
         (:class:`TradingReport`), risk contributions (:class:`RiskContributions`), error
         bars (:class:`ErrorBars`), a risk limit (:class:`RiskLimitReport`), cardinality
-        (:class:`CardinalityReport`). The properties of the same names read them.
+        (:class:`CardinalityReport`). The properties ``polish``, ``polished``,
+        ``effective_sample_size``, ``half_life``, ``trading``, ``risk_contributions``,
+        ``error_bars``, ``risk_limit`` and ``cardinality`` read them (None when absent).
     """
 
     weights: pd.Series

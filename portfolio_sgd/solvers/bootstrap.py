@@ -248,7 +248,8 @@ def _with_noise(
     base: np.ndarray | None,
 ) -> ErrorBars:
     """``bars`` with SGD's noise next to the data's, or the reason it does not apply."""
-    # the noise comparison is an estimation study (above the solvers); see its module
+    # the one upward import left in solvers/: the comparison needs the stationary
+    # covariance of estimation/batch_size, which belongs below the solvers (issue 24)
     from ..estimation.noise_comparison import compare_noise
 
     try:
