@@ -93,7 +93,7 @@ def ours_max_return(
 ) -> Answer:
     """Our max-return run under ``CVaR <= kappa`` (the Lagrangian search).
 
-    The tight run calls :func:`portfolio_sgd.limits.optimize_with_limit` with up to
+    The tight run calls :class:`portfolio_sgd.solvers.risk_limit.RiskLimitSolver` with up to
     :data:`TIGHT_ROUNDS` rounds and its stopping target lowered to
     :data:`TIGHT_TARGET_GAP` (the library has no option for it; the module constant is
     set for the call and restored).
@@ -101,7 +101,9 @@ def ours_max_return(
     import pandas as pd
 
     from portfolio_sgd import optimize, resolve_settings
-    from portfolio_sgd.limits import RiskLimit, optimize_with_limit
+    from portfolio_sgd.limits import RiskLimit
+    from portfolio_sgd.solvers.base import Task
+    from portfolio_sgd.solvers.risk_limit import RiskLimitSolver
 
     if tight:
         frame = pd.DataFrame(data.r, columns=[f"a{i}" for i in range(data.r.shape[1])])
@@ -110,7 +112,8 @@ def ours_max_return(
         def call() -> Any:
             with _target_gap(TIGHT_TARGET_GAP):
                 limit = RiskLimit("cvar", kappa)
-                return optimize_with_limit(frame, spec, cons, cfg, limit, max_rounds=TIGHT_ROUNDS)
+                solver = RiskLimitSolver(limit, max_rounds=TIGHT_ROUNDS)
+                return solver.solve(Task(frame, spec, cons, cfg))
 
         res, seconds, load = timed(call)
     else:

@@ -5,6 +5,10 @@ Both take typed objects, an objective (a name, an :class:`Objective` or an
 keyword shorthands for the settings changed most often. A shorthand overrides the
 matching field of the object it belongs to; everything else is set on the objects.
 
+:func:`optimize` resolves the settings, chooses a solver
+(:func:`portfolio_sgd.solvers.choice.choose_solver`) and returns its result; the solvers
+never call back into this module.
+
 >>> from portfolio_sgd import EngineConfig, optimize, load_returns
 >>> returns = load_returns(dataset="sp500")
 >>> result = optimize(returns, "min-variance", max_weight=0.2, seed=0)  # doctest: +SKIP
@@ -13,98 +17,37 @@ matching field of the object it belongs to; everything else is set on the object
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .cardinality import optimize_cardinality
-from .certificate.engine_output import certify
 from .constraints import Constraints
-from .distributed.api import sharded_when_asked
-from .engine import Callback, RunGrid, run_engine
+from .engine import Callback
 from .engine.config import EngineConfig
-from .engine.prepare import init_array, prepare_data
+from .engine.prepare import prepare_data
 from .errors import ConfigError
-from .estimation.bootstrap import (
-    check_block_length,
-    check_effective_rows,
-    effective_sample_size,
-    recency_weights,
-    with_error_bars,
+from .results import BatchResult, OptimizationResult
+from .solvers.base import Task
+from .solvers.batch import solve_batch
+from .solvers.choice import SOLVER_OPTIONS, choose_solver
+from .solvers.settings import (
+    SHORTHANDS,
+    ObjectiveLike,
+    resolve_settings,
+    settings_from_options,
 )
-from .objectives import Objective, ObjectiveSpec
-from .results import BatchResult, OptimizationResult, single_result
 
-ObjectiveLike = str | Objective | ObjectiveSpec
-
-
-def resolve_settings(
-    objective: ObjectiveLike = "mean-variance",
-    constraints: Constraints | None = None,
-    config: EngineConfig | None = None,
-    **shorthands: Any,
-) -> tuple[ObjectiveSpec, Constraints, EngineConfig]:
-    """The typed (spec, constraints, config) of a call, shorthands applied.
-
-    Parameters
-    ----------
-    objective : str, Objective or ObjectiveSpec
-    constraints : Constraints, optional
-    config : EngineConfig, optional
-    **shorthands
-        Fields of :class:`ObjectiveSpec`, :class:`Constraints` or :class:`EngineConfig`;
-        each one whose value is not None overrides that field.
-
-    Raises
-    ------
-    ConfigError
-        For an unknown setting or an invalid value.
-    """
-    spec = objective if isinstance(objective, ObjectiveSpec) else ObjectiveSpec(objective)
-    given = {k: v for k, v in shorthands.items() if v is not None}
-    return _apply(
-        spec,
-        constraints if constraints is not None else Constraints(),
-        config if config is not None else EngineConfig(),
-        given,
-    )
+__all__ = [
+    "ObjectiveLike",
+    "optimize",
+    "optimize_many",
+    "resolve_settings",
+    "settings_from_options",
+]
 
 
-def settings_from_options(
-    options: Mapping[str, Any],
-) -> tuple[ObjectiveSpec, Constraints, EngineConfig]:
-    """Typed settings from a flat mapping (a benchmark task file, a parsed spec string).
-
-    ``objective`` names the objective; every other key is a field of
-    :class:`ObjectiveSpec`, :class:`Constraints` or :class:`EngineConfig` (a None value
-    is applied as given, e.g. ``tol=None`` switches the tolerance test off).
-    """
-    opts = dict(options)
-    spec = ObjectiveSpec(opts.pop("objective", "mean-variance"))
-    return _apply(spec, Constraints(), EngineConfig(), opts)
-
-
-def _apply(
-    spec: ObjectiveSpec, constraints: Constraints, config: EngineConfig, changes: dict[str, Any]
-) -> tuple[ObjectiveSpec, Constraints, EngineConfig]:
-    """``dataclasses.replace`` each record with the changes naming its fields."""
-    records: list[Any] = [spec, constraints, config]
-    known = [{f.name for f in dataclasses.fields(r)} for r in records]
-    unknown = sorted(set(changes) - set().union(*known))
-    if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}")
-    for i, names in enumerate(known):
-        mine = {k: v for k, v in changes.items() if k in names}
-        if mine:
-            records[i] = dataclasses.replace(records[i], **mine)
-    return records[0], records[1], records[2]
-
-
-@sharded_when_asked
 def optimize(
     returns: pd.DataFrame | np.ndarray | torch.Tensor,
     objective: ObjectiveLike = "mean-variance",
@@ -172,82 +115,12 @@ def optimize(
     -------
     OptimizationResult
     """
-    spec, constraints, config = resolve_settings(
-        objective, constraints, config, risk_aversion=risk_aversion, alpha=alpha,
-        return_weight=return_weight, shrinkage=shrinkage, min_weight=min_weight,
-        max_weight=max_weight, batch_size=batch_size, steps=steps, lr=lr, seed=seed,
-        device=device, dtype=dtype,
-        max_assets=max_assets, min_position=min_position,
-    )  # fmt: skip
-    return _solve(returns, spec, constraints, config, locals())
-
-
-def _solve(
-    returns: Any,
-    spec: ObjectiveSpec,
-    constraints: Constraints,
-    config: EngineConfig,
-    options: Mapping[str, Any],
-) -> OptimizationResult:
-    """The body of :func:`optimize` once its settings are resolved: a risk-limited run, a
-    cardinality search, or one engine run (with error bars when asked)."""
-    if options["max_volatility"] is not None or options["max_cvar"] is not None:
-        return _limited(returns, spec, constraints, config, options)
-    bootstrap, resample = options["bootstrap"], options["resample"]
-    half_life, callbacks = options["half_life"], options["callbacks"]
-    prepared = prepare_data(returns, spec, constraints, config, options["benchmark"])
-    init = init_array(options["init_weights"], prepared.tickers)
-    if constraints.is_combinatorial:
-        _no_extras_with_cardinality(bootstrap, resample, half_life, callbacks)
-        return optimize_cardinality(prepared, spec, constraints, config, init)
-    n_rows = prepared.problem.n_rows
-    recency = None if half_life is None else recency_weights(n_rows, half_life)
-    if recency is not None:
-        check_effective_rows(recency, half_life)
-    block_length = options["block_length"]
-    if block_length is not None and (bootstrap is not None or resample):
-        check_block_length(n_rows, float(block_length))  # before any step
-    rows = recency[None, :] if recency is not None else None
-    grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init, row_weights=rows)
-    out = run_engine(prepared.problem, config, grid, callbacks)
-    certificate = certify(prepared.problem, out.weights, row_weights=recency, finish=out.polish)
-    result = single_result(out, prepared, spec, constraints, config, certificate)
-    result = dataclasses.replace(
-        result,
-        effective_sample_size=effective_sample_size(recency, n_rows),
-        half_life=None if half_life is None else float(half_life),
-    )
-    if bootstrap is None and not resample:
-        return result
-    return with_error_bars(result, prepared, bootstrap, block_length, resample, recency)
-
-
-def _limited(
-    returns: Any,
-    spec: ObjectiveSpec,
-    constraints: Constraints,
-    config: EngineConfig,
-    options: Mapping[str, Any],
-) -> OptimizationResult:
-    """:func:`optimize` under ``options``' ``max_volatility`` / ``max_cvar`` (its other
-    ``options`` must be unset): :func:`portfolio_sgd.limits.solve.limited`."""
-    from .limits.solve import limited
-
-    names = ("benchmark", "init_weights", "callbacks", "bootstrap", "resample", "half_life")
-    extras = {name: options[name] for name in names}
-    limits = options["max_volatility"], options["max_cvar"]
-    return limited(returns, spec, constraints, config, *limits, extras)
-
-
-def _no_extras_with_cardinality(
-    bootstrap: int | None, resample: bool, half_life: float | None, callbacks: Sequence[Callback]
-) -> None:
-    """Refuse what the cardinality heuristic does not combine with (one-line error)."""
-    if bootstrap is not None or resample or half_life is not None or callbacks:
-        raise ConfigError(
-            "max_assets/min_position cannot be combined with bootstrap, resample, "
-            "half_life or callbacks"
-        )
+    given = {name: value for name, value in locals().items() if name in SHORTHANDS}
+    spec, constraints, config = resolve_settings(objective, constraints, config, **given)
+    extras = (benchmark, init_weights, tuple(callbacks), half_life)
+    task = Task(returns, spec, constraints, config, *extras)
+    options = {name: value for name, value in locals().items() if name in SOLVER_OPTIONS}
+    return choose_solver(task, **options).solve(task)
 
 
 def optimize_many(
@@ -288,44 +161,14 @@ def optimize_many(
             "cardinality heuristic already runs its restarts as one batch)"
         )
     prepared = prepare_data(returns, spec, constraints, config, benchmark)
-    ms = [int(m) for m in (batch_sizes or [config.batch_size])]
-    lams = [float(v) for v in risk_aversions] if risk_aversions is not None else [None]
-    scales = [float(v) for v in lr_scales] if lr_scales is not None else [None]
-    rows = [(m, lam, s, r) for m in ms for lam in lams for s in scales for r in range(int(repeats))]
-    grid = RunGrid(
-        batch_sizes=tuple(r[0] for r in rows),
-        risk_aversions=tuple(r[1] for r in rows) if risk_aversions is not None else None,
-        lr_scales=tuple(r[2] for r in rows) if lr_scales is not None else None,
+    return solve_batch(
+        prepared,
+        config,
+        batch_sizes=batch_sizes,
+        risk_aversions=risk_aversions,
+        lr_scales=lr_scales,
+        repeats=repeats,
         init_weights=init_weights,
-    )
-    out = run_engine(prepared.problem, config, grid, callbacks)
-    runs = pd.DataFrame(
-        {
-            "batch_size": [r[0] for r in rows],
-            "risk_aversion": [r[1] if r[1] is not None else spec.risk_aversion for r in rows],
-            "lr": [out.lr * (r[2] if r[2] is not None else 1.0) for r in rows],
-            "repeat": [r[3] for r in rows],
-            "objective_value": out.objective.cpu().numpy(),
-            "samples_seen": out.samples_seen,
-            "polished": out.polished or [False] * len(rows),
-        }
-    )
-    if certify_runs:
-        lam = None
-        if risk_aversions is not None:
-            lam = torch.tensor([float(v) for v in runs["risk_aversion"]], dtype=torch.float64)
-        certificate = certify(prepared.problem, out.weights, lam, finish=out.polish)
-        runs["optimality_gap"] = certificate.gap
-        runs["relative_gap_bound"] = certificate.relative
-        runs["converged"] = certificate.converged
-    return BatchResult(
-        weights=pd.DataFrame(out.weights.cpu().numpy(), columns=prepared.tickers),
-        runs=runs,
-        last_weights=pd.DataFrame(out.last_weights.cpu().numpy(), columns=prepared.tickers),
-        wall_time=out.wall_time,
-        steps=out.steps,
-        device=str(prepared.problem.returns.device),
-        dtype=config.dtype,
-        seed=config.seed,
-        history=out.history,
+        callbacks=callbacks,
+        certify_runs=certify_runs,
     )

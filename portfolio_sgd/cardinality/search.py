@@ -30,7 +30,7 @@ from ..engine.config import EngineConfig
 from ..engine.prepare import PreparedData
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
-from ..results import OptimizationResult, single_result
+from ..results import CardinalityReport, OptimizationResult, single_result
 from .engine_runs import (
     SupportCache,
     engine_row,
@@ -39,7 +39,6 @@ from .engine_runs import (
     relaxed_run,
     support_certificate,
 )
-from .report import CardinalityReport
 from .supports import Support, initial_candidates, neighbours
 
 #: Random restarts (perturbed relaxed supports) and hard-thresholding runs.
@@ -167,8 +166,8 @@ def _finish(
         smallest_held=float(weights[list(support)].min()),
     )
     reason = result.stop_reason if method != "heuristic" else f"cardinality search: {stop}"
-    return dataclasses.replace(
-        result,
+    return result.with_reports(
+        report,
         weights=pd.Series(weights, index=prepared.tickers),
         objective_value=float(value),
         stop_reason=reason,
@@ -176,5 +175,4 @@ def _finish(
         relative_gap_bound=rel,
         converged=bool(s_conv and rel <= accuracy_bar(result.spec)),
         certificate_method="cardinality: objective minus the relaxation's certified lower bound",
-        cardinality=report,
     )

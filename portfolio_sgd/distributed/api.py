@@ -9,8 +9,7 @@ rank, is returned on every rank; callers write outputs on rank 0 only.
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,10 @@ from ..engine.prepare import PreparedData, init_array
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from ..results import OptimizationResult, single_result
-from .context import DistContext, launched_by_torchrun, start
+from .context import DistContext, start
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
-from .split import runs_split
 
 CERTIFICATE_NOTE = "none (sharded run: no optimality certificate)"
 
@@ -74,9 +72,15 @@ def optimize_sharded(
         As :func:`portfolio_sgd.optimize`, and for settings a sharded run lacks.
     """
     return run_sharded(
-        returns, spec, constraints, config, benchmark=benchmark, init_weights=init_weights,
-        callbacks=callbacks, ctx=ctx,
-    )[0]  # fmt: skip
+        returns,
+        spec,
+        constraints,
+        config,
+        benchmark=benchmark,
+        init_weights=init_weights,
+        callbacks=callbacks,
+        ctx=ctx,
+    )[0]
 
 
 def run_sharded(
@@ -142,45 +146,3 @@ def _moment_view(problem: ShardedProblem) -> ShardedProblem:
     """The problem with the moment rows as returns: what the result's covariance-based
     quantities (risk contributions) are computed from (``n_rows`` stays T)."""
     return dataclasses.replace(problem, returns=problem.moments)
-
-
-SHORTHANDS = (
-    "risk_aversion", "alpha", "return_weight", "min_weight", "max_weight", "batch_size",
-    "steps", "lr", "seed", "device", "dtype",
-)  # fmt: skip
-"""The keyword shorthands of :func:`portfolio_sgd.optimize` that a sharded run takes."""
-UNSHARDABLE = ("bootstrap", "block_length", "half_life")
-
-
-def sharded_when_asked(
-    func: Callable[..., OptimizationResult],
-) -> Callable[..., OptimizationResult]:
-    """Route ``optimize(..., distributed=True)`` (or any call under torchrun, unless the
-    runs are split instead) to :func:`optimize_sharded`; every other call goes to
-    ``func`` unchanged."""
-
-    @functools.wraps(func)
-    def optimize(
-        returns: Any, objective: Any = "mean-variance", constraints: Any = None,
-        config: Any = None, **kwargs: Any,
-    ) -> OptimizationResult:  # fmt: skip
-        distributed = kwargs.get("distributed")
-        automatic = distributed is None and launched_by_torchrun() and not runs_split()
-        if not (distributed or automatic):
-            return func(returns, objective, constraints, config, **kwargs)
-        given = [k for k in UNSHARDABLE if kwargs.get(k) is not None] + (
-            ["resample"] if kwargs.get("resample") else []
-        )
-        if given:
-            raise ConfigError(f"{given[0]} cannot run sharded; use --split runs for bootstrap")
-        from ..api import resolve_settings
-
-        spec, constraints, config = resolve_settings(
-            objective, constraints, config, **{k: kwargs.get(k) for k in SHORTHANDS}
-        )
-        return optimize_sharded(
-            returns, spec, constraints, config, benchmark=kwargs.get("benchmark"),
-            init_weights=kwargs.get("init_weights"), callbacks=kwargs.get("callbacks", ()),
-        )  # fmt: skip
-
-    return optimize

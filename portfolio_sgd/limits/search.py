@@ -3,7 +3,7 @@
 ``min f(w)  s.t.  rho(w) <= level, w in C`` is solved through ``L_nu = f + nu (rho~ -
 level~)`` (see :mod:`portfolio_sgd.objectives.lagrangian`): each multiplier ``nu`` is one
 run of a plain objective at one parameter, so a round of K multipliers is one batched
-(K, N) engine call (:func:`~portfolio_sgd.optimize_many`, as the efficient frontier).
+(K, N) engine call (:meth:`LimitRuns.batch`, as the efficient frontier).
 
 1. The unconstrained optimum (``nu = 0``): if it meets the limit, it is the answer
    (``binds = False``, multiplier 0).
@@ -26,12 +26,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..api import optimize_many
 from ..certificate import accuracy_bar, optimality_gap
 from ..certificate.api import RELATIVE_FLOOR
 from ..constraints import Constraints
@@ -41,6 +42,7 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.lagrangian import LagrangianFamily
 from ..objectives.registry import objective_class
+from ..results import BatchResult, OptimizationResult
 from .measure import limit_risk, mix_to_limit
 
 TARGET_GAP = 1e-4
@@ -48,6 +50,25 @@ TARGET_GAP = 1e-4
 COLLAPSED = 1e-6
 """A bracket ``nu_within / nu_over - 1`` below this is not refined further: narrower
 brackets cannot improve on the runs' own accuracy."""
+
+
+class LimitRuns(Protocol):
+    """The engine runs a limit search asks for, on data prepared once by its caller
+    (:class:`portfolio_sgd.solvers.risk_limit.RiskLimitSolver`)."""
+
+    returns: pd.DataFrame
+    """The data (T, N), float64, columns named."""
+
+    def single(self, spec: ObjectiveSpec | None) -> OptimizationResult:
+        """One certified run of ``spec`` (None: the caller's own objective and solver)."""
+        ...  # pragma: no cover
+
+    def batch(
+        self, spec: ObjectiveSpec, parameters: Sequence[float], init: np.ndarray
+    ) -> BatchResult:
+        """K runs of ``spec`` at per-run ``parameters`` (K,), warm-started at ``init``
+        (K, N), uncertified."""
+        ...  # pragma: no cover
 
 
 @dataclass
@@ -65,7 +86,7 @@ class _Point:
 class _Search:
     """The state of one risk-limited search (data, settings, runs so far, cost)."""
 
-    returns: pd.DataFrame
+    runs: LimitRuns
     spec: ObjectiveSpec
     constraints: Constraints
     config: EngineConfig
@@ -80,7 +101,7 @@ class _Search:
     @functools.cached_property
     def r(self) -> np.ndarray:
         """The data (T, N) in float64 (converted once)."""
-        return self.returns.to_numpy(dtype=np.float64)
+        return self.runs.returns.to_numpy(dtype=np.float64)
 
     def risk(self, w: np.ndarray) -> np.ndarray:
         """Limited risk (K,) of weights (K, N) or (N,)."""
@@ -164,15 +185,7 @@ def run_round(search: _Search, k: int) -> None:
     fam = search.family
     nus = next_multipliers(search, k)
     params = np.array([fam.parameter(float(nu)) for nu in nus])
-    batch = optimize_many(
-        search.returns,
-        search.family_spec(1.0),
-        search.constraints,
-        search.config,
-        risk_aversions=list(params),
-        init_weights=warm_starts(search, nus),
-        certify_runs=False,
-    )
+    batch = search.runs.batch(search.family_spec(1.0), list(params), warm_starts(search, nus))
     search.add_cost(batch.steps, int(batch.runs["samples_seen"].sum()), batch.wall_time)
     w = batch.weights.to_numpy(dtype=np.float64)
     risks = search.risk(w)

@@ -1,30 +1,32 @@
-"""``optimize_with_limit``: the risk-limited optimum as an :class:`OptimizationResult`."""
+"""``optimize_with_limit``: the risk-limited optimum as an :class:`OptimizationResult`.
+
+The search asks its caller for its engine runs (:class:`~.search.LimitRuns`): the
+unconstrained optimum, the minimum-risk end and the batched multiplier rounds all run on
+data prepared once (:class:`portfolio_sgd.solvers.risk_limit.RiskLimitSolver`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 
 import numpy as np
 import pandas as pd
-import torch
 
-from ..api import optimize
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
-from ..errors import ConfigError, DataError, InfeasibleConstraintError, PortfolioSGDWarning
-from ..measures.limit import RiskLimit, risk_limit_from
+from ..errors import ConfigError, InfeasibleConstraintError, PortfolioSGDWarning
+from ..measures.limit import RiskLimit
 from ..measures.performance import cvar_and_var
 from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.registry import objective_class
-from ..results import OptimizationResult
+from ..results import OptimizationResult, RiskLimitReport
 from .exact import EXACT_FINISH, exact_cap_finish
-from .report import RiskLimitReport
 from .search import (
     COLLAPSED,
     TARGET_GAP,
+    LimitRuns,
     _Point,
     _Search,
     family_bar,
@@ -39,7 +41,7 @@ DEFAULT_ROUNDS = 8
 
 
 def optimize_with_limit(
-    returns: pd.DataFrame,
+    runs: LimitRuns,
     spec: ObjectiveSpec,
     constraints: Constraints,
     config: EngineConfig,
@@ -58,7 +60,8 @@ def optimize_with_limit(
 
     Parameters
     ----------
-    returns : DataFrame, shape (T, N)
+    runs : LimitRuns
+        The engine runs on the prepared data (``runs.returns``: (T, N), float64).
     spec : ObjectiveSpec
         An objective that accepts ``limit`` (``max-return``; ``mean-variance`` with a
         volatility limit; ``cvar`` with a return weight and a CVaR limit).
@@ -78,9 +81,9 @@ def optimize_with_limit(
         states that minimum).
     """
     family = spec.impl.limit_family(limit.measure)
-    constraints = constraints.bind([str(c) for c in returns.columns])  # linear rows' names
-    search = _Search(returns, spec, constraints, config, limit, family)
-    unc = optimize(returns, spec, constraints, config)
+    constraints = constraints.bind([str(c) for c in runs.returns.columns])  # rows' names
+    search = _Search(runs, spec, constraints, config, limit, family)
+    unc = runs.single(None)
     search.add_cost(unc.steps, unc.samples_seen, unc.wall_time)
     w_unc = unc.weights.to_numpy(dtype=np.float64)
     risk_unc = float(search.risk(w_unc)[0])
@@ -88,7 +91,7 @@ def optimize_with_limit(
     if risk_unc <= limit.level:
         _check_attainable(search, constraints)
         report = _report(search, risk_unc, binds=False, stop="not binding", bound=unc_bound)
-        return dataclasses.replace(unc, risk_limit=report)
+        return unc.with_reports(report)
     search.points.append(_Point(0.0, w_unc, risk_unc, unc_bound, family.parameter(0.0)))
     low = _minimum_risk(search)
     if constraints.is_combinatorial:  # the multiplier search runs convex batches only
@@ -130,7 +133,7 @@ def _minimum_risk(search: _Search) -> float:
     low_spec = ObjectiveSpec(
         measure.minimum_objective, **alpha, **own, **measure.minimum_parameters
     )
-    low = optimize(search.returns, low_spec, search.constraints, search.config)
+    low = search.runs.single(low_spec)
     search.add_cost(low.steps, low.samples_seen, low.wall_time)
     w = low.weights.to_numpy(dtype=np.float64)
     risk = float(search.risk(w)[0])
@@ -224,8 +227,8 @@ def _result(
     if search.spec.impl.has_var_level:
         var_level = float(cvar_and_var(-x, search.spec.alpha)[1])
     n_rows = search.r.shape[0]
-    return dataclasses.replace(
-        unc,
+    return unc.with_reports(
+        report,
         weights=pd.Series(w, index=unc.weights.index),
         objective_value=f,
         history=unc.history.iloc[0:0],
@@ -243,7 +246,6 @@ def _result(
             if exact
             else "Lagrangian dual bound (weak duality over the multiplier runs)"
         ),
-        risk_limit=report,
     )
 
 
@@ -285,39 +287,3 @@ def _check_attainable(search: _Search, constraints: Constraints) -> None:
         PortfolioSGDWarning,
         stacklevel=2,
     )
-
-
-def limited(
-    returns: object,
-    spec: ObjectiveSpec,
-    constraints: Constraints,
-    config: EngineConfig,
-    max_volatility: float | None,
-    max_cvar: float | None,
-    extras: dict[str, object],
-) -> OptimizationResult:
-    """:func:`~portfolio_sgd.optimize` with ``max_volatility`` or ``max_cvar`` given.
-
-    ``extras`` are ``optimize``'s other options; those a limited run does not take
-    (benchmark, warm start, callbacks, bootstrap, resampling, recency weighting) must be
-    unset, else a one-line :class:`ConfigError` names the first.
-    """
-    limit = risk_limit_from(max_volatility, max_cvar)
-    assert limit is not None
-    for name, value in extras.items():
-        unset = value is None or value is False or (isinstance(value, tuple | list) and not value)
-        if not unset:  # (a benchmark Series must not be compared with ==)
-            raise ConfigError(f"a risk limit ({limit.option}) does not combine with {name}")
-    return optimize_with_limit(_frame(returns), spec, constraints, config, limit)
-
-
-def _frame(returns: object) -> pd.DataFrame:
-    """The returns as a float64 DataFrame (tickers kept; an array gets asset_i names)."""
-    if isinstance(returns, pd.DataFrame):
-        return returns
-    if isinstance(returns, torch.Tensor):
-        returns = returns.detach().cpu().numpy()
-    data = np.asarray(returns, dtype=np.float64)
-    if data.ndim != 2:
-        raise DataError(f"returns must be a (T, N) array, got shape {data.shape}")
-    return pd.DataFrame(data, columns=[f"asset_{i}" for i in range(data.shape[1])])

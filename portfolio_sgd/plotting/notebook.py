@@ -1,6 +1,6 @@
 """Rich display of results in a notebook (``_repr_html_``): small escaped HTML tables.
 
-The figures stay separate (``result.plot_composition()``, ``backtest.plot_drawdowns()``,
+The figures stay separate (``plot_composition(result)``, ``backtest.plot_drawdowns()``,
 ...: plotly figures that a notebook renders itself), so that displaying a result never
 embeds plotly.js.
 """
@@ -66,7 +66,7 @@ def result_html(result: ResultLike) -> str:
         + table(["", ""], rows)
         + table(["ticker", "weight"], weights)
         + note
-        + f"<p>{esc('result.plot_composition() draws the weights.')}</p></div>"
+        + f"<p>{esc('plot_composition(result) draws the weights.')}</p></div>"
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
 from ..results import OptimizationResult
+from .cardinality import exact_cardinality
 from .exact import objective_value, relative_gap, solve_exact
 
 
@@ -60,11 +64,6 @@ def compare_with_exact(
 
 def _exact_mixed_integer(result: OptimizationResult, r: np.ndarray, params: dict) -> object:
     """The mixed-integer optimum (enumeration or milp) in :func:`solve_exact`'s shape."""
-    import time
-    from types import SimpleNamespace
-
-    from .cardinality import exact_cardinality
-
     start = time.perf_counter()
     exact = exact_cardinality(result.objective, r, result.constraints, **params)
     return SimpleNamespace(

@@ -15,7 +15,7 @@ CVaR, modelled the same way (``CVaR^2 = CVaR_m^2 + (mu.w - mu_m)^2 / c``), the r
 weight is its slope ``lam_r = dCVaR/d(mu.w) = sqrt((rho^2 - rho_m^2) / c) / rho``. ``c`` is
 fitted to the two ends, and evenly spaced target risks ``rho_k`` give the grid; the
 long-only frontier is only piecewise of that shape, so the spread is close to even, not
-exact. Every point then comes from one :func:`~portfolio_sgd.optimize_many` run whose
+exact. Every point then comes from one batched run (:func:`~.batch.solve_batch`) whose
 per-run ``risk_aversions`` are the risk aversions (mean-variance) or the return weights
 (CVaR); each point reports the parameter it used.
 
@@ -27,21 +27,23 @@ CVaR; return is ``252 * mean`` daily return.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ..api import optimize, optimize_many, resolve_settings
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..measures.base import RiskMeasure
 from ..measures.registry import get_measure
 from ..measures.volatility import TRADING_DAYS
-from ..objectives import OBJECTIVE_CLASSES, ObjectiveSpec, objective_class
+from ..objectives import OBJECTIVE_CLASSES, objective_class
 from ..objectives.composition import compose
+from .base import Task
+from .batch import solve_batch
+from .settings import resolve_settings
+from .solve import solve
 
 __all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portfolio_risk"]
 
@@ -97,13 +99,6 @@ class FrontierResult:
         """The axis label of ``risk``."""
         measure = _risk_measure(self.objective)
         return f"{measure.label} at {self.alpha:g}" if measure.uses_alpha else measure.label
-
-    def plot_frontier(self, chosen: tuple[float, float] | None = None) -> Any:
-        """The frontier and the assets (and a ``chosen`` (risk, return) point) as a plotly
-        ``Figure`` (:func:`portfolio_sgd.plotting.interactive.frontier_figure`)."""
-        from ..plotting.interactive import frontier_figure
-
-        return frontier_figure(self, chosen)
 
     def to_dict(self) -> dict[str, object]:
         """``{"objective", "risk_measure", "points": [{risk, return, weights, ...}]}``."""
@@ -173,27 +168,26 @@ def _risk_grid(
     return np.sqrt(c / (var - r_m**2))
 
 
-def _ends(
-    returns: pd.DataFrame, spec: ObjectiveSpec, constraints: Constraints, config: EngineConfig
-) -> tuple[tuple[float, float], tuple[float, float]]:
+def _ends(task: Task, returns: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
     """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
+    spec, constraints = task.spec, task.constraints
+    if constraints.is_combinatorial:
+        raise ConfigError("the frontier does not take max_assets/min_position")
     r = returns.to_numpy(dtype=np.float64)
     mu = r.mean(axis=0)
-    impl = spec.impl
-    low_spec = compose("min-risk", impl.measure, alpha=spec.alpha)
-    low = optimize(returns, low_spec, constraints, config).weights.to_numpy()
+    low_spec = compose("min-risk", spec.impl.measure, alpha=spec.alpha)
+    low_task = task.variant(spec=low_spec)
+    low = solve(low_task.prepared, constraints, task.config).weights.to_numpy()
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
-    daily = get_measure(impl.frontier_measure).numpy_value(x, spec.alpha)
+    daily = get_measure(spec.impl.frontier_measure).numpy_value(x, spec.alpha)
     return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
 
 
 def _calibrated_grid(
+    task: Task,
     returns: pd.DataFrame,
-    spec: ObjectiveSpec,
-    constraints: Constraints,
-    config: EngineConfig,
     low: tuple[float, float],
     high: tuple[float, float],
     points: int,
@@ -204,6 +198,7 @@ def _calibrated_grid(
     model grid of :func:`_risk_grid`, extended one decade past its ends) measures risk
     against ``log lam``; the K parameters interpolate it at evenly spaced target risks.
     """
+    spec = task.spec
     objective = spec.impl.name
     model = _risk_grid(objective, low, high, points)
     positive = model[model > 0]
@@ -213,7 +208,7 @@ def _calibrated_grid(
         pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
     else:
         pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
-    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(pilot))
+    batch = solve_batch(task.prepared, task.config, risk_aversions=list(pilot))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
     risk = np.maximum.accumulate(portfolio_risk(objective, x, spec.alpha))
     risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
@@ -314,9 +309,10 @@ def efficient_frontier(
         config or FRONTIER_CONFIG,
         alpha=alpha if _risk_measure(objective).uses_alpha else None,
     )
-    low, high = _ends(returns, spec, constraints, config)
-    lams = _calibrated_grid(returns, spec, constraints, config, low, high, int(points))
-    batch = optimize_many(returns, spec, constraints, config, risk_aversions=list(lams))
+    task = Task(returns, spec, constraints, config)
+    low, high = _ends(task, returns)
+    lams = _calibrated_grid(task, returns, low, high, int(points))
+    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
     risk = portfolio_risk(objective, x, alpha)
     seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
@@ -324,7 +320,7 @@ def efficient_frontier(
         again = _respaced(objective, seen, risk)
         if again is None:
             break
-        retry = optimize_many(returns, spec, constraints, config, risk_aversions=list(again))
+        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
         x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
         risk_new = portfolio_risk(objective, x_new, alpha)
         seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))

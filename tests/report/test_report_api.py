@@ -1,6 +1,6 @@
-"""The report's figures from the API: ``result.plot_composition()``,
+"""The report's figures from the API: ``plot_composition(result)``,
 ``backtest.plot_drawdowns()``, ... each a plotly ``Figure`` whose data are the result's
-own numbers (checked against independent computations); ``_repr_html_`` escapes tickers;
+own numbers (checked against independent computations); ``result_html`` escapes tickers;
 a 500-asset report stays under 10 MB."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from portfolio_sgd import optimize
 from portfolio_sgd.backtest import run_backtest
 from portfolio_sgd.cli.main import main
+from portfolio_sgd.plotting.notebook import result_html
+from portfolio_sgd.report.result_figures import plot_composition, plot_risk_contributions
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +25,19 @@ def returns(sp500_returns: pd.DataFrame) -> pd.DataFrame:
 
 def test_plot_composition_shows_the_held_weights_and_intervals(returns) -> None:  # noqa: ANN001
     plain = optimize(returns, "min-variance", seed=0)
-    fig = plain.plot_composition()
+    fig = plot_composition(plain)
     assert isinstance(fig, go.Figure) and len(fig.data) == 1
     held = plain.weights[plain.weights >= 5e-5].sort_values(ascending=False)
     np.testing.assert_array_equal(fig.data[0].y, held.to_numpy())
     assert list(fig.data[0].x) == list(held.index)
     boot = optimize(returns, "min-variance", seed=0, bootstrap=8)
-    fig = boot.plot_composition()
+    fig = plot_composition(boot)
     assert len(fig.data) == 2  # weights with intervals, P(held)
     w = boot.weights[boot.weights >= 5e-5].sort_values(ascending=False)
     hi = boot.error_bars.weights_hi[w.index].to_numpy()
     np.testing.assert_allclose(fig.data[0].error_y.array, np.maximum(hi - w.to_numpy(), 0))
     np.testing.assert_array_equal(fig.data[1].y, boot.error_bars.p_held[w.index].to_numpy())
-    contributions = boot.plot_risk_contributions(returns)
+    contributions = plot_risk_contributions(boot, returns)
     assert contributions.data[0].y.sum() == pytest.approx(1.0, abs=1e-6)  # shares of held
 
 
@@ -53,10 +55,10 @@ def test_backtest_figures_carry_the_backtest_numbers(returns) -> None:  # noqa: 
     assert "<table" in bt._repr_html_() and "equal-weight" in bt._repr_html_()
 
 
-def test_repr_html_escapes_tickers(returns) -> None:  # noqa: ANN001
+def test_result_html_escapes_tickers(returns) -> None:  # noqa: ANN001
     hostile = returns.rename(columns={returns.columns[0]: "<b>X</b>"})
     res = optimize(hostile, "mean-variance", risk_aversion=0.1, seed=0)  # holds few assets
-    html = res._repr_html_()
+    html = result_html(res)
     assert "<b>X</b>" not in html
     if res.weights["<b>X</b>"] >= 5e-5:
         assert "&lt;b&gt;X&lt;/b&gt;" in html

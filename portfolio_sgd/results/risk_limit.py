@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RiskLimitReport:
-    """The outcome of a risk-limited optimisation (``OptimizationResult.risk_limit``).
+    """The outcome of a risk-limited optimisation (``OptimizationResult.reports``).
 
     Attributes
     ----------
@@ -91,3 +91,7 @@ class RiskLimitReport:
             "runs": self.runs,
             "stop_reason": self.stop_reason,
         }
+
+    def json_entries(self) -> dict[str, object]:
+        """``{"risk_limit": to_dict()}`` (the result's JSON)."""
+        return {"risk_limit": self.to_dict()}

@@ -90,3 +90,7 @@ class CardinalityReport:
         out["support"] = list(self.support)
         out["constraints_report"] = self.constraints_report()
         return out
+
+    def json_entries(self) -> dict[str, object]:
+        """``{"cardinality": to_dict()}`` (the result's JSON)."""
+        return {"cardinality": self.to_dict()}

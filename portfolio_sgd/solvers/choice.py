@@ -1,0 +1,105 @@
+"""Which solver a call of :func:`portfolio_sgd.optimize` needs, from its options.
+
+- ``distributed`` (or a torchrun launch): :class:`~.sharded.ShardedSolver`;
+- ``max_volatility`` / ``max_cvar``: :class:`~.risk_limit.RiskLimitSolver` over the
+  solver of the constraints;
+- ``max_assets`` / ``min_position``: :class:`~.cardinality.CardinalitySolver`;
+- ``bootstrap`` / ``resample``: :class:`~.bootstrap.BootstrapSolver` over a plain run;
+- otherwise :class:`~.plain.PlainSolver`.
+
+Options a solver does not combine with are refused here, in one line, before any data
+is read.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..limits import risk_limit_from
+from .base import Solver, Task
+from .bootstrap import BootstrapSolver
+from .cardinality import CardinalitySolver
+from .plain import PlainSolver
+from .risk_limit import RiskLimitSolver
+from .sharded import ShardedSolver, sharded_wanted
+
+SOLVER_OPTIONS = (
+    "bootstrap",
+    "block_length",
+    "resample",
+    "max_volatility",
+    "max_cvar",
+    "distributed",
+)
+"""The options of :func:`portfolio_sgd.optimize` that choose its solver."""
+
+
+def choose_solver(
+    task: Task,
+    *,
+    bootstrap: int | None = None,
+    block_length: float | None = None,
+    resample: bool = False,
+    max_volatility: float | None = None,
+    max_cvar: float | None = None,
+    distributed: bool | None = None,
+) -> Solver:
+    """The solver of ``task`` under these options (see the module docstring).
+
+    Raises
+    ------
+    ConfigError
+        For options that do not combine (named in the message).
+    """
+    resampling = bootstrap is not None or resample
+    if sharded_wanted(distributed):
+        _refuse_sharded(task, bootstrap, block_length, resample, (max_volatility, max_cvar))
+        return ShardedSolver()
+    inner: Solver = CardinalitySolver() if task.constraints.is_combinatorial else PlainSolver()
+    limit = risk_limit_from(max_volatility, max_cvar)
+    if limit is not None:
+        extras = {
+            "benchmark": task.benchmark is not None,
+            "init_weights": task.init_weights is not None,
+            "callbacks": bool(task.callbacks),
+            "bootstrap": bootstrap is not None,
+            "resample": resample,
+            "half_life": task.half_life is not None,
+        }
+        for name, given in extras.items():
+            if given:
+                raise ConfigError(f"a risk limit ({limit.option}) does not combine with {name}")
+        return RiskLimitSolver(limit, inner)
+    if isinstance(inner, CardinalitySolver) and resampling:
+        raise ConfigError(
+            "max_assets/min_position cannot be combined with bootstrap, resample, "
+            "half_life or callbacks"
+        )
+    if resampling:
+        return BootstrapSolver(inner, bootstrap, block_length, resample)
+    return inner
+
+
+def _refuse_sharded(
+    task: Task,
+    bootstrap: int | None,
+    block_length: float | None,
+    resample: bool,
+    limits: tuple[float | None, float | None],
+) -> None:
+    """Refuse what a sharded run does not take (the first such option, in one line)."""
+    given = [
+        name
+        for name, value in (
+            ("bootstrap", bootstrap),
+            ("block_length", block_length),
+            ("half_life", task.half_life),
+        )
+        if value is not None
+    ] + (["resample"] if resample else [])
+    if given:
+        raise ConfigError(f"{given[0]} cannot run sharded; use --split runs for bootstrap")
+    if any(v is not None for v in limits) or task.constraints.is_combinatorial:
+        raise ConfigError(
+            "a sharded run takes neither risk limits (max_volatility, max_cvar) nor "
+            "max_assets/min_position"
+        )
