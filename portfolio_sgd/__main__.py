@@ -13,12 +13,15 @@ import os
 import sys
 
 from .cli import main
+from .cli.lazy import Lazy
 from .errors import ConfigError
 
 SPLIT_CHOICES = ("data", "runs")
 TORCHRUN_KEYS = ("RANK", "WORLD_SIZE")
 """What :func:`portfolio_sgd.distributed.launched_by_torchrun` checks, read here without
 importing the distributed package (which imports torch)."""
+SPLIT_RUNS = Lazy("portfolio_sgd.distributed.split:split_runs")
+"""The run splitter, named (its package imports torch; ``--help`` stays fast)."""
 
 
 def under_torchrun() -> bool:
@@ -54,9 +57,7 @@ def run(argv: list[str]) -> None:
     if mode == "data" or not under_torchrun():
         main(args=argv)  # no torch import here: `python -m portfolio_sgd --help` is fast
         return
-    from .distributed.split import split_runs
-
-    with split_runs() as ctx, contextlib.ExitStack() as stack:
+    with SPLIT_RUNS() as ctx, contextlib.ExitStack() as stack:
         if not ctx.is_main:  # rank 0 alone prints, warns and writes; errors show everywhere
             stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
             stack.enter_context(contextlib.redirect_stderr(ErrorsOnly(sys.stderr)))

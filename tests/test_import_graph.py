@@ -25,49 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "portfolio_sgd"
 CONTRACT = ROOT / ".importlinter"
 
-# Modules whose imports inside functions other helpers of issue 24 are still removing,
-# with the owner. Their deferred imports (inside functions or ``if TYPE_CHECKING:``) are
-# neither checked nor counted in the cycle graph until they leave this list; the coordinator empties it after the merges
-# (test_the_allow_list_holds_only_live_offenders fails on an entry that is no longer needed).
-PENDING: dict[str, str] = {
-    "portfolio_sgd.__main__": "coordinator (root)",
-    "portfolio_sgd.api": "H2",
-    "portfolio_sgd.certificate.cvar": "H1",
-    "portfolio_sgd.cli.app": "H4",
-    "portfolio_sgd.cli.backtest": "H4",
-    "portfolio_sgd.cli.data_cmds": "H4",
-    "portfolio_sgd.cli.examples": "H4",
-    "portfolio_sgd.cli.frontier": "H4",
-    "portfolio_sgd.cli.optimize": "H4",
-    "portfolio_sgd.cli.options": "H4",
-    "portfolio_sgd.cli.report": "H4",
-    "portfolio_sgd.cli.risk": "H4",
-    "portfolio_sgd.cli.trading": "H4",
-    "portfolio_sgd.distributed.api": "H2",
-    "portfolio_sgd.engine.cvar_lp": "H1",
-    "portfolio_sgd.engine.qp_finish": "H1",
-    "portfolio_sgd.estimation.bootstrap": "H2",
-    "portfolio_sgd.estimation.noise_comparison": "coordinator (no owner)",
-    "portfolio_sgd.limits.exact": "H1/H2",
-    "portfolio_sgd.limits.master": "H1/H2",
-    "portfolio_sgd.limits.solve": "H1/H2",
-    "portfolio_sgd.objectives.base": "H1",
-    "portfolio_sgd.objectives.cvar": "H1",
-    "portfolio_sgd.objectives.helpers": "H1",
-    "portfolio_sgd.objectives.mean_variance": "H1",  # typing-only import: a cycle with spec
-    "portfolio_sgd.objectives.min_variance": "H1",  # typing-only import: a cycle with spec
-    "portfolio_sgd.objectives.risk_parity": "H1",
-    "portfolio_sgd.objectives.shrinkage": "H1",
-    "portfolio_sgd.objectives.spec": "H1",
-    "portfolio_sgd.objectives.tracking": "H1",
-    "portfolio_sgd.objectives.variance": "H1",
-    "portfolio_sgd.reference.comparison": "coordinator (no owner)",
-    "portfolio_sgd.reference.exact": "coordinator (no owner)",
-    "portfolio_sgd.reference.milp": "coordinator (no owner)",
-    "portfolio_sgd.results": "H2",
-    "portfolio_sgd.solvers.frontier": "H2",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -177,19 +134,13 @@ def is_lazy(target: str, allowed: tuple[str, ...]) -> bool:
     return any(target == name or target.startswith(name + ".") for name in allowed)
 
 
-def _checked(imports: list[Import]) -> list[Import]:
-    """The imports that count: all but the deferred ones (inside functions or ``if
-    TYPE_CHECKING:``) of pending modules."""
-    return [i for i in imports if not ((i.inner or i.typing_only) and i.module in PENDING)]
-
-
 @pytest.fixture(scope="module")
 def imports() -> list[Import]:
     return imports_of(PACKAGE)
 
 
 def test_no_import_cycles_counting_imports_inside_functions(imports) -> None:
-    graph = internal_graph(_checked(imports), set(module_files(PACKAGE)))
+    graph = internal_graph(imports, set(module_files(PACKAGE)))
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
@@ -198,7 +149,7 @@ def test_imports_inside_functions_are_only_of_lazy_dependencies(imports) -> None
     allowed = lazy_dependencies(CONTRACT)
     bad = [
         f"{i.module}:{i.line} imports {i.target} inside a function"
-        for i in _checked(imports)
+        for i in imports
         if i.inner and not is_lazy(i.target, allowed)
     ]
     assert not bad, "\n".join(bad)
@@ -209,15 +160,6 @@ def test_the_lazy_dependencies_are_heavy_optional_packages_only() -> None:
     assert "cvxpy" in allowed and "matplotlib" in allowed and "torch.distributed" in allowed
     light = {"numpy", "scipy", "pandas", "torch", "dataclasses", "portfolio_sgd"}
     assert not light & set(allowed), "a light dependency is listed as lazy"
-
-
-def test_the_allow_list_holds_only_live_offenders(imports) -> None:
-    allowed = lazy_dependencies(CONTRACT)
-    internal = tuple(module_files(PACKAGE))
-    offenders = {i.module for i in imports if i.inner and not is_lazy(i.target, allowed)}
-    offenders |= {i.module for i in imports if i.typing_only and is_lazy(i.target, internal)}
-    stale = sorted(set(PENDING) - offenders)
-    assert not stale, f"no longer needed in PENDING (remove them): {stale}"
 
 
 def test_the_checks_catch_a_cycle_hidden_inside_a_function(tmp_path: Path) -> None:

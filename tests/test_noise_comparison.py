@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from portfolio_sgd import Constraints, EngineConfig, ObjectiveSpec, optimize, optimize_many
 from portfolio_sgd.cli import main
 from portfolio_sgd.engine.prepare import prepare_data
-from portfolio_sgd.estimation.batch_size.stationary import stationary_covariance
-from portfolio_sgd.estimation.noise_comparison import compare_noise, negligible_batch_size
+from portfolio_sgd.engine.stationary import stationary_covariance
 from portfolio_sgd.reference.exact import solve_exact
+from portfolio_sgd.solvers.noise_comparison import compare_noise, negligible_batch_size
 
 
 def test_two_asset_plain_sgd_matches_the_closed_form_and_scales_as_one_over_m() -> None:

@@ -133,3 +133,10 @@ class BatchSampler:
         for j, m in enumerate(sizes):
             self._offsets[j] += m
         return torch.gather(self._perm, 1, cols)
+
+
+def finite_population_factor(batch_size: int, n_rows: int, sampling: str | Sampling) -> float:
+    """``(1 - m/T) T/(T-1)`` without replacement (``shuffle``), 1 with replacement."""
+    if Sampling(sampling) is Sampling.REPLACEMENT:
+        return 1.0
+    return (1.0 - batch_size / n_rows) * n_rows / (n_rows - 1)

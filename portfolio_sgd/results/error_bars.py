@@ -31,7 +31,7 @@ class ErrorBars:
     bootstrap_weights : pandas.DataFrame, shape (B, N)
     noise : NoiseComparison, optional
         SGD's stationary spread at the run's batch size next to these standard errors
-        (:mod:`portfolio_sgd.estimation.noise_comparison`); None where it does not apply.
+        (:mod:`portfolio_sgd.solvers.noise_comparison`); None where it does not apply.
     noise_note : str
         Why ``noise`` is None (empty otherwise).
     """

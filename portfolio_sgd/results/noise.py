@@ -1,6 +1,6 @@
 """SGD's stationary spread next to the bootstrap's (a record of the error bars).
 
-Computed by :func:`portfolio_sgd.estimation.noise_comparison.compare_noise`.
+Computed by :func:`portfolio_sgd.solvers.noise_comparison.compare_noise`.
 """
 
 from __future__ import annotations

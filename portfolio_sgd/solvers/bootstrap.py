@@ -31,6 +31,7 @@ from ..errors import ConfigError
 from ..measures.quadratic import uses_weighted_form
 from ..results import ErrorBars, OptimizationResult
 from .base import Solver, Task
+from .noise_comparison import compare_noise
 from .resampling import auto_block_length, check_block_length, resample_counts, stationary_indices
 
 HELD_THRESHOLD = 1e-4
@@ -248,10 +249,6 @@ def _with_noise(
     base: np.ndarray | None,
 ) -> ErrorBars:
     """``bars`` with SGD's noise next to the data's, or the reason it does not apply."""
-    # the one upward import left in solvers/: the comparison needs the stationary
-    # covariance of estimation/batch_size, which belongs below the solvers (issue 24)
-    from ..estimation.noise_comparison import compare_noise
-
     try:
         noise = compare_noise(problem, result.config, point, result.lr, bars.weights_se, base)
     except ConfigError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...engine.sampling import BatchSampler, Sampling
+from ...engine.sampling import BatchSampler, Sampling, finite_population_factor
 from ...objectives import ObjectiveSpec, optimal_var_level, scenario_derivatives
 
 
@@ -104,13 +104,6 @@ def gradient_variance(
         centred = grads - grads.mean(dim=1, keepdim=True)
         out.append((centred * centred).sum(dim=2).mean(dim=1))
     return torch.cat(out).numpy()
-
-
-def finite_population_factor(batch_size: int, n_rows: int, sampling: str | Sampling) -> float:
-    """``(1 - m/T) T/(T-1)`` without replacement (``shuffle``), 1 with replacement."""
-    if Sampling(sampling) is Sampling.REPLACEMENT:
-        return 1.0
-    return (1.0 - batch_size / n_rows) * n_rows / (n_rows - 1)
 
 
 def predicted_batch_variance(

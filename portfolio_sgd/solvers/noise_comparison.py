@@ -4,7 +4,7 @@ Two sources of spread in a weight vector found by mini-batch SGD on a history:
 
 - **SGD noise**: at a constant step ``eta`` and batch size ``m``, the iterates fluctuate
   around the optimum with the stationary covariance of
-  :func:`portfolio_sgd.estimation.batch_size.stationary.stationary_covariance` (this run's optimiser,
+  :func:`portfolio_sgd.engine.stationary.stationary_covariance` (this run's optimiser,
   momentum and preconditioner, linearised at the weights found), the spread set by the
   temperature ``eta sigma^2 / (2 m)``. It shrinks as ``1 / m``.
 - **Data noise**: the history is one draw; the bootstrap standard error
@@ -29,12 +29,11 @@ import torch
 from ..engine import Problem
 from ..engine.config import EngineConfig
 from ..engine.defaults import resolve_metric, resolve_optimizer
-from ..engine.sampling import Sampling
+from ..engine.sampling import Sampling, finite_population_factor
+from ..engine.stationary import stationary_covariance
 from ..errors import ConfigError
 from ..objectives import PortfolioObjective
 from ..results.noise import NEGLIGIBLE, NoiseComparison
-from .batch_size.noise import finite_population_factor
-from .batch_size.stationary import stationary_covariance
 
 FREE_TOL = 1e-7
 """A weight within this of a bound is held at the bound (not free)."""

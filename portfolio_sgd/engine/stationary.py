@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import solve_discrete_lyapunov
 
-from ...errors import ConfigError
+from ..errors import ConfigError
 
 
 def step_matrices(
