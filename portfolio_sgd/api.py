@@ -27,17 +27,13 @@ from .constraints import Constraints
 from .engine import Callback
 from .engine.config import EngineConfig
 from .engine.prepare import prepare_data
+from .engine.shorthands import SHORTHANDS
 from .errors import ConfigError
 from .results import BatchResult, OptimizationResult
 from .solvers.base import Task
 from .solvers.batch import solve_batch
 from .solvers.choice import SOLVER_OPTIONS, choose_solver
-from .solvers.settings import (
-    SHORTHANDS,
-    ObjectiveLike,
-    resolve_settings,
-    settings_from_options,
-)
+from .solvers.settings import ObjectiveLike, resolve_settings, settings_from_options
 
 __all__ = [
     "ObjectiveLike",

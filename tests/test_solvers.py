@@ -17,6 +17,7 @@ import pytest
 
 import portfolio_sgd.solvers.base as solver_base
 from portfolio_sgd import Constraints, EngineConfig, optimize
+from portfolio_sgd.engine.shorthands import SHORTHANDS
 from portfolio_sgd.errors import ConfigError
 from portfolio_sgd.limits import RiskLimit
 from portfolio_sgd.objectives import ObjectiveSpec
@@ -36,7 +37,6 @@ from portfolio_sgd.solvers.choice import SOLVER_OPTIONS, choose_solver
 from portfolio_sgd.solvers.frontier import efficient_frontier
 from portfolio_sgd.solvers.plain import PlainSolver
 from portfolio_sgd.solvers.risk_limit import RiskLimitSolver
-from portfolio_sgd.solvers.settings import SHORTHANDS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "portfolio_sgd"
 BELOW_API = ("solvers", "limits", "cardinality", "distributed", "results", "reference")

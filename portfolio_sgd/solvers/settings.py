@@ -18,25 +18,6 @@ from ..objectives import Objective, ObjectiveSpec
 
 ObjectiveLike = str | Objective | ObjectiveSpec
 
-SHORTHANDS = (
-    "risk_aversion",
-    "alpha",
-    "return_weight",
-    "shrinkage",
-    "min_weight",
-    "max_weight",
-    "max_assets",
-    "min_position",
-    "batch_size",
-    "steps",
-    "lr",
-    "seed",
-    "device",
-    "dtype",
-)
-"""The keyword shorthands of :func:`portfolio_sgd.optimize`: each a field of
-:class:`ObjectiveSpec`, :class:`Constraints` or :class:`EngineConfig`."""
-
 
 def resolve_settings(
     objective: ObjectiveLike = "mean-variance",
