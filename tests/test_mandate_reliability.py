@@ -429,7 +429,7 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
 
     from portfolio_sgd.solvers import frontier as frontier_module
 
-    real = frontier_module.optimize_many
+    real = frontier_module.solve_batch
     calls = []
 
     def shuffled(*args, **kwargs):
@@ -444,7 +444,7 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
             runs=out.runs.iloc[flip].reset_index(drop=True),
         )
 
-    monkeypatch.setattr(frontier_module, "optimize_many", shuffled)
+    monkeypatch.setattr(frontier_module, "solve_batch", shuffled)
     res = frontier_module.efficient_frontier(small, points=4)
     x = small.to_numpy() @ res.weights.to_numpy().T
     risk = np.sqrt(252) * x.std(axis=0)  # recomputed from the reported weights
