@@ -18,6 +18,7 @@ from ..data.inputs import align_benchmark as shared_align
 from ..data.validation import MIN_ROWS
 from ..engine.config import EngineConfig
 from ..errors import ConfigError, DataError
+from ..objectives.registry import needs_benchmark
 from .strategies import SGDStrategy, Strategy, parse_strategies
 
 MIN_OUT_OF_SAMPLE_ROWS = 20
@@ -128,7 +129,9 @@ def prepare_inputs(
     strats = [with_cost_horizon(s, int(rebalance_every)) for s in strats]
     bench = align_benchmark(benchmark, returns.index)
     tracking = [
-        s.name for s in strats if getattr(getattr(s, "spec", None), "objective", None) == "tracking"
+        s.name
+        for s in strats
+        if needs_benchmark(getattr(getattr(s, "spec", None), "objective", None))
     ]
     if tracking and bench is None:
         raise DataError(f"strategy {tracking[0]!r} needs a benchmark series")

@@ -20,6 +20,7 @@ from ..distributed.api import run_sharded
 from ..distributed.shard import PARQUET_SUFFIXES
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
+from ..objectives.registry import needs_benchmark
 from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
 from .app import emit
@@ -73,7 +74,7 @@ def _source(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     path = kwargs.get("returns_path")
     plain = all(kwargs.get(k) is None for k in ("tickers", "start", "end", "dataset"))
     wide = kwargs.get("layout", "wide") == "wide"
-    tracking = kwargs["objective"] == "tracking"
+    tracking = needs_benchmark(kwargs["objective"])
     if path and plain and wide and not tracking and Path(path).suffix.lower() in SHARDED_SUFFIXES:
         return path, None
     returns = load_cli_returns(kwargs)

@@ -15,6 +15,7 @@ from ..distributed.split import runs_split
 from ..errors import DataError
 from ..estimation.bootstrap import DEFAULT_RESAMPLES, ErrorBars
 from ..measures import performance as metrics
+from ..objectives.registry import needs_benchmark
 from ..objectives.risk_budget import normalised_budgets
 from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
@@ -115,7 +116,7 @@ def _returns_and_benchmark(kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.Ser
         raise DataError(
             f"only {len(returns)} rows of returns, fewer than the batch size {kwargs['batch_size']}"
         )
-    tracking = kwargs["objective"] == "tracking"
+    tracking = needs_benchmark(kwargs["objective"])
     explicit = kwargs.get("benchmark")
     return resolve_benchmark(
         returns,

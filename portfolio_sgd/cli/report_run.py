@@ -12,6 +12,7 @@ import click
 
 from ..data import dataset_info
 from ..errors import ConfigError
+from ..objectives.registry import needs_benchmark
 from ..report import BacktestSettings, ReportOptions, build_report, check_sections
 from ..report.export import check_png_export, write_pngs
 from .app import parse_list, stderr_is_tty
@@ -35,7 +36,7 @@ def run(
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns = load_cli_returns(kwargs)
     returns, bench = _benchmark(returns, kwargs, bool(backtest_specs))
-    tracking = kwargs["objective"] == "tracking"
+    tracking = needs_benchmark(kwargs["objective"])
     spec, constraints, config = settings_from_cli(kwargs, progress=stderr_is_tty())
     backtest = None
     if backtest_specs:
@@ -90,7 +91,7 @@ def _benchmark(returns: Any, kwargs: dict[str, Any], backtest: bool) -> tuple[An
     """The tracking and backtest benchmark: ``--benchmark``, else sp500-index where it
     covers the data (``none``: no benchmark)."""
     name = kwargs.get("benchmark")
-    tracking = kwargs["objective"] == "tracking"
+    tracking = needs_benchmark(kwargs["objective"])
     if name is not None and name.strip().lower() in ("", "none"):
         if tracking:
             raise click.BadParameter("tracking needs a benchmark", param_hint="'--benchmark'")

@@ -14,6 +14,7 @@ from ..estimation.batch_size import (
     validate_grid,
 )
 from ..estimation.batch_size.problem import prepare_problem, split_returns
+from ..objectives.registry import needs_benchmark
 from ..plotting.risk import plot_risk
 from ..utils.atomic import atomic_files
 from ..utils.csv_safe import escape_text_cells
@@ -33,7 +34,7 @@ def run(
     factors = parse_list(kwargs["factors"], float, "number")
     sizes = _study_sizes(study, sizes, kwargs["batch_sizes"])
     returns = load_cli_returns(kwargs)
-    tracking = objective == "tracking"
+    tracking = needs_benchmark(objective)
     explicit = kwargs.get("benchmark")
     returns, benchmark = resolve_benchmark(
         returns,

@@ -77,6 +77,8 @@ class RiskMeasure:
     minimum_objective : str
         The registered objective whose optimum is the least-risk portfolio (default
         ``min-risk`` over this measure).
+    decomposes : bool
+        :meth:`contributions` gives the Euler risk decomposition (positively homogeneous).
     minimum_parameters : dict
         That objective's parameters besides ``alpha``.
     has_capped_finish : bool
@@ -98,6 +100,7 @@ class RiskMeasure:
     minimum_objective: ClassVar[str] = "min-risk"
     minimum_parameters: ClassVar[dict[str, float]] = {}
     has_capped_finish: ClassVar[bool] = False
+    decomposes: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a non-smooth measure that inherits a smooth-only default."""
@@ -236,6 +239,18 @@ class RiskMeasure:
     def exact_finish(self, *args: Any, **kwargs: Any) -> Any:
         """The measure's exact finish of engine weights (None: it has none)."""
         return None
+
+    # ------------------------------------------------------------ decomposition
+    def contributions(
+        self, returns: np.ndarray, w: np.ndarray, alpha: float = 0.95
+    ) -> tuple[float, np.ndarray]:
+        """The portfolio's risk and its Euler contributions ``w_i d rho / d w_i`` (N,),
+        which sum to it, for ``returns`` (T, N) and weights ``w`` (N,).
+
+        Defined where the measure is positively homogeneous (volatility, CVaR); others
+        refuse with one line.
+        """
+        raise ConfigError(f"the {self.name} measure has no Euler risk decomposition")
 
     # ------------------------------------------------------------ Lagrangian
     def bessel_factor(self, n_observations: int) -> float:

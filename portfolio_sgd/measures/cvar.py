@@ -37,6 +37,7 @@ class ConditionalValueAtRisk(RiskMeasure):
     short_label: ClassVar[str] = "CVaR"
     is_smooth: ClassVar[bool] = False
     has_var_level: ClassVar[bool] = True
+    decomposes: ClassVar[bool] = True
     uses_alpha: ClassVar[bool] = True
     minimum_objective: ClassVar[str] = "cvar"
     minimum_parameters: ClassVar[dict[str, float]] = {"return_weight": 0.0}
@@ -137,9 +138,33 @@ class ConditionalValueAtRisk(RiskMeasure):
         """The restricted master LP (:mod:`.kernels.cvar_master`)."""
         return master_weights(returns, columns, level, alpha)
 
+    def contributions(
+        self, returns: np.ndarray, w: np.ndarray, alpha: float = 0.95
+    ) -> tuple[float, np.ndarray]:
+        """The daily CVaR and ``w_i E[-R_i | tail]`` (the tail mean's scenario weights, the
+        remainder of the tail mass spread over the losses tied at the VaR)."""
+        r = np.asarray(returns, dtype=np.float64)
+        losses = -(r @ w)
+        risk, var = cvar_and_var(losses, alpha)
+        return float(risk), w * (tail_weights(losses, float(var), alpha) @ -r)
+
     def capped_finish(self, *args: Any, **kwargs: Any) -> Any:
         """The capped tail LP (arguments as :func:`.kernels.cvar_polish.polish_cvar_cap`)."""
         return polish_cvar_cap(*args, **kwargs)
+
+
+def tail_weights(losses: np.ndarray, var: float, alpha: float) -> np.ndarray:
+    """Scenario weights (T,) of the CVaR's tail mean: ``1 / ((1 - alpha) T)`` on losses
+    above the VaR, and the remainder of the tail mass spread over the losses at the VaR."""
+    n = len(losses)
+    mass = (1.0 - alpha) * n
+    above = losses > var
+    at = np.isclose(losses, var, rtol=0.0, atol=1e-15) & ~above
+    out = np.where(above, 1.0, 0.0)
+    rest = mass - above.sum()
+    if at.any() and rest > 0:
+        out[at] = rest / at.sum()
+    return out / mass
 
 
 def _var_level(var_level: torch.Tensor | None) -> torch.Tensor:

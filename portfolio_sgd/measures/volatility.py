@@ -34,6 +34,7 @@ class Volatility(RiskMeasure):
     uses_mean: ClassVar[bool] = True
     penalised_by: ClassVar[str | None] = "variance"
     minimum_objective: ClassVar[str] = "min-variance"
+    decomposes: ClassVar[bool] = True
 
     def numpy_value(self, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
         """The daily standard deviation (K,) of ``x`` (T, K)."""
@@ -69,6 +70,16 @@ class Volatility(RiskMeasure):
         """The second-order cone ``||F w|| <= S / sqrt(252)`` (data-scaled)."""
         expr, _ = self.cvxpy_expression(cp, w, returns, alpha)
         return [expr <= level / (self.cvxpy_scale(returns) * math.sqrt(TRADING_DAYS))]
+
+    def contributions(
+        self, returns: np.ndarray, w: np.ndarray, alpha: float = 0.95
+    ) -> tuple[float, np.ndarray]:
+        """The daily sample volatility ``sqrt(w'Sw)`` (``ddof = 1``) and ``w_i (Sw)_i / sigma``."""
+        r = np.asarray(returns, dtype=np.float64)
+        centred = r - r.mean(axis=0)
+        cov_w = centred.T @ (centred @ w) / (len(r) - 1)  # S w
+        risk = math.sqrt(max(float(w @ cov_w), 0.0))
+        return risk, (w * cov_w / risk if risk > 0 else np.zeros_like(w))
 
     def penalty_value(self, stated: float) -> float:
         """An annualised volatility as a daily variance, ``S^2 / 252``."""

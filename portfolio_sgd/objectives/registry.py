@@ -64,3 +64,10 @@ def objective_class(name: str) -> type[PortfolioObjective]:
         if cls.name == name:
             return cls
     raise KeyError(name)
+
+
+def needs_benchmark(value: object) -> bool:
+    """Whether the objective named by ``value`` (a name, alias or enum member) needs
+    benchmark returns (tracking); False for an unregistered name."""
+    name = canonical_name(value)
+    return name is not None and objective_class(name).needs_benchmark

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..measures.registry import get_measure
 from .frontier import FrontierLike
 
 # The figures sit below the solvers and the studies in the layers: they name the
@@ -111,7 +112,8 @@ def contributions_figure(rc: ContributionsLike, by: str = "asset") -> go.Figure:
     if by == "asset":
         shares = shares[shares.abs() >= HELD]
     shares = shares.sort_values(ascending=False)
-    what = "volatility" if rc.measure == "volatility" else f"CVaR at {rc.alpha:g}"
+    measure = get_measure(rc.measure)
+    what = f"{measure.short_label} at {rc.alpha:g}" if measure.uses_alpha else measure.short_label
     fig = _figure(
         f"Risk contributions by {by} ({what})",
         yaxis={"title": "share of the risk", "tickformat": ".1%"},

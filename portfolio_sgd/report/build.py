@@ -25,7 +25,12 @@ from ..errors import ConfigError
 from ..measures.performance import fixed_weight_performance
 from ..objectives import ObjectiveSpec
 from ..plotting.page import Section, render_page
-from ..solvers.frontier import FRONTIER_CONFIG, efficient_frontier, portfolio_risk
+from ..solvers.frontier import (
+    FRONTIER_CONFIG,
+    efficient_frontier,
+    frontier_objective,
+    portfolio_risk,
+)
 from ..utils.atomic import atomic_write_text
 from .compare import compare_portfolios, parse_compare
 from .contributions import measure_of, risk_contributions
@@ -281,9 +286,8 @@ def _points(
     returns: pd.DataFrame, weights: pd.DataFrame, measure: str, alpha: float
 ) -> dict[str, tuple[float, float]]:
     """``{name: (frontier risk, 252 x mean return)}`` of each column of ``weights``."""
-    objective = "cvar" if measure == "cvar" else "mean-variance"
     x = returns.to_numpy(dtype=np.float64) @ weights.to_numpy()
-    risk = portfolio_risk(objective, x, alpha)
+    risk = portfolio_risk(frontier_objective(measure), x, alpha)
     return {str(n): (float(risk[k]), float(252 * x[:, k].mean())) for k, n in enumerate(weights)}
 
 
@@ -298,7 +302,7 @@ def _frontier(
     data: dict[str, Any],
 ) -> Section:
     """The frontier of the chosen measure, the chosen portfolio and the resampled cloud."""
-    objective = "cvar" if measure == "cvar" else "mean-variance"
+    objective = frontier_objective(measure)
     budget = {}
     if config.steps is None and config.epochs is None and config.time_budget is None:
         budget["max_steps_default"] = min(config.max_steps_default, FRONTIER_STEPS)

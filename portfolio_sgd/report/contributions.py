@@ -4,6 +4,8 @@ For a risk measure that is positively homogeneous of degree one in the weights (
 CVaR), Euler's theorem splits it exactly, ``rho(w) = sum_i w_i d rho / d w_i``; each term
 ``w_i d rho / d w_i`` is asset i's contribution, and the shares ``RC_i / rho`` sum to 1.
 
+Each measure gives its own (:meth:`portfolio_sgd.measures.base.RiskMeasure.contributions`):
+
 - **volatility** ``sigma(w) = sqrt(w' S w)`` (S the sample covariance, ``ddof = 1``):
   ``RC_i = w_i (S w)_i / sigma``; the share is ``w_i (S w)_i / w' S w``, the variance share.
 - **CVaR** at ``alpha`` of the losses ``-x``, ``x = R w``: with the historical estimator
@@ -24,15 +26,24 @@ import numpy as np
 import pandas as pd
 
 from ..constraints.groups import group_exposures
-from ..measures.performance import cvar_and_var
+from ..measures.registry import get_measure, measure_names
+from ..objectives.registry import canonical_name, objective_class
 
-MEASURES = ("volatility", "cvar")
+DEFAULT_MEASURE = "volatility"
+"""The measure decomposed for an objective whose own measure has no decomposition."""
+
+
+def decomposable_measures() -> list[str]:
+    """The registered measures with an Euler risk decomposition."""
+    return [name for name in measure_names() if get_measure(name).decomposes]
 
 
 def measure_of(objective: str) -> str:
-    """The risk measure a report decomposes for an objective: CVaR objectives use
-    ``"cvar"``, every other objective ``"volatility"``."""
-    return "cvar" if objective == "cvar" else "volatility"
+    """The risk measure a report decomposes for an objective: the measure on its frontier's
+    risk axis where that decomposes (CVaR for CVaR objectives), else volatility."""
+    name = canonical_name(objective)
+    axis = objective_class(name).frontier_measure if name is not None else None
+    return axis if axis is not None and get_measure(axis).decomposes else DEFAULT_MEASURE
 
 
 @dataclass(frozen=True)
@@ -99,41 +110,17 @@ def risk_contributions(
     -------
     RiskContributions
     """
-    if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+    record = get_measure(measure)
+    if not record.decomposes:
+        raise ValueError(f"measure must be one of {decomposable_measures()}, got {measure!r}")
     tickers = [str(c) for c in returns.columns]
-    r = returns.to_numpy(dtype=np.float64)
     w = weights.reindex(returns.columns).to_numpy(dtype=np.float64)
-    x = r @ w
-    if measure == "volatility":
-        centred = r - r.mean(axis=0)
-        cov_w = centred.T @ (centred @ w) / (len(r) - 1)  # S w
-        risk = math.sqrt(max(float(w @ cov_w), 0.0))
-        rc = w * cov_w / risk if risk > 0 else np.zeros_like(w)
-    else:
-        risk, var = cvar_and_var(-x, alpha)
-        tail = _tail_weights(-x, float(var), alpha)
-        rc = w * (tail @ -r)
-        risk = float(risk)
+    risk, rc = record.contributions(returns.to_numpy(dtype=np.float64), w, alpha)
     labels, m = group_exposures(groups, tickers)
     return RiskContributions(
-        measure=measure,
+        measure=record.name,
         alpha=float(alpha),
         risk=float(risk),
         by_asset=pd.Series(rc, index=tickers),
         by_group=pd.Series(m.T @ rc, index=labels, dtype=np.float64),
     )
-
-
-def _tail_weights(losses: np.ndarray, var: float, alpha: float) -> np.ndarray:
-    """Scenario weights (T,) of the CVaR's tail mean: ``1 / ((1 - alpha) T)`` on losses
-    above the VaR, and the remainder of the tail mass spread over the losses at the VaR."""
-    n = len(losses)
-    mass = (1.0 - alpha) * n
-    above = losses > var
-    at = np.isclose(losses, var, rtol=0.0, atol=1e-15) & ~above
-    out = np.where(above, 1.0, 0.0)
-    rest = mass - above.sum()
-    if at.any() and rest > 0:
-        out[at] = rest / at.sum()
-    return out / mass

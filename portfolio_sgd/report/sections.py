@@ -36,6 +36,7 @@ from .names import TITLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..backtest import BacktestResult
+    from ..objectives import ObjectiveSpec
     from ..results import OptimizationResult
     from ..solvers.frontier import FrontierResult
     from .contributions import RiskContributions
@@ -48,6 +49,17 @@ def _g(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _parameter_text(spec: ObjectiveSpec) -> str:
+    """The parameters that shape the objective: its confidence level where it has a VaR
+    level, and the parameter its frontier runs along (risk aversion, return weight)."""
+    impl = spec.impl
+    parts = [f"alpha {spec.alpha:g}"] if impl.has_var_level else []
+    if impl.frontier_measure is not None:
+        name = impl.per_run_parameter
+        parts.append(f"{name.replace('_', ' ')} {getattr(spec, name):g}")
+    return ", ".join(parts)
+
+
 def summary_section(
     result: OptimizationResult,
     measure: str,
@@ -56,10 +68,7 @@ def summary_section(
 ) -> Section:
     """Objective, measure, constraints, the certified gap and ``converged``, the data."""
     spec = result.spec
-    params = {
-        "mean-variance": f"risk aversion {spec.risk_aversion:g}",
-        "cvar": f"alpha {spec.alpha:g}, return weight {spec.return_weight:g}",
-    }.get(result.objective, "")
+    params = _parameter_text(spec)
     rows = [
         ("objective", "Objective", result.objective + (f" ({params})" if params else "")),
         ("measure", "Risk measure", measure),

@@ -45,7 +45,13 @@ from .batch import solve_batch
 from .settings import resolve_settings
 from .solve import solve
 
-__all__ = ["FRONTIER_OBJECTIVES", "FrontierResult", "efficient_frontier", "portfolio_risk"]
+__all__ = [
+    "FRONTIER_OBJECTIVES",
+    "FrontierResult",
+    "efficient_frontier",
+    "frontier_objective",
+    "portfolio_risk",
+]
 
 FRONTIER_OBJECTIVES = tuple(cls.name for cls in OBJECTIVE_CLASSES if cls.frontier_measure)
 FRONTIER_CONFIG = EngineConfig(precondition=False)
@@ -138,6 +144,22 @@ def portfolio_risk(objective: str, x: np.ndarray, alpha: float = 0.95) -> np.nda
 def _risk_measure(objective: str) -> RiskMeasure:
     """The stated measure of ``objective``'s frontier (its risk axis)."""
     return get_measure(objective_class(objective).frontier_measure)
+
+
+def frontier_objective(measure: str) -> str:
+    """The registered objective whose frontier has ``measure`` on its risk axis.
+
+    Raises
+    ------
+    ConfigError
+        When no objective's frontier is stated in that measure (one line, with those that are).
+    """
+    wanted = get_measure(measure).name
+    for cls in OBJECTIVE_CLASSES:
+        if cls.frontier_measure == wanted:
+            return cls.name
+    axes = sorted({c.frontier_measure for c in OBJECTIVE_CLASSES if c.frontier_measure})
+    raise ConfigError(f"no frontier is stated in {wanted!r}; frontiers: {', '.join(axes)}")
 
 
 def _raises_risk(objective: str) -> bool:
