@@ -29,6 +29,7 @@ from .engine.config import EngineConfig
 from .engine.prepare import prepare_data
 from .engine.shorthands import SHORTHANDS
 from .errors import ConfigError
+from .measures.limit import RiskLimit
 from .results import BatchResult, OptimizationResult
 from .solvers.base import Task
 from .solvers.batch import solve_batch
@@ -71,6 +72,7 @@ def optimize(
     shrinkage: str | None = None,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
+    limit: RiskLimit | tuple[str, float] | None = None,
     distributed: bool | None = None,
     max_assets: int | None = None,
     min_position: float | None = None,
@@ -104,6 +106,10 @@ def optimize(
         estimate, and recency weights ``2^(-(T-1-t)/half_life)`` (:mod:`.bootstrap`).
     max_volatility, max_cvar : float, optional
         A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
+    limit : RiskLimit or (str, float), optional
+        A risk limit on any registered measure, e.g. ``("cvar", 0.02)`` or
+        ``RiskLimit("my-measure", level)`` (in the measure's stated units); at most one
+        of ``max_volatility``, ``max_cvar`` and ``limit``.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
 

@@ -271,3 +271,15 @@ def test_a_variant_shares_the_prepared_data_under_its_own_objective() -> None:
     assert task.prepared.problem.spec.objective.value == "mean-variance"
     with pytest.raises(ValueError, match="cannot change"):
         task.variant(config=EngineConfig(dtype="float32"))
+
+
+def test_a_limit_on_any_measure_is_one_limit_given_one_way() -> None:
+    """``limit=`` names a registered measure; malformed or doubled limits are refused in
+    one line, before any data is read."""
+    returns = pd.DataFrame(np.full((40, 2), 0.01), columns=["A", "B"])
+    with pytest.raises(ConfigError, match="one risk limit at a time"):
+        optimize(returns, "max-return", max_cvar=0.02, limit=("cvar", 0.02))
+    with pytest.raises(ConfigError, match=r"\(measure, level\) pair"):
+        optimize(returns, "max-return", limit="cvar")
+    with pytest.raises(ConfigError, match="risk limit measure must be one of"):
+        optimize(returns, "max-return", limit=("nope", 0.02))

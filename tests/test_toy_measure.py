@@ -25,10 +25,7 @@ import pytest
 cp = pytest.importorskip("cvxpy")
 
 from portfolio_sgd import optimize  # noqa: E402
-from portfolio_sgd.constraints import Constraints  # noqa: E402
-from portfolio_sgd.engine.config import EngineConfig  # noqa: E402
 from portfolio_sgd.errors import ConfigError  # noqa: E402
-from portfolio_sgd.limits import optimize_with_limit  # noqa: E402
 from portfolio_sgd.measures.base import RiskMeasure  # noqa: E402
 from portfolio_sgd.measures.limit import RiskLimit  # noqa: E402
 from portfolio_sgd.measures.registry import get_measure, register_measure  # noqa: E402
@@ -164,9 +161,7 @@ def test_a_limit_on_the_toy_matches_cvxpy(toy: RiskMeasure, returns: pd.DataFram
     floor = _semivariance(r @ _cvxpy_min_risk(r))
     top = max(_semivariance(r[:, i]) for i in range(r.shape[1]))
     level = floor + 0.3 * (top - floor)
-    res = optimize_with_limit(
-        returns, ObjectiveSpec("max-return"), Constraints(), EngineConfig(), RiskLimit("toy", level)
-    )
+    res = optimize(returns, "max-return", limit=("toy", level))
     w = res.weights.to_numpy()
     ref = _cvxpy_max_return(r, level)
     assert res.risk_limit is not None and res.risk_limit.binds

@@ -61,18 +61,35 @@ class RiskLimit:
         return {"measure": self.measure, "level": self.level}
 
 
-def risk_limit_from(max_volatility: float | None, max_cvar: float | None) -> RiskLimit | None:
-    """The limit of the ``max_volatility`` / ``max_cvar`` shorthands (at most one).
+def risk_limit_from(
+    max_volatility: float | None,
+    max_cvar: float | None,
+    limit: RiskLimit | tuple[str, float] | None = None,
+) -> RiskLimit | None:
+    """The one limit of the ``max_volatility`` / ``max_cvar`` shorthands or of ``limit``
+    (a :class:`RiskLimit`, or ``(measure name, level)`` on any registered measure).
 
     Raises
     ------
     ConfigError
-        When both are given (one risk limit at a time).
+        When more than one is given (one risk limit at a time).
     """
-    if max_volatility is not None and max_cvar is not None:
-        raise ConfigError("give one risk limit at a time: --max-volatility or --max-cvar")
+    given = [v for v in (max_volatility, max_cvar, limit) if v is not None]
+    if len(given) > 1:
+        raise ConfigError(
+            "give one risk limit at a time: max_volatility, max_cvar or limit "
+            "(--max-volatility or --max-cvar)"
+        )
     if max_volatility is not None:
         return RiskLimit(VOLATILITY.name, max_volatility)
     if max_cvar is not None:
         return RiskLimit(CVAR.name, max_cvar)
-    return None
+    if limit is None or isinstance(limit, RiskLimit):
+        return limit
+    try:
+        measure, level = limit
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"limit must be a RiskLimit or a (measure, level) pair, got {limit!r}"
+        ) from None
+    return RiskLimit(measure, level)

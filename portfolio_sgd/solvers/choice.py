@@ -1,7 +1,7 @@
 """Which solver a call of :func:`portfolio_sgd.optimize` needs, from its options.
 
 - ``distributed`` (or a torchrun launch): :class:`~.sharded.ShardedSolver`;
-- ``max_volatility`` / ``max_cvar``: :class:`~.risk_limit.RiskLimitSolver` over the
+- ``max_volatility`` / ``max_cvar`` / ``limit``: :class:`~.risk_limit.RiskLimitSolver` over the
   solver of the constraints;
 - ``max_assets`` / ``min_position``: :class:`~.cardinality.CardinalitySolver`;
 - ``bootstrap`` / ``resample``: :class:`~.bootstrap.BootstrapSolver` over a plain run;
@@ -14,7 +14,7 @@ is read.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..limits import risk_limit_from
+from ..limits import RiskLimit, risk_limit_from
 from .base import Solver, Task
 from .bootstrap import BootstrapSolver
 from .cardinality import CardinalitySolver
@@ -28,6 +28,7 @@ SOLVER_OPTIONS = (
     "resample",
     "max_volatility",
     "max_cvar",
+    "limit",
     "distributed",
 )
 """The options of :func:`portfolio_sgd.optimize` that choose its solver."""
@@ -41,6 +42,7 @@ def choose_solver(
     resample: bool = False,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
+    limit: RiskLimit | tuple[str, float] | None = None,
     distributed: bool | None = None,
 ) -> Solver:
     """The solver of ``task`` under these options (see the module docstring).
@@ -52,11 +54,11 @@ def choose_solver(
     """
     resampling = bootstrap is not None or resample
     if sharded_wanted(distributed):
-        _refuse_sharded(task, bootstrap, block_length, resample, (max_volatility, max_cvar))
+        _refuse_sharded(task, bootstrap, block_length, resample, (max_volatility, max_cvar, limit))
         return ShardedSolver()
     inner: Solver = CardinalitySolver() if task.constraints.is_combinatorial else PlainSolver()
-    limit = risk_limit_from(max_volatility, max_cvar)
-    if limit is not None:
+    chosen = risk_limit_from(max_volatility, max_cvar, limit)
+    if chosen is not None:
         extras = {
             "benchmark": task.benchmark is not None,
             "init_weights": task.init_weights is not None,
@@ -67,8 +69,8 @@ def choose_solver(
         }
         for name, given in extras.items():
             if given:
-                raise ConfigError(f"a risk limit ({limit.option}) does not combine with {name}")
-        return RiskLimitSolver(limit, inner)
+                raise ConfigError(f"a risk limit ({chosen.option}) does not combine with {name}")
+        return RiskLimitSolver(chosen, inner)
     if isinstance(inner, CardinalitySolver) and resampling:
         raise ConfigError(
             "max_assets/min_position cannot be combined with bootstrap, resample, "
@@ -84,7 +86,7 @@ def _refuse_sharded(
     bootstrap: int | None,
     block_length: float | None,
     resample: bool,
-    limits: tuple[float | None, float | None],
+    limits: tuple[object, ...],
 ) -> None:
     """Refuse what a sharded run does not take (the first such option, in one line)."""
     given = [
@@ -100,6 +102,6 @@ def _refuse_sharded(
         raise ConfigError(f"{given[0]} cannot run sharded; use --split runs for bootstrap")
     if any(v is not None for v in limits) or task.constraints.is_combinatorial:
         raise ConfigError(
-            "a sharded run takes neither risk limits (max_volatility, max_cvar) nor "
+            "a sharded run takes neither risk limits (max_volatility, max_cvar, limit) nor "
             "max_assets/min_position"
         )
