@@ -9,7 +9,7 @@ timers, then runs ``optimize(returns, "cvar")`` with the defaults:
 * smoothing stages: ``SmoothingContinuation.advance`` (VaR re-fit, curvature);
 * early-finish tries: the exact finish tried inside the loop
   (:mod:`portfolio_sgd.engine.early_finish`);
-* polish: the exact tail-LP finish after the loop (:mod:`portfolio_sgd.engine.cvar_polish`);
+* polish: the exact tail-LP finish after the loop (:mod:`portfolio_sgd.measures.kernels.cvar_polish`);
 * certificate: the CVaR dual bound after the run.
 
 Each data set runs twice: with the old schedule (``early_finish=False``,

@@ -101,7 +101,7 @@ def test_min_variance_weights_match_skfolio_mean_risk_with_clarabel(dataset, req
 def test_min_cvar_weights_match_skfolio_mean_risk_with_clarabel(dataset, request) -> None:
     returns = request.getfixturevalue(dataset)
     # The engine finishes CVaR exactly (the tail-scenario LP, verified on every scenario:
-    # portfolio_sgd.engine.cvar_polish), so the weights meet the 1e-4 (L1) bar
+    # portfolio_sgd.measures.kernels.cvar_polish), so the weights meet the 1e-4 (L1) bar
     # against Clarabel at tight tolerances, and the CVaR values agree to 1e-9 (relative).
     tight = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
     exact = MeanRisk(risk_measure=RiskMeasure.CVAR, cvar_beta=0.95, solver_params=tight)

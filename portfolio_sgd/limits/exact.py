@@ -2,7 +2,7 @@
 
 ``max mu.w s.t. CVaR_alpha(-R w) <= K`` on the constraint polytope is an LP; restricted to
 a window of scenarios around the VaR and verified on all of them (the cutting planes of
-:mod:`portfolio_sgd.engine.cvar_polish` with a cap, :func:`~.cvar_polish.polish_cvar_cap`)
+:mod:`portfolio_sgd.measures.kernels.cvar_polish` with a cap, :func:`~.cvar_polish.polish_cvar_cap`)
 it is solved exactly from any point within the limit. The search tries it from its best
 point within the limit before each round of Lagrangian runs; once it is exact, the search
 stops with the optimum (``stop_reason = "risk limit: exact finish"``).

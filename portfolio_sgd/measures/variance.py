@@ -61,8 +61,8 @@ def variance_finish(
     weights: torch.Tensor,
     feasible,  # noqa: ANN001 - FeasibleSet or TradingSet
     per_run: torch.Tensor,
-):  # noqa: ANN201 - see engine.qp_finish.polish_quadratic
-    """The exact QP finish of a variance objective (:mod:`portfolio_sgd.engine.qp_finish`)."""
+):  # noqa: ANN201 - see measures.kernels.qp_finish.polish_quadratic
+    """The exact QP finish of a variance objective (:mod:`portfolio_sgd.measures.kernels.qp_finish`)."""
     return polish_quadratic(model, returns, mean, weights, feasible, per_run)
 
 

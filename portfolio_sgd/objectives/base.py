@@ -389,7 +389,7 @@ class PortfolioObjective(CompositionRecord):
         ``per_run`` (K,) holds each run's ``per_run_parameter``; ``options`` the finish's
         knobs (None: its defaults). Returns the finished
         weights (K, N, float64) and one report per run (with a bool ``exact``); None (the
-        default): no finish. CVaR solves its tail LP (:mod:`portfolio_sgd.engine.cvar_polish`).
+        default): no finish. CVaR solves its tail LP (:mod:`portfolio_sgd.measures.kernels.cvar_polish`).
         """
         return None
 

@@ -195,7 +195,7 @@ class CVaR(PortfolioObjective):
         options: Any = None,
     ) -> tuple[torch.Tensor, list[Any]]:
         """The exact tail LP from the engine's weights (``per_run``: ``lam_r`` (K,);
-        ``options``: a :class:`~portfolio_sgd.engine.cvar_polish.PolishOptions`)."""
+        ``options``: a :class:`~portfolio_sgd.measures.kernels.cvar_polish.PolishOptions`)."""
         return polish_cvar(returns, mean, weights, feasible, self.spec.alpha, per_run, options)
 
     def gathers_tail_rows(self, n_rows: int) -> bool:

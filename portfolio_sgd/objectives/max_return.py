@@ -99,7 +99,7 @@ class MaxReturn(PortfolioObjective):
         per_run: torch.Tensor,
         options: Any = None,
     ) -> Any:
-        """The exact LP (:mod:`portfolio_sgd.engine.qp_finish` with ``H = 0``)."""
+        """The exact LP (:mod:`portfolio_sgd.measures.kernels.qp_finish` with ``H = 0``)."""
         return variance_finish(self.quadratic_model, returns, mean, weights, feasible, per_run)
 
     def limit_family(self, measure: str) -> LagrangianFamily:

@@ -121,7 +121,7 @@ class MinVariance(PortfolioObjective):
         per_run: torch.Tensor,
         options: Any = None,
     ) -> Any:
-        """The exact QP on ``Sigma`` (:mod:`portfolio_sgd.engine.qp_finish`)."""
+        """The exact QP on ``Sigma`` (:mod:`portfolio_sgd.measures.kernels.qp_finish`)."""
         return variance_finish(self.quadratic_model, returns, mean, weights, feasible, per_run)
 
     def limit_family(self, measure: str) -> Any:
