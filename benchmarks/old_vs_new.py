@@ -33,29 +33,37 @@ for k, kw in cases.items():
     out[k] = sorted(ts)[1]
 print(json.dumps(out))
 """
-parser = argparse.ArgumentParser()
-parser.add_argument("old")
-parser.add_argument("new")
-parser.add_argument("--rounds", type=int, default=2)
-args = parser.parse_args()
-res = {"old": [], "new": []}
-for rep in range(args.rounds):
-    for tag, path in (("old", args.old), ("new", args.new)):
-        p = subprocess.run(
-            [sys.executable, "-c", CODE],
-            capture_output=True,
-            text=True,
-            cwd=path,
-            env={"PYTHONPATH": path, "PATH": "/usr/bin:/bin"},
-        )
-        if p.returncode:
-            print(p.stderr[-2000:])
-            sys.exit(1)
-        res[tag].append(json.loads(p.stdout.strip().splitlines()[-1]))
-print("files:", res["old"][0]["file"], res["new"][0]["file"])
-for k in res["old"][0]:
-    if k == "file":
-        continue
-    o = statistics.median(d[k] for d in res["old"])
-    n = statistics.median(d[k] for d in res["new"])
-    print(f"{k:22s} old {o:.4f} s  new {n:.4f} s  new/old {n / o:.2f}")
+
+
+def run_checkout(path: str) -> dict[str, float]:
+    """One process on ``path``'s code: the median of three calls per case."""
+    env = {"PYTHONPATH": path, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, cwd=path, env=env
+    )
+    if proc.returncode:
+        sys.exit(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    res: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    for _ in range(args.rounds):
+        res["old"].append(run_checkout(args.old))
+        res["new"].append(run_checkout(args.new))
+    print("files:", res["old"][0]["file"], res["new"][0]["file"])
+    for k in res["old"][0]:
+        if k == "file":
+            continue
+        old = statistics.median(d[k] for d in res["old"])
+        new = statistics.median(d[k] for d in res["new"])
+        print(f"{k:22s} old {old:.4f} s  new {new:.4f} s  new/old {new / old:.2f}")
+
+
+if __name__ == "__main__":
+    main()
