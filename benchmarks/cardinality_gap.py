@@ -63,8 +63,10 @@ def main() -> None:
     print(
         f"machine: {info.get('cpu')}, {info.get('logical_cores')} logical cores, load {info.get('load_average_at_start')}"
     )
-    print(f"data: sp500 {returns.shape[0]} x {returns.shape[1]}, "
-          f"{returns.index[0].date()}..{returns.index[-1].date()}, min_position {args.min_position:g}")  # fmt: skip
+    print(
+        f"data: sp500 {returns.shape[0]} x {returns.shape[1]}, "
+        f"{returns.index[0].date()}..{returns.index[-1].date()}, min_position {args.min_position:g}"
+    )
     print(
         "| objective | k | heuristic f | exact f* | (f - f*)/abs(f*) | gap to relaxed bound "
         "| held (heur/exact) | method | exact by | heuristic s | exact s |"
@@ -88,9 +90,12 @@ def main() -> None:
             )
             f_x, held_x, how, t_x = exact_value(objective, r, cons, b, relaxed_held, f_h)
             gap = (f_h - f_x) / abs(f_x)
-            print(f"| {objective} | {k} | {f_h:.8g} | {f_x:.8g} | {gap:.2e} | "
-                  f"{card.relative_gap_to_relaxed:.2%} | {card.n_held}/{held_x} | {card.method} | "
-                  f"{how} | {t_heur:.1f} | {t_x:.1f} |", flush=True)  # fmt: skip
+            print(
+                f"| {objective} | {k} | {f_h:.8g} | {f_x:.8g} | {gap:.2e} | "
+                f"{card.relative_gap_to_relaxed:.2%} | {card.n_held}/{held_x} | {card.method} | "
+                f"{how} | {t_heur:.1f} | {t_x:.1f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -223,18 +223,26 @@ def datasets(rows: int, only: str | None = None) -> Iterator[DataSet]:
     n_gen, k = (100 if rows <= 20_000 else 500), f"{rows // 1000}k"
     makers = {
         f"synthetic {n_gen} x {k}, lam=1": (
-            lambda: synthetic_returns(rows, n_gen, seed=0).astype(np.float64), 1.0, "float32"
+            lambda: synthetic_returns(rows, n_gen, seed=0).astype(np.float64),
+            1.0,
+            "float32",
         ),
         f"student-t factors {n_gen} x {k}, lam=5": (
-            lambda: student_t_factor_returns(rows, n_gen, seed=3), 5.0, "float32"
+            lambda: student_t_factor_returns(rows, n_gen, seed=3),
+            5.0,
+            "float32",
         ),
         f"us-stocks 500 cols, bootstrap {k}, lam=1": (
-            lambda: bootstrap_rows(_panel("us-stocks-2500", 500), rows, 20.0, 1), 1.0, "float64"
+            lambda: bootstrap_rows(_panel("us-stocks-2500", 500), rows, 20.0, 1),
+            1.0,
+            "float64",
         ),
         f"ff49-daily, bootstrap {k}, lam=1": (
-            lambda: bootstrap_rows(_panel("ff49-daily", None), rows, 20.0, 2), 1.0, "float64"
+            lambda: bootstrap_rows(_panel("ff49-daily", None), rows, 20.0, 2),
+            1.0,
+            "float64",
         ),
-    }  # fmt: skip
+    }
     for name, (make, lam, dtype) in makers.items():
         if not only or only in name:
             yield DataSet(name, make(), lam, dtype)

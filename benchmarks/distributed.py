@@ -31,10 +31,11 @@ from portfolio_sgd.distributed.launch import run_local
 def agreement(rows: int, assets: int, ranks: list[int], objectives: tuple[str, ...]) -> str:
     runs = {p: run_local(jobs.agreement, p, rows, assets, objectives) for p in ranks}
     lines = [
-        f"### Agreement, synthetic {assets} x {rows:,} (float64)", "",
+        f"### Agreement, synthetic {assets} x {rows:,} (float64)",
+        "",
         "| objective | ranks | objective value | rel. diff vs 1 rank | max weight diff | steps | stop | seconds |",
         "|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for name in objectives:
         ref = runs[ranks[0]][name]
         for p in ranks:

@@ -30,9 +30,12 @@ def agreement(n_rows: int, n_assets: int, objectives: tuple[str, ...]) -> dict:
         began = time.perf_counter()
         r = ps.optimize(returns, name, distributed=True, seed=0, batch_size=1024, **extra)
         out[name] = {
-            "objective": r.objective_value, "weights": r.weights.to_numpy(), "steps": r.steps,
-            "stop": r.stop_reason, "seconds": time.perf_counter() - began,
-        }  # fmt: skip
+            "objective": r.objective_value,
+            "weights": r.weights.to_numpy(),
+            "steps": r.steps,
+            "stop": r.stop_reason,
+            "seconds": time.perf_counter() - began,
+        }
     return out
 
 

@@ -57,8 +57,14 @@ def main() -> None:
             for kind, est in (("ledoit-wolf", LedoitWolf), ("oas", OAS)):
                 fit = est().fit(x)
                 w_star, f_star = qp(fit.covariance_, x.mean(axis=0), objective)
-                res = optimize(returns, objective, Constraints(max_weight=HI), risk_aversion=lam,
-                               shrinkage=kind, seed=0)  # fmt: skip
+                res = optimize(
+                    returns,
+                    objective,
+                    Constraints(max_weight=HI),
+                    risk_aversion=lam,
+                    shrinkage=kind,
+                    seed=0,
+                )
                 gap = (res.objective_value - f_star) / abs(f_star)
                 diff = np.abs(res.weights.to_numpy() - w_star).max()
                 delta = f"{res.spec.shrinkage_intensity:.4f} / {fit.shrinkage_:.4f}"
@@ -67,8 +73,14 @@ def main() -> None:
             mean = c @ x / len(x)
             cov = ((x - mean) * c[:, None]).T @ (x - mean) / len(x)
             w_star, f_star = qp(cov, mean, objective)
-            res = optimize(returns, objective, Constraints(max_weight=HI), risk_aversion=lam,
-                           half_life=126.0, seed=0)  # fmt: skip
+            res = optimize(
+                returns,
+                objective,
+                Constraints(max_weight=HI),
+                risk_aversion=lam,
+                half_life=126.0,
+                seed=0,
+            )
             gap = (res.objective_value - f_star) / abs(f_star)
             diff = np.abs(res.weights.to_numpy() - w_star).max()
             print(f"| {name} | {objective} | half-life 126 | - | {diff:.1e} | {gap:.1e} |")

@@ -68,9 +68,12 @@ def main() -> None:
         returns = load_returns(dataset=name, start=args.start)
         start = time.perf_counter()
         result = run_backtest(
-            returns, strategies(args.resamples, args.half_life), lookback=args.lookback,
-            rebalance_every=args.every, cost_bps=10.0,
-        )  # fmt: skip
+            returns,
+            strategies(args.resamples, args.half_life),
+            lookback=args.lookback,
+            rebalance_every=args.every,
+            cost_bps=10.0,
+        )
         cols = [c for c in COLUMNS if c in result.metrics.columns]
         table = result.metrics[cols]
         seconds = {k: round(v, 1) for k, v in result.wall_time.items()}

@@ -91,9 +91,21 @@ def child_command(entry: str, path: Path, dtype: str, out: Path) -> list[str]:
         code = API_CODE if entry == "api" else LOAD_CODE
         return [sys.executable, "-c", code, str(path), dtype]
     return [
-        sys.executable, "-m", "portfolio_sgd", "optimize", "--returns", str(path),
-        "--objective", "cvar", "--dtype", dtype, "--format", "json", "--output", str(out),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "portfolio_sgd",
+        "optimize",
+        "--returns",
+        str(path),
+        "--objective",
+        "cvar",
+        "--dtype",
+        dtype,
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    ]
 
 
 def measure(cmd: list[str]) -> tuple[float, float, int]:

@@ -40,9 +40,16 @@ def main() -> None:
             exact = solve_exact(objective, returns, cons)
             gap = (res.objective_value - exact.value) / abs(exact.value)
             print(
-                objective, extra, f"{gap:.2e}", f"{res.relative_gap_bound:.1e}", res.converged,
-                res.steps, f"{seconds:.1f}", f"{res.trading['turnover']:.4f}", flush=True,
-            )  # fmt: skip
+                objective,
+                extra,
+                f"{gap:.2e}",
+                f"{res.relative_gap_bound:.1e}",
+                res.converged,
+                res.steps,
+                f"{seconds:.1f}",
+                f"{res.trading['turnover']:.4f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

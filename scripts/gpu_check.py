@@ -202,9 +202,18 @@ def overhead(device: str, quick: bool) -> dict[str, Any]:
     for m in (256, 4096, 65_536):
         row = {}
         for graphs in (False, True):
-            kw = dict(objective="min-variance", batch_schedule="constant", batch_size=m,
-                      steps=steps, tol=None, eval_every=steps, dtype="float32",
-                      device=device, cuda_graphs=graphs, seed=0)  # fmt: skip
+            kw = dict(
+                objective="min-variance",
+                batch_schedule="constant",
+                batch_size=m,
+                steps=steps,
+                tol=None,
+                eval_every=steps,
+                dtype="float32",
+                device=device,
+                cuda_graphs=graphs,
+                seed=0,
+            )
             run_opt(data, **{**kw, "steps": 20, "eval_every": 20})  # warm-up
             res = run_opt(data, **kw)
             row["graphed" if graphs else "eager"] = {
@@ -220,8 +229,16 @@ def overhead(device: str, quick: bool) -> dict[str, Any]:
 def batched(device: str) -> dict[str, Any]:
     data = synthetic(100_000, 100, device, seed=2)
     steps = 300 if device == "cpu" else 2000
-    kw = dict(objective="min-variance", batch_schedule="constant", steps=steps, tol=None,
-              eval_every=steps, dtype="float32", device=device, seed=0)  # fmt: skip
+    kw = dict(
+        objective="min-variance",
+        batch_schedule="constant",
+        steps=steps,
+        tol=None,
+        eval_every=steps,
+        dtype="float32",
+        device=device,
+        seed=0,
+    )
     out = {}
     for graphs in (True, False):
         run_many(data, batch_sizes=[256], repeats=4, cuda_graphs=graphs, **kw)  # warm-up
@@ -295,8 +312,11 @@ def markdown(record: dict[str, Any]) -> str:
         lines.append(f"Device copy bandwidth: {s['bandwidth']['copy_GBps']:.0f} GB/s")
         lines.append("")
     if "correctness" in s and "objectives" in s["correctness"]:
-        lines += ["| objective | CPU vs CUDA max dw | rel. objective diff | graphed vs eager max dw"
-                  " | steps (cpu/graphed/eager) | graphs |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "| objective | CPU vs CUDA max dw | rel. objective diff | graphed vs eager max dw"
+            " | steps (cpu/graphed/eager) | graphs |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, r in s["correctness"]["objectives"].items():
             lines.append(
                 f"| {name} | {r['max_weight_diff_cpu_vs_cuda']:.1e} | "
@@ -322,8 +342,11 @@ def markdown(record: dict[str, Any]) -> str:
             )
         lines.append("")
     if "scale" in s and "rows" in s["scale"]:
-        lines += ["| objective | N x T | data | to 1e-3 | to 1e-4 | total | steps | ms/step "
-                  "| final gap |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "| objective | N x T | data | to 1e-3 | to 1e-4 | total | steps | ms/step "
+            "| final gap |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in s["scale"]["rows"]:
             t3, t4 = r["time_to_1e-3_s"], r["time_to_1e-4_s"]
             lines.append(

@@ -18,8 +18,18 @@ from portfolio_sgd.data import load_returns
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "examples"
 
-HOLDINGS = {"AAPL": 0.15, "MSFT": 0.15, "JNJ": 0.15, "PG": 0.10, "KO": 0.10, "XOM": 0.10,
-            "JPM": 0.10, "WMT": 0.05, "UNH": 0.05, "HD": 0.05}  # fmt: skip
+HOLDINGS = {
+    "AAPL": 0.15,
+    "MSFT": 0.15,
+    "JNJ": 0.15,
+    "PG": 0.10,
+    "KO": 0.10,
+    "XOM": 0.10,
+    "JPM": 0.10,
+    "WMT": 0.05,
+    "UNH": 0.05,
+    "HD": 0.05,
+}
 COST_BPS = {"AMD": 15.0, "BBY": 20.0, "GE": 10.0, "RRC": 40.0, "LLY": 8.0}  # others: 5 bps
 LONG_TICKERS = ["AAPL", "MSFT", "JNJ", "KO", "XOM"]
 

@@ -26,9 +26,28 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # A mixed panel of equity, gold and bond ETFs: daily volatilities differ by about 50x
 # (SHY about 0.05% a day, GDX about 2.7%), the ill-conditioned case.
 ETF_MIX = [
-    "SPY", "QQQ", "IWM", "EFA", "EEM", "XLF", "XLE", "XLK", "GLD", "VNQ", "XLU",
-    "GDX", "TLT", "AGG", "BND", "LQD", "HYG", "IEF", "TIP", "MUB", "SHY",
-]  # fmt: skip
+    "SPY",
+    "QQQ",
+    "IWM",
+    "EFA",
+    "EEM",
+    "XLF",
+    "XLE",
+    "XLK",
+    "GLD",
+    "VNQ",
+    "XLU",
+    "GDX",
+    "TLT",
+    "AGG",
+    "BND",
+    "LQD",
+    "HYG",
+    "IEF",
+    "TIP",
+    "MUB",
+    "SHY",
+]
 
 
 @pytest.fixture(scope="session")

@@ -96,9 +96,13 @@ def test_constraint_parts_report_violations_and_cvxpy_forms() -> None:
 
 def test_shorthands_override_the_typed_objects() -> None:
     spec, cons, config = resolve_settings(
-        ObjectiveSpec("cvar", alpha=0.9), Constraints(max_weight=0.5), EngineConfig(steps=10),
-        alpha=0.99, max_weight=0.3, seed=7,
-    )  # fmt: skip
+        ObjectiveSpec("cvar", alpha=0.9),
+        Constraints(max_weight=0.5),
+        EngineConfig(steps=10),
+        alpha=0.99,
+        max_weight=0.3,
+        seed=7,
+    )
     assert (spec.alpha, cons.max_weight, config.steps, config.seed) == (0.99, 0.3, 10, 7)
     _, _, config = settings_from_options({"tol": None, "batch_schedule": "constant"})
     assert config.tol is None and config.batch_schedule.value == "constant"
@@ -154,9 +158,12 @@ def test_callbacks_see_every_evaluation_read_only(sp500_returns) -> None:
     views: list[EvaluationView] = []
     # early_finish off: min-variance would otherwise end exactly before the first step
     res = optimize(
-        sp500_returns.iloc[:2000], "min-variance", callbacks=[views.append], seed=0,
+        sp500_returns.iloc[:2000],
+        "min-variance",
+        callbacks=[views.append],
+        seed=0,
         config=EngineConfig(early_finish=False),
-    )  # fmt: skip
+    )
     periodic = [v for v in views if not v.final]
     assert [v.step for v in periodic] == list(res.history["step"])
     np.testing.assert_allclose(

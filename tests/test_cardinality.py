@@ -160,8 +160,9 @@ def test_cli_json_reports_support(tmp_path, small) -> None:
     path = tmp_path / "r.csv"
     small.to_csv(path)
     args = ["optimize", "--returns", str(path), "--objective", "min-variance"]
-    out = CliRunner().invoke(main, [*args, "--max-assets", "3", "--min-position", "0.1",
-                                    "--format", "json"])  # fmt: skip
+    out = CliRunner().invoke(
+        main, [*args, "--max-assets", "3", "--min-position", "0.1", "--format", "json"]
+    )
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
     card = payload["cardinality"]
@@ -194,8 +195,10 @@ def test_support_and_sparse_projections_are_feasible(seed, n, data) -> None:
     gen = torch.Generator().manual_seed(seed)
     v = torch.randn(5, n, generator=gen, dtype=torch.float64) * 3.0
     index = torch.stack([torch.randperm(n, generator=gen)[:j] for _ in range(5)])
-    for w, floor in ((SupportSet(lo, hi, index=index).project(v), lo),
-                     (SparseSet(0.0, hi, size=j).project(v), 0.0)):  # fmt: skip
+    for w, floor in (
+        (SupportSet(lo, hi, index=index).project(v), lo),
+        (SparseSet(0.0, hi, size=j).project(v), 0.0),
+    ):
         held = w != 0
         assert (held.sum(dim=1) <= j).all()
         assert ((w.sum(dim=1) - 1.0).abs() <= 1e-9).all()

@@ -57,9 +57,14 @@ def _reference_lmo_value(c: np.ndarray, lo: float, hi: float, lev: float | None)
     a_eq = np.concatenate([np.ones(n), np.zeros(n)])[None, :]
     bounds = [(lo, hi)] * n + [(0, None)] * n
     res = linprog(
-        np.concatenate([c, np.zeros(n)]), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0],
-        bounds=bounds, method="highs",
-    )  # fmt: skip
+        np.concatenate([c, np.zeros(n)]),
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=bounds,
+        method="highs",
+    )
     return float(res.fun)
 
 
@@ -149,11 +154,14 @@ def test_exact_gradient_matches_finite_differences(objective: str) -> None:
     w = rng.dirichlet(np.ones(5))
     kw = dict(risk_aversion=7.0, benchmark=b)
     value, grad, _ = smooth_terms(
-        ObjectiveSpec(objective, risk_aversion=7.0).impl, torch.from_numpy(r).to(torch.float32), torch.from_numpy(w)[None, :],
+        ObjectiveSpec(objective, risk_aversion=7.0).impl,
+        torch.from_numpy(r).to(torch.float32),
+        torch.from_numpy(w)[None, :],
         torch.from_numpy(r.astype(np.float32).astype(np.float64).mean(0)),
         risk_aversion=torch.tensor([7.0], dtype=torch.float64),
-        benchmark=torch.from_numpy(b), chunk_rows=37,
-    )  # fmt: skip
+        benchmark=torch.from_numpy(b),
+        chunk_rows=37,
+    )
     r32 = r.astype(np.float32).astype(np.float64)  # the data the certificate saw
     assert float(value[0]) == pytest.approx(objective_value(objective, r32, w, **kw), rel=1e-12)
     h = 1e-6

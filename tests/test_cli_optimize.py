@@ -142,9 +142,20 @@ def test_fetch_then_optimize_from_cache(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
     result = run(
-        "optimize", "--tickers", "AAA,BBB,CCC", "--start", "2021-01-01", "--end", "2021-06-01",
-        "--cache-dir", cache, "--format", "json", "--objective", "min-variance",
-    )  # fmt: skip
+        "optimize",
+        "--tickers",
+        "AAA,BBB,CCC",
+        "--start",
+        "2021-01-01",
+        "--end",
+        "2021-06-01",
+        "--cache-dir",
+        cache,
+        "--format",
+        "json",
+        "--objective",
+        "min-variance",
+    )
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.stdout)["weights"]) == {"AAA", "BBB", "CCC"}
     assert len(calls) == 1  # served from the cache

@@ -24,8 +24,16 @@ def run(*args: str):
 
 def test_huge_learning_rate_is_reported_not_converged_and_strict_exits_3() -> None:
     # the exact QP finish off: it would make the run exact whatever the learning rate
-    args = ("optimize", "--objective", "min-variance", "--lr", "1e9", "--no-cvar-polish",
-            "--format", "json")  # fmt: skip
+    args = (
+        "optimize",
+        "--objective",
+        "min-variance",
+        "--lr",
+        "1e9",
+        "--no-cvar-polish",
+        "--format",
+        "json",
+    )
     result = run(*args)
     assert result.exit_code == 0
     payload = json.loads(result.stdout)

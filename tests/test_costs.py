@@ -84,11 +84,18 @@ def test_prox_matches_cvxpy_and_is_feasible(seed, n, costs, impact, metric, capp
 def test_infeasible_turnover_fails_before_any_step(sp500_returns) -> None:
     held = {"AAPL": 1.0}
     with pytest.raises(InfeasibleConstraintError, match="max_turnover 0.1 < 0.8"):
-        optimize(sp500_returns.iloc[-300:], "min-variance",
-                 Constraints(previous_weights=held, max_weight=0.2, max_turnover=0.1))  # fmt: skip
+        optimize(
+            sp500_returns.iloc[-300:],
+            "min-variance",
+            Constraints(previous_weights=held, max_weight=0.2, max_turnover=0.1),
+        )
     with pytest.raises(ConfigError, match="optimizer sgd"):
-        optimize(sp500_returns.iloc[-300:], "min-variance",
-                 Constraints(transaction_costs=1e-4), EngineConfig(optimizer="adam"))  # fmt: skip
+        optimize(
+            sp500_returns.iloc[-300:],
+            "min-variance",
+            Constraints(transaction_costs=1e-4),
+            EngineConfig(optimizer="adam"),
+        )
 
 
 def test_constraints_json_round_trip() -> None:
@@ -174,8 +181,18 @@ def test_cli_previous_weights_and_costs(tmp_path) -> None:
     held.write_text("ticker,weight\nAAPL,0.5\nMSFT,0.5\n")
     costs = tmp_path / "costs.csv"
     costs.write_text("AAPL,5\nMSFT,5\nKO,20\n")
-    res = _invoke("--objective", "min-variance", "--previous-weights", str(held),
-                  "--costs", str(costs), "--max-turnover", "0.4", "--format", "json")  # fmt: skip
+    res = _invoke(
+        "--objective",
+        "min-variance",
+        "--previous-weights",
+        str(held),
+        "--costs",
+        str(costs),
+        "--max-turnover",
+        "0.4",
+        "--format",
+        "json",
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     w = np.array(list(out["weights"].values()))

@@ -55,9 +55,12 @@ def test_early_finish_can_be_switched_off_and_skips_smooth_objectives(sp500) -> 
 def test_float32_phase_gives_the_float64_optimum(sp500) -> None:
     seen: list[torch.dtype] = []
     auto = optimize(
-        sp500, "cvar", config=EngineConfig(), return_weight=0.3,
+        sp500,
+        "cvar",
+        config=EngineConfig(),
+        return_weight=0.3,
         callbacks=[lambda view: seen.append(view.weights.dtype)],
-    )  # fmt: skip
+    )
     exact64 = optimize(sp500, "cvar", config=OLD, return_weight=0.3)
     assert seen[0] == torch.float32  # the loop stepped on the float32 copy
     assert seen[-1] == torch.float64  # the finished weights are float64
@@ -70,9 +73,11 @@ def test_float32_phase_gives_the_float64_optimum(sp500) -> None:
 def test_float32_phase_is_not_used_where_no_exact_finish_follows(sp500) -> None:
     seen: list[torch.dtype] = []
     optimize(
-        sp500, "cvar", config=EngineConfig(cvar_polish=False, steps=50, tol=None),
+        sp500,
+        "cvar",
+        config=EngineConfig(cvar_polish=False, steps=50, tol=None),
         callbacks=[lambda view: seen.append(view.weights.dtype)],
-    )  # fmt: skip
+    )
     assert set(seen) == {torch.float64}
 
 
@@ -81,9 +86,11 @@ def test_sgd_dtype_settings_that_cannot_hold_are_errors(sp500) -> None:
         optimize(sp500, "cvar", config=EngineConfig(dtype="float32", sgd_dtype="float64"))
     with pytest.raises(ConfigError, match="sgd_dtype float32 needs unweighted"):
         optimize(
-            sp500.iloc[-300:], "cvar", half_life=50.0,
+            sp500.iloc[-300:],
+            "cvar",
+            half_life=50.0,
             config=EngineConfig(sgd_dtype="float32", steps=20, tol=None),
-        )  # fmt: skip
+        )
     with pytest.raises(ConfigError, match="sgd_dtype must be"):
         EngineConfig(sgd_dtype="half")
 
@@ -119,9 +126,11 @@ def test_auto_float32_phase_is_capped_by_the_copy_size(sp500, monkeypatch) -> No
     monkeypatch.setattr(precision, "AUTO_COPY_BYTES", 1000)  # sp500 needs ~160 KB
     seen: list[torch.dtype] = []
     res = optimize(
-        sp500, "cvar", config=EngineConfig(steps=60, tol=None),
+        sp500,
+        "cvar",
+        config=EngineConfig(steps=60, tol=None),
         callbacks=[lambda view: seen.append(view.weights.dtype)],
-    )  # fmt: skip
+    )
     assert set(seen) == {torch.float64} and res.steps <= 60
 
 

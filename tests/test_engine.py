@@ -56,9 +56,12 @@ def test_result_records_everything(sp500_returns) -> None:
 
 def test_geometric_schedule_grows_to_the_full_data(sp500_returns) -> None:
     res = optimize(
-        sp500_returns, objective="min-variance", batch_size=32, seed=0,
+        sp500_returns,
+        objective="min-variance",
+        batch_size=32,
+        seed=0,
         config=EngineConfig(early_finish=False),
-    )  # fmt: skip  # observes the SGD loop: the exact QP finish would end it before the first step
+    )  # observes the SGD loop: the exact QP finish would end it before the first step
     sizes = res.history["batch_size"].to_numpy()
     assert sizes[0] >= 32 and np.all(np.diff(sizes) >= 0)
     assert sizes[-1] == len(sp500_returns) and res.stop_reason == "tolerance"

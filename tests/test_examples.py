@@ -73,12 +73,23 @@ def test_long_returns(examples: Path) -> None:
 
 def test_holdings_and_costs(examples: Path) -> None:
     payload = optimize_json(
-        "--objective", "min-variance", "--start", "2020-01-01",
-        "--previous-weights", str(examples / "holdings.csv"),
-        "--costs", str(examples / "costs.csv"), "--max-turnover", "0.1",
-    )  # fmt: skip
-    held = {k: float(v) for k, v in (line.split(",") for line in
-            (examples / "holdings.csv").read_text().split()[1:])}  # fmt: skip
+        "--objective",
+        "min-variance",
+        "--start",
+        "2020-01-01",
+        "--previous-weights",
+        str(examples / "holdings.csv"),
+        "--costs",
+        str(examples / "costs.csv"),
+        "--max-turnover",
+        "0.1",
+    )
+    held = {
+        k: float(v)
+        for k, v in (
+            line.split(",") for line in (examples / "holdings.csv").read_text().split()[1:]
+        )
+    }
     w = payload["weights"]
     turnover = 0.5 * sum(abs(w[t] - held.get(t, 0.0)) for t in w)
     assert payload["turnover"] == pytest.approx(turnover, abs=1e-9) and turnover <= 0.1 + 1e-9
@@ -87,17 +98,27 @@ def test_holdings_and_costs(examples: Path) -> None:
 
 def test_risk_budgets(examples: Path) -> None:
     payload = optimize_json(
-        "--objective", "risk-parity", "--start", "2020-01-01",
-        "--budgets", str(examples / "budgets.csv"),
-    )  # fmt: skip
+        "--objective",
+        "risk-parity",
+        "--start",
+        "2020-01-01",
+        "--budgets",
+        str(examples / "budgets.csv"),
+    )
     rc = payload["risk_contributions"]
     assert rc["PG"] == pytest.approx(2 * rc["AAPL"], rel=1e-3)  # budget 2 against 1
 
 
 def test_sector_groups(examples: Path) -> None:
     payload = optimize_json(
-        "--objective", "min-variance", "--start", "2020-01-01",
-        "--groups", str(examples / "sectors.csv"), "--constraint", "Energy >= 0.1",
-    )  # fmt: skip
+        "--objective",
+        "min-variance",
+        "--start",
+        "2020-01-01",
+        "--groups",
+        str(examples / "sectors.csv"),
+        "--constraint",
+        "Energy >= 0.1",
+    )
     energy = payload["weights"]["XOM"] + payload["weights"]["CVX"] + payload["weights"]["RRC"]
     assert energy >= 0.1 - 1e-8

@@ -146,8 +146,10 @@ def test_kill_during_cache_write_leaves_each_file_wholly_old_or_new(
     assert proc.returncode == -signal.SIGKILL
     after = files(cache)
     assert set(after) == set(old)
-    states_seen = ["old" if after[n] == old[n] else "new" if after[n] == new[n] else "torn"
-                   for n in sorted(after)]  # fmt: skip
+    states_seen = [
+        "old" if after[n] == old[n] else "new" if after[n] == new[n] else "torn"
+        for n in sorted(after)
+    ]
     assert "torn" not in states_seen, states_seen
     # killed before any rename: all old; killed between renames: the first file is new
     assert states_seen == (["old"] * 3 if point == "write" else ["new", "old", "old"])
@@ -169,8 +171,9 @@ def test_disk_full_keeps_the_old_cache_and_no_temporary(tmp_path, states, old_ca
 
         index = pd.bdate_range(start, pd.Timestamp(end) - pd.Timedelta(days=1))
         prices.update(start=start, end=end)
-        return pd.DataFrame(np.linspace(90, 110, len(index) * 3).reshape(-1, 3),
-                            index=index, columns=list(tickers))  # fmt: skip
+        return pd.DataFrame(
+            np.linspace(90, 110, len(index) * 3).reshape(-1, 3), index=index, columns=list(tickers)
+        )
 
     def full(table, where, **kwargs):
         Path(where).write_bytes(b"PAR1 half")

@@ -140,9 +140,14 @@ def mutate(case: FileCase) -> pd.DataFrame:
     for row, col, kind in case.cells:
         value = data.iat[row, col]
         data.iat[row, col] = {
-            "text": "abc", "nan": "NaN", "empty": "", "inf": "inf", "huge": "1e300",
-            "below": "-1.5", "padded": f"  {value if isinstance(value, str) else repr(value)} ",
-        }[kind]  # fmt: skip
+            "text": "abc",
+            "nan": "NaN",
+            "empty": "",
+            "inf": "inf",
+            "huge": "1e300",
+            "below": "-1.5",
+            "padded": f"  {value if isinstance(value, str) else repr(value)} ",
+        }[kind]
     names = expected_names(case)
     if case.header == "padded":
         names = [f" {n} " for n in names]
@@ -251,10 +256,14 @@ def build_frame(dtypes, index_kind, columns_kind, rows):
         if kind == "int":
             col = rng.integers(-1, 2, size=rows)
         values = {
-            "float": col, "float32": col.astype(np.float32), "object": col.astype(object),
-            "int": col, "bool": col > 0, "category": pd.Categorical(col),
+            "float": col,
+            "float32": col.astype(np.float32),
+            "object": col.astype(object),
+            "int": col,
+            "bool": col > 0,
+            "category": pd.Categorical(col),
             "text": np.where(np.arange(rows) == rows // 2, "x", col.astype(str)).astype(object),
-        }[kind]  # fmt: skip
+        }[kind]
         data[j] = values
         if kind in ("bool", "text"):
             expected[:, j] = 0.0  # never compared: the case must fail
@@ -263,14 +272,18 @@ def build_frame(dtypes, index_kind, columns_kind, rows):
     frame = pd.DataFrame(data)
     dates = pd.DatetimeIndex(base.index)
     frame.index = {
-        "dates": dates, "unsorted": dates[::-1], "duplicated": dates[[0, *range(rows - 1)]],
-        "tz": dates.tz_localize("UTC"), "strings": dates.strftime("%Y-%m-%d"),
+        "dates": dates,
+        "unsorted": dates[::-1],
+        "duplicated": dates[[0, *range(rows - 1)]],
+        "tz": dates.tz_localize("UTC"),
+        "strings": dates.strftime("%Y-%m-%d"),
         "range": pd.RangeIndex(rows),
-    }[index_kind]  # fmt: skip
+    }[index_kind]
     frame.columns = {
-        "str": [f"T{j}" for j in range(ASSETS)], "ints": list(range(ASSETS)),
+        "str": [f"T{j}" for j in range(ASSETS)],
+        "ints": list(range(ASSETS)),
         "duplicates": ["A", "A", *[f"T{j}" for j in range(2, ASSETS)]],
-    }[columns_kind]  # fmt: skip
+    }[columns_kind]
     return frame, expected
 
 

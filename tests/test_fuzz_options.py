@@ -93,10 +93,23 @@ POSITIVE = st.sampled_from(["0.01", "0.1", "0.3", "1", "3", "18", "1e6"])
 def _constraint() -> st.SearchStrategy[str]:
     t = list(tiny().columns)
     return st.sampled_from(
-        [f"{t[0]} <= 0.3", f"{t[0]} + {t[1]} >= 0.2", "A <= 0.4", "B >= 0.9", "A == 0.5",
-         "Tech-Growth <= 0.01", "`Tech-Growth` <= 0.2", "Tech - Growth <= 0", f"{t[0]} <= 1x",
-         "NOPE <= 0.1", "A <= B", f"2 * {t[2]} <= A", "A < 0.3", "1 <= 2"]
-    )  # fmt: skip
+        [
+            f"{t[0]} <= 0.3",
+            f"{t[0]} + {t[1]} >= 0.2",
+            "A <= 0.4",
+            "B >= 0.9",
+            "A == 0.5",
+            "Tech-Growth <= 0.01",
+            "`Tech-Growth` <= 0.2",
+            "Tech - Growth <= 0",
+            f"{t[0]} <= 1x",
+            "NOPE <= 0.1",
+            "A <= B",
+            f"2 * {t[2]} <= A",
+            "A < 0.3",
+            "1 <= 2",
+        ]
+    )
 
 
 def _engine() -> dict[str, st.SearchStrategy[list[str]]]:
@@ -206,13 +219,25 @@ def _frontier_options(files: dict[str, str]) -> dict[str, st.SearchStrategy[list
 
 
 SPECS = [
-    "equal-weight", "buy-and-hold", "sgd:min-variance:steps=3", "sgd:mean-variance:lambda=5",
-    "sgd:min-variance:cost=10:steps=3", "sgd:cvar:alpha=0.9:steps=3", "exact:min-variance",
-    "sgd:min-variance:block=2:resample=2:steps=3", "sgd:min-variance:hl=1e-6",
-    "sgd:min-variance:hl=30:steps=3", "sgd:risk-parity:steps=3", "sgd:kelly:steps=3",
-    "sgd:min-variance:turnover=0.05:steps=3", "sgd:nope", "sgd:min-variance:m=0",
-    "sgd:min-variance:shrinkage=oas:steps=3", "exact:cvar:alpha=0.9", "sgd:min-variance:lr=-1",
-]  # fmt: skip
+    "equal-weight",
+    "buy-and-hold",
+    "sgd:min-variance:steps=3",
+    "sgd:mean-variance:lambda=5",
+    "sgd:min-variance:cost=10:steps=3",
+    "sgd:cvar:alpha=0.9:steps=3",
+    "exact:min-variance",
+    "sgd:min-variance:block=2:resample=2:steps=3",
+    "sgd:min-variance:hl=1e-6",
+    "sgd:min-variance:hl=30:steps=3",
+    "sgd:risk-parity:steps=3",
+    "sgd:kelly:steps=3",
+    "sgd:min-variance:turnover=0.05:steps=3",
+    "sgd:nope",
+    "sgd:min-variance:m=0",
+    "sgd:min-variance:shrinkage=oas:steps=3",
+    "exact:cvar:alpha=0.9",
+    "sgd:min-variance:lr=-1",
+]
 
 
 def _backtest_options() -> dict[str, st.SearchStrategy[list[str]]]:
@@ -271,9 +296,21 @@ def test_optimize_option_combinations(files, data) -> None:
 @given(data=st.data())
 def test_optimize_mandate_combinations(files, data) -> None:
     """The mandate options alone, more of them at once (where the bugs of issue 23 were)."""
-    keys = ("--min-weight", "--max-weight", "--groups", "--allow-absent-members",
-            "--constraint", "--long-short", "--max-leverage", "--max-assets", "--min-position",
-            "--max-volatility", "--objective", "--cost-bps", "--previous-weights")  # fmt: skip
+    keys = (
+        "--min-weight",
+        "--max-weight",
+        "--groups",
+        "--allow-absent-members",
+        "--constraint",
+        "--long-short",
+        "--max-leverage",
+        "--max-assets",
+        "--min-position",
+        "--max-volatility",
+        "--objective",
+        "--cost-bps",
+        "--previous-weights",
+    )
     options = {k: v for k, v in _optimize_options(files).items() if k in keys}
     check_contract("optimize", [*data.draw(combos(options, 7)), "--steps", "3"])
 

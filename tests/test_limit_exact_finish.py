@@ -26,10 +26,13 @@ def capped_lp(r: np.ndarray, kappa: float) -> tuple[np.ndarray, float]:
     tail = np.hstack([-r, -np.ones((t_len, 1)), -np.eye(t_len)])
     cap = np.concatenate([np.zeros(n), [1.0], np.full(t_len, 1.0 / m)])
     res = linprog(
-        cost, A_ub=np.vstack([tail, cap]), b_ub=np.concatenate([np.zeros(t_len), [kappa]]),
-        A_eq=np.concatenate([np.ones(n), [0.0], np.zeros(t_len)])[None, :], b_eq=[1.0],
+        cost,
+        A_ub=np.vstack([tail, cap]),
+        b_ub=np.concatenate([np.zeros(t_len), [kappa]]),
+        A_eq=np.concatenate([np.ones(n), [0.0], np.zeros(t_len)])[None, :],
+        b_eq=[1.0],
         bounds=[(0, 1)] * n + [(None, None)] + [(0, None)] * t_len,
-    )  # fmt: skip
+    )
     assert res.status == 0
     return res.x[:n], -float(res.fun)
 

@@ -218,17 +218,38 @@ def _gap(objective: str, returns: pd.DataFrame, c: Constraints) -> tuple[float, 
 @pytest.mark.parametrize(
     ("panel", "objective", "make"),
     [
-        ("sp500_returns", "min-variance", lambda cols: (read_groups(SECTORS), [
-            "Health Care <= 0.15", "Consumer Staples <= 0.25", "Energy >= 0.1"])),
-        ("sp500_returns", "cvar", lambda cols: (read_groups(SECTORS), [
-            "Information Technology >= 0.1", "Consumer Staples <= 0.3"])),
-        ("ff49_returns", "min-variance", lambda cols: (
-            {c: f"S{i % 5}" for i, c in enumerate(cols)}, ["S0 <= 0.1", "S1 >= 0.3"])),
-        ("etf_mix_returns", "mean-variance", lambda cols: (
-            {c: "Bond" for c in ("TLT", "AGG", "IEF", "LQD")} | {"SPY": "Equity", "QQQ": "Equity"},
-            ["Bond <= 0.5", "Equity >= 0.2", "GLD + GDX <= 0.1"])),
+        (
+            "sp500_returns",
+            "min-variance",
+            lambda cols: (
+                read_groups(SECTORS),
+                ["Health Care <= 0.15", "Consumer Staples <= 0.25", "Energy >= 0.1"],
+            ),
+        ),
+        (
+            "sp500_returns",
+            "cvar",
+            lambda cols: (
+                read_groups(SECTORS),
+                ["Information Technology >= 0.1", "Consumer Staples <= 0.3"],
+            ),
+        ),
+        (
+            "ff49_returns",
+            "min-variance",
+            lambda cols: ({c: f"S{i % 5}" for i, c in enumerate(cols)}, ["S0 <= 0.1", "S1 >= 0.3"]),
+        ),
+        (
+            "etf_mix_returns",
+            "mean-variance",
+            lambda cols: (
+                {c: "Bond" for c in ("TLT", "AGG", "IEF", "LQD")}
+                | {"SPY": "Equity", "QQQ": "Equity"},
+                ["Bond <= 0.5", "Equity >= 0.2", "GLD + GDX <= 0.1"],
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_reaches_exact_optimum(panel: str, objective: str, make, request) -> None:
     returns = request.getfixturevalue(panel).iloc[-1500:]
     if panel == "ff49_returns":

@@ -40,9 +40,18 @@ def _write(path, text: str) -> str:
 # ------------------------------------------------------------------ quoting rule
 @pytest.mark.parametrize(
     ("name", "needs"),
-    [("Tech", False), ("Health Care", False), ("BRK.B", False), ("Tech-Growth", True),
-     ("BRK-B", True), ("1", True), ("3M", True), ("A+B", True), ("x/y", True)],
-)  # fmt: skip
+    [
+        ("Tech", False),
+        ("Health Care", False),
+        ("BRK.B", False),
+        ("Tech-Growth", True),
+        ("BRK-B", True),
+        ("1", True),
+        ("3M", True),
+        ("A+B", True),
+        ("x/y", True),
+    ],
+)
 def test_which_names_need_quotes(name: str, needs: bool) -> None:
     assert needs_quotes(name) is needs
 
@@ -73,9 +82,11 @@ def test_quoted_group_limit_holds_at_the_optimum(small: pd.DataFrame) -> None:
     t = list(small.columns)
     groups = {t[0]: "Tech", t[1]: "Growth", t[2]: "Tech-Growth", t[3]: "Tech-Growth"}
     res = optimize(
-        small, "min-variance", Constraints(groups=groups, linear=["`Tech-Growth` <= 0.01"]),
+        small,
+        "min-variance",
+        Constraints(groups=groups, linear=["`Tech-Growth` <= 0.01"]),
         steps=3000,
-    )  # fmt: skip
+    )
     w = res.weights
     assert w[t[2]] + w[t[3]] <= 0.01 + 1e-6  # the group's holding, summed by hand
 
@@ -93,9 +104,20 @@ def test_cli_hyphenated_group_says_how_to_quote(tmp_path) -> None:
     groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Growth\nAMD,Tech-Growth\n")
     out = CliRunner().invoke(
         main,
-        ["optimize", "--groups", groups, "--constraint", "Tech-Growth <= 0.01", "--steps", "20",
-         "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM"],
-    )  # fmt: skip
+        [
+            "optimize",
+            "--groups",
+            groups,
+            "--constraint",
+            "Tech-Growth <= 0.01",
+            "--steps",
+            "20",
+            "--dataset",
+            "sp500",
+            "--tickers",
+            "AAPL,MSFT,AMD,JPM",
+        ],
+    )
     assert out.exit_code == 1, out.output
     assert "Error:" in out.output and "`Tech-Growth`" in out.output
     assert "Traceback" not in out.output
@@ -110,9 +132,10 @@ def test_misspelt_group_member_is_refused_with_a_suggestion() -> None:
 
 def test_absent_members_are_allowed_explicitly_and_counted() -> None:
     c = Constraints(
-        groups={"ZZZ": "Tech", "YYY": "Tech", "B": "Tech"}, linear=["Tech <= 0.5"],
+        groups={"ZZZ": "Tech", "YYY": "Tech", "B": "Tech"},
+        linear=["Tech <= 0.5"],
         allow_absent_members=True,
-    ).bind(["A", "B", "C"])  # fmt: skip
+    ).bind(["A", "B", "C"])
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         part = c.linear_part(3)
@@ -125,8 +148,19 @@ def test_absent_members_are_allowed_explicitly_and_counted() -> None:
 
 def test_cli_absent_members_flag(tmp_path) -> None:
     groups = _write(tmp_path / "g.csv", "asset,group\nAPPL,Tech\nMSFT,Tech\n")
-    args = ["optimize", "--groups", groups, "--constraint", "Tech <= 0.3", "--steps", "20",
-            "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM"]  # fmt: skip
+    args = [
+        "optimize",
+        "--groups",
+        groups,
+        "--constraint",
+        "Tech <= 0.3",
+        "--steps",
+        "20",
+        "--dataset",
+        "sp500",
+        "--tickers",
+        "AAPL,MSFT,AMD,JPM",
+    ]
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 1 and "did you mean AAPL?" in refused.output
     allowed = CliRunner().invoke(main, [*args, "--allow-absent-members", "--format", "json"])
@@ -138,16 +172,21 @@ def test_cli_absent_members_flag(tmp_path) -> None:
 def test_linear_rows_with_a_leverage_cap_are_checked_not_a_traceback(small) -> None:
     t = list(small.columns)
     ok = Constraints(
-        min_weight=-0.5, max_weight=1.0, long_short=True, max_leverage=1.6,
+        min_weight=-0.5,
+        max_weight=1.0,
+        long_short=True,
+        max_leverage=1.6,
         linear=[f"{t[0]} + {t[1]} <= 0.4"],
-    )  # fmt: skip
+    )
     res = optimize(small, "min-variance", ok, steps=3000)
     w = res.weights.to_numpy()
     assert w[0] + w[1] <= 0.4 + 1e-6 and np.abs(w).sum() <= 1.6 + 1e-6
     bad = Constraints(
-        min_weight=-0.5, long_short=True, max_leverage=1.2,
+        min_weight=-0.5,
+        long_short=True,
+        max_leverage=1.2,
         linear=[f"{t[0]} >= 0.9", f"{t[1]} <= -0.2"],
-    )  # fmt: skip
+    )
     # w0 >= 0.9, w1 <= -0.2 and sum = 1 need gross leverage >= 1.4 > 1.2
     with pytest.raises(InfeasibleConstraintError, match="leverage cap"):
         bad.bind(t).validate(5)
@@ -157,11 +196,29 @@ def test_cli_groups_with_max_leverage(tmp_path) -> None:
     groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Tech\n")
     out = CliRunner().invoke(
         main,
-        ["optimize", "--objective", "min-variance", "--groups", groups,
-         "--constraint", "Tech <= 0.3", "--long-short", "--min-weight", "-0.2",
-         "--max-leverage", "1.5", "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM", "--steps", "50",
-         "--format", "json"],
-    )  # fmt: skip
+        [
+            "optimize",
+            "--objective",
+            "min-variance",
+            "--groups",
+            groups,
+            "--constraint",
+            "Tech <= 0.3",
+            "--long-short",
+            "--min-weight",
+            "-0.2",
+            "--max-leverage",
+            "1.5",
+            "--dataset",
+            "sp500",
+            "--tickers",
+            "AAPL,MSFT,AMD,JPM",
+            "--steps",
+            "50",
+            "--format",
+            "json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     w = json.loads(out.stdout)["weights"]
     assert w["AAPL"] + w["MSFT"] <= 0.3 + 1e-6
@@ -180,9 +237,21 @@ def test_block_length_must_leave_ten_blocks(small) -> None:
 def test_cli_block_length_larger_than_rows_is_one_error_line() -> None:
     out = CliRunner().invoke(
         main,
-        ["optimize", "--objective", "min-variance", "--start", "2022-01-01", "--error-bars",
-         "--bootstrap", "5", "--block-length", "100000", "--steps", "20"],
-    )  # fmt: skip
+        [
+            "optimize",
+            "--objective",
+            "min-variance",
+            "--start",
+            "2022-01-01",
+            "--error-bars",
+            "--bootstrap",
+            "5",
+            "--block-length",
+            "100000",
+            "--steps",
+            "20",
+        ],
+    )
     assert out.exit_code == 1
     assert out.output.count("Error:") == 1 and "blocks" in out.output
 
@@ -223,9 +292,18 @@ def test_refusal_names_the_smallest_half_life(small) -> None:
 def test_cli_text_output_states_the_effective_sample() -> None:
     out = CliRunner().invoke(
         main,
-        ["optimize", "--objective", "min-variance", "--start", "2021-01-01", "--half-life",
-         "100", "--steps", "50"],
-    )  # fmt: skip
+        [
+            "optimize",
+            "--objective",
+            "min-variance",
+            "--start",
+            "2021-01-01",
+            "--half-life",
+            "100",
+            "--steps",
+            "50",
+        ],
+    )
     assert out.exit_code == 0, out.output
     line = next(x for x in out.stdout.splitlines() if x.startswith("sample size"))
     rows = int(line.split()[2])
@@ -257,8 +335,17 @@ def test_duplicate_rows_are_refused_in_every_input_file(tmp_path, option: str, t
 
 
 def test_cost_bps_without_holdings_says_it_trades_from_cash() -> None:
-    args = ["optimize", "--dataset", "sp500", "--tickers", "AAPL,MSFT,AMD,JPM", "--start",
-            "2020-01-01", "--format", "json"]  # fmt: skip
+    args = [
+        "optimize",
+        "--dataset",
+        "sp500",
+        "--tickers",
+        "AAPL,MSFT,AMD,JPM",
+        "--start",
+        "2020-01-01",
+        "--format",
+        "json",
+    ]
     plain = CliRunner().invoke(main, args)
     costly = CliRunner().invoke(main, [*args, "--cost-bps", "10"])
     assert costly.exit_code == 0, costly.output
@@ -285,9 +372,21 @@ def test_risk_study_takes_group_constraints(tmp_path) -> None:
     groups = _write(tmp_path / "g.csv", "asset,group\nAAPL,Tech\nMSFT,Tech\n")
     out = CliRunner().invoke(
         main,
-        ["risk", *TICKERS6, "--groups", groups, "--constraint", "Tech <= 0.3", "--seeds", "2",
-         "--batch-sizes", "8,16", "--format", "json"],
-    )  # fmt: skip
+        [
+            "risk",
+            *TICKERS6,
+            "--groups",
+            groups,
+            "--constraint",
+            "Tech <= 0.3",
+            "--seeds",
+            "2",
+            "--batch-sizes",
+            "8,16",
+            "--format",
+            "json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "bind" not in out.output
 
@@ -300,9 +399,17 @@ def test_cardinality_with_costs_names_the_options_not_the_api(tmp_path) -> None:
 
 def test_binding_limit_with_cardinality_is_refused_in_cli_terms() -> None:
     text = _one_error(
-        ["optimize", *TICKERS6, "--objective", "max-return", "--max-volatility", "0.3",
-         "--max-assets", "2"]
-    )  # fmt: skip
+        [
+            "optimize",
+            *TICKERS6,
+            "--objective",
+            "max-return",
+            "--max-volatility",
+            "0.3",
+            "--max-assets",
+            "2",
+        ]
+    )
     assert "--max-volatility" in text and "optimize_many" not in text
 
 
@@ -321,8 +428,16 @@ def test_volatility_limit_in_percent_is_flagged() -> None:
 
 
 def test_unbindable_volatility_limit_warns() -> None:
-    args = ["optimize", *TICKERS6, "--objective", "max-return", "--max-volatility", "0.9",
-            "--format", "json"]  # fmt: skip
+    args = [
+        "optimize",
+        *TICKERS6,
+        "--objective",
+        "max-return",
+        "--max-volatility",
+        "0.9",
+        "--format",
+        "json",
+    ]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
     assert "warning: --max-volatility 0.9 is above" in out.stderr and "cannot bind" in out.stderr
@@ -351,15 +466,31 @@ def test_csv_escapes_formula_tickers_but_not_numbers(tmp_path, small) -> None:
 
 def test_csv_carries_the_error_bars(tmp_path, small) -> None:
     path = _returns_file(tmp_path, small, ["A", "B", "C", "D", "E"])
-    args = ["optimize", "--returns", path, "--objective", "min-variance", "--error-bars",
-            "--bootstrap", "8", "--block-length", "1", "--seed", "3"]  # fmt: skip
+    args = [
+        "optimize",
+        "--returns",
+        path,
+        "--objective",
+        "min-variance",
+        "--error-bars",
+        "--bootstrap",
+        "8",
+        "--block-length",
+        "1",
+        "--seed",
+        "3",
+    ]
     csv = CliRunner().invoke(main, [*args, "--format", "csv"])
     js = CliRunner().invoke(main, [*args, "--format", "json"])
     assert csv.exit_code == 0 and js.exit_code == 0, csv.output + js.output
     frame = pd.read_csv(io.StringIO(csv.stdout), index_col="ticker")
     payload = json.loads(js.stdout)
-    for column, key in (("weight_se", "weights_se"), ("weight_5pct", "weights_lo"),
-                        ("weight_95pct", "weights_hi"), ("p_held", "p_held")):  # fmt: skip
+    for column, key in (
+        ("weight_se", "weights_se"),
+        ("weight_5pct", "weights_lo"),
+        ("weight_95pct", "weights_hi"),
+        ("p_held", "p_held"),
+    ):
         np.testing.assert_allclose(frame[column], pd.Series(payload[key])[frame.index], rtol=1e-8)
     assert frame["weight_se"].max() > 0
 

@@ -59,9 +59,15 @@ def small(sp500_returns) -> pd.DataFrame:
 
 def test_predicted_spread_matches_measured_spread_of_iterates(small) -> None:
     cfg = EngineConfig(
-        lr=0.06, batch_size=1024, batch_schedule="constant", tol=None, steps=600,
-        restart=False, seed=1, cvar_polish=False,
-    )  # fmt: skip  # the engine's momentum (Nesterov 0.9) and preconditioner; the SGD
+        lr=0.06,
+        batch_size=1024,
+        batch_schedule="constant",
+        tol=None,
+        steps=600,
+        restart=False,
+        seed=1,
+        cvar_polish=False,
+    )  # the engine's momentum (Nesterov 0.9) and preconditioner; the SGD
     # iterates themselves (the exact finish, on by default, would make every run exact)
     runs = optimize_many(small, "min-variance", config=cfg, repeats=128, certify_runs=False)
     measured = runs.weights.to_numpy().std(axis=0, ddof=1)
@@ -111,8 +117,19 @@ def test_error_bars_carry_the_comparison_in_api_json_and_table(small) -> None:
     assert adam.error_bars.noise is None and "Adam" in adam.error_bars.noise_note
     recent = optimize(small, "min-variance", seed=0, bootstrap=4, half_life=250.0, batch_size=64)
     assert recent.error_bars.noise is not None and recent.error_bars.noise.sgd_total > 0
-    args = ["optimize", "--objective", "min-variance", "--dataset", "sp500", "--tickers",
-            "AAPL,JNJ,KO,PG,XOM,WMT", "--start", "2019-01-01", "--bootstrap", "10"]  # fmt: skip
+    args = [
+        "optimize",
+        "--objective",
+        "min-variance",
+        "--dataset",
+        "sp500",
+        "--tickers",
+        "AAPL,JNJ,KO,PG,XOM,WMT",
+        "--start",
+        "2019-01-01",
+        "--bootstrap",
+        "10",
+    ]
     out = CliRunner().invoke(main, [*args, "--format", "json"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)["noise"]

@@ -61,9 +61,12 @@ def _check(returns: pd.DataFrame, objective: str, cons: Constraints | None, **kw
 
 @pytest.mark.parametrize(
     ("objective", "kw"),
-    [("min-variance", {}), ("mean-variance", {"risk_aversion": 10.0}),
-     ("mean-variance", {"risk_aversion": 1.0})],
-)  # fmt: skip
+    [
+        ("min-variance", {}),
+        ("mean-variance", {"risk_aversion": 10.0}),
+        ("mean-variance", {"risk_aversion": 1.0}),
+    ],
+)
 def test_sp500_plain_objectives_finish_before_any_step(sp500, objective, kw) -> None:
     res, _ = _check(sp500, objective, None, **kw)
     assert res.steps == 0  # the finish's predicted work is below the loop's least work
@@ -82,8 +85,12 @@ def test_sp500_sector_caps_bounds_and_turnover(sp500) -> None:
         ),
     ):
         _check(sp500, "min-variance", cons)
-    _check(sp500, "mean-variance", Constraints(max_weight=0.2, groups=groups, linear=["A <= 0.2"]),
-           risk_aversion=5.0)  # fmt: skip
+    _check(
+        sp500,
+        "mean-variance",
+        Constraints(max_weight=0.2, groups=groups, linear=["A <= 0.2"]),
+        risk_aversion=5.0,
+    )
 
 
 def test_400_assets_with_bounds_groups_and_turnover(us400) -> None:

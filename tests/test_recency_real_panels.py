@@ -51,8 +51,9 @@ def test_half_life_on_real_panels(request, panel, objective, lam) -> None:
     r = returns.to_numpy(dtype=np.float64)
     c = recency_weights(len(r), 126.0)
     hi = 0.3
-    res = optimize(returns, objective, Constraints(max_weight=hi), risk_aversion=lam,
-                   half_life=126.0, seed=0)  # fmt: skip
+    res = optimize(
+        returns, objective, Constraints(max_weight=hi), risk_aversion=lam, half_life=126.0, seed=0
+    )
     exact = _weighted_exact(r, c, lam, hi)
     w = res.weights.to_numpy()
     f, f_star = _value(r, c, w, lam), _value(r, c, exact, lam)

@@ -96,12 +96,22 @@ def test_lagrangian_families_reproduce_the_penalised_objective() -> None:
     var, cvar = x.var(axis=0), limit_risk("cvar", x, 0.9)
     cases = [
         (ObjectiveSpec("max-return"), "volatility", 0.15, -x.mean(axis=0), var / 2),
-        (ObjectiveSpec("mean-variance", risk_aversion=4.0), "volatility", 0.15,
-         -x.mean(axis=0) + 2.0 * var, var / 2),
+        (
+            ObjectiveSpec("mean-variance", risk_aversion=4.0),
+            "volatility",
+            0.15,
+            -x.mean(axis=0) + 2.0 * var,
+            var / 2,
+        ),
         (ObjectiveSpec("max-return", alpha=0.9), "cvar", 0.02, -x.mean(axis=0), cvar),
-        (ObjectiveSpec("cvar", alpha=0.9, return_weight=3.0), "cvar", 0.02,
-         -3.0 * x.mean(axis=0) + cvar, cvar),
-    ]  # fmt: skip
+        (
+            ObjectiveSpec("cvar", alpha=0.9, return_weight=3.0),
+            "cvar",
+            0.02,
+            -3.0 * x.mean(axis=0) + cvar,
+            cvar,
+        ),
+    ]
     for spec, measure, level, f, penalised in cases:
         fam = spec.impl.limit_family(measure)
         for nu in (0.5, 7.0):

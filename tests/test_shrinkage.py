@@ -71,9 +71,13 @@ def test_sgd_matches_exact_qp_on_scikit_learn_covariance(request, panel, objecti
     lam, hi = 300.0, 0.3  # a risk aversion that keeps mean-variance off a vertex
     w_star, f_star = _exact(objective, x, sigma, lam, hi)
     result = optimize(
-        returns, objective, Constraints(max_weight=hi), risk_aversion=lam, seed=0,
+        returns,
+        objective,
+        Constraints(max_weight=hi),
+        risk_aversion=lam,
+        seed=0,
         shrinkage=kind,
-    )  # fmt: skip
+    )
     w = result.weights.to_numpy()
     assert np.abs(w - w_star).max() <= 1e-4
     value = float(-x.mean(axis=0) @ w) * (objective == "mean-variance")
@@ -90,9 +94,12 @@ def test_sgd_matches_exact_qp_on_scikit_learn_covariance(request, panel, objecti
 def test_curvature_bound_includes_the_ridge(etf_mix_returns) -> None:
     x = etf_mix_returns.iloc[-250:].to_numpy(dtype=np.float64)
     spec = ObjectiveSpec(
-        "mean-variance", risk_aversion=5.0, shrinkage="oas", shrinkage_intensity=0.6,
+        "mean-variance",
+        risk_aversion=5.0,
+        shrinkage="oas",
+        shrinkage_intensity=0.6,
         shrinkage_target=float(np.trace(np.cov(x.T, bias=True))) / x.shape[1],
-    )  # fmt: skip
+    )
     r = torch.as_tensor(x.copy())
     d = torch.as_tensor(x.var(axis=0))  # a diagonal metric like the preconditioner's
     hess = spec.impl.hessian(x, np.full(x.shape[1], 1.0 / x.shape[1]))
@@ -119,9 +126,11 @@ def test_bootstrap_with_shrinkage_evaluates_the_ridge(sp500_returns) -> None:
     bars = result.error_bars
     w = bars.bootstrap_weights.to_numpy()
     ridge = ObjectiveSpec(
-        "min-variance", shrinkage="oas", shrinkage_intensity=result.spec.shrinkage_intensity,
+        "min-variance",
+        shrinkage="oas",
+        shrinkage_intensity=result.spec.shrinkage_intensity,
         shrinkage_target=result.spec.shrinkage_target,
-    ).impl.ridge  # fmt: skip
+    ).impl.ridge
     assert ridge > 0
     # each resample's objective includes the ridge: at least rho ||w||^2
     assert bars.objective[0] >= ridge * float((w * w).sum(axis=1).min())

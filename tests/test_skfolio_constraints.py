@@ -49,9 +49,12 @@ def test_groups_as_a_dict_and_matrix_inequalities(sp500) -> None:
     left = np.zeros((1, len(names)))
     left[0, 10:13] = 1.0
     ours, theirs, _ = _both(
-        sp500, groups=groups, linear_constraints=["A <= 0.3"], left_inequality=left,
+        sp500,
+        groups=groups,
+        linear_constraints=["A <= 0.3"],
+        left_inequality=left,
         right_inequality=[0.1],
-    )  # fmt: skip
+    )
     assert np.abs(ours - theirs).sum() <= 1e-4
     assert ours[:10].sum() <= 0.3 + 1e-9 and ours[10:13].sum() <= 0.1 + 1e-9
 
@@ -60,9 +63,12 @@ def test_costs_in_the_utility_match_skfolio(sp500) -> None:
     n = sp500.shape[1]
     previous = np.r_[np.full(5, 0.2), np.zeros(n - 5)]
     ours, theirs, model = _both(
-        sp500, objective_function=ObjectiveFunction.MAXIMIZE_UTILITY, risk_aversion=20.0,
-        transaction_costs=2e-5, previous_weights=previous,
-    )  # fmt: skip
+        sp500,
+        objective_function=ObjectiveFunction.MAXIMIZE_UTILITY,
+        risk_aversion=20.0,
+        transaction_costs=2e-5,
+        previous_weights=previous,
+    )
     assert model.result_.constraints.previous_weights == tuple(previous)
     assert np.abs(ours - theirs).sum() <= 1e-4
     plain = MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_UTILITY, risk_aversion=20.0)

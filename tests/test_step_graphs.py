@@ -100,7 +100,7 @@ def test_disabled_is_plain_eager() -> None:
             "steps": 150,
             "momentum": 0.0,
         },
-    ],  # fmt: skip
+    ],
 )
 def test_engine_with_replayed_steps_matches_eager(
     sp500_returns, monkeypatch: pytest.MonkeyPatch, options: dict

@@ -109,10 +109,12 @@ def engine_row(out: EngineOutput, k: int) -> EngineOutput:
     """Run ``k`` of a batched engine output as a one-run output (history sliced too)."""
     size = int(out.weights.shape[0])
     history = [
-        {key: (v[k : k + 1] if isinstance(v, list) and len(v) == size else v)
-         for key, v in row.items()}
+        {
+            key: (v[k : k + 1] if isinstance(v, list) and len(v) == size else v)
+            for key, v in row.items()
+        }
         for row in out.history
-    ]  # fmt: skip
+    ]
     return dataclasses.replace(
         out,
         weights=out.weights[k : k + 1],

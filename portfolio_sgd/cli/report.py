@@ -39,9 +39,14 @@ Examples:
 """
 
 FROM_OPTIMIZE = (
-    "n_resamples", "block_length", "resample", "half_life", "shrinkage", "max_volatility",
+    "n_resamples",
+    "block_length",
+    "resample",
+    "half_life",
+    "shrinkage",
+    "max_volatility",
     "max_cvar",
-)  # fmt: skip
+)
 """optimize's own options the report takes too (``--batch-size`` is among the engine's)."""
 FROM_BACKTEST = ("lookback", "rebalance_every", "expanding", "cost_bps")
 

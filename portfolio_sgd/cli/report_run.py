@@ -41,11 +41,14 @@ def run(
     backtest = None
     if backtest_specs:
         backtest = BacktestSettings(
-            tuple(backtest_specs), lookback=kwargs["lookback"],
-            rebalance_every=kwargs["rebalance_every"], expanding=kwargs["expanding"],
-            cost_bps=kwargs["cost_bps"], seed=kwargs["seed"],
+            tuple(backtest_specs),
+            lookback=kwargs["lookback"],
+            rebalance_every=kwargs["rebalance_every"],
+            expanding=kwargs["expanding"],
+            cost_bps=kwargs["cost_bps"],
+            seed=kwargs["seed"],
             device="cpu" if kwargs["device"] == "auto" else kwargs["device"],
-        )  # fmt: skip
+        )
     options = ReportOptions(
         benchmark=bench if tracking else None,
         backtest=backtest,

@@ -118,10 +118,13 @@ def split_group_rows(
 
     def pick(mask_ub: np.ndarray, mask_eq: np.ndarray) -> LinearConstraints:
         return LinearConstraints(
-            part.a_ub[mask_ub], part.b_ub[mask_ub], part.a_eq[mask_eq], part.b_eq[mask_eq],
+            part.a_ub[mask_ub],
+            part.b_ub[mask_ub],
+            part.a_eq[mask_eq],
+            part.b_eq[mask_eq],
             tuple(np.array(part.labels_ub, dtype=object)[mask_ub]),
             tuple(np.array(part.labels_eq, dtype=object)[mask_eq]),
-        )  # fmt: skip
+        )
 
     grouped = pick(keep_ub, keep_eq)
     plan = disjoint_group_plan(grouped, n_assets, lo, hi) if grouped.n_rows else None
@@ -157,9 +160,13 @@ def disjoint_group_plan(
 
 
 def _root_on_pieces(
-    taus: torch.Tensor, slope: torch.Tensor, icpt: torch.Tensor, j: torch.Tensor, rhs: torch.Tensor,
+    taus: torch.Tensor,
+    slope: torch.Tensor,
+    icpt: torch.Tensor,
+    j: torch.Tensor,
+    rhs: torch.Tensor,
     nxt_valid: torch.Tensor,
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """Solve ``icpt_j + slope_j * s = rhs`` on the piece after sorted breakpoint ``j``.
 
     The root is clamped to the piece ``[taus_j, taus_{j+1}]`` (flat pieces and rounding
@@ -211,11 +218,19 @@ def _layout(plan: GroupPlan, device: torch.device) -> _Layout:
     )
     binds = torch.stack([targets[0, :g] < n_hi[:g], targets[1, :g] > sizes[:g] * plan.lo])
     return _Layout(
-        perm=perm, gid=g_sorted, seg=seg, seg_start=seg_start, seg_end=seg_start + counts - 1,
-        base=seg_start[seg], n_hi=n_hi, targets=targets, tgt_seg=targets[:, seg][:, None, :],
-        binds=binds, rhs=(targets - n_hi).reshape(1, -1),
+        perm=perm,
+        gid=g_sorted,
+        seg=seg,
+        seg_start=seg_start,
+        seg_end=seg_start + counts - 1,
+        base=seg_start[seg],
+        n_hi=n_hi,
+        targets=targets,
+        tgt_seg=targets[:, seg][:, None, :],
+        binds=binds,
+        rhs=(targets - n_hi).reshape(1, -1),
         seg_end2=(seg_start + counts - 1).repeat(2),
-    )  # fmt: skip
+    )
 
 
 def _group_shifts(
@@ -332,9 +347,14 @@ def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = No
 
 
 def _correct(
-    w: torch.Tensor, inv_d: torch.Tensor, plan: GroupPlan, lay: _Layout,
-    tau: torch.Tensor, a_g: torch.Tensor, b_g: torch.Tensor,
-) -> torch.Tensor:  # fmt: skip
+    w: torch.Tensor,
+    inv_d: torch.Tensor,
+    plan: GroupPlan,
+    lay: _Layout,
+    tau: torch.Tensor,
+    a_g: torch.Tensor,
+    b_g: torch.Tensor,
+) -> torch.Tensor:
     """Exact sums in one pass: each group at a bound to its bound, the rest to the budget.
 
     Every asset gets a key: its group when the group is at a bound, else the shared key

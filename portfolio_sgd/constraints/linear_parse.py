@@ -113,8 +113,11 @@ class _Parser:
             if tok[1] == "*" and not form[0]:
                 form, other = other, form
             if other[0]:
-                self.fail(start[1] if start else tok[1], start[2] if start else tok[2],
-                          "non-linear term at")  # fmt: skip
+                self.fail(
+                    start[1] if start else tok[1],
+                    start[2] if start else tok[2],
+                    "non-linear term at",
+                )
             if tok[1] == "/" and other[1] == 0:
                 self.fail(tok[1], tok[2], "division by zero at")
             factor = other[1] if tok[1] == "*" else 1.0 / other[1]
@@ -139,8 +142,11 @@ class _Parser:
             form = self.expr()
             close = self.peek()
             if close is None or close[1] != ")":
-                self.fail(close[1] if close else "(", close[2] if close else tok[2],
-                          "expected ')' instead of" if close else "unclosed")  # fmt: skip
+                self.fail(
+                    close[1] if close else "(",
+                    close[2] if close else tok[2],
+                    "expected ')' instead of" if close else "unclosed",
+                )
             self.take()
             return form
         self.fail(tok[1], tok[2])
@@ -153,8 +159,13 @@ class _Parser:
         tok = self.take() if self.peek() is not None else None
         if tok is None or tok[0] != "op":
             where = tok or ("", "", len(self.text))
-            self.fail(where[1], where[2], "expected <=, >= or == instead of" if tok else "missing "
-                      "comparison (<=, >= or ==) at the end:")  # fmt: skip
+            self.fail(
+                where[1],
+                where[2],
+                "expected <=, >= or == instead of"
+                if tok
+                else "missing comparison (<=, >= or ==) at the end:",
+            )
         sense = _SENSES.get(tok[1]) if tok else None
         if sense is None:
             self.fail(tok[1], tok[2], "strict comparison not supported:")  # type: ignore[index]

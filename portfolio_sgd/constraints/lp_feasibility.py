@@ -90,8 +90,9 @@ def check_feasible(
     kept = list(rows)
     for row in rows:
         trial = [r for r in kept if r is not row]
-        if not _feasible(n, trial, (lo, hi) if keep_bounds else None,
-                         leverage if keep_lev else None):  # fmt: skip
+        if not _feasible(
+            n, trial, (lo, hi) if keep_bounds else None, leverage if keep_lev else None
+        ):
             kept = trial
     names = [repr(r[3]) for r in kept]
     if keep_bounds:

@@ -107,10 +107,13 @@ def _without(part: LinearConstraints, rest: LinearConstraints) -> LinearConstrai
     ub = [lab not in rest.labels_ub for lab in part.labels_ub]
     eq = [lab not in rest.labels_eq for lab in part.labels_eq]
     return LinearConstraints(
-        part.a_ub[ub], part.b_ub[ub], part.a_eq[eq], part.b_eq[eq],
+        part.a_ub[ub],
+        part.b_ub[ub],
+        part.a_eq[eq],
+        part.b_eq[eq],
         tuple(np.array(part.labels_ub, dtype=object)[ub]),
         tuple(np.array(part.labels_eq, dtype=object)[eq]),
-    )  # fmt: skip
+    )
 
 
 _BASE = {Budget, Bounds, Leverage}

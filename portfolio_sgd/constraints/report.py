@@ -72,8 +72,9 @@ def constraints_report(
             rows.append(_entry(f"w_i >= {part.lo:g}", float(w.min()), part.lo, ">=", tol))
             rows.append(_entry(f"w_i <= {part.hi:g}", float(w.max()), part.hi, "<=", tol))
         elif isinstance(part, Leverage):
-            rows.append(_entry(f"sum|w_i| <= {part.cap:g}", float(np.abs(w).sum()), part.cap,
-                               "<=", tol))  # fmt: skip
+            rows.append(
+                _entry(f"sum|w_i| <= {part.cap:g}", float(np.abs(w).sum()), part.cap, "<=", tol)
+            )
         elif isinstance(part, LinearConstraints):
             rows += _linear_rows(part, w, tol)
         elif isinstance(part, Turnover):
@@ -91,8 +92,15 @@ def _turnover_rows(part: Turnover, w: np.ndarray, tol: float) -> list[dict[str, 
     if part.asset_limits is not None:
         limits = np.asarray(part.asset_limits, dtype=np.float64)
         i = int(np.argmin(limits - trade))  # the asset closest to (or over) its limit
-        out.append(_entry(f"|w_i - p_i| <= {limits[i]:g} (tightest: asset {i})",
-                          float(trade[i]), float(limits[i]), "<=", tol))  # fmt: skip
+        out.append(
+            _entry(
+                f"|w_i - p_i| <= {limits[i]:g} (tightest: asset {i})",
+                float(trade[i]),
+                float(limits[i]),
+                "<=",
+                tol,
+            )
+        )
     return out
 
 

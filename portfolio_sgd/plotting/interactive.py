@@ -154,17 +154,23 @@ def frontier_figure(
     if cloud is not None:
         fig.add_trace(
             go.Scatter(
-                x=cloud[:, 0], y=cloud[:, 1], mode="markers", name="bootstrap resamples",
+                x=cloud[:, 0],
+                y=cloud[:, 1],
+                mode="markers",
+                name="bootstrap resamples",
                 marker={"size": 4, "opacity": 0.35},
             )
-        )  # fmt: skip
+        )
     if chosen is not None:
         fig.add_trace(
             go.Scatter(
-                x=[chosen[0]], y=[chosen[1]], mode="markers", name="chosen portfolio",
+                x=[chosen[0]],
+                y=[chosen[1]],
+                mode="markers",
+                name="chosen portfolio",
                 marker={"symbol": "star", "size": 16, "color": "crimson"},
             )
-        )  # fmt: skip
+        )
     for name, (risk, ret) in (others or {}).items():
         fig.add_trace(
             go.Scatter(x=[risk], y=[ret], mode="markers", name=label(name), marker={"size": 11})
@@ -195,8 +201,9 @@ def noise_figure(noise: NoiseLike) -> go.Figure:
     )
     m = np.asarray(noise.batch_sizes, dtype=np.float64)
     fig.add_trace(
-        go.Scatter(x=m, y=np.asarray(noise.measured), mode="markers", name="measured",
-                   marker={"size": 10})
-    )  # fmt: skip
+        go.Scatter(
+            x=m, y=np.asarray(noise.measured), mode="markers", name="measured", marker={"size": 10}
+        )
+    )
     fig.add_trace(go.Scatter(x=m, y=np.asarray(noise.predicted), mode="lines", name="σ²/m"))
     return fig

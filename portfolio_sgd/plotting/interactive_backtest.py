@@ -79,15 +79,30 @@ def rolling_figure(result: BacktestLike, window: int = ROLLING_WINDOW) -> go.Fig
     for k, name in enumerate(frame.columns):
         color = _color(k)
         fig.add_trace(
-            go.Scatter(x=vol.index, y=vol[name].to_numpy(), mode="lines", name=label(name),
-                       legendgroup=str(k), line={"color": color}),
-            row=1, col=1,
-        )  # fmt: skip
+            go.Scatter(
+                x=vol.index,
+                y=vol[name].to_numpy(),
+                mode="lines",
+                name=label(name),
+                legendgroup=str(k),
+                line={"color": color},
+            ),
+            row=1,
+            col=1,
+        )
         fig.add_trace(
-            go.Scatter(x=sharpe.index, y=sharpe[name].to_numpy(), mode="lines", name=label(name),
-                       legendgroup=str(k), showlegend=False, line={"color": color}),
-            row=2, col=1,
-        )  # fmt: skip
+            go.Scatter(
+                x=sharpe.index,
+                y=sharpe[name].to_numpy(),
+                mode="lines",
+                name=label(name),
+                legendgroup=str(k),
+                showlegend=False,
+                line={"color": color},
+            ),
+            row=2,
+            col=1,
+        )
     fig.update_yaxes(title_text="volatility", tickformat=".0%", row=1, col=1)
     fig.update_yaxes(title_text="Sharpe", row=2, col=1)
     return fig
@@ -103,16 +118,30 @@ def turnover_figure(result: BacktestLike) -> go.Figure:
         rows = reb[reb["strategy"] == name]
         color = _color(k)
         fig.add_trace(
-            go.Scatter(x=rows["date"], y=rows["turnover"].to_numpy(), mode="markers",
-                       name=label(name), legendgroup=str(k), marker={"color": color}),
-            row=1, col=1,
-        )  # fmt: skip
+            go.Scatter(
+                x=rows["date"],
+                y=rows["turnover"].to_numpy(),
+                mode="markers",
+                name=label(name),
+                legendgroup=str(k),
+                marker={"color": color},
+            ),
+            row=1,
+            col=1,
+        )
         fig.add_trace(
-            go.Scatter(x=rows["date"], y=rows["cost"].cumsum().to_numpy(), mode="lines",
-                       name=label(name), legendgroup=str(k), showlegend=False,
-                       line={"color": color, "shape": "hv"}),
-            row=2, col=1,
-        )  # fmt: skip
+            go.Scatter(
+                x=rows["date"],
+                y=rows["cost"].cumsum().to_numpy(),
+                mode="lines",
+                name=label(name),
+                legendgroup=str(k),
+                showlegend=False,
+                line={"color": color, "shape": "hv"},
+            ),
+            row=2,
+            col=1,
+        )
     fig.update_yaxes(title_text="turnover", row=1, col=1)
     fig.update_yaxes(title_text="cumulative cost", tickformat=".2%", row=2, col=1)
     return fig
@@ -125,19 +154,28 @@ def monthly_figure(result: BacktestLike, strategy: str | None = None) -> go.Figu
     table = monthly_returns(result.returns[name])
     fig = go.Figure()
     fig.update_layout(
-        title=f"Monthly returns: {label(name)}", yaxis={"title": "year", "autorange": "reversed"},
+        title=f"Monthly returns: {label(name)}",
+        yaxis={"title": "year", "autorange": "reversed"},
         **LAYOUT,
-    )  # fmt: skip
+    )
     values = table.to_numpy(dtype=np.float64)
     text = [[("" if v != v else f"{v:.1%}") for v in row] for row in values]
     limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
     fig.add_trace(
         go.Heatmap(
-            z=values, x=list(MONTHS), y=[str(y) for y in table.index], text=text,
-            texttemplate="%{text}", colorscale="RdYlGn", zmid=0.0, zmin=-limit, zmax=limit,
-            colorbar={"tickformat": ".0%"}, name=label(name),
+            z=values,
+            x=list(MONTHS),
+            y=[str(y) for y in table.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="RdYlGn",
+            zmid=0.0,
+            zmin=-limit,
+            zmax=limit,
+            colorbar={"tickformat": ".0%"},
+            name=label(name),
         )
-    )  # fmt: skip
+    )
     return fig
 
 

@@ -73,8 +73,10 @@ def result_html(result: ResultLike) -> str:
 def backtest_html(result: MetricsLike) -> str:
     """A backtest's metrics table (one row per strategy and the benchmark)."""
     frame = metrics_table(result.metrics)
-    rows = [[name, *(format_cell(row[k], kind) for k, _, kind in TABLE)]
-            for name, row in frame.iterrows()]  # fmt: skip
+    rows = [
+        [name, *(format_cell(row[k], kind) for k, _, kind in TABLE)]
+        for name, row in frame.iterrows()
+    ]
     return (
         "<div><b>BacktestResult</b>"
         + table(["strategy", *(label for _, label, _ in TABLE)], rows)

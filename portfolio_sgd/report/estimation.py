@@ -149,14 +149,24 @@ def noise_summary(
         cost, sizes, np.array([kappa * lr / m for m in sizes]), lr, result.steps, TARGET * scale
     )
     return NoiseSummary(
-        sigma2=sigma2, batch_sizes=tuple(sizes), measured=tuple(measured),
-        predicted=tuple(predicted), temperatures=tuple(temps), lr=lr,
+        sigma2=sigma2,
+        batch_sizes=tuple(sizes),
+        measured=tuple(measured),
+        predicted=tuple(predicted),
+        temperatures=tuple(temps),
+        lr=lr,
         batch_size=int(result.batch_size),
         run_temperature=float(temperature(lr, sigma2, result.batch_size)),
-        seconds_per_update=tuple(cost.seconds_per_update), cost_a=cost.a, cost_b=cost.b,
-        recommended=int(rec["batch_size"]), kappa=kappa, target=float(rec["target"]),
-        why=str(rec["why"]), draws=int(draws), sampling=sampling,
-    )  # fmt: skip
+        seconds_per_update=tuple(cost.seconds_per_update),
+        cost_a=cost.a,
+        cost_b=cost.b,
+        recommended=int(rec["batch_size"]),
+        kappa=kappa,
+        target=float(rec["target"]),
+        why=str(rec["why"]),
+        draws=int(draws),
+        sampling=sampling,
+    )
 
 
 def _timing_problem(returns: pd.DataFrame, result: object, bench: np.ndarray | None) -> RiskProblem:
@@ -164,8 +174,15 @@ def _timing_problem(returns: pd.DataFrame, result: object, bench: np.ndarray | N
     constraints and benchmark are the run's; ``w_star`` is the reported weights (the
     timing reads none of the curvature fields)."""
     return RiskProblem(
-        train=returns, test=None, spec=result.spec, constraints=result.constraints,
-        benchmark=bench, w_star=result.weights.to_numpy(dtype=np.float64),
-        f_star=float(result.objective_value), var_level=result.var_level,
-        curvature=math.nan, mu_min=math.nan, default_lr=float(result.lr),
-    )  # fmt: skip
+        train=returns,
+        test=None,
+        spec=result.spec,
+        constraints=result.constraints,
+        benchmark=bench,
+        w_star=result.weights.to_numpy(dtype=np.float64),
+        f_star=float(result.objective_value),
+        var_level=result.var_level,
+        curvature=math.nan,
+        mu_min=math.nan,
+        default_lr=float(result.lr),
+    )

@@ -91,8 +91,12 @@ def summary_section(
         ("steps", "Steps", f"{result.steps} ({result.stop_reason})"),
         ("wall_time", "Optimisation time", f"{result.wall_time:.2f} s"),
     ]
-    body = table(["", "value"], [(label, value) for _, label, value in rows], table_id="summary-table",
-                 keys=[k for k, _, _ in rows])  # fmt: skip
+    body = table(
+        ["", "value"],
+        [(label, value) for _, label, value in rows],
+        table_id="summary-table",
+        keys=[k for k, _, _ in rows],
+    )
     if not result.converged:
         body += f'<p class="bad">{esc(result.convergence_note)}</p>'
     return Section("summary", TITLES["summary"], body)
@@ -128,8 +132,12 @@ def weights_section(result: OptimizationResult, rc: RiskContributions) -> Sectio
     for ticker, value in held.items():
         row: list[object] = [ticker, f"{value:.4f}"]
         if bars is not None:
-            row += [f"{bars.weights_se[ticker]:.4f}", f"{bars.weights_lo[ticker]:.4f}",
-                    f"{bars.weights_hi[ticker]:.4f}", f"{bars.p_held[ticker]:.2f}"]  # fmt: skip
+            row += [
+                f"{bars.weights_se[ticker]:.4f}",
+                f"{bars.weights_lo[ticker]:.4f}",
+                f"{bars.weights_hi[ticker]:.4f}",
+                f"{bars.p_held[ticker]:.2f}",
+            ]
         row.append(f"{shares[ticker]:.2%}")
         rows.append(row)
     body = table(header, rows, table_id="weights-table", keys=[str(t) for t in held.index])
@@ -148,8 +156,10 @@ def weights_section(result: OptimizationResult, rc: RiskContributions) -> Sectio
             + (", resampled (Michaud) weights" if bars.resampled else "")
             + ".</p>"
         )
-    figures = [("fig-composition", composition_figure(w, bars)),
-               ("fig-contributions", contributions_figure(rc, "asset"))]  # fmt: skip
+    figures = [
+        ("fig-composition", composition_figure(w, bars)),
+        ("fig-contributions", contributions_figure(rc, "asset")),
+    ]
     if len(rc.by_group):
         figures.append(("fig-contributions-groups", contributions_figure(rc, "group")))
     return Section("weights", TITLES["weights"], body, tuple(figures))
@@ -174,8 +184,10 @@ def frontier_section(
 def backtest_section(result: BacktestResult) -> Section:
     """Metrics table and the five backtest charts."""
     frame = metrics_table(result.metrics)
-    rows = [[name, *(format_cell(row[k], kind) for k, _, kind in TABLE)]
-            for name, row in frame.iterrows()]  # fmt: skip
+    rows = [
+        [name, *(format_cell(row[k], kind) for k, _, kind in TABLE)]
+        for name, row in frame.iterrows()
+    ]
     cfg = result.config
     body = (
         f'<p class="note">Walk-forward: {esc(cfg.get("start"))} .. {esc(cfg.get("end"))}, '
@@ -187,7 +199,7 @@ def backtest_section(result: BacktestResult) -> Section:
             rows,
             table_id="backtest-table",
             keys=[str(n) for n in frame.index],
-        )  # fmt: skip
+        )
     )
     figures = (
         ("fig-cumulative", cumulative_figure(result)),
@@ -202,11 +214,23 @@ def backtest_section(result: BacktestResult) -> Section:
 def estimation_section(noise: NoiseSummary) -> Section:
     """Gradient noise against sigma^2/m, the temperature, and the recommended batch size."""
     rows = [
-        [m, f"{meas:.4g}", f"{pred:.4g}", f"{meas / pred:.3f}" if pred else "-", f"{t:.4g}",
-         f"{sec * 1e3:.3g}"]
-        for m, meas, pred, t, sec in zip(noise.batch_sizes, noise.measured, noise.predicted,
-                                         noise.temperatures, noise.seconds_per_update, strict=True)
-    ]  # fmt: skip
+        [
+            m,
+            f"{meas:.4g}",
+            f"{pred:.4g}",
+            f"{meas / pred:.3f}" if pred else "-",
+            f"{t:.4g}",
+            f"{sec * 1e3:.3g}",
+        ]
+        for m, meas, pred, t, sec in zip(
+            noise.batch_sizes,
+            noise.measured,
+            noise.predicted,
+            noise.temperatures,
+            noise.seconds_per_update,
+            strict=True,
+        )
+    ]
     body = (
         f'<p>Per-sample gradient variance at the weights: σ² = <span id="sigma2">'
         f"{noise.sigma2:.4g}</span>. With the run's step size η = {noise.lr:.4g} and batch "
@@ -217,7 +241,7 @@ def estimation_section(noise: NoiseSummary) -> Section:
             rows,
             table_id="noise-table",
             keys=[str(m) for m in noise.batch_sizes],
-        )  # fmt: skip
+        )
         + f'<p>Recommended batch size: <b id="recommended">{noise.recommended}</b>. '
         f"{esc(noise.why[:1].upper() + noise.why[1:])}.</p>"
         f'<p class="note">Measured at the reported weights with {noise.draws} draws per m '
@@ -229,13 +253,23 @@ def estimation_section(noise: NoiseSummary) -> Section:
 
 def compare_section(weights: pd.DataFrame, performance: pd.DataFrame) -> Section:
     """Several portfolios side by side: weights and in-sample measures."""
-    cols = (("annual_return", "Annual return", "pct"), ("annual_volatility", "Volatility", "pct"),
-            ("sharpe", "Sharpe", "num"), ("cvar_95", "CVaR 95% (daily)", "pct"),
-            ("max_drawdown", "Max drawdown", "pct"))  # fmt: skip
-    rows = [[name, *(format_cell(row[k], kind) for k, _, kind in cols)]
-            for name, row in performance.iterrows()]  # fmt: skip
-    body = table(["portfolio", *(c[1] for c in cols)], rows, table_id="compare-table",
-                 keys=[str(n) for n in performance.index])  # fmt: skip
+    cols = (
+        ("annual_return", "Annual return", "pct"),
+        ("annual_volatility", "Volatility", "pct"),
+        ("sharpe", "Sharpe", "num"),
+        ("cvar_95", "CVaR 95% (daily)", "pct"),
+        ("max_drawdown", "Max drawdown", "pct"),
+    )
+    rows = [
+        [name, *(format_cell(row[k], kind) for k, _, kind in cols)]
+        for name, row in performance.iterrows()
+    ]
+    body = table(
+        ["portfolio", *(c[1] for c in cols)],
+        rows,
+        table_id="compare-table",
+        keys=[str(n) for n in performance.index],
+    )
     body += '<p class="note">In sample: fixed weights held over the whole data window.</p>'
     fig = comparison_figure(weights)
     return Section("compare", TITLES["compare"], body, (("fig-compare", fig),))

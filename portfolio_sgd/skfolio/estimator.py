@@ -23,10 +23,20 @@ from .mapping import (
 )
 
 _SKFOLIO_PARAMS = (
-    "min_weights", "max_weights", "budget", "max_short", "max_long", "groups",
-    "linear_constraints", "left_inequality", "right_inequality", "transaction_costs",
-    "management_fees", "max_turnover", "previous_weights",
-)  # fmt: skip
+    "min_weights",
+    "max_weights",
+    "budget",
+    "max_short",
+    "max_long",
+    "groups",
+    "linear_constraints",
+    "left_inequality",
+    "right_inequality",
+    "transaction_costs",
+    "management_fees",
+    "max_turnover",
+    "previous_weights",
+)
 
 
 class SGDMeanRisk(SGDOptimizationBase):

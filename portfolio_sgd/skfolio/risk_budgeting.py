@@ -113,10 +113,15 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         params = {
             name: getattr(self, name)
             for name in (
-                "groups", "linear_constraints", "left_inequality", "right_inequality",
-                "min_return", "transaction_costs", "management_fees",
+                "groups",
+                "linear_constraints",
+                "left_inequality",
+                "right_inequality",
+                "min_return",
+                "transaction_costs",
+                "management_fees",
             )
-        }  # fmt: skip
+        }
         check_unsupported_budgeting(params)
         self._check_bounds(n_assets, names)
         budgets = _budgets(self.risk_budget, n_assets, names)

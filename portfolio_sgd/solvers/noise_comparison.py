@@ -63,9 +63,13 @@ def negligible_batch_size(
 
 
 def gradient_moments(
-    impl: PortfolioObjective, returns: torch.Tensor, w: torch.Tensor, mean: torch.Tensor,
-    rows: torch.Tensor | None, benchmark: torch.Tensor | None,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    impl: PortfolioObjective,
+    returns: torch.Tensor,
+    w: torch.Tensor,
+    mean: torch.Tensor,
+    rows: torch.Tensor | None,
+    benchmark: torch.Tensor | None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Hessian (N, N) of the full objective and covariance (N, N) of per-sample gradients.
 
     The Hessian is autograd's, of ``full_value`` (the weight terms included); per-sample
@@ -142,11 +146,16 @@ def compare_noise(
     var = np.zeros(len(point))
     if m < n_rows:
         sigma = stationary_covariance(
-            hess, cov, free, float(lr), m,
-            momentum=float(config.momentum), nesterov=bool(config.nesterov),
+            hess,
+            cov,
+            free,
+            float(lr),
+            m,
+            momentum=float(config.momentum),
+            nesterov=bool(config.nesterov),
             metric=None if metric is None else metric.detach().cpu().double().numpy(),
             population_factor=finite_population_factor(m, n_rows, sampling),
-        )  # fmt: skip
+        )
         var = np.clip(np.diag(sigma), 0.0, None)
     centre = np.eye(len(point)) - 1.0 / len(point)
     sigma2 = float(np.trace(centre @ cov @ centre))

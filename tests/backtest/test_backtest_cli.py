@@ -20,9 +20,20 @@ def invoke(args: list[str]):  # noqa: ANN201
 def test_json_output_files_and_plot(tmp_path) -> None:  # noqa: ANN001
     out = tmp_path / "bt"
     result = invoke(
-        [*SMALL, "--strategies", "equal-weight,buy-and-hold", "--format", "json",
-         "--output-dir", str(out), "--plot", str(tmp_path / "bt.png"), "--risk-free", "0.02"]
-    )  # fmt: skip
+        [
+            *SMALL,
+            "--strategies",
+            "equal-weight,buy-and-hold",
+            "--format",
+            "json",
+            "--output-dir",
+            str(out),
+            "--plot",
+            str(tmp_path / "bt.png"),
+            "--risk-free",
+            "0.02",
+        ]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert set(payload["strategies"]) == {"equal-weight", "buy-and-hold"}

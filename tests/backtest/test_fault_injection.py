@@ -63,10 +63,20 @@ def _returns_file(folder: Path, seed: int) -> Path:
 
 def _args(returns: Path, out: Path) -> list[str]:
     return [
-        "backtest", "--returns", str(returns), "--strategies", "equal-weight,buy-and-hold",
-        "--lookback", "10", "--rebalance-every", "5", "--benchmark", "none",
-        "--output-dir", str(out),
-    ]  # fmt: skip
+        "backtest",
+        "--returns",
+        str(returns),
+        "--strategies",
+        "equal-weight,buy-and-hold",
+        "--lookback",
+        "10",
+        "--rebalance-every",
+        "5",
+        "--benchmark",
+        "none",
+        "--output-dir",
+        str(out),
+    ]
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

@@ -108,9 +108,23 @@ def test_cli_plot_inside_the_output_dir_joins_the_set(tmp_path: Path) -> None:
     path = tmp_path / "returns.csv"
     _frame(60).to_csv(path)
     out = tmp_path / "bt"
-    args = ["backtest", "--returns", str(path), "--strategies", "equal-weight",
-            "--lookback", "20", "--rebalance-every", "5", "--benchmark", "none",
-            "--output-dir", str(out), "--plot", str(out / "figs" / "bt.png")]  # fmt: skip
+    args = [
+        "backtest",
+        "--returns",
+        str(path),
+        "--strategies",
+        "equal-weight",
+        "--lookback",
+        "20",
+        "--rebalance-every",
+        "5",
+        "--benchmark",
+        "none",
+        "--output-dir",
+        str(out),
+        "--plot",
+        str(out / "figs" / "bt.png"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())["files"]
@@ -134,8 +148,20 @@ def test_batch_size_above_the_lookback_is_the_optimize_error(tmp_path: Path) -> 
     path = tmp_path / "returns.csv"
     frame.to_csv(path)
     runner = CliRunner()
-    bt = runner.invoke(main, ["backtest", "--returns", str(path), "--strategies",
-                              "sgd:min-variance:m=64", "--lookback", "30", "--benchmark", "none"])  # fmt: skip
+    bt = runner.invoke(
+        main,
+        [
+            "backtest",
+            "--returns",
+            str(path),
+            "--strategies",
+            "sgd:min-variance:m=64",
+            "--lookback",
+            "30",
+            "--benchmark",
+            "none",
+        ],
+    )
     small = _frame(30)
     small.to_csv(path)
     opt = runner.invoke(main, ["optimize", "--returns", str(path), "--batch-size", "64"])

@@ -30,8 +30,9 @@ def test_resampled_strategy_trades_the_michaud_average(sp500_short: pd.DataFrame
     strategy = parse_strategy("sgd:min-variance:resample=16:block=1")
     decision = strategy.decide(window, None, seed=3)
     # the same bootstrap, run by hand: the average of the per-resample optima
-    result = optimize(window, "min-variance", seed=3, bootstrap=16, block_length=1.0,
-                      config=strategy.config)  # fmt: skip
+    result = optimize(
+        window, "min-variance", seed=3, bootstrap=16, block_length=1.0, config=strategy.config
+    )
     average = result.error_bars.bootstrap_weights.to_numpy().mean(axis=0)
     np.testing.assert_allclose(decision.weights, average, atol=1e-12)
     assert abs(decision.weights.sum() - 1) < 1e-9 and decision.weights.min() >= -1e-12

@@ -58,8 +58,9 @@ def meta(folder: Path, ticker: str) -> dict:
 
 
 def fill(folder: Path, closes: pd.DataFrame, market, start="2015-01-01", end="2016-12-31"):
-    fetch_prices(list(closes.columns), start=start, end=end, cache_dir=folder,
-                 downloader=market(closes))  # fmt: skip
+    fetch_prices(
+        list(closes.columns), start=start, end=end, cache_dir=folder, downloader=market(closes)
+    )
 
 
 def test_offline_fetch_beyond_the_cache_fails_and_leaves_it_byte_identical(
@@ -70,9 +71,17 @@ def test_offline_fetch_beyond_the_cache_fails_and_leaves_it_byte_identical(
     assert meta(tmp_path, "AAPL")["last"] == "2016-12-30"
     result = CliRunner().invoke(
         main,
-        ["fetch", "AAPL", "--start", "2015-01-01", "--end", "2017-06-30",
-         "--cache-dir", str(tmp_path)],
-    )  # fmt: skip
+        [
+            "fetch",
+            "AAPL",
+            "--start",
+            "2015-01-01",
+            "--end",
+            "2017-06-30",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("Error: download failed for AAPL: network unreachable")
@@ -110,8 +119,9 @@ def test_empty_answer_for_new_dates_of_a_cached_ticker_is_an_error(tmp_path, aap
 
 def test_metadata_describes_exactly_the_rows_stored(tmp_path, aapl, market):
     fill(tmp_path, aapl, market)
-    fetch_prices(["AAPL"], start="2014-06-01", end="2017-03-31", cache_dir=tmp_path,
-                 downloader=market(aapl))  # fmt: skip
+    fetch_prices(
+        ["AAPL"], start="2014-06-01", end="2017-03-31", cache_dir=tmp_path, downloader=market(aapl)
+    )
     stored = pq.read_table(tmp_path / "yfinance" / "AAPL.parquet").to_pandas()["close"]
     expected = aapl.loc["2015-01-01":"2017-03-31", "AAPL"]
     pd.testing.assert_series_equal(stored, expected, check_names=False, check_freq=False)
@@ -132,15 +142,17 @@ def test_a_file_whose_rows_disagree_with_its_metadata_is_not_trusted(
     table = pq.read_table(path)
     pq.write_table(table.slice(0, 100), path)  # rows lost, metadata still claims 2016-12-30
     fake = market(aapl)
-    prices = fetch_prices(["AAPL"], start="2015-01-01", end="2016-12-31", cache_dir=tmp_path,
-                          downloader=fake)  # fmt: skip
+    prices = fetch_prices(
+        ["AAPL"], start="2015-01-01", end="2016-12-31", cache_dir=tmp_path, downloader=fake
+    )
     assert "unreadable cache file" in caplog.text and "holds 100 rows" in caplog.text
     assert len(fake.calls) == 1 and prices.index[-1] == pd.Timestamp("2016-12-30")
     assert meta(tmp_path, "AAPL")["rows"] == len(aapl.loc[:"2016-12-30"])
 
 
-def test_disk_full_changes_no_file_and_leaves_no_temporary(tmp_path, make_prices, market,
-                                                           monkeypatch):  # fmt: skip
+def test_disk_full_changes_no_file_and_leaves_no_temporary(
+    tmp_path, make_prices, market, monkeypatch
+):
     closes = make_prices(["AAA", "BBB"], "2022-01-03", 260)
     fill(tmp_path, closes, market, start="2022-01-03", end="2022-06-30")
     before = cache_bytes(tmp_path)
@@ -156,15 +168,21 @@ def test_disk_full_changes_no_file_and_leaves_no_temporary(tmp_path, make_prices
 
     monkeypatch.setattr(pq, "write_table", full_on_second)
     with pytest.raises(OSError, match="No space left"):
-        fetch_prices(["AAA", "BBB"], start="2022-01-03", end="2022-12-30", cache_dir=tmp_path,
-                     downloader=market(closes))  # fmt: skip
+        fetch_prices(
+            ["AAA", "BBB"],
+            start="2022-01-03",
+            end="2022-12-30",
+            cache_dir=tmp_path,
+            downloader=market(closes),
+        )
     assert len(writes) == 2  # AAA was written (to a temporary) before BBB failed
     assert cache_bytes(tmp_path) == before  # ... and AAA's file was not replaced
 
 
 def test_prices_that_stop_early_are_reported(tmp_path, make_prices, market, caplog):
     closes = make_prices(["OLD"], "2022-01-03", 60)  # the last price is on 2022-03-25
-    prices = fetch_prices(["OLD"], start="2022-01-03", end="2022-06-30", cache_dir=tmp_path,
-                          downloader=market(closes))  # fmt: skip
+    prices = fetch_prices(
+        ["OLD"], start="2022-01-03", end="2022-06-30", cache_dir=tmp_path, downloader=market(closes)
+    )
     assert prices.index[-1] == pd.Timestamp("2022-03-25")
     assert "OLD: no prices after 2022-03-25 (asked up to 2022-06-30)" in caplog.text

@@ -73,9 +73,18 @@ def test_explicit_benchmark_leaving_too_few_rows_names_both_ranges(tmp_path, sp5
 def test_explicit_benchmark_may_cut_with_a_warning(tmp_path, sp500):
     path, frame = returns_file(tmp_path, sp500, "2022-10-03")
     result = run(
-        "optimize", "--returns", path, "--objective", "tracking", "--benchmark", "sp500-index",
-        "--steps", "5", "--format", "json",
-    )  # fmt: skip
+        "optimize",
+        "--returns",
+        path,
+        "--objective",
+        "tracking",
+        "--benchmark",
+        "sp500-index",
+        "--steps",
+        "5",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     index = pd.read_csv("data/sp500_index.csv.gz", index_col=0, parse_dates=True).index
     expected = frame.index.intersection(index[1:])  # the index's returns start on its 2nd date
@@ -112,9 +121,18 @@ def test_backtest_explicit_benchmark_below_lookback_is_an_error(tmp_path, sp500)
     shared = len(frame.index.intersection(index))
     assert shared == 19  # December 2022 up to the 28th, without the 26th
     message = one_error(
-        run("backtest", "--returns", path, "--strategies", "equal-weight", "--lookback", "60",
-            "--benchmark", "sp500-index")
-    )  # fmt: skip
+        run(
+            "backtest",
+            "--returns",
+            path,
+            "--strategies",
+            "equal-weight",
+            "--lookback",
+            "60",
+            "--benchmark",
+            "sp500-index",
+        )
+    )
     assert f"share only {shared} dates, need at least 61" in message
 
 

@@ -71,13 +71,26 @@ def test_report_of_500_assets_is_under_10_mb(tmp_path) -> None:  # noqa: ANN001
     factors = rng.standard_normal((n_rows, 3)) * 0.01
     r = factors @ (rng.standard_normal((3, n_assets)) * 0.6 + 1.0) / 3
     r += rng.standard_normal((n_rows, n_assets)) * 0.015 + 3e-4
-    frame = pd.DataFrame(r, index=pd.bdate_range("2020-01-01", periods=n_rows),
-                         columns=[f"A{i:03d}" for i in range(n_assets)])  # fmt: skip
+    frame = pd.DataFrame(
+        r,
+        index=pd.bdate_range("2020-01-01", periods=n_rows),
+        columns=[f"A{i:03d}" for i in range(n_assets)],
+    )
     path = tmp_path / "returns.csv"
     frame.to_csv(path, date_format="%Y-%m-%d")
     out = tmp_path / "report.html"
-    args = ["report", "--returns", str(path), "--steps", "300", "--bootstrap", "10",
-            "--resample", "--output", str(out)]  # fmt: skip
+    args = [
+        "report",
+        "--returns",
+        str(path),
+        "--steps",
+        "300",
+        "--bootstrap",
+        "10",
+        "--resample",
+        "--output",
+        str(out),
+    ]
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
     assert out.stat().st_size < 10 * 1024 * 1024

@@ -56,11 +56,19 @@ def report_file(hostile_returns_file: Path, tmp_path_factory: pytest.TempPathFac
     require_browser()  # skip (locally) before the slow build when there is no browser
     out = tmp_path_factory.mktemp("report") / "report.html"
     args = [
-        "report", *_args(COMMON, hostile_returns_file),
-        "--groups", str(Path(__file__).resolve().parents[2] / "data" / "sp500_sectors.csv"),
-        "--backtest", "sgd:min-variance:m=64", "--rebalance-every", "63",
-        "--compare", "min-variance,cvar,equal-weight", "--output", str(out),
-    ]  # fmt: skip
+        "report",
+        *_args(COMMON, hostile_returns_file),
+        "--groups",
+        str(Path(__file__).resolve().parents[2] / "data" / "sp500_sectors.csv"),
+        "--backtest",
+        "sgd:min-variance:m=64",
+        "--rebalance-every",
+        "63",
+        "--compare",
+        "min-variance,cvar,equal-weight",
+        "--output",
+        str(out),
+    ]
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
     return out

@@ -54,8 +54,18 @@ def test_unwritable_output_path_fails_before_any_work(tmp_path: Path) -> None:
 )
 def test_failing_backtest_spec_leaves_no_file(tmp_path: Path, spec: str, message: str) -> None:
     out = tmp_path / "r.html"
-    args = ["--start", "2020-01-01", "--bootstrap", "5", "--backtest", spec,
-            "--sections", "summary,backtest", "--output", str(out)]  # fmt: skip
+    args = [
+        "--start",
+        "2020-01-01",
+        "--bootstrap",
+        "5",
+        "--backtest",
+        spec,
+        "--sections",
+        "summary,backtest",
+        "--output",
+        str(out),
+    ]
     code, err = _run(args)
     assert code == 1
     assert message in _only_error_line(err)

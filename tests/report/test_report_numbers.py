@@ -69,12 +69,17 @@ def test_group_contributions_sum_their_members(panel) -> None:  # noqa: ANN001
 def test_metrics_table_calmar_and_columns() -> None:
     metrics = pd.DataFrame(
         {
-            "annual_return": [0.10, 0.05], "annual_volatility": [0.2, 0.1], "sharpe": [0.5, 0.5],
-            "sortino": [0.7, 0.6], "max_drawdown": [-0.25, 0.0], "cvar_95": [0.03, 0.02],
-            "avg_turnover": [0.1, np.nan], "total_cost": [0.01, np.nan],
+            "annual_return": [0.10, 0.05],
+            "annual_volatility": [0.2, 0.1],
+            "sharpe": [0.5, 0.5],
+            "sortino": [0.7, 0.6],
+            "max_drawdown": [-0.25, 0.0],
+            "cvar_95": [0.03, 0.02],
+            "avg_turnover": [0.1, np.nan],
+            "total_cost": [0.01, np.nan],
         },
         index=["s", "bench"],
-    )  # fmt: skip
+    )
     table = metrics_table(metrics)
     assert table.loc["s", "calmar"] == pytest.approx(0.4)
     assert math.isnan(table.loc["bench", "calmar"])  # no drawdown: undefined

@@ -69,9 +69,14 @@ def test_cli_json_schema(tmp_path) -> None:
     assert isinstance(payload["lr"], float) and payload["lr"] > 0
     assert [row["batch_size"] for row in payload["rows"]] == [8, 64]
     keys = {
-        "batch_size", "grad_var_measured", "grad_var_predicted", "temperature",
-        "weight_dispersion", "l1_to_optimum", "excess_objective",
-    }  # fmt: skip
+        "batch_size",
+        "grad_var_measured",
+        "grad_var_predicted",
+        "temperature",
+        "weight_dispersion",
+        "l1_to_optimum",
+        "excess_objective",
+    }
     for row in payload["rows"]:
         assert keys <= set(row)
         assert row["temperature"] == pytest.approx(

@@ -66,9 +66,15 @@ def test_report_serialises_and_reads(sweep_report) -> None:
 
 def test_out_of_sample_uses_the_train_optimum(sp500_returns) -> None:
     rep = batch_size_sweep(
-        sp500_returns, batch_sizes=[16, 64], seeds=2, steps=520, draws=64, cost_steps=5,
-        test_fraction=0.3, device="cpu",
-    )  # fmt: skip
+        sp500_returns,
+        batch_sizes=[16, 64],
+        seeds=2,
+        steps=520,
+        draws=64,
+        cost_steps=5,
+        test_fraction=0.3,
+        device="cpu",
+    )
     n_train = int(round(len(sp500_returns) * 0.7))
     assert rep.n_train == n_train and rep.n_test == len(sp500_returns) - n_train
     train = sp500_returns.iloc[:n_train].to_numpy()

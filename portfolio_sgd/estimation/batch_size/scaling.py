@@ -131,9 +131,17 @@ def linear_scaling_study(
     run_sizes = [m for (_, _, _, m) in settings for _ in range(seeds)]
     run_scales = [s for (_, _, s, _) in settings for _ in range(seeds)]
     last, excess, window = run_stationary(
-        problem, run_sizes, run_scales, eta0, n_steps,
-        sampling=sampling, seed=seed, device=device, dtype=dtype, progress=progress,
-    )  # fmt: skip
+        problem,
+        run_sizes,
+        run_scales,
+        eta0,
+        n_steps,
+        sampling=sampling,
+        seed=seed,
+        device=device,
+        dtype=dtype,
+        progress=progress,
+    )
     n_set = len(settings)
     last = last.reshape(n_set, seeds, -1)
     excess = excess.reshape(n_set, seeds)
@@ -143,9 +151,13 @@ def linear_scaling_study(
     notes = _diagnostics(problem, top, window, settings, seeds)
     rows = _rows(problem, settings, eta0, sigma2, last, excess)
     study = {
-        "base_batch_size": int(base_batch_size), "factors": ks, "seeds": int(seeds),
-        "steps": n_steps, "start": "w* (exact optimum)", "window": "second half",
-    }  # fmt: skip
+        "base_batch_size": int(base_batch_size),
+        "factors": ks,
+        "seeds": int(seeds),
+        "steps": n_steps,
+        "start": "w* (exact optimum)",
+        "window": "second half",
+    }
     return _report(problem, eta0, sigma2, rows, notes, study, start)
 
 
@@ -174,9 +186,13 @@ def _step_schedule(
         else min(MAX_STEPS, math.ceil(6.0 / (eta0 * problem.mu_min)))
     )
     require_relaxation(
-        n_steps // 2, problem, eta0, what=f"the settling phase (first half of {n_steps} steps)",
-        steps_per_burn_in=2, default_steps=steps is None,
-    )  # fmt: skip
+        n_steps // 2,
+        problem,
+        eta0,
+        what=f"the settling phase (first half of {n_steps} steps)",
+        steps_per_burn_in=2,
+        default_steps=steps is None,
+    )
     return top, eta0, n_steps
 
 

@@ -81,9 +81,13 @@ def plan_sweep(
     n_steps = max(eval_every * 4, eval_every * (-(-n_steps // eval_every)))
     plan = SweepPlan(sizes=sizes, seeds=int(seeds), lr=eta, steps=n_steps, eval_every=eval_every)
     require_relaxation(
-        plan.burn_in, problem, eta, what=f"the burn-in (first quarter of {n_steps} steps)",
-        steps_per_burn_in=4, default_steps=steps is None,
-    )  # fmt: skip
+        plan.burn_in,
+        problem,
+        eta,
+        what=f"the burn-in (first quarter of {n_steps} steps)",
+        steps_per_burn_in=4,
+        default_steps=steps is None,
+    )
     return plan
 
 
