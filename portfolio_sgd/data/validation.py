@@ -86,10 +86,10 @@ def check_shape(
     n_rows, n_assets = shape
     if n_rows == 0 or n_assets == 0:
         raise DataError(f"{source}: no data ({n_rows} rows x {n_assets} assets)")
-    names = pd.Index([str(t) for t in tickers])
-    dup = names.duplicated()
-    if dup.any():
-        shown = ", ".join(repr(c) for c in dict.fromkeys(names[dup]))
+    names = [str(t) for t in tickers]
+    if len(set(names)) != len(names):
+        dup = pd.Index(names).duplicated()
+        shown = ", ".join(repr(c) for c in dict.fromkeys(pd.Index(names)[dup]))
         raise DataError(f"{source}: duplicate ticker(s) {shown}")
     if n_assets < 2:
         raise DataError(
@@ -168,8 +168,11 @@ def check_return_values(
 
 
 def _check_index(index: pd.Index, source: str) -> None:
-    dup_rows = index.duplicated()
-    if dup_rows.any():
+    """Unique, increasing dates (``is_unique`` and ``is_monotonic_increasing`` are cached
+    on the index, so a frame validated again costs nothing; the culprit is found only on
+    failure)."""
+    if not index.is_unique:
+        dup_rows = index.duplicated()
         raise DataError(f"{source}: duplicate date {date_label(index[int(np.argmax(dup_rows))])}")
     if not index.is_monotonic_increasing:
         i = int(np.argmax(~_increasing(index))) + 1
