@@ -131,7 +131,7 @@ def check_return_values(
     """
     if values.ndim != 2:
         raise DataError(f"{source}: returns must be 2-D (T, N), got shape {tuple(values.shape)}")
-    names = pd.Index([str(t) for t in tickers])
+    names = [str(t) for t in tickers]  # a list: a pandas Index costs more than the checks
     check_shape(tuple(values.shape), names, source=source, min_rows=min_rows)
     if index is not None:
         _check_index(index, source)
@@ -163,7 +163,7 @@ def check_return_values(
         )
     constant = hi == lo
     if constant.any():
-        shown = name_list(list(names[constant]), quote=True)
+        shown = name_list([n for n, c in zip(names, constant, strict=True) if c], quote=True)
         raise DataError(f"{source}: constant column(s) with zero variance: {shown}")
 
 
