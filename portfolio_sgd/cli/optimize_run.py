@@ -186,7 +186,7 @@ def _table(result: OptimizationResult, payload: dict[str, Any]) -> str:
         f"certified gap       <= {result.optimality_gap:.3g} ({result.relative_gap_bound:.2g} relative, "
         + ("converged)" if result.converged else "NOT converged)"),
         *([f"max |RC - budget|   {_residual(result):.2e} (bar 1e-05)"] if rc is not None else []),
-        f"batch size / lr     {result.batch_size} / {result.lr:.4g} ({result.optimizer}, averaging {result.averaging})",
+        f"batch size / lr     {result.batch_size} / {_lr(result)} ({result.optimizer}, averaging {result.averaging})",
         f"device / dtype      {result.device} / {result.dtype}, seed {result.seed}"
         + (f", CUDA graphs: {result.step_graphs}" if result.device.startswith("cuda") else ""),
         f"wall time           {result.wall_time:.2f} s",
@@ -317,3 +317,10 @@ def _noise_lines(bars: ErrorBars) -> list[str]:
         f"                    {noise.summary()}",
         f"                    ({noise.note})",
     ]
+
+
+def _lr(result: OptimizationResult) -> str:
+    """The step size, or why there is none (an exact finish before the first step)."""
+    if result.lr is None:
+        return "none (exact finish before the first step)"
+    return f"{result.lr:.4g}"

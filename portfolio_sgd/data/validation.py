@@ -86,10 +86,10 @@ def check_shape(
     n_rows, n_assets = shape
     if n_rows == 0 or n_assets == 0:
         raise DataError(f"{source}: no data ({n_rows} rows x {n_assets} assets)")
-    names = pd.Index([str(t) for t in tickers])
-    dup = names.duplicated()
-    if dup.any():
-        shown = ", ".join(repr(c) for c in dict.fromkeys(names[dup]))
+    names = [str(t) for t in tickers]
+    if len(set(names)) != len(names):
+        dup = pd.Index(names).duplicated()
+        shown = ", ".join(repr(c) for c in dict.fromkeys(pd.Index(names)[dup]))
         raise DataError(f"{source}: duplicate ticker(s) {shown}")
     if n_assets < 2:
         raise DataError(
@@ -131,7 +131,7 @@ def check_return_values(
     """
     if values.ndim != 2:
         raise DataError(f"{source}: returns must be 2-D (T, N), got shape {tuple(values.shape)}")
-    names = pd.Index([str(t) for t in tickers])
+    names = [str(t) for t in tickers]  # a list: a pandas Index costs more than the checks
     check_shape(tuple(values.shape), names, source=source, min_rows=min_rows)
     if index is not None:
         _check_index(index, source)
@@ -163,13 +163,16 @@ def check_return_values(
         )
     constant = hi == lo
     if constant.any():
-        shown = name_list(list(names[constant]), quote=True)
+        shown = name_list([n for n, c in zip(names, constant, strict=True) if c], quote=True)
         raise DataError(f"{source}: constant column(s) with zero variance: {shown}")
 
 
 def _check_index(index: pd.Index, source: str) -> None:
-    dup_rows = index.duplicated()
-    if dup_rows.any():
+    """Unique, increasing dates (``is_unique`` and ``is_monotonic_increasing`` are cached
+    on the index, so a frame validated again costs nothing; the culprit is found only on
+    failure)."""
+    if not index.is_unique:
+        dup_rows = index.duplicated()
         raise DataError(f"{source}: duplicate date {date_label(index[int(np.argmax(dup_rows))])}")
     if not index.is_monotonic_increasing:
         i = int(np.argmax(~_increasing(index))) + 1

@@ -89,6 +89,7 @@ def run_engine(
 def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
     """Step until a budget is spent or the tolerance test passes (sets ``stop_reason``)."""
     config = s.config
+    s.ensure_training()  # the step size and optimiser: built only now that steps are taken
     while True:
         regime = s.batches.regime_at(s.step)
         if s.smoothing.due(s.step):
@@ -181,6 +182,7 @@ def _notify(
     """Call every callback with a read-only view (copies taken only when there are any)."""
     if not callbacks:
         return
+    s.ensure_training()  # the step size they are shown, even after no step
     view = EvaluationView(
         step=s.step,
         elapsed=began - s.stopping.started,
@@ -219,7 +221,7 @@ def _finish(s: EngineState, callbacks: Sequence[Callback]) -> EngineOutput:
         steps=s.step,
         samples_seen=s.samples,
         wall_time=wall,
-        lr=float(s.lr),
+        lr=None if s.lr is None else float(s.lr),
         optimizer=s.optimizer_name.value,
         averaging=s.averaging.value,
         stop_reason=s.stop_reason,

@@ -107,8 +107,9 @@ class EngineOutput:
     samples_seen : list of int, length K
     wall_time : float
         Seconds spent in the loop.
-    lr : float
-        Base step size used.
+    lr : float or None
+        Base step size used; None when the run finished exactly before its first step
+        (the default step size, power iterations on the curvature, is then never computed).
     optimizer, averaging : str
     stop_reason : str
     step_graphs : str
@@ -128,7 +129,7 @@ class EngineOutput:
     steps: int = 0
     samples_seen: list[int] = field(default_factory=list)
     wall_time: float = 0.0
-    lr: float = 0.0
+    lr: float | None = 0.0
     optimizer: str = ""
     averaging: str = ""
     stop_reason: str = ""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -26,7 +29,7 @@ from .defaults import (
 from .problem import Problem, RunGrid
 from .restart import MomentumRestart
 from .sampling import BatchSampler
-from .schedules import BatchSchedule, make_lr_scheduler
+from .schedules import BatchSchedule, LRSchedule, make_lr_scheduler
 from .state import EngineState
 from .step_size import SGD_LR_FACTOR, return_scale
 from .stopping import StoppingRule, step_budget
@@ -68,14 +71,18 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         objective, R, smoothing_active(config, spec), config.cvar_smoothing,
         config.growth_every, adapt_lr=False,
     )  # fmt: skip
-    lr = _initial_lr(problem, config, grid, metric, smoothing, w, t, x0)
-    del x0  # (K, T): not kept through the loop
-    use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
-    optimizer = _make_optimizer(opt_name, config, w, t, lr, problem, use_graphs)
     smooth = objective.is_smooth or smoothing.active
     max_steps = step_budget(config, max(grid.batch_sizes), problem.n_rows, smooth)
-    scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
-    smoothing.adapt_lr = config.lr is None and scheduler is None
+    use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
+    training = partial(
+        _training, problem, config, grid, metric, smoothing, w, t, opt_name, use_graphs, max_steps
+    )
+    lr, optimizer, scheduler, deferred = None, None, None, training
+    if not _deferrable(config, smoothing, t):  # needed now: computed as before
+        lr, optimizer, scheduler = training(x0)
+        deferred = None
+    del x0  # (K, T): not kept through the loop
+    smoothing.adapt_lr = config.lr is None and config.lr_schedule is LRSchedule.CONSTANT
     gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
     sampler = _sampler(problem, config, grid, gen)
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
@@ -99,6 +106,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         scheduler=scheduler,
         lr=lr,
         auto_lr=config.lr is None,
+        deferred_training=deferred,
         sampler=sampler,
         graphs=step_graphs.make_step_graphs(use_graphs, gen),
         batches=batches,
@@ -225,6 +233,44 @@ def _start(
         problem.returns, problem.mean, init, grid.size
     )
     return y.clone().requires_grad_(False), orthant_projector(floor), True
+
+
+def _deferrable(
+    config: EngineConfig, smoothing: SmoothingContinuation, t: torch.Tensor | None
+) -> bool:
+    """Whether the step size can wait for the first step: a default one (``0.5 / L``,
+    power iterations a run that finishes exactly before its first step never needs),
+    with no schedule that must be validated up front and no smoothed curvature (which
+    reads the starting portfolio returns)."""
+    return (
+        config.lr is None
+        and config.lr_schedule is LRSchedule.CONSTANT
+        and not (smoothing.active and t is not None)
+    )
+
+
+def _training(
+    problem: Problem,
+    config: EngineConfig,
+    grid: RunGrid,
+    metric: torch.Tensor | None,
+    smoothing: SmoothingContinuation,
+    w: torch.Tensor,
+    t: torch.Tensor | None,
+    opt_name: OptimizerName,
+    use_graphs: bool,
+    max_steps: int | None,
+    x0: torch.Tensor | None = None,
+) -> tuple[float, torch.optim.Optimizer, Any]:
+    """``(lr, optimizer, scheduler)``: what only the steps need (built before the first
+    one, or at once when :func:`_deferrable` says it cannot wait).
+
+    ``x0`` (K, T) are the starting portfolio returns (used by the smoothed curvature only).
+    """
+    lr = _initial_lr(problem, config, grid, metric, smoothing, w, t, x0)
+    optimizer = _make_optimizer(opt_name, config, w, t, lr, problem, use_graphs)
+    scheduler = make_lr_scheduler(optimizer, config.lr_schedule, max_steps)
+    return lr, optimizer, scheduler
 
 
 def _initial_lr(

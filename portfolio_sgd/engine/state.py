@@ -62,6 +62,10 @@ class EngineState:
         ``risk_aversions`` in ``exact_problem``'s dtype (from the grid's values).
     early : EarlyFinish
         The early exact finish (:mod:`.early_finish`).
+    optimizer, scheduler, lr
+        The step's optimiser, scheduler and base step size: None while
+        ``deferred_training`` (a callable returning all three) has not been called
+        (:meth:`ensure_training`, before the first step).
     """
 
     problem: Problem
@@ -74,10 +78,10 @@ class EngineState:
     lr_scales: torch.Tensor | None
     metric: torch.Tensor | None
     project: Callable[[torch.Tensor], torch.Tensor]
-    optimizer: torch.optim.Optimizer
+    optimizer: torch.optim.Optimizer | None
     optimizer_name: OptimizerName
     scheduler: Any
-    lr: float
+    lr: float | None
     auto_lr: bool
     sampler: BatchSampler
     graphs: StepGraphs
@@ -102,9 +106,18 @@ class EngineState:
     exact_problem: Any = None
     exact_lam: torch.Tensor | None = None
     early: Any = None
+    deferred_training: Callable[[], tuple[float, torch.optim.Optimizer, Any]] | None = None
+
+    def ensure_training(self) -> None:
+        """Build the step size, optimiser and scheduler if they were deferred (before the
+        first step; a run that finishes exactly before it never pays for them)."""
+        if self.deferred_training is not None:
+            self.lr, self.optimizer, self.scheduler = self.deferred_training()
+            self.deferred_training = None
 
     def set_lr(self, lr: float) -> None:
         """Set the base step size of every parameter group."""
+        self.ensure_training()
         self.lr = lr
         for group in self.optimizer.param_groups:
             group["lr"] = lr

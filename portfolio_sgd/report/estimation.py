@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 
+from ..engine.step_size import SGD_LR_FACTOR, curvature
 from ..estimation.batch_size import (
     gradient_variance,
     measure_batch_variance,
@@ -139,7 +141,7 @@ def noise_summary(
         measure_batch_variance(grads, m, draws, sampling, seed=int(config.seed)) for m in sizes
     ]
     predicted = [predicted_batch_variance(sigma2, m, n_rows, sampling) for m in sizes]
-    lr = float(result.lr)
+    lr = _step_size(result, r)
     temps = [float(temperature(lr, sigma2, m)) for m in sizes]
     timing = _timing_problem(returns, result, bench)
     cost = measure_cost_model(timing, sizes, lr, steps=cost_steps, device=result.device)
@@ -169,6 +171,15 @@ def noise_summary(
     )
 
 
+def _step_size(result: object, r: np.ndarray) -> float:
+    """The run's base step size; for a run that finished exactly before its first step
+    (``lr`` None: never computed), the default one, ``0.5 / L`` on the data ``r`` (T, N)."""
+    if result.lr is not None:  # type: ignore[attr-defined]
+        return float(result.lr)  # type: ignore[attr-defined]
+    rt = torch.as_tensor(r)
+    return SGD_LR_FACTOR / curvature(result.spec, rt, rt.mean(dim=0))  # type: ignore[attr-defined]
+
+
 def _timing_problem(returns: pd.DataFrame, result: object, bench: np.ndarray | None) -> RiskProblem:
     """A :class:`RiskProblem` for the cost model's timing runs only: its returns, objective,
     constraints and benchmark are the run's; ``w_star`` is the reported weights (the
@@ -184,5 +195,5 @@ def _timing_problem(returns: pd.DataFrame, result: object, bench: np.ndarray | N
         var_level=result.var_level,
         curvature=math.nan,
         mu_min=math.nan,
-        default_lr=float(result.lr),
+        default_lr=_step_size(result, returns.to_numpy(dtype=np.float64)),
     )

@@ -49,8 +49,9 @@ class OptimizationResult:
         ``samples_seen / T``.
     wall_time : float
         Seconds in the optimisation loop.
-    lr : float
-        Base step size (chosen automatically unless given).
+    lr : float or None
+        Base step size (chosen automatically unless given); None when the run finished
+        exactly before its first step (the default step size is then never computed).
     batch_size : int
         Initial batch size.
     optimizer, averaging, stop_reason, device, dtype : str
@@ -98,7 +99,7 @@ class OptimizationResult:
     samples_seen: int
     epochs: float
     wall_time: float
-    lr: float
+    lr: float | None
     batch_size: int
     optimizer: str
     averaging: str

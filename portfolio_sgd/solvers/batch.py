@@ -88,7 +88,7 @@ def _runs_table(rows: list[tuple], out: EngineOutput, risk_aversion: float) -> p
         {
             "batch_size": [r[0] for r in rows],
             "risk_aversion": [r[1] if r[1] is not None else risk_aversion for r in rows],
-            "lr": [out.lr * (r[2] if r[2] is not None else 1.0) for r in rows],
+            "lr": [None if out.lr is None else out.lr * (r[2] or 1.0) for r in rows],
             "repeat": [r[3] for r in rows],
             "objective_value": out.objective.cpu().numpy(),
             "samples_seen": out.samples_seen,
