@@ -52,10 +52,15 @@ def trading_lower_bound(
     cost = fset.offset(w)
     if spec.impl.is_smooth:
         value, grad, abs_loss = smooth_terms(
-            spec.impl, data, w, mu, risk_aversion=kwargs["risk_aversion"],
-            benchmark=kwargs.get("benchmark"), chunk_rows=kwargs.get("chunk_rows", 65_536),
+            spec.impl,
+            data,
+            w,
+            mu,
+            risk_aversion=kwargs["risk_aversion"],
+            benchmark=kwargs.get("benchmark"),
+            chunk_rows=kwargs.get("chunk_rows", 65_536),
             row_weights=kwargs.get("row_weights"),
-        )  # fmt: skip
+        )
         g = grad + impact_grad
         finite = torch.isfinite(g).all(dim=1, keepdim=True)
         s = fset.minimize(torch.where(finite, g, torch.zeros_like(g)))

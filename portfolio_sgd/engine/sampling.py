@@ -70,8 +70,12 @@ class BatchSampler:
     def _weighted(self, n_runs: int, width: int, rows: torch.Tensor | None) -> torch.Tensor:
         """(K_g, width) rows drawn with probabilities ``c_kt / sum_t c_kt`` per run."""
         cdf = self._cdf if rows is None else self._cdf.index_select(0, rows)  # type: ignore[union-attr]
-        u = torch.rand((n_runs, width), generator=self.generator, device=self.device,
-                       dtype=torch.float64) * cdf[:, -1:]  # fmt: skip
+        u = (
+            torch.rand(
+                (n_runs, width), generator=self.generator, device=self.device, dtype=torch.float64
+            )
+            * cdf[:, -1:]
+        )
         # the first row whose cumulative weight exceeds u: zero-weight rows are never hit
         return torch.searchsorted(cdf, u, right=True).clamp_(max=self.n_rows - 1)
 
