@@ -51,6 +51,7 @@ from ..objectives.base import PortfolioObjective
 from ..objectives.composition import compose
 from ..objectives.spec import ObjectiveSpec
 from ..objectives.utility import Utility
+from ..results import BatchResult
 from .base import Task
 from .batch import solve_batch
 from .settings import resolve_settings
@@ -82,16 +83,17 @@ class FrontierResult:
     Attributes
     ----------
     objective : str
-        ``"mean-variance"`` or ``"cvar"``.
+        ``"mean-variance"``, ``"cvar"`` or ``"utility"`` (over ``measure``).
     alpha : float
         CVaR level (the risk of a CVaR frontier).
     weights : DataFrame, shape (K, N)
         One row per point, columns are tickers.
     risk, returns : ndarray, shape (K,)
-        Annualised volatility (mean-variance) or daily CVaR at ``alpha`` (cvar); and
-        ``252 * mean`` daily return.
+        Annualised volatility (mean-variance), daily CVaR at ``alpha`` (cvar) or the
+        stated value of ``measure`` (utility); and ``252 * mean`` daily return.
     risk_aversion : ndarray, shape (K,)
-        The parameter of each point: ``lam`` (mean-variance) or ``lam_r`` (cvar).
+        The parameter of each point: ``lam`` (mean-variance), ``lam_r`` (cvar) or ``g``
+        (utility).
     converged : ndarray of bool, shape (K,)
         Each point's certificate (relative gap within the objective's bar).
     asset_risk, asset_returns : Series, shape (N,)
@@ -316,6 +318,30 @@ def _respaced(
     return out
 
 
+def _spread_run(
+    task: Task, returns: pd.DataFrame, lams: np.ndarray, alpha: float
+) -> tuple[BatchResult, np.ndarray, np.ndarray]:
+    """The batched run at parameters ``lams`` (K,), re-aimed up to :data:`SPREAD_ROUNDS`
+    times at evenly spread risks: ``(batch, portfolio returns (T, K), risks (K,))``."""
+    axis, config = _axis(task.spec.impl), task.config
+    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = axis.stated_value(x, alpha)
+    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
+    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
+        again = _respaced(task.spec.impl, seen, risk)
+        if again is None:
+            break
+        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
+        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
+        risk_new = axis.stated_value(x_new, alpha)
+        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        span, span_new = np.ptp(risk), np.ptp(risk_new)
+        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
+            batch, x, risk = retry, x_new, risk_new
+    return batch, x, risk
+
+
 def _frontier_spec(objective: str, measure: str | None) -> ObjectiveSpec:
     """The spec whose frontier is traced: ``objective`` alone (one with a
     ``frontier_measure``), or the utility ``objective`` over ``measure``.
@@ -390,21 +416,7 @@ def efficient_frontier(
     task = Task(returns, spec, constraints, config)
     low, high = _ends(task, returns)
     lams = _calibrated_grid(task, returns, low, high, int(points))
-    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
-    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
-    risk = axis.stated_value(x, alpha)
-    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
-    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
-        again = _respaced(spec.impl, seen, risk)
-        if again is None:
-            break
-        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
-        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
-        risk_new = axis.stated_value(x_new, alpha)
-        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
-        span, span_new = np.ptp(risk), np.ptp(risk_new)
-        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
-            batch, x, risk = retry, x_new, risk_new
+    batch, x, risk = _spread_run(task, returns, lams, alpha)
     # points in risk order, whatever order the (possibly split) runs came back in
     order = np.lexsort((x.mean(axis=0), risk))
     w = batch.weights.iloc[order].reset_index(drop=True)
