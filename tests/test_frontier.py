@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_sgd import efficient_frontier
+from portfolio_sgd.cli.frontier import MEASURED_FRONTIER
 from portfolio_sgd.cli.main import main
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.objectives.utility import Utility
 from portfolio_sgd.reference.exact import objective_value, solve_exact
 
 PANELS = {"sp500": "sp500", "ff49": "ff49-daily"}
@@ -85,3 +87,7 @@ def test_cli_json_shape(tmp_path) -> None:
 def test_bad_objective_is_a_one_line_error() -> None:
     res = CliRunner().invoke(main, ["frontier", "--objective", "kelly"])
     assert res.exit_code == 2
+
+
+def test_the_cli_names_the_utility_frontier_as_the_library_does() -> None:
+    assert MEASURED_FRONTIER == Utility.name

@@ -196,3 +196,59 @@ def test_the_cli_takes_the_toy_measure(
     weights = json.loads(out.stdout)["weights"]
     w = np.array([weights[c] for c in returns.columns])
     assert np.abs(w - _cvxpy_min_risk(returns.to_numpy())).max() < 2e-3
+
+
+def _cvxpy_utility(r: np.ndarray, g: float) -> float:
+    """Independent reference: max mu.w - g * semi-variance over the simplex (its value)."""
+    w = cp.Variable(r.shape[1])
+    mu = r.mean(axis=0)
+    semi = cp.sum_squares(cp.neg((r - mu) @ w)) / r.shape[0]
+    problem = cp.Problem(cp.Maximize(1e4 * (mu @ w - g * semi)), [cp.sum(w) == 1, w >= 0])
+    problem.solve(solver="CLARABEL")
+    return float(problem.value) / 1e4
+
+
+def test_the_frontier_over_the_toy_matches_cvxpy(toy: RiskMeasure, returns: pd.DataFrame) -> None:
+    from portfolio_sgd.solvers.frontier import efficient_frontier
+
+    result = efficient_frontier(returns, "utility", points=4, measure="toy")
+    assert result.measure == "toy"
+    assert result.risk_label == toy.label
+    assert result.to_dict()["risk_measure"] == toy.label
+    r = returns.to_numpy()
+    x = r @ result.weights.to_numpy().T  # (T, K)
+    np.testing.assert_allclose(result.risk, toy.stated_value(x), rtol=1e-12)
+    for k, g in enumerate(result.risk_aversion):
+        mine = x[:, k].mean() - g * _semivariance(x[:, k])
+        ref = _cvxpy_utility(r, float(g))
+        assert abs(mine - ref) <= 1e-4 * abs(ref), (k, g, mine, ref)
+    assert np.all(np.diff(result.risk) > 0)
+    assert np.all(np.diff(result.returns) > 0)
+    assert result.converged.all()
+
+
+def test_the_frontier_refuses_a_measure_without_utility(toy: RiskMeasure) -> None:
+    from portfolio_sgd.solvers.frontier import efficient_frontier
+
+    data = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)) * 0.01)
+    with pytest.raises(ConfigError, match="runs objective 'utility'"):
+        efficient_frontier(data, "mean-variance", points=3, measure="toy")
+
+
+def test_the_cli_frontier_takes_the_toy_measure(
+    toy: RiskMeasure, returns: pd.DataFrame, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from portfolio_sgd.cli.main import main
+
+    path = tmp_path / "returns.csv"
+    dated = returns.set_axis(pd.bdate_range("2020-01-01", periods=len(returns)), axis=0)
+    dated.rename_axis("date").to_csv(path)
+    args = ["frontier", "--returns", str(path), "--objective", "utility", "--measure", "toy"]
+    out = CliRunner().invoke(main, [*args, "--points", "3", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["risk_measure"] == toy.label
+    risk = [p["risk"] for p in result["points"]]
+    assert len(risk) == 3 and risk == sorted(risk)

@@ -23,6 +23,8 @@ from .sections import OBJECTIVE, OUTPUT, GroupedCommand, section
 FRONTIER_OBJECTIVES = ("mean-variance", "cvar")
 """:data:`portfolio_sgd.solvers.frontier.FRONTIER_OBJECTIVES`, kept here so that ``--help`` needs no
 torch (``tests/test_cli_startup.py`` checks they agree)."""
+MEASURED_FRONTIER = "utility"
+"""The objective of a frontier over ``--measure`` (``portfolio_sgd.objectives.utility``)."""
 
 run_frontier = Lazy("portfolio_sgd.cli.frontier_run:run_frontier")
 """The run of ``frontier`` (:mod:`.frontier_run`), imported when the command runs."""
@@ -31,6 +33,7 @@ EPILOG = """\b
 Examples:
   portfolio-sgd frontier
   portfolio-sgd frontier --objective cvar --points 12 --format json
+  portfolio-sgd frontier --objective utility --measure variance --points 8
   portfolio-sgd frontier --dataset ff49-daily --start 2015-01-01 --plot frontier.png
 """
 
@@ -41,10 +44,18 @@ Examples:
     OBJECTIVE,
     click.option(
         "--objective",
-        type=click.Choice(FRONTIER_OBJECTIVES),
+        type=click.Choice((*FRONTIER_OBJECTIVES, MEASURED_FRONTIER)),
         default="mean-variance",
         show_default=True,
-        help="mean-variance (risk: annualised volatility) or cvar (risk: daily CVaR).",
+        help="mean-variance (risk: annualised volatility), cvar (risk: daily CVaR), or "
+        "utility over --measure (risk: that measure).",
+    ),
+    click.option(
+        "--measure",
+        default=None,
+        metavar="NAME",
+        help="Risk measure of a utility frontier: a registered measure (variance, cvar, or "
+        "one from the portfolio_sgd.measures entry-point group).",
     ),
     click.option(
         "--points",
@@ -89,7 +100,7 @@ def command(**kwargs: Any) -> None:
     """Trace the efficient frontier: K points from the minimum-risk portfolio to the
     maximum-return one, solved together as one (K, N) batched run.
 
-    Each point reports the parameter it used (mean-variance lambda, or the CVaR return
-    weight) and its certificate ("converged").
+    Each point reports the parameter it used (mean-variance lambda, the CVaR return
+    weight, or the utility's risk aversion) and its certificate ("converged").
     """
     run_frontier(**kwargs)

@@ -29,12 +29,13 @@ def run_frontier(
     """Run ``frontier`` with the parsed options (see :func:`.frontier.command`)."""
     returns = load_cli_returns(kwargs)
     objective = kwargs["objective"]
+    measure = kwargs.pop("measure", None)  # the frontier's own option, not a spec field here
     if is_default("precondition"):  # the library's frontier default (see FRONTIER_CONFIG)
         kwargs["precondition"] = False
     spec, constraints, config = settings_from_cli(kwargs, progress=show_progress(quiet))
     with command_progress("frontier", quiet):
         result = efficient_frontier(
-            returns, objective, points, constraints, config, alpha=spec.alpha
+            returns, objective, points, constraints, config, alpha=spec.alpha, measure=measure
         )
     if fmt == "json":
         emit(dumps(result.to_dict()), output)

@@ -22,6 +22,14 @@ per-run ``risk_aversions`` are the risk aversions (mean-variance) or the return 
 Risk is the annualised volatility ``sqrt(252) * std`` (population standard deviation of
 daily portfolio returns) for mean-variance and the daily historical CVaR at ``alpha`` for
 CVaR; return is ``252 * mean`` daily return.
+
+Any registered measure ``m`` has a frontier too (``objective="utility", measure=m``): the
+utility ``mean - g * m`` (:mod:`portfolio_sgd.objectives.utility`) along its risk aversion
+``g``, the minimum-``m`` end from min-risk over ``m``, and the risk axis ``m``'s stated value
+(``get_measure(m).stated_value``). Its model grid takes the risk as quadratic in the return,
+``rho = rho_m + (mu.w - mu_m)^2 / c``, so ``g = 1 / (drho/d(mu.w)) = sqrt(c) / (2
+sqrt(rho - rho_m))``; this is right in scale for any measure (``g`` is a return per unit of
+``m``), and the pilot run of :func:`_calibrated_grid` corrects its shape.
 """
 
 from __future__ import annotations
@@ -39,7 +47,11 @@ from ..measures.base import RiskMeasure
 from ..measures.registry import get_measure
 from ..measures.volatility import TRADING_DAYS
 from ..objectives import OBJECTIVE_CLASSES, objective_class
+from ..objectives.base import PortfolioObjective
 from ..objectives.composition import compose
+from ..objectives.spec import ObjectiveSpec
+from ..objectives.utility import Utility
+from ..results import BatchResult
 from .base import Task
 from .batch import solve_batch
 from .settings import resolve_settings
@@ -71,22 +83,26 @@ class FrontierResult:
     Attributes
     ----------
     objective : str
-        ``"mean-variance"`` or ``"cvar"``.
+        ``"mean-variance"``, ``"cvar"`` or ``"utility"`` (over ``measure``).
     alpha : float
         CVaR level (the risk of a CVaR frontier).
     weights : DataFrame, shape (K, N)
         One row per point, columns are tickers.
     risk, returns : ndarray, shape (K,)
-        Annualised volatility (mean-variance) or daily CVaR at ``alpha`` (cvar); and
-        ``252 * mean`` daily return.
+        Annualised volatility (mean-variance), daily CVaR at ``alpha`` (cvar) or the
+        stated value of ``measure`` (utility); and ``252 * mean`` daily return.
     risk_aversion : ndarray, shape (K,)
-        The parameter of each point: ``lam`` (mean-variance) or ``lam_r`` (cvar).
+        The parameter of each point: ``lam`` (mean-variance), ``lam_r`` (cvar) or ``g``
+        (utility).
     converged : ndarray of bool, shape (K,)
         Each point's certificate (relative gap within the objective's bar).
     asset_risk, asset_returns : Series, shape (N,)
         Every asset's own risk and return (same measures), for plots.
     wall_time : float
         Seconds of the batched run (the two end solves excluded).
+    measure : str or None
+        The registered measure of a utility frontier (its risk axis); None for the
+        frontiers of ``"mean-variance"`` and ``"cvar"`` (whose axes are their own).
     """
 
     objective: str
@@ -99,11 +115,12 @@ class FrontierResult:
     asset_risk: pd.Series
     asset_returns: pd.Series
     wall_time: float
+    measure: str | None = None
 
     @property
     def risk_label(self) -> str:
         """The axis label of ``risk``."""
-        measure = _risk_measure(self.objective)
+        measure = _risk_measure(self.objective, self.measure)
         return f"{measure.label} at {self.alpha:g}" if measure.uses_alpha else measure.label
 
     def to_dict(self) -> dict[str, object]:
@@ -132,18 +149,29 @@ class FrontierResult:
         )
 
 
-def portfolio_risk(objective: str, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
+def portfolio_risk(
+    objective: str, x: np.ndarray, alpha: float = 0.95, measure: str | None = None
+) -> np.ndarray:
     """The frontier's risk of portfolio returns ``x`` (T, K): shape (K,).
 
     ``sqrt(252) * std`` (population) for ``"mean-variance"``, the daily historical CVaR
-    of the losses ``-x`` at ``alpha`` for ``"cvar"``.
+    of the losses ``-x`` at ``alpha`` for ``"cvar"``; ``measure``'s stated value when one
+    is given (a utility frontier).
     """
-    return _risk_measure(objective).stated_value(np.asarray(x, dtype=np.float64), alpha)
+    axis = _risk_measure(objective, measure)
+    return axis.stated_value(np.asarray(x, dtype=np.float64), alpha)
 
 
-def _risk_measure(objective: str) -> RiskMeasure:
-    """The stated measure of ``objective``'s frontier (its risk axis)."""
-    return get_measure(objective_class(objective).frontier_measure)
+def _risk_measure(objective: str, measure: str | None = None) -> RiskMeasure:
+    """The stated measure of ``objective``'s frontier (its risk axis): ``measure`` when
+    given, else the objective's own ``frontier_measure``."""
+    return get_measure(measure or objective_class(objective).frontier_measure)
+
+
+def _axis(impl: PortfolioObjective) -> RiskMeasure:
+    """The risk axis of the frontier of objective ``impl``: its ``frontier_measure``, or
+    the measure a utility is written over."""
+    return get_measure(impl.frontier_measure or impl.measure)
 
 
 def frontier_objective(measure: str) -> str:
@@ -162,27 +190,32 @@ def frontier_objective(measure: str) -> str:
     raise ConfigError(f"no frontier is stated in {wanted!r}; frontiers: {', '.join(axes)}")
 
 
-def _raises_risk(objective: str) -> bool:
+def _raises_risk(impl: PortfolioObjective) -> bool:
     """Whether the risk grows with the frontier's parameter (a return weight)."""
-    return objective_class(objective).parameter_raises_risk
+    return impl.parameter_raises_risk
 
 
 def _risk_grid(
-    objective: str, low: tuple[float, float], high: tuple[float, float], points: int
+    impl: PortfolioObjective, low: tuple[float, float], high: tuple[float, float], points: int
 ) -> np.ndarray:
     """The per-point parameters (K,) from the ends ``(risk, mean return)`` (daily units).
 
     ``low`` is the minimum-risk end, ``high`` the maximum-return end; see the module
-    docstring for the model. Points past the ends' model (equal ends) fall back to a
+    docstring for the models (a utility, with no ``frontier_measure``, takes the one
+    quadratic in the return). Points past the ends' model (equal ends) fall back to a
     geometric grid of one decade each way.
     """
     (r_m, m_m), (r_t, m_t) = low, high
     d_mean, d_risk2 = m_t - m_m, r_t**2 - r_m**2
     frac = np.linspace(0.0, 1.0, points)
     if d_mean <= 0 or d_risk2 <= 0:  # the max-return portfolio is the min-risk one
-        return np.geomspace(1e3, 1e-1, points) if not _raises_risk(objective) else np.zeros(points)
+        return np.geomspace(1e3, 1e-1, points) if not _raises_risk(impl) else np.zeros(points)
+    if impl.frontier_measure is None:  # utility: g = sqrt(c) / (2 sqrt(rho - rho_m))
+        frac[0] = MIN_RISK_OFFSET
+        c = d_mean**2 / (r_t - r_m)
+        return np.sqrt(c) / (2.0 * np.sqrt(frac * (r_t - r_m)))
     c = d_mean**2 / d_risk2
-    if _raises_risk(objective):
+    if _raises_risk(impl):
         rho = r_m + frac * (r_t - r_m)
         return np.sqrt((rho**2 - r_m**2) / c) / rho
     frac[0] = MIN_RISK_OFFSET
@@ -203,7 +236,7 @@ def _ends(task: Task, returns: pd.DataFrame) -> tuple[tuple[float, float], tuple
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
-    daily = get_measure(spec.impl.frontier_measure).numpy_value(x, spec.alpha)
+    daily = _axis(spec.impl).numpy_value(x, spec.alpha)
     return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
 
 
@@ -221,25 +254,23 @@ def _calibrated_grid(
     against ``log lam``; the K parameters interpolate it at evenly spaced target risks.
     """
     spec = task.spec
-    objective = spec.impl.name
-    model = _risk_grid(objective, low, high, points)
+    impl, axis = spec.impl, _axis(spec.impl)
+    model = _risk_grid(impl, low, high, points)
     positive = model[model > 0]
     if positive.size < 2:
         return model
-    if _raises_risk(objective):  # risk grows with lam_r, falls with lam: pilot in risk order
+    if _raises_risk(impl):  # risk grows with lam_r, falls with lam: pilot in risk order
         pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
     else:
         pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
     batch = solve_batch(task.prepared, task.config, risk_aversions=list(pilot))
     x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
-    risk = np.maximum.accumulate(portfolio_risk(objective, x, spec.alpha))
+    risk = np.maximum.accumulate(axis.stated_value(x, spec.alpha))
     risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
-    r_m, r_t = low[0], high[0]
-    measure = _risk_measure(objective)
-    r_m, r_t = measure.annualise(r_m), measure.annualise(r_t)
+    r_m, r_t = axis.annualise(low[0]), axis.annualise(high[0])
     targets = np.linspace(max(r_m, risk[0]), min(r_t, risk[-1]), points)
     lams = np.exp(np.interp(targets, risk, np.log(pilot[first])))
-    if _raises_risk(objective):
+    if _raises_risk(impl):
         lams[0] = 0.0  # the exact minimum-CVaR end
     return lams
 
@@ -261,7 +292,7 @@ def _unevenness(risk: np.ndarray) -> float:
 
 
 def _respaced(
-    objective: str, seen: list[tuple[np.ndarray, np.ndarray]], risk: np.ndarray
+    impl: PortfolioObjective, seen: list[tuple[np.ndarray, np.ndarray]], risk: np.ndarray
 ) -> np.ndarray | None:
     """Parameters aimed at evenly spaced risks between the current ends, interpolated in
     ``log lam`` over every (lam, risk) pair measured so far; None when already even."""
@@ -276,15 +307,63 @@ def _respaced(
     order = np.argsort(rk, kind="stable")
     rk, first = np.unique(rk[order], return_index=True)
     log_lam = np.log(lam[order][first])
-    if not _raises_risk(objective):  # risk falls as lam grows: keep the monotone envelope
+    if not _raises_risk(impl):  # risk falls as lam grows: keep the monotone envelope
         log_lam = np.minimum.accumulate(log_lam)
     else:
         log_lam = np.maximum.accumulate(log_lam)
     targets = np.linspace(float(np.min(risk)), float(np.max(risk)), len(risk))
     out = np.exp(np.interp(targets, rk, log_lam))
-    if _raises_risk(objective):
+    if _raises_risk(impl):
         out[0] = 0.0  # the exact minimum-CVaR end
     return out
+
+
+def _spread_run(
+    task: Task, returns: pd.DataFrame, lams: np.ndarray, alpha: float
+) -> tuple[BatchResult, np.ndarray, np.ndarray]:
+    """The batched run at parameters ``lams`` (K,), re-aimed up to :data:`SPREAD_ROUNDS`
+    times at evenly spread risks: ``(batch, portfolio returns (T, K), risks (K,))``."""
+    axis, config = _axis(task.spec.impl), task.config
+    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    risk = axis.stated_value(x, alpha)
+    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
+    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
+        again = _respaced(task.spec.impl, seen, risk)
+        if again is None:
+            break
+        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
+        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
+        risk_new = axis.stated_value(x_new, alpha)
+        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        span, span_new = np.ptp(risk), np.ptp(risk_new)
+        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
+            batch, x, risk = retry, x_new, risk_new
+    return batch, x, risk
+
+
+def _frontier_spec(objective: str, measure: str | None) -> ObjectiveSpec:
+    """The spec whose frontier is traced: ``objective`` alone (one with a
+    ``frontier_measure``), or the utility ``objective`` over ``measure``.
+
+    Raises
+    ------
+    ConfigError
+        For an objective with no frontier, or a measure given to one that is no utility.
+    """
+    if measure is None:
+        if objective not in FRONTIER_OBJECTIVES:
+            raise ConfigError(
+                f"frontier objective must be one of {', '.join(FRONTIER_OBJECTIVES)} "
+                f"(or {Utility.name} with a measure), got {objective!r}"
+            )
+        return ObjectiveSpec(objective)
+    if objective_class(objective) is not Utility:
+        raise ConfigError(
+            f"a frontier over measure {measure!r} runs objective {Utility.name!r}, "
+            f"got {objective!r}"
+        )
+    return ObjectiveSpec(Utility.name, measure=get_measure(measure).name)
 
 
 def efficient_frontier(
@@ -295,6 +374,7 @@ def efficient_frontier(
     config: EngineConfig | None = None,
     *,
     alpha: float = 0.95,
+    measure: str | None = None,
 ) -> FrontierResult:
     """The efficient frontier as one batched run of ``points`` portfolios.
 
@@ -302,8 +382,9 @@ def efficient_frontier(
     ----------
     returns : DataFrame, shape (T, N)
         Daily simple returns, one column per ticker.
-    objective : {"mean-variance", "cvar"}
-        Mean-variance (risk: annualised volatility) or mean-CVaR (risk: daily CVaR).
+    objective : {"mean-variance", "cvar", "utility"}
+        Mean-variance (risk: annualised volatility), mean-CVaR (risk: daily CVaR), or
+        (with ``measure``) the utility ``mean - g * measure`` (risk: the measure).
     points : int, default 20
         K >= 2 points, from the minimum-risk to the maximum-return portfolio.
     constraints : Constraints, optional
@@ -311,58 +392,46 @@ def efficient_frontier(
     config : EngineConfig, optional
         Default :data:`FRONTIER_CONFIG` (no preconditioning).
     alpha : float, default 0.95
-        CVaR level (cvar only).
+        CVaR level (measures that take one only).
+    measure : str, optional
+        A registered measure (or alias): the frontier of the utility over it, its risk
+        axis the measure's stated value (``objective`` must be ``"utility"``).
 
     Returns
     -------
     FrontierResult
     """
-    if objective not in FRONTIER_OBJECTIVES:
-        raise ConfigError(
-            f"frontier objective must be one of {', '.join(FRONTIER_OBJECTIVES)}, got {objective!r}"
-        )
+    base = _frontier_spec(objective, measure)
     if int(points) < 2:
         raise ConfigError(f"a frontier needs at least 2 points, got {points}")
     if not isinstance(returns, pd.DataFrame):
         returns = pd.DataFrame(np.asarray(returns, dtype=np.float64))
+    axis = _axis(base.impl)
     spec, constraints, config = resolve_settings(
-        objective,
+        base,
         constraints,
         config or FRONTIER_CONFIG,
-        alpha=alpha if _risk_measure(objective).uses_alpha else None,
+        alpha=alpha if axis.uses_alpha else None,
     )
     task = Task(returns, spec, constraints, config)
     low, high = _ends(task, returns)
     lams = _calibrated_grid(task, returns, low, high, int(points))
-    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
-    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
-    risk = portfolio_risk(objective, x, alpha)
-    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
-    for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
-        again = _respaced(objective, seen, risk)
-        if again is None:
-            break
-        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
-        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
-        risk_new = portfolio_risk(objective, x_new, alpha)
-        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
-        span, span_new = np.ptp(risk), np.ptp(risk_new)
-        if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
-            batch, x, risk = retry, x_new, risk_new
+    batch, x, risk = _spread_run(task, returns, lams, alpha)
     # points in risk order, whatever order the (possibly split) runs came back in
     order = np.lexsort((x.mean(axis=0), risk))
     w = batch.weights.iloc[order].reset_index(drop=True)
     x = x[:, order]
     r = returns.to_numpy(dtype=np.float64)
     return FrontierResult(
-        objective=objective,
+        objective=spec.impl.name,
         alpha=float(alpha),
         weights=w,
         risk=risk[order],
         returns=TRADING_DAYS * x.mean(axis=0),
         risk_aversion=batch.runs["risk_aversion"].to_numpy(dtype=np.float64)[order],
         converged=batch.runs["converged"].to_numpy(dtype=bool)[order],
-        asset_risk=pd.Series(portfolio_risk(objective, r, alpha), index=returns.columns),
+        asset_risk=pd.Series(axis.stated_value(r, alpha), index=returns.columns),
         asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
         wall_time=float(batch.wall_time),
+        measure=spec.measure,
     )
