@@ -5,7 +5,7 @@ convex), written to a temporary directory as a single module with a
 :class:`~portfolio_sgd.measures.base.RiskMeasure` subclass and a cvxpy form, and registered
 through :func:`~portfolio_sgd.measures.registry.register_measure` (the
 ``portfolio_sgd.measures`` entry-point group does the same for an installed package). It
-then works under ``optimize`` (min-risk and utility), a risk limit, the skfolio estimator
+then works under ``optimize`` (min-risk and utility), a risk limit, the frontier, the skfolio estimator
 and the CLI, each checked against an independent cvxpy solve written here.
 """
 
