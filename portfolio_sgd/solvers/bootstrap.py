@@ -26,7 +26,6 @@ import torch
 from ..data.frequency import periods_per_year
 from ..engine import Problem, RunGrid, run_engine
 from ..engine.config import EngineConfig
-from ..engine.defaults import auto_lr, resolve_metric
 from ..engine.prepare import PreparedData
 from ..errors import ConfigError
 from ..measures.quadratic import uses_weighted_form
@@ -242,16 +241,6 @@ def _full_value(problem: Problem, w: torch.Tensor, base: np.ndarray | None) -> t
     return problem.spec.impl.full_value(R, w, mean, problem.benchmark, None, c)
 
 
-def _step_size(problem: Problem, result: OptimizationResult) -> float:
-    """The run's step size; for a run finished exactly before its first step (``lr``
-    None: never computed), the default one its steps would have taken."""
-    if result.lr is not None:
-        return float(result.lr)
-    config = result.config
-    grid = RunGrid(batch_sizes=(int(config.batch_size or 1),))
-    return auto_lr(problem, config, grid, resolve_metric(problem, config))
-
-
 def _with_noise(
     bars: ErrorBars,
     problem: Problem,
@@ -261,8 +250,7 @@ def _with_noise(
 ) -> ErrorBars:
     """``bars`` with SGD's noise next to the data's, or the reason it does not apply."""
     try:
-        lr = _step_size(problem, result)
-        noise = compare_noise(problem, result.config, point, lr, bars.weights_se, base)
+        noise = compare_noise(problem, result.config, point, result.lr, bars.weights_se, base)
     except ConfigError as exc:
         return dataclasses.replace(bars, noise_note=str(exc))
     if result.polished:  # the spread is SGD's at this m; the reported weights carry none

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..engine import Problem
+from ..engine import Problem, RunGrid
 from ..engine.config import EngineConfig
-from ..engine.defaults import resolve_metric, resolve_optimizer
+from ..engine.defaults import auto_lr, resolve_metric, resolve_optimizer
 from ..engine.sampling import Sampling, finite_population_factor
 from ..engine.stationary import stationary_covariance
 from ..errors import ConfigError
@@ -97,11 +97,18 @@ def gradient_moments(
     return hess.numpy(), cov.numpy()
 
 
+def default_step_size(problem: Problem, config: EngineConfig) -> float:
+    """The step size a run of ``config`` on ``problem`` takes by default (``auto_lr`` at its
+    batch size): what a run that finished exactly before its first step would have used."""
+    grid = RunGrid(batch_sizes=(int(config.batch_size or 1),))
+    return auto_lr(problem, config, grid, resolve_metric(problem, config))
+
+
 def compare_noise(
     problem: Problem,
     config: EngineConfig,
     point: np.ndarray,
-    lr: float,
+    lr: float | None,
     data_se: pd.Series,
     rows: np.ndarray | None = None,
 ) -> NoiseComparison:
@@ -114,8 +121,10 @@ def compare_noise(
     config : EngineConfig
     point : ndarray, shape (N,)
         The point estimate (the linearisation point).
-    lr : float
-        The step size the run used.
+    lr : float or None
+        The step size the run used; None for a run the exact finish ended before its
+        first step (its step size was never computed): the default step size its steps
+        would have taken (:func:`default_step_size`).
     data_se : Series, shape (N,)
         Bootstrap standard errors by ticker.
     rows : ndarray, shape (T,), optional
@@ -128,6 +137,7 @@ def compare_noise(
         off the budget set, a binding leverage cap, too many free assets, an unstable step).
     """
     _check_applicable(problem, config, point)
+    lr = default_step_size(problem, config) if lr is None else float(lr)
     impl, cons = problem.spec.impl, problem.constraints
     R = problem.returns.detach().to("cpu", torch.float64)
     n_rows = R.shape[0]
