@@ -36,6 +36,36 @@ from .stopping import StoppingRule, step_budget
 from .weighting import weighted_problem
 
 
+def _validated_projector(problem: Problem, grid: RunGrid) -> Any:
+    """The Euclidean projector of the constraints (validating them once), after refusing
+    what the engine never relaxes silently (cardinality) and an empty grid."""
+    if problem.constraints.is_combinatorial:
+        raise ConfigError("max_assets/min_position are handled by optimize(), not the engine")
+    euclidean = problem.constraints.projector(problem.n_assets)
+    if grid.size < 1:
+        raise ConfigError("at least one run is needed")
+    return euclidean
+
+
+def _check_step_sizes(opt_name: OptimizerName, config: EngineConfig, grid: RunGrid) -> None:
+    """Refuse per-run or batch-coupled step sizes with Adam (they scale an SGD step)."""
+    if opt_name is OptimizerName.ADAM and (
+        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
+    ):
+        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
+
+
+def _var_start(
+    objective: Any, R: torch.Tensor, w: torch.Tensor, alpha: float
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The VaR level ``t`` (K,) at the start weights and their returns (K, T), for
+    objectives with a VaR level; ``(None, None)`` otherwise."""
+    if not objective.has_var_level:
+        return None, None
+    x0 = portfolio_returns(R, w)
+    return optimal_var_level(x0, alpha).clone(), x0
+
+
 def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> EngineState:
     """Everything the loop needs for K runs of ``problem`` (validated up front).
 
@@ -44,29 +74,19 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     InfeasibleConstraintError, ConfigError
         Before any step: infeasible constraints, or settings that contradict each other.
     """
-    if problem.constraints.is_combinatorial:  # never silently relaxed
-        raise ConfigError("max_assets/min_position are handled by optimize(), not the engine")
-    euclidean = problem.constraints.projector(problem.n_assets)  # validates once
-    if grid.size < 1:
-        raise ConfigError("at least one run is needed")
+    euclidean = _validated_projector(problem, grid)
     problem = weighted_problem(problem, grid, config)  # per-run row weights, if any
     config = trading_config(problem, config)  # proximal steps without momentum
     spec, R = problem.spec, problem.returns
     objective = spec.impl
     opt_name = resolve_optimizer(config, spec)
     averaging = resolve_averaging(config, spec)
-    if opt_name is OptimizerName.ADAM and (
-        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
-    ):
-        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
+    _check_step_sizes(opt_name, config, grid)
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(problem, config)
     w, project, orthant = _start(problem, grid, metric, euclidean)
     prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)
-    t, x0 = None, None
-    if objective.has_var_level:
-        x0 = portfolio_returns(R, w)
-        t = optimal_var_level(x0, spec.alpha).clone()
+    t, x0 = _var_start(objective, R, w, spec.alpha)
     smoothing = SmoothingContinuation.start(
         objective, R, smoothing_active(config, spec), config.cvar_smoothing,
         config.growth_every, adapt_lr=False,

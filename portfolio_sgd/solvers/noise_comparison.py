@@ -138,35 +138,15 @@ def compare_noise(
     """
     _check_applicable(problem, config, point)
     lr = default_step_size(problem, config) if lr is None else float(lr)
-    impl, cons = problem.spec.impl, problem.constraints
-    R = problem.returns.detach().to("cpu", torch.float64)
-    n_rows = R.shape[0]
-    rows_t = None if rows is None else torch.as_tensor(rows, dtype=torch.float64)
-    mean = R.mean(dim=0) if rows_t is None else (rows_t @ R) / n_rows
-    bench = problem.benchmark
-    bench = None if bench is None else bench.detach().to("cpu", torch.float64)
-    w = torch.tensor(np.array(point, dtype=np.float64))
-    hess, cov = gradient_moments(impl, R, w, mean, rows_t, bench)
-    free = (point > cons.min_weight + FREE_TOL) & (point < cons.max_weight - FREE_TOL)
+    hess, cov, n_rows = _moments_at(problem, point, rows)
+    free = (point > problem.constraints.min_weight + FREE_TOL) & (
+        point < problem.constraints.max_weight - FREE_TOL
+    )
     if int(free.sum()) > MAX_FREE:
         raise ConfigError(f"{int(free.sum())} free assets: the Lyapunov solve is skipped")
     m = min(int(config.batch_size), n_rows)
-    metric = resolve_metric(problem, config)
     sampling = Sampling(config.sampling)
-    var = np.zeros(len(point))
-    if m < n_rows:
-        sigma = stationary_covariance(
-            hess,
-            cov,
-            free,
-            float(lr),
-            m,
-            momentum=float(config.momentum),
-            nesterov=bool(config.nesterov),
-            metric=None if metric is None else metric.detach().cpu().double().numpy(),
-            population_factor=finite_population_factor(m, n_rows, sampling),
-        )
-        var = np.clip(np.diag(sigma), 0.0, None)
+    var = _stationary_variance(problem, config, hess, cov, free, lr, m, n_rows)
     centre = np.eye(len(point)) - 1.0 / len(point)
     sigma2 = float(np.trace(centre @ cov @ centre))
     sgd_total, data_total = float(np.sqrt(var.sum())), float(np.sqrt((data_se**2).sum()))
@@ -186,6 +166,51 @@ def compare_noise(
         note=_note(config, m, n_rows),
         n_rows=n_rows,
     )
+
+
+def _moments_at(
+    problem: Problem, point: np.ndarray, rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The Hessian (N, N) and per-scenario gradient covariance (N, N) at ``point``, in
+    float64 on the CPU, and the number of rows T."""
+    R = problem.returns.detach().to("cpu", torch.float64)
+    n_rows = R.shape[0]
+    rows_t = None if rows is None else torch.as_tensor(rows, dtype=torch.float64)
+    mean = R.mean(dim=0) if rows_t is None else (rows_t @ R) / n_rows
+    bench = problem.benchmark
+    bench = None if bench is None else bench.detach().to("cpu", torch.float64)
+    w = torch.tensor(np.array(point, dtype=np.float64))
+    hess, cov = gradient_moments(problem.spec.impl, R, w, mean, rows_t, bench)
+    return hess, cov, n_rows
+
+
+def _stationary_variance(
+    problem: Problem,
+    config: EngineConfig,
+    hess: np.ndarray,
+    cov: np.ndarray,
+    free: np.ndarray,
+    lr: float,
+    m: int,
+    n_rows: int,
+) -> np.ndarray:
+    """Per-asset stationary variance (N,) of SGD at step ``lr`` and batch ``m`` (zero when
+    the batch is the whole data: no sampling noise)."""
+    if m >= n_rows:
+        return np.zeros(len(free))
+    metric = resolve_metric(problem, config)
+    sigma = stationary_covariance(
+        hess,
+        cov,
+        free,
+        float(lr),
+        m,
+        momentum=float(config.momentum),
+        nesterov=bool(config.nesterov),
+        metric=None if metric is None else metric.detach().cpu().double().numpy(),
+        population_factor=finite_population_factor(m, n_rows, Sampling(config.sampling)),
+    )
+    return np.clip(np.diag(sigma), 0.0, None)
 
 
 def _check_applicable(problem: Problem, config: EngineConfig, point: np.ndarray) -> None:
