@@ -19,6 +19,15 @@ from .group_kernel import GroupPlan, GroupProjector, disjoint_group_plan
 from .groups import groups_to_dict, normalize_groups
 from .leverage import Leverage
 from .linear import LinearConstraints, normalize_linear, normalize_matrix
+from .mandate import (
+    bounds_vectors,
+    exposure_cap,
+    is_classic,
+    mandate_dict,
+    normalise_mandate,
+    resolve_mandate,
+    validate_mandate,
+)
 from .oracle import FeasibleSet
 from .projection import Projector, projector_for
 from .record_checks import (
@@ -46,10 +55,12 @@ class Constraints:
 
     Parameters
     ----------
-    min_weight : float, default 0.0
+    min_weight : float, vector (N,), Series or mapping ticker -> bound, default 0.0
         Per-asset lower bound ``lo``. Must be ``>= 0`` unless ``long_short`` is true.
-    max_weight : float, default 1.0
-        Per-asset upper bound ``hi``.
+        A mapping's unlisted tickers take 0 (or its ``"*"`` entry); see
+        :mod:`.weight_bounds`.
+    max_weight : float, vector (N,), Series or mapping ticker -> bound, default 1.0
+        Per-asset upper bound ``hi`` (a mapping's unlisted tickers take 1, or ``"*"``).
     long_short : bool, default False
         Allow negative weights (``lo < 0``).
     max_leverage : float or None, default None
@@ -93,6 +104,12 @@ class Constraints:
         Minimum position ``x``: each weight is 0 or at least ``x``. With ``max_assets``
         it makes the problem combinatorial; :func:`portfolio_sgd.optimize` then runs the
         heuristic of :mod:`portfolio_sgd.cardinality` (see :meth:`relaxed`).
+    budget : float or (float, float), default 1.0
+        ``sum(w) = budget`` (below 1 the rest is cash; 0 is a dollar-neutral book), or
+        ``lo <= sum(w) <= hi`` for a pair (see :mod:`.mandate`).
+    max_short, max_long : float or None, default None
+        Caps on the total short ``sum max(-w_i, 0)`` and long ``sum max(w_i, 0)``
+        exposures (they bind only with negative lower bounds).
 
     Notes
     -----
@@ -103,8 +120,8 @@ class Constraints:
     ``L >= 1``: then ``1/N`` is feasible (gross leverage 1), so the cap never conflicts.
     """
 
-    min_weight: float = field(default=0.0, metadata={"help": "Per-asset lower bound."})
-    max_weight: float = field(default=1.0, metadata={"help": "Per-asset upper bound."})
+    min_weight: Any = field(default=0.0, metadata={"help": "Per-asset lower bound."})
+    max_weight: Any = field(default=1.0, metadata={"help": "Per-asset upper bound."})
     long_short: bool = False
     max_leverage: float | None = None
     previous_weights: Any = None
@@ -126,6 +143,15 @@ class Constraints:
     min_position: float = field(
         default=0.0, metadata={"help": "Minimum position: every weight is 0 or at least this."}
     )
+    budget: Any = field(
+        default=1.0, metadata={"help": "Sum of the weights (the rest is cash; 0: dollar-neutral)."}
+    )
+    max_short: float | None = field(
+        default=None, metadata={"help": "Cap on the total short exposure sum max(-w, 0)."}
+    )
+    max_long: float | None = field(
+        default=None, metadata={"help": "Cap on the total long exposure sum max(w, 0)."}
+    )
 
     def __post_init__(self) -> None:
         """Canonical hashable forms of the group, linear and trading fields (JSON lists
@@ -141,6 +167,7 @@ class Constraints:
             put(name, normalize_matrix(name, getattr(self, name)))
         if self.assets is not None:
             put("assets", tuple(str(a) for a in self.assets))
+        normalise_mandate(self, put)
 
     @property
     def has_linear(self) -> bool:
@@ -149,9 +176,10 @@ class Constraints:
 
     def bind(self, tickers: list[str] | tuple[str, ...]) -> Constraints:
         """These constraints with names resolved against ``tickers`` (the returns' columns)."""
-        if not self.has_linear or self.assets == tuple(tickers):
-            return self
-        return replace(self, assets=tuple(tickers))
+        bound = resolve_mandate(self, tickers)  # bounds by ticker -> vectors
+        if not bound.has_linear or bound.assets == tuple(tickers):
+            return bound
+        return replace(bound, assets=tuple(tickers))
 
     def linear_part(self, n_assets: int | None = None) -> LinearConstraints | None:
         """The numeric :class:`LinearConstraints` (None without rows), resolved once."""
@@ -196,9 +224,10 @@ class Constraints:
             raise InfeasibleConstraintError(
                 f"n_assets must be a positive integer, got {n_assets!r}"
             )
-        Bounds(self.min_weight, self.max_weight, self.long_short).validate(n_assets)
-        if self.max_leverage is not None:
+        Bounds(self.min_weight, self.max_weight, self.long_short, self.budget).validate(n_assets)
+        if self.max_leverage is not None and is_classic(self):
             Leverage(self.max_leverage).validate(n_assets)
+        validate_mandate(self, n_assets)
         card = self.cardinality
         if card is not None and (self.has_linear or has_trading(self)):  # before their checks
             raise ConfigError(
@@ -237,10 +266,13 @@ class Constraints:
 
     def _cap(self) -> float | None:
         """The leverage cap if it can matter (long-short, finite), else ``None``."""
-        lev = self.max_leverage
-        if lev is None or math.isinf(lev) or self.min_weight >= 0:
-            return None
-        return float(lev)
+        if is_classic(self):
+            lev = self.max_leverage
+            if lev is None or math.isinf(lev) or self.min_weight >= 0:
+                return None
+            return float(lev)
+        part = exposure_cap(self)
+        return None if part is None else part.cap
 
     @property
     def allows_metric_projection(self) -> bool:
@@ -250,14 +282,14 @@ class Constraints:
         Other linear rows (and a leverage cap) are projected in the Euclidean metric: the
         engine then does not precondition its steps.
         """
-        if self.max_leverage is not None and self.long_short:
+        if (self.max_leverage is not None and self.long_short) or not is_classic(self):
             return False
         return not self.has_linear or self._group_plan() is not None
 
     def _group_plan(self) -> GroupPlan | None:
         """The disjoint-group plan of the linear rows, if they are all group limits."""
         linear = next((p for p in self.parts if isinstance(p, LinearConstraints)), None)
-        if linear is None or self._cap() is not None:
+        if linear is None or self._cap() is not None or not is_classic(self):
             return None
         n = linear.a_ub.shape[1]
         return disjoint_group_plan(linear, n, float(self.min_weight), float(self.max_weight))
@@ -357,7 +389,12 @@ class Constraints:
                 "a_eq": linear.a_eq,
                 "b_eq": linear.b_eq,
             }
-        base = FeasibleSet(n_assets, self.min_weight, self.max_weight, self._cap(), **rows)
+        lo, hi = (
+            (self.min_weight, self.max_weight)
+            if is_classic(self)
+            else bounds_vectors(self, n_assets)
+        )
+        base = FeasibleSet(n_assets, lo, hi, self._cap(), **rows, budget=self.budget)
         if not has_trading(self):
             return base
         return TradingSet(base, TradingTerms.of(self, n_assets))
@@ -371,12 +408,12 @@ class Constraints:
         """``parts``, with the turnover part sized for ``n_assets`` (None: from a vector
         setting) and the linear rows (if bound, or given as matrices only)."""
         parts: list[ConstraintPart] = [
-            Budget(),
-            Bounds(self.min_weight, self.max_weight, self.long_short),
+            Budget(self.budget),
+            Bounds(self.min_weight, self.max_weight, self.long_short, self.budget),
         ]
         cap = self._cap()
         if cap is not None:
-            parts.append(Leverage(cap))
+            parts.append(Leverage(cap) if is_classic(self) else exposure_cap(self))
         width = None if self.assets is not None else matrix_width(self)
         linear = self.linear_part(width) if self.has_linear else None
         if linear is not None:
@@ -390,6 +427,9 @@ class Constraints:
         """Plain-dict form (JSON-serialisable); the group, linear, trading and cardinality
         fields only when set."""
         out = asdict(self)
+        for name in ("budget", "max_short", "max_long"):
+            del out[name]
+        out.update(mandate_dict(self))
         if not out["allow_absent_members"]:
             del out["allow_absent_members"]
         for name in ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets"):
@@ -415,4 +455,5 @@ class Constraints:
         fields = ("min_weight", "max_weight", "long_short", "max_leverage")
         fields += ("groups", "linear", "A_ub", "b_ub", "A_eq", "b_eq", "assets", *TRADING_FIELDS)
         fields += ("max_assets", "min_position", "allow_absent_members")
+        fields += ("budget", "max_short", "max_long")
         return cls(**{k: data[k] for k in fields if k in data})

@@ -88,8 +88,8 @@ def polytope_minimizer(c: torch.Tensor, polytope: Polytope) -> torch.Tensor:
             row @ lift + extra,
             A_ub=polytope.a_ub if polytope.a_ub.shape[0] else None,
             b_ub=polytope.b_ub if polytope.b_ub.shape[0] else None,
-            A_eq=polytope.a_eq,
-            b_eq=polytope.b_eq,
+            A_eq=polytope.a_eq if polytope.a_eq.shape[0] else None,
+            b_eq=polytope.b_eq if polytope.a_eq.shape[0] else None,
             bounds=bounds,
             method="highs",
         )

@@ -13,6 +13,8 @@ budget + bounds + turnover limits     :func:`~.trading.kernel.prox_trading` (nes
 positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
 budget + bounds + disjoint group      :class:`.group_kernel.GroupProjector` (nested
 floors/caps (no leverage)             shifts on sorted breakpoints)
+per-asset bounds, a budget other than :func:`.box_kernel.project_box_budget` (one sort
+1 or a range, exposure caps           of the 2N breakpoints; two more with a cap)
 ===================================== ===============================================
 
 **Extension point.** A composition with no exact kernel (general linear rows: ratios,
@@ -35,6 +37,7 @@ import torch
 from ..errors import ConfigError
 from .base import ConstraintPart
 from .bounds import Bounds
+from .box_kernel import project_box_budget
 from .budget import Budget
 from .dykstra import ConvexSet, DykstraProjector, halfspaces
 from .group_kernel import GroupProjector, disjoint_group_plan, split_group_rows
@@ -58,9 +61,11 @@ def exact_projector(parts: Sequence[ConstraintPart]) -> Projector | None:
     if not kinds <= _BASE | {LinearConstraints} or Budget not in kinds or Bounds not in kinds:
         return None
     bounds = next(p for p in parts if isinstance(p, Bounds))
-    lo, hi = float(bounds.lo), float(bounds.hi)
     leverage = next((p for p in parts if isinstance(p, Leverage)), None)
     linear = next((p for p in parts if isinstance(p, LinearConstraints)), None)
+    if not _classic(bounds, leverage):
+        return None if linear is not None else _mandate_projector(bounds, leverage)
+    lo, hi = float(bounds.lo), float(bounds.hi)
     if linear is not None:
         plan = None if leverage else disjoint_group_plan(linear, linear.a_ub.shape[1], lo, hi)
         return None if plan is None else GroupProjector(plan)
@@ -90,8 +95,9 @@ def general_projector(parts: Sequence[ConstraintPart]) -> Projector:
     kernel = exact_projector(base)
     assert kernel is not None  # budget + bounds (+ leverage) always has one
     rows = [p for p in parts if isinstance(p, LinearConstraints)]
-    if rows and Leverage not in kinds:  # group limits join the base set's exact kernel
-        bounds = next(p for p in parts if isinstance(p, Bounds))
+    bounds = next(p for p in parts if isinstance(p, Bounds))
+    classic = _classic(bounds, next((p for p in parts if isinstance(p, Leverage)), None))
+    if rows and Leverage not in kinds and classic:  # group limits join the exact kernel
         plan, rest = split_group_rows(rows[0], rows[0].a_ub.shape[1], bounds.lo, bounds.hi)
         if plan is not None:
             kernel, base, rows = GroupProjector(plan), [*base, _without(rows[0], rest)], [rest]
@@ -117,6 +123,29 @@ def _without(part: LinearConstraints, rest: LinearConstraints) -> LinearConstrai
 
 
 _BASE = {Budget, Bounds, Leverage}
+
+
+def _classic(bounds: Bounds, leverage: Leverage | None) -> bool:
+    """Uniform bounds, budget 1, and a gross cap alone (the kernels of :mod:`.kernels`)."""
+    uniform = bounds.uniform
+    caps = leverage is None or (leverage.max_short is None and leverage.max_long is None)
+    return uniform and bounds.budget == 1.0 and caps
+
+
+def _mandate_projector(bounds: Bounds, leverage: Leverage | None) -> Projector:
+    """The exact kernel of per-asset bounds, any budget and exposure caps."""
+    budget = Budget(bounds.budget).ends
+    cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def project(v: torch.Tensor) -> torch.Tensor:
+        n = int(v.shape[-1])
+        if n not in cache:
+            cache[n] = tuple(torch.from_numpy(a) for a in bounds.vectors(n))  # type: ignore[assignment]
+        lo, hi = cache[n]
+        cap = None if leverage is None else float(leverage.cap)
+        return project_box_budget(v, lo, hi, budget, cap)
+
+    return project
 
 
 def _base_violation(base: Sequence[ConstraintPart]):  # noqa: ANN202

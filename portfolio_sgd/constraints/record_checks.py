@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ConfigError, InfeasibleConstraintError
 from .linear import LinearConstraints, resolve_linear
 from .lp_feasibility import check_feasible
+from .mandate import bounds_vectors, budget_ends, is_classic
 from .trading.terms import PER_ASSET, vector
 
 
@@ -28,7 +29,8 @@ def check_linear_feasible(c: Any, n_assets: int) -> None:
     """The LP feasibility check of the linear rows (once per set and size: it passed)."""
     linear = c.linear_part(n_assets)
     if linear is not None:
-        check_feasible(linear, c.min_weight, c.max_weight, c._cap())
+        lo, hi = bounds_vectors(c, n_assets) if not is_classic(c) else (c.min_weight, c.max_weight)
+        check_feasible(linear, lo, hi, c._cap(), budget_ends(c))
 
 
 @functools.lru_cache(maxsize=64)

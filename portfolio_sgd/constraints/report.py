@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .bounds import Bounds
+from .budget import Budget
 from .leverage import Leverage
 from .linear import LinearConstraints
 from .trading.turnover import Turnover
@@ -66,20 +67,64 @@ def constraints_report(
         (``"active"``, ``"slack"`` or ``"violated"``).
     """
     w = np.asarray(weights, dtype=np.float64).reshape(-1)
-    rows = [_entry("sum(w) == 1", float(w.sum()), 1.0, "==", tol)]
+    rows: list[dict[str, Any]] = []
     for part in constraints._parts_for(w.size):
-        if isinstance(part, Bounds):
+        if isinstance(part, Budget):
+            rows += _budget_rows(part, w, tol)
+        elif isinstance(part, Bounds) and part.uniform:
             rows.append(_entry(f"w_i >= {part.lo:g}", float(w.min()), part.lo, ">=", tol))
             rows.append(_entry(f"w_i <= {part.hi:g}", float(w.max()), part.hi, "<=", tol))
+        elif isinstance(part, Bounds):
+            rows += _asset_bound_rows(part, w, tol, constraints.assets)
         elif isinstance(part, Leverage):
-            rows.append(
-                _entry(f"sum|w_i| <= {part.cap:g}", float(np.abs(w).sum()), part.cap, "<=", tol)
-            )
+            rows += _exposure_rows(part, w, tol)
         elif isinstance(part, LinearConstraints):
             rows += _linear_rows(part, w, tol)
         elif isinstance(part, Turnover):
             rows += _turnover_rows(part, w, tol)
     return rows
+
+
+def _budget_rows(part: Budget, w: np.ndarray, tol: float) -> list[dict[str, Any]]:
+    """The budget (``sum(w) == B`` or its range) and, when it is not 1, the cash left."""
+    total = float(w.sum())
+    lo, hi = part.ends
+    if lo == hi:
+        out = [_entry(f"sum(w) == {lo:g}", total, lo, "==", tol)]
+    else:
+        out = [
+            _entry(f"sum(w) >= {lo:g}", total, lo, ">=", tol),
+            _entry(f"sum(w) <= {hi:g}", total, hi, "<=", tol),
+        ]
+    if (lo, hi) != (1.0, 1.0):  # the rest in cash (reported, never violated)
+        out.append(_entry("cash = 1 - sum(w)", 1.0 - total, 1.0 - total, "==", tol))
+    return out
+
+
+def _asset_bound_rows(part: Bounds, w: np.ndarray, tol: float, assets: Any) -> list[dict[str, Any]]:
+    """Per-asset bounds: the tightest floor and the tightest cap, naming the asset."""
+    lo, hi = part.vectors(w.size)
+
+    def name(i: int) -> str:
+        return f"{assets[i]}" if assets is not None and len(assets) == w.size else f"asset {i}"
+
+    i, j = int(np.argmin(w - lo)), int(np.argmin(hi - w))
+    return [
+        _entry(f"w_i >= lo_i (tightest: {name(i)})", float(w[i]), float(lo[i]), ">=", tol),
+        _entry(f"w_i <= hi_i (tightest: {name(j)})", float(w[j]), float(hi[j]), "<=", tol),
+    ]
+
+
+def _exposure_rows(part: Leverage, w: np.ndarray, tol: float) -> list[dict[str, Any]]:
+    """The gross cap, and the short and long caps when given."""
+    out = [_entry(f"sum|w_i| <= {part.cap:g}", float(np.abs(w).sum()), part.cap, "<=", tol)]
+    if part.max_short is not None:
+        short = float(np.maximum(-w, 0).sum())
+        out.append(_entry(f"short <= {part.max_short:g}", short, part.max_short, "<=", tol))
+    if part.max_long is not None:
+        long = float(np.maximum(w, 0).sum())
+        out.append(_entry(f"long <= {part.max_long:g}", long, part.max_long, "<=", tol))
+    return out
 
 
 def _turnover_rows(part: Turnover, w: np.ndarray, tol: float) -> list[dict[str, Any]]:

@@ -114,8 +114,8 @@ class TailLP:
             cost,
             A_ub=a_ub,
             b_ub=b_ub,
-            A_eq=a_eq,
-            b_eq=poly.b_eq,
+            A_eq=a_eq if a_eq.shape[0] else None,  # a budget range has no equality
+            b_eq=poly.b_eq if a_eq.shape[0] else None,
             bounds=bounds,
             method="highs-ds",
             options={"time_limit": time_limit},

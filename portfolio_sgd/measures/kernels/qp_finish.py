@@ -197,9 +197,24 @@ class _Lifted:
         return self.base + self.lift @ x
 
 
+def _mandate_set(base_set: Any) -> _Lifted:
+    """A set with per-asset bounds or a budget other than 1 (a range, a leverage cap
+    lifted as ``w = u - v``), in the variable of the QP: its polytope."""
+    poly = base_set.polytope()
+    n, n_x = poly.lift.shape
+    a_ub, b_ub = _normalised(poly.a_ub, poly.b_ub)
+    zeros = np.zeros(n)
+    eq, lower, upper = (poly.a_eq, poly.b_eq), poly.lower, poly.upper
+    return _Lifted(zeros, poly.lift, np.zeros(n_x), *eq, a_ub, b_ub, lower, upper)
+
+
 def _lifted_set(feasible: Any) -> _Lifted | None:
-    """The feasible set in the variable of the QP, or None (leverage cap, market impact)."""
+    """The feasible set in the variable of the QP, or None (a leverage cap on the classic
+    set, market impact)."""
     base_set = getattr(feasible, "base", feasible)
+    classic = getattr(base_set, "uniform", True) and getattr(base_set, "budget", 1.0) == 1.0
+    if not classic and getattr(feasible, "terms", None) is None:
+        return _mandate_set(base_set)
     if getattr(base_set, "cap", None) is not None:
         return None
     n = int(base_set.n_assets)
@@ -271,8 +286,8 @@ def _vertex(qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted) -> np.ndarray | No
         cost,
         A_ub=qp.a_ub if qp.a_ub.shape[0] else None,
         b_ub=qp.b_ub if qp.a_ub.shape[0] else None,
-        A_eq=qp.a_eq,
-        b_eq=qp.b_eq,
+        A_eq=qp.a_eq if qp.a_eq.shape[0] else None,
+        b_eq=qp.b_eq if qp.a_eq.shape[0] else None,
         bounds=np.column_stack([qp.lower, qp.upper]),
         method="highs-ds",
     )
