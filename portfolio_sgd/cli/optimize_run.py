@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..api import optimize
 from ..cardinality import CardinalityReport
+from ..constraints.mandate import is_classic
 from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
@@ -220,8 +221,8 @@ def _sample_line(result: OptimizationResult) -> str:
 
 def _constraint_lines(result: OptimizationResult) -> list[str]:
     """The table's constraint status lines (with linear rows only: else budget and bounds)."""
-    if not result.constraints.has_linear:
-        return []
+    if not result.constraints.has_linear and is_classic(result.constraints):
+        return []  # budget and uniform bounds only: nothing to tabulate
     lines = ["", f"{'constraint':<28}{'value':>10}{'bound':>10}  status"]
     for row in result.constraints_report:
         status = str(row["status"])

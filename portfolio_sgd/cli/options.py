@@ -16,6 +16,7 @@ import click
 
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
+from .constraint_options import constraint_field_options
 from .lazy import Lazy
 from .record_options import OptionSpec, record_options
 from .sections import DATA, DISTRIBUTED, ENGINE, OBJECTIVE, section
@@ -183,18 +184,7 @@ objective_options = section(
         default=None,
         help="Tracking benchmark: a column of the data or a dataset (e.g. sp500-index).",
     ),
-    click.option(
-        "--min-weight", type=float, default=0.0, show_default=True, help="Per-asset lower bound."
-    ),
-    click.option(
-        "--max-weight", type=float, default=1.0, show_default=True, help="Per-asset upper bound."
-    ),
-    click.option(
-        "--long-short", is_flag=True, help="Allow negative weights (with --min-weight < 0)."
-    ),
-    click.option(
-        "--max-leverage", type=float, default=None, help="Gross leverage cap sum|w| (long-short)."
-    ),
+    *constraint_field_options,  # generated from the Constraints record's fields
     groups_option,
     allow_absent_option,
     constraint_option,

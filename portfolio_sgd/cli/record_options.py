@@ -10,7 +10,11 @@ line with no second declaration. The rules:
 - the type comes from the annotation: an Enum (or ``Enum | None``) is a choice of its
   values, ``str`` with ``choices`` metadata is a choice, ``int`` with ``min`` metadata is
   a range, ``int``/``float``/``str`` otherwise;
-- the default is the field's (an Enum's value), shown in ``--help`` unless it is None.
+- the default is the field's (an Enum's value), shown in ``--help`` unless it is None;
+- a ``type`` in the metadata overrides the annotation (a field that takes a number on the
+  command line but also vectors or mappings in the library: ``min_weight``);
+- the help is the metadata's ``help``, else the first sentence of the field's entry in the
+  record's NumPy-style docstring.
 
 Reading the records loads no torch (:mod:`portfolio_sgd.engine.config` is pure data).
 """
@@ -44,11 +48,30 @@ def record_options(record: type, skip: tuple[str, ...] = ()) -> dict[str, Option
         In field order; ``click.option(*decls, **attrs)`` builds each option.
     """
     hints = typing.get_type_hints(record)
-    return {
-        f.name: field_option_spec(f, hints[f.name])
-        for f in dataclasses.fields(record)
-        if f.name not in skip
-    }
+    out = {}
+    for f in dataclasses.fields(record):
+        if f.name in skip:
+            continue
+        decls, attrs = field_option_spec(f, hints[f.name])
+        attrs["help"] = attrs["help"] or docstring_help(record, f.name)
+        out[f.name] = (decls, attrs)
+    return out
+
+
+def docstring_help(record: type, name: str) -> str | None:
+    """The first sentence of ``name``'s entry in ``record``'s NumPy-style docstring."""
+    lines = (record.__doc__ or "").splitlines()
+    for i, line in enumerate(lines):
+        names = line.strip().split(" : ")[0]
+        if line.startswith("    ") and " : " in line and name in names.replace(" ", "").split(","):
+            text = []
+            for body in lines[i + 1 :]:
+                if not body.startswith("        "):
+                    break
+                text.append(body.strip())
+            sentence = " ".join(text).split(". ")[0].replace("``", "")
+            return sentence.rstrip(".") + "." if sentence else None
+    return None
 
 
 def field_option_spec(field: dataclasses.Field, annotation: Any) -> OptionSpec:
@@ -59,7 +82,7 @@ def field_option_spec(field: dataclasses.Field, annotation: Any) -> OptionSpec:
     kind = _base_type(annotation)
     if kind is bool:
         return (f"{flag}/--no-{flag[2:]}",), {**attrs, "show_default": True}
-    attrs["type"] = _click_type(kind, field.metadata)
+    attrs["type"] = field.metadata.get("type") or _click_type(kind, field.metadata)
     attrs["show_default"] = default is not None
     return (flag,), attrs
 

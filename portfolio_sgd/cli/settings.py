@@ -18,6 +18,7 @@ from ..data import MIN_ROWS, load_returns, select_benchmark
 from ..engine.config import EngineConfig
 from ..objectives import ObjectiveSpec
 from .app import parse_list
+from .mandate_settings import mandate_overrides
 
 
 def settings_from_cli(
@@ -33,6 +34,7 @@ def settings_from_cli(
     for record in (ObjectiveSpec, Constraints, EngineConfig):
         known |= {f.name for f in dataclasses.fields(record)}
     chosen = {k: v for k, v in kwargs.items() if k in known and k != "objective"}
+    chosen.update(mandate_overrides(kwargs))  # --bounds FILE, --budget-range LO HI
     chosen.update(overrides)
     objective = kwargs.get("objective") or "mean-variance"
     return resolve_settings(objective, **chosen)

@@ -30,6 +30,7 @@ __all__ = [
     "exposure_cap",
     "is_classic",
     "lowest_bound",
+    "mandate_text",
     "mandate_dict",
     "normalise_budget",
     "normalise_mandate",
@@ -142,6 +143,30 @@ def mandate_dict(record: Any) -> dict[str, Any]:
     for name in ("max_short", "max_long"):
         if getattr(record, name) is not None:
             out[name] = getattr(record, name)
+    return out
+
+
+def mandate_text(record: Any) -> list[str]:
+    """The bounds and budget in words: ``["weights in [0, 0.2]", "fully invested"]``, with
+    the range of per-asset bounds, the budget and its cash, and the exposure caps."""
+
+    def text(value: Any) -> str:
+        return f"{min(value):g}..{max(value):g}" if isinstance(value, tuple) else f"{value:g}"
+
+    if is_uniform(record.min_weight) and is_uniform(record.max_weight):
+        out = [f"weights in [{record.min_weight:g}, {record.max_weight:g}]"]
+    else:
+        out = [f"per-asset weights in [{text(record.min_weight)}, {text(record.max_weight)}]"]
+    lo, hi = budget_ends(record)
+    if (lo, hi) == (1.0, 1.0):
+        out.append("fully invested")
+    elif lo == hi:
+        out.append(f"budget {lo:g} (cash {1 - lo:g})")
+    else:
+        out.append(f"budget {lo:g}..{hi:g} (the rest in cash)")
+    for name in ("max_short", "max_long"):
+        if getattr(record, name) is not None:
+            out.append(f"{name.replace('_', ' ')} {getattr(record, name):g}")
     return out
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..constraints.mandate import mandate_text
 from ..plotting.interactive import (
     HELD,
     comparison_figure,
@@ -105,7 +106,7 @@ def summary_section(
 def constraints_text(result: OptimizationResult) -> str:
     """The feasible set in one line."""
     c = result.constraints
-    parts = [f"weights in [{c.min_weight:g}, {c.max_weight:g}]", "fully invested"]
+    parts = mandate_text(c)  # bounds, budget (cash), exposure caps
     if c.long_short:
         parts.append("long-short")
     if c.max_leverage is not None:
