@@ -82,7 +82,8 @@ def resolve_mandate(record: Any, tickers: Sequence[str]) -> Any:
     hi = resolve_bound(record.max_weight, tickers, "max_weight")
     if lo == record.min_weight and hi == record.max_weight:
         return record
-    return replace(record, min_weight=lo, max_weight=hi)
+    named = {} if is_uniform(lo) and is_uniform(hi) else {"assets": tuple(tickers)}
+    return replace(record, min_weight=lo, max_weight=hi, **named)  # names for the report
 
 
 def is_classic(record: Any) -> bool:
