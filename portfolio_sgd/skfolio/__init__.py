@@ -28,12 +28,13 @@ Parameter map (skfolio -> ``Constraints(min_weight, max_weight, long_short, max_
 =====================  ==============================================================
 skfolio                portfolio-sgd
 =====================  ==============================================================
-min_weights            ``min_weight`` (one value for all assets: a float, or an array /
-                       dict whose values are all equal; ``< 0`` sets ``long_short``);
-                       different values per asset, or None -> ``ConfigError``
-max_weights            ``max_weight`` (same rule; None -> 1 when long-only)
-budget                 must be 1 (fully invested); anything else -> ``ConfigError``
-max_short, max_long    ``max_leverage = 1 + 2 max_short`` / ``2 max_long - 1`` (budget 1)
+min_weights            ``min_weight``: a float, an array (N,) or a dict by asset (missing
+                       assets 0; :mod:`.mandate`); ``< 0`` sets ``long_short``; None ->
+                       ``ConfigError``
+max_weights            ``max_weight`` (same forms; a dict's missing assets 1; None -> 1)
+budget                 ``budget`` (below 1 the rest is cash; 0: dollar-neutral)
+max_short, max_long    budget 1 and one bound for all: ``max_leverage = 1 + 2 max_short`` /
+                       ``2 max_long - 1``; otherwise ``max_short`` / ``max_long``
 groups                 ``groups`` (dict asset -> labels, or skfolio's (n_groups, N) labels)
 linear_constraints     ``linear`` (the same grammar: names, ``+ - *``, ``<= >= ==``)
 left/right_inequality  ``A_ub`` / ``b_ub``

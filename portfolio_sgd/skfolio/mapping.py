@@ -19,6 +19,7 @@ from ..measures.base import RiskMeasure
 from ..measures.registry import get_measure, measure_names
 from ..objectives import ObjectiveSpec
 from ..objectives.composition import compose, composed_measures
+from .mandate import mandate_constraints
 
 UNSUPPORTED_WHEN_SET: tuple[str, ...] = ()
 """``MeanRisk`` parameters that must be None (none at present)."""
@@ -133,9 +134,8 @@ def check_unsupported(params: Mapping[str, Any], n_assets: int) -> None:
             values = np.asarray(value, dtype=float)
         if np.any(values != 0):
             raise ConfigError(f"{name} is not supported by portfolio-sgd yet; leave it 0")
-    budget = params.get("budget")
-    if budget is None or not math.isclose(float(budget), 1.0, rel_tol=0, abs_tol=1e-12):
-        raise ConfigError(f"budget={budget} is not supported: portfolio-sgd is fully invested (1)")
+    if params.get("budget") is None:  # other budgets: the mandate mapping (.mandate)
+        raise ConfigError("budget=None is not supported; give a number (1: fully invested)")
 
 
 def linear_settings(
@@ -222,6 +222,9 @@ def constraints_from(params: Mapping[str, Any], n_assets: int, names: Sequence[s
     so ``max_short = s`` is the gross-leverage cap ``1 + 2 s`` and ``max_long = l`` is
     ``2 l - 1``.
     """
+    mandate = mandate_constraints(params, n_assets, names)  # per-asset bounds, budget != 1
+    if mandate is not None:
+        return mandate
     if params.get("min_weights") is None:
         raise ConfigError("min_weights=None (no lower bound) is not supported; give a number")
     lo = uniform_value(params["min_weights"], "min_weights", n_assets, names, fill=0.0)
