@@ -83,6 +83,9 @@ class RiskMeasure:
         That objective's parameters besides ``alpha``.
     has_capped_finish : bool
         :meth:`capped_finish` solves max-return under a limit on this measure exactly.
+    finish_takes_linear : bool
+        :meth:`exact_finish` and :meth:`lower_bound` take the objective's linear term
+        ``linear`` (K, N) (min-risk and utility over the measure then finish through them).
     """
 
     name: ClassVar[str] = ""
@@ -101,6 +104,7 @@ class RiskMeasure:
     minimum_parameters: ClassVar[dict[str, float]] = {}
     has_capped_finish: ClassVar[bool] = False
     decomposes: ClassVar[bool] = False
+    finish_takes_linear: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a non-smooth measure that inherits a smooth-only default."""

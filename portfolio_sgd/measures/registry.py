@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from ..errors import ConfigError
 from .base import RiskMeasure
 from .cvar import CVAR
+from .dispersion import DISPERSION_MEASURES
 from .variance import VARIANCE
 from .volatility import VOLATILITY
 
@@ -92,5 +93,5 @@ def limit_measures() -> list[RiskMeasure]:
     return [get_measure(name) for name in measure_names() if get_measure(name).limit_option]
 
 
-for _builtin in (VARIANCE, VOLATILITY, CVAR):
+for _builtin in (VARIANCE, VOLATILITY, CVAR, *DISPERSION_MEASURES):
     register_measure(_builtin)

@@ -60,6 +60,13 @@ class Utility(MeasuredObjective):
             None if dt is None else g * dt,
         )
 
+    def measure_terms(
+        self, mean: torch.Tensor, per_run: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f = g (rho + (-mu / g).w)``: ``a = g`` (K,), ``c = -mu / g`` (K, N)."""
+        g = per_run.to(torch.float64)
+        return g, -mean.to(torch.float64)[None, :] / g[:, None]
+
     def curvature(
         self,
         returns: torch.Tensor,

@@ -1,0 +1,99 @@
+"""The base of the piecewise-linear (non-smooth, LP-representable) measures.
+
+MAD, the first lower partial moments and the Gini mean difference are means of kinked
+pieces of the portfolio returns. :class:`PiecewiseLinearMeasure` gives them, from their
+pieces (:meth:`~PiecewiseLinearMeasure.pieces`, :mod:`.kernels.pieces_finish`):
+
+- the certificate: the window dual-LP bound (a proven lower bound for any point);
+- the exact finish: the window LP with cuts, verified on every piece;
+- a step-size curvature: that of a Huber smoothing of the kink at a tenth of the
+  data's return scale (the engine takes exact subgradients, with tail averaging; the
+  finish makes the answer exact).
+
+Both the bound and the finish take the objective's linear term (``linear``, (K, N)):
+utility ``-mu.w + g rho`` is ``g (rho + (-mu / g).w)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from .base import RiskMeasure
+from .curvature import top_eigenvalue
+from .kernels.pieces_finish import PiecesModel, PiecesOptions, pieces_bound, pieces_finish
+
+__all__ = ["PiecewiseLinearMeasure"]
+
+HUBER_FRACTION = 0.1
+"""The step-size curvature smooths the kink over this fraction of the return scale."""
+
+
+class PiecewiseLinearMeasure(RiskMeasure):
+    """A non-smooth measure given by kinked pieces (see the module docstring)."""
+
+    is_smooth: ClassVar[bool] = False
+    finish_takes_linear: ClassVar[bool] = True
+
+    def pieces(self, returns: np.ndarray) -> PiecesModel:
+        """The measure's pieces on ``returns`` (T, N), float64."""
+        raise NotImplementedError
+
+    def curvature(
+        self, returns: torch.Tensor, mean: torch.Tensor, metric: torch.Tensor | None = None
+    ) -> float:
+        """``2 lambda_max(E[r r^T]) / h`` with ``h`` a tenth of the RMS return: the
+        curvature of a Huber smoothing of width ``h`` (it sets the subgradient step)."""
+        top = top_eigenvalue(returns, None, metric=metric)
+        scale = float(returns.to(torch.float64).pow(2).mean().sqrt()) or 1.0
+        return max(2.0 * top / (HUBER_FRACTION * scale), 1e-300)
+
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        *,
+        alpha: float = 0.95,
+        chunk_rows: int = 65_536,
+        linear: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rho(w) + linear.w, proven lower bound on its minimum)`` (each (K,)): the
+        window dual-LP bound (:func:`.kernels.pieces_finish.pieces_bound`)."""
+        model = self.pieces(returns.detach().to("cpu", torch.float64).numpy())
+        w64, lin = _host(w, linear)
+        rows = [pieces_bound(model, w64[k], feasible, lin[k]) for k in range(w64.shape[0])]
+        value = torch.tensor([r[0] for r in rows], dtype=torch.float64)
+        return value, torch.tensor([r[1] for r in rows], dtype=torch.float64)
+
+    def finish_applies(self, feasible: Any) -> bool:
+        """The window LP needs the set's linear form (any polytope)."""
+        return hasattr(feasible, "polytope")
+
+    def exact_finish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        linear: torch.Tensor | None = None,
+        options: PiecesOptions | None = None,
+    ) -> tuple[torch.Tensor, list]:
+        """The window LP from each run's weights (K, N): ``(weights (K, N) float64, reports)``."""
+        model = self.pieces(returns.detach().to("cpu", torch.float64).numpy())
+        w64, lin = _host(weights, linear)
+        done = [pieces_finish(model, w64[k], feasible, lin[k], options) for k in range(len(w64))]
+        out = torch.from_numpy(np.stack([w for w, _ in done])).to(weights.device)
+        return out, [row for _, row in done]
+
+
+def _host(w: torch.Tensor, linear: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (K, N) and the linear term (K, N; zeros when None) as float64 numpy."""
+    w64 = w.detach().to("cpu", torch.float64).numpy()
+    if linear is None:
+        return w64, np.zeros_like(w64)
+    lin = linear.detach().to("cpu", torch.float64).numpy()
+    return w64, np.broadcast_to(lin, w64.shape)
