@@ -57,8 +57,8 @@ def optimize(
     risk_aversion: float | None = None,
     alpha: float | None = None,
     return_weight: float | None = None,
-    min_weight: float | None = None,
-    max_weight: float | None = None,
+    min_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
+    max_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
     batch_size: int | None = None,
     steps: int | None = None,
     lr: float | None = None,
@@ -97,6 +97,8 @@ def optimize(
     risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
         Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields; so are
         ``max_assets``, ``min_position`` (the heuristic of :mod:`.cardinality`).
+        ``min_weight`` / ``max_weight`` may be per asset: a vector, a Series or a dict by
+        ticker (see :mod:`portfolio_sgd.constraints.weight_bounds`).
     batch_size, steps, lr, seed, device, dtype : optional
         Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional

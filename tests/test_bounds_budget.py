@@ -121,6 +121,29 @@ def test_cvar_bounds_sp500(sp500):
     _check(res, cons, tickers, ref.value, res.objective_value)
 
 
+@pytest.mark.parametrize(
+    ("cons", "return_weight"),
+    [
+        (Constraints(max_weight=0.2, budget=0.8), 0.0),
+        (
+            Constraints(
+                min_weight=-0.2, max_weight=0.2, long_short=True, budget=0.0, max_leverage=2.0
+            ),
+            100.0,  # homogeneous: a large return weight, else w = 0 is optimal
+        ),
+        (Constraints(min_weight=-0.1, max_weight=0.3, long_short=True, max_short=0.2), 0.5),
+    ],
+    ids=["budget-0.8", "neutral", "max-short"],
+)
+def test_cvar_mandates_sp500(sp500, cons, return_weight):
+    returns = sp500.iloc[-500:]
+    tickers = [str(c) for c in returns.columns]
+    kw = {"alpha": 0.95, "return_weight": return_weight}
+    res = optimize(returns, "cvar", cons, seed=0, steps=50, **kw)
+    ref = solve_exact("cvar", returns.to_numpy(), cons.bind(tickers), **kw)
+    _check(res, cons, tickers, ref.value, res.objective_value)
+
+
 # ------------------------------------------------------------------ budgets
 def test_budget_below_one_is_cash(sp500):
     cons = Constraints(max_weight=0.2, budget=0.8)

@@ -155,6 +155,8 @@ class Constraints(ConstraintsRecord):
         """The combinatorial part (count cap, minimum position), or None without one."""
         if self.max_assets is None and not self.min_position:
             return None
+        if not isinstance(self.max_weight, float):  # per asset (or by ticker)
+            raise ConfigError("max_assets/min_position do not combine with per-asset bounds yet")
         return Cardinality(self.max_assets, float(self.min_position), float(self.max_weight))
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ConstraintsRecord:
-    """Fully-invested portfolio constraints: budget, per-asset bounds, gross leverage.
+    """Portfolio constraints: budget, per-asset bounds, exposure caps, linear rows, trading.
 
     Parameters
     ----------
@@ -76,8 +76,11 @@ class ConstraintsRecord:
     With linear rows, feasibility is decided by an LP (HiGHS) in :meth:`validate`, before
     any step, and an infeasible set names a conflicting subset of its constraints.
 
-    Without them, the set is non-empty exactly when ``lo <= hi``, ``N lo <= 1 <= N hi``,
-    ``L >= 1``: then ``1/N`` is feasible (gross leverage 1), so the cap never conflicts.
+    Without them, for one bound per asset and a budget of 1, the set is non-empty exactly
+    when ``lo <= hi``, ``N lo <= 1 <= N hi``, ``L >= 1``: then ``1/N`` is feasible (gross
+    leverage 1), so the cap never conflicts. With per-asset bounds or another budget ``B``
+    it is ``lo_i <= hi_i``, ``sum lo <= B <= sum hi``, and the least gross exposure the
+    bounds force within the caps (:mod:`.mandate`).
     """
 
     min_weight: Any = field(default=0.0, metadata={"help": "Per-asset lower bound.", "type": float})

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..constraints import Constraints
+from ..constraints.mandate import budget_ends
 from ..engine.config import EngineConfig
 from ..errors import ConfigError, InfeasibleConstraintError, PortfolioSGDWarning
 from ..measures.limit import RiskLimit
@@ -259,10 +260,11 @@ def attainable_risk_bound(search: _Search, constraints: Constraints) -> float:
     n = search.r.shape[1]
     eye = np.eye(n)
     worst = float(np.max(search.risk(eye)))
-    if constraints.min_weight >= 0:
-        return worst
+    lo, hi = float(np.min(constraints.min_weight)), float(np.max(constraints.max_weight))
+    if lo >= 0:  # long-only: the gross exposure is the budget (1 unless a mandate says)
+        return worst * max(1.0, budget_ends(constraints)[1])
     worst = max(worst, float(np.max(search.risk(-eye))))
-    gross = n * max(abs(constraints.min_weight), abs(constraints.max_weight))
+    gross = n * max(abs(lo), abs(hi))
     if constraints.max_leverage is not None:
         gross = min(gross, float(constraints.max_leverage))
     return worst * gross

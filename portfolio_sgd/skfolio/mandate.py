@@ -19,7 +19,7 @@ import numpy as np
 from ..constraints import Constraints
 from ..errors import ConfigError
 
-__all__ = ["mandate_constraints"]
+__all__ = ["mandate_constraints", "per_asset"]
 
 
 def per_asset(

@@ -19,7 +19,7 @@ from ..measures.base import RiskMeasure
 from ..measures.registry import get_measure, measure_names
 from ..objectives import ObjectiveSpec
 from ..objectives.composition import compose, composed_measures
-from .mandate import mandate_constraints
+from .mandate import mandate_constraints, per_asset
 
 UNSUPPORTED_WHEN_SET: tuple[str, ...] = ()
 """``MeanRisk`` parameters that must be None (none at present)."""
@@ -96,27 +96,16 @@ def uniform_value(
 ) -> float:
     """One number for a float, a per-asset array or a dict that gives every asset the same.
 
-    A dict's missing assets take ``fill`` (skfolio's convention), so they count as values.
+    A dict's missing assets take ``fill`` (skfolio's convention), so they count as values
+    (:func:`.mandate.per_asset`).
     """
-    if isinstance(value, Mapping):
-        known = [float(v) for k, v in value.items() if names is None or str(k) in set(names)]
-        unknown = sorted(str(k) for k in value if names is not None and str(k) not in set(names))
-        if names is None or unknown:
-            detail = f"unknown assets {unknown[:3]}" if unknown else "X has no asset names"
-            raise ConfigError(f"{name} as a dict needs the fitted asset names: {detail}")
-        values = np.array(known + [fill] * (n_assets - len(known)), dtype=float)
-    else:
-        values = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
-        if values.size not in (1, n_assets):
-            raise ConfigError(f"{name} has {values.size} values for {n_assets} assets")
-    if not np.all(np.isfinite(values)):
-        raise ConfigError(f"{name} must be finite, got {value!r}")
-    if np.ptp(values) > 0:
+    values = per_asset(value, name, n_assets, names, fill)
+    if isinstance(values, tuple):
         raise ConfigError(
             f"{name} with different values per asset is not supported "
-            f"(one bound for all assets; got {values.min():g} to {values.max():g})"
+            f"(one bound for all assets; got {min(values):g} to {max(values):g})"
         )
-    return float(values[0])
+    return values
 
 
 def check_unsupported(params: Mapping[str, Any], n_assets: int) -> None:

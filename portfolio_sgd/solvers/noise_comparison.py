@@ -139,9 +139,10 @@ def compare_noise(
     _check_applicable(problem, config, point)
     lr = default_step_size(problem, config) if lr is None else float(lr)
     hess, cov, n_rows = _moments_at(problem, point, rows)
-    free = (point > problem.constraints.min_weight + FREE_TOL) & (
-        point < problem.constraints.max_weight - FREE_TOL
+    lo, hi = (
+        np.asarray(b) for b in (problem.constraints.min_weight, problem.constraints.max_weight)
     )
+    free = (point > lo + FREE_TOL) & (point < hi - FREE_TOL)  # bounds: one or one per asset
     if int(free.sum()) > MAX_FREE:
         raise ConfigError(f"{int(free.sum())} free assets: the Lyapunov solve is skipped")
     m = min(int(config.batch_size), n_rows)
