@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - optional
 
 from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import DenseQP, QPSolution, solve_active_set
+from .qp_warm import current_warm_start, solve_warm
 
 __all__ = ["QPFinishRow", "applies", "polish_quadratic"]
 
@@ -114,13 +115,26 @@ def polish_quadratic(
             start = time.perf_counter()
             h, g = model(sigma, mu_np, float(per_run[k]))
             qp = lifted.qp(h, g)
-            x0 = _vertex(qp, h @ w_np[k] + g, lifted)
-            sol = None if x0 is None else solve_active_set(qp, x0)
+            sol = _solve(qp, lifted, h @ w_np[k] + g, w_np.shape[0])
             seconds = time.perf_counter() - start + (prep if k == 0 else 0.0)
             rows.append(_row(sol, seconds))
             out.append(lifted.weights(sol.x) if sol is not None else w_np[k])
     w = torch.from_numpy(np.stack(out)).to(weights.device)
     return w, rows
+
+
+def _solve(qp: DenseQP, lifted: _Lifted, grad_w: np.ndarray, n_runs: int) -> QPSolution | None:
+    """The active set from the cold LP vertex, or from the held warm start's previous answer
+    (:mod:`.qp_warm`; single runs only), which then records this answer."""
+    held = current_warm_start() if n_runs == 1 else None
+    if held is None:
+        x0 = _vertex(qp, grad_w, lifted)
+        return None if x0 is None else solve_active_set(qp, x0)
+    start = None if held.weights is None else lifted.point(held.weights)
+    sol, warm = solve_warm(qp, start, lambda: _vertex(qp, grad_w, lifted))
+    held.warm, held.cold = held.warm + int(warm), held.cold + int(not warm)
+    held.weights = None if sol is None else lifted.weights(sol.x)
+    return sol
 
 
 @contextlib.contextmanager
@@ -195,6 +209,15 @@ class _Lifted:
 
     def weights(self, x: np.ndarray) -> np.ndarray:
         return self.base + self.lift @ x
+
+    def point(self, w: np.ndarray) -> np.ndarray | None:
+        """The QP variable ``x`` of the weights ``w`` (N,) (the split ``u = (w - base)+``,
+        ``v = (base - w)+`` under trading terms); None for weights of another size."""
+        if w.shape != self.base.shape:
+            return None
+        if self.lift.shape[1] == w.shape[0]:
+            return np.asarray(w, dtype=np.float64).copy()
+        return np.concatenate([np.maximum(w - self.base, 0.0), np.maximum(self.base - w, 0.0)])
 
 
 def _lifted_set(feasible: Any) -> _Lifted | None:
