@@ -94,3 +94,36 @@ def test_attempts_wait_for_spacing_times_their_counted_work(sp500) -> None:
     policy.count_step([problem.n_rows])
     assert policy.loop_work == 10.0 + early_finish.STEP_OVERHEAD + 2.0 * problem.n_rows * 20
     assert policy.due(100, full=True)
+
+
+def _hog(stop) -> None:  # noqa: ANN001 - a threading.Event
+    """CPU load beside the solve: BLAS products (they release the GIL) and Python work."""
+    a = np.random.default_rng(0).standard_normal((300, 300))
+    while not stop.is_set():
+        a = np.tanh(a @ a.T / 300.0)
+
+
+@pytest.mark.parametrize(("objective", "kw"), [("cvar", {"alpha": 0.9}), ("min-variance", {})])
+def test_same_bits_with_a_cpu_hog_alongside(sp500, objective, kw) -> None:
+    """Issue 25, item 5: the same optimize twice, quiet and with a CPU-bound thread
+    running alongside, gives bitwise-identical weights, steps and finish account; no LP
+    of the path carries a clock limit."""
+    import threading
+
+    config = EngineConfig(sgd_dtype="float64")
+    quiet = optimize(sp500, objective, config=config, seed=5, **kw)
+    stop = threading.Event()
+    hogs = [threading.Thread(target=_hog, args=(stop,), daemon=True) for _ in range(2)]
+    for h in hogs:
+        h.start()
+    try:
+        loaded = optimize(sp500, objective, config=config, seed=5, **kw)
+    finally:
+        stop.set()
+        for h in hogs:
+            h.join()
+    assert np.array_equal(quiet.weights.to_numpy(), loaded.weights.to_numpy())
+    assert quiet.steps == loaded.steps and quiet.stop_reason == loaded.stop_reason
+    assert _strip_seconds(quiet.polish) == _strip_seconds(loaded.polish)
+    assert early_finish.ATTEMPT_OPTIONS.time_limit is None
+    assert cvar_polish.PolishOptions().time_limit is None

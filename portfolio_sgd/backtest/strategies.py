@@ -39,6 +39,7 @@ from ..api import optimize
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
+from ..measures.kernels.qp_warm import WarmStart, warm_start
 from ..objectives import Objective, ObjectiveSpec
 from ..reference.exact import solve_exact
 from .specs import SPEC_KEYS
@@ -188,7 +189,9 @@ class SGDStrategy(Strategy):
     """Mini-batch SGD (:func:`portfolio_sgd.optimize`) on each window.
 
     With ``warm_start`` (the default) each rebalance after the first starts from the
-    drifted previous weights; otherwise from the engine's default start.
+    drifted previous weights, and an exact QP finish (variance objectives) from the
+    previous answer and its active set (:mod:`portfolio_sgd.measures.kernels.qp_warm`);
+    otherwise from the engine's default start and the cold LP vertex.
 
     Attributes
     ----------
@@ -218,15 +221,31 @@ class SGDStrategy(Strategy):
     cost_bps: float | None = None
     max_turnover: float | None = None
     cost_horizon: float | None = None
+    qp_start: WarmStart = field(default_factory=WarmStart, repr=False, compare=False)
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         start = time.perf_counter()
         warm = self.warm_start and drifted is not None
+        if drifted is None:  # a new walk: forget the previous walk's last answer
+            self.qp_start = WarmStart()
         changes: dict[str, Any] = {"seed": int(seed)}
         if self.batch_size is not None:
             changes["batch_size"] = int(self.batch_size)
         config = dataclasses.replace(self.config, **changes)
-        res = optimize(
+        with warm_start(self.qp_start if self.warm_start else None):
+            res = self._optimize(window, drifted, benchmark, config, warm)
+        return Decision(
+            weights=res.weights.to_numpy(dtype=np.float64),
+            steps=int(res.steps),
+            objective_value=float(res.objective_value),
+            stop_reason=res.stop_reason,
+            warm=warm,
+            seconds=float(res.wall_time if self.resample is None else time.perf_counter() - start),
+        )
+
+    def _optimize(self, window, drifted, benchmark, config, warm):  # noqa: ANN001, ANN202
+        """One :func:`optimize` call on the window (see :meth:`decide`)."""
+        return optimize(
             window,
             self.spec,
             trading_constraints(
@@ -239,14 +258,6 @@ class SGDStrategy(Strategy):
             block_length=self.block_length,
             resample=self.resample is not None,
             half_life=self.half_life,
-        )
-        return Decision(
-            weights=res.weights.to_numpy(dtype=np.float64),
-            steps=int(res.steps),
-            objective_value=float(res.objective_value),
-            stop_reason=res.stop_reason,
-            warm=warm,
-            seconds=float(res.wall_time if self.resample is None else time.perf_counter() - start),
         )
 
 

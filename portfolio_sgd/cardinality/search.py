@@ -19,6 +19,7 @@ relaxed lower bound, a valid (often loose) bound on the distance to the true opt
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ from .engine_runs import (
     relaxed_run,
     support_certificate,
 )
+from .enumeration import enumerate_supports, enumeration_applies
 from .supports import Support, initial_candidates, neighbours
 
 #: Random restarts (perturbed relaxed supports) and hard-thresholding runs.
@@ -85,6 +87,20 @@ def optimize_cardinality(
         stats = (f_relaxed, f_relaxed, gap_r, 0, 0, "not needed")
         return _finish(
             result, prepared, problem, relaxed, support, stats, "relaxed optimum is feasible"
+        )
+    if enumeration_applies(spec, constraints, n):
+        exact = enumerate_supports(problem, spec, constraints, math.inf)
+        result = single_result(out_r, prepared, spec, constraints, config, None)
+        stats = (exact.value, f_relaxed, gap_r, exact.n_supports, 0, "every support enumerated")
+        return _finish(
+            result,
+            prepared,
+            problem,
+            exact.weights,
+            exact.support,
+            stats,
+            "enumeration (proven optimum)",
+            lower=exact.lower,
         )
     cache = SupportCache(wall_time=out_r.wall_time)
     iht = _hard_threshold(problem, config, relaxed, max(sizes))
@@ -139,12 +155,14 @@ def _finish(
     support: Support,
     stats: tuple,
     method: str,
+    lower: float | None = None,
 ) -> OptimizationResult:
-    """The result with the weights on ``support``, its certificate and the report."""
+    """The result with the weights on ``support``, its certificate and the report
+    (``lower``: a proven lower bound on the optimum, besides the relaxation's)."""
     value, f_relaxed, gap_r, n_eval, rounds, stop = stats
     constraints = problem.constraints
     s_gap, s_conv, _ = support_certificate(problem, weights, support)
-    lower = f_relaxed - gap_r
+    lower = f_relaxed - gap_r if lower is None else max(lower, f_relaxed - gap_r)
     gap = max(value - lower, 0.0)
     rel = gap / max(abs(value), 1e-300)
     report = CardinalityReport(
@@ -165,7 +183,8 @@ def _finish(
         search_stop=stop,
         smallest_held=float(weights[list(support)].min()),
     )
-    reason = result.stop_reason if method != "heuristic" else f"cardinality search: {stop}"
+    feasible_relaxed = method == "relaxed optimum is feasible"
+    reason = result.stop_reason if feasible_relaxed else f"cardinality search: {stop}"
     return result.with_reports(
         report,
         weights=pd.Series(weights, index=prepared.tickers),

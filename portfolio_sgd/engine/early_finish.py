@@ -43,8 +43,9 @@ from .problem import Problem
 
 __all__ = ["ATTEMPT_OPTIONS", "EarlyFinish"]
 
-ATTEMPT_OPTIONS = PolishOptions(max_rounds=4, max_window=4_000, time_limit=30.0)
-"""The budget of one attempt: a few cutting-plane LPs on a bounded window."""
+ATTEMPT_OPTIONS = PolishOptions(max_rounds=4, max_window=4_000)
+"""The budget of one attempt: a few cutting-plane LPs on a bounded window, each with a
+counted iteration limit (no clock limit)."""
 
 SPACING = 2.0
 """After an attempt of work ``a`` the next waits for ``SPACING * a`` of the loop's work."""

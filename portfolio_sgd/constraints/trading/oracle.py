@@ -7,7 +7,8 @@ With holdings ``p``, costs ``c`` and the feasible set ``C`` (budget, per-asset i
     min_{s in C} g.s + sum_i c_i |s_i - p_i|
 
 exactly: by a greedy fill of the sorted piecewise-linear slopes without a turnover cap or
-linear rows, and by HiGHS on the lifted set ``{(s, u, v): s - u + v = p, u, v >= 0,
+linear rows, by the closed-form exchange of :mod:`.exchange` with a turnover cap (no
+linear rows, holdings in their intervals and fully invested), and by HiGHS on the lifted set ``{(s, u, v): s - u + v = p, u, v >= 0,
 sum(u + v) <= 2 delta}`` otherwise (:meth:`TradingSet.polytope`, the costs being the
 lifted set's fixed linear term ``e``). The certificates that use it are in
 :mod:`portfolio_sgd.certificate.trading`.
@@ -23,6 +24,7 @@ import torch
 
 from ..oracle import FeasibleSet
 from ..polytope import Polytope, polytope_minimizer
+from .exchange import exchange_minimizer
 from .terms import TradingTerms
 
 __all__ = ["TradingSet"]
@@ -62,8 +64,22 @@ class TradingSet:
             rows = rows + torch.as_tensor(self.linear, dtype=torch.float64, device=rows.device)
         if self.terms.max_turnover is None and self.base.a_ub is None and self.base.a_eq is None:
             return _greedy(rows, self.terms)
+        if self.exchange_form():
+            t, dev = self.terms, {"dtype": torch.float64, "device": rows.device}
+            pclh = (torch.as_tensor(a, **dev) for a in (t.previous, t.costs, t.lo, t.hi))
+            return exchange_minimizer(rows, *pclh, t.max_turnover)
         poly = dataclasses.replace(self.polytope(), x_cost=self._x_cost(zero_linear=True))
         return polytope_minimizer(rows, poly)
+
+    def exchange_form(self) -> bool:
+        """Whether :meth:`minimize` is the closed-form exchange: a turnover cap, no linear
+        rows, holdings inside their intervals and fully invested."""
+        t = self.terms
+        if t.max_turnover is None or self.base.a_ub is not None or self.base.a_eq is not None:
+            return False
+        p = np.asarray(t.previous, dtype=np.float64)
+        inside = bool(np.all(p >= t.lo) and np.all(p <= t.hi))
+        return inside and abs(float(p.sum()) - 1.0) <= 1e-12
 
     def offset(self, s: torch.Tensor) -> torch.Tensor:
         """``linear.s + sum_i c_i |s_i - p_i|`` (K,) of rows ``s`` (K, N)."""

@@ -73,10 +73,14 @@ class TailLP:
         state: torch.Tensor,
         centre: np.ndarray | None,
         delta: float,
-        time_limit: float,
+        time_limit: float | None,
         max_rows: int,
+        iterations: float = 50.0,
     ) -> tuple[torch.Tensor, float, float, np.ndarray, bool] | str:
         """Solve for the sets in ``state`` (int8 (T,): 2 F, 1 W, 0 E) and the trust box.
+
+        HiGHS stops after ``iterations`` simplex iterations per row and column of the LP
+        (counted work), and after ``time_limit`` seconds only where one is given.
 
         Returns
         -------
@@ -118,7 +122,7 @@ class TailLP:
             b_eq=poly.b_eq if a_eq.shape[0] else None,
             bounds=bounds,
             method="highs-ds",
-            options={"time_limit": time_limit},
+            options=_limits(iterations * (cost.shape[0] + a_ub.shape[0]), time_limit),
         )
         if res.status != 0 or res.x is None:
             return str(res.message)
@@ -216,3 +220,11 @@ def _gather_sum(
     for start in range(0, index.numel(), chunk_rows):
         total += returns[index[start : start + chunk_rows]].to(torch.float64).sum(dim=0)
     return total
+
+
+def _limits(iterations: float, time_limit: float | None) -> dict[str, float | int]:
+    """HiGHS options: an iteration limit, and a time limit only where one is given."""
+    options: dict[str, float | int] = {"maxiter": max(int(iterations), 1000)}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    return options

@@ -69,8 +69,11 @@ class PolishOptions:
         claim.
     max_gather : int
         Largest window, in gathered numbers (scenarios x assets: 64 M is 512 MB in float64).
-    time_limit : float
-        Seconds per LP.
+    time_limit : float, optional
+        Seconds per LP (default None: no clock limit, so the same command takes the same
+        path on a loaded machine as on a quiet one).
+    lp_iterations : float
+        Simplex iterations per LP, per row and column of the LP (a counted-work limit).
     """
 
     half_width: int = 32
@@ -79,7 +82,8 @@ class PolishOptions:
     max_rounds: int = 16
     max_window: int = 20_000
     max_gather: int = 64_000_000
-    time_limit: float = 60.0
+    time_limit: float | None = None
+    lp_iterations: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,9 @@ def _cutting_planes(
         width = int((state == 1).sum())
         if width * lp.returns.shape[1] > opts.max_gather:
             return best, f"inexact (window of {width} scenarios)", rounds - 1, width, value
-        solved = lp.solve(state, centre, delta, opts.time_limit, opts.max_window)
+        solved = lp.solve(
+            state, centre, delta, opts.time_limit, opts.max_window, opts.lp_iterations
+        )
         width = lp.distinct_rows
         if isinstance(solved, str):
             status = "inexact" if solved.startswith("window") else "failed"

@@ -39,7 +39,8 @@ except ImportError:  # pragma: no cover - optional
     ThreadpoolController = None
 
 from ..chunks import SMALL_DATA_ELEMENTS
-from .qp_active_set import DenseQP, QPSolution, solve_active_set
+from .qp_active_set import FEAS_TOL, DenseQP, QPSolution, solve_active_set
+from .qp_warm import current_warm_start, solve_warm
 
 __all__ = ["QPFinishRow", "applies", "polish_quadratic"]
 
@@ -114,13 +115,28 @@ def polish_quadratic(
             start = time.perf_counter()
             h, g = model(sigma, mu_np, float(per_run[k]))
             qp = lifted.qp(h, g)
-            x0 = _vertex(qp, h @ w_np[k] + g, lifted)
-            sol = None if x0 is None else solve_active_set(qp, x0)
+            sol = _solve(qp, lifted, h @ w_np[k] + g, w_np.shape[0], feasible)
             seconds = time.perf_counter() - start + (prep if k == 0 else 0.0)
             rows.append(_row(sol, seconds))
             out.append(lifted.weights(sol.x) if sol is not None else w_np[k])
     w = torch.from_numpy(np.stack(out)).to(weights.device)
     return w, rows
+
+
+def _solve(
+    qp: DenseQP, lifted: _Lifted, grad_w: np.ndarray, n_runs: int, feasible: Any
+) -> QPSolution | None:
+    """The active set from the cold LP vertex, or from the held warm start's previous answer
+    (:mod:`.qp_warm`; single runs only), which then records this answer."""
+    held = current_warm_start() if n_runs == 1 else None
+    if held is None:
+        x0 = _start_vertex(qp, grad_w, lifted, feasible)
+        return None if x0 is None else solve_active_set(qp, x0)
+    start = None if held.weights is None else lifted.point(held.weights)
+    sol, warm = solve_warm(qp, start, lambda: _start_vertex(qp, grad_w, lifted, feasible))
+    held.warm, held.cold = held.warm + int(warm), held.cold + int(not warm)
+    held.weights = None if sol is None else lifted.weights(sol.x)
+    return sol
 
 
 @contextlib.contextmanager
@@ -196,6 +212,15 @@ class _Lifted:
     def weights(self, x: np.ndarray) -> np.ndarray:
         return self.base + self.lift @ x
 
+    def point(self, w: np.ndarray) -> np.ndarray | None:
+        """The QP variable ``x`` of the weights ``w`` (N,) (the split ``u = (w - base)+``,
+        ``v = (base - w)+`` under trading terms); None for weights of another size."""
+        if w.shape != self.base.shape:
+            return None
+        if self.lift.shape[1] == w.shape[0]:
+            return np.asarray(w, dtype=np.float64).copy()
+        return np.concatenate([np.maximum(w - self.base, 0.0), np.maximum(self.base - w, 0.0)])
+
 
 def _mandate_set(base_set: Any) -> _Lifted:
     """A set with per-asset bounds or a budget other than 1 (a range, a leverage cap
@@ -262,6 +287,21 @@ def _rows_or_empty(a: Any, n: int) -> np.ndarray:
         return np.zeros((0, n))
     a = np.asarray(a, dtype=np.float64)
     return a.reshape(-1, n)
+
+
+def _start_vertex(
+    qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted, feasible: Any
+) -> np.ndarray | None:
+    """The cold start: where the trading set minimises linear functions in closed form
+    (a turnover cap, ``TradingSet.exchange_form``), its minimiser of the linearisation,
+    lifted (the same vertex as the LP's, without an LP); otherwise :func:`_vertex`."""
+    closed = getattr(feasible, "exchange_form", None)
+    if closed is not None and closed():
+        s = feasible.minimize(torch.from_numpy(grad_w)[None, :])[0].cpu().numpy()
+        x = lifted.point(s)
+        if x is not None and qp.violation(x) <= FEAS_TOL:
+            return x
+    return _vertex(qp, grad_w, lifted)
 
 
 def _vertex(qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted) -> np.ndarray | None:
