@@ -25,6 +25,7 @@ from ..measures.kernels.qp_finish import (
     solve_qp_path,
     working_pattern,
 )
+from ..measures.kernels.qp_line import CriticalLine, frank_wolfe_gaps
 from ..objectives.base import PortfolioObjective
 from .base import Task
 from .batch import solve_batch
@@ -32,7 +33,6 @@ from .batch import solve_batch
 __all__ = [
     "FrontierPoints",
     "QuadraticPath",
-    "certified_gaps",
     "even_points",
     "exact_points",
     "quadratic_path",
@@ -130,27 +130,6 @@ def exact_points(
 
 CERTIFIED_GAP = 1e-8
 """Largest relative Frank-Wolfe gap of an exact frontier point (its certificate)."""
-MAX_REFINE = 40
-"""QP solves at most, per target risk, that split a bracket crossing a breakpoint."""
-
-
-@dataclass
-class _Line:
-    """The solved points of a path in ``t = 1 / lam`` order: ``t`` (M,), weights (M, N),
-    variances ``w' Sigma w`` (M,) and working sets."""
-
-    t: list[float]
-    w: list[np.ndarray]
-    var: list[float]
-    pattern: list[bytes | None]
-
-    def add(self, path: QuadraticPath, t: float, w: np.ndarray) -> None:
-        """Insert the point ``(t, w)`` in ``t`` order."""
-        k = int(np.searchsorted(np.asarray(self.t), t))
-        self.t.insert(k, t)
-        self.w.insert(k, w)
-        self.var.insert(k, float(w @ path.sigma @ w))
-        self.pattern.insert(k, working_pattern(path.feasible, w))
 
 
 def even_points(
@@ -167,117 +146,26 @@ def even_points(
     value reaches the target's top. Each point is certified by its Frank-Wolfe gap.
     """
     began = time.perf_counter()
-    line = _Line([], [], [], [])
+    impl = path.task.spec.impl
+    line = CriticalLine(impl.quadratic_model, path.sigma, path.mu, path.feasible)
     out_w, out_t = [], []
     with single_blas_thread():
         grid = exact_points(path, lams)
-        line.add(path, 0.0, low)
+        line.add(0.0, low)
         for lam, w in zip(grid.parameters, grid.weights, strict=True):
-            line.add(path, 1.0 / float(lam), w)
+            line.add(1.0 / float(lam), w)
         for v in np.asarray(targets, dtype=np.float64):
-            t, w = _at_variance(path, line, float(v))
+            t, w = line.at_variance(float(v))
             out_w.append(w)
             out_t.append(t)
     weights = path.bound.project(torch.from_numpy(np.stack(out_w))).numpy()
     params = 1.0 / np.maximum(np.asarray(out_t), 1e-300)
+    gaps, scales = frank_wolfe_gaps(
+        impl.quadratic_model, path.sigma, path.mu, path.feasible, weights, params
+    )
     return FrontierPoints(
         weights=weights,
         parameters=params,
-        converged=certified_gaps(path, weights, params) <= CERTIFIED_GAP,
+        converged=gaps / scales <= CERTIFIED_GAP,
         seconds=time.perf_counter() - began,
     )
-
-
-def _at_variance(path: QuadraticPath, line: _Line, v: float) -> tuple[float, np.ndarray]:
-    """``(t, w)``: the optimum whose variance is ``v`` (the nearest solved point when the
-    line does not bracket it)."""
-    for _ in range(MAX_REFINE):
-        var = np.asarray(line.var)
-        i = int(np.searchsorted(var, v, side="right")) - 1
-        if i < 0 or i >= len(var) - 1 or var[i] >= v:
-            k = int(np.clip(i, 0, len(var) - 1))
-            return line.t[k], line.w[k]
-        if line.pattern[i] is not None and line.pattern[i] == line.pattern[i + 1]:
-            theta = _line_roots(path.sigma, line.w[i], line.w[i + 1], v, (0.0, 1.0))
-            ta, tb = line.t[i], line.t[i + 1]
-            return ta + theta * (tb - ta), line.w[i] + theta * (line.w[i + 1] - line.w[i])
-        solved = _solve_at(path, _split(path, line, i, v), line.w[i])
-        if solved is None:
-            break
-        line.add(path, *solved)
-    k = int(np.argmin(np.abs(np.asarray(line.var) - v)))
-    return line.t[k], line.w[k]
-
-
-def _split(path: QuadraticPath, line: _Line, i: int, v: float) -> float:
-    """The ``t`` at which to solve inside the bracket ``(t_i, t_i+1)`` whose ends lie on
-    different critical lines: the target's ``t`` on the line through ``i`` (or through
-    ``i + 1``), extended, where a neighbour shares its working set (then one solve lands
-    on the target when that line reaches it); else the secant in variance."""
-    ta, tb = line.t[i], line.t[i + 1]
-    for a, b in ((i - 1, i), (i + 2, i + 1)):
-        if 0 <= a < len(line.t) and line.pattern[a] is not None:
-            if line.pattern[a] == line.pattern[b] and line.t[a] != line.t[b]:
-                theta = _line_roots(path.sigma, line.w[a], line.w[b], v, (-np.inf, np.inf))
-                t = line.t[a] + theta * (line.t[b] - line.t[a])
-                if ta + 1e-12 * tb < t < tb - 1e-12 * tb:
-                    return t
-    va, vb = line.var[i], line.var[i + 1]
-    t = ta + (v - va) / (vb - va) * (tb - ta)
-    if not ta + 1e-9 * (tb - ta) < t < tb - 1e-9 * (tb - ta):
-        t = 0.5 * (ta + tb)
-    return t
-
-
-def _line_roots(
-    sigma: np.ndarray, wa: np.ndarray, wb: np.ndarray, v: float, span: tuple[float, float]
-) -> float:
-    """``theta`` in ``span`` with ``(wa + theta d)' Sigma (wa + theta d) = v``, ``d = wb -
-    wa`` (the root nearest the span's middle, clipped to it; ``nan`` where there is none
-    and the span is open)."""
-    d = wb - wa
-    a = float(wa @ sigma @ wa) - v
-    b = float(wa @ sigma @ d)
-    c = float(d @ sigma @ d)
-    disc = b * b - c * a
-    if c <= 0.0 or disc < 0.0:
-        roots = [-a / (2.0 * b)] if b != 0.0 else []
-    else:
-        roots = [(-b + np.sqrt(disc)) / c, (-b - np.sqrt(disc)) / c]
-    inside = [r for r in roots if span[0] <= r <= span[1]]
-    if inside:
-        return float(max(inside) if b >= 0 else min(inside))
-    if np.isfinite(span[0]) and np.isfinite(span[1]):
-        return float(np.clip(roots[0] if roots else 0.0, *span))
-    return float("nan")
-
-
-def _solve_at(path: QuadraticPath, t: float, warm: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """``(t, w)``: the verified optimum at ``lam = 1 / t``, warm-started at ``warm``
-    (N,), or None."""
-    h, g = path.task.spec.impl.quadratic_model(path.sigma, path.mu, 1.0 / t)
-    solved = solve_qp_path([(h, g)], path.feasible, warm, warm=warm)
-    if solved is None or not solved[1][0].exact:
-        return None
-    return t, solved[0][0]
-
-
-def certified_gaps(path: QuadraticPath, weights: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """Relative Frank-Wolfe gaps (K,) of ``weights`` (K, N) at ``params`` (K,).
-
-    ``grad f(w).(w - s)`` with ``s`` the set's minimiser of the gradient bounds
-    ``f(w) - f*`` (convexity); it is divided by ``max(|f|, |g.w|, w'Hw / 2)``.
-    """
-    model = path.task.spec.impl.quadratic_model
-    grads = np.empty_like(weights)
-    scales = np.empty(len(params))
-    for k, lam in enumerate(params):
-        h, g = model(path.sigma, path.mu, float(lam))
-        w = weights[k]
-        hw = h @ w
-        grads[k] = hw + g
-        quad, lin = 0.5 * float(w @ hw), float(g @ w)
-        scales[k] = max(abs(quad + lin), abs(lin), quad, 1e-300)
-    s = path.feasible.minimize(torch.from_numpy(grads)).numpy()
-    gaps = np.maximum(np.einsum("kn,kn->k", grads, weights - s), 0.0)
-    return gaps / scales
