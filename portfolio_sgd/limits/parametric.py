@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 from ..errors import ConfigError
 from ..measures.kernels.qp_finish import (
@@ -25,11 +26,11 @@ from ..measures.kernels.qp_finish import (
     solve_qp_path,
     working_pattern,
 )
-from ..measures.kernels.qp_line import CriticalLine, frank_wolfe_gaps
+from ..measures.kernels.qp_line import CriticalLine, QuadraticModel, frank_wolfe_gaps
 from .exact import ExactFinish
 from .search import _mix, _Point, _Search, model_multiplier
 
-__all__ = ["exact_volatility_limit"]
+__all__ = ["capped_max_return", "exact_volatility_limit"]
 
 GROW_TRIES = 30
 """Quadruplings of ``t`` at most while looking for a point over the limit."""
@@ -126,3 +127,45 @@ def _certified(search: _Search, line: CriticalLine, t: float, w: np.ndarray) -> 
         method="critical lines of the mean-variance QP at the cap (Lagrangian bound with "
         "the Frank-Wolfe gap)",
     )
+
+
+def capped_max_return(
+    model: QuadraticModel, sigma: np.ndarray, mu: np.ndarray, feasible: object, v: float
+) -> tuple[np.ndarray, float] | None:
+    """``argmax mu.w`` over ``feasible`` with ``w' Sigma w <= v`` (N,), on the critical
+    lines of ``model`` (mean-variance), and a proven lower bound on ``min -mu.w`` there
+    (the Lagrangian bound at the answer's ``lam`` with its Frank-Wolfe gap; the LP value
+    where the cap does not bind); None when ``v`` is below the minimum variance or a QP
+    is not verified."""
+    n = mu.shape[0]
+    line = CriticalLine(model, sigma, mu, feasible)
+    with single_blas_thread():
+        low = solve_qp_path([(sigma, np.zeros(n))], feasible, np.full(n, 1.0 / n))
+        if low is None or not low[1][0].exact:
+            return None
+        line.add(0.0, low[0][0])
+        if line.var[0] > v:
+            return None
+        top = feasible.minimize(torch.from_numpy(-mu)).numpy()
+        if float(top @ sigma @ top) <= v:
+            return top, float(-mu @ top)
+        t = 1.0 / max(float(np.abs(np.diag(sigma)).max()), 1e-300)
+        for _ in range(GROW_TRIES):
+            solved = line.solve_at(t, line.w[-1])
+            if solved is None:
+                return None
+            line.add(*solved)
+            if line.var[-1] >= v:
+                return _with_bound(line, *line.at_variance(v), v)
+            t *= 4.0
+    return None
+
+
+def _with_bound(line: CriticalLine, t: float, w: np.ndarray, v: float) -> tuple[np.ndarray, float]:
+    """``(w, bound)``: ``F_lam(w) - gap - lam v / 2`` bounds ``min -mu.w`` under the cap
+    (weak duality; ``F_lam = lam/2 w' Sigma w - mu.w``, ``lam = 1 / t``)."""
+    lam = 1.0 / t
+    gap, _ = frank_wolfe_gaps(line.model, line.sigma, line.mu, line.feasible, w[None], [lam])
+    h, g = line.model(line.sigma, line.mu, lam)
+    value = 0.5 * float(w @ h @ w) + float(g @ w)
+    return w, value - float(gap[0]) - 0.5 * lam * v

@@ -47,6 +47,7 @@ __all__ = [
     "covariance_of",
     "polish_quadratic",
     "solve_qp_path",
+    "weight_polytope",
     "working_pattern",
 ]
 
@@ -375,3 +376,14 @@ def working_pattern(feasible: Any, w: np.ndarray) -> bytes | None:
     high = np.abs(w - lifted.upper) <= tol
     tight = lifted.b_ub - lifted.a_ub @ w <= tol if lifted.a_ub.shape[0] else np.zeros(0, bool)
     return np.concatenate([low, high, tight]).tobytes()
+
+
+def weight_polytope(feasible: Any) -> DenseQP | None:
+    """The feasible set's rows and bounds in the weights (a :class:`DenseQP` with zero
+    ``P``, ``q``), for LPs over the weights; None for a set whose QP variable is not the
+    weights (trading terms) or that has no polytope form (leverage cap)."""
+    lifted = _lifted_set(feasible)
+    if lifted is None or lifted.lift.shape[0] != lifted.lift.shape[1]:
+        return None
+    n = lifted.lower.shape[0]
+    return lifted.qp(np.zeros((n, n)), np.zeros(n))
