@@ -107,12 +107,19 @@ def optimize_with_limit(
             "combine with max_assets/min_position yet: raise the limit, or drop the "
             "cardinality settings"
         )
-    for _ in range(int(max_rounds)):
+    return _rounds(search, unc, low, int(points), int(max_rounds))
+
+
+def _rounds(
+    search: _Search, unc: OptimizationResult, low: float, points: int, max_rounds: int
+) -> OptimizationResult:
+    """The multiplier rounds (an exact capped finish tried before each), to the result."""
+    for _ in range(max_rounds):
         exact = exact_cap_finish(search)
         if exact is not None:
             f = search.objective(exact.weights)
             return _result(search, unc, exact.weights, f, EXACT_FINISH, low, exact)
-        run_round(search, int(points))
+        run_round(search, points)
         w, f, rel = final_mix(search)
         over, within = search.bracket()
         if rel <= TARGET_GAP:

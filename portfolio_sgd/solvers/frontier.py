@@ -1,4 +1,13 @@
-"""The efficient frontier as one batched run: K risk aversions, one (K, N) weight tensor.
+"""The efficient frontier: exact QPs along the critical lines, or one batched SGD run.
+
+Where the objective has a quadratic model and the set a QP form in the weights (the
+mean-variance frontier, with bounds and linear rows; the exact finish on), the points are
+exact: the minimum-variance end is one active-set QP on the N x N covariance, and the K
+points, evenly spaced in volatility, are found on the critical lines of the QP in
+``1 / lam`` (:func:`.frontier_points.even_points`): a few warm-started QPs and one quadratic
+equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Otherwise
+(CVaR and other measures, trading terms, a leverage cap) the points come from batched
+runs, as follows.
 
 ``efficient_frontier`` spreads K points from the minimum-risk portfolio to the
 maximum-return one. It first solves the two ends:
@@ -448,7 +457,7 @@ def efficient_frontier(
     alpha: float = 0.95,
     measure: str | None = None,
 ) -> FrontierResult:
-    """The efficient frontier as one batched run of ``points`` portfolios.
+    """The efficient frontier of ``points`` portfolios (exact QPs, or one batched run).
 
     Parameters
     ----------
@@ -497,14 +506,26 @@ def efficient_frontier(
         run = functools.partial(sgd_points, task)
         lams = _calibrated_grid(task, run, returns, low, high, int(points))
         batch, x, risk = _spread_run(task, run, returns, lams, alpha)
-    # points in risk order, whatever order the (possibly split) runs came back in
+    return _result(spec, returns, batch, x, risk, alpha)
+
+
+def _result(
+    spec: ObjectiveSpec,
+    returns: pd.DataFrame,
+    batch: FrontierPoints,
+    x: np.ndarray,
+    risk: np.ndarray,
+    alpha: float,
+) -> FrontierResult:
+    """The points in risk order (whatever order the, possibly split, runs came back in)."""
+    axis = _axis(spec.impl)
+    r = returns.to_numpy(dtype=np.float64)
     order = np.lexsort((x.mean(axis=0), risk))
-    w = pd.DataFrame(batch.weights[order], columns=returns.columns)
     x = x[:, order]
     return FrontierResult(
         objective=spec.impl.name,
         alpha=float(alpha),
-        weights=w,
+        weights=pd.DataFrame(batch.weights[order], columns=returns.columns),
         risk=risk[order],
         returns=TRADING_DAYS * x.mean(axis=0),
         risk_aversion=batch.parameters[order],
