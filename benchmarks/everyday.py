@@ -362,16 +362,14 @@ def machine_line() -> str:
     )
 
 
-def run(
-    sizes: tuple[str, ...], repeats: int, skfolio: bool = True, only: str | None = None
-) -> str:
+def run(sizes: tuple[str, ...], repeats: int, skfolio: bool = True, only: str | None = None) -> str:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for size in sizes:
         size_cases, size_notes = cases(size, skfolio)
         notes += size_notes
         for case in size_cases:
-            if only is not None and only not in case.name:
+            if only and only not in case.name:
                 continue
             rows.append(run_case(case, repeats))
             print(_progress(rows[-1]), file=sys.stderr, flush=True)
@@ -393,11 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-skfolio", action="store_true")
     parser.add_argument("--label", default="", help="a heading for the appended section")
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--rows", default=None, help="only the problems whose name has this")
+    parser.add_argument(
+        "--only", "--rows", default=None, help="run only the rows whose name has this"
+    )
     args = parser.parse_args(argv)
     sizes = ("sp500",) if args.quick else tuple(args.sizes)
     repeats = 1 if args.quick else args.repeats
-    rows, notes = run(sizes, repeats, skfolio=not args.no_skfolio, only=args.rows)
+    rows, notes = run(sizes, repeats, skfolio=not args.no_skfolio, only=args.only)
     command = "python -m benchmarks.everyday " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )

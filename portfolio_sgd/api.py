@@ -73,6 +73,7 @@ def optimize(
     max_volatility: float | None = None,
     max_cvar: float | None = None,
     limit: RiskLimit | tuple[str, float] | None = None,
+    limits: dict[str, float] | list[RiskLimit | tuple[str, float]] | None = None,
     distributed: bool | None = None,
     max_assets: int | None = None,
     min_position: float | None = None,
@@ -112,6 +113,9 @@ def optimize(
         A risk limit on any registered measure, e.g. ``("cvar", 0.02)`` or
         ``RiskLimit("my-measure", level)`` (in the measure's stated units); at most one
         of ``max_volatility``, ``max_cvar`` and ``limit``.
+    limits : dict or list, optional
+        Several risk limits at once with objective max-return, e.g. ``{"cvar": 0.02,
+        "volatility": 0.15}`` (:mod:`.limits.several`); one entry is the same as ``limit``.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
 

@@ -558,9 +558,11 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
     """Runs that come back out of order (as slices of --split runs can) are sorted."""
     import dataclasses
 
+    from portfolio_sgd.engine.config import EngineConfig
     from portfolio_sgd.solvers import frontier as frontier_module
+    from portfolio_sgd.solvers import frontier_points
 
-    real = frontier_module.solve_batch
+    real = frontier_points.solve_batch
     calls = []
 
     def shuffled(*args, **kwargs):
@@ -575,8 +577,9 @@ def test_frontier_points_come_in_risk_order(small, monkeypatch) -> None:
             runs=out.runs.iloc[flip].reset_index(drop=True),
         )
 
-    monkeypatch.setattr(frontier_module, "solve_batch", shuffled)
-    res = frontier_module.efficient_frontier(small, points=4)
+    monkeypatch.setattr(frontier_points, "solve_batch", shuffled)
+    sgd = EngineConfig(precondition=False, cvar_polish=False)  # the batched SGD path
+    res = frontier_module.efficient_frontier(small, points=4, config=sgd)
     x = small.to_numpy() @ res.weights.to_numpy().T
     risk = np.sqrt(252) * x.std(axis=0)  # recomputed from the reported weights
     np.testing.assert_allclose(res.risk, risk, rtol=1e-12)

@@ -182,7 +182,10 @@ def test_a_binding_limit_prepares_the_data_once(monkeypatch: pytest.MonkeyPatch)
 
 def test_the_frontier_prepares_the_data_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _counting_prepare(monkeypatch)
-    frontier = efficient_frontier(_returns(), points=4)
+    sgd = EngineConfig(precondition=False, cvar_polish=False)  # the batched SGD path
+    frontier = efficient_frontier(_returns(), points=4, config=sgd)
+    assert len(calls) == 1 and frontier.weights.shape == (4, 6)
+    frontier = efficient_frontier(_returns(), points=4)  # exact QPs: no engine data at all
     assert len(calls) == 1 and frontier.weights.shape == (4, 6)
 
 

@@ -64,6 +64,14 @@ limit_options = section(
         "(with --objective max-return, or cvar with a --return-weight).",
     ),
     click.option(
+        "--limit",
+        "limit_options",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Risk limit on any registered measure, repeatable with --objective max-return, "
+        "e.g. --limit cvar=0.02 --limit volatility=0.2.",
+    ),
+    click.option(
         "--max-assets",
         type=int,
         default=None,

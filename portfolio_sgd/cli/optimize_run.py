@@ -15,6 +15,7 @@ from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
 from ..estimation.bootstrap import DEFAULT_RESAMPLES, ErrorBars
+from ..limits.parse import parse_limit_option
 from ..measures import performance as metrics
 from ..objectives.registry import needs_benchmark
 from ..objectives.risk_budget import normalised_budgets
@@ -50,6 +51,7 @@ def _optimize(
     half_life: float | None,
     max_volatility: float | None,
     max_cvar: float | None,
+    limit_options: tuple[str, ...] = (),
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -82,6 +84,7 @@ def _optimize(
         half_life=half_life,
         max_volatility=max_volatility,
         max_cvar=max_cvar,
+        limits=[parse_limit_option(text) for text in limit_options] or None,
     )
     payload = result.to_dict()
     if half_life is not None:

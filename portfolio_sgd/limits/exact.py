@@ -11,6 +11,7 @@ stops with the optimum (``stop_reason = "risk limit: exact finish"``).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,15 +21,41 @@ from ..measures.kernels.cvar_polish import PolishOptions
 from ..measures.registry import get_measure
 from .search import _mix, _Search
 
-__all__ = ["EXACT_FINISH", "exact_cap_finish"]
+__all__ = ["EXACT_FINISH", "ExactFinish", "exact_cap_finish"]
 
 EXACT_FINISH = "exact finish"
 
 
-def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
-    """The verified optimum (N,), the finish's account and the limit's multiplier
-    (``-d f* / d K`` from the LP's dual), or None (not applicable, or not exact from the
-    current points).
+@dataclass(frozen=True)
+class ExactFinish:
+    """A limited search's exact answer.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (N,)
+        Within the limit (float64 evaluation).
+    account : str
+        What the finish did (LPs, QPs), for the certificate's method.
+    multiplier : float
+        The limit's Lagrange multiplier ``nu``.
+    bound : float or None
+        A proven lower bound on the limited optimum (None: ``f(weights)``, a verified LP
+        optimum).
+    method : str
+        The certificate's method, with ``account`` in parentheses after it.
+    """
+
+    weights: np.ndarray
+    account: str
+    multiplier: float
+    bound: float | None = None
+    method: str = "exact capped tail LP, verified on every scenario"
+
+
+def exact_cap_finish(search: _Search) -> ExactFinish | None:
+    """The verified optimum, the finish's account and the limit's multiplier (``-d f* /
+    d K`` from the LP's dual), or None (not applicable, or not exact from the current
+    points).
 
     Applies to ``max-return`` under a limit on a measure with a capped finish (CVaR) with ``EngineConfig.cvar_polish`` on and
     a feasible set with a linear form.
@@ -59,7 +86,7 @@ def exact_cap_finish(search: _Search) -> tuple[np.ndarray, str, float] | None:
     if search.risk(w_np)[0] > limit.level:  # the LP's ~1e-12: mix back within, exactly
         w_np = _mix(search, start, w_np)
     account = f"{row.rounds} LPs, up to {row.window_rows} window rows, {row.seconds:.2f} s"
-    return w_np, account, multiplier
+    return ExactFinish(w_np, account, multiplier)
 
 
 def _best_within(search: _Search) -> np.ndarray | None:

@@ -23,7 +23,8 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.registry import objective_class
 from ..results import OptimizationResult, RiskLimitReport
-from .exact import EXACT_FINISH, exact_cap_finish
+from .exact import EXACT_FINISH, ExactFinish, exact_cap_finish
+from .parametric import exact_volatility_limit
 from .search import (
     COLLAPSED,
     TARGET_GAP,
@@ -32,6 +33,7 @@ from .search import (
     _Search,
     family_bar,
     final_mix,
+    relative_gap,
     run_round,
 )
 
@@ -94,6 +96,11 @@ def optimize_with_limit(
         report = _report(search, risk_unc, binds=False, stop="not binding", bound=unc_bound)
         return unc.with_reports(report)
     search.points.append(_Point(0.0, w_unc, risk_unc, unc_bound, family.parameter(0.0)))
+    on_lines = exact_volatility_limit(search, w_unc)
+    if on_lines is not None:  # the critical lines at the cap: no multiplier rounds
+        f = search.objective(on_lines.weights)
+        low_risk = min(p.risk for p in search.points)
+        return _result(search, unc, on_lines.weights, f, EXACT_FINISH, low_risk, on_lines)
     low = _minimum_risk(search)
     if constraints.is_combinatorial:  # the multiplier search runs convex batches only
         raise ConfigError(
@@ -101,13 +108,19 @@ def optimize_with_limit(
             "combine with max_assets/min_position yet: raise the limit, or drop the "
             "cardinality settings"
         )
-    for _ in range(int(max_rounds)):
+    return _rounds(search, unc, low, int(points), int(max_rounds))
+
+
+def _rounds(
+    search: _Search, unc: OptimizationResult, low: float, points: int, max_rounds: int
+) -> OptimizationResult:
+    """The multiplier rounds (an exact capped finish tried before each), to the result."""
+    for _ in range(max_rounds):
         exact = exact_cap_finish(search)
         if exact is not None:
-            w, account, nu = exact
-            f = search.objective(w)
-            return _result(search, unc, w, f, 0.0, EXACT_FINISH, low, (account, nu))
-        run_round(search, int(points))
+            f = search.objective(exact.weights)
+            return _result(search, unc, exact.weights, f, EXACT_FINISH, low, exact)
+        run_round(search, points)
         w, f, rel = final_mix(search)
         over, within = search.bracket()
         if rel <= TARGET_GAP:
@@ -118,7 +131,7 @@ def optimize_with_limit(
             break
     else:
         stop = "max rounds"
-    return _result(search, unc, w, f, rel, stop, low)
+    return _result(search, unc, w, f, stop, low, rel=rel)
 
 
 def _minimum_risk(search: _Search) -> float:
@@ -208,19 +221,24 @@ def _result(
     unc: OptimizationResult,
     w: np.ndarray,
     f: float,
-    rel: float,
     stop: str,
     minimum: float,
-    exact: tuple[str, float] | None = None,
+    exact: ExactFinish | None = None,
+    *,
+    rel: float = 0.0,
 ) -> OptimizationResult:
     """The final :class:`OptimizationResult`: the mix, its proven gap, the search's cost.
 
-    ``exact``: the exact finish's account and multiplier when ``w`` is its verified
-    optimum (gap 0).
+    ``exact``: the exact finish's answer (``w``), its multiplier and bound (a verified LP
+    optimum: gap 0); ``rel`` the search's relative gap otherwise.
     """
-    bound = f if exact else max(p.bound for p in search.points)
+    if exact is None:
+        bound = max(p.bound for p in search.points)
+    else:
+        bound = f if exact.bound is None else exact.bound
+        rel = relative_gap(search, w, f, bound)
     risk = float(search.risk(w)[0])
-    nu = exact[1] if exact else None
+    nu = exact.multiplier if exact else None
     report = _report(search, risk, binds=True, stop=stop, bound=bound, minimum=minimum, nu=nu)
     gap = max(f - bound, 0.0)
     x = search.r @ w
@@ -243,7 +261,7 @@ def _result(
         relative_gap_bound=rel,
         converged=bool(rel <= family_bar(search)),
         certificate_method=(
-            f"exact capped tail LP, verified on every scenario ({exact[0]})"
+            f"{exact.method} ({exact.account})"
             if exact
             else "Lagrangian dual bound (weak duality over the multiplier runs)"
         ),

@@ -13,13 +13,17 @@ is read.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import ConfigError
 from ..limits import RiskLimit, risk_limit_from
+from ..limits.parse import risk_limits_from
 from .base import Solver, Task
 from .bootstrap import BootstrapSolver
 from .cardinality import CardinalitySolver
 from .plain import PlainSolver
 from .risk_limit import RiskLimitSolver
+from .several_limits import SeveralLimitsSolver
 from .sharded import ShardedSolver, sharded_wanted
 
 SOLVER_OPTIONS = (
@@ -29,6 +33,7 @@ SOLVER_OPTIONS = (
     "max_volatility",
     "max_cvar",
     "limit",
+    "limits",
     "distributed",
 )
 """The options of :func:`portfolio_sgd.optimize` that choose its solver."""
@@ -44,6 +49,7 @@ def choose_solver(
     max_cvar: float | None = None,
     limit: RiskLimit | tuple[str, float] | None = None,
     distributed: bool | None = None,
+    limits: Any = None,
 ) -> Solver:
     """The solver of ``task`` under these options (see the module docstring).
 
@@ -54,10 +60,16 @@ def choose_solver(
     """
     resampling = bootstrap is not None or resample
     if sharded_wanted(distributed):
-        _refuse_sharded(task, bootstrap, block_length, resample, (max_volatility, max_cvar, limit))
+        _refuse_sharded(
+            task, bootstrap, block_length, resample, (max_volatility, max_cvar, limit, limits)
+        )
         return ShardedSolver()
     inner: Solver = CardinalitySolver() if task.constraints.is_combinatorial else PlainSolver()
-    chosen = risk_limit_from(max_volatility, max_cvar, limit)
+    several = risk_limits_from(limits)
+    if len(several) > 1 or (several and (max_volatility, max_cvar, limit) != (None,) * 3):
+        named = risk_limit_from(max_volatility, max_cvar, limit)
+        return SeveralLimitsSolver(risk_limits_from([*several, *([named] if named else [])]))
+    chosen = several[0] if several else risk_limit_from(max_volatility, max_cvar, limit)
     if chosen is not None:
         extras = {
             "benchmark": task.benchmark is not None,

@@ -1,4 +1,13 @@
-"""The efficient frontier as one batched run: K risk aversions, one (K, N) weight tensor.
+"""The efficient frontier: exact QPs along the critical lines, or one batched SGD run.
+
+Where the objective has a quadratic model and the set a QP form in the weights (the
+mean-variance frontier, with bounds and linear rows; the exact finish on), the points are
+exact: the minimum-variance end is one active-set QP on the N x N covariance, and the K
+points, evenly spaced in volatility, are found on the critical lines of the QP in
+``1 / lam`` (:func:`.frontier_points.even_points`): a few warm-started QPs and one quadratic
+equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Otherwise
+(CVaR and other measures, trading terms, a leverage cap) the points come from batched
+runs, as follows.
 
 ``efficient_frontier`` spreads K points from the minimum-risk portfolio to the
 maximum-return one. It first solves the two ends:
@@ -34,6 +43,8 @@ sqrt(rho - rho_m))``; this is right in scale for any measure (``g`` is a return 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +55,7 @@ from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..measures.base import RiskMeasure
+from ..measures.kernels.qp_finish import single_blas_thread
 from ..measures.registry import get_measure
 from ..measures.volatility import TRADING_DAYS
 from ..objectives import OBJECTIVE_CLASSES, objective_class
@@ -51,9 +63,15 @@ from ..objectives.base import PortfolioObjective
 from ..objectives.composition import compose
 from ..objectives.spec import ObjectiveSpec
 from ..objectives.utility import Utility
-from ..results import BatchResult
 from .base import Task
-from .batch import solve_batch
+from .frontier_points import (
+    FrontierPoints,
+    QuadraticPath,
+    even_points,
+    exact_points,
+    quadratic_path,
+    sgd_points,
+)
 from .settings import resolve_settings
 from .solve import solve
 
@@ -74,6 +92,9 @@ frontier's settings and accuracy were measured with this choice and are kept."""
 MIN_RISK_OFFSET = 1e-3
 """The first point's target risk lies this fraction of the risk range above the minimum
 (mean-variance only: its minimum needs ``lam = inf``; CVaR's is ``lam_r = 0``)."""
+
+PointRun = Callable[[np.ndarray], FrontierPoints]
+"""The points (K) of a frontier at K parameters (:mod:`.frontier_points`)."""
 
 
 @dataclass(frozen=True)
@@ -223,25 +244,41 @@ def _risk_grid(
     return np.sqrt(c / (var - r_m**2))
 
 
-def _ends(task: Task, returns: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends."""
+def _ends(
+    task: Task, returns: pd.DataFrame, path: QuadraticPath | None = None
+) -> tuple[tuple[float, float], tuple[float, float], np.ndarray]:
+    """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends,
+    and the minimum-risk weights (N,) (an exact QP where ``path`` is given)."""
     spec, constraints = task.spec, task.constraints
     if constraints.is_combinatorial:
         raise ConfigError("the frontier does not take max_assets/min_position")
     r = returns.to_numpy(dtype=np.float64)
     mu = r.mean(axis=0)
     low_spec = compose("min-risk", spec.impl.measure, alpha=spec.alpha)
-    low_task = task.variant(spec=low_spec)
-    low = solve(low_task.prepared, constraints, task.config).weights.to_numpy()
+    low = _exact_low(low_spec, path) if path is not None else None
+    if low is None:
+        low_task = task.variant(spec=low_spec)
+        low = solve(low_task.prepared, constraints, task.config).weights.to_numpy()
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
     daily = _axis(spec.impl).numpy_value(x, spec.alpha)
-    return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
+    return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top)), low
+
+
+def _exact_low(low_spec: ObjectiveSpec, path: QuadraticPath) -> np.ndarray | None:
+    """The minimum-risk end as one exact QP on the path's moments, or None (its
+    objective has no quadratic model, or the QP is not verified)."""
+    if not hasattr(low_spec.impl, "quadratic_model"):
+        return None
+    param = float(getattr(low_spec, low_spec.impl.per_run_parameter))
+    points = exact_points(path, np.array([param]), low_spec.impl)
+    return points.weights[0] if bool(points.converged[0]) else None
 
 
 def _calibrated_grid(
     task: Task,
+    run: PointRun,
     returns: pd.DataFrame,
     low: tuple[float, float],
     high: tuple[float, float],
@@ -263,8 +300,7 @@ def _calibrated_grid(
         pilot = np.geomspace(positive.min() / 10.0, positive.max() * 10.0, 2 * points)
     else:
         pilot = np.geomspace(positive.max() * 10.0, positive.min() / 10.0, 2 * points)
-    batch = solve_batch(task.prepared, task.config, risk_aversions=list(pilot))
-    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    x = returns.to_numpy(dtype=np.float64) @ run(pilot).weights.T
     risk = np.maximum.accumulate(axis.stated_value(x, spec.alpha))
     risk, first = np.unique(risk, return_index=True)  # the first pilot at each risk
     r_m, r_t = axis.annualise(low[0]), axis.annualise(high[0])
@@ -275,6 +311,14 @@ def _calibrated_grid(
     return lams
 
 
+EXACT_MIN_OFFSET = 1e-6
+"""The exact frontier's first point lies this fraction of the variance range above the
+minimum (the minimum itself needs ``lam = inf``)."""
+TOP_TRIES = 40
+"""Quarterings of the last risk aversion of an exact frontier, at most (40: a factor 1e24)."""
+TOP_TOLERANCE = 1e-12
+"""Relative shortfall of the last point's mean return from the maximum that counts as
+reaching it."""
 SPREAD_ROUNDS = 2
 """Extra batched runs that re-aim the points when their risks are unevenly spread."""
 SPREAD_TOLERANCE = 0.5
@@ -319,27 +363,64 @@ def _respaced(
 
 
 def _spread_run(
-    task: Task, returns: pd.DataFrame, lams: np.ndarray, alpha: float
-) -> tuple[BatchResult, np.ndarray, np.ndarray]:
-    """The batched run at parameters ``lams`` (K,), re-aimed up to :data:`SPREAD_ROUNDS`
-    times at evenly spread risks: ``(batch, portfolio returns (T, K), risks (K,))``."""
-    axis, config = _axis(task.spec.impl), task.config
-    batch = solve_batch(task.prepared, config, risk_aversions=list(lams))
-    x = returns.to_numpy(dtype=np.float64) @ batch.weights.to_numpy().T
+    task: Task, run: PointRun, returns: pd.DataFrame, lams: np.ndarray, alpha: float
+) -> tuple[FrontierPoints, np.ndarray, np.ndarray]:
+    """The points at parameters ``lams`` (K,), re-aimed up to :data:`SPREAD_ROUNDS`
+    times at evenly spread risks: ``(points, portfolio returns (T, K), risks (K,))``."""
+    axis = _axis(task.spec.impl)
+    batch = run(lams)
+    x = returns.to_numpy(dtype=np.float64) @ batch.weights.T
     risk = axis.stated_value(x, alpha)
-    seen = [(batch.runs["risk_aversion"].to_numpy(dtype=np.float64), risk)]
+    seen = [(batch.parameters, risk)]
     for _ in range(SPREAD_ROUNDS):  # bounds and caps bend risk(lam): re-aim uneven points
         again = _respaced(task.spec.impl, seen, risk)
         if again is None:
             break
-        retry = solve_batch(task.prepared, config, risk_aversions=list(again))
-        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.to_numpy().T
+        retry = run(again)
+        x_new = returns.to_numpy(dtype=np.float64) @ retry.weights.T
         risk_new = axis.stated_value(x_new, alpha)
-        seen.append((retry.runs["risk_aversion"].to_numpy(dtype=np.float64), risk_new))
+        seen.append((retry.parameters, risk_new))
         span, span_new = np.ptp(risk), np.ptp(risk_new)
         if _unevenness(risk_new) < _unevenness(risk) and span_new >= 0.9 * span:
             batch, x, risk = retry, x_new, risk_new
     return batch, x, risk
+
+
+def _reaching_top(
+    run: PointRun, lams: np.ndarray, mu: np.ndarray, top_mean: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The model grid (K,) with its last (smallest) risk aversion lowered until its
+    exact point has the maximum return (the frontier's end, a vertex reached at a
+    finite ``lam``; a quarter a try, at most :data:`TOP_TRIES` tries), and that point's
+    weights (N,)."""
+    lams = np.asarray(lams, dtype=np.float64).copy()
+    for _ in range(TOP_TRIES):
+        top = run(lams[-1:]).weights[0]
+        if float(top @ mu) >= top_mean - TOP_TOLERANCE * abs(top_mean):
+            break
+        lams[-1] *= 0.25
+    return lams, top
+
+
+def _exact_frontier(
+    path: QuadraticPath,
+    low: tuple[float, float],
+    high: tuple[float, float],
+    w_low: np.ndarray,
+    points: int,
+) -> FrontierPoints:
+    """The K exact points evenly spread in volatility between the ends (daily
+    ``(risk, mean)``; the first :data:`EXACT_MIN_OFFSET` of the variance range above the
+    minimum)
+    along the critical lines of the mean-variance QP (:func:`.frontier_points.even_points`)."""
+    impl = path.task.spec.impl
+    run: PointRun = functools.partial(exact_points, path)
+    with single_blas_thread():
+        lams, top = _reaching_top(run, _risk_grid(impl, low, high, points), path.mu, high[1])
+    targets = (low[0] + np.linspace(0.0, 1.0, points) * (high[0] - low[0])) ** 2
+    targets[0] += EXACT_MIN_OFFSET * (targets[-1] - targets[0])  # a finite lam
+    targets[-1] = float(top @ path.sigma @ top)  # the top as the path's own vertex
+    return even_points(path, w_low, lams, targets)
 
 
 def _frontier_spec(objective: str, measure: str | None) -> ObjectiveSpec:
@@ -376,7 +457,7 @@ def efficient_frontier(
     alpha: float = 0.95,
     measure: str | None = None,
 ) -> FrontierResult:
-    """The efficient frontier as one batched run of ``points`` portfolios.
+    """The efficient frontier of ``points`` portfolios (exact QPs, or one batched run).
 
     Parameters
     ----------
@@ -414,24 +495,43 @@ def efficient_frontier(
         alpha=alpha if axis.uses_alpha else None,
     )
     task = Task(returns, spec, constraints, config)
-    low, high = _ends(task, returns)
-    lams = _calibrated_grid(task, returns, low, high, int(points))
-    batch, x, risk = _spread_run(task, returns, lams, alpha)
-    # points in risk order, whatever order the (possibly split) runs came back in
-    order = np.lexsort((x.mean(axis=0), risk))
-    w = batch.weights.iloc[order].reset_index(drop=True)
-    x = x[:, order]
     r = returns.to_numpy(dtype=np.float64)
+    path = None if _raises_risk(spec.impl) else quadratic_path(task, r)
+    low, high, w_low = _ends(task, returns, path)
+    if path is not None:  # exact QPs along the critical lines: no pilot, no re-aiming
+        batch = _exact_frontier(path, low, high, w_low, int(points))
+        x = r @ batch.weights.T
+        risk = axis.stated_value(x, alpha)
+    else:
+        run = functools.partial(sgd_points, task)
+        lams = _calibrated_grid(task, run, returns, low, high, int(points))
+        batch, x, risk = _spread_run(task, run, returns, lams, alpha)
+    return _result(spec, returns, batch, x, risk, alpha)
+
+
+def _result(
+    spec: ObjectiveSpec,
+    returns: pd.DataFrame,
+    batch: FrontierPoints,
+    x: np.ndarray,
+    risk: np.ndarray,
+    alpha: float,
+) -> FrontierResult:
+    """The points in risk order (whatever order the, possibly split, runs came back in)."""
+    axis = _axis(spec.impl)
+    r = returns.to_numpy(dtype=np.float64)
+    order = np.lexsort((x.mean(axis=0), risk))
+    x = x[:, order]
     return FrontierResult(
         objective=spec.impl.name,
         alpha=float(alpha),
-        weights=w,
+        weights=pd.DataFrame(batch.weights[order], columns=returns.columns),
         risk=risk[order],
         returns=TRADING_DAYS * x.mean(axis=0),
-        risk_aversion=batch.runs["risk_aversion"].to_numpy(dtype=np.float64)[order],
-        converged=batch.runs["converged"].to_numpy(dtype=bool)[order],
+        risk_aversion=batch.parameters[order],
+        converged=batch.converged[order],
         asset_risk=pd.Series(axis.stated_value(r, alpha), index=returns.columns),
         asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
-        wall_time=float(batch.wall_time),
+        wall_time=float(batch.seconds),
         measure=spec.measure,
     )

@@ -1,0 +1,73 @@
+"""Several risk limits at once: ``optimize(..., limits={"cvar": 0.02, "volatility": 0.15})``.
+
+The maximum return under every limit, solved exactly by
+:func:`portfolio_sgd.limits.several.max_return_under_limits` (the tail LP rows, the
+volatility critical lines and cutting planes); one limit goes to
+:class:`~.risk_limit.RiskLimitSolver` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..certificate import accuracy_bar
+from ..certificate.api import RELATIVE_FLOOR
+from ..errors import ConfigError
+from ..limits import RiskLimit
+from ..limits.several import max_return_under_limits
+from ..results import OptimizationResult
+from .base import Solver, Task
+from .plain import PlainSolver
+from .risk_limit import _frame
+
+
+@dataclass(frozen=True)
+class SeveralLimitsSolver:
+    """Max-return under ``limits`` (two or more).
+
+    Attributes
+    ----------
+    limits : tuple of RiskLimit
+    inner : Solver
+        Solves the unconstrained problem (the result's record: data, settings).
+    """
+
+    limits: tuple[RiskLimit, ...]
+    inner: Solver = PlainSolver()
+
+    def solve(self, task: Task) -> OptimizationResult:
+        """The exact answer under every limit, with its proven gap."""
+        if not task.spec.impl.maximises_return_only:
+            raise ConfigError(
+                f"several limits at once take objective 'max-return', got {task.spec.impl.name!r}"
+            )
+        if task.constraints.is_combinatorial:
+            raise ConfigError("several limits at once do not combine with max_assets/min_position")
+        frame = _frame(task.returns)
+        r = frame.to_numpy(dtype=np.float64)
+        feasible = task.constraints.bind([str(c) for c in frame.columns]).linear_oracle(r.shape[1])
+        unc = self.inner.solve(task)
+        answer = max_return_under_limits(r, feasible, self.limits, task.spec.alpha)
+        f = float(task.spec.impl.numpy_value(r @ answer.weights[:, None])[0])
+        gap = max(f - answer.bound, 0.0)
+        scale = max(abs(f), RELATIVE_FLOOR * float(np.abs(r @ answer.weights).mean()), 1e-300)
+        stated = ", ".join(
+            f"{lim.measure} {risk:.6g} <= {lim.level:g}"
+            for lim, risk in zip(self.limits, answer.risks, strict=True)
+        )
+        return unc.with_reports(
+            weights=pd.Series(answer.weights, index=unc.weights.index),
+            objective_value=f,
+            history=unc.history.iloc[0:0],
+            stop_reason=f"risk limits: {stated}",
+            optimality_gap=gap,
+            relative_gap_bound=gap / scale,
+            converged=bool(gap / scale <= accuracy_bar(task.spec)),
+            certificate_method=(
+                "relaxation bound of the several-limit problem (tail LP rows, volatility "
+                f"critical lines, {answer.rounds} rounds of cuts)"
+            ),
+        )
