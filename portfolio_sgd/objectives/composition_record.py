@@ -39,6 +39,9 @@ class CompositionRecord:
         it has one, else of the log-wealth oracle).
     maximises_return_only : bool
         The objective is ``-E[x]`` alone (max-return): a limit's capped finish applies.
+    solved_as_ratio : bool
+        A ratio ``(mean - rf) / risk`` (max-ratio): solved by a sequence of utility runs
+        (:mod:`portfolio_sgd.solvers.max_ratio`), never by one engine run.
     """
 
     cardinality_by_enumeration: ClassVar[bool] = False
@@ -49,6 +52,7 @@ class CompositionRecord:
     measure: ClassVar[str | None] = None
     parameter_raises_risk: ClassVar[bool] = False
     takes_measure: ClassVar[bool] = False
+    solved_as_ratio: ClassVar[bool] = False
 
     def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
         """The spec parameters of objective function ``function`` at utility risk aversion

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import PortfolioObjective
 from .cvar import CVaR
 from .kelly import Kelly
+from .max_ratio import MaxRatio
 from .max_return import MaxReturn
 from .mean_variance import MeanVariance
 from .min_risk import MinRisk
@@ -28,6 +29,7 @@ OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     MaxReturn,
     MinRisk,
     Utility,
+    MaxRatio,
 )
 """Every registered objective, in the order the CLI lists them."""
 

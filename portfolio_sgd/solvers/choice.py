@@ -5,6 +5,7 @@
   solver of the constraints;
 - ``max_assets`` / ``min_position``: :class:`~.cardinality.CardinalitySolver`;
 - ``bootstrap`` / ``resample``: :class:`~.bootstrap.BootstrapSolver` over a plain run;
+- a ratio objective (max-ratio): :class:`~.max_ratio.MaxRatioSolver`;
 - otherwise :class:`~.plain.PlainSolver`.
 
 Options a solver does not combine with are refused here, in one line, before any data
@@ -18,6 +19,7 @@ from ..limits import RiskLimit, risk_limit_from
 from .base import Solver, Task
 from .bootstrap import BootstrapSolver
 from .cardinality import CardinalitySolver
+from .max_ratio import MaxRatioSolver
 from .plain import PlainSolver
 from .risk_limit import RiskLimitSolver
 from .sharded import ShardedSolver, sharded_wanted
@@ -58,6 +60,9 @@ def choose_solver(
         return ShardedSolver()
     inner: Solver = CardinalitySolver() if task.constraints.is_combinatorial else PlainSolver()
     chosen = risk_limit_from(max_volatility, max_cvar, limit)
+    if task.spec.objective.objective_class.solved_as_ratio:
+        _refuse_ratio(task, chosen is not None or resampling)
+        return MaxRatioSolver()
     if chosen is not None:
         extras = {
             "benchmark": task.benchmark is not None,
@@ -103,5 +108,14 @@ def _refuse_sharded(
     if any(v is not None for v in limits) or task.constraints.is_combinatorial:
         raise ConfigError(
             "a sharded run takes neither risk limits (max_volatility, max_cvar, limit) nor "
+            "max_assets/min_position"
+        )
+
+
+def _refuse_ratio(task: Task, other_solver: bool) -> None:
+    """Refuse what max-ratio does not combine with (one line)."""
+    if other_solver or task.constraints.is_combinatorial or task.half_life is not None:
+        raise ConfigError(
+            "max-ratio does not combine with risk limits, bootstrap/resample, half_life or "
             "max_assets/min_position"
         )
