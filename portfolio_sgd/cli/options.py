@@ -33,6 +33,7 @@ OBJECTIVE_NAMES = (
     "min-risk",
     "utility",
     "max-ratio",
+    "measured-risk-budgeting",
 )
 """The registered objective names, in the registry's order (kept here so that ``--help``
 needs no torch; ``tests/test_architecture.py`` checks it equals ``objective_names()``)."""

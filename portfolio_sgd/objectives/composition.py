@@ -14,6 +14,7 @@ min-risk        cvar         cvar, ``return_weight = 0``
 utility         cvar         cvar, ``return_weight = 1 / g``
 max-return      (none)       max-return (limits on any measure: :mod:`portfolio_sgd.limits`)
 risk-budgeting  variance     risk-parity
+risk-budgeting  any other    risk-budgeting (convex, positively homogeneous: a convex solve)
 max-ratio       any          max-ratio, ``(mean - rf) / risk`` (default volatility: Sharpe)
 tracking        (none)       tracking (the tracking error is its own loss)
 log-utility     (none)       kelly: its own objective function, ``-E[log(1 + x)]``
@@ -30,6 +31,7 @@ from .base import PortfolioObjective
 from .max_ratio import MaxRatio
 from .min_risk import MinRisk
 from .registry import OBJECTIVE_CLASSES
+from .risk_budgeting import RiskBudgeting
 from .spec import ObjectiveSpec
 from .utility import Utility
 
@@ -49,7 +51,12 @@ def composed_class(function: str, measure: object | None) -> type[PortfolioObjec
     for cls in OBJECTIVE_CLASSES:
         if name in cls.functions and cls.measure == wanted:
             return cls
-    generic = {"min-risk": MinRisk, "utility": Utility, "max-ratio": MaxRatio}.get(name)
+    generic = {
+        "min-risk": MinRisk,
+        "utility": Utility,
+        "max-ratio": MaxRatio,
+        "risk-budgeting": RiskBudgeting,
+    }.get(name)
     if generic is not None and wanted is not None:
         return generic
     known = [str(cls.measure) for cls in OBJECTIVE_CLASSES if name in cls.functions]

@@ -63,6 +63,7 @@ class MaxRatio(PortfolioObjective):
     functions = ("max-ratio",)
     takes_measure = True
     solved_as_ratio = True
+    accepts_any_measure = True
     certificate_bar = 1e-4
 
     def __init__(self, spec: SpecFields) -> None:

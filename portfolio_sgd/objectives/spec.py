@@ -10,7 +10,7 @@ from enum import Enum
 from ..errors import ConfigError
 from ..measures.registry import get_measure
 from .base import PortfolioObjective
-from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class
+from .registry import OBJECTIVE_CLASSES, canonical_name, generalised_class, objective_class
 from .shrinkage import Shrinkage, parse_shrinkage
 from .shrunk import ShrunkObjective
 
@@ -128,7 +128,10 @@ class ObjectiveSpec:
             return
         measure = get_measure(self.measure)
         object.__setattr__(self, "measure", measure.name)
-        if not (measure.is_expectation or self.objective.objective_class.solved_as_ratio):
+        general = generalised_class(self.objective.objective_class)
+        if general is not None:  # e.g. risk-parity with a measure: risk budgeting over it
+            object.__setattr__(self, "objective", Objective.parse(general.name))
+        if not (measure.is_expectation or self.objective.objective_class.accepts_any_measure):
             raise ConfigError(
                 f"measure {measure.name} is not an expectation of a per-scenario loss; "
                 f"optimise {measure.penalised_by or 'another measure'} instead"

@@ -6,6 +6,7 @@
 - ``max_assets`` / ``min_position``: :class:`~.cardinality.CardinalitySolver`;
 - ``bootstrap`` / ``resample``: :class:`~.bootstrap.BootstrapSolver` over a plain run;
 - a ratio objective (max-ratio): :class:`~.max_ratio.MaxRatioSolver`;
+- risk budgeting over any measure: :class:`~.risk_budgeting.RiskBudgetingSolver`;
 - otherwise :class:`~.plain.PlainSolver`.
 
 Options a solver does not combine with are refused here, in one line, before any data
@@ -21,6 +22,7 @@ from .bootstrap import BootstrapSolver
 from .cardinality import CardinalitySolver
 from .max_ratio import MaxRatioSolver
 from .plain import PlainSolver
+from .risk_budgeting import RiskBudgetingSolver
 from .risk_limit import RiskLimitSolver
 from .sharded import ShardedSolver, sharded_wanted
 
@@ -63,6 +65,9 @@ def choose_solver(
     if task.spec.objective.objective_class.solved_as_ratio:
         _refuse_ratio(task, chosen is not None or resampling)
         return MaxRatioSolver()
+    if task.spec.objective.objective_class.budgets_by_solve:
+        _refuse_ratio(task, chosen is not None or resampling, "risk budgeting")
+        return RiskBudgetingSolver()
     if chosen is not None:
         extras = {
             "benchmark": task.benchmark is not None,
@@ -112,10 +117,10 @@ def _refuse_sharded(
         )
 
 
-def _refuse_ratio(task: Task, other_solver: bool) -> None:
-    """Refuse what max-ratio does not combine with (one line)."""
+def _refuse_ratio(task: Task, other_solver: bool, what: str = "max-ratio") -> None:
+    """Refuse what max-ratio (or risk budgeting) does not combine with (one line)."""
     if other_solver or task.constraints.is_combinatorial or task.half_life is not None:
         raise ConfigError(
-            "max-ratio does not combine with risk limits, bootstrap/resample, half_life or "
+            f"{what} does not combine with risk limits, bootstrap/resample, half_life or "
             "max_assets/min_position"
         )
