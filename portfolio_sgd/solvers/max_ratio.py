@@ -53,23 +53,24 @@ class MaxRatioSolver:
         w = _best_excess_vertex(ratio, returns, oracle.minimize)
         root = not ratio.risk.is_expectation
         sub_measure = get_measure(ratio.risk.penalised_by) if root else ratio.risk
-        best, result, level, iterations = ratio.ratio(returns, w), None, 0.0, 0
+        best, result, iterations = ratio.ratio(returns, w), None, 0
+        last, level = None, 0.0  # the last run and its g: any run's certificate bounds S*
         while iterations < self.max_iterations:
-            s_k, _, rho_k = ratio.ratio(returns, w)
-            level = s_k / (2.0 * rho_k) if root else s_k
-            spec = compose("utility", sub_measure, risk_aversion=level, alpha=task.spec.alpha)
+            s_k, _, rho_k = best
+            g = s_k / (2.0 * rho_k) if root else s_k
+            spec = compose("utility", sub_measure, risk_aversion=g, alpha=task.spec.alpha)
             run = self.inner.solve(task.variant(spec=spec, init_weights=w))
-            iterations += 1
+            last, level, iterations = run, g, iterations + 1
             candidate = run.weights.to_numpy()
             value = ratio.ratio(returns, candidate)
             if result is not None and not value[0] > best[0] * (1 + 1e-12) + 1e-300:
                 break
             w, best, result = candidate, value, run
-        assert result is not None  # at least one run
+        assert result is not None and last is not None  # at least one run
         if root:
             upper = _gradient_bound(ratio, returns, w, oracle.minimize, best[0])
         else:
-            upper = _dinkelbach_bound(ratio, task, self.inner, result, returns, level)
+            upper = _dinkelbach_bound(ratio, task, self.inner, last, returns, level)
         return _ratio_result(task, result, best, upper, iterations, root)
 
 
@@ -112,7 +113,8 @@ def _dinkelbach_bound(
     returns: np.ndarray,
     level: float,
 ) -> float:
-    """``level + max(U, 0) / rho_lo`` from the last utility run and a min-risk run."""
+    """``level + max(U, 0) / rho_lo`` from a utility run at ``g = level`` (its weights and
+    certified gap give ``U``) and a min-risk run."""
     w = run.weights.to_numpy()
     _, excess, risk = ratio.ratio(returns, w)
     scale = _utility_scale(run, returns, w, level)
