@@ -30,10 +30,8 @@ def sp500() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def us50() -> pd.DataFrame:
-    returns = load_returns(dataset="us-stocks-2500")
-    full = returns.columns[returns.notna().all().to_numpy()]
-    return returns.loc[:, full[:50]].iloc[-750:]
+def us50(us_stocks_50) -> pd.DataFrame:
+    return us_stocks_50
 
 
 def cvxpy_budgeting(returns: pd.DataFrame, budgets: np.ndarray, alpha: float = 0.95):
