@@ -57,6 +57,7 @@ def optimize(
     risk_aversion: float | None = None,
     alpha: float | None = None,
     return_weight: float | None = None,
+    risk_free_rate: float | None = None,
     min_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
     max_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
     batch_size: int | None = None,
@@ -95,6 +96,9 @@ def optimize(
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
         Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
+    risk_free_rate : float, optional
+        ``rf`` of ``objective="max-ratio"`` (``(mean - rf) / risk``), per period of the
+        data (daily for daily returns).
     risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
         Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields; so are
         ``max_assets``, ``min_position`` (the heuristic of :mod:`.cardinality`).

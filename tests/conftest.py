@@ -72,3 +72,13 @@ def ff49_returns() -> pd.DataFrame:
     from portfolio_sgd.data import load_returns
 
     return load_returns(dataset="ff49-daily", start="2000-01-01")
+
+
+@pytest.fixture(scope="session")
+def us_stocks_50() -> pd.DataFrame:
+    """The first 50 us-stocks-2500 columns with a full history, last 750 days (750 x 50)."""
+    from portfolio_sgd.data import load_returns
+
+    returns = load_returns(dataset="us-stocks-2500")
+    full = returns.columns[returns.notna().all().to_numpy()]
+    return returns.loc[:, full[:50]].iloc[-750:]

@@ -165,7 +165,7 @@ UNSUPPORTED = [
     ({"budget": None}, "budget"),
     ({"management_fees": 0.001}, "management_fees"),
     ({"risk_measure": RiskMeasure.SEMI_VARIANCE}, "risk_measure"),
-    ({"objective_function": ObjectiveFunction.MAXIMIZE_RATIO}, "objective_function"),
+    ({"objective_function": ObjectiveFunction.MAXIMIZE_RETURN}, "objective_function"),
 ]
 
 

@@ -33,6 +33,8 @@ OBJECTIVE_NAMES = (
     "max-return",
     "min-risk",
     "utility",
+    "max-ratio",
+    "measured-risk-budgeting",
 )
 """The registered objective names, in the registry's order (kept here so that ``--help``
 needs no torch; ``tests/test_architecture.py`` checks it equals ``objective_names()``)."""
@@ -166,11 +168,17 @@ objective_options = section(
         "--measure",
         default=None,
         metavar="NAME",
-        help="Risk measure of min-risk / utility: a registered measure (variance, cvar, or "
+        help="Risk measure of min-risk / utility / max-ratio: a registered measure (variance, cvar, or "
         "one from the portfolio_sgd.measures entry-point group).",
     ),
     click.option(
         "--alpha", type=float, default=0.95, show_default=True, help="CVaR confidence level."
+    ),
+    click.option(
+        "--risk-free-rate",
+        type=float,
+        default=None,
+        help="Risk-free rate of max-ratio, per period of the data (daily for daily returns).",
     ),
     click.option(
         "--return-weight",

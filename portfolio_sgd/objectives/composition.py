@@ -14,6 +14,8 @@ min-risk        cvar         cvar, ``return_weight = 0``
 utility         cvar         cvar, ``return_weight = 1 / g``
 max-return      (none)       max-return (limits on any measure: :mod:`portfolio_sgd.limits`)
 risk-budgeting  variance     risk-parity
+risk-budgeting  any other    risk-budgeting (convex, positively homogeneous: a convex solve)
+max-ratio       any          max-ratio, ``(mean - rf) / risk`` (default volatility: Sharpe)
 tracking        (none)       tracking (the tracking error is its own loss)
 log-utility     (none)       kelly: its own objective function, ``-E[log(1 + x)]``
 ==============  ===========  ======================================================
@@ -26,8 +28,10 @@ from typing import Any
 from ..errors import ConfigError
 from ..measures.registry import get_measure, normalise
 from .base import PortfolioObjective
+from .max_ratio import MaxRatio
 from .min_risk import MinRisk
 from .registry import OBJECTIVE_CLASSES
+from .risk_budgeting import RiskBudgeting
 from .spec import ObjectiveSpec
 from .utility import Utility
 
@@ -47,7 +51,12 @@ def composed_class(function: str, measure: object | None) -> type[PortfolioObjec
     for cls in OBJECTIVE_CLASSES:
         if name in cls.functions and cls.measure == wanted:
             return cls
-    generic = {"min-risk": MinRisk, "utility": Utility}.get(name)
+    generic = {
+        "min-risk": MinRisk,
+        "utility": Utility,
+        "max-ratio": MaxRatio,
+        "risk-budgeting": RiskBudgeting,
+    }.get(name)
     if generic is not None and wanted is not None:
         return generic
     known = [str(cls.measure) for cls in OBJECTIVE_CLASSES if name in cls.functions]
@@ -66,7 +75,7 @@ def compose(
     ----------
     function : str
         ``"min-risk"``, ``"utility"``, ``"max-return"``, ``"risk-budgeting"``,
-        ``"tracking"`` or ``"log-utility"``.
+        ``"tracking"``, ``"log-utility"`` or ``"max-ratio"``.
     measure : str or RiskMeasure, optional
         A registered measure (or alias).
     risk_aversion : float
@@ -79,7 +88,8 @@ def compose(
         raise ConfigError(f"a utility needs a risk aversion > 0, got {risk_aversion}")
     if cls.takes_measure:
         given = {"risk_aversion": risk_aversion} if cls is Utility else {}
-        return ObjectiveSpec(cls.name, measure=get_measure(measure).name, **given, **parameters)
+        named = None if measure is None else get_measure(measure).name
+        return ObjectiveSpec(cls.name, measure=named, **given, **parameters)
     own = cls(ObjectiveSpec(cls.name)).composed_parameters(normalise(function), risk_aversion)
     return ObjectiveSpec(cls.name, **{**own, **parameters})
 

@@ -39,6 +39,17 @@ class CompositionRecord:
         it has one, else of the log-wealth oracle).
     maximises_return_only : bool
         The objective is ``-E[x]`` alone (max-return): a limit's capped finish applies.
+    accepts_any_measure : bool
+        Takes a measure that is not an expectation too (volatility: through the measure it
+        is ``penalised_by``).
+    generalises_named : bool
+        An objective named with a measure it is not written over (``risk-parity`` with
+        ``measure="cvar"``) becomes this one when it implements the same functions.
+    budgets_by_solve : bool
+        Risk budgeting over any measure (:mod:`portfolio_sgd.solvers.risk_budgeting`).
+    solved_as_ratio : bool
+        A ratio ``(mean - rf) / risk`` (max-ratio): solved by a sequence of utility runs
+        (:mod:`portfolio_sgd.solvers.max_ratio`), never by one engine run.
     """
 
     cardinality_by_enumeration: ClassVar[bool] = False
@@ -49,6 +60,10 @@ class CompositionRecord:
     measure: ClassVar[str | None] = None
     parameter_raises_risk: ClassVar[bool] = False
     takes_measure: ClassVar[bool] = False
+    solved_as_ratio: ClassVar[bool] = False
+    accepts_any_measure: ClassVar[bool] = False
+    budgets_by_solve: ClassVar[bool] = False
+    generalises_named: ClassVar[bool] = False
 
     def composed_parameters(self, function: str, risk_aversion: float) -> dict[str, float]:
         """The spec parameters of objective function ``function`` at utility risk aversion

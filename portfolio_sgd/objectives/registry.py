@@ -10,10 +10,12 @@ from __future__ import annotations
 from .base import PortfolioObjective
 from .cvar import CVaR
 from .kelly import Kelly
+from .max_ratio import MaxRatio
 from .max_return import MaxReturn
 from .mean_variance import MeanVariance
 from .min_risk import MinRisk
 from .min_variance import MinVariance
+from .risk_budgeting import RiskBudgeting
 from .risk_parity import RiskParity
 from .tracking import Tracking
 from .utility import Utility
@@ -28,6 +30,8 @@ OBJECTIVE_CLASSES: tuple[type[PortfolioObjective], ...] = (
     MaxReturn,
     MinRisk,
     Utility,
+    MaxRatio,
+    RiskBudgeting,
 )
 """Every registered objective, in the order the CLI lists them."""
 
@@ -64,6 +68,18 @@ def objective_class(name: str) -> type[PortfolioObjective]:
         if cls.name == name:
             return cls
     raise KeyError(name)
+
+
+def generalised_class(cls: type[PortfolioObjective]) -> type[PortfolioObjective] | None:
+    """The registered class written over any measure that ``cls`` (one with its own measure)
+    becomes when named with a measure: one with ``generalises_named`` implementing the same
+    functions; None when there is none (or ``cls`` takes a measure itself)."""
+    if cls.takes_measure or not cls.functions:
+        return None
+    for other in OBJECTIVE_CLASSES:
+        if other.generalises_named and set(cls.functions) <= set(other.functions):
+            return other
+    return None
 
 
 def needs_benchmark(value: object) -> bool:

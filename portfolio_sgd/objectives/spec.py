@@ -10,7 +10,7 @@ from enum import Enum
 from ..errors import ConfigError
 from ..measures.registry import get_measure
 from .base import PortfolioObjective
-from .registry import OBJECTIVE_CLASSES, canonical_name, objective_class
+from .registry import OBJECTIVE_CLASSES, canonical_name, generalised_class, objective_class
 from .shrinkage import Shrinkage, parse_shrinkage
 from .shrunk import ShrunkObjective
 
@@ -71,7 +71,11 @@ class ObjectiveSpec:
         ``lam_r`` of mean-CVaR; 0 gives min-CVaR.
     measure : str, optional
         The risk measure of an objective written over any measure (``min-risk``,
-        ``utility``; a registered name or alias, stored by name). Default: variance.
+        ``utility``, ``max-ratio``; a registered name or alias, stored by name). Default:
+        variance (volatility for max-ratio).
+    risk_free_rate : float
+        ``rf`` of max-ratio ``(mean - rf) / risk``, per period of the data (daily for daily
+        returns); 0 by default. Only max-ratio takes a nonzero one.
     budgets : tuple of float, optional
         Risk budgets ``b`` (N,) of risk parity, in the data's asset order: finite and
         ``> 0`` (normalised to sum 1 where used); None means equal budgets ``1/N``. Only
@@ -91,6 +95,9 @@ class ObjectiveSpec:
     shrinkage_intensity: float | None = None
     shrinkage_target: float | None = None
     measure: str | None = None
+    risk_free_rate: float = field(
+        default=0.0, metadata={"help": "Risk-free rate of max-ratio, per period of the data."}
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective))
@@ -112,6 +119,7 @@ class ObjectiveSpec:
                 )
         self._check_shrinkage()
         self._check_measure()
+        self._check_risk_free_rate()
 
     def _check_measure(self) -> None:
         """Store ``measure`` by its registered name; only objectives written over a measure
@@ -120,7 +128,10 @@ class ObjectiveSpec:
             return
         measure = get_measure(self.measure)
         object.__setattr__(self, "measure", measure.name)
-        if not measure.is_expectation:
+        general = generalised_class(self.objective.objective_class)
+        if general is not None:  # e.g. risk-parity with a measure: risk budgeting over it
+            object.__setattr__(self, "objective", Objective.parse(general.name))
+        if not (measure.is_expectation or self.objective.objective_class.accepts_any_measure):
             raise ConfigError(
                 f"measure {measure.name} is not an expectation of a per-scenario loss; "
                 f"optimise {measure.penalised_by or 'another measure'} instead"
@@ -130,6 +141,14 @@ class ObjectiveSpec:
                 f"objective {self.objective.value} has its own measure; give a measure with "
                 "min-risk or utility"
             )
+
+    def _check_risk_free_rate(self) -> None:
+        """``risk_free_rate`` is finite, and only a ratio (max-ratio) takes a nonzero one."""
+        rate = self.risk_free_rate
+        if not math.isfinite(rate):
+            raise ConfigError(f"risk_free_rate must be a finite number, got {rate}")
+        if rate != 0 and not self.objective.objective_class.solved_as_ratio:
+            raise ConfigError(f"a risk-free rate applies to max-ratio, not {self.objective.value}")
 
     def _check_shrinkage(self) -> None:
         """Parse ``shrinkage``; refuse it where meaningless and check ``delta``, ``F``."""
@@ -167,6 +186,8 @@ class ObjectiveSpec:
         d["budgets"] = None if self.budgets is None else list(self.budgets)
         if self.measure is None:  # the objectives with their own measure: as before
             d.pop("measure")
+        if not self.objective.objective_class.solved_as_ratio:  # as before
+            d.pop("risk_free_rate")
         return d
 
 

@@ -14,6 +14,7 @@ from .error_bars import ErrorBars
 from .finish import FinishReport
 from .noise import NoiseComparison
 from .optimization import OptimizationResult
+from .ratio import RatioReport
 from .recency import RecencyReport
 from .reports import Report, Reports
 from .risk_contributions import RiskContributions
@@ -28,6 +29,7 @@ __all__ = [
     "FinishReport",
     "NoiseComparison",
     "OptimizationResult",
+    "RatioReport",
     "RecencyReport",
     "Report",
     "Reports",

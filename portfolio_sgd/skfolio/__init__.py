@@ -20,6 +20,7 @@ MINIMIZE_RISK, VARIANCE            ``min-variance``
 MAXIMIZE_UTILITY, VARIANCE, lam    ``mean-variance``, ``risk_aversion = 2 lam T/(T-1)``
 MINIMIZE_RISK, CVAR, cvar_beta     ``cvar``, ``alpha = cvar_beta``
 MAXIMIZE_UTILITY, CVAR, lam        ``cvar``, ``alpha = cvar_beta``, ``return_weight = 1/lam``
+MAXIMIZE_RATIO, any measure        ``max-ratio`` over it, ``risk_free_rate`` (Dinkelbach)
 other objective or risk measure    ``ConfigError``
 =================================  ==================================================
 
@@ -46,7 +47,7 @@ max_turnover           ``max_asset_turnover`` (skfolio's limit is per asset)
 previous_weights       the holdings of the costs and the turnover limit (missing 0); the
                        warm start when ``warm_start=True``; forwarded to the ``Portfolio``
 prior_estimator        not a parameter: the sample returns are the scenarios
-risk_free_rate         forwarded to the predicted ``Portfolio`` (no effect on the fit)
+risk_free_rate         ``rf`` of MAXIMIZE_RATIO (per period); forwarded to the ``Portfolio``
 =====================  ==============================================================
 
 :class:`SGDRiskBudgeting` is skfolio's ``RiskBudgeting`` with ``RiskMeasure.VARIANCE``:

@@ -154,7 +154,12 @@ class SGDMeanRisk(SGDOptimizationBase):
         params = {name: getattr(self, name) for name in _SKFOLIO_PARAMS}
         check_unsupported(params, n_assets)
         spec = objective_spec(
-            self.objective_function, self.risk_measure, self.risk_aversion, self.cvar_beta, n_obs
+            self.objective_function,
+            self.risk_measure,
+            self.risk_aversion,
+            self.cvar_beta,
+            n_obs,
+            self.risk_free_rate,
         )
         # our mean-CVaR is skfolio's utility divided by lam: so are its costs
         scale = 1.0 / float(self.risk_aversion) if spec.return_weight > 0 else 1.0

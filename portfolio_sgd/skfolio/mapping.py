@@ -39,6 +39,7 @@ def objective_spec(
     risk_aversion: float,
     cvar_beta: float,
     n_observations: int,
+    risk_free_rate: float = 0.0,
 ) -> ObjectiveSpec:
     """The :class:`ObjectiveSpec` solving skfolio's ``MeanRisk`` problem exactly.
 
@@ -50,14 +51,17 @@ def objective_spec(
     * ``MINIMIZE_RISK`` + ``CVAR`` -> ``cvar`` with ``alpha = cvar_beta``.
     * ``MAXIMIZE_UTILITY`` + ``CVAR`` -> ``cvar`` with ``return_weight = 1 / lam``
       (``mu.w - lam * CVaR`` divided by ``lam``; ``lam`` must be > 0).
+    * ``MAXIMIZE_RATIO`` + any measure -> ``max-ratio`` with ``risk_free_rate``
+      (``STANDARD_DEVIATION``: the Sharpe ratio; the maximiser is the same for skfolio's
+      sample and our population estimates).
     """
     function = _FUNCTIONS.get(_member_name(objective_function))
     if function is None:
         raise ConfigError(
             f"objective_function={objective_function} is not supported; use "
-            "ObjectiveFunction.MINIMIZE_RISK or ObjectiveFunction.MAXIMIZE_UTILITY"
+            "ObjectiveFunction.MINIMIZE_RISK, MAXIMIZE_UTILITY or MAXIMIZE_RATIO"
         )
-    measure = _measure(risk_measure)
+    measure = _measure(risk_measure, ratio=function == "max-ratio")
     lam = float(risk_aversion)
     if function == "utility" and not (math.isfinite(lam) and lam > 0):
         raise ConfigError(f"risk_aversion must be a finite number > 0, got {risk_aversion}")
@@ -67,19 +71,27 @@ def objective_spec(
             raise ConfigError(f"cvar_beta must lie strictly between 0 and 1, got {cvar_beta}")
         alpha = {"alpha": float(cvar_beta)}
     lam *= measure.bessel_factor(n_observations)  # skfolio's sample estimate, ours population
+    if function == "max-ratio":
+        return compose(function, measure, risk_free_rate=float(risk_free_rate), **alpha)
     return compose(function, measure, risk_aversion=lam, **alpha)
 
 
-_FUNCTIONS = {"MINIMIZE_RISK": "min-risk", "MAXIMIZE_UTILITY": "utility"}
+_FUNCTIONS = {
+    "MINIMIZE_RISK": "min-risk",
+    "MAXIMIZE_UTILITY": "utility",
+    "MAXIMIZE_RATIO": "max-ratio",
+}
 """skfolio's ``ObjectiveFunction`` members as our objective functions."""
 
 
-def _measure(risk_measure: Any) -> RiskMeasure:
+def _measure(risk_measure: Any, ratio: bool = False) -> RiskMeasure:
     """Our measure for skfolio's ``RiskMeasure`` member (its name, e.g. ``CVAR`` -> ``cvar``,
     or a registered measure's name), when min-risk and utility compose with it: a measure
     with dedicated objectives, or any expectation measure (:mod:`portfolio_sgd.objectives.min_risk`)."""
     dedicated = [m for m in composed_measures("min-risk") if m in composed_measures("utility")]
     generic = [m for m in measure_names() if get_measure(m).is_expectation]
+    if ratio:  # max-ratio also takes a square-root measure (standard deviation: Sharpe)
+        generic += [m for m in measure_names() if get_measure(m).penalised_by]
     supported = list(dict.fromkeys(dedicated + generic))
     members = " or ".join(f"RiskMeasure.{m.upper()}" for m in supported)
     try:

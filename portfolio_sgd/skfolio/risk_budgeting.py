@@ -1,7 +1,8 @@
-"""``SGDRiskBudgeting``: skfolio's variance risk budgeting solved by portfolio-sgd's engine."""
+"""``SGDRiskBudgeting``: skfolio's risk budgeting (variance, CVaR, ...) solved by portfolio-sgd."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +13,9 @@ from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..engine.shorthands import ENGINE_FIELDS, settings_doc, settings_signature
 from ..errors import ConfigError
+from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
+from ..objectives.composition import compose
 from .base import SGDOptimizationBase
 from .mapping import check_unsupported_budgeting, uniform_value
 
@@ -30,7 +33,10 @@ class SGDRiskBudgeting(SGDOptimizationBase):
     Parameters
     ----------
     risk_measure : RiskMeasure, default VARIANCE
-        Only ``VARIANCE``; any other measure raises ``ConfigError``.
+        ``VARIANCE`` (our ``risk-parity``), ``STANDARD_DEVIATION`` (the same weights) or a
+        measure with a risk decomposition, e.g. ``CVAR`` (at alpha 0.95, skfolio's default
+        ``cvar_beta``; a convex solve, :mod:`portfolio_sgd.objectives.risk_budgeting`); any
+        other measure raises ``ConfigError``.
     risk_budget : dict, array-like of shape (N,) or None, default None
         Budgets ``> 0`` (normalised); None means equal budgets. A dict is keyed by asset
         name (missing assets raise: a budget of 0 has no log-barrier solution).
@@ -105,11 +111,7 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         self, n_obs: int, n_assets: int, names: list[str] | None
     ) -> tuple[ObjectiveSpec, Constraints]:
         """Our ``risk-parity`` objective with the budgets, after refusing what has no map."""
-        measure = str(getattr(self.risk_measure, "name", self.risk_measure)).upper()
-        if measure != "VARIANCE":
-            raise ConfigError(
-                f"risk_measure={self.risk_measure} is not supported; use RiskMeasure.VARIANCE"
-            )
+        spec = _budgeting_spec(self.risk_measure)
         params = {
             name: getattr(self, name)
             for name in (
@@ -125,7 +127,7 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         check_unsupported_budgeting(params)
         self._check_bounds(n_assets, names)
         budgets = _budgets(self.risk_budget, n_assets, names)
-        return ObjectiveSpec("risk-parity", budgets=budgets), Constraints()
+        return dataclasses.replace(spec, budgets=budgets), Constraints()
 
     def _check_bounds(self, n_assets: int, names: list[str] | None) -> None:
         """``min_weights`` must be 0 and ``max_weights`` ``>= 1`` (or None)."""
@@ -140,6 +142,21 @@ class SGDRiskBudgeting(SGDOptimizationBase):
                 raise ConfigError(
                     f"max_weights={hi:g} is not supported; risk budgeting has no weight cap"
                 )
+
+
+def _budgeting_spec(risk_measure: Any) -> ObjectiveSpec:
+    """``risk-parity`` for ``VARIANCE`` (as before); risk budgeting over our measure of the
+    same name otherwise (``CVAR``: any measure that decomposes), else a one-line error."""
+    member = str(getattr(risk_measure, "name", risk_measure)).upper()
+    if member == "VARIANCE":
+        return ObjectiveSpec("risk-parity")
+    try:
+        return compose("risk-budgeting", get_measure(member))
+    except ConfigError:
+        raise ConfigError(
+            f"risk_measure={risk_measure} is not supported; use RiskMeasure.VARIANCE, "
+            "STANDARD_DEVIATION or a measure with a risk decomposition (CVAR)"
+        ) from None
 
 
 def _budgets(value: Any, n_assets: int, names: list[str] | None) -> tuple[float, ...] | None:

@@ -5,6 +5,8 @@
   solver of the constraints;
 - ``max_assets`` / ``min_position``: :class:`~.cardinality.CardinalitySolver`;
 - ``bootstrap`` / ``resample``: :class:`~.bootstrap.BootstrapSolver` over a plain run;
+- a ratio objective (max-ratio): :class:`~.max_ratio.MaxRatioSolver`;
+- risk budgeting over any measure: :class:`~.risk_budgeting.RiskBudgetingSolver`;
 - otherwise :class:`~.plain.PlainSolver`.
 
 Options a solver does not combine with are refused here, in one line, before any data
@@ -21,7 +23,9 @@ from ..limits.parse import risk_limits_from
 from .base import Solver, Task
 from .bootstrap import BootstrapSolver
 from .cardinality import CardinalitySolver
+from .max_ratio import MaxRatioSolver
 from .plain import PlainSolver
+from .risk_budgeting import RiskBudgetingSolver
 from .risk_limit import RiskLimitSolver
 from .several_limits import SeveralLimitsSolver
 from .sharded import ShardedSolver, sharded_wanted
@@ -66,10 +70,17 @@ def choose_solver(
         return ShardedSolver()
     inner: Solver = CardinalitySolver() if task.constraints.is_combinatorial else PlainSolver()
     several = risk_limits_from(limits)
-    if len(several) > 1 or (several and (max_volatility, max_cvar, limit) != (None,) * 3):
-        named = risk_limit_from(max_volatility, max_cvar, limit)
+    named = risk_limit_from(max_volatility, max_cvar, limit)
+    limited = bool(several) or named is not None
+    if task.spec.objective.objective_class.solved_as_ratio:
+        _refuse_ratio(task, limited or resampling)
+        return MaxRatioSolver()
+    if task.spec.objective.objective_class.budgets_by_solve:
+        _refuse_ratio(task, limited or resampling, "risk budgeting")
+        return RiskBudgetingSolver()
+    if len(several) > 1 or (several and named is not None):
         return SeveralLimitsSolver(risk_limits_from([*several, *([named] if named else [])]))
-    chosen = several[0] if several else risk_limit_from(max_volatility, max_cvar, limit)
+    chosen = several[0] if several else named
     if chosen is not None:
         extras = {
             "benchmark": task.benchmark is not None,
@@ -115,5 +126,14 @@ def _refuse_sharded(
     if any(v is not None for v in limits) or task.constraints.is_combinatorial:
         raise ConfigError(
             "a sharded run takes neither risk limits (max_volatility, max_cvar, limit) nor "
+            "max_assets/min_position"
+        )
+
+
+def _refuse_ratio(task: Task, other_solver: bool, what: str = "max-ratio") -> None:
+    """Refuse what max-ratio (or risk budgeting) does not combine with (one line)."""
+    if other_solver or task.constraints.is_combinatorial or task.half_life is not None:
+        raise ConfigError(
+            f"{what} does not combine with risk limits, bootstrap/resample, half_life or "
             "max_assets/min_position"
         )
