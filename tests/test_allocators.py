@@ -1,0 +1,183 @@
+"""Allocators (HRP, HERC, NCO, naive baselines) against skfolio, closed forms and cvxpy.
+
+Two real panels: the last 1500 days of the 20-stock sp500 set, and the first 50 stocks of
+the 2500-stock US panel (2012-2017). Where no constraint binds, HRP's and HERC's weights
+equal skfolio's to 1e-8 on the same linkage and distance (they agree to rounding); with
+bounds, the weights are feasible and follow the documented rules.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from portfolio_sgd import Constraints, optimize
+from portfolio_sgd.allocators import AllocatorSpec, allocate, build_tree, distance_matrix
+from portfolio_sgd.allocators.bounds import asset_bounds, clamp_split
+from portfolio_sgd.allocators.clusters import gap_cluster_count
+from portfolio_sgd.errors import ConfigError, DataError
+
+skfolio = pytest.importorskip("skfolio")
+from skfolio import RiskMeasure  # noqa: E402
+from skfolio.cluster import HierarchicalClustering, LinkageMethod  # noqa: E402
+from skfolio.distance import (  # noqa: E402
+    DistanceCorrelation,
+    PearsonDistance,
+    SpearmanDistance,
+)
+from skfolio.optimization import (  # noqa: E402
+    HierarchicalEqualRiskContribution,
+    HierarchicalRiskParity,
+)
+from skfolio.seriation import HierarchicalSeriation  # noqa: E402
+
+TOL = 1e-8
+LINKAGES = ["single", "average", "complete", "ward"]
+SK_DISTANCES = {"pearson": PearsonDistance, "spearman": SpearmanDistance}
+
+
+@pytest.fixture(scope="module")
+def sp500(sp500_returns: pd.DataFrame) -> pd.DataFrame:
+    """20 stocks, the last 1500 days."""
+    return sp500_returns.iloc[-1500:]
+
+
+@pytest.fixture(scope="module")
+def stocks50() -> pd.DataFrame:
+    """The first 50 stocks of the bundled 2500-stock panel, daily simple returns."""
+    from portfolio_sgd.data.registry import bundled_file
+
+    with bundled_file("us_stocks_huge_adjclose_2012_2017.csv.gz") as path:
+        prices = pd.read_csv(path, usecols=range(51), index_col=0, parse_dates=True)
+    return prices.pct_change().iloc[1:]
+
+
+@pytest.fixture(params=["sp500", "stocks50"])
+def panel(request: pytest.FixtureRequest) -> pd.DataFrame:
+    return request.getfixturevalue(request.param)
+
+
+def _sk_clustering(linkage: str) -> HierarchicalClustering:
+    return HierarchicalClustering(linkage_method=LinkageMethod(linkage))
+
+
+def _sk_hrp(linkage: str, distance: str, **kwargs: object) -> HierarchicalRiskParity:
+    seriation = HierarchicalSeriation(hierarchical_clustering_estimator=_sk_clustering(linkage))
+    return HierarchicalRiskParity(
+        distance_estimator=SK_DISTANCES[distance](), seriation_estimator=seriation, **kwargs
+    )
+
+
+def _quiet_fit(estimator: object, returns: pd.DataFrame) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(returns).weights_  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------ HRP
+@pytest.mark.parametrize("distance", ["pearson", "spearman"])
+@pytest.mark.parametrize("linkage", LINKAGES)
+def test_hrp_matches_skfolio(panel: pd.DataFrame, linkage: str, distance: str) -> None:
+    expected = _quiet_fit(_sk_hrp(linkage, distance), panel)
+    result = optimize(panel, "hrp", linkage=linkage, distance=distance)
+    assert np.abs(result.weights.to_numpy() - expected).max() < TOL
+    assert result.certificate_method == "none (heuristic allocator)"
+    assert not result.converged and result.optimality_gap == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("measure", "sk_measure"),
+    [("cvar", RiskMeasure.CVAR), ("volatility", RiskMeasure.STANDARD_DEVIATION)],
+)
+def test_hrp_takes_a_measure_of_the_registry(
+    sp500: pd.DataFrame, measure: str, sk_measure: RiskMeasure
+) -> None:
+    expected = _quiet_fit(_sk_hrp("ward", "pearson", risk_measure=sk_measure), sp500)
+    result = optimize(sp500, AllocatorSpec("hrp", measure=measure))
+    assert np.abs(result.weights.to_numpy() - expected).max() < TOL
+    assert result.to_dict()["allocator"]["measure"] == measure
+
+
+def test_distance_correlation_matches_skfolio(stocks50: pd.DataFrame) -> None:
+    returns = stocks50.iloc[-200:, :12]
+    sk = DistanceCorrelation().fit(returns).distance_
+    assert np.abs(distance_matrix(returns.to_numpy(), "distance-correlation") - sk).max() < 1e-12
+    seriation = HierarchicalSeriation(hierarchical_clustering_estimator=_sk_clustering("ward"))
+    expected = _quiet_fit(
+        HierarchicalRiskParity(distance_estimator=DistanceCorrelation(), seriation_estimator=seriation),
+        returns,
+    )
+    result = optimize(returns, "hrp", distance="distance-correlation")
+    assert np.abs(result.weights.to_numpy() - expected).max() < TOL
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0.0, 0.08), (0.02, 0.06), (0.03, 1.0)])
+def test_hrp_bounds_follow_the_split_rule(sp500: pd.DataFrame, lo: float, hi: float) -> None:
+    """Binding bounds: feasible weights, equal to skfolio's clamped bisection."""
+    expected = _quiet_fit(_sk_hrp("ward", "pearson", min_weights=lo, max_weights=hi), sp500)
+    result = optimize(sp500, "hrp", min_weight=lo, max_weight=hi)
+    w = result.weights.to_numpy()
+    assert np.abs(w - expected).max() < TOL
+    assert w.min() >= lo - 1e-12 and w.max() <= hi + 1e-12 and abs(w.sum() - 1) < 1e-12
+    free = optimize(sp500, "hrp").weights.to_numpy()
+    assert np.abs(free - w).max() > 1e-3  # the bounds did bind
+    statuses = {row["constraint"]: row["status"] for row in result.constraints_report}
+    assert "violated" not in statuses.values()
+
+
+def test_clamp_split_keeps_each_side_within_its_bound_sums() -> None:
+    lower, upper = np.array([0.1, 0.1, 0.0, 0.0]), np.array([0.2, 0.2, 1.0, 1.0])
+    left, right = np.array([0, 1]), np.array([2, 3])
+    assert clamp_split(0.9, 1.0, left, right, lower, upper) == pytest.approx(0.4)
+    assert clamp_split(0.1, 1.0, left, right, lower, upper) == pytest.approx(0.2)
+    assert clamp_split(0.3, 1.0, left, right, lower, upper) == pytest.approx(0.3)
+    assert clamp_split(0.9, 0.5, left, right, lower, upper) == pytest.approx(0.8)
+
+
+def test_per_asset_bounds_from_single_asset_rows(sp500: pd.DataFrame) -> None:
+    tickers = list(sp500.columns)
+    cons = Constraints(max_weight=0.5, linear=["AAPL <= 0.01", "MSFT >= 0.09", "KO == 0.07"])
+    lower, upper = asset_bounds(cons, tickers)
+    i = {t: k for k, t in enumerate(tickers)}
+    assert upper[i["AAPL"]] == pytest.approx(0.01) and lower[i["MSFT"]] == pytest.approx(0.09)
+    assert lower[i["KO"]] == pytest.approx(0.07) == upper[i["KO"]]
+    w = optimize(sp500, "hrp", cons).weights
+    assert w["AAPL"] <= 0.01 + 1e-12 and w["MSFT"] >= 0.09 - 1e-12
+    assert w["KO"] == pytest.approx(0.07, abs=1e-12)
+
+
+def test_group_caps_are_met_exactly(sp500: pd.DataFrame) -> None:
+    """A group cap the bisection cannot see: met by the redistribution, and reported."""
+    free = optimize(sp500, "hrp").weights
+    staples = ["KO", "PEP", "PG", "WMT"]
+    cap = 0.6 * float(free[staples].sum())
+    cons = Constraints(max_weight=0.2, linear=[f"{' + '.join(staples)} <= {cap}"])
+    result = optimize(sp500, "hrp", cons)
+    w = result.weights
+    assert float(w[staples].sum()) <= cap + 1e-9 and abs(w.sum() - 1) < 1e-10
+    assert w.min() >= -1e-12 and w.max() <= 0.2 + 1e-12
+    assert result.to_dict()["allocator"]["redistribution"] in ("relative", "euclidean")
+    assert all(row["status"] != "violated" for row in result.constraints_report)
+
+
+def test_bad_settings_get_one_line(sp500: pd.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="linkage"):
+        optimize(sp500, "hrp", linkage="centroid")
+    with pytest.raises(ConfigError, match="distance"):
+        optimize(sp500, "hrp", distance="kendall")
+    with pytest.raises(ConfigError, match="bootstrap"):
+        optimize(sp500, "hrp", bootstrap=10)
+    with pytest.raises(ConfigError, match="long-only"):
+        optimize(sp500, "herc", Constraints(long_short=True, min_weight=-0.1))
+    with pytest.raises(ConfigError, match="hrp, herc and nco"):
+        optimize(sp500, "min-variance", linkage="ward")
+    flat = sp500.copy()
+    flat["FLAT"] = 0.0
+    with pytest.raises(DataError):
+        optimize(flat, "hrp")
+    with pytest.raises(DataError):
+        optimize(sp500.iloc[:, :1], "hrp")
