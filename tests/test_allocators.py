@@ -13,10 +13,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from portfolio_sgd import Constraints, optimize
-from portfolio_sgd.allocators import AllocatorSpec, allocate, build_tree, distance_matrix
+from portfolio_sgd.allocators import AllocatorSpec, build_tree, distance_matrix
 from portfolio_sgd.allocators.bounds import asset_bounds, clamp_split
 from portfolio_sgd.allocators.clusters import gap_cluster_count
 from portfolio_sgd.errors import ConfigError, DataError
@@ -108,7 +107,9 @@ def test_distance_correlation_matches_skfolio(stocks50: pd.DataFrame) -> None:
     assert np.abs(distance_matrix(returns.to_numpy(), "distance-correlation") - sk).max() < 1e-12
     seriation = HierarchicalSeriation(hierarchical_clustering_estimator=_sk_clustering("ward"))
     expected = _quiet_fit(
-        HierarchicalRiskParity(distance_estimator=DistanceCorrelation(), seriation_estimator=seriation),
+        HierarchicalRiskParity(
+            distance_estimator=DistanceCorrelation(), seriation_estimator=seriation
+        ),
         returns,
     )
     result = optimize(returns, "hrp", distance="distance-correlation")
@@ -181,3 +182,81 @@ def test_bad_settings_get_one_line(sp500: pd.DataFrame) -> None:
         optimize(flat, "hrp")
     with pytest.raises(DataError):
         optimize(sp500.iloc[:, :1], "hrp")
+
+
+# ----------------------------------------------------------------------- HERC
+@pytest.mark.parametrize("linkage", LINKAGES)
+def test_herc_matches_skfolio(panel: pd.DataFrame, linkage: str) -> None:
+    sk = HierarchicalEqualRiskContribution(
+        distance_estimator=PearsonDistance(),
+        hierarchical_clustering_estimator=_sk_clustering(linkage),
+    )
+    expected = _quiet_fit(sk, panel)
+    result = optimize(panel, "herc", linkage=linkage)
+    assert np.abs(result.weights.to_numpy() - expected).max() < TOL
+    clusters = result.to_dict()["allocator"]["clusters"]
+    assert len(clusters) == sk.hierarchical_clustering_estimator_.n_clusters_
+
+
+def test_gap_cluster_count_matches_skfolio(stocks50: pd.DataFrame) -> None:
+    for linkage in LINKAGES:
+        dist = distance_matrix(stocks50.to_numpy(), "spearman")
+        sk = _sk_clustering(linkage).fit(dist)
+        assert gap_cluster_count(dist, build_tree(dist, linkage)) == sk.n_clusters_
+
+
+def test_herc_bounds_by_relative_deviation(sp500: pd.DataFrame) -> None:
+    """Binding bounds: the feasible weights of least relative deviation (cvxpy, tight)."""
+    cp = pytest.importorskip("cvxpy")
+    free = optimize(sp500, "herc").weights.to_numpy()
+    result = optimize(sp500, "herc", min_weight=0.02, max_weight=0.09)
+    w = result.weights.to_numpy()
+    assert w.min() >= 0.02 - 1e-12 and w.max() <= 0.09 + 1e-12 and abs(w.sum() - 1) < 1e-12
+    x = cp.Variable(free.size)
+    problem = cp.Problem(
+        cp.Minimize(cp.sum_squares(x / free - 1)), [cp.sum(x) == 1, x >= 0.02, x <= 0.09]
+    )
+    problem.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    assert np.abs(w - x.value).max() < 1e-7
+    assert result.to_dict()["allocator"]["redistribution"] == "relative"
+    sk = HierarchicalEqualRiskContribution(min_weights=0.02, max_weights=0.09)
+    assert np.abs(w - _quiet_fit(sk, sp500)).max() < 1e-6  # skfolio: Clarabel's defaults
+
+
+def test_herc_takes_cvar(sp500: pd.DataFrame) -> None:
+    sk = HierarchicalEqualRiskContribution(risk_measure=RiskMeasure.CVAR)
+    result = optimize(sp500, AllocatorSpec("herc", measure="cvar"))
+    assert np.abs(result.weights.to_numpy() - _quiet_fit(sk, sp500)).max() < TOL
+
+
+# ------------------------------------------------------------- naive baselines
+def test_equal_weight_and_inverse_volatility(sp500: pd.DataFrame) -> None:
+    n = sp500.shape[1]
+    assert np.allclose(optimize(sp500, "equal-weight").weights, 1.0 / n, atol=1e-15)
+    sigma = sp500.std().to_numpy()
+    closed = (1 / sigma) / (1 / sigma).sum()
+    w = optimize(sp500, "inverse-volatility").weights.to_numpy()
+    assert np.abs(w - closed).max() < 1e-14
+    from skfolio.optimization import InverseVolatility
+
+    assert np.abs(w - _quiet_fit(InverseVolatility(), sp500)).max() < TOL
+    capped = optimize(sp500, "inverse-volatility", max_weight=0.07).weights
+    assert capped.max() <= 0.07 + 1e-12 and abs(capped.sum() - 1) < 1e-12
+
+
+def test_max_diversification_is_the_maximum(sp500: pd.DataFrame) -> None:
+    """The diversification ratio's maximiser (cvxpy: min w'Σw s.t. σ'w = 1, w >= 0)."""
+    cp = pytest.importorskip("cvxpy")
+    from portfolio_sgd.allocators.naive import diversification_ratio
+
+    result = optimize(sp500, "max-diversification")
+    w = result.weights.to_numpy()
+    returns = sp500.to_numpy()
+    cov, sigma = np.cov(returns, rowvar=False), returns.std(axis=0, ddof=1)
+    y = cp.Variable(w.size)
+    cp.Problem(cp.Minimize(cp.quad_form(y, cov)), [sigma @ y == 1, y >= 0]).solve(
+        solver="CLARABEL", tol_gap_abs=1e-14, tol_gap_rel=1e-14, tol_feas=1e-14
+    )
+    best = y.value / y.value.sum()
+    assert np.abs(w - best).max() < 1e-6
+    assert diversification_ratio(returns, w) >= diversification_ratio(returns, best) - 1e-10

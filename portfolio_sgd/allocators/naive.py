@@ -8,7 +8,9 @@
   (Choueifaty and Coignard, 2008). ``D`` is invariant to scaling ``w``, so with
   ``z_i = sigma_i w_i / sigma' w`` the problem is the minimum variance of the
   *standardised* returns ``R_i / sigma_i`` (covariance: the correlation matrix) over the
-  simplex, solved by the engine with its exact finish; then ``w_i ∝ z_i / sigma_i``.
+  simplex, solved by the engine with its exact finish; then ``w_i ∝ z_i / sigma_i``. (The
+  engine is given ``R_i sigma_min / sigma_i``: the same minimiser, and simple returns that
+  stay above -1.)
 
 Bounds and group limits are met by the Euclidean rule of :mod:`.redistribute` (for
 maximum diversification this gives feasible weights near the unconstrained optimum, not
@@ -61,7 +63,8 @@ def max_diversification_weights(returns: pd.DataFrame, config: EngineConfig) -> 
         The engine settings of the minimum-variance run.
     """
     sigma = volatilities(returns.to_numpy())
-    z = subproblem_weights(returns / sigma, "min-variance", config)
+    scale = sigma.min() / sigma  # <= 1: the scaled simple returns stay above -1
+    z = subproblem_weights(returns * scale, "min-variance", config)
     w = np.clip(z, 0.0, None) / sigma
     return w / w.sum()
 
