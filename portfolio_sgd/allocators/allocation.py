@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,10 @@ from .clusters import cluster_labels, gap_cluster_count
 from .distance import distance_matrix
 from .linkage import Tree, build_tree
 from .spec import AllocatorSpec
+
+Subsolver = Callable[[pd.DataFrame, object], np.ndarray]
+"""``(returns (T, n), objective or allocator) -> weights (n,)``: a sub-problem's solve
+(NCO's clusters; :func:`.run.sub_weights`)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class Inputs:
         Per-asset bounds (:func:`.bounds.asset_bounds`).
     config : EngineConfig
         Engine settings of inner optimisations (NCO, maximum diversification).
+    solve : callable
+        How a sub-problem is solved (:data:`Subsolver`).
     """
 
     returns: pd.DataFrame
@@ -36,6 +43,7 @@ class Inputs:
     lower: np.ndarray
     upper: np.ndarray
     config: EngineConfig
+    solve: Subsolver
 
     @property
     def values(self) -> np.ndarray:

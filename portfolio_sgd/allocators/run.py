@@ -7,6 +7,7 @@ weights made feasible (:mod:`.redistribute`), and the result built (:mod:`.resul
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -19,8 +20,9 @@ from ..errors import DataError
 from ..results import OptimizationResult
 from .allocation import Allocation, Inputs
 from .bounds import asset_bounds
+from .inner import subproblem_weights
 from .redistribute import check_allocator_constraints, make_feasible
-from .registry import get_allocator
+from .registry import allocator_name, get_allocator
 from .report import AllocatorReport
 from .result import allocation_result
 from .spec import AllocatorSpec
@@ -77,6 +79,18 @@ def _report(inputs: Inputs, allocation: Allocation, redistribution: str) -> Allo
     )
 
 
+def sub_weights(returns: pd.DataFrame, objective: object, config: EngineConfig) -> np.ndarray:
+    """The weights (n,) of a sub-problem: an allocator's (a name or an
+    :class:`AllocatorSpec`), else the engine's certified optimum of the objective."""
+    spec = objective if isinstance(objective, AllocatorSpec) else None
+    name = allocator_name(objective)
+    if spec is None and name is not None:
+        spec = AllocatorSpec(name)
+    if spec is not None:
+        return allocate(returns, spec, None, config).weights.to_numpy(dtype=np.float64)
+    return subproblem_weights(returns, objective, config)  # type: ignore[arg-type]
+
+
 def allocate(
     returns: pd.DataFrame | np.ndarray | torch.Tensor,
     spec: AllocatorSpec,
@@ -108,7 +122,8 @@ def allocate(
     frame.columns = tickers
     constraints.bind(tickers).validate(len(tickers))
     lower, upper = asset_bounds(constraints, tickers)
-    inputs = Inputs(frame, spec, lower, upper, config)
+    solve = functools.partial(sub_weights, config=config)
+    inputs = Inputs(frame, spec, lower, upper, config, solve)
     allocator = get_allocator(spec.name)
     allocation = allocator.run(inputs)
     weights, how = make_feasible(allocation.weights, constraints, tickers, allocator.rule)

@@ -30,8 +30,9 @@ class AllocatorSpec:
         The confidence level of a tail measure (CVaR).
     n_clusters : int, optional
         HERC's and NCO's number of flat clusters (default: the gap rule).
-    inner, outer : str or ObjectiveSpec
-        NCO's objective within each cluster and across clusters (default min-variance).
+    inner, outer : str, ObjectiveSpec or AllocatorSpec
+        NCO's objective within each cluster and across clusters (default min-variance):
+        any registered objective over any measure, or an allocator.
     """
 
     name: str
@@ -40,8 +41,8 @@ class AllocatorSpec:
     measure: str = "variance"
     alpha: float = 0.95
     n_clusters: int | None = None
-    inner: ObjectiveLike = "min-variance"
-    outer: ObjectiveLike = "min-variance"
+    inner: ObjectiveLike | AllocatorSpec = "min-variance"
+    outer: ObjectiveLike | AllocatorSpec = "min-variance"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "linkage", check_linkage(self.linkage))
