@@ -327,3 +327,52 @@ def test_nco_inner_takes_any_measure_and_bounds(sp500: pd.DataFrame) -> None:
     w = result.weights.to_numpy()
     assert w.min() >= -1e-12 and w.max() <= 0.12 + 1e-10 and abs(w.sum() - 1) < 1e-10
     assert len(result.to_dict()["allocator"]["clusters"]) == 3
+
+
+# ------------------------------------------------------------------------ CLI
+def _cli(args: list[str]) -> object:
+    from click.testing import CliRunner
+
+    from portfolio_sgd.cli import main
+
+    return CliRunner().invoke(main, args)
+
+
+def test_cli_names_match_the_registry() -> None:
+    from portfolio_sgd.allocators import allocator_names
+    from portfolio_sgd.cli.allocator_options import ALLOCATOR_NAMES
+
+    assert list(ALLOCATOR_NAMES) == allocator_names()
+
+
+def test_cli_allocates_with_a_dendrogram(tmp_path: object, sp500: pd.DataFrame) -> None:
+    import json
+    from pathlib import Path
+
+    plot = Path(str(tmp_path)) / "tree.png"
+    returns = Path(str(tmp_path)) / "returns.csv"
+    sp500.to_csv(returns)
+    args = ["optimize", "--returns", str(returns), "--objective", "herc", "--linkage", "average"]
+    out = _cli([*args, "--max-weight", "0.1", "--format", "json", "--plot", str(plot)])
+    assert out.exit_code == 0, out.output  # type: ignore[attr-defined]
+    payload = json.loads(out.stdout)  # type: ignore[attr-defined]
+    assert payload["certificate_method"] == "none (heuristic allocator)"
+    assert max(payload["weights"].values()) <= 0.1 + 1e-12
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    expected = optimize(sp500, "herc", linkage="average", max_weight=0.1).weights
+    assert np.abs(pd.Series(payload["weights"])[expected.index] - expected).max() < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--objective", "hrp", "--error-bars"], "does not take --error-bars"),
+        (["--objective", "hrp", "--compare-exact"], "does not take --compare-exact"),
+        (["--objective", "min-variance", "--linkage", "ward"], "--linkage applies"),
+        (["--objective", "equal-weight", "--plot", "x.png"], "--plot draws the tree"),
+        (["--objective", "hrp", "--linkage", "centroid"], "centroid"),
+    ],
+)
+def test_cli_refuses_in_one_line(args: list[str], message: str) -> None:
+    out = _cli(["optimize", "--quiet", *args])
+    assert out.exit_code != 0 and message in out.output  # type: ignore[attr-defined]
