@@ -376,3 +376,50 @@ def test_cli_allocates_with_a_dendrogram(tmp_path: object, sp500: pd.DataFrame) 
 def test_cli_refuses_in_one_line(args: list[str], message: str) -> None:
     out = _cli(["optimize", "--quiet", *args])
     assert out.exit_code != 0 and message in out.output  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------ skfolio estimators
+def test_estimators_match_skfolio_with_per_asset_bounds(sp500: pd.DataFrame) -> None:
+    from sklearn.base import clone
+
+    from portfolio_sgd.skfolio import (
+        SGDHierarchicalEqualRiskContribution,
+        SGDHierarchicalRiskParity,
+    )
+
+    upper = np.linspace(0.04, 0.2, sp500.shape[1])
+    lower = {"AAPL": 0.03, "AMD": 0.02}
+    sk = HierarchicalRiskParity(min_weights=lower, max_weights=upper)
+    ours = clone(SGDHierarchicalRiskParity(min_weights=lower, max_weights=upper)).fit(sp500)
+    assert np.abs(ours.weights_ - _quiet_fit(sk, sp500)).max() < TOL
+    assert np.all(ours.weights_ <= upper + 1e-12) and ours.weights_[0] >= 0.03 - 1e-12
+    assert ours.predict(sp500).weights.shape == (sp500.shape[1],)
+    herc = SGDHierarchicalEqualRiskContribution(linkage_method=LinkageMethod.COMPLETE)
+    sk_herc = HierarchicalEqualRiskContribution(
+        hierarchical_clustering_estimator=_sk_clustering("complete")
+    )
+    assert np.abs(herc.fit(sp500).weights_ - _quiet_fit(sk_herc, sp500)).max() < TOL
+
+
+def test_nco_and_naive_estimators(sp500: pd.DataFrame) -> None:
+    from skfolio.optimization import EqualWeighted, InverseVolatility, NestedClustersOptimization
+
+    from portfolio_sgd.skfolio import (
+        SGDEqualWeighted,
+        SGDInverseVolatility,
+        SGDNestedClustersOptimization,
+    )
+
+    nco = SGDNestedClustersOptimization(inner="inverse-volatility", outer="equal-weight")
+    sk = NestedClustersOptimization(
+        inner_estimator=InverseVolatility(), outer_estimator=EqualWeighted(), cv="ignore"
+    )
+    assert np.abs(nco.fit(sp500).weights_ - _quiet_fit(sk, sp500)).max() < TOL
+    inv = SGDInverseVolatility().fit(sp500).weights_
+    assert np.abs(inv - _quiet_fit(InverseVolatility(), sp500)).max() < TOL
+    tech = {"AAPL": "tech", "MSFT": "tech", "AMD": "tech"}
+    capped = SGDEqualWeighted(max_weights=0.1, groups=tech, linear_constraints=["tech <= 0.06"])
+    w = pd.Series(capped.fit(sp500).weights_, index=sp500.columns)
+    assert w[list(tech)].sum() <= 0.06 + 1e-10 and abs(w.sum() - 1) < 1e-10
+    assert w.max() <= 0.1 + 1e-12 and w.min() >= -1e-12
+    assert all(row["status"] != "violated" for row in capped.result_.constraints_report)
