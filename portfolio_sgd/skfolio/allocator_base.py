@@ -98,6 +98,15 @@ def allocator_constraints(
 class SGDAllocatorBase(BaseOptimization):
     """Base of the allocator estimators (not used directly; see the module docstring)."""
 
+    def _keep_constraints(
+        self, min_weights: Any, max_weights: Any, groups: Any, linear_constraints: Any
+    ) -> None:
+        """Store the shared constraint parameters (as scikit-learn's ``get_params`` reads them)."""
+        self.min_weights = min_weights
+        self.max_weights = max_weights
+        self.groups = groups
+        self.linear_constraints = linear_constraints
+
     def _spec(self) -> AllocatorSpec:
         """The allocator and its settings, from this estimator's parameters (subclasses)."""
         raise NotImplementedError

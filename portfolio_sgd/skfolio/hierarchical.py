@@ -70,10 +70,7 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         self.risk_measure = risk_measure
         self.linkage_method = linkage_method
         self.distance = distance
-        self.min_weights = min_weights
-        self.max_weights = max_weights
-        self.groups = groups
-        self.linear_constraints = linear_constraints
+        self._keep_constraints(min_weights, max_weights, groups, linear_constraints)
 
     def _spec(self) -> AllocatorSpec:
         return AllocatorSpec(
@@ -167,10 +164,7 @@ class SGDNestedClustersOptimization(SGDAllocatorBase):
         self.linkage_method = linkage_method
         self.distance = distance
         self.n_clusters = n_clusters
-        self.min_weights = min_weights
-        self.max_weights = max_weights
-        self.groups = groups
-        self.linear_constraints = linear_constraints
+        self._keep_constraints(min_weights, max_weights, groups, linear_constraints)
 
     def _spec(self) -> AllocatorSpec:
         return AllocatorSpec(

@@ -46,10 +46,7 @@ class SGDEqualWeighted(SGDAllocatorBase):
         super().__init__(
             portfolio_params=portfolio_params, fallback=fallback, raise_on_failure=raise_on_failure
         )
-        self.min_weights = min_weights
-        self.max_weights = max_weights
-        self.groups = groups
-        self.linear_constraints = linear_constraints
+        self._keep_constraints(min_weights, max_weights, groups, linear_constraints)
 
     def _spec(self) -> AllocatorSpec:
         return AllocatorSpec(self.allocator)
