@@ -353,13 +353,15 @@ def test_cli_allocates_with_a_dendrogram(tmp_path: object, sp500: pd.DataFrame) 
     returns = Path(str(tmp_path)) / "returns.csv"
     sp500.to_csv(returns)
     args = ["optimize", "--returns", str(returns), "--objective", "herc", "--linkage", "average"]
+    args += ["--measure", "cvar", "--alpha", "0.9"]
     out = _cli([*args, "--max-weight", "0.1", "--format", "json", "--plot", str(plot)])
     assert out.exit_code == 0, out.output  # type: ignore[attr-defined]
     payload = json.loads(out.stdout)  # type: ignore[attr-defined]
     assert payload["certificate_method"] == "none (heuristic allocator)"
     assert max(payload["weights"].values()) <= 0.1 + 1e-12
     assert plot.read_bytes()[:4] == b"\x89PNG"
-    expected = optimize(sp500, "herc", linkage="average", max_weight=0.1).weights
+    spec = AllocatorSpec("herc", linkage="average", measure="cvar", alpha=0.9)
+    expected = optimize(sp500, spec, max_weight=0.1).weights
     assert np.abs(pd.Series(payload["weights"])[expected.index] - expected).max() < 1e-12
 
 

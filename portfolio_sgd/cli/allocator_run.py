@@ -56,7 +56,8 @@ def run_allocator(
             flag = _FLAGS.get(option, "--" + option.replace("_", "-"))
             raise click.UsageError(f"--objective {name} is an allocator: it does not take {flag}")
     returns = load_cli_returns(kwargs)
-    _, constraints, config = settings_from_cli({**kwargs, "objective": "min-variance"})
+    engine_only = {**kwargs, "objective": "min-variance", "measure": None}  # measure: the spec's
+    _, constraints, config = settings_from_cli(engine_only)
     spec = _spec(name, kwargs)
     result = optimize(returns, spec, constraints, config)
     payload = result.to_dict()
