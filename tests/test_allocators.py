@@ -57,11 +57,6 @@ def stocks50() -> pd.DataFrame:
     return prices.pct_change().iloc[1:]
 
 
-@pytest.fixture(params=["sp500", "stocks50"])
-def panel(request: pytest.FixtureRequest) -> pd.DataFrame:
-    return request.getfixturevalue(request.param)
-
-
 def _sk_clustering(linkage: str) -> HierarchicalClustering:
     return HierarchicalClustering(linkage_method=LinkageMethod(linkage))
 
@@ -80,9 +75,20 @@ def _quiet_fit(estimator: object, returns: pd.DataFrame) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ HRP
-@pytest.mark.parametrize("distance", ["pearson", "spearman"])
-@pytest.mark.parametrize("linkage", LINKAGES)
-def test_hrp_matches_skfolio(panel: pd.DataFrame, linkage: str, distance: str) -> None:
+HRP_CASES = [("sp500", link, "pearson") for link in LINKAGES] + [
+    ("sp500", "ward", "spearman"),
+    ("stocks50", "ward", "pearson"),
+    ("stocks50", "single", "spearman"),
+    ("stocks50", "average", "spearman"),
+    ("stocks50", "complete", "pearson"),
+]
+
+
+@pytest.mark.parametrize(("name", "linkage", "distance"), HRP_CASES)
+def test_hrp_matches_skfolio(
+    request: pytest.FixtureRequest, name: str, linkage: str, distance: str
+) -> None:
+    panel = request.getfixturevalue(name)
     expected = _quiet_fit(_sk_hrp(linkage, distance), panel)
     result = optimize(panel, "hrp", linkage=linkage, distance=distance)
     assert np.abs(result.weights.to_numpy() - expected).max() < TOL
@@ -187,8 +193,12 @@ def test_bad_settings_get_one_line(sp500: pd.DataFrame) -> None:
 
 
 # ----------------------------------------------------------------------- HERC
-@pytest.mark.parametrize("linkage", LINKAGES)
-def test_herc_matches_skfolio(panel: pd.DataFrame, linkage: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "linkage"),
+    [("sp500", link) for link in LINKAGES] + [("stocks50", "ward"), ("stocks50", "single")],
+)
+def test_herc_matches_skfolio(request: pytest.FixtureRequest, name: str, linkage: str) -> None:
+    panel = request.getfixturevalue(name)
     sk = HierarchicalEqualRiskContribution(
         distance_estimator=PearsonDistance(),
         hierarchical_clustering_estimator=_sk_clustering(linkage),
@@ -266,11 +276,14 @@ def test_max_diversification_is_the_maximum(sp500: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------------ NCO
 @pytest.mark.parametrize(
-    ("inner", "outer"),
-    [("inverse-volatility", "equal-weight"), ("hrp", "inverse-volatility")],
+    ("name", "inner", "outer"),
+    [
+        ("sp500", "hrp", "inverse-volatility"),
+        ("stocks50", "inverse-volatility", "equal-weight"),
+    ],
 )
 def test_nco_matches_skfolio_with_exact_estimators(
-    panel: pd.DataFrame, inner: str, outer: str
+    request: pytest.FixtureRequest, name: str, inner: str, outer: str
 ) -> None:
     """Inner and outer allocators with closed forms: skfolio's NCO (cv="ignore") to 1e-8."""
     from skfolio.optimization import EqualWeighted, InverseVolatility, NestedClustersOptimization
@@ -283,6 +296,7 @@ def test_nco_matches_skfolio_with_exact_estimators(
     sk = NestedClustersOptimization(
         inner_estimator=estimators[inner], outer_estimator=estimators[outer], cv="ignore"
     )
+    panel = request.getfixturevalue(name)
     expected = _quiet_fit(sk, panel)
     result = optimize(panel, AllocatorSpec("nco", inner=inner, outer=outer))
     assert np.abs(result.weights.to_numpy() - expected).max() < TOL
