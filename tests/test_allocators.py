@@ -439,3 +439,16 @@ def test_nco_and_naive_estimators(sp500: pd.DataFrame) -> None:
     assert w[list(tech)].sum() <= 0.06 + 1e-10 and abs(w.sum() - 1) < 1e-10
     assert w.max() <= 0.1 + 1e-12 and w.min() >= -1e-12
     assert all(row["status"] != "violated" for row in capped.result_.constraints_report)
+
+
+def test_herc_estimator_vector_bounds_by_relative_deviation(sp500: pd.DataFrame) -> None:
+    """Per-asset caps (single-asset rows) take the relative-deviation kernel too, as skfolio."""
+    from portfolio_sgd.skfolio import SGDHierarchicalEqualRiskContribution
+
+    upper = np.linspace(0.03, 0.12, sp500.shape[1])
+    tight = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
+    sk = HierarchicalEqualRiskContribution(min_weights=0.01, max_weights=upper, solver_params=tight)
+    ours = SGDHierarchicalEqualRiskContribution(min_weights=0.01, max_weights=upper).fit(sp500)
+    assert np.abs(ours.weights_ - _quiet_fit(sk, sp500)).max() < 1e-7
+    assert np.all(ours.weights_ <= upper + 1e-12) and ours.weights_.min() >= 0.01 - 1e-12
+    assert ours.result_.to_dict()["allocator"]["redistribution"] == "relative"

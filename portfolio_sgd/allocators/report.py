@@ -21,7 +21,7 @@ class AllocatorReport:
     measure : str or None
         The measure of the splits (HRP, HERC), else None.
     order : tuple of str
-        The assets in seriation order (HRP), or in tree-leaf order; empty without a tree.
+        The assets in seriation order (HRP, the order it bisects); empty otherwise.
     clusters : tuple of tuple of str
         HERC's and NCO's flat clusters; empty otherwise.
     redistribution : str
