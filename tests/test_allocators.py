@@ -20,7 +20,7 @@ from portfolio_sgd.allocators.bounds import asset_bounds, clamp_split
 from portfolio_sgd.allocators.clusters import gap_cluster_count
 from portfolio_sgd.allocators.run import sub_weights
 from portfolio_sgd.engine.config import EngineConfig
-from portfolio_sgd.errors import ConfigError, DataError
+from portfolio_sgd.errors import ConfigError, DataError, InfeasibleConstraintError
 
 skfolio = pytest.importorskip("skfolio")
 from skfolio import RiskMeasure  # noqa: E402
@@ -184,6 +184,8 @@ def test_bad_settings_get_one_line(sp500: pd.DataFrame) -> None:
         optimize(sp500, "herc", Constraints(long_short=True, min_weight=-0.1))
     with pytest.raises(ConfigError, match="hrp, herc and nco"):
         optimize(sp500, "min-variance", linkage="ward")
+    with pytest.raises(InfeasibleConstraintError, match="max_weight"):
+        optimize(sp500, "hrp", max_weight=0.01)
     flat = sp500.copy()
     flat["FLAT"] = 0.0
     with pytest.raises(DataError):

@@ -23,10 +23,14 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints, project_box_sum_metric
-from ..errors import ConfigError
+from ..errors import ConfigError, InfeasibleConstraintError
 
 FEASIBLE_TOL = 1e-12
 """Largest violation under which an allocator's own weights are kept unchanged."""
+
+CHECK_TOL = 1e-9
+"""Largest violation accepted after the redistribution (the kernels reach ~1e-15, Dykstra's
+algorithm 1e-10)."""
 
 
 def check_allocator_constraints(constraints: Constraints, name: str) -> None:
@@ -68,21 +72,37 @@ def make_feasible(
     (ndarray (N,), str)
         Feasible weights and the rule applied: ``"none"`` (already feasible),
         ``"relative"`` or ``"euclidean"``.
+
+    Raises
+    ------
+    InfeasibleConstraintError
+        For infeasible constraints, or a projection that misses them by more than
+        :data:`CHECK_TOL` (never silently).
     """
     bound = constraints.bind(tickers)
-    n = len(tickers)
-    bound.validate(n)
+    bound.validate(len(tickers))
     w0 = torch.as_tensor(np.asarray(weights, dtype=np.float64))
     if bool(bound.is_feasible(w0[None], atol=FEASIBLE_TOL)[0]):
         return np.asarray(weights, dtype=np.float64), "none"
+    if rule not in ("relative", "euclidean"):
+        raise ConfigError(f"unknown redistribution rule {rule!r}")
+    projected, how = _nearest(w0, bound, rule)
+    if not bool(bound.is_feasible(projected[None], atol=CHECK_TOL)[0]):
+        raise InfeasibleConstraintError(
+            f"the {how} redistribution did not reach the constraints within {CHECK_TOL:g}"
+        )
+    return projected.numpy(), how
+
+
+def _nearest(w0: torch.Tensor, bound: Constraints, rule: str) -> tuple[torch.Tensor, str]:
+    """The nearest feasible weights (N,) under ``rule`` (its metric kernel if there is one,
+    else the Euclidean projection), and the rule applied."""
     if rule == "relative" and bool((w0 > 0).all()):
         d = 1.0 / w0**2
         if not bound.has_linear:
             lo, hi = float(bound.min_weight), float(bound.max_weight)
-            return project_box_sum_metric(w0[None], d, lo, hi)[0].numpy(), "relative"
-        kernel = bound.metric_projector(n, d)
+            return project_box_sum_metric(w0[None], d, lo, hi)[0], "relative"
+        kernel = bound.metric_projector(int(w0.numel()), d)
         if kernel is not None:
-            return kernel(w0[None])[0].numpy(), "relative"
-    elif rule not in ("relative", "euclidean"):
-        raise ConfigError(f"unknown redistribution rule {rule!r}")
-    return bound.project(w0).numpy(), "euclidean"
+            return kernel(w0[None])[0], "relative"
+    return bound.project(w0), "euclidean"
