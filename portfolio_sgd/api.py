@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .allocators.call import allocator_spec, optimize_allocator
 from .constraints import Constraints
 from .engine import Callback
 from .engine.config import EngineConfig
@@ -43,6 +44,10 @@ __all__ = [
     "resolve_settings",
     "settings_from_options",
 ]
+
+
+_NOT_OPTIONS = ("returns", "objective", "constraints", "config", "linkage", "distance", "allocator")
+"""The arguments of :func:`optimize` that are not options an allocator may refuse."""
 
 
 def optimize(
@@ -78,6 +83,8 @@ def optimize(
     distributed: bool | None = None,
     max_assets: int | None = None,
     min_position: float | None = None,
+    linkage: str | None = None,
+    distance: str | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -122,11 +129,19 @@ def optimize(
         "volatility": 0.15}`` (:mod:`.limits.several`); one entry is the same as ``limit``.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
+    linkage, distance : str, optional
+        The tree of an allocator (``objective`` ``"hrp"``, ``"herc"``, ``"nco"``, or an
+        :class:`~portfolio_sgd.allocators.AllocatorSpec`): ``single|average|complete|ward``
+        and ``pearson|spearman|distance-correlation`` (:mod:`portfolio_sgd.allocators`).
 
     Returns
     -------
     OptimizationResult
     """
+    allocator = allocator_spec(objective, linkage, distance)
+    if allocator is not None:  # hrp, herc, nco, naive baselines: no SGD run
+        rest = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
+        return optimize_allocator(returns, allocator, constraints, config, rest)
     given = {name: value for name, value in locals().items() if name in SHORTHANDS}
     spec, constraints, config = resolve_settings(objective, constraints, config, **given)
     extras = (benchmark, init_weights, tuple(callbacks), half_life)

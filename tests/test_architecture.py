@@ -27,6 +27,7 @@ from portfolio_sgd import (
     resolve_settings,
     settings_from_options,
 )
+from portfolio_sgd.allocators import allocator_names
 from portfolio_sgd.cli.optimize import optimize_command
 from portfolio_sgd.cli.options import CLI_ONLY_ENGINE_FIELDS
 from portfolio_sgd.constraints import Bounds, Budget, Leverage
@@ -59,7 +60,7 @@ def test_every_registered_objective_implements_the_protocol(cls) -> None:
 def test_enum_and_cli_choices_come_from_the_registry() -> None:
     assert [m.value for m in Objective] == objective_names()
     choice = next(p for p in optimize_command.params if p.name == "objective")
-    assert list(choice.type.choices) == objective_names()
+    assert list(choice.type.choices) == objective_names() + allocator_names()
     assert Objective.parse("min-cvar") is Objective.CVAR
     with pytest.raises(ConfigError, match="unknown objective 'nope'"):
         Objective.parse("nope")

@@ -10,8 +10,11 @@ from typing import Any
 
 import click
 
+from .allocator_options import ALLOCATOR_NAMES, allocator_options, dendrogram_option
 from .lazy import Lazy
 from .options import (
+    OBJECTIVE_NAMES,
+    ObjectiveChoice,
     data_options,
     engine_options,
     format_option,
@@ -38,6 +41,7 @@ Examples (the files are written by `portfolio-sgd examples .`):
   portfolio-sgd optimize --returns returns_wide.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
   portfolio-sgd optimize --objective min-variance --previous-weights holdings.csv --cost-bps 10
+  portfolio-sgd optimize --objective hrp --linkage single --max-weight 0.1 --plot tree.png
 """
 
 limit_options = section(
@@ -148,10 +152,12 @@ report_options = section(
 @click.command("optimize", cls=GroupedCommand, epilog=EPILOG)
 @data_options
 @objective_options
+@allocator_options
 @limit_options
 @trading_options
 @estimation_options
 @report_options
+@dendrogram_option
 @engine_options
 @split_option
 def optimize_command(**kwargs: Any) -> None:
@@ -162,3 +168,9 @@ def optimize_command(**kwargs: Any) -> None:
     max |RC - b| <= 1e-5) prints a warning on stderr and reports "converged": false.
     """
     run_optimize(**kwargs)
+
+
+# --objective also names the allocators (hrp, herc, nco, the naive baselines) here
+next(p for p in optimize_command.params if p.name == "objective").type = ObjectiveChoice(
+    OBJECTIVE_NAMES + ALLOCATOR_NAMES
+)

@@ -8,6 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from ..allocators import allocator_name
 from ..api import optimize
 from ..cardinality import CardinalityReport
 from ..constraints.mandate import is_classic
@@ -23,12 +24,27 @@ from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
 from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
+from .allocator_run import refuse_allocator_options, run_allocator
 from .app import emit
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
 from .progress import command_progress, show_progress
 from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
 from .trading_settings import trading_lines, trading_settings
+
+ALLOCATOR_REFUSED = (
+    "compare_exact",
+    "strict",
+    "budgets_file",
+    "error_bars",
+    "n_resamples",
+    "block_length",
+    "resample",
+    "half_life",
+    "max_volatility",
+    "max_cvar",
+)
+"""Options of ``optimize`` that an allocator refuses (they need the engine)."""
 
 
 def run_optimize(quiet: bool = False, **options: Any) -> None:
@@ -62,6 +78,11 @@ def _optimize(
     """
     if launched_by_torchrun() and not runs_split():  # sharded; rank 0 writes the result
         return optimize_under_torchrun(fmt, output, dict(locals()))
+    allocator = allocator_name(kwargs.get("objective"))
+    if allocator is not None:  # hrp, herc, nco, naive baselines: allocator_run.py
+        refused = {k: v for k, v in locals().items() if k in ALLOCATOR_REFUSED}
+        return run_allocator(allocator, fmt, output, refused, **kwargs)
+    refuse_allocator_options(kwargs)
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns, benchmark = _returns_and_benchmark(kwargs)
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None

@@ -58,6 +58,11 @@ risk_free_rate         ``rf`` of MAXIMIZE_RATIO (per period); forwarded to the `
 ``min_return`` must be None and ``transaction_costs``, ``management_fees`` 0, else
 ``ConfigError``.
 
+The allocators (:mod:`.hierarchical`, :mod:`.naive`): :class:`SGDHierarchicalRiskParity`,
+:class:`SGDHierarchicalEqualRiskContribution`, :class:`SGDNestedClustersOptimization`,
+:class:`SGDEqualWeighted`, :class:`SGDInverseVolatility`, :class:`SGDMaximumDiversification`
+(skfolio's estimators of the same names without ``SGD``; see ``docs/allocators.md``).
+
 Engine settings: ``config`` (an :class:`~portfolio_sgd.EngineConfig`) and the shorthands
 ``batch_size``, ``steps``, ``lr``, ``seed``, ``device``, ``dtype``.
 """
@@ -72,7 +77,24 @@ except ImportError as exc:  # pragma: no cover - exercised without skfolio insta
     ) from exc
 
 from .estimator import SGDMeanRisk
+from .hierarchical import (
+    SGDHierarchicalEqualRiskContribution,
+    SGDHierarchicalRiskParity,
+    SGDNestedClustersOptimization,
+)
 from .mapping import constraints_from, objective_spec
+from .naive import SGDEqualWeighted, SGDInverseVolatility, SGDMaximumDiversification
 from .risk_budgeting import SGDRiskBudgeting
 
-__all__ = ["SGDMeanRisk", "SGDRiskBudgeting", "constraints_from", "objective_spec"]
+__all__ = [
+    "SGDEqualWeighted",
+    "SGDHierarchicalEqualRiskContribution",
+    "SGDHierarchicalRiskParity",
+    "SGDInverseVolatility",
+    "SGDMaximumDiversification",
+    "SGDMeanRisk",
+    "SGDNestedClustersOptimization",
+    "SGDRiskBudgeting",
+    "constraints_from",
+    "objective_spec",
+]
