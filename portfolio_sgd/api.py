@@ -30,6 +30,8 @@ from .engine.prepare import prepare_data
 from .engine.shorthands import SHORTHANDS
 from .errors import ConfigError
 from .measures.limit import RiskLimit
+from .priors.base import Prior
+from .priors.report import fit_prior
 from .results import BatchResult, OptimizationResult
 from .solvers.base import Task
 from .solvers.batch import solve_batch
@@ -76,6 +78,7 @@ def optimize(
     distributed: bool | None = None,
     max_assets: int | None = None,
     min_position: float | None = None,
+    prior: Prior | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -112,6 +115,10 @@ def optimize(
         of ``max_volatility``, ``max_cvar`` and ``limit``.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
+    prior : Prior, optional
+        A prior (:mod:`portfolio_sgd.priors`: ``BlackLitterman``, ``FactorModel``,
+        ``EntropyPooling``): the optimiser uses its scenarios and scenario probabilities
+        (row weights, for every measure); ``result.reports.of(PriorReport)`` holds it.
 
     Returns
     -------
@@ -120,9 +127,14 @@ def optimize(
     given = {name: value for name, value in locals().items() if name in SHORTHANDS}
     spec, constraints, config = resolve_settings(objective, constraints, config, **given)
     extras = (benchmark, init_weights, tuple(callbacks), half_life)
+    fitted = None if prior is None else fit_prior(prior, returns)
+    if fitted is not None:
+        returns = fitted.fitted.returns
+        extras = (*extras, fitted.fitted.row_weights)
     task = Task(returns, spec, constraints, config, *extras)
     options = {name: value for name, value in locals().items() if name in SOLVER_OPTIONS}
-    return choose_solver(task, **options).solve(task)
+    result = choose_solver(task, **options).solve(task)
+    return result if fitted is None else result.with_reports(fitted)
 
 
 def optimize_many(

@@ -1,0 +1,23 @@
+"""Priors: the return distribution the optimiser sees, from the sample and views.
+
+- :class:`BlackLitterman`: an equilibrium prior blended with views (posterior moments).
+- :class:`PriorResult`: what a fitted prior hands the optimiser (moments, scenarios,
+  scenario probabilities).
+
+Pass one to :func:`portfolio_sgd.optimize` as ``prior=``.
+"""
+
+from __future__ import annotations
+
+from .base import Prior, PriorResult
+from .black_litterman import BlackLitterman
+from .views import ParsedViews, parse_views, read_views_file
+
+__all__ = [
+    "BlackLitterman",
+    "ParsedViews",
+    "Prior",
+    "PriorResult",
+    "parse_views",
+    "read_views_file",
+]

@@ -1,0 +1,160 @@
+"""Priors: Black-Litterman against skfolio and PyPortfolioOpt (1e-10), the views' parsing
+and one-line errors, the scenarios moved to the prior's moments, and ``optimize(prior=)``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portfolio_sgd.errors import ConfigError, DataError
+from portfolio_sgd.priors import BlackLitterman, parse_views
+from portfolio_sgd.priors.moment_matching import match_moments
+
+VIEWS = ["AAPL == 0.0004", "AAPL - MSFT == 0.0002", "0.5*JPM + 0.5*BAC - XOM == -0.0001"]
+CONFIDENCES = [0.4, 0.9, 1.0]
+
+
+@pytest.fixture(scope="module")
+def sp500(sp500_returns: pd.DataFrame) -> pd.DataFrame:
+    """The last 2000 rows of sp500 (the full panel gives the same checks, slower)."""
+    return sp500_returns.iloc[-2000:]
+
+
+def _skfolio_posterior(returns, **kwargs):  # noqa: ANN001, ANN202
+    from skfolio.prior import BlackLitterman as SkBlackLitterman
+
+    model = SkBlackLitterman(**kwargs).fit(returns)
+    return model.return_distribution_.mu, model.return_distribution_.covariance
+
+
+@pytest.mark.parametrize("confidences", [None, CONFIDENCES])
+def test_black_litterman_matches_skfolio(sp500: pd.DataFrame, confidences) -> None:  # noqa: ANN001
+    ours = BlackLitterman(VIEWS, tau=0.05, view_confidences=confidences).fit(sp500)
+    conf = None if confidences is None else np.array(confidences)
+    mu, cov = _skfolio_posterior(sp500, views=VIEWS, tau=0.05, view_confidences=conf)
+    np.testing.assert_allclose(ours.mean.to_numpy(), mu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.covariance.to_numpy(), cov, rtol=0, atol=1e-10)
+
+
+def test_black_litterman_market_prior_matches_skfolio(sp500: pd.DataFrame) -> None:
+    from skfolio.moments import EquilibriumMu
+    from skfolio.prior import EmpiricalPrior
+
+    caps = pd.Series(np.arange(1.0, 21.0), index=sp500.columns)
+    ours = BlackLitterman(
+        VIEWS[:2], tau=0.1, market_weights=caps, risk_aversion=2.5, risk_free_rate=1e-4
+    ).fit(sp500)
+    prior = EmpiricalPrior(
+        mu_estimator=EquilibriumMu(risk_aversion=2.5, weights=(caps / caps.sum()).to_numpy())
+    )
+    mu, cov = _skfolio_posterior(
+        sp500, views=VIEWS[:2], tau=0.1, prior_estimator=prior, risk_free_rate=1e-4
+    )
+    np.testing.assert_allclose(ours.mean.to_numpy(), mu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.covariance.to_numpy(), cov, rtol=0, atol=1e-10)
+
+
+def test_black_litterman_matches_pypfopt(sp500: pd.DataFrame) -> None:
+    from pypfopt import black_litterman as bl
+
+    caps = pd.Series(np.linspace(1.0, 3.0, 20), index=sp500.columns)
+    ours = BlackLitterman(
+        VIEWS,
+        tau=0.05,
+        view_confidences=CONFIDENCES[:2] + [0.7],
+        market_weights=caps,
+        risk_aversion=3.0,
+    ).fit(sp500)
+    sigma = sp500.cov()
+    pi = bl.market_implied_prior_returns(caps, 3.0, sigma, risk_free_rate=0.0)
+    parsed = parse_views(VIEWS, list(sp500.columns))
+    model = bl.BlackLittermanModel(
+        sigma,
+        pi=pi,
+        P=parsed.picking,
+        Q=parsed.targets,
+        omega="idzorek",
+        view_confidences=CONFIDENCES[:2] + [0.7],
+        tau=0.05,
+    )
+    np.testing.assert_allclose(ours.details["prior_mean"].to_numpy(), pi.to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.mean.to_numpy(), model.bl_returns().to_numpy(), atol=1e-10)
+    np.testing.assert_allclose(ours.covariance.to_numpy(), model.bl_cov().to_numpy(), atol=1e-10)
+
+
+def test_views_with_full_confidence_hold_exactly(sp500: pd.DataFrame) -> None:
+    ours = BlackLitterman(VIEWS, view_confidences=[1.0, 1.0, 1.0]).fit(sp500)
+    parsed = parse_views(VIEWS, list(sp500.columns))
+    np.testing.assert_allclose(parsed.picking @ ours.mean.to_numpy(), parsed.targets, atol=1e-12)
+
+
+def test_scenarios_carry_the_posterior_moments(sp500: pd.DataFrame) -> None:
+    ours = BlackLitterman(VIEWS[:1]).fit(sp500)
+    moved = ours.returns.to_numpy()
+    centred = moved - moved.mean(axis=0)
+    np.testing.assert_allclose(moved.mean(axis=0), ours.mean.to_numpy(), atol=1e-15)
+    np.testing.assert_allclose(
+        centred.T @ centred / len(moved), ours.covariance.to_numpy(), atol=1e-15
+    )
+
+
+def test_too_few_rows_for_the_moments_is_one_line(sp500: pd.DataFrame) -> None:
+    short = sp500.iloc[:10]
+    with pytest.raises(DataError, match="not positive definite"):
+        match_moments(short, np.zeros(20), np.eye(20))
+
+
+@pytest.mark.parametrize(
+    ("views", "confidences", "message"),
+    [
+        (["AAPX == 0.001"], None, r"unknown ticker 'AAPX' \(did you mean 'AAPL'\?\)"),
+        (["AAPL <= 0.001"], None, "equalities"),
+        (["AAPL * MSFT == 0.001"], None, "non-linear"),
+        (["AAPL == exp(0.1)"], None, "constraint 'AAPL == exp"),
+        (["AAPL == 0.001"], [0.0], r"confidence 0.0 is not in \(0, 1\]"),
+        (["AAPL == 0.001"], [1.5], r"not in \(0, 1\]"),
+        (["AAPL == 0.001"], [0.5, 0.5], "2 view confidences for 1 views"),
+        (["AAPL == 0.001", "AAPL == 0.002"], [1.0, 1.0], "redundant or contradictory"),
+        ([], None, "give a list of view strings"),
+    ],
+)
+def test_bad_views_are_one_line_errors(sp500, views, confidences, message) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigError, match=message) as info:
+        BlackLitterman(views, view_confidences=confidences).fit(sp500)
+    assert "\n" not in str(info.value)
+
+
+def test_views_file(sp500: pd.DataFrame, tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "views.csv"
+    path.write_text('view,confidence\nAAPL == 0.0004,0.4\n"AAPL - MSFT == 0.0002",0.9\n')
+    from_file = BlackLitterman(path).fit(sp500)
+    given = BlackLitterman(VIEWS[:2], view_confidences=CONFIDENCES[:2]).fit(sp500)
+    np.testing.assert_array_equal(from_file.mean.to_numpy(), given.mean.to_numpy())
+    path.write_text("view,confidence\nAAPL == 0.0004,high\n")
+    with pytest.raises(DataError, match="line 2: confidence is not a number"):
+        BlackLitterman(path).fit(sp500)
+    path.write_text("opinion\nAAPL == 0.0004\n")
+    with pytest.raises(DataError, match="needs a 'view' column"):
+        BlackLitterman(path).fit(sp500)
+
+
+def test_optimize_uses_the_posterior(sp500: pd.DataFrame) -> None:
+    """Mean-variance under the prior = the cvxpy QP on the posterior mean and covariance."""
+    import cvxpy as cp
+
+    from portfolio_sgd import optimize
+    from portfolio_sgd.priors.report import PriorReport
+
+    prior = BlackLitterman(VIEWS, view_confidences=CONFIDENCES)
+    result = optimize(sp500, "mean-variance", prior=prior, risk_aversion=50.0, seed=0)
+    report = result.reports.of(PriorReport)
+    mu, sigma = report.fitted.mean.to_numpy(), report.fitted.covariance.to_numpy()
+    w = cp.Variable(len(mu))
+    problem = cp.Problem(
+        cp.Maximize(mu @ w - 25.0 * cp.quad_form(w, sigma)), [w >= 0, cp.sum(w) == 1]
+    )
+    problem.solve(solver=cp.CLARABEL)
+    assert result.converged
+    np.testing.assert_allclose(result.weights.to_numpy(), w.value, atol=2e-4)
+    assert result.to_dict()["prior"] == "BlackLitterman"
