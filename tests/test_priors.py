@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from portfolio_sgd.errors import ConfigError, DataError
-from portfolio_sgd.priors import BlackLitterman, parse_views
+from portfolio_sgd.priors import BlackLitterman, EntropyPooling, parse_views
 from portfolio_sgd.priors.moment_matching import match_moments
 
 VIEWS = ["AAPL == 0.0004", "AAPL - MSFT == 0.0002", "0.5*JPM + 0.5*BAC - XOM == -0.0001"]
@@ -158,3 +158,107 @@ def test_optimize_uses_the_posterior(sp500: pd.DataFrame) -> None:
     assert result.converged
     np.testing.assert_allclose(result.weights.to_numpy(), w.value, atol=2e-4)
     assert result.to_dict()["prior"] == "BlackLitterman"
+
+
+EP_CASES = [
+    {"mean_views": ["AAPL == 0.0015", "JPM >= 0.0012", "BAC - MSFT <= -0.0002"]},
+    {"mean_views": ["AAPL == 0.0015"], "variance_views": ["BAC == 4 * prior(BAC)"]},
+    {
+        "mean_views": ["JPM <= 0.8 * prior(JPM)"],
+        "variance_views": ["BAC == 2 * prior(BAC)"],
+        "correlation_views": ["(BAC, JPM) == 0.6", "(AAPL, MSFT) >= 0.5"],
+    },
+    {"cvar_views": ["GE == 0.07"]},
+    {"value_at_risk_views": ["XOM == 0.03"], "mean_views": ["XOM == 0.0"]},
+]
+
+
+@pytest.mark.parametrize("views", EP_CASES)
+def test_entropy_pooling_matches_skfolio(sp500: pd.DataFrame, views: dict) -> None:
+    from skfolio.prior import EntropyPooling as SkEntropyPooling
+
+    ours = EntropyPooling(**views).fit(sp500)
+    theirs = SkEntropyPooling(**views).fit(sp500)
+    np.testing.assert_allclose(
+        ours.probabilities, theirs.return_distribution_.sample_weight, rtol=0, atol=1e-6
+    )
+    assert ours.details["effective_number_of_scenarios"] == pytest.approx(
+        theirs.effective_number_of_scenarios_, rel=1e-5
+    )
+
+
+def test_entropy_pooling_matches_skfolio_on_etfs(etf_mix_returns: pd.DataFrame) -> None:
+    from skfolio.prior import EntropyPooling as SkEntropyPooling
+
+    views = {
+        "mean_views": ["SPY == 0.0008", "GLD - SPY >= 0.0001"],
+        "cvar_views": ["QQQ == 0.03"],
+        "variance_views": ["GLD == 1.5 * prior(GLD)"],
+    }
+    ours = EntropyPooling(**views).fit(etf_mix_returns)
+    theirs = SkEntropyPooling(**views).fit(etf_mix_returns)
+    np.testing.assert_allclose(
+        ours.probabilities, theirs.return_distribution_.sample_weight, rtol=0, atol=1e-6
+    )
+
+
+def test_entropy_pooling_meets_its_views(sp500: pd.DataFrame) -> None:
+    """Means exactly; volatility and two CVaR views at their targets (the CVaR views not
+    in column order: skfolio 1.12 pairs them with the assets in column order)."""
+    from portfolio_sgd.priors.cvar_views import weighted_cvar
+
+    x = sp500.iloc[-600:]
+    pooled = EntropyPooling(
+        mean_views=["MSFT == 0.001"],
+        volatility_views=["KO == 0.02"],
+        cvar_views=["GE == 0.07", "AAPL == 0.08"],
+    ).fit(x)
+    p = pooled.probabilities
+    assert p.sum() == pytest.approx(1.0) and (p > 0).all()
+    assert p @ x["MSFT"].to_numpy() == pytest.approx(0.001, abs=1e-9)
+    ko = x["KO"].to_numpy()
+    assert np.sqrt(p @ (ko - p @ ko) ** 2) == pytest.approx(0.02, rel=1e-4)
+    assert weighted_cvar(x["GE"].to_numpy(), p, 0.95) == pytest.approx(0.07, abs=1e-5)
+    assert weighted_cvar(x["AAPL"].to_numpy(), p, 0.95) == pytest.approx(0.08, abs=1e-5)
+    assert pooled.effective_sample_size == pytest.approx(1.0 / (p @ p))
+
+
+@pytest.mark.parametrize(
+    ("views", "message"),
+    [
+        ({"mean_views": ["APPL == 0.001"]}, "unknown ticker 'APPL'"),
+        ({"mean_views": ["AAPL == 0.5"]}, "beyond every scenario"),
+        ({"mean_views": ["AAPL == 0.01", "AAPL == 0.02"]}, "cannot all be met"),
+        ({"correlation_views": ["AAPL ~ MSFT == 0.5"]}, "write it as"),
+        ({"correlation_views": ["(AAPL, MSFT) == 1.5"]}, r"lies in \[-1, 1\]"),
+        ({"cvar_views": ["AAPL == 5.0"]}, "below the worst realised loss"),
+        ({"cvar_views": ["AAPL + GE == 0.05"]}, "name one asset"),
+        ({"volatility_views": ["AAPL - GE == 0.05"]}, "name one asset"),
+        ({"mean_views": ["AAPL == sqrt(2)"]}, "constraint 'AAPL == sqrt"),
+    ],
+)
+def test_bad_entropy_views_are_one_line(sp500: pd.DataFrame, views: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        EntropyPooling(**views).fit(sp500)
+    assert "\n" not in str(info.value)
+
+
+def test_optimize_weights_scenarios_by_their_probabilities(sp500: pd.DataFrame) -> None:
+    """Mean-variance under pooled probabilities = the cvxpy QP on the p-weighted moments."""
+    import cvxpy as cp
+
+    from portfolio_sgd import optimize
+
+    panel = sp500.iloc[-600:, :8]
+    prior = EntropyPooling(mean_views=["AAPL == 0.002", "BAC == 0.0015"])
+    result = optimize(panel, "mean-variance", prior=prior, risk_aversion=50.0, seed=0)
+    p = prior.fit(panel).probabilities
+    x = panel.to_numpy()
+    mu = p @ x
+    sigma = (x - mu).T @ ((x - mu) * p[:, None])
+    w = cp.Variable(len(mu))
+    objective = cp.Maximize(mu @ w - 25.0 * cp.quad_form(w, cp.psd_wrap(sigma)))
+    cp.Problem(objective, [w >= 0, cp.sum(w) == 1]).solve(solver=cp.CLARABEL)
+    assert result.converged
+    np.testing.assert_allclose(result.weights.to_numpy(), w.value, atol=2e-4)
+    assert result.to_dict()["prior_effective_sample_size"] == pytest.approx(1.0 / (p @ p))

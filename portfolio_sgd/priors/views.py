@@ -71,13 +71,19 @@ def _parse_view(text: str, index: dict[str, int], equalities_only: bool) -> Pars
     """One view, its names checked against the tickers."""
     parsed = parse_linear(text)
     for name, _ in parsed.coefs:
-        if name not in index:
-            close = difflib.get_close_matches(name, list(index), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"view {text!r}: unknown ticker {name!r}{hint}")
+        check_ticker(name, list(index), text)
     if equalities_only and parsed.sense != "==":
         raise ConfigError(f"view {text!r}: Black-Litterman views are equalities (==)")
     return parsed
+
+
+def check_ticker(name: str, tickers: list[str], text: str) -> None:
+    """Raise :class:`ConfigError` naming the closest ticker if ``name`` is not one."""
+    if name in tickers:
+        return
+    close = difflib.get_close_matches(name, tickers, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(f"view {text!r}: unknown ticker {name!r}{hint}")
 
 
 def read_views_file(path: str | Path) -> tuple[list[str], list[float] | None]:
