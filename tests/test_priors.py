@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from portfolio_sgd.errors import ConfigError, DataError
-from portfolio_sgd.priors import BlackLitterman, EntropyPooling, parse_views
+from portfolio_sgd.priors import BlackLitterman, EntropyPooling, FactorModel, parse_views
 from portfolio_sgd.priors.moment_matching import match_moments
 
 VIEWS = ["AAPL == 0.0004", "AAPL - MSFT == 0.0002", "0.5*JPM + 0.5*BAC - XOM == -0.0001"]
@@ -262,3 +262,34 @@ def test_optimize_weights_scenarios_by_their_probabilities(sp500: pd.DataFrame) 
     assert result.converged
     np.testing.assert_allclose(result.weights.to_numpy(), w.value, atol=2e-4)
     assert result.to_dict()["prior_effective_sample_size"] == pytest.approx(1.0 / (p @ p))
+
+
+def test_factor_model_against_least_squares_and_skfolio(sp500: pd.DataFrame) -> None:
+    """Loadings = numpy's lstsq per asset; moments = skfolio's TimeSeriesFactorModel
+    (LinearRegression loadings) on the bundled Fama-French 3 factors."""
+    from skfolio.prior import LoadingMatrixRegression, TimeSeriesFactorModel
+    from sklearn.linear_model import LinearRegression
+
+    from portfolio_sgd.data import load_dataset
+
+    ours = FactorModel().fit(sp500)
+    factors = load_dataset("ff3-factors-daily")[["Mkt-RF", "SMB", "HML"]].loc[sp500.index]
+    f = factors.to_numpy()
+    design = np.column_stack([np.ones(len(f)), f])
+    for ticker in ("AAPL", "XOM"):
+        coef = np.linalg.lstsq(design, sp500[ticker].to_numpy(), rcond=None)[0]
+        np.testing.assert_allclose(ours.details["loadings"].loc[ticker], coef[1:], atol=1e-12)
+        assert ours.details["intercepts"][ticker] == pytest.approx(coef[0], abs=1e-14)
+    regression = LoadingMatrixRegression(linear_regressor=LinearRegression())
+    model = TimeSeriesFactorModel(loading_matrix_estimator=regression).fit(sp500, factors=factors)
+    dist = model.return_distribution_
+    np.testing.assert_allclose(ours.mean.to_numpy(), dist.mu, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.covariance.to_numpy(), dist.covariance, rtol=0, atol=1e-14)
+
+
+def test_factor_model_errors(sp500: pd.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="unknown factor set 'ff9'"):
+        FactorModel("ff9").fit(sp500)
+    later = pd.DataFrame({"F": [0.01, -0.01] * 50}, index=pd.date_range("2030-01-01", periods=100))
+    with pytest.raises(DataError, match="the factors cover 0 of the 2000 dates"):
+        FactorModel(later).fit(sp500)
