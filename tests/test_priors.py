@@ -293,3 +293,29 @@ def test_factor_model_errors(sp500: pd.DataFrame) -> None:
     later = pd.DataFrame({"F": [0.01, -0.01] * 50}, index=pd.date_range("2030-01-01", periods=100))
     with pytest.raises(DataError, match="the factors cover 0 of the 2000 dates"):
         FactorModel(later).fit(sp500)
+
+
+def test_cli_views_and_priors(tmp_path) -> None:  # noqa: ANN001
+    """``optimize --views/--prior`` (short panel), and its one-line errors."""
+    from click.testing import CliRunner
+
+    from portfolio_sgd.cli.main import main
+
+    base = ["optimize", "--start", "2020-01-01", "--objective", "min-variance", "-q"]
+    runner = CliRunner()
+    out = runner.invoke(main, [*base, "--views", "AAPL == 0.0004", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert '"prior": "BlackLitterman"' in out.output
+    views = tmp_path / "ep.csv"
+    views.write_text('view,kind\nJPM == 0.001,mean\n"(JPM, BAC) == 0.6",correlation\n')
+    out = runner.invoke(main, [*base, "--prior", "entropy-pooling", "--views", str(views)])
+    assert out.exit_code == 0, out.output
+    assert "prior EntropyPooling, effective sample" in out.output
+    for args, message in [
+        (["--views", "AAPX == 0.1"], "unknown ticker 'AAPX'"),
+        (["--prior", "factor", "--views", "AAPL == 0.1"], "takes no --views"),
+        (["--prior", "entropy-pooling"], "needs --views"),
+        (["--views", "AAPL >> 0.1"], "constraint 'AAPL >> 0.1'"),
+    ]:
+        out = runner.invoke(main, [*base, *args])
+        assert out.exit_code == 1 and message in out.output, out.output
