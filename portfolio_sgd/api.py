@@ -31,6 +31,8 @@ from .engine.prepare import prepare_data
 from .engine.shorthands import SHORTHANDS
 from .errors import ConfigError
 from .measures.limit import RiskLimit
+from .priors.base import Prior
+from .priors.report import fit_prior
 from .results import BatchResult, OptimizationResult
 from .solvers.base import Task
 from .solvers.batch import solve_batch
@@ -85,6 +87,7 @@ def optimize(
     min_position: float | None = None,
     linkage: str | None = None,
     distance: str | None = None,
+    prior: Prior | None = None,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -133,6 +136,10 @@ def optimize(
         The tree of an allocator (``objective`` ``"hrp"``, ``"herc"``, ``"nco"``, or an
         :class:`~portfolio_sgd.allocators.AllocatorSpec`): ``single|average|complete|ward``
         and ``pearson|spearman|distance-correlation`` (:mod:`portfolio_sgd.allocators`).
+    prior : Prior, optional
+        A prior (:mod:`portfolio_sgd.priors`: ``BlackLitterman``, ``FactorModel``,
+        ``EntropyPooling``): the optimiser uses its scenarios and scenario probabilities
+        (row weights, for every measure); ``result.reports.of(PriorReport)`` holds it.
 
     Returns
     -------
@@ -145,9 +152,14 @@ def optimize(
     given = {name: value for name, value in locals().items() if name in SHORTHANDS}
     spec, constraints, config = resolve_settings(objective, constraints, config, **given)
     extras = (benchmark, init_weights, tuple(callbacks), half_life)
+    fitted = None if prior is None else fit_prior(prior, returns)
+    if fitted is not None:
+        returns = fitted.fitted.returns
+        extras = (*extras, fitted.fitted.row_weights)
     task = Task(returns, spec, constraints, config, *extras)
     options = {name: value for name, value in locals().items() if name in SOLVER_OPTIONS}
-    return choose_solver(task, **options).solve(task)
+    result = choose_solver(task, **options).solve(task)
+    return result if fitted is None else result.with_reports(fitted)
 
 
 def optimize_many(

@@ -23,7 +23,11 @@ from ..utils.jsonable import dumps
 from .app import emit
 from .settings import load_cli_returns, settings_from_cli
 
-_FLAGS = {"budgets_file": "--budgets", "n_resamples": "--bootstrap"}
+_FLAGS = {
+    "budgets_file": "--budgets",
+    "n_resamples": "--bootstrap",
+    "prior": "--prior/--views",
+}
 """Options whose flag is not their parameter name with dashes."""
 
 

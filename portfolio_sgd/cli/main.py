@@ -24,6 +24,7 @@ COMMANDS = {
     "fetch": "portfolio_sgd.cli.data_cmds:fetch_command",
     "examples": "portfolio_sgd.cli.examples:command",
     "report": "portfolio_sgd.cli.report:command",
+    "allocate": "portfolio_sgd.cli.allocate:command",
 }
 """Every command: its name -> ``"module:attribute"`` of its click command (add one line)."""
 

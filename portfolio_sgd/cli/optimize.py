@@ -42,6 +42,8 @@ Examples (the files are written by `portfolio-sgd examples .`):
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
   portfolio-sgd optimize --objective min-variance --previous-weights holdings.csv --cost-bps 10
   portfolio-sgd optimize --objective hrp --linkage single --max-weight 0.1 --plot tree.png
+  portfolio-sgd optimize --views "AAPL == 0.0004" --views "AAPL - MSFT == 0.0002"
+  portfolio-sgd optimize --prior entropy-pooling --views "JPM == 0.001" --views "(JPM, BAC) == 0.6"
 """
 
 limit_options = section(
@@ -108,6 +110,21 @@ estimation_options = section(
         "--resample",
         is_flag=True,
         help="Report the resampled (Michaud) portfolio: the average of the bootstrap weights.",
+    ),
+    click.option(
+        "--prior",
+        "prior_name",
+        type=click.Choice(["black-litterman", "entropy-pooling", "factor"]),
+        default=None,
+        help="Prior of the returns: Black-Litterman views, entropy-pooling scenario "
+        "probabilities, or the Fama-French 3 factor model  [default with --views: "
+        "black-litterman].",
+    ),
+    click.option(
+        "--views",
+        multiple=True,
+        help='A view, e.g. "AAPL == 0.0004" or "AAPL - MSFT == 0.0002" (repeat the option), '
+        "or one views CSV (view, confidence; kind for entropy pooling).",
     ),
 )
 

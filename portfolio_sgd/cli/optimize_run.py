@@ -20,6 +20,7 @@ from ..limits.parse import parse_limit_option
 from ..measures import performance as metrics
 from ..objectives.registry import needs_benchmark
 from ..objectives.risk_budget import normalised_budgets
+from ..priors.cli_views import prior_from_options
 from ..reference.comparison import compare_with_exact
 from ..results import OptimizationResult
 from ..utils.csv_safe import escape_text_cells
@@ -43,6 +44,7 @@ ALLOCATOR_REFUSED = (
     "half_life",
     "max_volatility",
     "max_cvar",
+    "prior",
 )
 """Options of ``optimize`` that an allocator refuses (they need the engine)."""
 
@@ -76,11 +78,13 @@ def _optimize(
     the accuracy bar (1e-4 relative, 1e-3 for CVaR; for risk parity the residual
     max |RC - b| <= 1e-5) prints a warning on stderr and reports "converged": false.
     """
+    prior = prior_from_options(kwargs.pop("prior_name", None), kwargs.pop("views", ()))
     if launched_by_torchrun() and not runs_split():  # sharded; rank 0 writes the result
         return optimize_under_torchrun(fmt, output, dict(locals()))
     allocator = allocator_name(kwargs.get("objective"))
     if allocator is not None:  # hrp, herc, nco, naive baselines: allocator_run.py
         refused = {k: v for k, v in locals().items() if k in ALLOCATOR_REFUSED}
+        refused["limit"] = tuple(limit_options) or None
         return run_allocator(allocator, fmt, output, refused, **kwargs)
     refuse_allocator_options(kwargs)
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
@@ -106,6 +110,7 @@ def _optimize(
         max_volatility=max_volatility,
         max_cvar=max_cvar,
         limits=[parse_limit_option(text) for text in limit_options] or None,
+        prior=prior,
     )
     payload = result.to_dict()
     if half_life is not None:
@@ -240,6 +245,10 @@ def _sample_line(result: OptimizationResult) -> str:
             f", effective {result.effective_sample_size:.1f} (sum w)^2/sum w^2 "
             f"with half-life {result.half_life:g}"
         )
+    prior = result.to_dict().get("prior")
+    if prior is not None:
+        ess = result.to_dict()["prior_effective_sample_size"]
+        line += f"; prior {prior}, effective sample {ess:.1f} (1/sum p^2)"
     return line
 
 

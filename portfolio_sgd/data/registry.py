@@ -95,6 +95,17 @@ _DATASETS: dict[str, DatasetInfo] = {
             end="2021-12-31",
         ),
         DatasetInfo(
+            name="ff3-factors-daily",
+            kind="returns",
+            description="Daily Fama-French 3 factor returns (decimal): Mkt-RF, SMB, HML, RF (the factor prior's factors)",
+            source="Kenneth R. French Data Library (202408 CRSP vintage), via GitHub y437li/factor_investment_app",
+            filename="ff3_factors_daily_1926_2024.csv.gz",
+            n_rows=25817,
+            n_assets=4,
+            start="1926-07-01",
+            end="2024-08-30",
+        ),
+        DatasetInfo(
             name="us-etfs",
             kind="prices",
             description="Daily adjusted closes of 566 US ETFs: equity, bond, commodity, leveraged (ill-conditioned)",

@@ -52,6 +52,9 @@ class Task:
         Called after each evaluation of the engine.
     half_life : float, optional
         Recency weighting ``2^(-(T-1-t)/half_life)`` of the rows.
+    scenario_weights : ndarray, shape (T,), optional
+        Row weights with mean 1 from a prior's scenario probabilities (entropy pooling);
+        multiplied with the recency weights where both are given.
     """
 
     returns: Any
@@ -62,6 +65,7 @@ class Task:
     init_weights: Any = None
     callbacks: Sequence[Callback] = ()
     half_life: float | None = None
+    scenario_weights: Any = None
 
     @functools.cached_property
     def prepared(self) -> PreparedData:
@@ -75,11 +79,16 @@ class Task:
 
     @functools.cached_property
     def row_weights(self) -> np.ndarray | None:
-        """Recency row weights (T,) with mean 1 (checked for enough effective rows)."""
-        if self.half_life is None:
-            return None
-        weights = recency_weights(self.prepared.problem.n_rows, self.half_life)
-        check_effective_rows(weights, self.half_life)
+        """Recency and scenario row weights (T,) with mean 1 (checked for enough
+        effective rows)."""
+        n_rows = self.prepared.problem.n_rows
+        weights = None if self.half_life is None else recency_weights(n_rows, self.half_life)
+        if self.scenario_weights is not None:
+            given = np.asarray(self.scenario_weights, dtype=np.float64)
+            weights = given if weights is None else given * weights
+            weights = weights * (n_rows / weights.sum())
+        if weights is not None:
+            check_effective_rows(weights, self.half_life)
         return weights
 
     def variant(self, **changes: Any) -> Task:

@@ -89,11 +89,14 @@ def choose_solver(
             "bootstrap": bootstrap is not None,
             "resample": resample,
             "half_life": task.half_life is not None,
+            "a prior's scenario probabilities": task.scenario_weights is not None,
         }
         for name, given in extras.items():
             if given:
                 raise ConfigError(f"a risk limit ({chosen.option}) does not combine with {name}")
         return RiskLimitSolver(chosen, inner)
+    if isinstance(inner, CardinalitySolver) and task.scenario_weights is not None:
+        raise ConfigError("max_assets/min_position cannot be combined with scenario probabilities")
     if isinstance(inner, CardinalitySolver) and resampling:
         raise ConfigError(
             "max_assets/min_position cannot be combined with bootstrap, resample, "
@@ -118,6 +121,7 @@ def _refuse_sharded(
             ("bootstrap", bootstrap),
             ("block_length", block_length),
             ("half_life", task.half_life),
+            ("a prior's scenario probabilities", task.scenario_weights),
         )
         if value is not None
     ] + (["resample"] if resample else [])

@@ -22,7 +22,7 @@ from portfolio_sgd.data.registry import bundled_file
 from portfolio_sgd.errors import DataError, UnknownDatasetError
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = ["sp500", "sp500-index", "ff49-daily", "us-etfs", "us-stocks-2500"]
+NAMES = ["sp500", "sp500-index", "ff49-daily", "ff3-factors-daily", "us-etfs", "us-stocks-2500"]
 
 
 def _sha256(path: Path) -> str:
