@@ -216,18 +216,44 @@ def optimality_gap(
     fset = feasible or FeasibleSet(data.shape[1], lo, hi, leverage)
     rows = None if row_weights is None else _row_tensor(row_weights, data)
     mu = _objective_mean(data, mean, rows, chunk_rows)
+    bench = _benchmark_tensor(spec, benchmark, data)
+    lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
+    bound = _lower_bound_of(spec, fset)
+    value, lower, abs_loss, method = bound(
+        data,
+        w,
+        mu,
+        fset,
+        benchmark=bench,
+        risk_aversion=lam.reshape(-1).expand(w.shape[0]),
+        options=cvar_options,
+        chunk_rows=chunk_rows,
+        row_weights=rows,
+    )
+    cert = _certificate(spec, value, lower, abs_loss, fset.violation(w), method)
+    return _with_residual(cert, spec, data, w, mu, chunk_rows)
+
+
+def _benchmark_tensor(spec: ObjectiveSpec, benchmark: Any, data: torch.Tensor) -> Any:
+    """The benchmark returns (T,) on the data's device (None: none); refused when the
+    objective needs one and none is given."""
     if spec.impl.needs_benchmark and benchmark is None:
         raise ConfigError(
             f"the {spec.objective.value} certificate needs the benchmark returns (T,)"
         )
-    bench = None if benchmark is None else torch.as_tensor(np.asarray(benchmark)).to(data.device)
-    lam = torch.as_tensor(risk_aversion, dtype=torch.float64, device=data.device)
-    bound = _lower_bound_of(spec, fset)
-    value, lower, abs_loss, method = bound(
-        data, w, mu, fset, benchmark=bench, risk_aversion=lam.reshape(-1).expand(w.shape[0]),
-        options=cvar_options, chunk_rows=chunk_rows, row_weights=rows,
-    )  # fmt: skip
-    cert = _certificate(spec, value, lower, abs_loss, fset.violation(w), method)
+    return None if benchmark is None else torch.as_tensor(np.asarray(benchmark)).to(data.device)
+
+
+def _with_residual(
+    cert: GapCertificate,
+    spec: ObjectiveSpec,
+    data: torch.Tensor,
+    w: torch.Tensor,
+    mu: torch.Tensor,
+    chunk_rows: int,
+) -> GapCertificate:
+    """``cert`` with the data dtype's feasibility tolerance and, for an objective judged
+    on a residual (risk parity), its stationarity residual."""
     tol = max(FEASIBILITY_TOL, 64 * torch.finfo(data.dtype).eps)
     cert = dataclasses.replace(cert, feasibility_tol=tol)
     residual = spec.impl.stationarity_residual(data, w, mu, chunk_rows)

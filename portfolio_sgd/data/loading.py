@@ -100,10 +100,10 @@ def load_returns(
     if dtype not in ("float64", "float32"):
         raise DataError(f"dtype must be float64 or float32, got {dtype!r}")
     dataset, given = _one_source(dataset, prices_path, returns_path, selected)
+    paths, window = (prices_path, returns_path), (start, end)
     label, kind, frame = _read_source(
-        dataset, prices_path, returns_path, selected, start, end, layout, dtype, date_format,
-        cache_dir, downloader,
-    )  # fmt: skip
+        dataset, paths, selected, window, layout, dtype, date_format, cache_dir, downloader
+    )
     if selected is not None and given:
         frame = _select_tickers(frame, selected, label)
     frame = select_dates(frame, start, end, source=label)
@@ -112,10 +112,7 @@ def load_returns(
     validate_returns(
         returns, source=label, min_rows=min_rows, simple=method is ReturnsMethod.SIMPLE
     )
-    logger.info(
-        "%s: %d %s returns x %d assets, %s..%s", label, returns.shape[0], method.value,
-        returns.shape[1], date_label(returns.index[0]), date_label(returns.index[-1]),
-    )  # fmt: skip
+    _log_loaded(label, returns, method)
     return returns
 
 
@@ -138,18 +135,18 @@ def _one_source(
 
 def _read_source(
     dataset: str | None,
-    prices_path: str | os.PathLike[str] | None,
-    returns_path: str | os.PathLike[str] | None,
+    paths: tuple[str | os.PathLike[str] | None, str | os.PathLike[str] | None],
     selected: list[str] | None,
-    start: object,
-    end: object,
+    window: tuple[object, object],
     layout: DataLayout,
     dtype: str,
     date_format: str | None,
     cache_dir: str | os.PathLike[str] | None,
     downloader: Downloader | None,
 ) -> tuple[str, str, pd.DataFrame]:
-    """``(label, kind, frame)`` of the one source: a download, a dataset or a file."""
+    """``(label, kind, frame)`` of the one source: a download, a dataset or a file
+    (``paths``: the prices and returns files; ``window``: the start and end dates)."""
+    (prices_path, returns_path), (start, end) = paths, window
     if dataset is None and prices_path is None and returns_path is None:
         frame = fetch_prices(
             selected, start=start, end=end, cache_dir=cache_dir, downloader=downloader
@@ -162,6 +159,19 @@ def _read_source(
     kind = "prices" if prices_path is not None else "returns"
     frame = read_table(path, layout=layout, dtype=dtype, date_format=date_format)
     return os.fspath(path), kind, frame
+
+
+def _log_loaded(label: str, returns: pd.DataFrame, method: ReturnsMethod) -> None:
+    """Log what was loaded: the source, the shape and the date range."""
+    logger.info(
+        "%s: %d %s returns x %d assets, %s..%s",
+        label,
+        returns.shape[0],
+        method.value,
+        returns.shape[1],
+        date_label(returns.index[0]),
+        date_label(returns.index[-1]),
+    )
 
 
 def _to_returns(

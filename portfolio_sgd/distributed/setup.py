@@ -56,10 +56,7 @@ def build_sharded_state(
     objective = problem.spec.impl
     opt_name = resolve_optimizer(config, problem.spec)
     averaging = resolve_averaging(config, problem.spec)
-    if opt_name is OptimizerName.ADAM and (
-        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
-    ):
-        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
+    _check_step_sizes(opt_name, config, grid)
     R = problem.returns
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(moments, config)
@@ -70,9 +67,12 @@ def build_sharded_state(
         t = sharded_var_level(problem, x0).clone()
     smoothing = SmoothingContinuation.start(
         ShardedSmoothing(objective, problem),  # type: ignore[arg-type]
-        R, smoothing_active(config, problem.spec), config.cvar_smoothing,
-        config.growth_every, adapt_lr=False,
-    )  # fmt: skip
+        R,
+        smoothing_active(config, problem.spec),
+        config.cvar_smoothing,
+        config.growth_every,
+        adapt_lr=False,
+    )
     lr = _lr(problem, config, grid, metric, smoothing, w, t, x0)
     optimizer = _make_optimizer(opt_name, config, w, t, lr, moments, False)
     smooth = objective.is_smooth or smoothing.active
@@ -86,23 +86,45 @@ def build_sharded_state(
     restart = config.restart and opt_name is OptimizerName.SGD and config.momentum > 0
     start_objective = sharded_evaluate(problem, w, lam)
     return EngineState(
-        problem=problem, config=config, grid=grid, objective=objective, w=w, t=t,
-        risk_aversions=lam, lr_scales=_as_tensor(grid.lr_scales, R), metric=metric,
-        project=project, orthant=orthant, optimizer=optimizer, optimizer_name=opt_name,
-        scheduler=scheduler, lr=lr, auto_lr=config.lr is None,
+        problem=problem,
+        config=config,
+        grid=grid,
+        objective=objective,
+        w=w,
+        t=t,
+        risk_aversions=lam,
+        lr_scales=_as_tensor(grid.lr_scales, R),
+        metric=metric,
+        project=project,
+        orthant=orthant,
+        optimizer=optimizer,
+        optimizer_name=opt_name,
+        scheduler=scheduler,
+        lr=lr,
+        auto_lr=config.lr is None,
         sampler=sampler,  # type: ignore[arg-type]
         graphs=step_graphs.make_step_graphs(False, gen),
         batches=_batch_policy(config, grid, problem.n_rows, start_objective),
         smoothing=smoothing,
         average=IterateAverage.start(averaging, config, max_steps, w, t),
         restart=MomentumRestart(restart),
-        stopping=StoppingRule.start(config, max_steps, problem.n_rows, averaging, start_objective, w),
+        stopping=StoppingRule.start(
+            config, max_steps, problem.n_rows, averaging, start_objective, w
+        ),
         averaging=averaging,
         loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
         samples=[0] * grid.size,
         quad_checked=True,  # full steps pass over the shards: no moment-matrix shortcut
         hooks=ShardedHooks(),
-    )  # fmt: skip
+    )
+
+
+def _check_step_sizes(opt_name: OptimizerName, config: EngineConfig, grid: RunGrid) -> None:
+    """Refuse per-run or batch-coupled step sizes under Adam (they scale SGD's steps)."""
+    if opt_name is OptimizerName.ADAM and (
+        config.batch_schedule is BatchSchedule.LINEAR_SCALING or grid.lr_scales is not None
+    ):
+        raise ConfigError("per-run or batch-coupled step sizes need --optimizer sgd")
 
 
 def _lr(problem, config, grid, metric, smoothing, w, t, x0) -> float:  # noqa: ANN001

@@ -88,9 +88,13 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)
     t, x0 = _var_start(objective, R, w, spec.alpha)
     smoothing = SmoothingContinuation.start(
-        objective, R, smoothing_active(config, spec), config.cvar_smoothing,
-        config.growth_every, adapt_lr=False,
-    )  # fmt: skip
+        objective,
+        R,
+        smoothing_active(config, spec),
+        config.cvar_smoothing,
+        config.growth_every,
+        adapt_lr=False,
+    )
     smooth = objective.is_smooth or smoothing.active
     max_steps = step_budget(config, max(grid.batch_sizes), problem.n_rows, smooth)
     use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
@@ -188,9 +192,13 @@ def evaluate(
             value = value if extra is None else value + extra
         else:
             value = problem.spec.impl.full_value(
-                problem.returns, weights, problem.means, problem.benchmark, lam,
+                problem.returns,
+                weights,
+                problem.means,
+                problem.benchmark,
+                lam,
                 problem.row_weights,
-            )  # fmt: skip
+            )
         return value + trading_value(problem, weights)
 
 

@@ -25,6 +25,7 @@ from ..errors import ConfigError
 from ..measures.performance import fixed_weight_performance
 from ..objectives import ObjectiveSpec
 from ..plotting.page import Section, render_page
+from ..results import OptimizationResult
 from ..solvers.frontier import (
     FRONTIER_CONFIG,
     efficient_frontier,
@@ -200,14 +201,7 @@ def build_report(
     spec, constraints, config = resolve_settings(objective, constraints, config)
     strategies = _strategies(opts.backtest, constraints) if "backtest" in chosen else None
     compared = parse_compare(opts.compare) if "compare" in chosen else None
-    bootstrap = opts.bootstrap
-    if bootstrap is None and "weights" in chosen and supports_bootstrap(spec, config):
-        bootstrap = DEFAULT_BOOTSTRAP  # asked for by no one: only where it applies
-    result = optimize(
-        returns, spec, constraints, config, benchmark=opts.benchmark,
-        bootstrap=bootstrap,
-        block_length=opts.block_length, resample=opts.resample, **opts.optimize_options,
-    )  # fmt: skip
+    result = _optimize(returns, (spec, constraints, config), opts, "weights" in chosen)
     data: dict[str, Any] = {"result": result.to_dict(), "sections": list(chosen)}
     built: dict[str, Section] = {}
     measure = measure_of(result.objective)
@@ -248,14 +242,40 @@ def build_report(
     return Report(opts.title, sections, data, result, bt)
 
 
+def _optimize(
+    returns: pd.DataFrame,
+    settings: tuple[ObjectiveSpec, Constraints, EngineConfig],
+    opts: ReportOptions,
+    weights_shown: bool,
+) -> OptimizationResult:
+    """The report's portfolio, with default error bars where the weights section is shown,
+    nobody asked for a bootstrap, and the objective supports one."""
+    spec, constraints, config = settings
+    bootstrap = opts.bootstrap
+    if bootstrap is None and weights_shown and supports_bootstrap(spec, config):
+        bootstrap = DEFAULT_BOOTSTRAP
+    return optimize(
+        returns,
+        spec,
+        constraints,
+        config,
+        benchmark=opts.benchmark,
+        bootstrap=bootstrap,
+        block_length=opts.block_length,
+        resample=opts.resample,
+        **opts.optimize_options,
+    )
+
+
 def _chosen_sections(opts: ReportOptions) -> tuple[str, ...]:
     """The sections asked for (by default all that apply), each with what it needs."""
     chosen = check_sections(opts.sections)
     if opts.sections is None:
         chosen = tuple(
-            s for s in chosen
+            s
+            for s in chosen
             if (s != "backtest" or opts.backtest) and (s != "compare" or opts.compare)
-        )  # fmt: skip
+        )
     if "backtest" in chosen and opts.backtest is None:
         raise ConfigError("the backtest section needs strategies: pass --backtest SPEC")
     if "compare" in chosen and not opts.compare:
@@ -275,11 +295,16 @@ def _backtest(
     settings = opts.backtest
     assert settings is not None
     return run_backtest(
-        returns, strategies, lookback=settings.lookback,
-        rebalance_every=settings.rebalance_every, expanding=settings.expanding,
-        cost_bps=settings.cost_bps, benchmark=opts.backtest_benchmark, seed=settings.seed,
+        returns,
+        strategies,
+        lookback=settings.lookback,
+        rebalance_every=settings.rebalance_every,
+        expanding=settings.expanding,
+        cost_bps=settings.cost_bps,
+        benchmark=opts.backtest_benchmark,
+        seed=settings.seed,
         progress=bool(config.progress),
-    )  # fmt: skip
+    )
 
 
 def _points(

@@ -122,10 +122,7 @@ def annealing_study(
         for name in schedules
     ]
     notes = [stability_note(problem, budget.lr), *(n for _, _, ns in outcomes for n in ns)]
-    settings = {
-        "batch_size": m0, "seeds": int(seeds), "epochs": budget.epochs, "samples": budget.samples,
-        "growth": growth, "log_growth": log_growth, "growth_every": budget.every,
-    }  # fmt: skip
+    settings = _settings(budget, m0, int(seeds), growth, log_growth)
     table = pd.DataFrame([row for row, _, _ in outcomes])
     curves = [curve for _, curve, _ in outcomes]
     return _report(problem, budget, m0, table, curves, notes, settings, start)
@@ -144,6 +141,21 @@ class _Budget:
     every: int
 
 
+def _settings(
+    budget: _Budget, m0: int, seeds: int, growth: float, log_growth: float
+) -> dict[str, object]:
+    """The study's settings as its report records them."""
+    return {
+        "batch_size": m0,
+        "seeds": seeds,
+        "epochs": budget.epochs,
+        "samples": budget.samples,
+        "growth": growth,
+        "log_growth": log_growth,
+        "growth_every": budget.every,
+    }
+
+
 def _budget(
     problem: RiskProblem,
     m0: int,
@@ -159,9 +171,13 @@ def _budget(
     budget_epochs = _budget_epochs(epochs, steps, base_steps, m0, problem.n_rows)
     budget = int(np.ceil(budget_epochs * problem.n_rows))
     require_relaxation(
-        budget // m0, problem, eta, what=f"the constant schedule's run ({budget} samples / m0 = {m0})",
-        steps_per_burn_in=1, default_steps=steps is None and epochs is None,
-    )  # fmt: skip
+        budget // m0,
+        problem,
+        eta,
+        what=f"the constant schedule's run ({budget} samples / m0 = {m0})",
+        steps_per_burn_in=1,
+        default_steps=steps is None and epochs is None,
+    )
     every = int(growth_every) if growth_every is not None else max(1, base_steps // 16)
     return _Budget(eta, base_steps, budget_epochs, budget, every)
 

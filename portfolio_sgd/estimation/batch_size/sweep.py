@@ -110,20 +110,20 @@ def batch_size_sweep(
     RiskReport
     """
     start = time.perf_counter()
+    split = (test_fraction, split_date)
     problem, sizes = _sweep_problem(
-        returns, problem, batch_sizes, seeds, objective, benchmark, test_fraction, split_date,
-        problem_options,
-    )  # fmt: skip
+        returns, problem, batch_sizes, seeds, objective, benchmark, split, problem_options
+    )
     plan = plan_sweep(problem, sizes, seeds, lr, steps, draws)
     engine = dict(sampling=sampling, seed=seed, device=device, dtype=dtype, progress=progress)
     runs = run_sweep(problem, plan, engine)
     sigma2, rows = _table(problem, plan, runs, draws, sampling, seed)
     optimum_oos = _add_out_of_sample(rows, problem, runs.last)
     verdict = _conclude(problem, plan, runs, rows, cost_steps, target, device, dtype)
+    lr_source = "given" if lr is not None else "automatic 0.5/L"
     return _report(
-        problem, plan, runs, rows, sigma2, optimum_oos, verdict, sampling=sampling,
-        lr_source="given" if lr is not None else "automatic 0.5/L", start=start,
-    )  # fmt: skip
+        problem, plan, runs, rows, sigma2, optimum_oos, verdict, sampling, lr_source, start
+    )
 
 
 @dataclass(frozen=True)
@@ -145,19 +145,24 @@ def _sweep_problem(
     seeds: int,
     objective: str,
     benchmark: pd.Series | np.ndarray | None,
-    test_fraction: float | None,
-    split_date: str | None,
+    split: tuple[float | None, str | None],
     problem_options: dict[str, object],
 ) -> tuple[RiskProblem, list[int]]:
-    """The problem (prepared unless given) and the checked grid, checked before the solve."""
+    """The problem (prepared unless given) and the checked grid, checked before the solve
+    (``split``: the hold-out's ``(test_fraction, split_date)``)."""
+    test_fraction, split_date = split
     if problem is not None:
         return problem, validate_grid(batch_sizes, seeds, problem.n_rows)
     n_train = len(split_returns(returns, test_fraction, split_date)[0])
     sizes = validate_grid(batch_sizes, seeds, n_train)
     problem = make_problem(
-        returns, objective, benchmark=benchmark, test_fraction=test_fraction, split_date=split_date,
+        returns,
+        objective,
+        benchmark=benchmark,
+        test_fraction=test_fraction,
+        split_date=split_date,
         **problem_options,
-    )  # fmt: skip
+    )
     return problem, sizes
 
 
@@ -238,7 +243,6 @@ def _report(
     sigma2: float,
     optimum_oos: dict[str, float] | None,
     verdict: _Verdict,
-    *,
     sampling: str,
     lr_source: str,
     start: float,
