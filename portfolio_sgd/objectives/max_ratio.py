@@ -59,7 +59,7 @@ class MaxRatio(PortfolioObjective):
 
     name = "max-ratio"
     member = "MAX_RATIO"
-    aliases = ("max-sharpe", "sharpe", "maximize-ratio")
+    aliases = ("max-sharpe", "maximize-ratio")
     functions = ("max-ratio",)
     takes_measure = True
     solved_as_ratio = True
