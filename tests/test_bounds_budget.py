@@ -269,6 +269,7 @@ def test_linear_oracle_with_vector_bounds_matches_linprog():
             "exposure caps",
         ),
         ({"budget": (0.9, 0.8)}, ConfigError, "lo > hi"),
+        ({"max_long": 0.7}, InfeasibleConstraintError, "max_long 0.7 < the budget 1"),
     ],
 )
 def test_bad_mandates_are_one_line_errors(kwargs, error, fragment):

@@ -195,6 +195,7 @@ def validate_mandate(record: Any, n_assets: int) -> None:
             raise InfeasibleConstraintError(f"{name} must be >= 0, got {value:g}")
     part = exposure_cap(record)
     if part is None:
+        _check_long_only_caps(record)
         return
     part.validate(n_assets)
     lo, hi = bounds_vectors(record, n_assets)
@@ -204,6 +205,17 @@ def validate_mandate(record: Any, n_assets: int) -> None:
             f"the bounds force a gross exposure of at least {least:.4g} > the cap "
             f"{part.cap:g} (from max_leverage/max_short/max_long)"
         )
+
+
+def _check_long_only_caps(record: Any) -> None:
+    """Long-only, the gross and long exposures are the budget: a cap below it is empty."""
+    b_lo = budget_ends(record)[0]
+    for name in ("max_leverage", "max_long"):
+        cap = getattr(record, name)
+        if cap is not None and lowest_bound(record) >= 0 and cap < b_lo - 1e-12:
+            raise InfeasibleConstraintError(
+                f"{name} {cap:g} < the budget {b_lo:g}: a long-only book has exposure = budget"
+            )
 
 
 def _least_gross(lo: np.ndarray, hi: np.ndarray, budget: float) -> float:
