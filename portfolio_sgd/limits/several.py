@@ -155,14 +155,15 @@ def _cut_rounds(
     quad = ObjectiveSpec(model).impl.quadratic_model
     rows: list[np.ndarray] = []
     levels: list[float] = []
-    bound = -math.inf
+    bound, t = -math.inf, None
     rounds = 0
     while rounds < MAX_CUTS:
         rounds += 1
-        solved = capped_max_return(quad, sigma, mu, _with_rows(feasible, rows, levels), v)
+        cut_set = _with_rows(feasible, rows, levels)
+        solved = capped_max_return(quad, sigma, mu, cut_set, v, t)  # from the last t
         if solved is None:
             raise InfeasibleConstraintError("no portfolio within every limit (the cuts)")
-        w, bound = solved[0], max(bound, solved[1])
+        w, bound, t = solved[0], max(bound, solved[1]), solved[2]
         over = [lim for lim in tails if not _within(r, w, lim, alpha, TAIL_SLACK)]
         if not over:
             break
