@@ -68,20 +68,11 @@ def choose_solver(
     several = risk_limits_from(limits)
     if len(several) > 1 or (several and (max_volatility, max_cvar, limit) != (None,) * 3):
         named = risk_limit_from(max_volatility, max_cvar, limit)
+        _refuse_extras(task, bootstrap, resample, "several limits")
         return SeveralLimitsSolver(risk_limits_from([*several, *([named] if named else [])]))
     chosen = several[0] if several else risk_limit_from(max_volatility, max_cvar, limit)
     if chosen is not None:
-        extras = {
-            "benchmark": task.benchmark is not None,
-            "init_weights": task.init_weights is not None,
-            "callbacks": bool(task.callbacks),
-            "bootstrap": bootstrap is not None,
-            "resample": resample,
-            "half_life": task.half_life is not None,
-        }
-        for name, given in extras.items():
-            if given:
-                raise ConfigError(f"a risk limit ({chosen.option}) does not combine with {name}")
+        _refuse_extras(task, bootstrap, resample, f"a risk limit ({chosen.option})")
         return RiskLimitSolver(chosen, inner)
     if isinstance(inner, CardinalitySolver) and resampling:
         raise ConfigError(
@@ -91,6 +82,21 @@ def choose_solver(
     if resampling:
         return BootstrapSolver(inner, bootstrap, block_length, resample)
     return inner
+
+
+def _refuse_extras(task: Task, bootstrap: int | None, resample: bool, what: str) -> None:
+    """A one-line error when ``what`` (risk limits) meets an option it does not take."""
+    extras = {
+        "benchmark": task.benchmark is not None,
+        "init_weights": task.init_weights is not None,
+        "callbacks": bool(task.callbacks),
+        "bootstrap": bootstrap is not None,
+        "resample": resample,
+        "half_life": task.half_life is not None,
+    }
+    for name, given in extras.items():
+        if given:
+            raise ConfigError(f"{what} does not combine with {name}")
 
 
 def _refuse_sharded(
