@@ -70,6 +70,8 @@ def test_parsing_and_errors(panel) -> None:
             parse_limit_option(bad)
     with pytest.raises(ConfigError, match="max-return"):
         ps.optimize(panel, "mean-variance", limits={"cvar": 0.03, "volatility": 0.2})
+    with pytest.raises(ConfigError, match="does not combine with bootstrap"):
+        ps.optimize(panel, "max-return", limits={"cvar": 0.03, "volatility": 0.2}, bootstrap=5)
 
 
 def test_cli_repeatable_limit_and_one_line_errors() -> None:

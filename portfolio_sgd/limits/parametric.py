@@ -130,13 +130,19 @@ def _certified(search: _Search, line: CriticalLine, t: float, w: np.ndarray) -> 
 
 
 def capped_max_return(
-    model: QuadraticModel, sigma: np.ndarray, mu: np.ndarray, feasible: object, v: float
-) -> tuple[np.ndarray, float] | None:
+    model: QuadraticModel,
+    sigma: np.ndarray,
+    mu: np.ndarray,
+    feasible: object,
+    v: float,
+    t_start: float | None = None,
+) -> tuple[np.ndarray, float, float] | None:
     """``argmax mu.w`` over ``feasible`` with ``w' Sigma w <= v`` (N,), on the critical
     lines of ``model`` (mean-variance), and a proven lower bound on ``min -mu.w`` there
     (the Lagrangian bound at the answer's ``lam`` with its Frank-Wolfe gap; the LP value
-    where the cap does not bind); None when ``v`` is below the minimum variance or a QP
-    is not verified."""
+    where the cap does not bind), and the answer's ``t = 1 / lam`` (``inf`` there); None
+    when ``v`` is below the minimum variance or a QP is not verified. ``t_start``: where
+    to look first (a neighbouring problem's ``t``; default ``1 / max diag Sigma``)."""
     n = mu.shape[0]
     line = CriticalLine(model, sigma, mu, feasible)
     with single_blas_thread():
@@ -148,8 +154,10 @@ def capped_max_return(
             return None
         top = feasible.minimize(torch.from_numpy(-mu)).numpy()
         if float(top @ sigma @ top) <= v:
-            return top, float(-mu @ top)
+            return top, float(-mu @ top), math.inf
         t = 1.0 / max(float(np.abs(np.diag(sigma)).max()), 1e-300)
+        if t_start is not None and math.isfinite(t_start) and t_start > 0:
+            t = t_start
         for _ in range(GROW_TRIES):
             solved = line.solve_at(t, line.w[-1])
             if solved is None:
@@ -162,10 +170,10 @@ def capped_max_return(
 
 
 def _with_bound(line: CriticalLine, t: float, w: np.ndarray, v: float) -> tuple[np.ndarray, float]:
-    """``(w, bound)``: ``F_lam(w) - gap - lam v / 2`` bounds ``min -mu.w`` under the cap
+    """``(w, bound, t)``: ``F_lam(w) - gap - lam v / 2`` bounds ``min -mu.w`` under the cap
     (weak duality; ``F_lam = lam/2 w' Sigma w - mu.w``, ``lam = 1 / t``)."""
     lam = 1.0 / t
     gap, _ = frank_wolfe_gaps(line.model, line.sigma, line.mu, line.feasible, w[None], [lam])
     h, g = line.model(line.sigma, line.mu, lam)
     value = 0.5 * float(w @ h @ w) + float(g @ w)
-    return w, value - float(gap[0]) - 0.5 * lam * v
+    return w, value - float(gap[0]) - 0.5 * lam * v, t

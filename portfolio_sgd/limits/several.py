@@ -16,8 +16,8 @@ exact form:
 
 Each round is a relaxation, so its value bounds the optimum (a proven lower bound on
 ``f = -mu.w``). The answer is the relaxation's point mixed towards a point within every
-limit until every limit holds in float64; the search stops once ``f(mix) - bound`` is
-within :data:`TARGET_GAP` relative.
+limit until every limit holds in float64; the rounds stop once every tail limit holds
+at the relaxation's answer (its gap is then the mix's rounding).
 """
 
 from __future__ import annotations
@@ -44,10 +44,11 @@ from .parametric import capped_max_return
 
 __all__ = ["SeveralAnswer", "max_return_under_limits"]
 
-TARGET_GAP = 1e-10
-"""Relative gap of the mixed answer to the relaxation at which the cuts stop."""
 MAX_CUTS = 100
 """Rounds of cuts at most."""
+TAIL_SLACK = 1e-12
+"""Relative excess of a tail limit at a round's answer that adds no cut (the LP's and the
+cut's rounding); the final mix then meets every limit in float64."""
 MIX_STEPS = 200
 """Bisection steps of the mix towards the point within every limit."""
 
@@ -148,30 +149,28 @@ def _cut_rounds(
     alpha: float,
 ) -> SeveralAnswer:
     """The volatility-capped maximum return, re-solved with each tail's cuts until every
-    tail holds (or the gap to the relaxation is within :data:`TARGET_GAP`)."""
+    tail holds (at most :data:`MAX_CUTS` rounds), then mixed within every limit."""
     v = 2.0 * get_measure(quadratic.measure).penalised_level(quadratic.level)
     model = ObjectiveSpec(MaxReturn.name).impl.limit_family(quadratic.measure).objective
     quad = ObjectiveSpec(model).impl.quadratic_model
     rows: list[np.ndarray] = []
     levels: list[float] = []
-    best, bound = anchor, -math.inf
+    bound, t = -math.inf, None
     rounds = 0
     while rounds < MAX_CUTS:
         rounds += 1
-        solved = capped_max_return(quad, sigma, mu, _with_rows(feasible, rows, levels), v)
+        cut_set = _with_rows(feasible, rows, levels)
+        solved = capped_max_return(quad, sigma, mu, cut_set, v, t)  # from the last t
         if solved is None:
             raise InfeasibleConstraintError("no portfolio within every limit (the cuts)")
-        w, bound = solved[0], max(bound, solved[1])
-        mixed = _mix_within(r, anchor, w, limits, alpha)
-        if -mu @ mixed < -mu @ best:
-            best = mixed
-        over = [lim for lim in tails if not _within(r, w, lim, alpha)]
+        w, bound, t = solved[0], max(bound, solved[1]), solved[2]
+        over = [lim for lim in tails if not _within(r, w, lim, alpha, TAIL_SLACK)]
+        if not over:
+            break
         for lim in over:
             rows.append(_tail_cut(r, w, alpha))
             levels.append(lim.level)
-        f = float(-mu @ best)
-        if not over or f - bound <= TARGET_GAP * max(abs(f), 1e-12):
-            break
+    best = _mix_within(r, anchor, w, limits, alpha)  # within every limit in float64
     return _answer(r, mu, best, bound, rounds, limits, alpha)
 
 
@@ -221,8 +220,12 @@ def _daily_std_level(limit: RiskLimit) -> float:
     return math.sqrt(2.0 * get_measure(limit.measure).penalised_level(limit.level))
 
 
-def _within(r: np.ndarray, w: np.ndarray, limit: RiskLimit, alpha: float) -> bool:
-    return bool(limit_risk(limit.measure, (r @ w)[:, None], alpha)[0] <= limit.level)
+def _within(
+    r: np.ndarray, w: np.ndarray, limit: RiskLimit, alpha: float, slack: float = 0.0
+) -> bool:
+    """Whether ``w`` meets ``limit`` (within ``slack`` relative: the cuts' rounding)."""
+    risk = limit_risk(limit.measure, (r @ w)[:, None], alpha)[0]
+    return bool(risk <= limit.level * (1.0 + slack))
 
 
 def _mix_within(

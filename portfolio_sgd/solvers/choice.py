@@ -79,21 +79,11 @@ def choose_solver(
         _refuse_ratio(task, limited or resampling, "risk budgeting")
         return RiskBudgetingSolver()
     if len(several) > 1 or (several and named is not None):
+        _refuse_extras(task, bootstrap, resample, "several limits")
         return SeveralLimitsSolver(risk_limits_from([*several, *([named] if named else [])]))
     chosen = several[0] if several else named
     if chosen is not None:
-        extras = {
-            "benchmark": task.benchmark is not None,
-            "init_weights": task.init_weights is not None,
-            "callbacks": bool(task.callbacks),
-            "bootstrap": bootstrap is not None,
-            "resample": resample,
-            "half_life": task.half_life is not None,
-            "a prior's scenario probabilities": task.scenario_weights is not None,
-        }
-        for name, given in extras.items():
-            if given:
-                raise ConfigError(f"a risk limit ({chosen.option}) does not combine with {name}")
+        _refuse_extras(task, bootstrap, resample, f"a risk limit ({chosen.option})")
         return RiskLimitSolver(chosen, inner)
     if isinstance(inner, CardinalitySolver) and task.scenario_weights is not None:
         raise ConfigError("max_assets/min_position cannot be combined with scenario probabilities")
@@ -105,6 +95,22 @@ def choose_solver(
     if resampling:
         return BootstrapSolver(inner, bootstrap, block_length, resample)
     return inner
+
+
+def _refuse_extras(task: Task, bootstrap: int | None, resample: bool, what: str) -> None:
+    """A one-line error when ``what`` (risk limits) meets an option it does not take."""
+    extras = {
+        "benchmark": task.benchmark is not None,
+        "init_weights": task.init_weights is not None,
+        "callbacks": bool(task.callbacks),
+        "bootstrap": bootstrap is not None,
+        "resample": resample,
+        "half_life": task.half_life is not None,
+        "a prior's scenario probabilities": task.scenario_weights is not None,
+    }
+    for name, given in extras.items():
+        if given:
+            raise ConfigError(f"{what} does not combine with {name}")
 
 
 def _refuse_sharded(
@@ -141,3 +147,5 @@ def _refuse_ratio(task: Task, other_solver: bool, what: str = "max-ratio") -> No
             f"{what} does not combine with risk limits, bootstrap/resample, half_life or "
             "max_assets/min_position"
         )
+    if task.scenario_weights is not None:
+        raise ConfigError(f"{what} does not combine with a prior's scenario probabilities")
