@@ -174,3 +174,31 @@ def test_cli_bad_files_are_one_line(tmp_path, prices, holdings, message) -> None
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_auto_uses_greedy_above_the_stated_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    import portfolio_sgd.orders.allocation as allocation
+
+    case = _case(3, n=8)
+    monkeypatch.setattr(allocation, "MILP_MAX_ASSETS", 5)
+    greedy = allocate(case["targets"], case["prices"], 5e4, fee_bps=5.0)
+    assert greedy.method == "greedy" and not greedy.optimal
+    assert greedy.leftover_cash >= 0
+    exact = allocate(case["targets"], case["prices"], 5e4, fee_bps=5.0, method="milp")
+    assert exact.objective <= greedy.objective + 1e-12
+
+
+def test_cli_lot_sizes(tmp_path) -> None:  # noqa: ANN001
+    args = _files(tmp_path, "ticker,price\nAAA,101.5\nBBB,47.2\nCCC,12.9\n")
+    (tmp_path / "lots.csv").write_text("ticker,lot\nCCC,100\n")
+    out = tmp_path / "orders.csv"
+    result = CliRunner().invoke(
+        main,
+        [*args, "--lot-size", str(tmp_path / "lots.csv"), "--format", "csv", "--output", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    trades = pd.read_csv(out, index_col="ticker")
+    assert trades.loc["CCC", "trade"] % 100 == 0
+    (tmp_path / "lots.csv").write_text("ticker,lot\nCCC,0.5\n")
+    result = CliRunner().invoke(main, [*args, "--lot-size", str(tmp_path / "lots.csv")])
+    assert result.exit_code == 1 and "lot sizes must be positive integers" in result.output

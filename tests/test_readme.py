@@ -87,7 +87,7 @@ def test_api_guide_python_example_runs() -> None:
     assert gap < 1e-3
 
 
-@pytest.mark.parametrize("page", ["costs.md", "estimation-error.md"])
+@pytest.mark.parametrize("page", ["costs.md", "estimation-error.md", "views-and-orders.md"])
 def test_guide_python_examples_run(page: str) -> None:
     """The guide's short Python examples run as written (skfolio.md's walk-forward grid
     search is left to tests/test_skfolio*.py: it takes minutes)."""

@@ -17,6 +17,7 @@ EPILOG = """\b
 Examples:
   portfolio-sgd optimize --format json --output w.json
   portfolio-sgd allocate --weights w.json --capital 1000000 --prices latest
+  portfolio-sgd allocate --weights w.json --capital 100000 --prices sp500
   portfolio-sgd allocate --weights w.csv --capital 50000 --prices prices.csv \\
       --holdings holdings.csv --lot-size lots.csv --fee-bps 5 --format json
 \b
@@ -40,7 +41,8 @@ the JSON of `optimize --format json`). The order minimises the L1 weight error p
     click.option(
         "--prices",
         required=True,
-        help="'latest' (the Yahoo Finance cache's last close) or a prices CSV.",
+        help="'latest' (the Yahoo Finance cache's last close), a bundled price dataset "
+        "(its last row, e.g. sp500) or a prices CSV.",
     ),
 )
 @section(

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from ..data.registry import list_datasets, load_dataset
 from ..orders import Allocation, allocate
 from ..orders.inputs import read_keyed, read_weights
 from ..orders.latest_prices import cached_latest_prices
@@ -19,11 +22,7 @@ def run(fmt: str, output: str | None, weights_path: str, prices: str, **kwargs: 
     holdings = None if kwargs["holdings"] is None else read_keyed(kwargs["holdings"], "holdings")
     lots = None if kwargs["lot_size"] is None else read_keyed(kwargs["lot_size"], "lot sizes")
     tickers = [*targets.index, *([] if holdings is None else holdings.index)]
-    quotes = (
-        cached_latest_prices(list(dict.fromkeys(tickers)))
-        if prices.strip().lower() == "latest"
-        else read_keyed(prices, "prices")
-    )
+    quotes = _quotes(prices, list(dict.fromkeys(tickers)))
     result = allocate(
         targets,
         quotes,
@@ -35,6 +34,17 @@ def run(fmt: str, output: str | None, weights_path: str, prices: str, **kwargs: 
         time_limit=kwargs["time_limit"],
     )
     emit(_render(result, fmt), output)
+
+
+def _quotes(prices: str, tickers: list[str]) -> pd.Series:
+    """Prices by ticker: ``latest`` (the Yahoo Finance cache), a bundled price dataset's
+    last row (``sp500``), or a prices file."""
+    if prices.strip().lower() == "latest":
+        return cached_latest_prices(tickers)
+    bundled = {info.name: info for info in list_datasets() if info.kind == "prices"}
+    if prices in bundled:
+        return load_dataset(prices).iloc[-1]
+    return read_keyed(prices, "prices")
 
 
 def _render(result: Allocation, fmt: str) -> str:

@@ -101,6 +101,7 @@ def _allocation(
     problem: OrderProblem, trades: np.ndarray, method: str, optimal: bool
 ) -> Allocation:
     """The :class:`Allocation` of ``trades`` (N,) lots."""
+    trades = trades + 0.0  # no negative zeros in the trade list
     shares = problem.holdings + problem.lots * trades
     weights = problem.prices * shares / problem.value
     frame = pd.DataFrame(

@@ -20,6 +20,7 @@ from .base import Prior
 from .black_litterman import BlackLitterman
 from .entropy_pooling import EntropyPooling
 from .factor_model import FactorModel
+from .views import read_views_table
 
 PRIOR_NAMES = ("black-litterman", "entropy-pooling", "factor")
 """The ``--prior`` choices."""
@@ -70,13 +71,7 @@ def _text_views(views: list[str]) -> dict[str, list[str]]:
 
 def _views_by_kind(path: Path) -> dict[str, list[str]]:
     """The views of an entropy-pooling CSV (``view``, optional ``kind``), by keyword."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"views file {path}: cannot read it ({exc})") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if "view" not in frame.columns or frame.empty:
-        raise DataError(f"views file {path}: needs a 'view' column and at least one row")
+    frame = read_views_table(path)
     kinds = (
         frame["kind"].str.strip().str.lower()
         if "kind" in frame

@@ -86,6 +86,24 @@ def check_ticker(name: str, tickers: list[str], text: str) -> None:
     raise ConfigError(f"view {text!r}: unknown ticker {name!r}{hint}")
 
 
+def read_views_table(path: str | Path) -> pd.DataFrame:
+    """The raw views CSV (strings, lower-case column names) with a ``view`` column.
+
+    Raises
+    ------
+    DataError
+        For an unreadable file, a missing ``view`` column or no row.
+    """
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"views file {path}: cannot read it ({exc})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "view" not in frame.columns or frame.empty:
+        raise DataError(f"views file {path}: needs a 'view' column and at least one row")
+    return frame
+
+
 def read_views_file(path: str | Path) -> tuple[list[str], list[float] | None]:
     """The views and their confidences (or None) of a views CSV.
 
@@ -98,13 +116,7 @@ def read_views_file(path: str | Path) -> tuple[list[str], list[float] | None]:
         For an unreadable file, a missing ``view`` column, an empty file, or a
         confidence that is not a number.
     """
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"views file {path}: cannot read it ({exc})") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if "view" not in frame.columns or frame.empty:
-        raise DataError(f"views file {path}: needs a 'view' column and at least one row")
+    frame = read_views_table(path)
     views = [v.strip() for v in frame["view"]]
     if "confidence" not in frame.columns:
         return views, None

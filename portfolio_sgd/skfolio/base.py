@@ -15,6 +15,7 @@ from ..engine.shorthands import ENGINE_FIELDS, check_settings
 from ..objectives import ObjectiveSpec
 from ..results import OptimizationResult
 from .mapping import previous_as_array
+from .prior_adapter import as_prior
 
 
 class SGDOptimizationBase(BaseOptimization):
@@ -56,10 +57,13 @@ class SGDOptimizationBase(BaseOptimization):
         spec, constraints = self._problem(n_obs, n_assets, names)
         engine = {name: getattr(self, name) for name in ENGINE_FIELDS}
         spec, constraints, config = resolve_settings(spec, constraints, self.config, **engine)
+        prior = as_prior(getattr(self, "prior_estimator", None))
+        if names is None and prior is not None:
+            names = [f"x{i}" for i in range(n_assets)]  # a prior's views name the columns
         returns = pd.DataFrame(X, columns=names) if names is not None else X
         init = self._warm_start_weights(previous, n_assets, names)
         self.result_: OptimizationResult = optimize(
-            returns, spec, constraints, config, init_weights=init
+            returns, spec, constraints, config, init_weights=init, prior=prior
         )
         self.weights_ = self.result_.weights.to_numpy(dtype=float, copy=True)
         return self

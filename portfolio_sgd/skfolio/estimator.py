@@ -79,6 +79,10 @@ class SGDMeanRisk(SGDOptimizationBase):
     config : EngineConfig, optional
         Engine settings; the keyword of each :class:`EngineConfig` field (listed below,
         generated from the record; default None: keep ``config``'s) overrides it.
+    prior_estimator : prior, optional
+        A portfolio-sgd prior (``BlackLitterman``, ``FactorModel``, ``EntropyPooling``)
+        or a skfolio prior estimator (wrapped: :mod:`.prior_adapter`); the optimiser uses
+        its scenarios and scenario probabilities. Default None: the sample.
     risk_free_rate, portfolio_params, fallback, raise_on_failure
         As in skfolio's ``BaseOptimization`` / ``MeanRisk``.
 
@@ -112,6 +116,7 @@ class SGDMeanRisk(SGDOptimizationBase):
         max_turnover: float | None = None,
         warm_start: bool = False,
         config: EngineConfig | None = None,
+        prior_estimator: Any = None,
         risk_free_rate: float = 0.0,
         portfolio_params: dict | None = None,
         fallback: Any = None,
@@ -142,6 +147,7 @@ class SGDMeanRisk(SGDOptimizationBase):
         self.max_turnover = max_turnover
         self.warm_start = warm_start
         self.config = config
+        self.prior_estimator = prior_estimator
         self.risk_free_rate = risk_free_rate
         self._set_engine(engine, "SGDMeanRisk")
 
