@@ -87,7 +87,7 @@ def choose_solver(
         return RiskLimitSolver(chosen, inner)
     if isinstance(inner, CardinalitySolver) and task.scenario_weights is not None:
         raise ConfigError("max_assets/min_position cannot be combined with scenario probabilities")
-    if isinstance(inner, CardinalitySolver) and resampling:
+    if isinstance(inner, CardinalitySolver) and (resampling or task.half_life is not None):
         raise ConfigError(
             "max_assets/min_position cannot be combined with bootstrap, resample, "
             "half_life or callbacks"
