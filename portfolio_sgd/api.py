@@ -9,7 +9,8 @@ matching field of the object it belongs to; everything else is set on the object
 (:func:`portfolio_sgd.solvers.choice.choose_solver`) and returns its result; the solvers
 never call back into this module.
 
->>> from portfolio_sgd import EngineConfig, optimize, load_returns
+>>> from portfolio_sgd import EngineConfig, optimize
+>>> from portfolio_sgd.data import load_returns
 >>> returns = load_returns(dataset="sp500")
 >>> result = optimize(returns, "min-variance", max_weight=0.2, seed=0)  # doctest: +SKIP
 >>> result = optimize(returns, "cvar", config=EngineConfig(dtype="float32"))  # doctest: +SKIP
@@ -18,6 +19,7 @@ never call back into this module.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,7 @@ from .constraints import Constraints
 from .engine import Callback
 from .engine.config import EngineConfig
 from .engine.prepare import prepare_data
-from .engine.shorthands import SHORTHANDS
+from .engine.shorthands import SHORTHANDS, check_settings, settings_doc, settings_signature
 from .errors import ConfigError
 from .measures.limit import RiskLimit
 from .priors.base import Prior
@@ -48,7 +50,10 @@ __all__ = [
 ]
 
 
-_NOT_OPTIONS = ("returns", "objective", "constraints", "config", "linkage", "distance", "allocator")
+_NOT_OPTIONS = (
+    *("returns", "objective", "constraints", "config", "linkage", "distance", "allocator"),
+    "shorthands",
+)
 """The arguments of :func:`optimize` that are not options an allocator may refuse."""
 
 
@@ -61,33 +66,19 @@ def optimize(
     benchmark: pd.Series | np.ndarray | None = None,
     init_weights: np.ndarray | pd.Series | None = None,
     callbacks: Sequence[Callback] = (),
-    risk_aversion: float | None = None,
-    alpha: float | None = None,
-    return_weight: float | None = None,
-    risk_free_rate: float | None = None,
-    min_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
-    max_weight: float | np.ndarray | pd.Series | dict[str, float] | None = None,
-    batch_size: int | None = None,
-    steps: int | None = None,
-    lr: float | None = None,
-    seed: int | None = None,
-    device: str | None = None,
-    dtype: str | None = None,
     bootstrap: int | None = None,
     block_length: float | None = None,
     resample: bool = False,
     half_life: float | None = None,
-    shrinkage: str | None = None,
     max_volatility: float | None = None,
     max_cvar: float | None = None,
     limit: RiskLimit | tuple[str, float] | None = None,
     limits: dict[str, float] | list[RiskLimit | tuple[str, float]] | None = None,
     distributed: bool | None = None,
-    max_assets: int | None = None,
-    min_position: float | None = None,
     linkage: str | None = None,
     distance: str | None = None,
     prior: Prior | None = None,
+    **shorthands: Any,
 ) -> OptimizationResult:
     """Optimise one portfolio with mini-batch SGD.
 
@@ -97,7 +88,7 @@ def optimize(
         Simple returns, one row per scenario. A tensor already on the chosen device with
         the chosen dtype is used where it lies (no copy).
     objective : str, Objective or ObjectiveSpec, default "mean-variance"
-        A registered objective name, or a spec with its parameters.
+        A registered objective (or allocator) name, or a spec with its parameters.
     constraints, config : Constraints, EngineConfig, optional
         Defaults: long-only, fully invested; ``EngineConfig()``.
     benchmark : Series or ndarray, shape (T,), optional
@@ -106,51 +97,39 @@ def optimize(
         Warm start (projected onto the feasible set).
     callbacks : sequence of callables
         Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
-    risk_free_rate : float, optional
-        ``rf`` of ``objective="max-ratio"`` (``(mean - rf) / risk``), per period of the
-        data (daily for daily returns).
-    risk_aversion, alpha, return_weight, shrinkage, min_weight, max_weight : optional
-        Shorthands for the :class:`ObjectiveSpec` and :class:`Constraints` fields; so are
-        ``max_assets``, ``min_position`` (the heuristic of :mod:`.cardinality`).
-        ``min_weight`` / ``max_weight`` may be per asset: a vector, a Series or a dict by
-        ticker (see :mod:`portfolio_sgd.constraints.weight_bounds`).
-    batch_size, steps, lr, seed, device, dtype : optional
-        Shorthands for the :class:`EngineConfig` fields.
     bootstrap, block_length, resample, half_life : optional
         Error bars from B bootstrap resamples optimised as one row-weighted batch
         (``result.error_bars``), the stationary bootstrap's mean block length (default from
         the data; 1: i.i.d.), the resampled (Michaud) portfolio instead of the point
         estimate, and recency weights ``2^(-(T-1-t)/half_life)`` (:mod:`.bootstrap`).
-    max_volatility, max_cvar : float, optional
-        A risk limit (annualised volatility; daily CVaR at ``alpha``): :mod:`.limits`.
-    limit : RiskLimit or (str, float), optional
-        A risk limit on any registered measure, e.g. ``("cvar", 0.02)`` or
-        ``RiskLimit("my-measure", level)`` (in the measure's stated units); at most one
-        of ``max_volatility``, ``max_cvar`` and ``limit``.
-    limits : dict or list, optional
-        Several risk limits at once with objective max-return, e.g. ``{"cvar": 0.02,
-        "volatility": 0.15}`` (:mod:`.limits.several`); one entry is the same as ``limit``.
+    max_volatility, max_cvar, limit, limits : optional
+        Risk limits (:mod:`.limits`): annualised volatility; daily CVaR at ``alpha``; one
+        limit on any registered measure in its stated units (``("cvar", 0.02)`` or a
+        :class:`RiskLimit`); several at once with max-return (``{"cvar": 0.02,
+        "volatility": 0.15}``). At most one of the first three.
     distributed : bool, optional
         Shard the scenarios across torch.distributed ranks (None: when run by torchrun).
     linkage, distance : str, optional
-        The tree of an allocator (``objective`` ``"hrp"``, ``"herc"``, ``"nco"``, or an
-        :class:`~portfolio_sgd.allocators.AllocatorSpec`): ``single|average|complete|ward``
-        and ``pearson|spearman|distance-correlation`` (:mod:`portfolio_sgd.allocators`).
+        An allocator's tree (``"hrp"``, ``"herc"``, ``"nco"``): ``single|average|complete|
+        ward`` and ``pearson|spearman|distance-correlation`` (:mod:`.allocators`).
     prior : Prior, optional
-        A prior (:mod:`portfolio_sgd.priors`: ``BlackLitterman``, ``FactorModel``,
-        ``EntropyPooling``): the optimiser uses its scenarios and scenario probabilities
-        (row weights, for every measure); ``result.reports.of(PriorReport)`` holds it.
+        :mod:`portfolio_sgd.priors` (``BlackLitterman``, ``FactorModel``,
+        ``EntropyPooling``): the optimiser uses its scenarios and scenario probabilities.
+    **shorthands
+        The keywords of :data:`~portfolio_sgd.engine.shorthands.SHORTHANDS`, each
+        overriding the field of that name of the spec, the constraints or the config
+        (listed below); another keyword is a ``TypeError``.
 
     Returns
     -------
     OptimizationResult
     """
+    check_settings(shorthands, SHORTHANDS, "optimize")
     allocator = allocator_spec(objective, linkage, distance)
     if allocator is not None:  # hrp, herc, nco, naive baselines: no SGD run
-        rest = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
+        rest = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS} | shorthands
         return optimize_allocator(returns, allocator, constraints, config, rest)
-    given = {name: value for name, value in locals().items() if name in SHORTHANDS}
-    spec, constraints, config = resolve_settings(objective, constraints, config, **given)
+    spec, constraints, config = resolve_settings(objective, constraints, config, **shorthands)
     extras = (benchmark, init_weights, tuple(callbacks), half_life)
     fitted = None if prior is None else fit_prior(prior, returns)
     if fitted is not None:
@@ -160,6 +139,12 @@ def optimize(
     options = {name: value for name, value in locals().items() if name in SOLVER_OPTIONS}
     result = choose_solver(task, **options).solve(task)
     return result if fitted is None else result.with_reports(fitted)
+
+
+optimize.__signature__ = settings_signature(optimize, SHORTHANDS)  # type: ignore[attr-defined]
+optimize.__doc__ = (optimize.__doc__ or "").replace(
+    "\n    Returns\n", "\n" + settings_doc(SHORTHANDS) + "\n    Returns\n", 1
+)
 
 
 def optimize_many(
