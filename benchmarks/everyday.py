@@ -362,9 +362,7 @@ def machine_line() -> str:
     )
 
 
-def run(
-    sizes: tuple[str, ...], repeats: int, skfolio: bool = True, only: str | None = None
-) -> str:
+def run(sizes: tuple[str, ...], repeats: int, skfolio: bool = True, only: str | None = None) -> str:
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for size in sizes:
