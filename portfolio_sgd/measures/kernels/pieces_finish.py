@@ -77,7 +77,7 @@ class PiecesOptions:
     max_rounds: int = 12
     max_window: int = 40_000
     trust: float = 0.05
-    time_limit: float = 60.0
+    time_limit: float = 300.0
     rel_tol: float = 1e-9
 
 
