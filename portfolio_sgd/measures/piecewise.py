@@ -16,6 +16,7 @@ utility ``-mu.w + g rho`` is ``g (rho + (-mu / g).w)``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -80,14 +81,29 @@ class PiecewiseLinearMeasure(RiskMeasure):
         weights: torch.Tensor,
         feasible: Any,
         linear: torch.Tensor | None = None,
-        options: PiecesOptions | None = None,
+        options: Any = None,
     ) -> tuple[torch.Tensor, list]:
-        """The window LP from each run's weights (K, N): ``(weights (K, N) float64, reports)``."""
+        """The window LP from each run's weights (K, N): ``(weights (K, N) float64, reports)``.
+
+        ``options`` is a :class:`~.kernels.pieces_finish.PiecesOptions`, or another finish's
+        options whose ``max_rounds``, ``max_window`` and ``time_limit`` it takes (the
+        engine's early attempts pass a small budget that way).
+        """
         model = self.pieces(returns.detach().to("cpu", torch.float64).numpy())
         w64, lin = _host(weights, linear)
-        done = [pieces_finish(model, w64[k], feasible, lin[k], options) for k in range(len(w64))]
+        opts = _options(options)
+        done = [pieces_finish(model, w64[k], feasible, lin[k], opts) for k in range(len(w64))]
         out = torch.from_numpy(np.stack([w for w, _ in done])).to(weights.device)
         return out, [row for _, row in done]
+
+
+def _options(options: Any) -> PiecesOptions:
+    """``options`` as :class:`PiecesOptions` (its budget fields taken from another finish's)."""
+    if options is None or isinstance(options, PiecesOptions):
+        return options or PiecesOptions()
+    names = ("max_rounds", "max_window", "time_limit")
+    given = {k: getattr(options, k) for k in names if hasattr(options, k)}
+    return dataclasses.replace(PiecesOptions(), **given)
 
 
 def _host(w: torch.Tensor, linear: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray]:

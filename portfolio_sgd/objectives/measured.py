@@ -107,4 +107,4 @@ class MeasuredObjective(PortfolioObjective):
         if not self.has_exact_finish:
             return None
         _, c = self.measure_terms(mean.detach().to("cpu", torch.float64), per_run)
-        return self.risk.exact_finish(returns, mean, weights, feasible, linear=c)
+        return self.risk.exact_finish(returns, mean, weights, feasible, linear=c, options=options)

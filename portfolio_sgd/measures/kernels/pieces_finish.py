@@ -74,10 +74,10 @@ class PiecesOptions:
     """
 
     width: int = 64
-    max_rounds: int = 40
+    max_rounds: int = 12
     max_window: int = 40_000
     trust: float = 0.05
-    time_limit: float = 60.0
+    time_limit: float = 300.0
     rel_tol: float = 1e-9
 
 
@@ -145,11 +145,11 @@ def pieces_finish(
             break
         lp_value, x_new = point.value, model.returns_of(point.w)
         f_new = model.value(x_new) + float(linear @ point.w)
-        if f_new <= point.value + opts.rel_tol * max(abs(f_new), _scale(x_new)):
-            if not point.binding:
-                centre, status = point.w, "exact"
-                break
-            delta *= 4.0
+        tight = f_new <= point.value + opts.rel_tol * max(abs(f_new), _scale(x_new))
+        if tight and not point.binding:
+            centre, status = point.w, "exact"
+            break
+        delta = _next_radius(delta, f_c, f_new, point.value, tight)
         cut = model.wrong(x_c, x_new, 2 * model.n_assets + 64)
         if cut.size == 0:  # a side change the model does not list: free the new kinks
             cut = model.near(x_new, 2 * model.n_assets)
@@ -162,6 +162,18 @@ def pieces_finish(
             break
     row = FinishRow(status, rounds, int(window.size), lp_value, time.perf_counter() - started)
     return centre, row
+
+
+def _next_radius(delta: float, f_c: float, f_new: float, model_value: float, tight: bool) -> float:
+    """The trust radius after a round: wider when the model was exact at a binding box or
+    predicted the decrease well, narrower when it predicted poorly (a trust-region rule)."""
+    if tight:
+        return delta * 4.0
+    predicted = f_c - model_value
+    ratio = (f_c - f_new) / predicted if predicted > 0 else 0.0
+    if ratio < 0.25:
+        return delta * 0.5
+    return delta * 2.0 if ratio > 0.75 else delta
 
 
 def _scale(x: np.ndarray) -> float:

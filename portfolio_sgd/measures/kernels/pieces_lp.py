@@ -29,6 +29,10 @@ from .cvar_lp import _binding, _trust_bounds
 
 __all__ = ["LPPoint", "Pieces", "Relaxation", "solve_relaxation"]
 
+FEASIBILITY = 1e-10
+"""HiGHS's primal feasibility tolerance: the weights meet the budget and bounds within it
+(the certificate counts a point as feasible within 1e-8)."""
+
 
 @dataclass(frozen=True)
 class Pieces:
@@ -150,7 +154,7 @@ def solve_relaxation(
         b_eq=poly.b_eq,
         bounds=bounds,
         method="highs",
-        options={"time_limit": time_limit},
+        options={"time_limit": time_limit, "primal_feasibility_tolerance": FEASIBILITY},
     )
     if res.status != 0 or res.x is None:
         return str(res.message)
