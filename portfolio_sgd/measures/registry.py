@@ -14,7 +14,9 @@ from importlib.metadata import entry_points
 
 from ..errors import ConfigError
 from .base import RiskMeasure
+from .cdar import CDAR
 from .cvar import CVAR
+from .max_drawdown import MAX_DRAWDOWN
 from .variance import VARIANCE
 from .volatility import VOLATILITY
 
@@ -93,4 +95,6 @@ def limit_measures() -> list[RiskMeasure]:
 
 
 for _builtin in (VARIANCE, VOLATILITY, CVAR):
+    register_measure(_builtin)
+for _builtin in (CDAR, MAX_DRAWDOWN):  # tail and drawdown measures
     register_measure(_builtin)

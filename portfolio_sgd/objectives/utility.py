@@ -31,6 +31,11 @@ class Utility(MeasuredObjective):
         """``g`` per run (K, 1)."""
         return per_run(risk_aversion, self.spec.risk_aversion, x)[:, None]
 
+    def measure_weights(self, per_run: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray]:
+        """``(g, 1 / g)`` per run: ``-mu.w + g rho = g (rho - mu.w / g)``."""
+        g = np.full(1, self.spec.risk_aversion) if per_run is None else per_run.double().cpu().numpy()
+        return g, 1.0 / g
+
     def losses(
         self,
         x: torch.Tensor,

@@ -1,0 +1,146 @@
+"""Tail and drawdown measures (CDaR, max drawdown, ...): values against skfolio, optima
+against independent cvxpy models on real panels, under min-risk, utility, a limit, the
+frontier, the skfolio estimator and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+cp = pytest.importorskip("cvxpy")
+skm = pytest.importorskip("skfolio.measures")
+
+from portfolio_sgd import optimize  # noqa: E402
+from portfolio_sgd.data import load_returns  # noqa: E402
+from portfolio_sgd.errors import ConfigError  # noqa: E402
+from portfolio_sgd.measures.registry import get_measure  # noqa: E402
+from portfolio_sgd.objectives import ObjectiveSpec  # noqa: E402
+
+DRAWDOWN_MEASURES = ["cdar", "max-drawdown"]
+
+
+@pytest.fixture(scope="module")
+def panels() -> dict[str, pd.DataFrame]:
+    """Three real panels, a few hundred days each."""
+    stocks = load_returns(dataset="us-stocks-2500", start="2016-01-01")
+    return {
+        "sp500": load_returns(dataset="sp500").iloc[-600:],
+        "ff49": load_returns(dataset="ff49-daily", start="2019-06-01"),
+        "us-stocks": stocks.iloc[:, ::83],
+    }
+
+
+def _skfolio_value(name: str, x: np.ndarray, alpha: float) -> float:
+    """skfolio's own value of the measure of portfolio returns ``x`` (T,)."""
+    dd = skm.get_drawdowns(x, compounded=False)
+    return {
+        "cdar": lambda: skm.cdar(dd, beta=alpha),
+        "max-drawdown": lambda: skm.max_drawdown(dd),
+    }[name]()
+
+
+def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list]:
+    """An independent cvxpy model of the measure (running peaks ``u``), in data units."""
+    c = np.cumsum(r, axis=0)
+    u = cp.Variable(r.shape[0])
+    peaks = [u >= c @ w, u >= 0, u[1:] >= u[:-1]]
+    dd = u - c @ w
+    if name == "max-drawdown":
+        return cp.max(dd), peaks
+    z = cp.Variable()
+    return z + cp.sum(cp.pos(dd - z)) / ((1 - alpha) * r.shape[0]), peaks
+
+
+def _cvxpy_min(name: str, r: np.ndarray, alpha: float, g: float | None = None) -> float:
+    """``min rho`` (``g``: ``max mu.w - g rho``, its negated value) over the simplex, HiGHS."""
+    w = cp.Variable(r.shape[1])
+    risk, rows = _cvxpy_risk(name, w, r, alpha)
+    goal = risk if g is None else g * risk - r.mean(axis=0) @ w
+    problem = cp.Problem(cp.Minimize(goal), [*rows, cp.sum(w) == 1, w >= 0])
+    problem.solve(solver="HIGHS")
+    return float(problem.value)
+
+
+@pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
+def test_values_equal_skfolio_on_fixed_weights(name: str, panels) -> None:
+    measure = get_measure(name)
+    for r in panels.values():
+        rng = np.random.default_rng(3)
+        w = rng.dirichlet(np.ones(r.shape[1]), size=3).T
+        x = r.to_numpy() @ w
+        for alpha in (0.9, 0.95):
+            mine = measure.numpy_value(x, alpha)
+            theirs = [_skfolio_value(name, x[:, k], alpha) for k in range(3)]
+            np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+            total, parts = measure.contributions(r.to_numpy(), w[:, 0], alpha)
+            assert total == pytest.approx(mine[0], rel=1e-12)
+            assert parts.sum() == pytest.approx(total, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
+@pytest.mark.parametrize("panel", ["sp500", "ff49", "us-stocks"])
+def test_min_risk_matches_cvxpy_and_is_certified(name: str, panel: str, panels) -> None:
+    r = panels[panel]
+    res = optimize(r, ObjectiveSpec("min-risk", measure=name))
+    ref = _cvxpy_min(name, r.to_numpy(), 0.95)
+    mine = float(get_measure(name).numpy_value(r.to_numpy() @ res.weights.to_numpy())[0])
+    assert res.converged and res.relative_gap_bound <= 1e-3
+    assert abs(mine - ref) <= 1e-3 * abs(ref), (mine, ref)
+    assert res.objective_value == pytest.approx(mine, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
+def test_utility_matches_cvxpy(name: str, panels) -> None:
+    r = panels["sp500"]
+    g = 0.05
+    res = optimize(r, ObjectiveSpec("utility", measure=name, risk_aversion=g))
+    w = res.weights.to_numpy()
+    rn = r.to_numpy()
+    mine = g * float(get_measure(name).numpy_value(rn @ w)[0]) - rn.mean(axis=0) @ w
+    ref = _cvxpy_min(name, rn, 0.95, g)
+    assert res.converged
+    assert abs(mine - ref) <= 1e-3 * abs(ref), (mine, ref)
+
+
+def test_a_cdar_limit_matches_cvxpy(panels) -> None:
+    r = panels["ff49"]
+    rn = r.to_numpy()
+    floor = _cvxpy_min("cdar", rn, 0.95)
+    level = 1.5 * floor
+    res = optimize(r, "max-return", limit=("cdar", level))
+    w = res.weights.to_numpy()
+    wv = cp.Variable(rn.shape[1])
+    risk, rows = _cvxpy_risk("cdar", wv, rn, 0.95)
+    mu = rn.mean(axis=0)
+    problem = cp.Problem(cp.Maximize(mu @ wv), [*rows, risk <= level, cp.sum(wv) == 1, wv >= 0])
+    problem.solve(solver="HIGHS")
+    assert get_measure("cdar").numpy_value(rn @ w)[0] <= level * (1 + 1e-9)
+    assert mu @ w >= problem.value - 1e-3 * abs(problem.value)
+
+
+def test_the_frontier_skfolio_estimator_and_cli_take_cdar(panels, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portfolio_sgd.cli.main import main
+    from portfolio_sgd.skfolio import SGDMeanRisk
+    from portfolio_sgd.solvers.frontier import efficient_frontier
+
+    r = panels["sp500"].iloc[-300:]
+    ref = _cvxpy_min("max-drawdown", r.to_numpy(), 0.95)
+    model = SGDMeanRisk(risk_measure="MAX_DRAWDOWN").fit(r)
+    assert get_measure("mdd").numpy_value(r.to_numpy() @ model.weights_)[0] <= ref * (1 + 1e-3)
+    front = efficient_frontier(r, "utility", points=3, measure="cdar")
+    assert front.converged.all() and np.all(np.diff(front.risk) >= -1e-12)
+    path = tmp_path / "r.csv"
+    r.rename_axis("date").to_csv(path)
+    args = ["optimize", "--returns", str(path), "--objective", "min-risk", "--measure", "cdar"]
+    out = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    weights = json.loads(out.stdout)["weights"]
+    w = np.array([weights[c] for c in r.columns])
+    cdar = get_measure("cdar").numpy_value(r.to_numpy() @ w)[0]
+    assert cdar <= _cvxpy_min("cdar", r.to_numpy(), 0.95) * (1 + 1e-3)
