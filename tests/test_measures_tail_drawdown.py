@@ -82,7 +82,14 @@ def test_values_equal_skfolio_on_fixed_weights(name: str, panels) -> None:
 
 
 @pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
-@pytest.mark.parametrize("panel", ["sp500", "ff49", "us-stocks"])
+@pytest.mark.parametrize(
+    "panel",
+    [
+        "sp500",
+        pytest.param("ff49", marks=pytest.mark.slow),
+        pytest.param("us-stocks", marks=pytest.mark.slow),
+    ],
+)
 def test_min_risk_matches_cvxpy_and_is_certified(name: str, panel: str, panels) -> None:
     r = panels[panel]
     res = optimize(r, ObjectiveSpec("min-risk", measure=name))
@@ -144,3 +151,12 @@ def test_the_frontier_skfolio_estimator_and_cli_take_cdar(panels, tmp_path: Path
     w = np.array([weights[c] for c in r.columns])
     cdar = get_measure("cdar").numpy_value(r.to_numpy() @ w)[0]
     assert cdar <= _cvxpy_min("cdar", r.to_numpy(), 0.95) * (1 + 1e-3)
+
+
+def test_trading_costs_are_refused_in_one_line(panels) -> None:
+    from portfolio_sgd.constraints import Constraints
+
+    r = panels["sp500"].iloc[-200:]
+    costs = Constraints(transaction_costs=0.001, previous_weights=np.full(r.shape[1], 0.05))
+    with pytest.raises(ConfigError, match="no optimality certificate for cdar with trading costs"):
+        optimize(r, ObjectiveSpec("min-risk", measure="cdar"), constraints=costs)

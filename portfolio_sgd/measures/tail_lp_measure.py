@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from ..errors import ConfigError
 from .kernels.cvar_polish import PolishRow
 from .kernels.tail_form import TailForm, tail_form
 from .kernels.tail_lp import l1_radius, minorant_bound, solve_tail_lp
@@ -82,7 +83,15 @@ class TailLPMeasure(SampleMeasure):
         return_weights: np.ndarray | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rho(w) - lam mu.w, a proven lower bound on its minimum over C)`` per run
-        (each (K,) float64): the minorant of the full LP's multipliers."""
+        (each (K,) float64): the minorant of the full LP's multipliers.
+
+        Raises
+        ------
+        ConfigError
+            Over a set with trading costs (the minorant has no cost term).
+        """
+        if getattr(feasible, "terms", None) is not None:
+            raise ConfigError(f"no optimality certificate for {self.name} with trading costs")
         r = returns.detach().to("cpu", torch.float64).numpy()
         mu = mean.detach().to("cpu", torch.float64).numpy()
         wn = w.detach().to("cpu", torch.float64).numpy()

@@ -82,7 +82,9 @@ class MeasuredObjective(PortfolioObjective):
         lam_run = kwargs.get("risk_aversion")
         g, lam = self.measure_weights(lam_run.expand(w.shape[0]) if lam_run is not None else None)
         extra = {"return_weights": lam} if np.any(lam) else {}
-        value, lower = self.risk.lower_bound(returns, w, mean, feasible, alpha=self.spec.alpha, **extra)
+        value, lower = self.risk.lower_bound(
+            returns, w, mean, feasible, alpha=self.spec.alpha, **extra
+        )
         scale = torch.as_tensor(g, dtype=torch.float64)
         x = portfolio_returns(returns, w)
         losses = self.losses(x, mean_returns(w, mean), None, None, lam_run)

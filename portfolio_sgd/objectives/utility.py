@@ -33,7 +33,11 @@ class Utility(MeasuredObjective):
 
     def measure_weights(self, per_run: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray]:
         """``(g, 1 / g)`` per run: ``-mu.w + g rho = g (rho - mu.w / g)``."""
-        g = np.full(1, self.spec.risk_aversion) if per_run is None else per_run.double().cpu().numpy()
+        g = (
+            np.full(1, self.spec.risk_aversion)
+            if per_run is None
+            else per_run.double().cpu().numpy()
+        )
         return g, 1.0 / g
 
     def losses(

@@ -86,7 +86,10 @@ def solve_tail_lp(
         a_ub = sp.vstack([a_ub, sp.hstack([sp.csr_matrix((1, n_x)), form.cost[None, :]])])
         b_ub = np.concatenate([b_ub, [cap / form.scale]])
     bounds = np.vstack(
-        [np.column_stack([polytope.lower, polytope.upper]), np.column_stack([form.lower, form.upper])]
+        [
+            np.column_stack([polytope.lower, polytope.upper]),
+            np.column_stack([form.lower, form.upper]),
+        ]
     )
     res = linprog(
         cost,
