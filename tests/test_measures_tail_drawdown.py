@@ -20,7 +20,7 @@ from portfolio_sgd.errors import ConfigError  # noqa: E402
 from portfolio_sgd.measures.registry import get_measure  # noqa: E402
 from portfolio_sgd.objectives import ObjectiveSpec  # noqa: E402
 
-DRAWDOWN_MEASURES = ["cdar", "max-drawdown"]
+DRAWDOWN_MEASURES = ["cdar", "max-drawdown", "average-drawdown", "worst-realization"]
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +40,23 @@ def _skfolio_value(name: str, x: np.ndarray, alpha: float) -> float:
     return {
         "cdar": lambda: skm.cdar(dd, beta=alpha),
         "max-drawdown": lambda: skm.max_drawdown(dd),
+        "average-drawdown": lambda: skm.average_drawdown(dd),
+        "worst-realization": lambda: skm.worst_realization(x),
     }[name]()
 
 
 def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list]:
     """An independent cvxpy model of the measure (running peaks ``u``), in data units."""
+    if name == "worst-realization":
+        return cp.max(-r @ w), []
     c = np.cumsum(r, axis=0)
     u = cp.Variable(r.shape[0])
     peaks = [u >= c @ w, u >= 0, u[1:] >= u[:-1]]
     dd = u - c @ w
     if name == "max-drawdown":
         return cp.max(dd), peaks
+    if name == "average-drawdown":
+        return cp.sum(dd) / r.shape[0], peaks
     z = cp.Variable()
     return z + cp.sum(cp.pos(dd - z)) / ((1 - alpha) * r.shape[0]), peaks
 

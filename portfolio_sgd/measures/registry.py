@@ -13,12 +13,14 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from ..errors import ConfigError
+from .average_drawdown import AVERAGE_DRAWDOWN
 from .base import RiskMeasure
 from .cdar import CDAR
 from .cvar import CVAR
 from .max_drawdown import MAX_DRAWDOWN
 from .variance import VARIANCE
 from .volatility import VOLATILITY
+from .worst_realization import WORST_REALIZATION
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -96,5 +98,10 @@ def limit_measures() -> list[RiskMeasure]:
 
 for _builtin in (VARIANCE, VOLATILITY, CVAR):
     register_measure(_builtin)
-for _builtin in (CDAR, MAX_DRAWDOWN):  # tail and drawdown measures
+for _builtin in (
+    WORST_REALIZATION,
+    CDAR,
+    MAX_DRAWDOWN,
+    AVERAGE_DRAWDOWN,
+):  # tail and drawdown measures
     register_measure(_builtin)
