@@ -20,7 +20,7 @@ from portfolio_sgd.errors import ConfigError  # noqa: E402
 from portfolio_sgd.measures.registry import get_measure  # noqa: E402
 from portfolio_sgd.objectives import ObjectiveSpec  # noqa: E402
 
-DRAWDOWN_MEASURES = ["cdar", "max-drawdown", "average-drawdown", "worst-realization"]
+DRAWDOWN_MEASURES = ["cdar", "max-drawdown", "average-drawdown", "worst-realization", "evar"]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,7 @@ def _skfolio_value(name: str, x: np.ndarray, alpha: float) -> float:
         "max-drawdown": lambda: skm.max_drawdown(dd),
         "average-drawdown": lambda: skm.average_drawdown(dd),
         "worst-realization": lambda: skm.worst_realization(x),
+        "evar": lambda: skm.evar(x, beta=alpha),
     }[name]()
 
 
@@ -49,6 +50,10 @@ def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list
     """An independent cvxpy model of the measure (running peaks ``u``), in data units."""
     if name == "worst-realization":
         return cp.max(-r @ w), []
+    if name == "evar":  # z log E exp(-x / z) <= s  <=>  sum_t z exp((-x_t - s) / z) <= T z
+        s, z, u = cp.Variable(), cp.Variable(nonneg=True), cp.Variable(r.shape[0])
+        cone = cp.constraints.ExpCone(-r @ w - s, z * np.ones(r.shape[0]), u)
+        return s - z * np.log1p(-alpha), [cone, cp.sum(u) <= r.shape[0] * z]
     c = np.cumsum(r, axis=0)
     u = cp.Variable(r.shape[0])
     peaks = [u >= c @ w, u >= 0, u[1:] >= u[:-1]]
@@ -62,13 +67,14 @@ def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list
 
 
 def _cvxpy_min(name: str, r: np.ndarray, alpha: float, g: float | None = None) -> float:
-    """``min rho`` (``g``: ``max mu.w - g rho``, its negated value) over the simplex, HiGHS."""
+    """``min rho`` (``g``: ``min g rho - mu.w``) over the simplex: HiGHS for the LPs, Clarabel
+    for EVaR's exponential cones, on returns in percent (the measures are homogeneous)."""
     w = cp.Variable(r.shape[1])
-    risk, rows = _cvxpy_risk(name, w, r, alpha)
-    goal = risk if g is None else g * risk - r.mean(axis=0) @ w
+    risk, rows = _cvxpy_risk(name, w, 100.0 * r, alpha)
+    goal = risk if g is None else g * risk - 100.0 * r.mean(axis=0) @ w
     problem = cp.Problem(cp.Minimize(goal), [*rows, cp.sum(w) == 1, w >= 0])
-    problem.solve(solver="HIGHS")
-    return float(problem.value)
+    problem.solve(solver="CLARABEL" if name == "evar" else "HIGHS")
+    return float(problem.value) / 100.0
 
 
 @pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
@@ -127,9 +133,10 @@ def test_a_cdar_limit_matches_cvxpy(panels) -> None:
     res = optimize(r, "max-return", limit=("cdar", level))
     w = res.weights.to_numpy()
     wv = cp.Variable(rn.shape[1])
-    risk, rows = _cvxpy_risk("cdar", wv, rn, 0.95)
+    risk, rows = _cvxpy_risk("cdar", wv, 100.0 * rn, 0.95)
     mu = rn.mean(axis=0)
-    problem = cp.Problem(cp.Maximize(mu @ wv), [*rows, risk <= level, cp.sum(wv) == 1, wv >= 0])
+    limit = [*rows, risk <= 100.0 * level, cp.sum(wv) == 1, wv >= 0]
+    problem = cp.Problem(cp.Maximize(mu @ wv), limit)
     problem.solve(solver="HIGHS")
     assert get_measure("cdar").numpy_value(rn @ w)[0] <= level * (1 + 1e-9)
     assert mu @ w >= problem.value - 1e-3 * abs(problem.value)

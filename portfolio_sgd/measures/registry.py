@@ -17,6 +17,7 @@ from .average_drawdown import AVERAGE_DRAWDOWN
 from .base import RiskMeasure
 from .cdar import CDAR
 from .cvar import CVAR
+from .evar import EVAR
 from .max_drawdown import MAX_DRAWDOWN
 from .variance import VARIANCE
 from .volatility import VOLATILITY
@@ -98,10 +99,5 @@ def limit_measures() -> list[RiskMeasure]:
 
 for _builtin in (VARIANCE, VOLATILITY, CVAR):
     register_measure(_builtin)
-for _builtin in (
-    WORST_REALIZATION,
-    CDAR,
-    MAX_DRAWDOWN,
-    AVERAGE_DRAWDOWN,
-):  # tail and drawdown measures
+for _builtin in (EVAR, WORST_REALIZATION, CDAR, MAX_DRAWDOWN, AVERAGE_DRAWDOWN):  # tail, drawdown
     register_measure(_builtin)
