@@ -20,7 +20,14 @@ from portfolio_sgd.errors import ConfigError  # noqa: E402
 from portfolio_sgd.measures.registry import get_measure  # noqa: E402
 from portfolio_sgd.objectives import ObjectiveSpec  # noqa: E402
 
-DRAWDOWN_MEASURES = ["cdar", "max-drawdown", "average-drawdown", "worst-realization", "evar"]
+DRAWDOWN_MEASURES = [
+    "cdar",
+    "max-drawdown",
+    "average-drawdown",
+    "worst-realization",
+    "evar",
+    "ulcer-index",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +50,7 @@ def _skfolio_value(name: str, x: np.ndarray, alpha: float) -> float:
         "average-drawdown": lambda: skm.average_drawdown(dd),
         "worst-realization": lambda: skm.worst_realization(x),
         "evar": lambda: skm.evar(x, beta=alpha),
+        "ulcer-index": lambda: skm.ulcer_index(dd),
     }[name]()
 
 
@@ -62,6 +70,8 @@ def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list
         return cp.max(dd), peaks
     if name == "average-drawdown":
         return cp.sum(dd) / r.shape[0], peaks
+    if name == "ulcer-index":
+        return cp.norm(dd, 2) / np.sqrt(r.shape[0]), peaks
     z = cp.Variable()
     return z + cp.sum(cp.pos(dd - z)) / ((1 - alpha) * r.shape[0]), peaks
 
@@ -73,7 +83,7 @@ def _cvxpy_min(name: str, r: np.ndarray, alpha: float, g: float | None = None) -
     risk, rows = _cvxpy_risk(name, w, 100.0 * r, alpha)
     goal = risk if g is None else g * risk - 100.0 * r.mean(axis=0) @ w
     problem = cp.Problem(cp.Minimize(goal), [*rows, cp.sum(w) == 1, w >= 0])
-    problem.solve(solver="CLARABEL" if name == "evar" else "HIGHS")
+    problem.solve(solver="CLARABEL" if name in ("evar", "ulcer-index") else "HIGHS")
     return float(problem.value) / 100.0
 
 

@@ -19,6 +19,7 @@ from .cdar import CDAR
 from .cvar import CVAR
 from .evar import EVAR
 from .max_drawdown import MAX_DRAWDOWN
+from .ulcer import ULCER_INDEX
 from .variance import VARIANCE
 from .volatility import VOLATILITY
 from .worst_realization import WORST_REALIZATION
@@ -99,5 +100,5 @@ def limit_measures() -> list[RiskMeasure]:
 
 for _builtin in (VARIANCE, VOLATILITY, CVAR):
     register_measure(_builtin)
-for _builtin in (EVAR, WORST_REALIZATION, CDAR, MAX_DRAWDOWN, AVERAGE_DRAWDOWN):  # tail, drawdown
+for _builtin in (EVAR, WORST_REALIZATION, CDAR, MAX_DRAWDOWN, AVERAGE_DRAWDOWN, ULCER_INDEX):
     register_measure(_builtin)

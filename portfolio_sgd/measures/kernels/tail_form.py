@@ -47,9 +47,17 @@ class TailForm:
     scale: float
 
 
-def tail_form(returns: np.ndarray, mass: float, peaks: bool, radius: float) -> TailForm:
+def tail_form(
+    returns: np.ndarray,
+    mass: float,
+    peaks: bool,
+    radius: float,
+    weights: np.ndarray | None = None,
+) -> TailForm:
     """The form for ``returns`` (T, N): tail ``mass`` ``m`` in [1, T]; ``peaks``: drawdowns
-    of the cumulative path (else the returns' own losses); ``radius``: a bound on ``|w|_1``."""
+    of the cumulative path (else the returns' own losses); ``radius``: a bound on ``|w|_1``;
+    ``weights`` (T,), ``>= 0`` summing to at most 1: the costs of ``d`` in place of
+    ``1 / m`` (then ``z = 0`` is optimal and ``rho`` is the weighted mean of the losses)."""
     path = np.cumsum(returns, axis=0) if peaks else np.asarray(returns, dtype=np.float64)
     n_rows = path.shape[0]
     scale = float(np.abs(path).max()) or 1.0
@@ -71,11 +79,16 @@ def tail_form(returns: np.ndarray, mass: float, peaks: bool, radius: float) -> T
         )
         a_w = sp.vstack([sp.csr_matrix(path), sp.csr_matrix((n_rows - 1, path.shape[1])), tail_w])
         lower = np.zeros(2 * n_rows + 1)
-        cost = np.concatenate([np.zeros(n_rows), [1.0], np.full(n_rows, 1.0 / mass)])
+        cost = np.concatenate([np.zeros(n_rows), [1.0], _row_costs(n_rows, mass, weights)])
     else:
         a_v = sp.hstack([-ones, -eye], format="csr")
         a_w = tail_w
         lower = np.concatenate([[-big], np.zeros(n_rows)])
-        cost = np.concatenate([[1.0], np.full(n_rows, 1.0 / mass)])
+        cost = np.concatenate([[1.0], _row_costs(n_rows, mass, weights)])
     upper = np.full(lower.shape, big)
     return TailForm(a_w.tocsr(), a_v, cost, lower, upper, scale)
+
+
+def _row_costs(n_rows: int, mass: float, weights: np.ndarray | None) -> np.ndarray:
+    """The costs (T,) of the excess losses ``d``: ``1 / m``, or the given weights."""
+    return np.full(n_rows, 1.0 / mass) if weights is None else np.asarray(weights, dtype=float)

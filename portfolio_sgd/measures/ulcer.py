@@ -1,0 +1,111 @@
+"""Ulcer index: the root mean square drawdown of the cumulative (uncompounded) return path
+(skfolio's ``ULCER_INDEX``, Riskfolio-Lib's ``UCI``).
+
+A sample measure (:mod:`.sample_measure`); its exact finish is an SOCP (Clarabel), its
+certificate the LP of a weighted average drawdown that minorises it
+(:mod:`.kernels.ulcer_finish`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from .cdar import CDAR
+from .drawdown_path import drawdowns, torch_drawdowns
+from .kernels.cvar_polish import PolishRow
+from .kernels.ulcer_finish import ulcer_bound, ulcer_finish
+from .sample_measure import SampleMeasure
+
+__all__ = ["ULCER_INDEX", "UlcerIndex"]
+
+
+class UlcerIndex(SampleMeasure):
+    """``sqrt(mean_t D_t^2)`` of the uncompounded drawdowns."""
+
+    name: ClassVar[str] = "ulcer-index"
+    aliases: ClassVar[tuple[str, ...]] = ("ulcer",)
+    label: ClassVar[str] = "Ulcer index (uncompounded)"
+    limit_option: ClassVar[str | None] = "--max-ulcer-index"
+    short_label: ClassVar[str] = "Ulcer index"
+    shows_percent: ClassVar[bool] = True
+
+    def torch_value(self, x: torch.Tensor, alpha: float, smoothing: float) -> torch.Tensor:
+        dd = torch_drawdowns(x)
+        return torch.sqrt((dd * dd).mean(dim=1))
+
+    def numpy_value(self, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
+        return np.atleast_1d(np.sqrt(np.mean(drawdowns(x) ** 2, axis=0)))
+
+    def cvxpy_expression(
+        self, cp: Any, w: Any, returns: np.ndarray, alpha: float
+    ) -> tuple[Any, list]:
+        """``|u - C w|_2 / sqrt(T)`` with running peaks ``u``, scaled as CDaR's."""
+        path = np.cumsum(returns, axis=0) / self.cvxpy_scale(returns)
+        u = cp.Variable(path.shape[0])
+        rows = [u >= path @ w, u >= 0, u[1:] >= u[:-1]]
+        return cp.norm(u - path @ w, 2) / math.sqrt(path.shape[0]), rows
+
+    def cvxpy_scale(self, returns: np.ndarray) -> float:
+        return CDAR.cvxpy_scale(returns)
+
+    def finish_applies(self, feasible: Any) -> bool:
+        return True
+
+    def exact_finish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        *,
+        alpha: float,
+        return_weights: np.ndarray,
+    ) -> tuple[torch.Tensor, list[PolishRow]]:
+        """The SOCP of each run ``min Ulcer(w) - lam_k mu.w``."""
+        r, mu, w0 = _host(returns), _host(mean), _host(weights)
+        out, rows = [], []
+        for k, lam in enumerate(np.asarray(return_weights, dtype=np.float64)):
+            w, status, value, seconds = ulcer_finish(r, mu, w0[k], float(lam), feasible)
+            out.append(w)
+            rows.append(PolishRow(status, 1, r.shape[0], value, seconds))
+        return torch.from_numpy(np.stack(out)), rows
+
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        *,
+        alpha: float = 0.95,
+        chunk_rows: int = 65_536,
+        return_weights: np.ndarray | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The weighted-average-drawdown LP bound of each run (each (K,)).
+
+        Raises
+        ------
+        ConfigError
+            Over a set with trading costs (the bound has no cost term).
+        """
+        if getattr(feasible, "terms", None) is not None:
+            raise ConfigError(f"no optimality certificate for {self.name} with trading costs")
+        r, mu, wn = _host(returns), _host(mean), _host(w)
+        lams = np.zeros(wn.shape[0]) if return_weights is None else np.asarray(return_weights)
+        pairs = [ulcer_bound(r, mu, wn[k], float(lam), feasible) for k, lam in enumerate(lams)]
+        value, lower = (np.array(v, dtype=np.float64) for v in zip(*pairs, strict=True))
+        return torch.from_numpy(value), torch.from_numpy(lower)
+
+
+def _host(t: torch.Tensor) -> np.ndarray:
+    """A tensor as a float64 numpy array on the host."""
+    return t.detach().to("cpu", torch.float64).numpy()
+
+
+ULCER_INDEX = UlcerIndex()
+"""The Ulcer-index measure."""
