@@ -103,7 +103,13 @@ def test_values_equal_skfolio_on_fixed_weights(name: str, panels) -> None:
             assert parts.sum() == pytest.approx(total, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        m if m in ("cdar", "evar") else pytest.param(m, marks=pytest.mark.slow)
+        for m in DRAWDOWN_MEASURES
+    ],
+)
 @pytest.mark.parametrize(
     "panel",
     [
@@ -122,7 +128,13 @@ def test_min_risk_matches_cvxpy_and_is_certified(name: str, panel: str, panels) 
     assert res.objective_value == pytest.approx(mine, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        m if m in ("cdar", "evar") else pytest.param(m, marks=pytest.mark.slow)
+        for m in DRAWDOWN_MEASURES
+    ],
+)
 def test_utility_matches_cvxpy(name: str, panels) -> None:
     r = panels["sp500"]
     g = 0.05
@@ -183,3 +195,37 @@ def test_trading_costs_are_refused_in_one_line(panels) -> None:
     costs = Constraints(transaction_costs=0.001, previous_weights=np.full(r.shape[1], 0.05))
     with pytest.raises(ConfigError, match="no optimality certificate for cdar with trading costs"):
         optimize(r, ObjectiveSpec("min-risk", measure="cdar"), constraints=costs)
+
+
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("member", "name", "beta"),
+    [
+        ("CDAR", "cdar", {"cdar_beta": 0.9}),
+        pytest.param("EVAR", "evar", {"evar_beta": 0.9}, marks=SLOW),
+        pytest.param("ULCER_INDEX", "ulcer-index", {}, marks=SLOW),
+        pytest.param("WORST_REALIZATION", "worst-realization", {}, marks=SLOW),
+        pytest.param("AVERAGE_DRAWDOWN", "average-drawdown", {}, marks=SLOW),
+    ],
+)
+def test_sgd_mean_risk_matches_skfolio_mean_risk(
+    member: str, name: str, beta: dict, panels
+) -> None:
+    from skfolio import RiskMeasure
+    from skfolio.optimization import MeanRisk
+
+    from portfolio_sgd.skfolio import SGDMeanRisk
+
+    r = panels["sp500"].iloc[-300:]
+    measure = getattr(RiskMeasure, member)
+    ours = SGDMeanRisk(risk_measure=measure, **beta).fit(r)
+    theirs = MeanRisk(risk_measure=measure, **beta).fit(r)
+    alpha = next(iter(beta.values()), 0.95)
+    value = get_measure(name).numpy_value(
+        r.to_numpy() @ np.c_[ours.weights_, theirs.weights_], alpha
+    )
+    assert ours.result_.converged
+    assert value[0] <= value[1] * (1 + 1e-6), value
+    assert value[0] >= value[1] * (1 - 1e-3), value

@@ -30,6 +30,7 @@ class ConditionalDrawdownAtRisk(TailLPMeasure):
     short_label: ClassVar[str] = "CDaR"
     shows_percent: ClassVar[bool] = True
     uses_alpha: ClassVar[bool] = True
+    skfolio_beta: ClassVar[str] = "cdar_beta"
 
     def tail_mass(self, n_rows: int, alpha: float) -> float:
         return (1.0 - alpha) * n_rows

@@ -38,6 +38,7 @@ class EntropicValueAtRisk(SampleMeasure):
     short_label: ClassVar[str] = "EVaR"
     shows_percent: ClassVar[bool] = True
     uses_alpha: ClassVar[bool] = True
+    skfolio_beta: ClassVar[str] = "evar_beta"
 
     def torch_value(self, x: torch.Tensor, alpha: float, smoothing: float) -> torch.Tensor:
         """``z* (logsumexp(-x / z*) - log(B (1 - alpha)))`` at each sample's ``z*`` (held
