@@ -188,6 +188,12 @@ def test_the_frontier_skfolio_estimator_and_cli_take_cdar(panels, tmp_path: Path
     assert cdar <= _cvxpy_min("cdar", r.to_numpy(), 0.95) * (1 + 1e-3)
 
 
+def test_row_weighted_runs_are_refused_in_one_line(panels) -> None:
+    r = panels["sp500"].iloc[-200:]
+    with pytest.raises(ConfigError, match="non-smooth max-drawdown with row-weighted runs"):
+        optimize(r, ObjectiveSpec("min-risk", measure="mdd"), half_life=60)
+
+
 def test_trading_costs_are_refused_in_one_line(panels) -> None:
     from portfolio_sgd.constraints import Constraints
 

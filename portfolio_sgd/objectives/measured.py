@@ -71,13 +71,18 @@ class MeasuredObjective(PortfolioObjective):
         feasible: Any,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
-        """The Frank-Wolfe bound of a smooth measure; a non-smooth one supplies its own
-        (:meth:`~portfolio_sgd.measures.base.RiskMeasure.lower_bound`)."""
+        """The Frank-Wolfe bound of a smooth measure; a sample measure (``path_dependent``,
+        :mod:`portfolio_sgd.measures.sample_measure`) supplies its own
+        (:meth:`~portfolio_sgd.measures.base.RiskMeasure.lower_bound` with the per-run
+        ``return_weights`` ``lam``, scaled by ``g``); other non-smooth measures and
+        row-weighted runs are refused in one line."""
         if self.is_smooth:
             return super().lower_bound(returns, w, mean, feasible, **kwargs)
-        if not getattr(self.risk, "path_dependent", False) or kwargs.get("row_weights") is not None:
+        weighted = " with row-weighted runs" if kwargs.get("row_weights") is not None else ""
+        if weighted or not getattr(self.risk, "path_dependent", False):
             raise ConfigError(
-                f"no optimality certificate for {self.name} over the non-smooth {self.risk.name}"
+                f"no optimality certificate for {self.name} over the non-smooth "
+                f"{self.risk.name}{weighted}"
             )
         lam_run = kwargs.get("risk_aversion")
         g, lam = self.measure_weights(lam_run.expand(w.shape[0]) if lam_run is not None else None)
