@@ -13,15 +13,16 @@ finish is SLSQP in ``(w, z)``, the certificate Frank-Wolfe's on the convex ``EVa
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError
 from .entropic import entropic_values
 from .kernels.cvar_polish import PolishRow
 from .kernels.evar_finish import evar_bound, evar_finish
+from .run_finish import bound_runs, finish_runs
 from .sample_measure import SampleMeasure
 from .scales import data_scales
 
@@ -81,15 +82,14 @@ class EntropicValueAtRisk(SampleMeasure):
         alpha: float,
         return_weights: np.ndarray,
     ) -> tuple[torch.Tensor, list[PolishRow]]:
-        """SLSQP in ``(w, z)`` for each run ``min EVaR(w) - lam_k mu.w``."""
-        r, mu = _host(returns), _host(mean)
-        w0 = _host(weights)
-        out, rows = [], []
-        for k, lam in enumerate(np.asarray(return_weights, dtype=np.float64)):
-            w, status, value, seconds = evar_finish(r, mu, w0[k], alpha, float(lam), feasible)
-            out.append(w)
-            rows.append(PolishRow(status, 1, r.shape[0], value, seconds))
-        return torch.from_numpy(np.stack(out)), rows
+        """Each run's ``min rho(w) - lam_k mu.w`` (:func:`evar_finish`)."""
+        return finish_runs(
+            partial(evar_finish, alpha=alpha, feasible=feasible),
+            returns,
+            mean,
+            weights,
+            return_weights,
+        )
 
     def lower_bound(
         self,
@@ -102,28 +102,10 @@ class EntropicValueAtRisk(SampleMeasure):
         chunk_rows: int = 65_536,
         return_weights: np.ndarray | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Frank-Wolfe's bound on the convex ``EVaR(w) - lam mu.w`` (each (K,)).
-
-        Raises
-        ------
-        ConfigError
-            Over a set with trading costs (the bound has no cost term).
-        """
-        if getattr(feasible, "terms", None) is not None:
-            raise ConfigError(f"no optimality certificate for {self.name} with trading costs")
-        r, mu, wn = _host(returns), _host(mean), _host(w)
-        lams = np.zeros(wn.shape[0]) if return_weights is None else np.asarray(return_weights)
-        pairs = [
-            evar_bound(r, mu, wn[k], alpha, float(lam), feasible.minimize)
-            for k, lam in enumerate(lams)
-        ]
-        value, lower = (np.array(v, dtype=np.float64) for v in zip(*pairs, strict=True))
-        return torch.from_numpy(value), torch.from_numpy(lower)
-
-
-def _host(t: torch.Tensor) -> np.ndarray:
-    """A tensor as a float64 numpy array on the host."""
-    return t.detach().to("cpu", torch.float64).numpy()
+        """Each run's ``(rho(w) - lam mu.w, lower bound)`` (:func:`evar_bound`; trading costs
+        are refused)."""
+        one = partial(evar_bound, alpha=alpha, minimize_=feasible.minimize)
+        return bound_runs(one, self.name, returns, w, mean, feasible, return_weights)
 
 
 EVAR = EntropicValueAtRisk()

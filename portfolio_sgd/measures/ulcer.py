@@ -9,16 +9,17 @@ certificate the LP of a weighted average drawdown that minorises it
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError
 from .cdar import CDAR
 from .drawdown_path import drawdowns, torch_drawdowns
 from .kernels.cvar_polish import PolishRow
 from .kernels.ulcer_finish import ulcer_bound, ulcer_finish
+from .run_finish import bound_runs, finish_runs
 from .sample_measure import SampleMeasure
 
 __all__ = ["ULCER_INDEX", "UlcerIndex"]
@@ -66,14 +67,10 @@ class UlcerIndex(SampleMeasure):
         alpha: float,
         return_weights: np.ndarray,
     ) -> tuple[torch.Tensor, list[PolishRow]]:
-        """The SOCP of each run ``min Ulcer(w) - lam_k mu.w``."""
-        r, mu, w0 = _host(returns), _host(mean), _host(weights)
-        out, rows = [], []
-        for k, lam in enumerate(np.asarray(return_weights, dtype=np.float64)):
-            w, status, value, seconds = ulcer_finish(r, mu, w0[k], float(lam), feasible)
-            out.append(w)
-            rows.append(PolishRow(status, 1, r.shape[0], value, seconds))
-        return torch.from_numpy(np.stack(out)), rows
+        """Each run's ``min rho(w) - lam_k mu.w`` (:func:`ulcer_finish`)."""
+        return finish_runs(
+            partial(ulcer_finish, feasible=feasible), returns, mean, weights, return_weights
+        )
 
     def lower_bound(
         self,
@@ -86,25 +83,10 @@ class UlcerIndex(SampleMeasure):
         chunk_rows: int = 65_536,
         return_weights: np.ndarray | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The weighted-average-drawdown LP bound of each run (each (K,)).
-
-        Raises
-        ------
-        ConfigError
-            Over a set with trading costs (the bound has no cost term).
-        """
-        if getattr(feasible, "terms", None) is not None:
-            raise ConfigError(f"no optimality certificate for {self.name} with trading costs")
-        r, mu, wn = _host(returns), _host(mean), _host(w)
-        lams = np.zeros(wn.shape[0]) if return_weights is None else np.asarray(return_weights)
-        pairs = [ulcer_bound(r, mu, wn[k], float(lam), feasible) for k, lam in enumerate(lams)]
-        value, lower = (np.array(v, dtype=np.float64) for v in zip(*pairs, strict=True))
-        return torch.from_numpy(value), torch.from_numpy(lower)
-
-
-def _host(t: torch.Tensor) -> np.ndarray:
-    """A tensor as a float64 numpy array on the host."""
-    return t.detach().to("cpu", torch.float64).numpy()
+        """Each run's ``(rho(w) - lam mu.w, lower bound)`` (:func:`ulcer_bound`; trading costs
+        are refused)."""
+        one = partial(ulcer_bound, feasible=feasible)
+        return bound_runs(one, self.name, returns, w, mean, feasible, return_weights)
 
 
 ULCER_INDEX = UlcerIndex()

@@ -36,7 +36,7 @@ def _gradient(r: np.ndarray, w: np.ndarray, alpha: float) -> tuple[float, np.nda
 
 
 def evar_bound(
-    r: np.ndarray, mu: np.ndarray, w: np.ndarray, alpha: float, lam: float, minimize_: Any
+    r: np.ndarray, mu: np.ndarray, w: np.ndarray, lam: float, alpha: float, minimize_: Any
 ) -> tuple[float, float]:
     """``(EVaR(R w) - lam mu.w, Frank-Wolfe lower bound on its minimum over C)``;
     ``minimize_`` is the set's linear oracle ((K, N) -> (K, N)); ``-inf`` without a gradient."""
@@ -50,7 +50,7 @@ def evar_bound(
 
 
 def evar_finish(
-    r: np.ndarray, mu: np.ndarray, w0: np.ndarray, alpha: float, lam: float, feasible: Any
+    r: np.ndarray, mu: np.ndarray, w0: np.ndarray, lam: float, alpha: float, feasible: Any
 ) -> tuple[np.ndarray, str, float, float]:
     """``(w, status, value, seconds)``: SLSQP from ``w0``; ``status`` ``"exact"`` when its
     Frank-Wolfe gap is within :data:`FINISH_GAP`."""
@@ -83,7 +83,7 @@ def evar_finish(
         options={"ftol": 1e-15, "maxiter": 1000},
     )
     w = poly.lift @ res.x[:n_x]
-    value, lower = evar_bound(r, mu, w, alpha, lam, feasible.minimize)
+    value, lower = evar_bound(r, mu, w, lam, alpha, feasible.minimize)
     exact = value - lower <= FINISH_GAP * max(abs(value), 1e-300)
     status = "exact" if exact else f"inexact (SLSQP: {res.message})"
     return w, status, value, time.perf_counter() - began
