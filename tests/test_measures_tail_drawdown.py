@@ -78,13 +78,15 @@ def _cvxpy_risk(name: str, w, r: np.ndarray, alpha: float) -> tuple[object, list
 
 def _cvxpy_min(name: str, r: np.ndarray, alpha: float, g: float | None = None) -> float:
     """``min rho`` (``g``: ``min g rho - mu.w``) over the simplex: HiGHS for the LPs, Clarabel
-    for EVaR's exponential cones, on returns in percent (the measures are homogeneous)."""
+    for EVaR's exponential cones and the Ulcer SOCP, on returns of unit RMS (the measures
+    are positively homogeneous)."""
+    k = 1.0 / np.sqrt(np.mean(r * r))
     w = cp.Variable(r.shape[1])
-    risk, rows = _cvxpy_risk(name, w, 100.0 * r, alpha)
-    goal = risk if g is None else g * risk - 100.0 * r.mean(axis=0) @ w
+    risk, rows = _cvxpy_risk(name, w, k * r, alpha)
+    goal = risk if g is None else g * risk - k * r.mean(axis=0) @ w
     problem = cp.Problem(cp.Minimize(goal), [*rows, cp.sum(w) == 1, w >= 0])
     problem.solve(solver="CLARABEL" if name in ("evar", "ulcer-index") else "HIGHS")
-    return float(problem.value) / 100.0
+    return float(problem.value) / k
 
 
 @pytest.mark.parametrize("name", DRAWDOWN_MEASURES)
@@ -235,3 +237,18 @@ def test_sgd_mean_risk_matches_skfolio_mean_risk(
     assert ours.result_.converged
     assert value[0] <= value[1] * (1 + 1e-6), value
     assert value[0] >= value[1] * (1 - 1e-3), value
+
+
+@pytest.mark.parametrize(
+    "name",
+    [m if m in ("cdar", "ulcer-index") else pytest.param(m, marks=SLOW) for m in DRAWDOWN_MEASURES],
+)
+def test_the_measures_cvxpy_forms_give_the_exact_reference(name: str, panels) -> None:
+    from portfolio_sgd.reference.exact import solve_exact
+
+    r = panels["sp500"].iloc[-300:].to_numpy()
+    exact = solve_exact("min-risk", r, measure=name)
+    assert exact.value == pytest.approx(
+        get_measure(name).numpy_value(r @ exact.weights)[0], rel=1e-9
+    )
+    assert exact.value == pytest.approx(_cvxpy_min(name, r, 0.95), rel=1e-5)

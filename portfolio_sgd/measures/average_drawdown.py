@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .cdar import CDAR
-from .drawdown_path import drawdowns, torch_drawdowns
+from .drawdown_path import cvxpy_drawdowns, drawdowns, torch_drawdowns
 from .tail_lp_measure import TailLPMeasure
 
 __all__ = ["AVERAGE_DRAWDOWN", "AverageDrawdown"]
@@ -40,9 +40,8 @@ class AverageDrawdown(TailLPMeasure):
         self, cp: Any, w: Any, returns: np.ndarray, alpha: float
     ) -> tuple[Any, list]:
         """``mean_t (u_t - C_t.w)`` with running peaks ``u``, scaled as CDaR's."""
-        path = np.cumsum(returns, axis=0) / self.cvxpy_scale(returns)
-        u = cp.Variable(path.shape[0])
-        return cp.sum(u - path @ w) / path.shape[0], [u >= path @ w, u >= 0, u[1:] >= u[:-1]]
+        dd, rows = cvxpy_drawdowns(cp, w, returns, self.cvxpy_scale(returns))
+        return cp.sum(dd) / returns.shape[0], rows
 
     def cvxpy_scale(self, returns: np.ndarray) -> float:
         return CDAR.cvxpy_scale(returns)

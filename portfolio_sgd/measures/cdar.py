@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from .drawdown_path import drawdowns, torch_drawdowns
+from .drawdown_path import cvxpy_drawdowns, drawdowns, torch_drawdowns
 from .performance import cvar_and_var
 from .scales import data_scales
 from .tail_lp_measure import TailLPMeasure
@@ -47,11 +47,10 @@ class ConditionalDrawdownAtRisk(TailLPMeasure):
     ) -> tuple[Any, list]:
         """Rockafellar-Uryasev over the drawdowns with running peaks ``u``, divided by
         the cumulative path's scale."""
-        path = np.cumsum(returns, axis=0) / self.cvxpy_scale(returns)
-        t_len = path.shape[0]
-        u, z, d = cp.Variable(t_len), cp.Variable(), cp.Variable(t_len, nonneg=True)
-        rows = [u >= path @ w, u >= 0, u[1:] >= u[:-1], d >= u - path @ w - z]
-        return z + cp.sum(d) / ((1.0 - alpha) * t_len), rows
+        dd, rows = cvxpy_drawdowns(cp, w, returns, self.cvxpy_scale(returns))
+        t_len = returns.shape[0]
+        z, d = cp.Variable(), cp.Variable(t_len, nonneg=True)
+        return z + cp.sum(d) / ((1.0 - alpha) * t_len), [*rows, d >= dd - z]
 
     def cvxpy_scale(self, returns: np.ndarray) -> float:
         return data_scales(returns)[0] * np.sqrt(returns.shape[0])

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .cdar import CDAR
-from .drawdown_path import drawdowns, torch_drawdowns
+from .drawdown_path import cvxpy_drawdowns, drawdowns, torch_drawdowns
 from .kernels.cvar_polish import PolishRow
 from .kernels.ulcer_finish import ulcer_bound, ulcer_finish
 from .run_finish import bound_runs, finish_runs
@@ -46,10 +46,8 @@ class UlcerIndex(SampleMeasure):
         self, cp: Any, w: Any, returns: np.ndarray, alpha: float
     ) -> tuple[Any, list]:
         """``|u - C w|_2 / sqrt(T)`` with running peaks ``u``, scaled as CDaR's."""
-        path = np.cumsum(returns, axis=0) / self.cvxpy_scale(returns)
-        u = cp.Variable(path.shape[0])
-        rows = [u >= path @ w, u >= 0, u[1:] >= u[:-1]]
-        return cp.norm(u - path @ w, 2) / math.sqrt(path.shape[0]), rows
+        dd, rows = cvxpy_drawdowns(cp, w, returns, self.cvxpy_scale(returns))
+        return cp.norm(dd, 2) / math.sqrt(returns.shape[0]), rows
 
     def cvxpy_scale(self, returns: np.ndarray) -> float:
         return CDAR.cvxpy_scale(returns)
