@@ -6,8 +6,10 @@ translation equivariant and positively homogeneous), the function
 ``f(s) = (log sum_t exp(s L'_t) - log(T (1 - a))) / s`` has a derivative of the sign of
 ``h(s) = s E_p[L'] - log sum_t exp(s L'_t) + log(T (1 - a))`` (``p`` the tilted
 weights), increasing in ``s`` from ``log(1 - a) < 0``: the minimiser is the root of ``h``,
-found by Brent's method on ``log s``. When ``h`` stays negative (the largest loss holds at
-least ``1 - a`` of the mass) the infimum is the largest loss, reached as ``z -> 0``.
+found for all columns at once by bisection on ``log s`` to the last bit (``f`` is
+stationary there, so its value is exact to rounding). When ``h`` stays negative (the
+largest loss holds at least ``1 - a`` of the mass) the infimum is the largest loss,
+reached as ``z -> 0``.
 """
 
 from __future__ import annotations
@@ -15,43 +17,42 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
-__all__ = ["entropic_value", "entropic_values"]
+__all__ = ["entropic_values"]
 
-_LOG_S_MAX = 40.0
-"""Past ``s = e^40`` the scaled value is within ``T e^-e^40`` of its limit, the max loss."""
+_LOG_S_MIN, _LOG_S_MAX = math.log(1e-8), 40.0
+"""The bracket of ``log s``: ``h < 0`` below it; past ``e^40`` the scaled value is within
+``T exp(-e^40)`` of its limit, the largest loss."""
+
+_BISECTIONS = 80
+"""Halvings of the bracket (48 wide): below float64 resolution of ``log s``."""
 
 
-def entropic_value(losses: np.ndarray, alpha: float) -> tuple[float, float]:
-    """``(EVaR, z*)`` of the losses (T,); ``z* = 0`` where the value is the largest loss."""
-    top = float(losses.max())
-    spread = top - float(losses.min())
-    if spread == 0.0:
-        return top, 0.0
-    scaled = (losses - top) / spread
-    shift = math.log(scaled.size) + math.log1p(-alpha)
-
-    def sign(log_s: float) -> float:
-        s = math.exp(log_s)
-        weights = np.exp(s * scaled)  # exponents <= 0, the largest 0: no overflow
-        total = float(weights.sum())
-        return s * float(weights @ scaled) / total - math.log(total) + shift
-
-    low = math.log(1e-8)
-    high = 0.0
-    while sign(high) <= 0.0:
-        if high >= _LOG_S_MAX:
-            return top, 0.0
-        low, high = high, high + 4.0
-    log_s = brentq(sign, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=200)
-    s = math.exp(log_s)
-    value = (math.log(float(np.exp(s * scaled).sum())) - shift) / s
-    return top + spread * value, spread / s
+def _sign(scaled: np.ndarray, log_s: np.ndarray, shift: float) -> np.ndarray:
+    """``h`` (K,) at ``log s`` (K,) of the scaled losses (T, K) (exponents <= 0, max 0)."""
+    s = np.exp(log_s)
+    weights = np.exp(scaled * s)
+    total = weights.sum(axis=0)
+    return s * np.einsum("tk,tk->k", weights, scaled) / total - np.log(total) + shift
 
 
 def entropic_values(losses: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(EVaR (K,), z* (K,))`` of the columns of losses (T, K)."""
-    pairs = [entropic_value(np.asarray(col, dtype=np.float64), alpha) for col in losses.T]
-    values, levels = zip(*pairs, strict=True) if pairs else ((), ())
-    return np.asarray(values, dtype=np.float64), np.asarray(levels, dtype=np.float64)
+    """``(EVaR (K,), z* (K,))`` of the columns of losses (T, K); ``z* = 0`` where the value
+    is the largest loss."""
+    arr = np.asarray(losses, dtype=np.float64)
+    top = arr.max(axis=0)
+    spread = top - arr.min(axis=0)
+    flat = spread == 0.0
+    scaled = (arr - top) / np.where(flat, 1.0, spread)
+    shift = math.log(arr.shape[0]) + math.log1p(-alpha)
+    low = np.full(top.shape, _LOG_S_MIN)
+    high = np.full(top.shape, _LOG_S_MAX)
+    interior = (_sign(scaled, high, shift) > 0.0) & ~flat
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (low + high)
+        above = _sign(scaled, mid, shift) > 0.0
+        high, low = np.where(above, mid, high), np.where(above, low, mid)
+    s = np.exp(0.5 * (low + high))
+    value = (np.log(np.exp(scaled * s).sum(axis=0)) - shift) / s
+    evar = np.where(interior, top + spread * value, top)
+    return evar, np.where(interior, spread / s, 0.0)

@@ -18,18 +18,20 @@ import torch
 from scipy.optimize import LinearConstraint, minimize
 from scipy.special import logsumexp, softmax
 
-from ..entropic import entropic_value
+from ..entropic import entropic_values
 
 __all__ = ["evar_bound", "evar_finish"]
 
 FINISH_GAP = 1e-8
-"""The finish counts as exact when its Frank-Wolfe gap is within this, relative."""
+"""The finish counts as exact when its Frank-Wolfe gap is within this, relative to
+``|EVaR(w)| + |lam mu.w|``."""
 
 
 def _gradient(r: np.ndarray, w: np.ndarray, alpha: float) -> tuple[float, np.ndarray]:
     """``(EVaR(R w), its gradient (N,))``; the gradient is NaN at ``z* = 0`` (max loss)."""
     x = r @ w
-    value, z = entropic_value(-x, alpha)
+    values, levels = entropic_values(-x[:, None], alpha)
+    value, z = float(values[0]), float(levels[0])
     if z <= 0.0:
         return value, np.full(w.shape, np.nan)
     return value, -(softmax(-x / z) @ r)
@@ -71,7 +73,7 @@ def evar_finish(
         grad_z = lse - shift - float(p @ y)
         return z * (lse - shift) - float(cost @ w), np.concatenate([grad_w @ lift, [grad_z]])
 
-    _, z0 = entropic_value(-(rs @ w0), alpha)
+    z0 = float(entropic_values(-(rs @ w0)[:, None], alpha)[1][0])
     start = np.concatenate([_lifted(poly, w0), [max(z0, 1e-3)]])
     res = minimize(
         fun,
@@ -80,11 +82,11 @@ def evar_finish(
         method="SLSQP",
         bounds=[*zip(poly.lower, poly.upper, strict=True), (1e-6, None)],
         constraints=_constraints(poly),
-        options={"ftol": 1e-15, "maxiter": 1000},
+        options={"ftol": 1e-13, "maxiter": 500},
     )
     w = poly.lift @ res.x[:n_x]
     value, lower = evar_bound(r, mu, w, lam, alpha, feasible.minimize)
-    exact = value - lower <= FINISH_GAP * max(abs(value), 1e-300)
+    exact = value - lower <= FINISH_GAP * (abs(value) + abs(lam * float(mu @ w)))
     status = "exact" if exact else f"inexact (SLSQP: {res.message})"
     return w, status, value, time.perf_counter() - began
 

@@ -28,7 +28,8 @@ from .tail_lp import l1_radius, minorant_bound, solve_tail_lp
 __all__ = ["ulcer_bound", "ulcer_finish"]
 
 FINISH_GAP = 1e-6
-"""The finish counts as exact when its certified gap is within this, relative."""
+"""The finish counts as exact when its certified gap is within this, relative to
+``|Ulcer(w)| + |lam mu.w|``."""
 
 
 def ulcer_bound(
@@ -74,6 +75,6 @@ def ulcer_finish(
         return w0, f"failed (Clarabel: {problem.status})", math.nan, time.perf_counter() - began
     w_star = poly.lift @ x.value
     value, lower = ulcer_bound(r, mu, w_star, lam, feasible)
-    exact = value - lower <= FINISH_GAP * max(abs(value), 1e-300)
+    exact = value - lower <= FINISH_GAP * (abs(value) + abs(lam * float(mu @ w_star)))
     status = "exact" if exact else f"inexact (Clarabel: {problem.status})"
     return w_star, status, value, time.perf_counter() - began
