@@ -85,7 +85,10 @@ class RiskMeasure:
         :meth:`capped_finish` solves max-return under a limit on this measure exactly.
     finish_takes_linear : bool
         :meth:`exact_finish` and :meth:`lower_bound` take the objective's linear term
-        ``linear`` (K, N) (min-risk and utility over the measure then finish through them).
+        ``linear`` (K, N) (min-risk and utility over the measure then finish through them);
+        :meth:`exact_finish` also takes ``options`` and ``alpha``.
+    bound_method : str
+        How :meth:`lower_bound` proves its bound (the certificate's ``method``).
     """
 
     name: ClassVar[str] = ""
@@ -105,6 +108,7 @@ class RiskMeasure:
     has_capped_finish: ClassVar[bool] = False
     decomposes: ClassVar[bool] = False
     finish_takes_linear: ClassVar[bool] = False
+    bound_method: ClassVar[str] = "Frank-Wolfe"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a non-smooth measure that inherits a smooth-only default."""

@@ -25,6 +25,7 @@ import torch
 from .base import RiskMeasure
 from .curvature import top_eigenvalue
 from .kernels.pieces_finish import PiecesModel, PiecesOptions, pieces_bound, pieces_finish
+from .linear_term import host_linear
 
 __all__ = ["PiecewiseLinearMeasure"]
 
@@ -37,6 +38,7 @@ class PiecewiseLinearMeasure(RiskMeasure):
 
     is_smooth: ClassVar[bool] = False
     finish_takes_linear: ClassVar[bool] = True
+    bound_method: ClassVar[str] = "window dual LP"
 
     def pieces(self, returns: np.ndarray) -> PiecesModel:
         """The measure's pieces on ``returns`` (T, N), float64."""
@@ -65,7 +67,7 @@ class PiecewiseLinearMeasure(RiskMeasure):
         """``(rho(w) + linear.w, proven lower bound on its minimum)`` (each (K,)): the
         window dual-LP bound (:func:`.kernels.pieces_finish.pieces_bound`)."""
         model = self.pieces(returns.detach().to("cpu", torch.float64).numpy())
-        w64, lin = _host(w, linear)
+        w64, lin = host_linear(w, linear)
         rows = [pieces_bound(model, w64[k], feasible, lin[k]) for k in range(w64.shape[0])]
         value = torch.tensor([r[0] for r in rows], dtype=torch.float64)
         return value, torch.tensor([r[1] for r in rows], dtype=torch.float64)
@@ -82,15 +84,17 @@ class PiecewiseLinearMeasure(RiskMeasure):
         feasible: Any,
         linear: torch.Tensor | None = None,
         options: Any = None,
+        alpha: float = 0.95,
     ) -> tuple[torch.Tensor, list]:
         """The window LP from each run's weights (K, N): ``(weights (K, N) float64, reports)``.
 
         ``options`` is a :class:`~.kernels.pieces_finish.PiecesOptions`, or another finish's
         options whose ``max_rounds``, ``max_window`` and ``time_limit`` it takes (the
-        engine's early attempts pass a small budget that way).
+        engine's early attempts pass a small budget that way). ``alpha`` is not used: these
+        measures have no level.
         """
         model = self.pieces(returns.detach().to("cpu", torch.float64).numpy())
-        w64, lin = _host(weights, linear)
+        w64, lin = host_linear(weights, linear)
         opts = _options(options)
         done = [pieces_finish(model, w64[k], feasible, lin[k], opts) for k in range(len(w64))]
         out = torch.from_numpy(np.stack([w for w, _ in done])).to(weights.device)
@@ -104,12 +108,3 @@ def _options(options: Any) -> PiecesOptions:
     names = ("max_rounds", "max_window", "time_limit")
     given = {k: getattr(options, k) for k in names if hasattr(options, k)}
     return dataclasses.replace(PiecesOptions(), **given)
-
-
-def _host(w: torch.Tensor, linear: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray]:
-    """Weights (K, N) and the linear term (K, N; zeros when None) as float64 numpy."""
-    w64 = w.detach().to("cpu", torch.float64).numpy()
-    if linear is None:
-        return w64, np.zeros_like(w64)
-    lin = linear.detach().to("cpu", torch.float64).numpy()
-    return w64, np.broadcast_to(lin, w64.shape)

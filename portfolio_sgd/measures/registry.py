@@ -13,11 +13,17 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from ..errors import ConfigError
+from .average_drawdown import AVERAGE_DRAWDOWN
 from .base import RiskMeasure
+from .cdar import CDAR
 from .cvar import CVAR
 from .dispersion import DISPERSION_MEASURES
+from .evar import EVAR
+from .max_drawdown import MAX_DRAWDOWN
+from .ulcer import ULCER_INDEX
 from .variance import VARIANCE
 from .volatility import VOLATILITY
+from .worst_realization import WORST_REALIZATION
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -94,4 +100,6 @@ def limit_measures() -> list[RiskMeasure]:
 
 
 for _builtin in (VARIANCE, VOLATILITY, CVAR, *DISPERSION_MEASURES):
+    register_measure(_builtin)
+for _builtin in (EVAR, WORST_REALIZATION, CDAR, MAX_DRAWDOWN, AVERAGE_DRAWDOWN, ULCER_INDEX):
     register_measure(_builtin)

@@ -76,9 +76,11 @@ class MeasuredObjective(PortfolioObjective):
         linear term where the measure takes one)."""
         if self.is_smooth:
             return super().lower_bound(returns, w, mean, feasible, **kwargs)
-        if not self.risk.finish_takes_linear:
+        weighted = " with row-weighted runs" if kwargs.get("row_weights") is not None else ""
+        if weighted or not self.risk.finish_takes_linear:
             raise ConfigError(
-                f"no optimality certificate for {self.name} over the non-smooth {self.risk.name}"
+                f"no optimality certificate for {self.name} over the non-smooth "
+                f"{self.risk.name}{weighted}"
             )
         per_run = kwargs["risk_aversion"].detach().to("cpu", torch.float64)
         a, c = self.measure_terms(mean.detach().to("cpu", torch.float64), per_run)
@@ -89,7 +91,7 @@ class MeasuredObjective(PortfolioObjective):
         lam = per_run.to(device=returns.device, dtype=returns.dtype)
         losses = self.losses(wd @ returns.T, wd @ mean.to(returns.dtype), None, None, lam)
         abs_loss = losses.abs().mean(dim=1).to("cpu", torch.float64)
-        return a * value, a * lower, abs_loss, "window dual LP"
+        return a * value, a * lower, abs_loss, self.risk.bound_method
 
     def finish_applies(self, feasible: Any) -> bool:
         return self.has_exact_finish and self.risk.finish_applies(feasible)
@@ -107,4 +109,6 @@ class MeasuredObjective(PortfolioObjective):
         if not self.has_exact_finish:
             return None
         _, c = self.measure_terms(mean.detach().to("cpu", torch.float64), per_run)
-        return self.risk.exact_finish(returns, mean, weights, feasible, linear=c, options=options)
+        return self.risk.exact_finish(
+            returns, mean, weights, feasible, linear=c, options=options, alpha=self.spec.alpha
+        )

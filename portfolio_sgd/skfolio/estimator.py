@@ -56,6 +56,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         skfolio's ``lam`` of ``MAXIMIZE_UTILITY`` (``mu.w - lam * risk``).
     cvar_beta : float, default 0.95
         CVaR confidence level (our ``alpha``).
+    cdar_beta, evar_beta : float, default 0.95
+        The CDaR and EVaR confidence levels (our ``alpha`` of those measures).
     min_weights, max_weights, budget, max_short, max_long : optional
         Weight constraints, as in ``MeanRisk`` (one bound for all assets).
     groups, linear_constraints, left_inequality, right_inequality : optional
@@ -101,6 +103,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         risk_measure: RiskMeasure = RiskMeasure.VARIANCE,
         risk_aversion: float = 1.0,
         cvar_beta: float = 0.95,
+        cdar_beta: float = 0.95,
+        evar_beta: float = 0.95,
         min_weights: Any = 0.0,
         max_weights: Any = 1.0,
         budget: float | None = 1.0,
@@ -133,6 +137,8 @@ class SGDMeanRisk(SGDOptimizationBase):
         self.risk_measure = risk_measure
         self.risk_aversion = risk_aversion
         self.cvar_beta = cvar_beta
+        self.cdar_beta = cdar_beta
+        self.evar_beta = evar_beta
         self.min_weights = min_weights
         self.max_weights = max_weights
         self.budget = budget
@@ -166,6 +172,7 @@ class SGDMeanRisk(SGDOptimizationBase):
             self.cvar_beta,
             n_obs,
             self.risk_free_rate,
+            betas={"cdar_beta": self.cdar_beta, "evar_beta": self.evar_beta},
         )
         # our mean-CVaR is skfolio's utility divided by lam: so are its costs
         scale = 1.0 / float(self.risk_aversion) if spec.return_weight > 0 else 1.0

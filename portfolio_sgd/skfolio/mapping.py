@@ -40,6 +40,7 @@ def objective_spec(
     cvar_beta: float,
     n_observations: int,
     risk_free_rate: float = 0.0,
+    betas: Mapping[str, float] | None = None,
 ) -> ObjectiveSpec:
     """The :class:`ObjectiveSpec` solving skfolio's ``MeanRisk`` problem exactly.
 
@@ -54,6 +55,8 @@ def objective_spec(
     * ``MAXIMIZE_RATIO`` + any measure -> ``max-ratio`` with ``risk_free_rate``
       (``STANDARD_DEVIATION``: the Sharpe ratio; the maximiser is the same for skfolio's
       sample and our population estimates).
+    * A measure whose level skfolio names otherwise (``skfolio_beta``: ``cdar_beta``,
+      ``evar_beta``) takes that entry of ``betas`` as its ``alpha``.
     """
     function = _FUNCTIONS.get(_member_name(objective_function))
     if function is None:
@@ -67,9 +70,11 @@ def objective_spec(
         raise ConfigError(f"risk_aversion must be a finite number > 0, got {risk_aversion}")
     alpha = {}
     if measure.uses_alpha:
-        if not 0.0 < float(cvar_beta) < 1.0:
-            raise ConfigError(f"cvar_beta must lie strictly between 0 and 1, got {cvar_beta}")
-        alpha = {"alpha": float(cvar_beta)}
+        beta_name = getattr(measure, "skfolio_beta", "cvar_beta")
+        beta = float((betas or {}).get(beta_name, cvar_beta))
+        if not 0.0 < beta < 1.0:
+            raise ConfigError(f"{beta_name} must lie strictly between 0 and 1, got {beta}")
+        alpha = {"alpha": beta}
     lam *= measure.bessel_factor(n_observations)  # skfolio's sample estimate, ours population
     if function == "max-ratio":
         return compose(function, measure, risk_free_rate=float(risk_free_rate), **alpha)

@@ -1,0 +1,124 @@
+"""Sample measures with an LP epigraph (:mod:`.kernels.tail_form`): worst realisation, max
+drawdown, average drawdown, CDaR.
+
+Their exact finish is the full LP over the feasible polytope (HiGHS), their certificate
+the Lagrangian minorant of the LP's multipliers (:func:`.kernels.tail_lp.minorant_bound`),
+their capped finish (max-return under a limit on them) the LP with the measure's row
+``<= cap``. Each subclass says which losses and which tail mass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from .kernels.cvar_polish import PolishRow
+from .kernels.tail_form import TailForm, tail_form
+from .kernels.tail_lp import l1_radius, minorant_bound, solve_tail_lp
+from .linear_term import host_linear
+from .sample_measure import SampleMeasure
+
+__all__ = ["TailLPMeasure"]
+
+
+class TailLPMeasure(SampleMeasure):
+    """Base of the LP-representable sample measures (see the module docstring).
+
+    Class attributes
+    ----------------
+    peaks : bool
+        The losses are drawdowns of the cumulative path (else the returns' losses ``-x``).
+    """
+
+    peaks: ClassVar[bool] = True
+    has_capped_finish: ClassVar[bool] = True
+
+    def tail_mass(self, n_rows: int, alpha: float) -> float:
+        """The number ``m`` of worst losses averaged (1: the largest; ``T``: the mean)."""
+        raise NotImplementedError
+
+    def form(self, returns: np.ndarray, alpha: float, polytope: Any) -> TailForm:
+        """The LP epigraph for ``returns`` (T, N) over ``polytope``."""
+        mass = self.tail_mass(returns.shape[0], alpha)
+        return tail_form(returns, mass, self.peaks, l1_radius(polytope))
+
+    def finish_applies(self, feasible: Any) -> bool:
+        return True
+
+    def exact_finish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        linear: torch.Tensor | None = None,
+        options: Any = None,
+        alpha: float = 0.95,
+    ) -> tuple[torch.Tensor, list[PolishRow]]:
+        """The full LP of each run ``min rho(w) + c_k.w`` (``linear`` (K, N)): weights (K, N)
+        float64 and one report per run (``options`` is not used)."""
+        r = returns.detach().to("cpu", torch.float64).numpy()
+        w0, lin = host_linear(weights, linear)
+        polytope = feasible.polytope()
+        form = self.form(r, alpha, polytope)
+        out, rows = [], []
+        for k in range(w0.shape[0]):
+            sol = solve_tail_lp(form, polytope, lin[k])
+            out.append(sol.weights if sol.status == "exact" else w0[k])
+            rows.append(PolishRow(sol.status, 1, r.shape[0], sol.value, sol.seconds))
+        return torch.from_numpy(np.stack(out)), rows
+
+    def lower_bound(
+        self,
+        returns: torch.Tensor,
+        w: torch.Tensor,
+        mean: torch.Tensor,
+        feasible: Any,
+        *,
+        alpha: float = 0.95,
+        chunk_rows: int = 65_536,
+        linear: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rho(w) + c.w, a proven lower bound on its minimum over C)`` per run (each (K,)
+        float64; ``linear``: ``c`` (K, N)): the minorant of the full LP's multipliers.
+
+        Raises
+        ------
+        ConfigError
+            Over a set with trading costs (the minorant has no cost term).
+        """
+        if getattr(feasible, "terms", None) is not None:
+            raise ConfigError(f"no optimality certificate for {self.name} with trading costs")
+        r = returns.detach().to("cpu", torch.float64).numpy()
+        wn, lin = host_linear(w, linear)
+        polytope = feasible.polytope()
+        form = self.form(r, alpha, polytope)
+        value = self.numpy_value(r @ wn.T, alpha) + (wn * lin).sum(axis=1)
+        lower = np.empty_like(value)
+        for k in range(wn.shape[0]):
+            sol = solve_tail_lp(form, polytope, lin[k])
+            lower[k] = minorant_bound(form, sol.multipliers, lin[k], feasible.minimize)
+        return torch.from_numpy(value), torch.from_numpy(lower)
+
+    def capped_finish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        alpha: float,
+        cap: float,
+        options: Any = None,
+    ) -> tuple[torch.Tensor, PolishRow, float]:
+        """``max mu.w s.t. rho(w) <= cap``: the full LP with the measure's row capped."""
+        r = returns.detach().to("cpu", torch.float64).numpy()
+        mu = mean.detach().to("cpu", torch.float64).numpy()
+        polytope = feasible.polytope()
+        sol = solve_tail_lp(self.form(r, alpha, polytope), polytope, -mu, cap=cap)
+        w = sol.weights if sol.status == "exact" else weights.detach().cpu().double().numpy()
+        value = -float(mu @ w)
+        row = PolishRow(sol.status, 1, r.shape[0], value, sol.seconds)
+        return torch.from_numpy(w), row, sol.cap_multiplier
