@@ -85,16 +85,14 @@ def optimize(
     Parameters
     ----------
     returns : DataFrame, ndarray or Tensor, shape (T, N)
-        Simple returns, one row per scenario. A tensor already on the chosen device with
-        the chosen dtype is used where it lies (no copy).
+        Simple returns, one row per scenario (a tensor on the chosen device and dtype is
+        used where it lies).
     objective : str, Objective or ObjectiveSpec, default "mean-variance"
         A registered objective (or allocator) name, or a spec with its parameters.
     constraints, config : Constraints, EngineConfig, optional
         Defaults: long-only, fully invested; ``EngineConfig()``.
-    benchmark : Series or ndarray, shape (T,), optional
-        Benchmark returns (tracking objective).
-    init_weights : array-like, shape (N,), optional
-        Warm start (projected onto the feasible set).
+    benchmark, init_weights : array-like, shape (T,) and (N,), optional
+        Benchmark returns (tracking); a warm start (projected onto the feasible set).
     callbacks : sequence of callables
         Called with an :class:`~portfolio_sgd.engine.EvaluationView` after each evaluation.
     bootstrap, block_length, resample, half_life : optional

@@ -114,20 +114,13 @@ def run_backtest(
         Non-finite returns, a benchmark missing some dates, or an SGD batch size (given
         explicitly) larger than the lookback window.
     """
+    schedule = _Schedule(lookback, rebalance_every, expanding, cost_bps, warm_start, seed)
     strats, bench = prepare_inputs(
-        returns, strategies, benchmark, lookback, rebalance_every, cost_bps, constraints,
-        warm_start, config,
-    )  # fmt: skip
+        returns, strategies, benchmark, *schedule.checked, constraints, warm_start, config
+    )
     rows = rebalance_rows(returns.shape[0], int(lookback), int(rebalance_every))
-    walk = _walk(
-        returns, strats, bench, rows, lookback=lookback, expanding=expanding,
-        cost_rate=float(cost_bps) / 1e4, seed=seed, progress=progress,
-    )  # fmt: skip
-    record = _run_config(
-        returns, strats, bench, len(rows), lookback=lookback, rebalance_every=rebalance_every,
-        expanding=expanding, cost_bps=cost_bps, warm_start=warm_start, seed=seed,
-        risk_free=risk_free, constraints=constraints,
-    )  # fmt: skip
+    walk = _walk(returns, strats, bench, rows, schedule, progress)
+    record = _run_config(returns, strats, bench, len(rows), schedule, risk_free, constraints)
     result = _result(returns, walk, bench, lookback, risk_free, record)
     _warn_idle(result, strats)
     return result
@@ -157,6 +150,24 @@ def _warn_idle(result: BacktestResult, strats: list[Strategy]) -> None:
 
 
 @dataclass(frozen=True)
+class _Schedule:
+    """When and how the walk rebalances (the arguments of :func:`run_backtest` of the same
+    names)."""
+
+    lookback: int
+    rebalance_every: int
+    expanding: bool
+    cost_bps: float
+    warm_start: bool
+    seed: int
+
+    @property
+    def checked(self) -> tuple[int, int, float]:
+        """``(lookback, rebalance_every, cost_bps)``, as the input checks take them."""
+        return self.lookback, self.rebalance_every, self.cost_bps
+
+
+@dataclass(frozen=True)
 class _Walk:
     """What the walk-forward loop records (filled in place as it goes).
 
@@ -178,14 +189,11 @@ def _walk(
     strats: list[Strategy],
     bench: pd.Series | None,
     rows: list[int],
-    *,
-    lookback: int,
-    expanding: bool,
-    cost_rate: float,
-    seed: int,
+    schedule: _Schedule,
     progress: bool,
 ) -> _Walk:
     """Rebalance every strategy at each row of ``rows`` and hold it until the next one."""
+    lookback, cost_rate = schedule.lookback, float(schedule.cost_bps) / 1e4
     values = returns.to_numpy(dtype=np.float64)
     bench_values = bench.to_numpy() if bench is not None else None
     n_rows = values.shape[0]
@@ -199,14 +207,13 @@ def _walk(
     bar = Progress(progress, desc="rebalances", unit="rebalance", total=len(rows))
     for k, t in enumerate(rows):
         stop = rows[k + 1] if k + 1 < len(rows) else n_rows
-        lo = 0 if expanding else t - lookback
+        lo = 0 if schedule.expanding else t - lookback
         window = returns.iloc[lo:t]
         bwin = bench_values[lo:t] if bench_values is not None else None
+        span = slice(t - lookback, stop - lookback)
+        seed_k, date = int(schedule.seed) + k, returns.index[t]
         for s in strats:
-            _rebalance(
-                walk, s, window, bwin, values[t:stop], slice(t - lookback, stop - lookback),
-                seed=int(seed) + k, cost_rate=cost_rate, date=returns.index[t],
-            )  # fmt: skip
+            _rebalance(walk, s, window, bwin, values[t:stop], span, seed_k, cost_rate, date)
         bar.update(1)
     bar.close()
     return walk
@@ -219,7 +226,6 @@ def _rebalance(
     bwin: np.ndarray | None,
     block: np.ndarray,
     span: slice,
-    *,
     seed: int,
     cost_rate: float,
     date: object,
@@ -256,31 +262,25 @@ def _run_config(
     strats: list[Strategy],
     bench: pd.Series | None,
     n_rebalances: int,
-    *,
-    lookback: int,
-    rebalance_every: int,
-    expanding: bool,
-    cost_bps: float,
-    warm_start: bool,
-    seed: int,
+    schedule: _Schedule,
     risk_free: float,
     constraints: Constraints | None,
 ) -> dict[str, Any]:
     """The settings a backtest records in :attr:`BacktestResult.config` (JSON-ready)."""
-    oos = returns.index[lookback:]
+    oos = returns.index[schedule.lookback :]
     return {
         "strategies": [s.name for s in strats],
-        "lookback": int(lookback),
-        "rebalance_every": int(rebalance_every),
-        "expanding": bool(expanding),
-        "cost_bps": float(cost_bps),
+        "lookback": int(schedule.lookback),
+        "rebalance_every": int(schedule.rebalance_every),
+        "expanding": bool(schedule.expanding),
+        "cost_bps": float(schedule.cost_bps),
         "cost_horizons": {
             s.name: float(s.cost_horizon)
             for s in strats
             if getattr(s, "cost_horizon", None) is not None
         },
-        "warm_start": bool(warm_start),
-        "seed": int(seed),
+        "warm_start": bool(schedule.warm_start),
+        "seed": int(schedule.seed),
         "risk_free": float(risk_free),
         "benchmark": None if bench is None else str(bench.name),
         "n_assets": int(returns.shape[1]),
