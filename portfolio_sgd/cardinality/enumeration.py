@@ -31,7 +31,7 @@ ENUMERATION_WORK = 10_000_000
 def enumeration_applies(spec: ObjectiveSpec, constraints: Constraints, n_assets: int) -> bool:
     """Whether the cardinality solver proves its answer by enumeration (module docstring)."""
     impl = spec.impl
-    if not impl.cardinality_by_enumeration or impl.name == "kelly":
+    if not (impl.cardinality_by_enumeration and impl.is_quadratic):
         return False
     plain = Constraints(
         max_weight=constraints.max_weight,
