@@ -29,7 +29,10 @@ from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from .config import EngineConfig
 
-OBJECTIVE_SHORTHANDS = ("risk_aversion", "alpha", "return_weight", "shrinkage", "risk_free_rate")
+OBJECTIVE_SHORTHANDS = (
+    *("risk_aversion", "alpha", "return_weight", "shrinkage", "risk_free_rate"),
+    "measure",
+)
 CONSTRAINT_SHORTHANDS = ("min_weight", "max_weight", "max_assets", "min_position")
 ENGINE_SHORTHANDS = ("batch_size", "steps", "lr", "seed", "device", "dtype")
 SHORTHANDS = OBJECTIVE_SHORTHANDS + CONSTRAINT_SHORTHANDS + ENGINE_SHORTHANDS

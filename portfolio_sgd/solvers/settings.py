@@ -15,6 +15,7 @@ from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..objectives import Objective, ObjectiveSpec
+from ..objectives.composition import compose
 
 ObjectiveLike = str | Objective | ObjectiveSpec
 
@@ -41,13 +42,28 @@ def resolve_settings(
     ConfigError
         For an unknown setting or an invalid value.
     """
-    spec = objective if isinstance(objective, ObjectiveSpec) else ObjectiveSpec(objective)
     given = {k: v for k, v in shorthands.items() if v is not None}
+    spec = _spec(objective, given)
     return _apply(
         spec,
         constraints if constraints is not None else Constraints(),
         config if config is not None else EngineConfig(),
         given,
+    )
+
+
+def _spec(objective: ObjectiveLike, given: dict[str, Any]) -> ObjectiveSpec:
+    """The objective's spec. With a ``measure`` shorthand, a name is an objective function
+    composed with that measure (:func:`~portfolio_sgd.objectives.composition.compose`:
+    ``"min-risk"`` over ``"cvar"`` is today's ``cvar``; a utility's ``risk_aversion`` is its
+    ``g`` in ``mean - g * risk``), and ``given`` loses the two keys."""
+    if isinstance(objective, ObjectiveSpec):
+        return objective
+    if given.get("measure") is None:
+        return ObjectiveSpec(objective)
+    measure = given.pop("measure")
+    return compose(
+        str(getattr(objective, "value", objective)), measure, given.pop("risk_aversion", 1.0)
     )
 
 
