@@ -32,9 +32,7 @@ Semantics (pinned by ``tests/backtest``), for returns ``R`` of shape (T, N):
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..utils.lazy_names import lazy_names
 from .specs import DEFAULT_STRATEGIES
 
 _PUBLIC = {
@@ -55,17 +53,7 @@ _PUBLIC = {
 :mod:`.specs` (read by ``backtest --help``) load without torch."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_PUBLIC})
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
 
 
 __all__ = [

@@ -26,8 +26,9 @@ is built from) loads no torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..utils.lazy_names import lazy_names
 
 _PUBLIC = {
     "Callback": ".state",
@@ -63,15 +64,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import Callback, EvaluationView
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use."""
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_PUBLIC})
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
