@@ -89,7 +89,7 @@ class PiecewiseLinearMeasure(RiskMeasure):
         """The window LP from each run's weights (K, N): ``(weights (K, N) float64, reports)``.
 
         ``options`` is a :class:`~.kernels.pieces_finish.PiecesOptions`, or another finish's
-        options whose ``max_rounds``, ``max_window`` and ``time_limit`` it takes (the
+        options whose ``max_rounds``, ``max_window``, ``time_limit`` and ``lp_iterations`` it takes (the
         engine's early attempts pass a small budget that way). ``alpha`` is not used: these
         measures have no level.
         """
@@ -105,6 +105,6 @@ def _options(options: Any) -> PiecesOptions:
     """``options`` as :class:`PiecesOptions` (its budget fields taken from another finish's)."""
     if options is None or isinstance(options, PiecesOptions):
         return options or PiecesOptions()
-    names = ("max_rounds", "max_window", "time_limit")
+    names = ("max_rounds", "max_window", "time_limit", "lp_iterations")
     given = {k: getattr(options, k) for k in names if hasattr(options, k)}
     return dataclasses.replace(PiecesOptions(), **given)

@@ -67,8 +67,11 @@ class PiecesOptions:
         Largest window of the finish.
     trust : float
         Initial half-width of the trust box (weights).
-    time_limit : float
-        Seconds per LP.
+    time_limit : float, optional
+        Seconds per LP (default None: no clock limit, so the same command takes the same
+        path on a loaded machine as on a quiet one).
+    lp_iterations : float
+        Simplex iterations per LP, per row and column of the LP (a counted-work limit).
     rel_tol : float
         The LP value and the measure agree within this (relative): the point is exact.
     """
@@ -77,7 +80,8 @@ class PiecesOptions:
     max_rounds: int = 12
     max_window: int = 40_000
     trust: float = 0.05
-    time_limit: float = 300.0
+    time_limit: float | None = None
+    lp_iterations: float = 50.0
     rel_tol: float = 1e-9
 
 
@@ -112,7 +116,9 @@ def pieces_bound(
     relax = model.relaxation(x, window, linear)
     side = relax.pieces.rows @ w + relax.pieces.offset
     sub = relax.bound(np.where(side >= 0, relax.pieces.hi, relax.pieces.lo), feasible)
-    point = solve_relaxation(relax, feasible.polytope(), time_limit=opts.time_limit)
+    point = solve_relaxation(
+        relax, feasible.polytope(), time_limit=opts.time_limit, iterations=opts.lp_iterations
+    )
     if isinstance(point, str):
         return value, sub, f"subgradient bound (HiGHS: {point})"
     return value, max(sub, relax.bound(point.slopes, feasible)), "window dual LP"
@@ -139,7 +145,7 @@ def pieces_finish(
         lifted = lifted_point(poly, centre)
         box = delta if lifted is not None else math.inf
         relax = model.relaxation(x_c, window, linear)
-        point = solve_relaxation(relax, poly, lifted, box, opts.time_limit)
+        point = solve_relaxation(relax, poly, lifted, box, opts.time_limit, opts.lp_iterations)
         if isinstance(point, str):
             status = f"failed (HiGHS: {point})"
             break

@@ -118,9 +118,14 @@ def solve_relaxation(
     polytope: Any,
     centre: np.ndarray | None = None,
     delta: float = np.inf,
-    time_limit: float = 60.0,
+    time_limit: float | None = None,
+    iterations: float = 50.0,
 ) -> LPPoint | str:
     """Minimise the relaxation over the polytope (cut to the box ``|x - centre| <= delta``).
+
+    HiGHS stops after ``iterations`` simplex iterations per row and column of the LP (counted
+    work, so a loaded machine takes the same path as a quiet one), and after ``time_limit``
+    seconds only where one is given.
 
     Returns
     -------
@@ -154,7 +159,7 @@ def solve_relaxation(
         b_eq=poly.b_eq,
         bounds=bounds,
         method="highs",
-        options={"time_limit": time_limit, "primal_feasibility_tolerance": FEASIBILITY},
+        options=_limits(iterations * (cost.shape[0] + a_ub.shape[0]), time_limit),
     )
     if res.status != 0 or res.x is None:
         return str(res.message)
@@ -169,3 +174,15 @@ def solve_relaxation(
     binding = _binding(res, poly, lower, upper, float(np.abs(cost).max()))
     value = float(res.fun) * (sc or 1.0) + relax.c0
     return LPPoint(poly.lift @ x, value, np.clip(slopes, p.lo, p.hi), binding, x)
+
+
+def _limits(iterations: float, time_limit: float | None) -> dict[str, float | int]:
+    """HiGHS options: the feasibility tolerance, an iteration limit, and a time limit only
+    where one is given."""
+    options: dict[str, float | int] = {
+        "maxiter": max(int(iterations), 1000),
+        "primal_feasibility_tolerance": FEASIBILITY,
+    }
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    return options
