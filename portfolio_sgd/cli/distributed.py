@@ -36,6 +36,8 @@ REFUSED = {
     "budgets_file": "--budgets",
     "max_volatility": "--max-volatility",
     "max_cvar": "--max-cvar",
+    "limit_options": "--limit",
+    "limit_flags": "--max-<measure>",
     "previous_weights_file": "--previous-weights",
     "cost_bps": "--cost-bps",
     "costs_file": "--costs",
