@@ -36,6 +36,7 @@ REFUSED = {
     "budgets_file": "--budgets",
     "max_volatility": "--max-volatility",
     "max_cvar": "--max-cvar",
+    "beta": "--beta",
     "limit_options": "--limit",
     "limit_flags": "--max-<measure>",
     "previous_weights_file": "--previous-weights",

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .allocator_options import ALLOCATOR_NAMES, allocator_options, dendrogram_option
+from .beta_option import beta_option
 from .lazy import Lazy
 from .limit_flags import LimitFlagCommand, limit_flag_option
 from .options import (
@@ -80,6 +81,7 @@ limit_options = section(
         "e.g. --limit cvar=0.02 --limit volatility=0.2.",
     ),
     limit_flag_option,
+    beta_option,
     click.option(
         "--max-assets",
         type=int,

@@ -27,6 +27,7 @@ from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
 from .allocator_run import refuse_allocator_options, run_allocator
 from .app import emit
+from .beta_level import alpha_with_beta
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
 from .progress import command_progress, show_progress
@@ -71,6 +72,7 @@ def _optimize(
     max_cvar: float | None,
     limit_options: tuple[str, ...] = (),
     limit_flags: tuple[str, ...] = (),
+    beta: float | None = None,
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -86,10 +88,12 @@ def _optimize(
     if allocator is not None:  # hrp, herc, nco, naive baselines: allocator_run.py
         refused = {k: v for k, v in locals().items() if k in ALLOCATOR_REFUSED}
         refused["limit"] = (*limit_options, *limit_flags) or None
+        refused["beta"] = beta
         return run_allocator(allocator, fmt, output, refused, **kwargs)
     refuse_allocator_options(kwargs)
     limits = [parse_limit_option(text) for text in limit_options]
     limits += [parse_limit_flag(text) for text in limit_flags]  # --max-cdar 0.1, ...
+    kwargs["alpha"] = alpha_with_beta(kwargs["alpha"], beta, kwargs.get("measure"), limits)
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns, benchmark = _returns_and_benchmark(kwargs)
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
