@@ -73,12 +73,24 @@ def test_the_rewrite_leaves_declared_options_and_values_alone() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [("--max-cdar", "abc"), ("--max-cdar", "-1"), ("--max-cdar",), ("--max-nothing", "0.1")],
+    [
+        ("--max-cdar", "abc"),
+        ("--max-cdar", "-1"),
+        ("--max-cdar",),
+        ("--max-nothing", "0.1"),
+        ("--max-cdar", "0.1", "--max-mad", "0.01"),  # limits= has no exact form for the pair
+    ],
 )
 def test_bad_limit_options_are_one_error_line(bad: tuple[str, ...]) -> None:
     res = CliRunner().invoke(main, [*ARGS, *bad])
     assert res.exit_code == 1, res.output
     assert len([line for line in res.output.splitlines() if line.startswith("Error:")]) == 1
+
+
+def test_several_measure_options_at_once_match_the_api(panel) -> None:  # noqa: ANN001
+    api = ps.optimize(panel, "max-return", limits={"cdar": 0.1, "cvar": 0.03})
+    cli = _cli_weights("--max-cdar", "0.1", "--max-cvar", "0.03")
+    np.testing.assert_allclose(cli, api.weights.to_numpy(), atol=1e-12)
 
 
 def test_an_unknown_flag_names_the_options_there_are() -> None:
