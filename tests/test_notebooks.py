@@ -36,6 +36,7 @@ def test_notebooks_exist():
         "03_backtest.ipynb",
         "04_risk_budgets_and_frontier.ipynb",
         "05_views_to_orders.ipynb",
+        "06_measures.ipynb",
     ]
 
 
@@ -85,6 +86,7 @@ TEST_PARAMETERS = {
     "03_backtest": "START = '2020-01-01'\nFIXED_STEPS = 60\nCOSTS_BPS = [0, 25]\n",
     "04_risk_budgets_and_frontier": "POINTS = 4\n",
     "05_views_to_orders": "RESAMPLES = 12\n",
+    "06_measures": "",
 }
 
 

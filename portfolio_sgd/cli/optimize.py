@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from .allocator_options import ALLOCATOR_NAMES, allocator_options, dendrogram_option
+from .beta_option import beta_option
 from .lazy import Lazy
+from .limit_flags import LimitFlagCommand, limit_flag_option
 from .options import (
     OBJECTIVE_NAMES,
     ObjectiveChoice,
@@ -23,7 +25,7 @@ from .options import (
     quiet_option,
     split_option,
 )
-from .sections import ESTIMATION, OBJECTIVE, OUTPUT, GroupedCommand, section
+from .sections import ESTIMATION, OBJECTIVE, OUTPUT, section
 from .trading import trading_options
 
 run_optimize = Lazy("portfolio_sgd.cli.optimize_run:run_optimize")
@@ -38,6 +40,7 @@ Examples (the files are written by `portfolio-sgd examples .`):
   portfolio-sgd optimize --objective risk-parity --budgets budgets.csv
   portfolio-sgd optimize --objective max-return --max-volatility 0.15
   portfolio-sgd optimize --objective max-return --max-cvar 0.02 --alpha 0.95
+  portfolio-sgd optimize --objective max-return --max-cdar 0.1 --max-mad 0.01
   portfolio-sgd optimize --returns returns_wide.csv --format csv --output weights.csv
   portfolio-sgd optimize --objective min-variance --error-bars --shrinkage ledoit-wolf
   portfolio-sgd optimize --objective min-variance --previous-weights holdings.csv --cost-bps 10
@@ -77,6 +80,8 @@ limit_options = section(
         help="Risk limit on any registered measure, repeatable with --objective max-return, "
         "e.g. --limit cvar=0.02 --limit volatility=0.2.",
     ),
+    limit_flag_option,
+    beta_option,
     click.option(
         "--max-assets",
         type=int,
@@ -166,7 +171,7 @@ report_options = section(
 )
 
 
-@click.command("optimize", cls=GroupedCommand, epilog=EPILOG)
+@click.command("optimize", cls=LimitFlagCommand, epilog=EPILOG)
 @data_options
 @objective_options
 @allocator_options

@@ -16,7 +16,7 @@ from ..distributed.context import launched_by_torchrun
 from ..distributed.split import runs_split
 from ..errors import DataError
 from ..estimation.bootstrap import DEFAULT_RESAMPLES, ErrorBars
-from ..limits.parse import parse_limit_option
+from ..limits.parse import parse_limit_flag, parse_limit_option
 from ..measures import performance as metrics
 from ..objectives.registry import needs_benchmark
 from ..objectives.risk_budget import normalised_budgets
@@ -27,6 +27,7 @@ from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
 from .allocator_run import refuse_allocator_options, run_allocator
 from .app import emit
+from .beta_level import alpha_with_beta
 from .distributed import optimize_under_torchrun
 from .limit_lines import limit_lines
 from .progress import command_progress, show_progress
@@ -70,6 +71,8 @@ def _optimize(
     max_volatility: float | None,
     max_cvar: float | None,
     limit_options: tuple[str, ...] = (),
+    limit_flags: tuple[str, ...] = (),
+    beta: float | None = None,
     **kwargs: Any,
 ) -> None:
     """Optimise portfolio weights with mini-batch SGD (default: mean-variance on sp500).
@@ -84,9 +87,13 @@ def _optimize(
     allocator = allocator_name(kwargs.get("objective"))
     if allocator is not None:  # hrp, herc, nco, naive baselines: allocator_run.py
         refused = {k: v for k, v in locals().items() if k in ALLOCATOR_REFUSED}
-        refused["limit"] = tuple(limit_options) or None
+        refused["limit"] = (*limit_options, *limit_flags) or None
+        refused["beta"] = beta
         return run_allocator(allocator, fmt, output, refused, **kwargs)
     refuse_allocator_options(kwargs)
+    limits = [parse_limit_option(text) for text in limit_options]
+    limits += [parse_limit_flag(text) for text in limit_flags]  # --max-cdar 0.1, ...
+    kwargs["alpha"] = alpha_with_beta(kwargs["alpha"], beta, kwargs.get("measure"), limits)
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     returns, benchmark = _returns_and_benchmark(kwargs)
     budgets = read_budgets(budgets_file, list(returns.columns)) if budgets_file else None
@@ -109,7 +116,7 @@ def _optimize(
         half_life=half_life,
         max_volatility=max_volatility,
         max_cvar=max_cvar,
-        limits=[parse_limit_option(text) for text in limit_options] or None,
+        limits=limits or None,
         prior=prior,
     )
     payload = result.to_dict()

@@ -2,7 +2,8 @@
 
 :func:`risk_limits_from` turns ``optimize(..., limits=...)`` (a mapping of measure names to
 levels, or a sequence of :class:`RiskLimit` or ``(name, level)`` pairs) into a tuple of
-:class:`RiskLimit`; :func:`parse_limit_option` reads one CLI ``--limit NAME=VALUE``. Bad
+:class:`RiskLimit`; :func:`parse_limit_option` reads one CLI ``--limit NAME=VALUE`` and
+:func:`parse_limit_flag` one measure's own option (``--max-cdar 0.1``). Bad
 input is one :class:`ConfigError` line.
 """
 
@@ -16,7 +17,7 @@ from ..errors import ConfigError
 from ..measures.limit import RiskLimit
 from ..measures.registry import limit_measures
 
-__all__ = ["parse_limit_option", "risk_limits_from"]
+__all__ = ["parse_limit_flag", "parse_limit_option", "risk_limits_from"]
 
 NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
 """What a measure name looks like (anything else, e.g. ``cvar+volatility``, is refused)."""
@@ -83,3 +84,26 @@ def parse_limit_option(text: str) -> RiskLimit:
         return _pair((name, float(value)))
     except ValueError:
         raise ConfigError(f"--limit {text!r}: {value.strip()!r} is not a number") from None
+
+
+def parse_limit_flag(text: str) -> RiskLimit:
+    """One measure's own CLI limit option, passed as ``"--max-X=VALUE"`` (e.g.
+    ``"--max-cdar=0.1"``), as a :class:`RiskLimit` on the measure whose ``limit_option``
+    is ``--max-X``.
+
+    Raises
+    ------
+    ConfigError
+        No measure has that option, or the value is not a finite number > 0 (one line,
+        naming the options there are).
+    """
+    option, _, value = str(text).partition("=")
+    by_option = {m.limit_option: m.name for m in limit_measures()}
+    name = by_option.get(option.strip().lower())
+    if name is None:
+        options = ", ".join(str(o) for o in by_option)
+        raise ConfigError(f"no such option: {option} (the risk limit options are {options})")
+    try:
+        return _pair((name, float(value)))
+    except ValueError:
+        raise ConfigError(f"{option} {value.strip()!r}: not a number") from None

@@ -86,8 +86,9 @@ def _kind(limit: RiskLimit) -> str:
         family = ObjectiveSpec(MaxReturn.name).impl.limit_family(measure.name)
     except ConfigError:
         family = None
-    if family is not None and not family.scaled:
-        return "quadratic"
+    quadratic = family is not None and not family.scaled
+    if quadratic and hasattr(ObjectiveSpec(family.objective).impl, "quadratic_model"):
+        return "quadratic"  # a variance (the family's objective has a QP form)
     raise ConfigError(
         f"several limits at once take measures with an exact form (a tail LP or a "
         f"variance): {limit.measure!r} has none here; give it alone"
