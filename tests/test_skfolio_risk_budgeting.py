@@ -73,7 +73,7 @@ def test_walk_forward_cross_val_predict_with_warm_starts(sp500) -> None:
 
 
 UNSUPPORTED = [
-    ({"risk_measure": RiskMeasure.MAX_DRAWDOWN}, "risk_measure"),
+    ({"risk_measure": RiskMeasure.EDAR}, "risk_measure"),
     ({"min_weights": 0.01}, "min_weights"),
     ({"max_weights": 0.2}, "max_weights"),
     ({"groups": [["a"] * 20]}, "groups"),

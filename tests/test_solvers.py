@@ -261,7 +261,8 @@ def test_optimize_declares_each_keyword_once() -> None:
     """Every parameter of optimize is a shorthand, a solver option or a task input."""
     task_inputs = {"returns", "objective", "constraints", "config", "benchmark"}
     task_inputs |= {"init_weights", "callbacks", "half_life", "prior"}
-    parts = [set(SHORTHANDS), set(SOLVER_OPTIONS), task_inputs]
+    allocator_tree = {"linkage", "distance"}  # objective "hrp", "herc", "nco"
+    parts = [set(SHORTHANDS), set(SOLVER_OPTIONS), task_inputs, allocator_tree]
     assert set(inspect.signature(optimize).parameters) == set().union(*parts)
     assert sum(len(p) for p in parts) == len(inspect.signature(optimize).parameters)
 

@@ -38,8 +38,9 @@ GROW_TRIES = 30
 
 def exact_volatility_limit(search: _Search, unconstrained: np.ndarray) -> ExactFinish | None:
     """The verified optimum under a binding volatility limit, or None where this does
-    not apply (a family without a quadratic model, the finish switched off, trading terms
-    or a leverage cap, a limit below the minimum variance: the Lagrangian search decides).
+    not apply (a family without a quadratic model, the finish switched off, trading terms,
+    a leverage cap or a cardinality cap, a limit below the minimum variance: the Lagrangian
+    search decides).
 
     Parameters
     ----------
@@ -51,6 +52,8 @@ def exact_volatility_limit(search: _Search, unconstrained: np.ndarray) -> ExactF
     fam = search.family
     impl = search.family_spec(1.0).impl
     if fam.scaled or not search.config.cvar_polish or not hasattr(impl, "quadratic_model"):
+        return None
+    if search.constraints.is_combinatorial:  # a count cap is no polytope: the search refuses
         return None
     try:
         feasible = search.constraints.linear_oracle(search.r.shape[1])

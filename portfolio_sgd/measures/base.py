@@ -89,6 +89,9 @@ class RiskMeasure:
         :meth:`exact_finish` also takes ``options`` and ``alpha``.
     bound_method : str
         How :meth:`lower_bound` proves its bound (the certificate's ``method``).
+    path_dependent : bool
+        A function of the whole sample in time order (drawdowns, a worst case), not the
+        mean of a per-scenario loss: a mini-batch only steers, the exact finish answers.
     """
 
     name: ClassVar[str] = ""
@@ -109,6 +112,7 @@ class RiskMeasure:
     decomposes: ClassVar[bool] = False
     finish_takes_linear: ClassVar[bool] = False
     bound_method: ClassVar[str] = "Frank-Wolfe"
+    path_dependent: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a non-smooth measure that inherits a smooth-only default."""
@@ -249,6 +253,13 @@ class RiskMeasure:
         return None
 
     # ------------------------------------------------------------ decomposition
+    @property
+    def budgetable(self) -> bool:
+        """Risk budgeting over this measure is one convex solve over per-scenario losses:
+        the measure decomposes (convex, positively homogeneous), is an expectation and is
+        not path dependent."""
+        return self.decomposes and self.is_expectation and not self.path_dependent
+
     def contributions(
         self, returns: np.ndarray, w: np.ndarray, alpha: float = 0.95
     ) -> tuple[float, np.ndarray]:

@@ -32,6 +32,7 @@ class SampleMeasure(RiskMeasure):
 
     is_smooth: ClassVar[bool] = False
     finish_takes_linear: ClassVar[bool] = True
+    path_dependent: ClassVar[bool] = True
     decomposes: ClassVar[bool] = True
 
     def torch_value(self, x: torch.Tensor, alpha: float, smoothing: float) -> torch.Tensor:

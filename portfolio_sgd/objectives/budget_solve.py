@@ -115,17 +115,18 @@ def solve_budgets(
     Parameters
     ----------
     measure : RiskMeasure
-        Convex, positively homogeneous, an expectation (``decomposes``, ``is_expectation``).
+        Convex, positively homogeneous, an expectation of per-scenario losses
+        (``budgetable``).
     returns : ndarray, shape (T, N)
     budgets : ndarray, shape (N,)
         ``b > 0``, summing to 1.
     alpha : float
         The measure's confidence level.
     """
-    if not (measure.decomposes and measure.is_expectation):
+    if not measure.budgetable:
         raise ConfigError(
-            f"risk budgeting needs a convex, positively homogeneous expectation measure; "
-            f"{measure.name} is not one"
+            f"risk budgeting needs a convex, positively homogeneous expectation of per-scenario "
+            f"losses; {measure.name} is not one"
         )
     f = _Smoothed(measure, returns, budgets, alpha)
     scale = float(np.abs(returns).mean()) or 1.0

@@ -54,9 +54,7 @@ class RiskBudgeting(PortfolioObjective):
         super().__init__(spec)
         self.risk: RiskMeasure = get_measure(getattr(spec, "measure", None) or "variance")
         self.measure = self.risk.name
-        if self.dedicated_class() is None and not (
-            self.risk.decomposes and self.risk.is_expectation
-        ):
+        if self.dedicated_class() is None and not self.risk.budgetable:
             raise ConfigError(
                 f"risk budgeting needs a convex, positively homogeneous measure with a risk "
                 f"decomposition; {self.risk.name} is not one"
