@@ -49,8 +49,9 @@ def clip_sum_root(
     last = t_s.shape[1] - 1
     j = ((total >= target).sum(dim=1, keepdim=True) - 1).clamp(0, last)
     left = torch.gather(t_s, 1, j)
-    right = torch.gather(t_s, 1, (j + 1).clamp_max(last))
-    right = torch.where(right > left, right, left + 1.0)  # past the last breakpoint: flat
+    # the next distinct breakpoint (ties, such as a fixed term's two, share one point)
+    right = torch.where(t_s > left, t_s, torch.inf).amin(dim=1, keepdim=True)
+    right = torch.where(torch.isfinite(right), right, left + 1.0)  # past the last: flat
     va = torch.minimum(torch.maximum(c - s * left, lo), hi)
     vb = torch.minimum(torch.maximum(c - s * right, lo), hi)
     fa, fb = va.sum(dim=1, keepdim=True), vb.sum(dim=1, keepdim=True)
