@@ -5,7 +5,7 @@ Two measurements, old and new interleaved in one run (the old kernel is read fro
 ``constraints/trading/terms.py`` and ``turnover.py``, which the engine calls):
 
 1. the kernel alone: ``prox_trading`` on K rows of N assets with a binding turnover cap
-   (with and without per-asset costs), median time per call;
+   (with and without per-asset costs, and with market impact), median time per call;
 2. ``optimize`` of turnover-limited min-variance on sp500 (8312 x 20, equal-weight holdings,
    cap 0.2), at the defaults and with ``early_finish=False`` (every step runs the
    projection), median wall time, steps, and the largest weight difference old vs new.
@@ -60,21 +60,24 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 def kernel_rows(old: Callable[..., torch.Tensor], repeats: int) -> list[str]:
     """Markdown rows: the kernel alone on a binding cap, old vs new per call."""
     rows = []
-    for n, k, costs in ((20, 1, False), (20, 8, True), (400, 1, False), (400, 8, True)):
+    cases = [(20, 1, ""), (20, 8, "costs"), (400, 1, ""), (400, 8, "costs")]
+    for n, k, costs in cases + [(20, 1, "costs+impact"), (400, 8, "costs+impact")]:
         rng = np.random.default_rng(0)
         p = torch.full((n,), 1.0 / n, dtype=torch.float64)
         v = p + torch.from_numpy(rng.normal(0.0, 0.05, size=(k, n)))
         lo, hi = torch.zeros(n, dtype=torch.float64), torch.ones(n, dtype=torch.float64)
-        kw = {"delta": 0.2, "a": torch.full((n,), 1e-3, dtype=torch.float64) if costs else None}
+        tiny = torch.full((n,), 1e-3, dtype=torch.float64)
+        kw = {"delta": 0.2, "a": tiny if costs else None, "b": tiny if "impact" in costs else None}
         args, t_old, t_new = (v, p, lo, hi), 0.0, 0.0
+        calls = repeats if kw["b"] is None else max(1, repeats // 20)  # the old impact: ~0.5 s
         for _ in range(3):  # interleaved blocks
-            dt, w_old = timed(lambda a=args, kw=kw: old(*a, **kw), repeats)
+            dt, w_old = timed(lambda a=args, kw=kw: old(*a, **kw), calls)
             t_old += dt / 3
-            dt, w_new = timed(lambda a=args, kw=kw: new_prox(*a, **kw), repeats)
+            dt, w_new = timed(lambda a=args, kw=kw: new_prox(*a, **kw), calls)
             t_new += dt / 3
         diff = float((w_old - w_new).abs().max())
         rows.append(
-            f"| prox, N={n}, K={k}{', costs' if costs else ''} | {t_old * 1e3:.3f} ms "
+            f"| prox, N={n}, K={k}{', ' + costs if costs else ''} | {t_old * 1e3:.3f} ms "
             f"| {t_new * 1e3:.3f} ms | {t_old / t_new:.1f}x | {diff:.1e} |"
         )
     return rows

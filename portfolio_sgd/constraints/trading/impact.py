@@ -2,17 +2,18 @@
 
 The problem of :mod:`.kernel` with impact thresholds ``b > 0``: each coordinate's prox
 ``|w - p| = s^2`` with ``s^2 + 1.5 (b/d) s = m`` is no longer piecewise linear in the shifts,
-so the two scalar equations are solved numerically, row by row:
+so the scalar equations of :mod:`.kernel` are solved numerically, all rows at once:
 
 - the sum ``S(tau)`` is continuous and non-increasing: its root is bracketed from the
   bounds and found by a safeguarded regula falsi (Illinois) on each row; the result is
   the convex combination of the two bracket ends whose sum is exactly 1, so the bounds
   hold exactly and the budget to rounding.
-- The turnover ``T(lam)`` of the inner solution is non-increasing in ``lam`` (the
-  minimiser of ``A + lam B`` has ``B`` non-increasing in ``lam``). Rows whose turnover
-  at ``lam = 0`` exceeds ``delta`` solve ``T(lam) = delta`` the same way; the result is
-  the convex combination of the bracket ends with turnover at most ``delta`` (the L1
-  norm is convex), so every returned row is feasible.
+- Rows whose turnover then exceeds ``delta`` split, as without impact, into two
+  independent equations: the buys sum to ``delta + r/2`` (a non-increasing function of
+  ``tau + lam``) and the sells to ``r/2 - delta`` (of ``tau - lam``). Both are solved in
+  one batch of 2K rows by the same regula falsi and combined the same way, so the
+  turnover is ``delta`` to rounding: one loop, not a loop over the multiplier around
+  the budget solve.
 
 On CPU the iterations stop when every row has converged (a sync is free there); on an
 accelerator they run a fixed count (no host synchronisation, capturable).
@@ -27,7 +28,6 @@ import torch
 from .breakpoints import fraction
 
 INNER_ITERS = 80
-OUTER_ITERS = 60
 
 
 def prox_impact(
@@ -53,90 +53,73 @@ def prox_impact(
     -------
     Tensor, float64, shape (K, N)
     """
-    coord = _Coordinates(x, p, lo, hi, a, b, inv_d)
-    w = coord.budget(torch.zeros((x.shape[0], 1), dtype=x.dtype, device=x.device))
+    u, thr, k = x - p, a * inv_d, 1.5 * b * inv_d
+    zero, one = torch.zeros_like(x), torch.ones_like(x)
+    buy = (u - thr, one, torch.maximum(lo - p, zero), torch.maximum(hi - p, zero), inv_d, k)
+    sell = (u + thr, -one, torch.minimum(lo - p, zero), torch.minimum(hi - p, zero), inv_d, k)
+    rest = 1.0 - p.sum(dim=1, keepdim=True)
+    cpu = x.device.type == "cpu"
+    budget = _Sides(*(torch.cat([bu, se], dim=1) for bu, se in zip(buy, sell, strict=True)))
+    both = _root(budget, rest, cpu)
+    n = x.shape[1]
+    y = both[:, :n] + both[:, n:]
     if delta is not None:
-        w = _cap_turnover(coord, w, float(delta))
-    return w
+        over = 0.5 * y.abs().sum(dim=1, keepdim=True) > delta
+        if not cpu or bool(over.any()):
+            cap = _Sides(*(torch.cat([bu, se]) for bu, se in zip(buy, sell, strict=True)))
+            sides = _root(cap, torch.cat([rest / 2 + delta, rest / 2 - delta]), cpu)
+            y = torch.where(over, sides[: x.shape[0]] + sides[x.shape[0] :], y)
+    return torch.minimum(torch.maximum(p + y, lo), hi)
 
 
-class _Coordinates:
-    """The per-coordinate prox ``w(tau, lam)`` of every row, and the budget solve."""
+def _root(sides: _Sides, target: torch.Tensor, cpu: bool) -> torch.Tensor:
+    """The terms (R, M) of ``sides`` at the shift where their row sums are ``target`` (R, 1):
+    the combination of the final bracket's ends whose sum is the target."""
+    low, high = sides.bracket()
 
-    def __init__(self, x, p, lo, hi, a, b, inv_d) -> None:  # noqa: ANN001
-        self.x, self.p, self.lo, self.hi, self.a, self.b, self.inv_d = x, p, lo, hi, a, b, inv_d
-        self.cpu = x.device.type == "cpu"
+    def total(t: torch.Tensor) -> torch.Tensor:
+        return sides.at(t).sum(dim=1, keepdim=True)
 
-    def at(self, tau: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-        """``w(tau, lam)`` (K, N) for shifts ``tau`` and multipliers ``lam`` (K, 1)."""
-        z = self.x - tau * self.inv_d - self.p
-        m = (z.abs() - (self.a + lam) * self.inv_d).clamp_min(0.0)
-        c = 1.5 * self.b * self.inv_d
-        s = 2.0 * m / (c + torch.sqrt(c * c + 4.0 * m)).clamp_min(1e-300)
-        m = s * s
-        return torch.minimum(torch.maximum(self.p + torch.sign(z) * m, self.lo), self.hi)
+    tol = 2e-16 * sides.c.shape[1]
+    a, b, fa, fb = _solve_decreasing(total, low, high, target, tol, INNER_ITERS, cpu)
+    ya, yb = sides.at(a), sides.at(b)
+    return yb + fraction(fa, fb, target) * (ya - yb)
 
-    def tau_bracket(self, lam: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Shifts (K, 1) at which every weight sits at ``hi`` (first) and at ``lo``."""
-        span = (self.hi - self.lo).abs() + (self.x - self.p).abs() + self.a + lam + 1.0
-        span = span + 1.5 * self.b * torch.sqrt(span) + self.b
+
+class _Sides:
+    """Buys (``sign = 1``) and sells (``-1``) as functions of one shift ``t`` per row:
+    ``clip(sign h(max(sign (c - t / d), 0)), lo, hi)``, ``h`` the impact prox
+    (``h(m) = s^2`` with ``s^2 + k s = m``); non-increasing in ``t``. All (R, M)."""
+
+    def __init__(self, c, sign, lo, hi, inv_d, k) -> None:  # noqa: ANN001
+        self.c, self.sign, self.lo, self.hi, self.inv_d, self.k = c, sign, lo, hi, inv_d, k
+
+    def at(self, t: torch.Tensor) -> torch.Tensor:
+        """The terms (R, M) at shifts ``t`` (R, 1)."""
+        m = (self.sign * (self.c - t * self.inv_d)).clamp_min(0.0)
+        s = 2.0 * m / (self.k + torch.sqrt(self.k * self.k + 4.0 * m)).clamp_min(1e-300)
+        return torch.minimum(torch.maximum(self.sign * (s * s), self.lo), self.hi)
+
+    def bracket(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shifts (R, 1) at which every term sits at ``hi`` (first) and at ``lo``."""
+        reach = self.lo.abs() + self.hi.abs()
+        need = reach + self.k * torch.sqrt(reach) + 1.0  # m with h(m) > reach
         scale = 1.0 / self.inv_d
-        low = (scale * (self.x - self.p - 2.0 * span)).amin(dim=1, keepdim=True)
-        high = (scale * (self.x - self.p + 2.0 * span)).amax(dim=1, keepdim=True)
+        low = (scale * (self.c - need)).amin(dim=1, keepdim=True)
+        high = (scale * (self.c + need)).amax(dim=1, keepdim=True)
         return low, high
-
-    def budget(self, lam: torch.Tensor) -> torch.Tensor:
-        """``w(tau, lam)`` with ``tau`` solving ``sum w = 1`` (K, N), bounds exact."""
-        low, high = self.tau_bracket(lam)
-
-        def total(tau: torch.Tensor) -> torch.Tensor:
-            return self.at(tau, lam).sum(dim=1, keepdim=True)
-
-        n = self.x.shape[1]
-        a, b, fa, fb = _solve_decreasing(total, low, high, 1.0, 4e-16 * n, INNER_ITERS, self.cpu)
-        wa, wb = self.at(a, lam), self.at(b, lam)
-        theta = fraction(fa, fb, 1.0)
-        return wb + theta * (wa - wb)
-
-    def turnover(self, w: torch.Tensor) -> torch.Tensor:
-        """One-way turnover (K, 1)."""
-        return 0.5 * (w - self.p).abs().sum(dim=1, keepdim=True)
-
-
-def _cap_turnover(coord: _Coordinates, w: torch.Tensor, delta: float) -> torch.Tensor:
-    """Rows of ``w`` over the cap: solve ``T(lam) = delta``, keep a feasible combination."""
-    over = coord.turnover(w) > delta
-    if coord.cpu and not bool(over.any()):
-        return w
-    x = coord.x
-    big = ((1.0 / coord.inv_d) * ((x - coord.p).abs() + (coord.hi - coord.lo).abs() + 1.0)).amax(
-        dim=1, keepdim=True
-    ) * 4.0 + coord.a.amax(dim=1, keepdim=True)
-
-    def turn(lam: torch.Tensor) -> torch.Tensor:
-        return coord.turnover(coord.budget(lam))
-
-    zero = torch.zeros_like(big)
-    lam_a, lam_b, ta, tb = _solve_decreasing(
-        turn, zero, big, delta, 1e-15 * x.shape[1], OUTER_ITERS, coord.cpu, f_low=coord.turnover(w)
-    )
-    wa, wb = coord.budget(lam_a), coord.budget(lam_b)
-    theta = fraction(ta, tb, delta)
-    capped = wb + theta * (wa - wb)
-    return torch.where(over, capped, w)
 
 
 def _solve_decreasing(
     fn: Callable[[torch.Tensor], torch.Tensor],
     low: torch.Tensor,
     high: torch.Tensor,
-    target: float,
+    target: torch.Tensor,
     tol: float,
     iters: int,
     early_stop: bool,
-    f_low: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Bracket ``fn(t) = target`` for a non-increasing ``fn`` (rows (K, 1)).
+    """Bracket ``fn(t) = target`` for a non-increasing ``fn`` (rows (R, 1)).
 
     Returns ``(a, b, fn(a), fn(b))`` with ``fn(a) >= target >= fn(b)``. Regula falsi with
     the Illinois rule (the residual of an end kept twice in a row is halved, so a flat
@@ -146,7 +129,7 @@ def _solve_decreasing(
     collapses its bracket onto that point.
     """
     a, b = low, high
-    fa = fn(a) if f_low is None else f_low
+    fa = fn(a)
     fb = fn(b)
     ra, rb = fa - target, fb - target  # residuals used by the secant (Illinois-scaled)
     side = torch.zeros_like(a)

@@ -29,7 +29,7 @@ exactly by one sort of its breakpoints (:func:`.breakpoints.clip_sum_root`):
 
 No Python loop, no host synchronisation except skipping the cap on CPU when no row is
 over it. With impact the pieces are curved and :func:`.impact.prox_impact` finds the
-roots numerically. Computed in float64 and returned in the input's dtype.
+same roots numerically (one regula falsi loop for the budget, one for a binding cap). Computed in float64 and returned in the input's dtype.
 """
 
 from __future__ import annotations
