@@ -9,7 +9,7 @@ parts                                 kernel
 budget + bounds ``[0, >= 1]``         :func:`project_simplex` (sort-based)
 budget + bounds ``[lo, hi]``          :func:`project_capped_simplex` (bisection on shift)
 budget + bounds + binding leverage    :func:`project_long_short`
-budget + bounds + turnover limits     :func:`~.trading.kernel.prox_trading` (nested shifts)
+budget + bounds + turnover limits     :func:`~.trading.kernel.prox_trading` (sorted breaks)
 positive orthant ``y >= floor``       :func:`orthant_projector` (a clamp)
 budget + bounds + disjoint group      :class:`.group_kernel.GroupProjector` (nested
 floors/caps (no leverage)             shifts on sorted breakpoints)

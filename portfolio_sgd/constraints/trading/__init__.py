@@ -8,6 +8,9 @@ The settings are fields of :class:`~portfolio_sgd.constraints.Constraints`
   cost term ``sum c |w - p| + sum kappa |w - p|^1.5`` (value, cvxpy form, engine prox);
 * :mod:`.turnover`: :class:`Turnover`, the constraint part of the turnover limits;
 * :mod:`.kernel`: :func:`prox_trading`, the exact cost prox combined with the projection;
+* :mod:`.breakpoints`: the root of a sum of clipped linear functions from its sorted
+  breakpoints (the loop-free budget and turnover-cap solves of :mod:`.kernel`);
+* :mod:`.impact`: the same prox with market impact, by safeguarded root-finding;
 * :mod:`.oracle`: :class:`TradingSet`, the feasible set with the costs and its
   cost-aware linear minimisation oracle (for certificates and exact finishes).
 
