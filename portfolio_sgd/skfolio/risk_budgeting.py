@@ -151,7 +151,9 @@ def _budgeting_spec(risk_measure: Any) -> ObjectiveSpec:
     if member == "VARIANCE":
         return ObjectiveSpec("risk-parity")
     try:
-        return compose("risk-budgeting", get_measure(member))
+        spec = compose("risk-budgeting", get_measure(member))
+        spec.impl  # noqa: B018 - builds the objective, which refuses a measure it cannot budget
+        return spec
     except ConfigError:
         raise ConfigError(
             f"risk_measure={risk_measure} is not supported; use RiskMeasure.VARIANCE, "

@@ -56,15 +56,21 @@ def _spec(objective: ObjectiveLike, given: dict[str, Any]) -> ObjectiveSpec:
     """The objective's spec. With a ``measure`` shorthand, a name is an objective function
     composed with that measure (:func:`~portfolio_sgd.objectives.composition.compose`:
     ``"min-risk"`` over ``"cvar"`` is today's ``cvar``; a utility's ``risk_aversion`` is its
-    ``g`` in ``mean - g * risk``), and ``given`` loses the two keys."""
+    ``g`` in ``mean - g * risk``), and ``given`` loses the two keys. A name no function
+    composes with the measure is a spec over it, which refuses it in one line if it is not
+    written over a measure."""
     if isinstance(objective, ObjectiveSpec):
         return objective
     if given.get("measure") is None:
         return ObjectiveSpec(objective)
     measure = given.pop("measure")
-    return compose(
-        str(getattr(objective, "value", objective)), measure, given.pop("risk_aversion", 1.0)
-    )
+    name = str(getattr(objective, "value", objective))
+    try:
+        spec = compose(name, measure, given.get("risk_aversion", 1.0))
+    except ConfigError:  # a registered name over a measure (risk-budgeting): the spec checks
+        return ObjectiveSpec(objective, measure=measure)
+    given.pop("risk_aversion", None)
+    return spec
 
 
 def settings_from_options(
