@@ -26,6 +26,7 @@ from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from ..results import OptimizationResult, single_result
 from .context import DistContext, start
+from .finish import sharded_finish
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
@@ -110,9 +111,10 @@ def run_sharded(
     )
     init = init_array(init_weights, shard.tickers)
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
-    # no CUDA graphs; no exact CVaR finish (its tail LP would see this rank's rows only)
-    config = dataclasses.replace(config, cuda_graphs=False, cvar_polish=False)
-    out = run_engine(problem, config, grid, callbacks, builder=build_sharded_state)
+    # no CUDA graphs; the exact finish runs after the loop, fed across ranks (.finish)
+    loop_config = dataclasses.replace(config, cuda_graphs=False, cvar_polish=False)
+    out = run_engine(problem, loop_config, grid, callbacks, builder=build_sharded_state)
+    out = sharded_finish(problem, config, out)
     prepared = PreparedData(problem=_moment_view(problem), tickers=shard.tickers, index=None)
     result = single_result(out, prepared, spec, constraints, config, None)
     return dataclasses.replace(result, certificate_method=CERTIFICATE_NOTE), problem
