@@ -114,9 +114,9 @@ def run_sharded(
     # no CUDA graphs; the exact finish runs after the loop, fed across ranks (.finish)
     loop_config = dataclasses.replace(config, cuda_graphs=False, cvar_polish=False)
     out = run_engine(problem, loop_config, grid, callbacks, builder=build_sharded_state)
-    out = sharded_finish(problem, config, out)
+    out, gathered = sharded_finish(problem, config, out)
     prepared = PreparedData(problem=_moment_view(problem), tickers=shard.tickers, index=None)
-    certificate = sharded_certificate(problem, out)
+    certificate = sharded_certificate(problem, out, gathered)
     result = single_result(out, prepared, spec, constraints, config, certificate)
     if certificate is None:
         result = dataclasses.replace(result, certificate_method=NO_CERTIFICATE)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..engine.config import EngineConfig
 from ..engine.polishing import polish_blocker, polish_with_rows
 from ..engine.problem import EngineOutput
@@ -25,24 +27,26 @@ UNSHARDED = "off (sharded run: this exact finish needs every row on one process)
 
 def sharded_finish(
     problem: ShardedProblem, config: EngineConfig, out: EngineOutput
-) -> EngineOutput:
+) -> tuple[EngineOutput, list[np.ndarray] | None]:
     """``out`` with its weights, objective, VaR level and polish summary after the finish
-    (identical on every rank)."""
+    (identical on every rank), and the tail rows each run gathered (rank 0's, (S_k, N);
+    None without a tail finish)."""
     blocked = polish_blocker(problem, config)
     if blocked is not None:
-        return dataclasses.replace(out, polish=blocked)
+        return dataclasses.replace(out, polish=blocked), None
     impl = problem.spec.impl
+    gathered = None
     if impl.is_quadratic and not impl.needs_benchmark:
         finished = polish_with_rows(
             problem.moment_problem(), config, out.weights, out.objective, None
         )[:4]
     elif impl.has_var_level:
-        finished = finish_tail(problem, out.weights, out.objective)
+        *finished, gathered = finish_tail(problem, out.weights, out.objective)
     else:
-        return dataclasses.replace(out, polish=UNSHARDED)
+        return dataclasses.replace(out, polish=UNSHARDED), None
     weights, objective, summary, polished = finished
     var_level = ShardedHooks.var_level(problem, weights) if out.var_level is not None else None
-    return dataclasses.replace(
+    finished_out = dataclasses.replace(
         out,
         weights=weights.detach().clone(),
         objective=objective,
@@ -50,3 +54,4 @@ def sharded_finish(
         polish=summary,
         polished=polished,
     )
+    return finished_out, gathered

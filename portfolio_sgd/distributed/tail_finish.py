@@ -46,6 +46,8 @@ class TailOutcome:
     rows : int
         Rows gathered in all.
     seconds : float
+    gathered : ndarray, float64, shape (S, N)
+        The gathered rows (on rank 0; none elsewhere): a lower bound's data.
     """
 
     weights: torch.Tensor
@@ -53,6 +55,7 @@ class TailOutcome:
     gathers: int
     rows: int
     seconds: float
+    gathered: np.ndarray
 
     @property
     def exact(self) -> bool:
@@ -66,8 +69,9 @@ def finish_tail(
     objective: torch.Tensor,
     lam: torch.Tensor | None = None,
     options: PolishOptions | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, str, list[bool]]:
-    """Every run's exact finish; ``(weights (K, N), objective (K,), summary, polished (K,))``.
+) -> tuple[torch.Tensor, torch.Tensor, str, list[bool], list[np.ndarray]]:
+    """Every run's exact finish: ``(weights (K, N), objective (K,), summary, polished (K,),
+    gathered rows)`` (each run's rows on rank 0, (S_k, N); none elsewhere).
 
     ``weights`` (K, N) and their exact ``objective`` (K,) are the engine's; ``lam`` (K,)
     the per-run ``lam_r`` (default: the spec's). A run takes the finished weights when
@@ -91,7 +95,8 @@ def finish_tail(
     take = exact | (value < objective)
     weights = torch.where(take[:, None], candidate, weights)
     objective = torch.where(take, value, objective)
-    return weights, objective, _summary(outcomes), [o.exact for o in outcomes]
+    polished = [o.exact for o in outcomes]
+    return weights, objective, _summary(outcomes), polished, [o.gathered for o in outcomes]
 
 
 def finish_one(
@@ -121,7 +126,7 @@ def finish_one(
         more = _gather(ctx, local, _top(losses, wrong, quota), sent)
         gathered = np.vstack([gathered, more]) if ctx.is_main else gathered
     rows = int(ctx.all_reduce(sent.sum().to(torch.float64).reshape(1))[0])
-    return TailOutcome(w, status, gathers, rows, time.perf_counter() - began)
+    return TailOutcome(w, status, gathers, rows, time.perf_counter() - began, gathered)
 
 
 def _solve(
