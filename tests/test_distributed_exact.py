@@ -87,7 +87,8 @@ def test_two_ranks_give_the_single_process_answer() -> None:
         assert abs(value - single.objective_value) <= 1e-9 * abs(single.objective_value), name
         assert np.abs(weights - single.weights.to_numpy()).max() <= 1e-6, name
         assert converged == single.converged, name
-        assert abs(gap - single.optimality_gap) <= 1e-12 * abs(single.objective_value), name
+        # (CVaR's bound adds the float64 rounding allowance, 1e-12 relative, once more)
+        assert abs(gap - single.optimality_gap) <= 3e-12 * abs(single.objective_value), name
 
 
 @pytest.mark.parametrize("name", ["min-variance", "mean-variance"])
