@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..measures.kernels.cvar_polish import TIE_TOL, PolishOptions
+from .context import DistContext
 from .ops import sharded_evaluate
 from .problem import ShardedProblem
 
@@ -173,7 +174,9 @@ def _top(losses: torch.Tensor, eligible: torch.Tensor, quota: int) -> torch.Tens
     return idx[torch.topk(losses.index_select(0, idx), k).indices] if k else idx
 
 
-def _gather(ctx, local: torch.Tensor, index: torch.Tensor, sent: torch.Tensor) -> np.ndarray:  # noqa: ANN001
+def _gather(
+    ctx: DistContext, local: torch.Tensor, index: torch.Tensor, sent: torch.Tensor
+) -> np.ndarray:
     """Every rank's rows ``index`` stacked on rank 0 (float64 (S, N); empty elsewhere);
     ``sent`` marks them."""
     sent[index] = True
@@ -182,7 +185,7 @@ def _gather(ctx, local: torch.Tensor, index: torch.Tensor, sent: torch.Tensor) -
     return np.vstack(parts) if ctx.is_main else mine[:0]
 
 
-def _scale(rows: np.ndarray, ctx) -> float:  # noqa: ANN001
+def _scale(rows: np.ndarray, ctx: DistContext) -> float:
     """The RMS return of the gathered rows (rank 0's, broadcast): the ties' unit."""
     value = float(np.sqrt(np.mean(rows * rows))) if ctx.is_main and rows.size else 0.0
     return float(ctx.broadcast_object(value))  # type: ignore[arg-type]
