@@ -64,8 +64,8 @@ def optimize_sharded(
     -------
     OptimizationResult
         The same on every rank, after the exact finish (:mod:`.finish`). Objectives of
-        the mean and covariance are certified (:mod:`.certificate`); for the others
-        ``certificate_method`` says that no certificate was computed.
+        the mean and covariance, and CVaR, are certified (:mod:`.certificate`); for the
+        others ``certificate_method`` says that no certificate was computed.
 
     Raises
     ------
