@@ -25,12 +25,12 @@ from ..engine.prepare import PreparedData, init_array
 from ..errors import ConfigError
 from ..objectives import ObjectiveSpec
 from ..results import OptimizationResult, single_result
+from .certificate import NO_CERTIFICATE, sharded_certificate
 from .context import DistContext, start
+from .finish import sharded_finish
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
-
-CERTIFICATE_NOTE = "none (sharded run: no optimality certificate)"
 
 
 def optimize_sharded(
@@ -63,8 +63,9 @@ def optimize_sharded(
     Returns
     -------
     OptimizationResult
-        The same on every rank. ``certificate_method`` says that no certificate was
-        computed (a certificate needs the whole data on one process).
+        The same on every rank, after the exact finish (:mod:`.finish`). Objectives of
+        the mean and covariance, and CVaR, are certified (:mod:`.certificate`); for the
+        others ``certificate_method`` says that no certificate was computed.
 
     Raises
     ------
@@ -110,12 +111,16 @@ def run_sharded(
     )
     init = init_array(init_weights, shard.tickers)
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
-    # no CUDA graphs; no exact CVaR finish (its tail LP would see this rank's rows only)
-    config = dataclasses.replace(config, cuda_graphs=False, cvar_polish=False)
-    out = run_engine(problem, config, grid, callbacks, builder=build_sharded_state)
+    # no CUDA graphs; the exact finish runs after the loop, fed across ranks (.finish)
+    loop_config = dataclasses.replace(config, cuda_graphs=False, cvar_polish=False)
+    out = run_engine(problem, loop_config, grid, callbacks, builder=build_sharded_state)
+    out, gathered = sharded_finish(problem, config, out)
     prepared = PreparedData(problem=_moment_view(problem), tickers=shard.tickers, index=None)
-    result = single_result(out, prepared, spec, constraints, config, None)
-    return dataclasses.replace(result, certificate_method=CERTIFICATE_NOTE), problem
+    certificate = sharded_certificate(problem, out, gathered)
+    result = single_result(out, prepared, spec, constraints, config, certificate)
+    if certificate is None:
+        result = dataclasses.replace(result, certificate_method=NO_CERTIFICATE)
+    return result, problem
 
 
 def _shard(returns: Any, ctx: DistContext, config: EngineConfig) -> Shard:

@@ -23,7 +23,8 @@ def sharded_wanted(distributed: bool | None) -> bool:
 
 @dataclass(frozen=True)
 class ShardedSolver:
-    """One run on this rank's shard of the task's returns (no certificate)."""
+    """One run on this rank's shard of the task's returns, with the exact finish and the
+    certificate computed across ranks where the objective has them (:mod:`portfolio_sgd.distributed`)."""
 
     def solve(self, task: Task) -> OptimizationResult:
         """The result, the same on every rank.
