@@ -101,9 +101,7 @@ def _optimize(
     spec, constraints, config = settings_from_cli(
         kwargs, progress=show_progress(quiet), budgets=budgets, **trading
     )
-    bootstrap = n_resamples
-    if bootstrap is None and error_bars:
-        bootstrap = DEFAULT_RESAMPLES
+    bootstrap = DEFAULT_RESAMPLES if n_resamples is None and error_bars else n_resamples
     result = optimize(
         returns,
         spec,
