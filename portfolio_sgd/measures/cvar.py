@@ -21,6 +21,8 @@ from .curvature import smoothed_cvar_curvature
 from .cvar_bound import cvar_bound
 from .kernels.cvar_master import master_weights
 from .kernels.cvar_polish import polish_cvar, polish_cvar_cap
+from .kernels.tail_form import TailForm, tail_form
+from .kernels.tail_lp import l1_radius
 from .performance import cvar_and_var
 from .scales import data_scales
 
@@ -75,6 +77,11 @@ class ConditionalValueAtRisk(RiskMeasure):
     def numpy_value(self, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
         value, _ = cvar_and_var(-np.asarray(x, dtype=np.float64), alpha)
         return np.atleast_1d(np.asarray(value, dtype=np.float64))
+
+    def form(self, returns: np.ndarray, alpha: float, polytope: Any) -> TailForm:
+        """The LP epigraph (Rockafellar-Uryasev, tail mass ``(1 - alpha) T``) of CVaR over
+        ``returns`` (T, N) for weights in ``polytope`` (max-ratio's Charnes-Cooper LP)."""
+        return tail_form(returns, (1.0 - alpha) * returns.shape[0], False, l1_radius(polytope))
 
     def cvxpy_expression(
         self, cp: Any, w: Any, returns: np.ndarray, alpha: float

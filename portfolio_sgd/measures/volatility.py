@@ -35,6 +35,9 @@ class Volatility(RiskMeasure):
     penalised_by: ClassVar[str | None] = "variance"
     minimum_objective: ClassVar[str] = "min-variance"
     decomposes: ClassVar[bool] = True
+    covariance_norm: ClassVar[bool] = True
+    """The value is ``sqrt(w' Sigma w)`` of the population covariance: max-ratio (Sharpe)
+    is then one QP (:mod:`.kernels.ratio_qp`)."""
 
     def numpy_value(self, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
         """The daily standard deviation (K,) of ``x`` (T, K)."""

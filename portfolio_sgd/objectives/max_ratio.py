@@ -145,13 +145,19 @@ def root_gradient(
 
 
 def linear_fractional_bound(
-    minimize: Any, excess: np.ndarray, gradient: np.ndarray, start: float, steps: int = 100
+    minimize: Any,
+    excess: np.ndarray,
+    gradient: np.ndarray,
+    start: float,
+    steps: int = 100,
+    offset: float = 0.0,
 ) -> float:
-    """``max_{w in C} excess.w / gradient.w`` by Dinkelbach steps on the linear oracle.
+    """``max_{w in C} excess.w / (gradient.w + offset)`` by Dinkelbach steps on the linear
+    oracle.
 
     Each step maximises ``(excess - lam gradient).w`` over the polytope exactly
     (``minimize``, the set's linear oracle); ``lam`` rises to the maximum in finitely many
-    vertex steps. ``+inf`` when a vertex with positive excess has ``gradient.w <= 0``.
+    vertex steps. ``+inf`` when a vertex with positive excess has a denominator ``<= 0``.
 
     Parameters
     ----------
@@ -161,12 +167,14 @@ def linear_fractional_bound(
         ``mu - rf`` and the risk's gradient at the solution.
     start : float
         A ratio attained on C (a lower bound of the maximum).
+    offset : float
+        A constant in the denominator (an affine minorant of the risk; 0: linear).
     """
     lam = start
     for _ in range(steps):
         cost = torch.as_tensor(-(excess - lam * gradient), dtype=torch.float64)[None, :]
         v = minimize(cost)[0].cpu().numpy()
-        top, denominator = float(excess @ v), float(gradient @ v)
+        top, denominator = float(excess @ v), float(gradient @ v) + offset
         if top - lam * denominator <= 1e-15 * max(abs(top), abs(lam * denominator), 1e-300):
             return lam
         if denominator <= 0:

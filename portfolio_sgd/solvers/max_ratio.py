@@ -1,4 +1,8 @@
-"""The max-ratio solver: ``max (mu.w - rf) / rho(w)`` as a sequence of utility runs.
+"""The max-ratio solver: ``max (mu.w - rf) / rho(w)``.
+
+Where the measure has a Charnes-Cooper program (the covariance norm: one QP; an LP
+epigraph: one LP), that program answers, with its proven bound
+(:mod:`.ratio_exact`). Otherwise, a sequence of utility runs.
 
 The maths and the certificates are in :mod:`portfolio_sgd.objectives.max_ratio`. Each
 iteration solves the measure's utility problem (``compose("utility", measure, g)``: for
@@ -31,6 +35,7 @@ from ..objectives.max_ratio import MaxRatio, linear_fractional_bound, root_gradi
 from ..results import OptimizationResult, RatioReport
 from .base import Solver, Task
 from .plain import PlainSolver
+from .ratio_exact import exact_ratio, ratio_weights_result
 
 __all__ = ["MaxRatioSolver"]
 
@@ -51,6 +56,11 @@ class MaxRatioSolver:
         returns = problem.returns.detach().cpu().to(torch.float64).numpy()
         oracle = problem.constraints.linear_oracle(problem.n_assets)
         w = _best_excess_vertex(ratio, returns, oracle.minimize)
+        exact = exact_ratio(ratio, returns, oracle)
+        if exact is not None:
+            run = ratio_weights_result(task, exact.weights, exact.seconds)
+            best = ratio.ratio(returns, exact.weights)
+            return _ratio_result(task, run, best, exact.upper, 1, exact.method)
         root = not ratio.risk.is_expectation
         sub_measure = get_measure(ratio.risk.penalised_by) if root else ratio.risk
         best, result, iterations = ratio.ratio(returns, w), None, 0
@@ -71,7 +81,7 @@ class MaxRatioSolver:
             upper = _gradient_bound(ratio, returns, w, oracle.minimize, best[0])
         else:
             upper = _dinkelbach_bound(ratio, task, self.inner, last, returns, level)
-        return _ratio_result(task, result, best, upper, iterations, root)
+        return _ratio_result(task, result, best, upper, iterations, _how(root))
 
 
 def _best_excess_vertex(ratio: MaxRatio, returns: np.ndarray, minimize: object) -> np.ndarray:
@@ -145,6 +155,16 @@ def _utility_scale(run: OptimizationResult, returns: np.ndarray, w: np.ndarray, 
     return float((f[0] - f[1]) / (u[0] - u[1]))
 
 
+def _how(root: bool) -> str:
+    """The Dinkelbach methods' names and bounds."""
+    if root:
+        return (
+            "square-root Dinkelbach (minorise-maximise) on the penalised measure's utility; "
+            "bound: linear-fractional program of the risk's gradient (Euler)"
+        )
+    return "Dinkelbach on the measure's utility; bound: utility gap / certified min-risk floor"
+
+
 def _measure_of(run: OptimizationResult) -> object:
     """The measure a dedicated utility objective is written over (its class record)."""
     return get_measure(run.spec.objective.objective_class.measure)
@@ -156,18 +176,13 @@ def _ratio_result(
     best: tuple[float, float, float],
     upper: float,
     iterations: int,
-    root: bool,
+    how: str,
 ) -> OptimizationResult:
-    """The last utility run's result, restated as the ratio's (value, gap, report)."""
+    """A run's result (the last utility run's, or the exact program's), restated as the
+    ratio's (value, gap, report); ``how`` names the method and its bound."""
     value, excess, risk = best
     gap = max(upper - value, 0.0)
     relative = gap / abs(value) if value else math.inf
-    how = (
-        "square-root Dinkelbach (minorise-maximise) on the penalised measure's utility; bound: "
-        "linear-fractional program of the risk's gradient (Euler)"
-        if root
-        else "Dinkelbach on the measure's utility; bound: utility gap / certified min-risk floor"
-    )
     spec = task.spec
     report = RatioReport(
         spec.impl.measure, value, upper, spec.risk_free_rate, excess, risk, iterations, how

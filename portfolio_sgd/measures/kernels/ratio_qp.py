@@ -1,0 +1,79 @@
+"""The max-Sharpe portfolio as one exact QP: Charnes-Cooper on the covariance matrix.
+
+``max (e.w) / sqrt(w' Sigma w)`` over a polytope is, in the homogenised variable of
+:mod:`.ratio_cone` (``y = k w``), the convex QP
+
+    min y' Sigma y   s.t.  e.y = c,  y in the cone of the polytope,
+
+solved by the primal active-set method of :mod:`.qp_active_set` from the largest-excess
+vertex (``k = 1``), with its KKT check: ``exact`` is a verified claim. ``k`` and ``z`` get
+an upper bound ``K`` (the method needs a bounded set); an answer at that bound is not
+claimed (the caller falls back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .qp_active_set import DenseQP, solve_active_set
+from .qp_finish import single_blas_thread
+from .ratio_cone import ratio_cone
+
+__all__ = ["RatioQPSolution", "charnes_cooper_qp"]
+
+SCALE_CAP = 1e6
+"""``K``: the bound on ``k`` (the optimum's ``k`` is the start's excess over the
+optimum's, far below it on any data whose best ratio is positive)."""
+
+
+@dataclass(frozen=True)
+class RatioQPSolution:
+    """The weights (N,), whether the KKT check verified them, the status and iterations."""
+
+    weights: np.ndarray
+    exact: bool
+    status: str
+    iterations: int
+
+
+def charnes_cooper_qp(sigma: np.ndarray, excess: np.ndarray, polytope: Any) -> RatioQPSolution:
+    """The weights of the largest ``excess.w / sqrt(w' sigma w)`` over ``polytope``.
+
+    Parameters
+    ----------
+    sigma : ndarray, shape (N, N)
+        The (population) covariance, symmetric positive semidefinite.
+    excess : ndarray, shape (N,)
+        ``mu - rf``.
+    polytope : Polytope
+        The feasible set's standard form; with infinite bounds there is no answer here.
+
+    Returns
+    -------
+    RatioQPSolution
+        ``exact`` False (weights NaN where none) when the set has infinite bounds, no
+        positive excess, or the method did not verify its answer.
+    """
+    nan = np.full(excess.shape[0], np.nan)
+    if not (np.isfinite(polytope.lower).all() and np.isfinite(polytope.upper).all()):
+        return RatioQPSolution(nan, False, "unbounded weights", 0)
+    cone = ratio_cone(polytope, excess)
+    if cone is None:
+        return RatioQPSolution(nan, False, "no positive excess", 0)
+    b = cone.lift
+    p = 2.0 * (b.T @ sigma @ b)
+    p = 0.5 * (p + p.T)
+    cap = SCALE_CAP * max(1.0, float(cone.start[-1]))
+    width = np.append(np.asarray(polytope.upper) - np.asarray(polytope.lower), 1.0)
+    upper = cap * np.maximum(width, 0.0)
+    rhs = np.zeros(cone.a_ub.shape[0])
+    qp = DenseQP(p, np.zeros(p.shape[0]), cone.a_eq, cone.b_eq, cone.a_ub, rhs, cone.lower, upper)
+    with single_blas_thread():
+        sol = solve_active_set(qp, cone.start)
+    k = float(sol.x[-1])
+    exact = sol.exact and 0.0 < k < cap * (1.0 - 1e-9)
+    status = sol.status if exact or not sol.exact else "scale at its bound"
+    return RatioQPSolution(cone.weights(sol.x) if k > 0 else nan, exact, status, sol.iterations)
