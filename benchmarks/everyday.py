@@ -280,11 +280,65 @@ def cases(size: str, skfolio: bool) -> tuple[list[Case], list[str]]:
     )
     c.reference = c.score(ref.weights)[0]
     out.append(c)
+    out.append(sharpe_case(returns, size, skfolio))
     if not available("pypfopt"):
         notes.append("PyPortfolioOpt is not installed: its column is skipped.")
     if skfolio and not available("skfolio"):
         notes.append("skfolio is not installed: its column is skipped.")
     return out, notes
+
+
+# ------------------------------------------------------------------------- max-Sharpe
+def cvxpy_sharpe_peer(returns: Any, tight: bool = False) -> np.ndarray:
+    """Max-Sharpe (long only) as a user writes it in cvxpy: Charnes-Cooper on ``Sigma``
+    (``min y'Sigma y`` s.t. ``mu.y = 1``, ``y >= 0``; ``w = y / sum y``), Clarabel at its
+    defaults (``tight``: 1e-10 tolerances, the row's reference)."""
+    import cvxpy as cp
+
+    mu, sigma = _moments(returns)
+    y = cp.Variable(mu.shape[0], nonneg=True)
+    problem = cp.Problem(cp.Minimize(cp.quad_form(y, cp.psd_wrap(sigma))), [mu @ y == 1])
+    opts = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12} if tight else {}
+    problem.solve(solver="CLARABEL", **opts)
+    y_val = np.maximum(np.asarray(y.value), 0.0)
+    return y_val / float(y_val.sum())
+
+
+def skfolio_sharpe_peer(returns: Any) -> np.ndarray:
+    """skfolio's ``MeanRisk(objective_function=MAXIMIZE_RATIO)`` on the variance (Sharpe)."""
+    from skfolio import RiskMeasure
+    from skfolio.optimization import MeanRisk, ObjectiveFunction
+
+    model = MeanRisk(
+        risk_measure=RiskMeasure.VARIANCE, objective_function=ObjectiveFunction.MAXIMIZE_RATIO
+    )
+    return np.asarray(model.fit(returns).weights_)
+
+
+def sharpe_case(returns: Any, size: str, skfolio: bool) -> Case:
+    """The max-Sharpe row (long only, rf = 0): ours ``optimize(..., "max-ratio")`` (the
+    Charnes-Cooper QP), scored by minus the Sharpe ratio against a tight cvxpy reference."""
+    import portfolio_sgd as ps
+
+    r = returns.to_numpy(dtype=np.float64)
+
+    def score(w: np.ndarray) -> tuple[float, float]:
+        x = r @ w
+        violation = max(abs(float(w.sum()) - 1.0), float(np.max(-w, initial=0.0)))
+        return -float(x.mean() / x.std()), violation
+
+    def ours() -> np.ndarray:
+        res = ps.optimize(returns, "max-ratio", seed=0)
+        return res.weights.to_numpy(dtype=np.float64)
+
+    peers: dict[str, Callable[[], np.ndarray]] = {
+        "cvxpy+Clarabel": lambda: cvxpy_sharpe_peer(returns)
+    }
+    if skfolio and available("skfolio"):
+        peers["skfolio"] = lambda: skfolio_sharpe_peer(returns)
+    case = Case("max-Sharpe", size, returns, ours, peers, score)
+    case.reference = score(cvxpy_sharpe_peer(returns, tight=True))[0]
+    return case
 
 
 # ------------------------------------------------------------------------- running

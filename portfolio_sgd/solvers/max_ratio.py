@@ -56,11 +56,10 @@ class MaxRatioSolver:
         returns = problem.returns.detach().cpu().to(torch.float64).numpy()
         oracle = problem.constraints.linear_oracle(problem.n_assets)
         w = _best_excess_vertex(ratio, returns, oracle.minimize)
-        exact = exact_ratio(ratio, returns, oracle)
+        exact = exact_ratio(ratio, returns, oracle, w)
         if exact is not None:
             run = ratio_weights_result(task, exact.weights, exact.seconds)
-            best = ratio.ratio(returns, exact.weights)
-            return _ratio_result(task, run, best, exact.upper, 1, exact.method)
+            return _ratio_result(task, run, exact.attained, exact.upper, 1, exact.method)
         root = not ratio.risk.is_expectation
         sub_measure = get_measure(ratio.risk.penalised_by) if root else ratio.risk
         best, result, iterations = ratio.ratio(returns, w), None, 0

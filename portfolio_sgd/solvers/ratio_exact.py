@@ -49,18 +49,25 @@ LP_METHOD = (
     "program of the LP multipliers' affine minorant (weak duality)"
 )
 
+Found = tuple[np.ndarray, tuple[float, float, float], float, str]
+"""A route's weights, their ``(ratio, excess, risk)``, the bound and the method."""
+
 
 @dataclass(frozen=True)
 class ExactRatio:
-    """An exact program's weights (N,), proven upper bound on the ratio, method, seconds."""
+    """An exact program's weights (N,), their ``(ratio, excess, risk)``, a proven upper
+    bound on the best ratio, the method and the seconds."""
 
     weights: np.ndarray
+    attained: tuple[float, float, float]
     upper: float
     method: str
     seconds: float
 
 
-def exact_ratio(ratio: MaxRatio, returns: np.ndarray, oracle: Any) -> ExactRatio | None:
+def exact_ratio(
+    ratio: MaxRatio, returns: np.ndarray, oracle: Any, vertex: np.ndarray
+) -> ExactRatio | None:
     """The Charnes-Cooper solve of ``ratio`` over ``oracle``'s set, or None where the
     measure has no such program, the set no polytope, or the solve is not verified.
 
@@ -70,6 +77,8 @@ def exact_ratio(ratio: MaxRatio, returns: np.ndarray, oracle: Any) -> ExactRatio
     returns : ndarray, shape (T, N)
     oracle : FeasibleSet
         The set's linear oracle (``minimize``, ``polytope``).
+    vertex : ndarray, shape (N,)
+        The oracle's largest-excess vertex (the programs' start).
     """
     began = time.perf_counter()
     risk = ratio.risk
@@ -77,15 +86,15 @@ def exact_ratio(ratio: MaxRatio, returns: np.ndarray, oracle: Any) -> ExactRatio
     if polytope_of is None:
         return None
     if getattr(risk, "covariance_norm", False):
-        found = _quadratic(ratio, returns, oracle, polytope_of())
+        found = _quadratic(ratio, returns, oracle, polytope_of(), vertex)
     elif callable(getattr(risk, "form", None)):
-        found = _linear(ratio, returns, oracle, polytope_of())
+        found = _linear(ratio, returns, oracle, polytope_of(), vertex)
     else:
         return None
     if found is None:
         return None
-    w, upper, method = found
-    return ExactRatio(w, upper, method, time.perf_counter() - began)
+    w, attained, upper, method = found
+    return ExactRatio(w, attained, upper, method, time.perf_counter() - began)
 
 
 def _excess(ratio: MaxRatio, mu: np.ndarray) -> np.ndarray:
@@ -94,12 +103,12 @@ def _excess(ratio: MaxRatio, mu: np.ndarray) -> np.ndarray:
 
 
 def _quadratic(
-    ratio: MaxRatio, returns: np.ndarray, oracle: Any, polytope: Any
-) -> tuple[np.ndarray, float, str] | None:
-    """The QP route: weights, bound, method (None: not verified)."""
+    ratio: MaxRatio, returns: np.ndarray, oracle: Any, polytope: Any, vertex: np.ndarray
+) -> Found | None:
+    """The QP route: weights, their ratio, bound, method (None: not verified)."""
     sigma, mu = covariance_of(returns)
     excess = _excess(ratio, mu)
-    sol = charnes_cooper_qp(sigma, excess, polytope)
+    sol = charnes_cooper_qp(sigma, excess, polytope, vertex)
     if not sol.exact:
         return None
     w = sol.weights
@@ -107,24 +116,24 @@ def _quadratic(
     rho = math.sqrt(max(float(w @ sw), 0.0))
     if not rho > 0:
         return None
-    attained = ratio.ratio(returns, w)[0]
-    upper = linear_fractional_bound(oracle.minimize, excess, sw / rho, attained)
-    return w, upper, QP_METHOD
+    attained = ratio.ratio(returns, w)
+    upper = linear_fractional_bound(oracle.minimize, excess, sw / rho, attained[0])
+    return w, attained, upper, QP_METHOD
 
 
 def _linear(
-    ratio: MaxRatio, returns: np.ndarray, oracle: Any, polytope: Any
-) -> tuple[np.ndarray, float, str] | None:
-    """The LP route: weights, bound, method (None: not solved)."""
+    ratio: MaxRatio, returns: np.ndarray, oracle: Any, polytope: Any, vertex: np.ndarray
+) -> Found | None:
+    """The LP route: weights, their ratio, bound, method (None: not solved)."""
     form = ratio.risk.form(returns, ratio.spec.alpha, polytope)  # type: ignore[attr-defined]
     excess = _excess(ratio, returns.mean(axis=0))
-    sol = charnes_cooper_lp(form, polytope, excess)
+    sol = charnes_cooper_lp(form, polytope, excess, vertex)
     if sol.status != "exact":
         return None
     gradient, offset = tail_minorant(form, sol.multipliers)
-    attained = ratio.ratio(returns, sol.weights)[0]
-    upper = linear_fractional_bound(oracle.minimize, excess, gradient, attained, offset=offset)
-    return sol.weights, upper, LP_METHOD
+    attained = ratio.ratio(returns, sol.weights)
+    upper = linear_fractional_bound(oracle.minimize, excess, gradient, attained[0], offset=offset)
+    return sol.weights, attained, upper, LP_METHOD
 
 
 def ratio_weights_result(task: Task, w: np.ndarray, seconds: float) -> OptimizationResult:

@@ -56,7 +56,9 @@ class RatioCone:
         return self.lift @ x / x[-1]
 
 
-def ratio_cone(polytope: Any, excess: np.ndarray) -> RatioCone | None:
+def ratio_cone(
+    polytope: Any, excess: np.ndarray, vertex: np.ndarray | None = None
+) -> RatioCone | None:
     """The homogenised ``polytope`` for the excess returns ``excess`` (N,), or None when
     no point of it has a positive excess (or its LP fails).
 
@@ -66,10 +68,46 @@ def ratio_cone(polytope: Any, excess: np.ndarray) -> RatioCone | None:
         The feasible set's standard form (``Constraints.linear_oracle(n).polytope()``).
     excess : ndarray, shape (N,)
         ``mu - rf``: the numerator's linear form.
+    vertex : ndarray, shape (N,), optional
+        The set's largest-excess vertex (its linear oracle's), used as the start where
+        the polytope's variable is the weights; otherwise an LP finds one.
     """
     lift = np.asarray(polytope.lift, dtype=np.float64)
     e_x = excess @ lift
-    bounds = np.column_stack([polytope.lower, polytope.upper])
+    x0 = _start(polytope, e_x, vertex)
+    if x0 is None or not float(e_x @ x0) > 0:
+        return None
+    m_eq = polytope.a_eq.shape[0]
+    low = np.where(np.isfinite(polytope.lower), polytope.lower, 0.0)
+    a_ub = np.vstack([_scaled(polytope.a_ub, polytope.b_ub, low), _upper_rows(polytope, low)])
+    a_eq = np.vstack([np.append(e_x, e_x @ low), _scaled(polytope.a_eq, polytope.b_eq, low)])
+    lower = np.append(np.where(np.isfinite(polytope.lower), 0.0, -np.inf), 0.0)
+    start = np.append(x0 - low, 1.0)
+    b_eq = np.concatenate([[float(e_x @ x0)], np.zeros(m_eq)])
+    norms = np.linalg.norm(a_ub, axis=1) if a_ub.shape[0] else np.zeros(0)
+    a_ub = a_ub / np.where(norms > 0, norms, 1.0)[:, None]
+    upper = np.full(lower.size, np.inf)
+    return RatioCone(np.column_stack([lift, lift @ low]), a_eq, b_eq, a_ub, lower, upper, start)
+
+
+def _start(polytope: Any, e_x: np.ndarray, vertex: np.ndarray | None) -> np.ndarray | None:
+    """A largest-excess point of the polytope in its variable (n_x,): ``vertex`` where the
+    variable is the weights and it satisfies the rows (to 1e-11), else HiGHS's vertex."""
+    lift = polytope.lift
+    if (
+        vertex is not None
+        and lift.shape[0] == lift.shape[1]
+        and np.array_equal(lift, np.eye(lift.shape[0]))
+    ):
+        x = np.asarray(vertex, dtype=np.float64)
+        viol = max(
+            float(np.max(polytope.lower - x, initial=0.0)),
+            float(np.max(x - polytope.upper, initial=0.0)),
+            float(np.max(np.abs(polytope.a_eq @ x - polytope.b_eq), initial=0.0)),
+            float(np.max(polytope.a_ub @ x - polytope.b_ub, initial=0.0)),
+        )
+        if viol <= 1e-11:
+            return x
     m_ub, m_eq = polytope.a_ub.shape[0], polytope.a_eq.shape[0]
     res = linprog(
         -e_x,
@@ -77,30 +115,15 @@ def ratio_cone(polytope: Any, excess: np.ndarray) -> RatioCone | None:
         b_ub=polytope.b_ub if m_ub else None,
         A_eq=polytope.a_eq if m_eq else None,
         b_eq=polytope.b_eq if m_eq else None,
-        bounds=bounds,
+        bounds=np.column_stack([polytope.lower, polytope.upper]),
         method="highs-ds",
     )
-    if res.status != 0 or not -res.fun > 0:
-        return None
-    low = np.where(np.isfinite(polytope.lower), polytope.lower, 0.0)
-    shift = np.column_stack([np.eye(low.size), low])  # xi = shift @ (z, k)
-    top = _upper_rows(polytope, low)
-    a_ub = np.vstack([polytope.a_ub @ shift - np.outer(polytope.b_ub, _last(low.size)), top])
-    a_eq = np.vstack(
-        [e_x @ shift, polytope.a_eq @ shift - np.outer(polytope.b_eq, _last(low.size))]
-    )
-    lower = np.append(np.where(np.isfinite(polytope.lower), 0.0, -np.inf), 0.0)
-    start = np.append(res.x - low, 1.0)
-    b_eq = np.concatenate([[float(e_x @ res.x)], np.zeros(m_eq)])
-    norms = np.linalg.norm(a_ub, axis=1) if a_ub.shape[0] else np.zeros(0)
-    a_ub = a_ub / np.where(norms > 0, norms, 1.0)[:, None]
-    upper = np.full(lower.size, np.inf)
-    return RatioCone(lift @ shift, a_eq, b_eq, a_ub, lower, upper, start)
+    return res.x if res.status == 0 else None
 
 
-def _last(n_x: int) -> np.ndarray:
-    """The unit row (n_x + 1,) of the ``k`` variable."""
-    return np.append(np.zeros(n_x), 1.0)
+def _scaled(a: np.ndarray, b: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """Rows ``a xi - b k`` in ``(z, k)`` with ``xi = z + low k``: ``[a, a low - b]``."""
+    return np.column_stack([a, a @ low - b])
 
 
 def _upper_rows(polytope: Any, low: np.ndarray) -> np.ndarray:

@@ -36,7 +36,9 @@ class RatioLPSolution:
     status: str
 
 
-def charnes_cooper_lp(form: TailForm, polytope: Any, excess: np.ndarray) -> RatioLPSolution:
+def charnes_cooper_lp(
+    form: TailForm, polytope: Any, excess: np.ndarray, vertex: np.ndarray | None = None
+) -> RatioLPSolution:
     """The weights of the largest ``excess.w / rho(w)`` over ``polytope``.
 
     Parameters
@@ -46,6 +48,8 @@ def charnes_cooper_lp(form: TailForm, polytope: Any, excess: np.ndarray) -> Rati
     polytope : Polytope
     excess : ndarray, shape (N,)
         ``mu - rf``.
+    vertex : ndarray, shape (N,), optional
+        The set's largest-excess vertex (see :func:`.ratio_cone.ratio_cone`).
 
     Returns
     -------
@@ -53,7 +57,7 @@ def charnes_cooper_lp(form: TailForm, polytope: Any, excess: np.ndarray) -> Rati
         Status ``"exact"`` where HiGHS found the optimum (weights NaN otherwise).
     """
     nan = np.full(excess.shape[0], np.nan)
-    cone = ratio_cone(polytope, excess)
+    cone = ratio_cone(polytope, excess, vertex)
     if cone is None:
         return RatioLPSolution(nan, np.zeros(0), "no positive excess")
     n_c, n_v, rows = cone.lift.shape[1], form.cost.size, form.a_w.shape[0]

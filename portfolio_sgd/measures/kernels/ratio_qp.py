@@ -39,7 +39,9 @@ class RatioQPSolution:
     iterations: int
 
 
-def charnes_cooper_qp(sigma: np.ndarray, excess: np.ndarray, polytope: Any) -> RatioQPSolution:
+def charnes_cooper_qp(
+    sigma: np.ndarray, excess: np.ndarray, polytope: Any, vertex: np.ndarray | None = None
+) -> RatioQPSolution:
     """The weights of the largest ``excess.w / sqrt(w' sigma w)`` over ``polytope``.
 
     Parameters
@@ -50,6 +52,8 @@ def charnes_cooper_qp(sigma: np.ndarray, excess: np.ndarray, polytope: Any) -> R
         ``mu - rf``.
     polytope : Polytope
         The feasible set's standard form; with infinite bounds there is no answer here.
+    vertex : ndarray, shape (N,), optional
+        The set's largest-excess vertex (the start; see :func:`.ratio_cone.ratio_cone`).
 
     Returns
     -------
@@ -60,12 +64,10 @@ def charnes_cooper_qp(sigma: np.ndarray, excess: np.ndarray, polytope: Any) -> R
     nan = np.full(excess.shape[0], np.nan)
     if not (np.isfinite(polytope.lower).all() and np.isfinite(polytope.upper).all()):
         return RatioQPSolution(nan, False, "unbounded weights", 0)
-    cone = ratio_cone(polytope, excess)
+    cone = ratio_cone(polytope, excess, vertex)
     if cone is None:
         return RatioQPSolution(nan, False, "no positive excess", 0)
-    b = cone.lift
-    p = 2.0 * (b.T @ sigma @ b)
-    p = 0.5 * (p + p.T)
+    p = _hessian(sigma, polytope)
     cap = SCALE_CAP * max(1.0, float(cone.start[-1]))
     width = np.append(np.asarray(polytope.upper) - np.asarray(polytope.lower), 1.0)
     upper = cap * np.maximum(width, 0.0)
@@ -77,3 +79,15 @@ def charnes_cooper_qp(sigma: np.ndarray, excess: np.ndarray, polytope: Any) -> R
     exact = sol.exact and 0.0 < k < cap * (1.0 - 1e-9)
     status = sol.status if exact or not sol.exact else "scale at its bound"
     return RatioQPSolution(cone.weights(sol.x) if k > 0 else nan, exact, status, sol.iterations)
+
+
+def _hessian(sigma: np.ndarray, polytope: Any) -> np.ndarray:
+    """``2 B' Sigma B`` (n_x + 1, n_x + 1) for ``y = B (z, k) = D (z + l k)``, formed
+    blockwise (``D' Sigma D`` only where ``D`` is not the identity)."""
+    lift = np.asarray(polytope.lift, dtype=np.float64)
+    plain = lift.shape[0] == lift.shape[1] and np.array_equal(lift, np.eye(lift.shape[0]))
+    s = sigma if plain else lift.T @ sigma @ lift
+    low = np.where(np.isfinite(polytope.lower), polytope.lower, 0.0)
+    s_low = s @ low
+    p = np.block([[s, s_low[:, None]], [s_low[None, :], np.array([[low @ s_low]])]])
+    return p + p.T  # 2 B' Sigma B, exactly symmetric
