@@ -3,7 +3,9 @@
 The Sharpe ratio for volatility (the standard deviation), the CVaR ratio for CVaR, and so
 on for any registered measure. The ratio is not an expectation of a per-scenario loss, so
 the engine never runs it directly: :class:`~portfolio_sgd.solvers.max_ratio.MaxRatioSolver`
-solves it as a sequence of the measure's utility problems (each one an engine run with the
+solves it by one Charnes-Cooper program where the measure has one (a QP for volatility, an
+LP for the tail and drawdown measures: :mod:`portfolio_sgd.solvers.ratio_exact`), and
+otherwise as a sequence of the measure's utility problems (each one an engine run with the
 measure's exact finish where it has one):
 
 - **Dinkelbach** (a measure that is an expectation, e.g. CVaR): at ``lam_k = S(w_k)`` solve
