@@ -162,3 +162,24 @@ def test_skfolio_maximize_ratio_on_us_stocks(us_stocks_50, measure) -> None:
     r = us_stocks_50.to_numpy()
     assert ratio(r, ours)[0] >= ratio(r, theirs)[0] * (1 - 1e-6)
     assert ratio(r, ours)[0] == pytest.approx(ratio(r, theirs)[0], rel=1e-3)
+
+
+@pytest.mark.slow
+def test_long_short_cvar_ratio_is_certified_by_dinkelbach_from_the_lp(sp500) -> None:
+    """Long-short without a leverage cap: the LP minorant is not positive on every vertex
+    (no finite linear-fractional bound), so Dinkelbach, started at the LP's weights,
+    certifies them; the ratio is still cvxpy's Charnes-Cooper optimum."""
+    sp500 = sp500.iloc[-400:]
+    r = sp500.to_numpy()
+    t_len, n = r.shape
+    cons = Constraints(min_weight=-0.2, max_weight=0.5, long_short=True)
+    result = optimize(sp500, compose("max-ratio", "cvar"), cons, seed=0)
+    report = result.reports.of(RatioReport)
+    y, k, t = cp.Variable(n), cp.Variable(nonneg=True), cp.Variable()
+    z = cp.Variable(t_len, nonneg=True)
+    rows = [r.mean(axis=0) @ y == 1, cp.sum(y) == k, y >= -0.2 * k, y <= 0.5 * k]
+    risk = t + cp.sum(z) / (0.05 * t_len)
+    cp.Problem(cp.Minimize(risk), [*rows, z >= -r @ y - t]).solve(solver=cp.HIGHS)
+    assert "Dinkelbach" in report.method
+    assert report.ratio == pytest.approx(1.0 / float(risk.value), rel=1e-6)
+    assert result.converged and result.relative_gap_bound <= 1e-8

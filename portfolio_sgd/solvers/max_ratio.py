@@ -2,7 +2,9 @@
 
 Where the measure has a Charnes-Cooper program (the covariance norm: one QP; an LP
 epigraph: one LP), that program answers, with its proven bound
-(:mod:`.ratio_exact`). Otherwise, a sequence of utility runs.
+(:mod:`.ratio_exact`). Otherwise, a sequence of utility runs; also for an expectation
+measure whose program's bound is not finite (a long-short set where the LP minorant is not
+positive on every vertex), started at the program's weights, to certify them.
 
 The maths and the certificates are in :mod:`portfolio_sgd.objectives.max_ratio`. Each
 iteration solves the measure's utility problem (``compose("utility", measure, g)``: for
@@ -56,11 +58,13 @@ class MaxRatioSolver:
         returns = problem.returns.detach().cpu().to(torch.float64).numpy()
         oracle = problem.constraints.linear_oracle(problem.n_assets)
         w = _best_excess_vertex(ratio, returns, oracle.minimize)
+        root = not ratio.risk.is_expectation
         exact = exact_ratio(ratio, returns, oracle, w)
-        if exact is not None:
+        if exact is not None and (math.isfinite(exact.upper) or root):
             run = ratio_weights_result(task, exact.weights, exact.seconds)
             return _ratio_result(task, run, exact.attained, exact.upper, 1, exact.method)
-        root = not ratio.risk.is_expectation
+        if exact is not None:  # exact weights, no finite bound: Dinkelbach certifies them
+            w = exact.weights
         sub_measure = get_measure(ratio.risk.penalised_by) if root else ratio.risk
         best, result, iterations = ratio.ratio(returns, w), None, 0
         last, level = None, 0.0  # the last run and its g: any run's certificate bounds S*
