@@ -116,7 +116,8 @@ def _quadratic(
     rho = math.sqrt(max(float(w @ sw), 0.0))
     if not rho > 0:
         return None
-    attained = ratio.ratio(returns, w)
+    top = float(excess @ w)
+    attained = (top / rho, top, rho)  # sqrt(w' Sigma w): the population std of r @ w
     upper = linear_fractional_bound(oracle.minimize, excess, sw / rho, attained[0])
     return w, attained, upper, QP_METHOD
 
