@@ -183,3 +183,21 @@ def test_long_short_cvar_ratio_is_certified_by_dinkelbach_from_the_lp(sp500) -> 
     assert "Dinkelbach" in report.method
     assert report.ratio == pytest.approx(1.0 / float(risk.value), rel=1e-6)
     assert result.converged and result.relative_gap_bound <= 1e-8
+
+
+def test_everyday_sharpe_peer_solves_the_same_problem(us_stocks_50) -> None:
+    """The benchmark's cvxpy peer (``benchmarks/everyday.py``) and ours agree on the best
+    long-only Sharpe ratio."""
+    from benchmarks import everyday
+
+    data = us_stocks_50.iloc[:, :15]
+    r = data.to_numpy()
+    theirs = everyday.cvxpy_sharpe_peer(data, tight=True)
+    ours = optimize(data, "max-ratio").weights.to_numpy()
+
+    def sharpe(w: np.ndarray) -> float:
+        x = r @ w
+        return float(x.mean() / x.std())
+
+    assert sharpe(ours) == pytest.approx(sharpe(theirs), rel=1e-8)
+    assert sharpe(ours) >= sharpe(theirs) * (1 - 1e-10)
