@@ -57,7 +57,7 @@ def _herc(inputs: Inputs) -> Allocation:
 def _nco(inputs: Inputs) -> Allocation:
     labels = inputs.labels()
     spec = inputs.spec
-    w = nco_weights(inputs.returns, labels, spec.inner, spec.outer, inputs.solve)
+    w = nco_weights(inputs.returns, labels, spec.inner, spec.outer, inputs.solve, spec.cv)
     return Allocation(w, labels=labels, tree=inputs.tree)
 
 
