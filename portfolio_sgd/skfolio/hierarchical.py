@@ -48,6 +48,11 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         Per-asset bounds, met by skfolio's clamped bisection.
     groups, linear_constraints : optional
         Group limits and linear rows (met by the redistribution rule).
+    prior_estimator : prior, optional
+        A skfolio prior estimator (``EmpiricalPrior``, ``BlackLitterman``, ...) or ours
+        (:mod:`.prior_adapter`): the risks are measured on its scenarios (moved to its
+        mean and covariance), the tree built from the returns, as skfolio's. Default
+        None: the sample. A prior with scenario probabilities is refused.
     portfolio_params, fallback, raise_on_failure
         As in skfolio's ``BaseOptimization``.
     """
@@ -61,6 +66,7 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         max_weights: Any = 1.0,
         groups: Any = None,
         linear_constraints: Any = None,
+        prior_estimator: Any = None,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
@@ -68,6 +74,7 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         super().__init__(
             portfolio_params=portfolio_params, fallback=fallback, raise_on_failure=raise_on_failure
         )
+        self.prior_estimator = prior_estimator
         self.risk_measure = risk_measure
         self.linkage_method = linkage_method
         self.distance = distance
@@ -85,8 +92,8 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
 class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
     """Hierarchical equal risk contribution (:mod:`portfolio_sgd.allocators.herc`).
 
-    Parameters as :class:`SGDHierarchicalRiskParity`, plus ``n_clusters`` (default: the
-    gap rule). Bounds are met by the least relative deviation, as in skfolio.
+    Parameters as :class:`SGDHierarchicalRiskParity` (``prior_estimator`` included), plus
+    ``n_clusters`` (default: the gap rule). Bounds are met by the least relative deviation, as in skfolio.
     """
 
     def __init__(
@@ -99,6 +106,7 @@ class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
         max_weights: Any = 1.0,
         groups: Any = None,
         linear_constraints: Any = None,
+        prior_estimator: Any = None,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
@@ -111,6 +119,7 @@ class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
             max_weights,
             groups,
             linear_constraints,
+            prior_estimator,
             portfolio_params,
             fallback,
             raise_on_failure,
