@@ -54,13 +54,9 @@ def sp500(sp500_returns: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def stocks40() -> pd.DataFrame:
-    """40 stocks of the bundled 2500-stock panel, daily simple returns."""
-    from portfolio_sgd.data.registry import bundled_file
-
-    with bundled_file("us_stocks_huge_adjclose_2012_2017.csv.gz") as path:
-        prices = pd.read_csv(path, usecols=range(41), index_col=0, parse_dates=True)
-    return prices.pct_change().iloc[1:]
+def stocks40(us_stocks_50: pd.DataFrame) -> pd.DataFrame:
+    """40 stocks of the 2500-stock US panel with a full history, the last 750 days."""
+    return us_stocks_50.iloc[:, :40]
 
 
 def _views(panel: pd.DataFrame) -> list[str]:

@@ -9,7 +9,7 @@ variance by non-negative least squares, :func:`exact_min_variance`): Clarabel's 
 and even tight settings stop ~1e-7 away, the exact reference agrees to 1e-8.
 
 Two real panels: the last 1500 days of the 20-stock sp500 set, and 50 stocks of the
-2500-stock US panel (2012-2017).
+2500-stock US panel (the last 750 days).
 """
 
 from __future__ import annotations
@@ -69,13 +69,9 @@ def sp500(sp500_returns: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def stocks50() -> pd.DataFrame:
-    """50 stocks of the bundled 2500-stock panel, daily simple returns."""
-    from portfolio_sgd.data.registry import bundled_file
-
-    with bundled_file("us_stocks_huge_adjclose_2012_2017.csv.gz") as path:
-        prices = pd.read_csv(path, usecols=range(51), index_col=0, parse_dates=True)
-    return prices.pct_change().iloc[1:]
+def stocks50(us_stocks_50: pd.DataFrame) -> pd.DataFrame:
+    """50 stocks of the 2500-stock US panel with a full history, the last 750 days."""
+    return us_stocks_50
 
 
 @pytest.fixture(scope="module")
