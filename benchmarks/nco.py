@@ -75,7 +75,7 @@ def _write(returns: pd.DataFrame, args: argparse.Namespace, rows: list[dict]) ->
     info = machine_info(1)
     text = (
         f"# NCO on {returns.shape[1]} US stocks x {returns.shape[0]} days\n\n"
-        f"Command: `python -m benchmarks.nco --assets {args.assets}`\n\n"
+        f"Command: `python -m benchmarks.nco --assets {args.assets} --out {args.out}`\n\n"
         f"Machine: {info['cpu']}, {info['logical_cores']} logical cores (shared with other jobs)\n\n{table}\n"
     )
     print(text)
