@@ -123,3 +123,27 @@ def test_a_prior_with_probabilities_is_refused(sp500: pd.DataFrame) -> None:
     pooled = EntropyPooling(mean_views=[f"{a} >= 0.001"])
     with pytest.raises(ConfigError, match="scenario probabilities"):
         SGDHierarchicalRiskParity(prior_estimator=pooled).fit(sp500)
+
+
+def test_cli_views_reach_hrp(tmp_path: object, sp500: pd.DataFrame) -> None:
+    """``--objective hrp --views ...``: the API's weights with our BlackLitterman; NCO
+    refuses the views in one line."""
+    import json
+
+    from click.testing import CliRunner
+
+    from portfolio_sgd.cli import main
+
+    panel = sp500.iloc[-500:, :10]
+    path = tmp_path / "r.csv"  # type: ignore[operator]
+    panel.to_csv(path)
+    views = _views(panel)
+    args = ["optimize", "--returns", str(path), "--format", "json", "--objective"]
+    out = CliRunner().invoke(main, [*args, "hrp", "--views", views[0], "--views", views[1]])
+    assert out.exit_code == 0, out.output
+    weights = pd.Series(json.loads(out.stdout)["weights"])
+    expected = optimize(panel, "hrp", prior=OurBlackLitterman(views=views)).weights
+    assert np.abs(weights[expected.index] - expected).max() < 1e-12
+    assert np.abs(expected - optimize(panel, "hrp").weights).max() > 1e-6
+    bad = CliRunner().invoke(main, [*args, "nco", "--views", views[0]])
+    assert bad.exit_code != 0 and "takes no prior" in bad.output

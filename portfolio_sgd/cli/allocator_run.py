@@ -82,7 +82,7 @@ def run_allocator(
     engine_only = {**kwargs, "objective": "min-variance", "measure": None}  # measure: the spec's
     _, constraints, config = settings_from_cli(engine_only)
     spec = _spec(name, kwargs)
-    result = optimize(returns, spec, constraints, config)
+    result = optimize(returns, spec, constraints, config, prior=kwargs.get("prior"))
     payload = result.to_dict()
     performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
     payload["annual_return"] = performance["annual_return"]
