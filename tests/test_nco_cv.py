@@ -2,8 +2,8 @@
 
 skfolio feeds the outer estimator the clusters' out-of-sample returns (``cross_val_predict``
 over ``cv``, default 5-fold ``KFold``). With closed-form inner and outer estimators
-(inverse volatility, equal weight) our NCO equals skfolio's to 1e-8 for the default, an
-int, a scikit-learn splitter and ``"ignore"``. With min-variance inside and outside, the
+(inverse volatility) our NCO equals skfolio's to 1e-8 for the default, an int, a
+scikit-learn splitter, skfolio's ``WalkForward`` and ``"ignore"``. With min-variance inside and outside, the
 reference is skfolio's NCO run on an exact min-variance estimator (the long-only minimum
 variance by non-negative least squares, :func:`exact_min_variance`): Clarabel's default
 and even tight settings stop ~1e-7 away, the exact reference agrees to 1e-8.
@@ -27,9 +27,9 @@ from portfolio_sgd.allocators import AllocatorSpec
 from portfolio_sgd.errors import ConfigError
 
 pytest.importorskip("skfolio")
+from skfolio.model_selection import WalkForward  # noqa: E402
 from skfolio.optimization import (  # noqa: E402
     BaseOptimization,
-    EqualWeighted,
     InverseVolatility,
     MeanRisk,
     NestedClustersOptimization,
@@ -37,7 +37,6 @@ from skfolio.optimization import (  # noqa: E402
 from sklearn.model_selection import KFold, TimeSeriesSplit  # noqa: E402
 
 TOL = 1e-8
-ESTIMATORS = {"inverse-volatility": InverseVolatility, "equal-weight": EqualWeighted}
 
 
 def exact_min_variance(returns: np.ndarray) -> np.ndarray:
@@ -93,6 +92,7 @@ CV_CASES = [None, 3, "ignore", "splitter"]
 @pytest.mark.parametrize(
     ("panel_name", "cv"),
     [("sp500", cv) for cv in CV_CASES]
+    + [("sp500", "walk-forward")]
     + [pytest.param("stocks50", cv, marks=pytest.mark.slow) for cv in CV_CASES],
 )
 def test_closed_form_estimators_match_skfolio(
@@ -100,7 +100,8 @@ def test_closed_form_estimators_match_skfolio(
 ) -> None:
     """Inverse volatility inside and outside: skfolio's weights to 1e-8, for each cv."""
     panel = request.getfixturevalue(panel_name)
-    sk_cv = TimeSeriesSplit(4) if cv == "splitter" else cv
+    splitters = {"splitter": TimeSeriesSplit(4), "walk-forward": WalkForward(500, 100)}
+    sk_cv = splitters.get(cv, cv) if isinstance(cv, str) else cv
     spec = AllocatorSpec("nco", inner="inverse-volatility", outer="inverse-volatility", cv=sk_cv)
     ours = optimize(panel, spec).weights.to_numpy()
     sk = _sk_weights(panel, InverseVolatility(), InverseVolatility(), sk_cv)
