@@ -300,7 +300,7 @@ def test_nco_matches_skfolio_with_exact_estimators(
     )
     panel = request.getfixturevalue(name)
     expected = _quiet_fit(sk, panel)
-    result = optimize(panel, AllocatorSpec("nco", inner=inner, outer=outer))
+    result = optimize(panel, AllocatorSpec("nco", inner=inner, outer=outer, cv="ignore"))
     assert np.abs(result.weights.to_numpy() - expected).max() < TOL
 
 
@@ -316,7 +316,7 @@ def test_nco_min_variance_beats_skfolio_clarabel(sp500: pd.DataFrame) -> None:
         cv="ignore",
     )
     expected = _quiet_fit(sk, sp500)
-    result = optimize(sp500, "nco")
+    result = optimize(sp500, AllocatorSpec("nco", cv="ignore"))
     w = result.weights
     assert np.abs(w.to_numpy() - expected).max() < 1e-6
     cov = sp500.cov()
@@ -428,7 +428,9 @@ def test_nco_and_naive_estimators(sp500: pd.DataFrame) -> None:
         SGDNestedClustersOptimization,
     )
 
-    nco = SGDNestedClustersOptimization(inner="inverse-volatility", outer="equal-weight")
+    nco = SGDNestedClustersOptimization(
+        inner="inverse-volatility", outer="equal-weight", cv="ignore"
+    )
     sk = NestedClustersOptimization(
         inner_estimator=InverseVolatility(), outer_estimator=EqualWeighted(), cv="ignore"
     )

@@ -8,8 +8,9 @@ bounds, group limits and linear rows exactly (:mod:`.redistribute`) and reports 
 optimality gap (a heuristic). One module per concept: the distance (:mod:`.distance`,
 :mod:`.distance_correlation`), the tree (:mod:`.linkage`), the flat clusters
 (:mod:`.clusters`), the per-asset bounds and HRP's split rule (:mod:`.bounds`), the
-algorithms (:mod:`.hrp`, :mod:`.herc`, :mod:`.nco`, :mod:`.naive`), and the run
-(:mod:`.run`, :mod:`.result`).
+algorithms (:mod:`.hrp`, :mod:`.herc`, :mod:`.nco`, :mod:`.naive`), NCO's folds
+(:mod:`.cross_validation`), and the run (:mod:`.run`, :mod:`.result`; a prior's scenarios
+for HRP, HERC and inverse volatility: :func:`.run.prior_scenarios`).
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ class Inputs:
         Engine settings of inner optimisations (NCO, maximum diversification).
     solve : callable
         How a sub-problem is solved (:data:`Subsolver`).
+    scenarios : DataFrame, shape (T, N), optional
+        A prior's scenarios (moved to its mean and covariance): the risks are measured on
+        them, the distance still on ``returns`` (as skfolio's ``prior_estimator``).
     """
 
     returns: pd.DataFrame
@@ -44,11 +47,13 @@ class Inputs:
     upper: np.ndarray
     config: EngineConfig
     solve: Subsolver
+    scenarios: pd.DataFrame | None = None
 
     @property
     def values(self) -> np.ndarray:
-        """The returns as a float64 array (T, N)."""
-        return self.returns.to_numpy(dtype=np.float64)
+        """The scenarios the risks are measured on (T, N): the prior's, else the returns."""
+        frame = self.returns if self.scenarios is None else self.scenarios
+        return frame.to_numpy(dtype=np.float64)
 
     @property
     def measure(self) -> RiskMeasure:
@@ -58,7 +63,7 @@ class Inputs:
     @functools.cached_property
     def distance(self) -> np.ndarray:
         """The (N, N) distances under ``spec.distance``."""
-        return distance_matrix(self.values, self.spec.distance)
+        return distance_matrix(self.returns.to_numpy(dtype=np.float64), self.spec.distance)
 
     @functools.cached_property
     def tree(self) -> Tree:

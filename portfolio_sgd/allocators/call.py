@@ -2,7 +2,7 @@
 
 ``optimize(returns, "hrp", ...)`` (or an :class:`AllocatorSpec`) takes the shorthands
 that mean something to an allocator (``min_weight``, ``max_weight``, ``alpha``, the
-engine's settings for NCO's inner runs) and refuses, in one line, the options that do
+engine's settings for NCO's inner runs, a ``prior`` for HRP, HERC and inverse volatility) and refuses, in one line, the options that do
 not apply (risk aversion, bootstrap, risk limits, cardinality, a benchmark, ...).
 """
 
@@ -35,6 +35,7 @@ TAKEN = (
     "seed",
     "device",
     "dtype",
+    "prior",
 )
 """The shorthands of ``optimize`` an allocator takes."""
 
@@ -93,9 +94,9 @@ def optimize_allocator(
         raise ConfigError(f"{spec.name} is an allocator: it does not take {refused[0]}")
     if given.get("alpha") is not None:
         spec = dataclasses.replace(spec, alpha=float(given["alpha"]))
-    shorthands = {k: v for k, v in given.items() if k in TAKEN and k != "alpha"}
+    shorthands = {k: v for k, v in given.items() if k in TAKEN and k not in ("alpha", "prior")}
     _, constraints, config = resolve_settings("min-variance", constraints, config, **shorthands)
-    return allocate(returns, spec, constraints, config)
+    return allocate(returns, spec, constraints, config, given.get("prior"))
 
 
 def _set(value: object) -> bool:

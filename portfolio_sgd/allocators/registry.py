@@ -29,6 +29,9 @@ class Allocator:
         How its weights are made feasible when they are not.
     uses_tree, uses_measure : bool
         Whether it reads the tree settings (linkage, distance) and the measure.
+    takes_prior : bool
+        Whether it measures risks on a prior's scenarios (HRP, HERC, inverse
+        volatility: skfolio's estimators that take a ``prior_estimator``).
     run : callable
         ``Inputs -> Allocation``.
     """
@@ -39,6 +42,7 @@ class Allocator:
     uses_tree: bool
     uses_measure: bool
     run: Callable[[Inputs], Allocation]
+    takes_prior: bool = False
 
 
 def _hrp(inputs: Inputs) -> Allocation:
@@ -57,13 +61,15 @@ def _herc(inputs: Inputs) -> Allocation:
 def _nco(inputs: Inputs) -> Allocation:
     labels = inputs.labels()
     spec = inputs.spec
-    w = nco_weights(inputs.returns, labels, spec.inner, spec.outer, inputs.solve)
+    w = nco_weights(inputs.returns, labels, spec.inner, spec.outer, inputs.solve, spec.cv)
     return Allocation(w, labels=labels, tree=inputs.tree)
 
 
 ALLOCATORS: tuple[Allocator, ...] = (
-    Allocator("hrp", ("hierarchical-risk-parity",), "relative", True, True, _hrp),
-    Allocator("herc", ("hierarchical-equal-risk-contribution",), "relative", True, True, _herc),
+    Allocator("hrp", ("hierarchical-risk-parity",), "relative", True, True, _hrp, True),
+    Allocator(
+        "herc", ("hierarchical-equal-risk-contribution",), "relative", True, True, _herc, True
+    ),
     Allocator("nco", ("nested-clusters",), "euclidean", True, False, _nco),
     Allocator(
         "equal-weight",
@@ -80,6 +86,7 @@ ALLOCATORS: tuple[Allocator, ...] = (
         False,
         False,
         lambda i: Allocation(inverse_volatility_weights(i.values)),
+        True,
     ),
     Allocator(
         "max-diversification",

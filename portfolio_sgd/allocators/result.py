@@ -1,7 +1,7 @@
 """An allocation as an :class:`~portfolio_sgd.results.OptimizationResult`.
 
 The weights, the measure's value at them (``objective_value``: the allocator's measure,
-variance unless set, in daily units), each constraint's status (``constraints_report``)
+variance unless set, in daily units, on a prior's scenarios when one is given), each constraint's status (``constraints_report``)
 and an :class:`.report.AllocatorReport`. No optimality gap is claimed: an allocator is a
 heuristic, so ``optimality_gap`` is infinite, ``converged`` is False and
 ``certificate_method`` says ``"none (heuristic allocator)"``. ``spec`` records the

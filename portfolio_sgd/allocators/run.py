@@ -16,13 +16,15 @@ import torch
 
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
-from ..errors import DataError
+from ..errors import ConfigError, DataError
+from ..priors.base import Prior
+from ..priors.report import PriorReport, fit_prior
 from ..results import OptimizationResult
 from .allocation import Allocation, Inputs
 from .bounds import asset_bounds
 from .inner import subproblem_weights
 from .redistribute import check_allocator_constraints, make_feasible
-from .registry import allocator_name, get_allocator
+from .registry import ALLOCATORS, allocator_name, get_allocator
 from .report import AllocatorReport
 from .result import allocation_result
 from .spec import AllocatorSpec
@@ -91,11 +93,36 @@ def sub_weights(returns: pd.DataFrame, objective: object, config: EngineConfig) 
     return subproblem_weights(returns, objective, config)  # type: ignore[arg-type]
 
 
+def prior_scenarios(
+    frame: pd.DataFrame, prior: Prior | None, name: str
+) -> tuple[pd.DataFrame | None, PriorReport | None]:
+    """The prior's scenarios (T, N) the risks are measured on, and its report.
+
+    Raises
+    ------
+    ConfigError
+        For an allocator that takes no prior, or a prior with scenario probabilities
+        (entropy pooling: the allocators' measures take equally likely scenarios).
+    """
+    if prior is None:
+        return None, None
+    if not get_allocator(name).takes_prior:
+        takers = ", ".join(a.name for a in ALLOCATORS if a.takes_prior)
+        raise ConfigError(f"{name} takes no prior ({takers} do)")
+    report = fit_prior(prior, frame)
+    if report.fitted.probabilities is not None:
+        raise ConfigError(
+            f"{name} takes a prior without scenario probabilities (not entropy pooling)"
+        )
+    return report.fitted.returns.reindex(columns=frame.columns), report
+
+
 def allocate(
     returns: pd.DataFrame | np.ndarray | torch.Tensor,
     spec: AllocatorSpec,
     constraints: Constraints | None = None,
     config: EngineConfig | None = None,
+    prior: Prior | None = None,
 ) -> OptimizationResult:
     """Allocate with ``spec`` within ``constraints`` (module docstring).
 
@@ -107,6 +134,10 @@ def allocate(
         Long-only sets: bounds, group limits, linear rows (default: fully invested).
     config : EngineConfig, optional
         Engine settings of the inner runs (NCO, maximum diversification).
+    prior : Prior, optional
+        HRP, HERC, inverse volatility: the risks are measured on the prior's scenarios
+        (moved to its mean and covariance), the tree still built from ``returns``, as
+        skfolio's ``prior_estimator`` (:func:`prior_scenarios`).
 
     Returns
     -------
@@ -123,10 +154,12 @@ def allocate(
     constraints.bind(tickers).validate(len(tickers))
     lower, upper = asset_bounds(constraints, tickers)
     solve = functools.partial(sub_weights, config=config)
-    inputs = Inputs(frame, spec, lower, upper, config, solve)
+    scenarios, prior_report = prior_scenarios(frame, prior, spec.name)
+    inputs = Inputs(frame, spec, lower, upper, config, solve, scenarios)
     allocator = get_allocator(spec.name)
     allocation = allocator.run(inputs)
     weights, how = make_feasible(allocation.weights, constraints, tickers, allocator.rule)
     report = _report(inputs, allocation, how)
     elapsed = time.perf_counter() - start
-    return allocation_result(inputs, weights, constraints, config, report, elapsed)
+    result = allocation_result(inputs, weights, constraints, config, report, elapsed)
+    return result if prior_report is None else result.with_reports(prior_report)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 from ..measures.registry import get_measure
 from ..solvers.settings import ObjectiveLike
+from .cross_validation import check_cv
 from .distance import check_distance
 from .linkage import DEFAULT_LINKAGE, check_linkage
 
@@ -33,6 +34,9 @@ class AllocatorSpec:
     inner, outer : str, ObjectiveSpec or AllocatorSpec
         NCO's objective within each cluster and across clusters (default min-variance):
         any registered objective over any measure, or an allocator.
+    cv : None, "ignore", int or splitter
+        NCO's cross-validation of the inner portfolios (:mod:`.cross_validation`):
+        default 5-fold ``KFold`` (skfolio's); ``"ignore"``: in-sample.
     """
 
     name: str
@@ -43,6 +47,7 @@ class AllocatorSpec:
     n_clusters: int | None = None
     inner: ObjectiveLike | AllocatorSpec = "min-variance"
     outer: ObjectiveLike | AllocatorSpec = "min-variance"
+    cv: object = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "linkage", check_linkage(self.linkage))
@@ -52,3 +57,4 @@ class AllocatorSpec:
             raise ConfigError(f"alpha must be in (0, 1), got {self.alpha!r}")
         if self.n_clusters is not None and int(self.n_clusters) < 1:
             raise ConfigError(f"n_clusters must be at least 1, got {self.n_clusters!r}")
+        object.__setattr__(self, "cv", check_cv(self.cv))

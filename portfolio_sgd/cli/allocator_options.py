@@ -3,7 +3,7 @@
 ``--objective hrp|herc|nco|equal-weight|inverse-volatility|max-diversification`` runs an
 allocator (:mod:`portfolio_sgd.allocators`) instead of the SGD engine, with the tree's
 ``--linkage`` and ``--distance``, HERC's and NCO's ``--n-clusters``, NCO's ``--inner`` and
-``--outer`` objectives, and a ``--plot`` dendrogram. ``--measure`` and ``--alpha`` (the
+``--outer`` objectives and ``--nco-cv`` folds, and a ``--plot`` dendrogram. ``--measure`` and ``--alpha`` (the
 objective options) set HRP's and HERC's risk measure.
 """
 
@@ -59,6 +59,14 @@ allocator_options = section(
         default=None,
         metavar="OBJECTIVE",
         help="Allocator nco: objective across clusters  [default: min-variance].",
+    ),
+    click.option(
+        "--nco-cv",
+        default=None,
+        metavar="K|ignore",
+        help="Allocator nco: K-fold cross-validation of the inner portfolios whose "
+        "out-of-sample returns feed the outer problem, or 'ignore' (in-sample), as "
+        "skfolio's cv  [default: 5].",
     ),
 )
 

@@ -41,8 +41,27 @@ def _spec(name: str, kwargs: dict[str, Any]) -> AllocatorSpec:
         "n_clusters": kwargs.get("n_clusters"),
         "inner": kwargs.get("inner"),
         "outer": kwargs.get("outer"),
+        "cv": _nco_cv(kwargs.get("nco_cv")),
     }
     return AllocatorSpec(name, **{k: v for k, v in given.items() if v is not None})
+
+
+def _nco_cv(value: str | None) -> int | str | None:
+    """``--nco-cv``: a number of folds, ``"ignore"``, or None (not given).
+
+    Raises
+    ------
+    click.BadParameter
+        For anything else.
+    """
+    if value is None or value.strip().lower() == "ignore":
+        return None if value is None else "ignore"
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a number of folds or 'ignore', got {value!r}", param_hint="--nco-cv"
+        ) from None
 
 
 def run_allocator(
@@ -63,7 +82,7 @@ def run_allocator(
     engine_only = {**kwargs, "objective": "min-variance", "measure": None}  # measure: the spec's
     _, constraints, config = settings_from_cli(engine_only)
     spec = _spec(name, kwargs)
-    result = optimize(returns, spec, constraints, config)
+    result = optimize(returns, spec, constraints, config, prior=kwargs.get("prior"))
     payload = result.to_dict()
     performance = metrics.fixed_weight_performance(returns, result.weights.to_numpy())
     payload["annual_return"] = performance["annual_return"]
@@ -84,7 +103,7 @@ def run_allocator(
         plot_dendrogram(tree, list(returns.columns), plot_path, len(clusters) or None)
 
 
-ALLOCATOR_ONLY = ("linkage", "distance", "n_clusters", "inner", "outer", "plot_path")
+ALLOCATOR_ONLY = ("linkage", "distance", "n_clusters", "inner", "outer", "plot_path", "nco_cv")
 """Options that only an allocator takes."""
 
 

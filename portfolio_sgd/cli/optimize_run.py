@@ -45,7 +45,6 @@ ALLOCATOR_REFUSED = (
     "half_life",
     "max_volatility",
     "max_cvar",
-    "prior",
 )
 """Options of ``optimize`` that an allocator refuses (they need the engine)."""
 
@@ -89,7 +88,7 @@ def _optimize(
         refused = {k: v for k, v in locals().items() if k in ALLOCATOR_REFUSED}
         refused["limit"] = (*limit_options, *limit_flags) or None
         refused["beta"] = beta
-        return run_allocator(allocator, fmt, output, refused, **kwargs)
+        return run_allocator(allocator, fmt, output, refused, prior=prior, **kwargs)
     refuse_allocator_options(kwargs)
     limits = [parse_limit_option(text) for text in limit_options]
     limits += [parse_limit_flag(text) for text in limit_flags]  # --max-cdar 0.1, ...

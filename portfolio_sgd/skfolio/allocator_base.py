@@ -16,7 +16,8 @@ linear_constraints    hierarchical estimators have no group constraints)
 ====================  =================================================================
 
 The fit is one :func:`portfolio_sgd.optimize` call with the allocator's
-:class:`~portfolio_sgd.allocators.AllocatorSpec`; ``weights_`` (N,) and ``result_`` (an
+:class:`~portfolio_sgd.allocators.AllocatorSpec` (and the estimator's ``prior_estimator``,
+where it has one: :mod:`.prior_adapter`); ``weights_`` (N,) and ``result_`` (an
 :class:`~portfolio_sgd.OptimizationResult` with its ``constraints_report``) are set.
 """
 
@@ -37,6 +38,7 @@ from ..errors import ConfigError
 from ..measures.registry import get_measure
 from ..results import OptimizationResult
 from .mapping import linear_settings
+from .prior_adapter import as_prior
 
 SKFOLIO_MEASURES = {"STANDARD_DEVIATION": "volatility"}
 """skfolio ``RiskMeasure`` members whose name is not that of our measure."""
@@ -118,7 +120,11 @@ class SGDAllocatorBase(BaseOptimization):
         names = getattr(self, "feature_names_in_", None)
         names = None if names is None else [str(n) for n in names]
         constraints = allocator_constraints(self.get_params(deep=False), n_assets, names)
+        prior = as_prior(getattr(self, "prior_estimator", None))
+        if names is None and prior is not None:
+            names = [f"x{i}" for i in range(n_assets)]  # a prior fits a named frame
         returns = pd.DataFrame(X, columns=names) if names is not None else X
-        self.result_: OptimizationResult = optimize(returns, self._spec(), constraints)
+        spec = self._spec()
+        self.result_: OptimizationResult = optimize(returns, spec, constraints, prior=prior)
         self.weights_ = self.result_.weights.to_numpy(dtype=float, copy=True)
         return self

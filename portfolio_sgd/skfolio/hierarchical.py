@@ -5,7 +5,7 @@ skfolio                                    portfolio-sgd
 =========================================  ===========================================
 ``HierarchicalRiskParity``                 :class:`SGDHierarchicalRiskParity`
 ``HierarchicalEqualRiskContribution``      :class:`SGDHierarchicalEqualRiskContribution`
-``NestedClustersOptimization(cv="ignore")``  :class:`SGDNestedClustersOptimization`
+``NestedClustersOptimization``             :class:`SGDNestedClustersOptimization`
 =========================================  ===========================================
 
 The tree is set by ``linkage_method`` (``"single"``, ``"average"``, ``"complete"``,
@@ -16,8 +16,9 @@ defaults are skfolio's (Ward, Pearson; HRP's optimal leaf ordering; HERC's and N
 cluster count by the gap rule unless ``n_clusters``). ``risk_measure`` is skfolio's
 ``RiskMeasure`` (``VARIANCE``, ``STANDARD_DEVIATION``, ``CVAR``) or the name of any
 registered measure. NCO's ``inner`` and ``outer`` are any objective (a name or an
-:class:`~portfolio_sgd.objectives.ObjectiveSpec`) or allocator name; the outer problem
-sees the in-sample cluster returns (skfolio's ``cv="ignore"``).
+:class:`~portfolio_sgd.objectives.ObjectiveSpec`) or allocator name; its ``cv`` is
+skfolio's (default 5-fold ``KFold``: the outer problem sees the clusters' out-of-sample
+returns; ``"ignore"``: in-sample; an int or a splitter).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         Per-asset bounds, met by skfolio's clamped bisection.
     groups, linear_constraints : optional
         Group limits and linear rows (met by the redistribution rule).
+    prior_estimator : prior, optional
+        A skfolio prior estimator (``EmpiricalPrior``, ``BlackLitterman``, ...) or ours
+        (:mod:`.prior_adapter`): the risks are measured on its scenarios (moved to its
+        mean and covariance), the tree built from the returns, as skfolio's. Default
+        None: the sample. A prior with scenario probabilities is refused.
     portfolio_params, fallback, raise_on_failure
         As in skfolio's ``BaseOptimization``.
     """
@@ -60,6 +66,7 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         max_weights: Any = 1.0,
         groups: Any = None,
         linear_constraints: Any = None,
+        prior_estimator: Any = None,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
@@ -67,6 +74,7 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
         super().__init__(
             portfolio_params=portfolio_params, fallback=fallback, raise_on_failure=raise_on_failure
         )
+        self.prior_estimator = prior_estimator
         self.risk_measure = risk_measure
         self.linkage_method = linkage_method
         self.distance = distance
@@ -84,8 +92,8 @@ class SGDHierarchicalRiskParity(SGDAllocatorBase):
 class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
     """Hierarchical equal risk contribution (:mod:`portfolio_sgd.allocators.herc`).
 
-    Parameters as :class:`SGDHierarchicalRiskParity`, plus ``n_clusters`` (default: the
-    gap rule). Bounds are met by the least relative deviation, as in skfolio.
+    Parameters as :class:`SGDHierarchicalRiskParity` (``prior_estimator`` included), plus
+    ``n_clusters`` (default: the gap rule). Bounds are met by the least relative deviation, as in skfolio.
     """
 
     def __init__(
@@ -98,6 +106,7 @@ class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
         max_weights: Any = 1.0,
         groups: Any = None,
         linear_constraints: Any = None,
+        prior_estimator: Any = None,
         portfolio_params: dict | None = None,
         fallback: Any = None,
         raise_on_failure: bool = True,
@@ -110,6 +119,7 @@ class SGDHierarchicalEqualRiskContribution(SGDHierarchicalRiskParity):
             max_weights,
             groups,
             linear_constraints,
+            prior_estimator,
             portfolio_params,
             fallback,
             raise_on_failure,
@@ -135,6 +145,9 @@ class SGDNestedClustersOptimization(SGDAllocatorBase):
         The objective within each cluster and across clusters (or an allocator's name).
     linkage_method, distance, n_clusters
         As in :class:`SGDHierarchicalEqualRiskContribution`.
+    cv : None, "ignore", int or splitter, default None
+        As skfolio's: the folds of the out-of-sample inner returns (None: 5-fold
+        ``KFold``; :mod:`portfolio_sgd.allocators.cross_validation`).
     min_weights, max_weights, groups, linear_constraints : optional
         Met by the Euclidean redistribution of the final weights.
     portfolio_params, fallback, raise_on_failure
@@ -148,6 +161,7 @@ class SGDNestedClustersOptimization(SGDAllocatorBase):
         linkage_method: Any = "ward",
         distance: str = "pearson",
         n_clusters: int | None = None,
+        cv: Any = None,
         min_weights: Any = 0.0,
         max_weights: Any = 1.0,
         groups: Any = None,
@@ -159,6 +173,7 @@ class SGDNestedClustersOptimization(SGDAllocatorBase):
         super().__init__(
             portfolio_params=portfolio_params, fallback=fallback, raise_on_failure=raise_on_failure
         )
+        self.cv = cv
         self.inner = inner
         self.outer = outer
         self.linkage_method = linkage_method
@@ -174,4 +189,5 @@ class SGDNestedClustersOptimization(SGDAllocatorBase):
             n_clusters=self.n_clusters,
             inner=self.inner,
             outer=self.outer,
+            cv=self.cv,
         )

@@ -53,9 +53,32 @@ class SGDEqualWeighted(SGDAllocatorBase):
 
 
 class SGDInverseVolatility(SGDEqualWeighted):
-    """``w_i ∝ 1 / sigma_i`` (parameters as :class:`SGDEqualWeighted`)."""
+    """``w_i ∝ 1 / sigma_i`` (parameters as :class:`SGDEqualWeighted`, plus skfolio's
+    ``prior_estimator``: the volatilities are the prior's, :mod:`.prior_adapter`)."""
 
     allocator = "inverse-volatility"
+
+    def __init__(
+        self,
+        min_weights: Any = 0.0,
+        max_weights: Any = 1.0,
+        groups: Any = None,
+        linear_constraints: Any = None,
+        prior_estimator: Any = None,
+        portfolio_params: dict | None = None,
+        fallback: Any = None,
+        raise_on_failure: bool = True,
+    ) -> None:
+        super().__init__(
+            min_weights,
+            max_weights,
+            groups,
+            linear_constraints,
+            portfolio_params,
+            fallback,
+            raise_on_failure,
+        )
+        self.prior_estimator = prior_estimator
 
 
 class SGDMaximumDiversification(SGDEqualWeighted):
