@@ -10,6 +10,7 @@ bootstrap error bars, recency weighting, budgets from a file) are refused.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import click
 
 from ..distributed import start
 from ..distributed.api import run_sharded
+from ..distributed.handshake import check_same_setup
 from ..distributed.shard import PARQUET_SUFFIXES
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
@@ -56,6 +58,7 @@ def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
     spec, constraints, config = settings_from_cli(kwargs, progress=False, budgets=None)
     ctx = start(config.device)
+    check_same_setup(ctx, sys.argv[1:])  # same versions and command line on every rank
     source, benchmark = _source(kwargs)
     result, problem = run_sharded(source, spec, constraints, config, benchmark=benchmark, ctx=ctx)
     payload = result.to_dict()

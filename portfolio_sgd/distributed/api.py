@@ -28,6 +28,7 @@ from ..results import OptimizationResult, single_result
 from .certificate import NO_CERTIFICATE, sharded_certificate
 from .context import DistContext, start
 from .finish import sharded_finish
+from .handshake import check_same_setup
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
@@ -101,7 +102,9 @@ def run_sharded(
         raise ConfigError(
             "sharded runs support neither trading costs/turnover limits nor shrinkage yet"
         )
-    ctx = start(config.device) if ctx is None else ctx
+    if ctx is None:
+        ctx = start(config.device)
+        check_same_setup(ctx)  # the same versions on every rank
     shard = _shard(returns, ctx, config)
     constraints = constraints.bind(list(shard.tickers))
     local = torch.as_tensor(shard.values, device=ctx.device)
