@@ -5,13 +5,16 @@ averaging, momentum restart, stopping) read full-data quantities that are reduce
 ranks: the starting objective and VaR, the smoothing scale, and the moment-based set-up
 (preconditioner, automatic step size, risk parity's start) from the moment rows of
 :class:`~portfolio_sgd.distributed.problem.ShardedProblem`. The engine's data passes are
-replaced by :class:`~portfolio_sgd.distributed.ops.ShardedHooks`.
+replaced by :class:`~portfolio_sgd.distributed.ops.ShardedHooks`. Trading costs and
+turnover limits act per asset (a prox and a projection of the weights): every rank
+applies the same one to the same weights, as a single process does.
 """
 
 from __future__ import annotations
 
 import torch
 
+from ..constraints.trading.terms import trading_config, trading_prox
 from ..engine import step_graphs
 from ..engine.averaging import IterateAverage
 from ..engine.config import EngineConfig, OptimizerName
@@ -51,6 +54,7 @@ def build_sharded_state(
         objective that cannot be sharded) and as :func:`portfolio_sgd.engine.setup.build_state`.
     """
     _check(problem, config, grid)
+    config = trading_config(problem, config)  # proximal steps without momentum
     euclidean = problem.constraints.projector(problem.n_assets)
     moments = problem.moment_problem()
     objective = problem.spec.impl
@@ -61,6 +65,7 @@ def build_sharded_state(
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(moments, config)
     w, project, orthant = _start(moments, grid, metric, euclidean)
+    prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)  # per asset
     t, x0 = None, None
     if objective.has_var_level:
         x0 = portfolio_returns(R, w)
@@ -97,6 +102,7 @@ def build_sharded_state(
         metric=metric,
         project=project,
         orthant=orthant,
+        prox=prox,
         optimizer=optimizer,
         optimizer_name=opt_name,
         scheduler=scheduler,
