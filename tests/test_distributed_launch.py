@@ -9,6 +9,9 @@ checks the exit status and what rank 0 prints:
 - ranks with different package versions or command lines stop at the start-up check,
   with one ``Error:`` line on rank 0 and status 1 on every rank;
 - a rank killed mid-run (SIGKILL) makes the other leave with one line, at once.
+
+One quick test per case; the second variant of a case is marked slow (each test starts
+processes that import torch).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def test_a_rank_alone_fails_the_rendezvous_with_one_line() -> None:
     assert time.monotonic() - began < WAIT_S
 
 
+@pytest.mark.slow
 def test_an_unreachable_master_fails_with_one_line() -> None:
     code, errors = finish(worker(1, 2, free_port(), ARGS))  # nobody serves the port
     assert code == 1
@@ -101,6 +105,7 @@ def test_mismatched_versions_stop_every_rank_with_one_line_on_rank_0() -> None:
     assert errors1 == []
 
 
+@pytest.mark.slow
 def test_mismatched_arguments_stop_every_rank_with_one_line_on_rank_0() -> None:
     port = free_port()
     rank0 = worker(0, 2, port, [*ARGS, "--seed", "1"])
