@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import distributed_feature_jobs as jobs
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
+import portfolio_sgd as ps
 from portfolio_sgd.constraints import Constraints
 from portfolio_sgd.distributed.context import DistContext
 from portfolio_sgd.distributed.launch import run_local
@@ -54,3 +56,16 @@ def test_shrinkage_from_reduced_sums_is_the_full_data_one(kind: str) -> None:
 @pytest.mark.slow
 def test_two_ranks_equal_one_process(single) -> None:
     assert_same(run_local(jobs.run_cases, 2, True), single)
+
+
+def test_holdings_and_costs_by_ticker_are_resolved_on_the_shard_columns() -> None:
+    returns = pd.DataFrame(jobs.panel()[:600], columns=[f"A{i}" for i in range(10)])
+    constraints = ps.Constraints(
+        previous_weights={"A1": 0.5, "A7": 0.5}, transaction_costs={"A1": 0.002, "A3": 0.001}
+    )
+    one = ps.optimize(returns, "min-variance", constraints=constraints, seed=0)
+    sharded = ps.optimize(
+        returns, "min-variance", constraints=constraints, seed=0, distributed=True
+    )
+    assert abs(sharded.objective_value - one.objective_value) <= 1e-9 * abs(one.objective_value)
+    assert np.abs(sharded.weights.to_numpy() - one.weights.to_numpy()).max() <= 1e-6

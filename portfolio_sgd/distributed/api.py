@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints
+from ..constraints.trading.terms import resolve_tickers
 from ..data.inputs import align_benchmark, validate_returns_input
 from ..engine import Callback, RunGrid, run_engine
 from ..engine.config import EngineConfig
@@ -102,6 +103,7 @@ def run_sharded(
         ctx = start(config.device)
         check_same_setup(ctx)  # the same versions on every rank
     shard = _shard(returns, ctx, config)
+    constraints = resolve_tickers(constraints, list(shard.tickers))  # holdings, costs
     constraints = constraints.bind(list(shard.tickers))
     local = torch.as_tensor(shard.values, device=ctx.device)
     bench = _benchmark(benchmark, spec, shard, ctx)
