@@ -66,10 +66,7 @@ def build_sharded_state(
     metric = resolve_metric(moments, config)
     w, project, orthant = _start(moments, grid, metric, euclidean)
     prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)  # per asset
-    t, x0 = None, None
-    if objective.has_var_level:
-        x0 = portfolio_returns(R, w)
-        t = sharded_var_level(problem, x0).clone()
+    t, x0 = _var_start(problem, w)
     smoothing = SmoothingContinuation.start(
         ShardedSmoothing(objective, problem),  # type: ignore[arg-type]
         R,
@@ -123,6 +120,17 @@ def build_sharded_state(
         quad_checked=True,  # full steps pass over the shards: no moment-matrix shortcut
         hooks=ShardedHooks(),
     )
+
+
+def _var_start(
+    problem: ShardedProblem, w: torch.Tensor
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The VaR level (K,) at the start weights (K, N) and this rank's returns (K, T_r),
+    for objectives with a VaR level (reduced over ranks); ``(None, None)`` otherwise."""
+    if not problem.spec.impl.has_var_level:
+        return None, None
+    x0 = portfolio_returns(problem.returns, w)
+    return sharded_var_level(problem, x0).clone(), x0
 
 
 def _check_step_sizes(opt_name: OptimizerName, config: EngineConfig, grid: RunGrid) -> None:
