@@ -129,3 +129,35 @@ def test_a_rank_killed_mid_run_ends_the_other_with_one_line() -> None:
     code0, errors0 = finish(rank0)
     assert code0 == 1
     assert len(errors0) == 1 and "another rank ended" in errors0[0], errors0
+
+
+def rank_pid(launcher: int, rank: int) -> int:
+    """The pid of torchrun's worker with LOCAL_RANK ``rank`` (from /proc)."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(launcher)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    for pid in children:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        if f"LOCAL_RANK={rank}".encode() in environ:
+            return int(pid)
+    raise AssertionError(f"no worker with LOCAL_RANK={rank}")
+
+
+@pytest.mark.slow
+def test_under_torchrun_a_killed_rank_stops_the_run_with_one_line_on_rank_0() -> None:
+    command = [str(Path(sys.executable).with_name("torchrun")), "--standalone"]
+    command += ["--nproc-per-node", "2", "-m", "portfolio_sgd", *ARGS, "--objective", "cvar"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TORCH_CPP_LOG_LEVEL": "FATAL"}
+    launcher = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    assert launcher.stderr is not None
+    seen = 0
+    for line in launcher.stderr:  # both ranks have loaded their data
+        seen += line.startswith("info:")
+        if seen == 2:
+            break
+    os.kill(rank_pid(launcher.pid, 1), signal.SIGKILL)
+    _, err = launcher.communicate(timeout=WAIT_S)
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert launcher.returncode == 1
+    assert len(errors) == 1, errors
+    assert "SIGTERM" in errors[0] or "another rank ended" in errors[0], errors
