@@ -10,6 +10,7 @@ bootstrap error bars, recency weighting, budgets from a file) are refused.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import click
 
 from ..distributed import start
 from ..distributed.api import run_sharded
+from ..distributed.handshake import check_same_setup
 from ..distributed.shard import PARQUET_SUFFIXES
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
@@ -25,6 +27,7 @@ from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
 from .app import emit
 from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
+from .trading_settings import trading_settings
 
 SHARDED_SUFFIXES = (".npy", ".csv", *PARQUET_SUFFIXES)
 REFUSED = {
@@ -39,23 +42,37 @@ REFUSED = {
     "beta": "--beta",
     "limit_options": "--limit",
     "limit_flags": "--max-<measure>",
-    "previous_weights_file": "--previous-weights",
-    "cost_bps": "--cost-bps",
-    "costs_file": "--costs",
-    "impact": "--impact",
 }
+WHY = {
+    "error_bars": "resamples re-weight the rows of each run",
+    "n_resamples": "resamples re-weight the rows of each run",
+    "resample": "resamples re-weight the rows of each run",
+    "half_life": "recency weights every row by its date",
+    "max_volatility": "a risk limit's search over the risk aversion runs on one process",
+    "max_cvar": "a risk limit's search over the risk aversion runs on one process",
+    "limit_options": "a risk limit's search over the risk aversion runs on one process",
+    "limit_flags": "a risk limit's search over the risk aversion runs on one process",
+}
+"""Why a refused option is not sharded (the rest need the whole data on one process)."""
 
 
 def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any]) -> None:
     """Run ``optimize`` sharded over the torchrun group; rank 0 writes the result."""
     given = {**options, **options["kwargs"]}
     for key, flag in REFUSED.items():
+        if given.get(key) and key in WHY:
+            raise ConfigError(
+                f"{flag} is not sharded ({WHY[key]}); run it with --split runs, where "
+                "every rank holds all rows"
+            )
         if given.get(key):
             raise ConfigError(f"{flag} needs the whole data on one process; not under torchrun")
     kwargs = options["kwargs"]
     kwargs["objective"] = kwargs["objective"] or "mean-variance"
-    spec, constraints, config = settings_from_cli(kwargs, progress=False, budgets=None)
+    trading = trading_settings(kwargs)  # per-asset prox/projection: replicated on every rank
+    spec, constraints, config = settings_from_cli(kwargs, progress=False, budgets=None, **trading)
     ctx = start(config.device)
+    check_same_setup(ctx, sys.argv[1:])  # same versions and command line on every rank
     source, benchmark = _source(kwargs)
     result, problem = run_sharded(source, spec, constraints, config, benchmark=benchmark, ctx=ctx)
     payload = result.to_dict()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints
-from ..constraints.trading.terms import has_trading
+from ..constraints.trading.terms import resolve_tickers
 from ..data.inputs import align_benchmark, validate_returns_input
 from ..engine import Callback, RunGrid, run_engine
 from ..engine.config import EngineConfig
@@ -28,9 +28,11 @@ from ..results import OptimizationResult, single_result
 from .certificate import NO_CERTIFICATE, sharded_certificate
 from .context import DistContext, start
 from .finish import sharded_finish
+from .handshake import check_same_setup
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
 from .shard import Shard, load_shard, shard_array
+from .shrinkage import resolve_sharded_shrinkage
 
 
 def optimize_sharded(
@@ -97,18 +99,18 @@ def run_sharded(
 ) -> tuple[OptimizationResult, ShardedProblem]:
     """:func:`optimize_sharded`, also returning this rank's sharded problem (for further
     reductions over the data, e.g. the fixed-weight performance of the result)."""
-    if has_trading(constraints) or spec.shrinkage != "none":
-        raise ConfigError(
-            "sharded runs support neither trading costs/turnover limits nor shrinkage yet"
-        )
-    ctx = start(config.device) if ctx is None else ctx
+    if ctx is None:
+        ctx = start(config.device)
+        check_same_setup(ctx)  # the same versions on every rank
     shard = _shard(returns, ctx, config)
+    constraints = resolve_tickers(constraints, list(shard.tickers))  # holdings, costs
     constraints = constraints.bind(list(shard.tickers))
     local = torch.as_tensor(shard.values, device=ctx.device)
     bench = _benchmark(benchmark, spec, shard, ctx)
     problem = sharded_problem(
         local, shard.offset, shard.total, spec, constraints, ctx, benchmark=bench
     )
+    problem = resolve_sharded_shrinkage(problem)  # delta and F from reduced sums
     init = init_array(init_weights, shard.tickers)
     grid = RunGrid(batch_sizes=(int(config.batch_size),), init_weights=init)
     # no CUDA graphs; the exact finish runs after the loop, fed across ranks (.finish)
@@ -138,7 +140,7 @@ def _shard(returns: Any, ctx: DistContext, config: EngineConfig) -> Shard:
 
 def _benchmark(benchmark: Any, spec: ObjectiveSpec, shard: Shard, ctx: DistContext):  # noqa: ANN202
     """This rank's rows of the benchmark (tracking), else None."""
-    if not spec.impl.needs_benchmark:
+    if not spec.objective.objective_class.needs_benchmark:  # impl: after shrinkage
         return None
     if benchmark is None:
         raise ConfigError("the tracking objective needs a benchmark series")

@@ -13,14 +13,20 @@ from __future__ import annotations
 import atexit
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
 
 from ..errors import ConfigError
+from .failure import collective_guard, stop_on_sigterm
+from .timeouts import read_timeouts
 
 ENV_KEYS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 """Environment variables that torchrun (torch.distributed.run) sets for every worker."""
+
+_WORKING_GROUP: dict[str, Any] = {}
+"""The working group :func:`start` created in this process (later runs join it)."""
 
 
 def launched_by_torchrun() -> bool:
@@ -41,6 +47,9 @@ class DistContext:
         Where this rank's tensors live (NCCL reduces CUDA tensors only).
     owns_group : bool
         This context initialised the process group and destroys it in :meth:`close`.
+    group : ProcessGroup, optional
+        The group the collectives run on (None: the default group). A group this module
+        starts is the default group's copy with the collective timeout (:mod:`.timeouts`).
     """
 
     rank: int = 0
@@ -49,6 +58,7 @@ class DistContext:
     backend: str = ""
     device: torch.device = torch.device("cpu")
     owns_group: bool = False
+    group: Any = None
 
     @property
     def is_main(self) -> bool:
@@ -64,7 +74,8 @@ class DistContext:
         """``tensor`` reduced over ranks in place (op "sum", "min" or "max"), returned."""
         if self.active:
             ops = {"sum": dist.ReduceOp.SUM, "min": dist.ReduceOp.MIN, "max": dist.ReduceOp.MAX}
-            dist.all_reduce(tensor, op=ops[op])
+            with collective_guard("an all-reduce"):
+                dist.all_reduce(tensor, op=ops[op], group=self.group)
         return tensor
 
     def all_gather(self, tensor: torch.Tensor) -> torch.Tensor:
@@ -72,7 +83,8 @@ class DistContext:
         if not self.active:
             return tensor.unsqueeze(0)
         parts = [torch.empty_like(tensor) for _ in range(self.world_size)]
-        dist.all_gather(parts, tensor.contiguous())
+        with collective_guard("an all-gather"):
+            dist.all_gather(parts, tensor.contiguous(), group=self.group)
         return torch.stack(parts)
 
     def gather_objects(self, value: object) -> list[object]:
@@ -80,7 +92,8 @@ class DistContext:
         if not self.active:
             return [value]
         out: list[object] = [None] * self.world_size
-        dist.all_gather_object(out, value)
+        with collective_guard("an all-gather"):
+            dist.all_gather_object(out, value, group=self.group)
         return out
 
     def broadcast_object(self, value: object) -> object:
@@ -88,13 +101,24 @@ class DistContext:
         if not self.active:
             return value
         box = [value]
-        dist.broadcast_object_list(box, src=0)
+        with collective_guard("a broadcast from rank 0"):
+            dist.broadcast_object_list(box, src=0, group=self.group)
         return box[0]
 
     def barrier(self) -> None:
         """Wait for every rank."""
         if self.active:
-            dist.barrier()
+            with collective_guard("a barrier"):
+                dist.barrier(group=self.group)
+
+    def wait_for_main_exit(self) -> None:
+        """On a rank other than 0: block until rank 0's process ends (or the collective
+        timeout passes), so that rank 0 fails first and alone reports why."""
+        if self.active and not self.is_main:
+            try:
+                dist.barrier(group=self.group)  # rank 0 never enters it: ends when it exits
+            except RuntimeError:
+                pass
 
     def close(self) -> None:
         """Destroy the process group if this context created it."""
@@ -108,7 +132,9 @@ def start(device: str = "auto") -> DistContext:
 
     The group lives as long as the process (it is destroyed at exit): a second run in
     the same process joins it, since re-creating a group on the same rendezvous races
-    against ranks still leaving the old one. Without ``RANK``/``WORLD_SIZE`` (a plain process asked for ``distributed=True``) the
+    against ranks still leaving the old one. The rendezvous and the collectives are bounded
+    by the timeouts of :mod:`.timeouts`; a launcher's SIGTERM becomes a
+    :class:`~.failure.RankFailure`. Without ``RANK``/``WORLD_SIZE`` (a plain process asked for ``distributed=True``) the
     run is a group of one, with no collectives. ``MASTER_ADDR``/``MASTER_PORT`` default to
     127.0.0.1:29500 when the launcher did not set them.
 
@@ -116,6 +142,8 @@ def start(device: str = "auto") -> DistContext:
     ------
     ConfigError
         For CUDA asked for but unavailable, or a malformed environment.
+    RankFailure
+        When the rendezvous fails (:func:`_init_group`).
     """
     try:
         rank = int(os.environ.get("RANK", "0"))
@@ -131,16 +159,42 @@ def start(device: str = "auto") -> DistContext:
     )
     backend = "nccl" if use_cuda else "gloo"
     if dist.is_initialized():
-        return DistContext(rank, world, local, dist.get_backend(), dev, owns_group=False)
+        group = _WORKING_GROUP.get("group")
+        return DistContext(rank, world, local, dist.get_backend(), dev, False, group)
     if world == 1:
         return DistContext(rank, 1, local, "", dev)
-    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
-    os.environ.setdefault("MASTER_PORT", "29500")
     if use_cuda:
         torch.cuda.set_device(dev)
-    dist.init_process_group(backend=backend, rank=rank, world_size=world)
+    group = _WORKING_GROUP["group"] = _init_group(backend, rank, world)
     atexit.register(_destroy)  # one group per process: later runs join it
-    return DistContext(rank, world, local, backend, dev, owns_group=True)
+    stop_on_sigterm()
+    return DistContext(rank, world, local, backend, dev, owns_group=True, group=group)
+
+
+def _init_group(backend: str, rank: int, world: int) -> Any:
+    """Rendezvous and start the default group, both bounded by the join timeout; return
+    the working group: all ranks, each collective bounded by the collective timeout.
+
+    Raises
+    ------
+    RankFailure
+        When the master cannot be reached or not every rank joins in time.
+    """
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    os.environ.setdefault("MASTER_PORT", "29500")
+    timeouts = read_timeouts()
+    where = f"{os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']}"
+    what = (
+        f"the rendezvous of {world} ranks at {where} (rank {rank}, join timeout "
+        f"{timeouts.join.total_seconds():g} s)"
+    )
+    with collective_guard(what):
+        store, _, _ = next(dist.rendezvous("env://", rank, world, timeout=timeouts.join))
+        dist.init_process_group(
+            backend=backend, store=store, rank=rank, world_size=world, timeout=timeouts.join
+        )
+        dist.barrier()  # every rank has joined
+        return dist.new_group(timeout=timeouts.collective)
 
 
 def _destroy() -> None:

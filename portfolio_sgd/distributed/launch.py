@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,11 +49,14 @@ def run_local(fn: Callable[..., Any], world_size: int, *args: Any) -> Any:
     """``fn(*args)`` on ``world_size`` local gloo ranks; rank 0's return value.
 
     ``fn`` must be importable (a module-level function) and its arguments picklable.
+    A rank that ends without reporting (killed, ``os._exit``) is noticed within
+    :data:`POLL_S`; the others are then given :data:`GRACE_S` to report before they are
+    terminated, so a dead rank never leaves the caller waiting.
 
     Raises
     ------
     RuntimeError
-        When a rank fails (its message).
+        When a rank fails (its message, or its exit code when it ended silently).
     """
     ctx = mp.get_context("spawn")
     queue = ctx.SimpleQueue()
@@ -63,10 +67,39 @@ def run_local(fn: Callable[..., Any], world_size: int, *args: Any) -> Any:
     ]
     for p in procs:
         p.start()
-    results = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    failed = [r for r in results if not r[1]]
+    results = _collect(procs, queue)
+    failed = [r for r in results.values() if not r[1]]
     if failed:
-        raise RuntimeError(f"rank {failed[0][0]} failed: {failed[0][2]}")
-    return next(r[2] for r in results if r[0] == 0)
+        first = min(failed, key=lambda r: r[0])
+        raise RuntimeError(f"rank {first[0]} failed: {first[2]}")
+    return results[0][2]
+
+
+POLL_S = 0.2
+"""How often :func:`run_local` checks that the ranks are alive."""
+GRACE_S = 60.0
+"""How long the ranks still running may take to report after one ended silently."""
+
+
+def _collect(procs: list, queue: Any) -> dict[int, tuple]:
+    """Every rank's ``(rank, ok, value)``; a rank that exits silently is a failure."""
+    results: dict[int, tuple] = {}
+    deadline = None
+    while len(results) < len(procs):
+        while not queue.empty():
+            item = queue.get()
+            results[item[0]] = item
+        for rank, p in enumerate(procs):
+            if rank not in results and not p.is_alive() and queue.empty():
+                results[rank] = (rank, False, f"ended with exit code {p.exitcode}")
+                deadline = deadline or time.monotonic() + GRACE_S
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        time.sleep(POLL_S)
+    for rank, p in enumerate(procs):
+        p.join(timeout=GRACE_S if rank in results else 0)
+        if p.is_alive():
+            p.terminate()
+            p.join()
+            results.setdefault(rank, (rank, False, "did not finish; terminated"))
+    return results

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..constraints.trading.terms import trading_value
 from ..errors import ConfigError
 from ..objectives import PortfolioObjective, scenario_derivatives, scenario_losses
 from ..objectives.common import mean_returns, portfolio_returns
@@ -46,7 +47,15 @@ def sharded_var_level(problem: ShardedProblem, x: torch.Tensor) -> torch.Tensor:
 def sharded_evaluate(
     problem: ShardedProblem, weights: torch.Tensor, lam: torch.Tensor | None, quad: object = None
 ) -> torch.Tensor:
-    """The exact full-data objective (K,) of ``weights`` (K, N), the same on every rank."""
+    """The exact full-data objective (K,) of ``weights`` (K, N), the same on every rank
+    (with the trading-cost term, which depends on the weights only)."""
+    return _data_value(problem, weights, lam) + trading_value(problem, weights)
+
+
+def _data_value(
+    problem: ShardedProblem, weights: torch.Tensor, lam: torch.Tensor | None
+) -> torch.Tensor:
+    """The objective (K,) without trading costs, reduced over ranks."""
     impl = problem.spec.impl
     with torch.no_grad():
         if type(impl).full_value is not PortfolioObjective.full_value:

@@ -5,13 +5,16 @@ averaging, momentum restart, stopping) read full-data quantities that are reduce
 ranks: the starting objective and VaR, the smoothing scale, and the moment-based set-up
 (preconditioner, automatic step size, risk parity's start) from the moment rows of
 :class:`~portfolio_sgd.distributed.problem.ShardedProblem`. The engine's data passes are
-replaced by :class:`~portfolio_sgd.distributed.ops.ShardedHooks`.
+replaced by :class:`~portfolio_sgd.distributed.ops.ShardedHooks`. Trading costs and
+turnover limits act per asset (a prox and a projection of the weights): every rank
+applies the same one to the same weights, as a single process does.
 """
 
 from __future__ import annotations
 
 import torch
 
+from ..constraints.trading.terms import trading_config, trading_prox
 from ..engine import step_graphs
 from ..engine.averaging import IterateAverage
 from ..engine.config import EngineConfig, OptimizerName
@@ -51,6 +54,7 @@ def build_sharded_state(
         objective that cannot be sharded) and as :func:`portfolio_sgd.engine.setup.build_state`.
     """
     _check(problem, config, grid)
+    config = trading_config(problem, config)  # proximal steps without momentum
     euclidean = problem.constraints.projector(problem.n_assets)
     moments = problem.moment_problem()
     objective = problem.spec.impl
@@ -61,10 +65,8 @@ def build_sharded_state(
     lam = _as_tensor(grid.risk_aversions, R)
     metric = resolve_metric(moments, config)
     w, project, orthant = _start(moments, grid, metric, euclidean)
-    t, x0 = None, None
-    if objective.has_var_level:
-        x0 = portfolio_returns(R, w)
-        t = sharded_var_level(problem, x0).clone()
+    prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)  # per asset
+    t, x0 = _var_start(problem, w)
     smoothing = SmoothingContinuation.start(
         ShardedSmoothing(objective, problem),  # type: ignore[arg-type]
         R,
@@ -97,6 +99,7 @@ def build_sharded_state(
         metric=metric,
         project=project,
         orthant=orthant,
+        prox=prox,
         optimizer=optimizer,
         optimizer_name=opt_name,
         scheduler=scheduler,
@@ -117,6 +120,17 @@ def build_sharded_state(
         quad_checked=True,  # full steps pass over the shards: no moment-matrix shortcut
         hooks=ShardedHooks(),
     )
+
+
+def _var_start(
+    problem: ShardedProblem, w: torch.Tensor
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The VaR level (K,) at the start weights (K, N) and this rank's returns (K, T_r),
+    for objectives with a VaR level (reduced over ranks); ``(None, None)`` otherwise."""
+    if not problem.spec.impl.has_var_level:
+        return None, None
+    x0 = portfolio_returns(problem.returns, w)
+    return sharded_var_level(problem, x0).clone(), x0
 
 
 def _check_step_sizes(opt_name: OptimizerName, config: EngineConfig, grid: RunGrid) -> None:

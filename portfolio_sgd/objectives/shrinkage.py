@@ -59,37 +59,49 @@ def _centred(returns: torch.Tensor) -> torch.Tensor:
 
 
 def ledoit_wolf_intensity(returns: torch.Tensor) -> tuple[float, float]:
-    """``(delta, F)`` of scikit-learn's ``ledoit_wolf_shrinkage`` for returns (T, N).
-
-    With ``X`` the centred returns, ``S = X'X / T`` and ``F = trace(S) / N``:
-    ``beta = (sum_t (sum_i X_ti^2)^2 / T - ||X'X||_F^2 / T^2) / (N T)``,
-    ``d = (||S||_F^2 - 2 F trace(S) + N F^2) / N`` and ``delta = min(beta, d) / d``.
-    """
+    """``(delta, F)`` of scikit-learn's ``ledoit_wolf_shrinkage`` for returns (T, N)
+    (:func:`ledoit_wolf_from_moments` of their covariance and fourth-power sum)."""
     x = _centred(returns)
-    n_rows, n_assets = x.shape
-    if n_assets == 1:
-        return 0.0, float((x * x).mean())
-    x2 = x * x
-    diag = x2.sum(dim=0) / n_rows
+    n_rows = x.shape[0]
+    fourth = float(((x * x).sum(dim=1) ** 2).sum())
+    return ledoit_wolf_from_moments(x.T @ x / n_rows, fourth, n_rows)
+
+
+def ledoit_wolf_from_moments(cov: torch.Tensor, fourth: float, n_rows: int) -> tuple[float, float]:
+    """``(delta, F)`` of Ledoit-Wolf from the covariance ``S`` (N, N, ``1/T``), the sum
+    ``fourth = sum_t (sum_i X_ti^2)^2`` over the centred rows ``X``, and ``T``.
+
+    With ``F = trace(S) / N``:
+    ``beta = (fourth / T - ||S||_F^2) / (N T)``,
+    ``d = (||S||_F^2 - 2 F trace(S) + N F^2) / N`` and ``delta = min(beta, d) / d``.
+    These are sums over rows, so ranks holding shards of the data can add them up.
+    """
+    n_assets = cov.shape[0]
+    diag = torch.diagonal(cov)
     target = float(diag.sum()) / n_assets
-    gram = x.T @ x
-    delta_ = float((gram * gram).sum()) / n_rows**2
-    beta_ = float((x2.sum(dim=1) ** 2).sum())
-    beta = (beta_ / n_rows - delta_) / (n_assets * n_rows)
-    d = (delta_ - 2.0 * target * float(diag.sum()) + n_assets * target**2) / n_assets
+    if n_assets == 1:
+        return 0.0, target
+    frob = float((cov * cov).sum())
+    beta = (fourth / n_rows - frob) / (n_assets * n_rows)
+    d = (frob - 2.0 * target * float(diag.sum()) + n_assets * target**2) / n_assets
     beta = min(beta, d)
     return (0.0 if beta == 0 else beta / d), target
 
 
 def oas_intensity(returns: torch.Tensor) -> tuple[float, float]:
-    """``(delta, F)`` of scikit-learn's ``OAS`` (Chen et al. 2010) for returns (T, N).
+    """``(delta, F)`` of scikit-learn's ``OAS`` (Chen et al. 2010) for returns (T, N)
+    (:func:`oas_from_covariance` of their covariance)."""
+    x = _centred(returns)
+    return oas_from_covariance(x.T @ x / x.shape[0], x.shape[0])
+
+
+def oas_from_covariance(cov: torch.Tensor, n_rows: int) -> tuple[float, float]:
+    """``(delta, F)`` of OAS from the covariance ``S`` (N, N, ``1/T``) of ``T`` rows.
 
     ``a = mean(S_ij^2)``, ``F = trace(S) / N``,
     ``delta = min((a + F^2) / ((T + 1) (a - F^2 / N)), 1)`` (1 when the denominator is 0).
     """
-    x = _centred(returns)
-    n_rows, n_assets = x.shape
-    cov = x.T @ x / n_rows
+    n_assets = cov.shape[0]
     if n_assets == 1:
         return 0.0, float(cov[0, 0])
     alpha = float((cov * cov).mean())
