@@ -105,3 +105,19 @@ def test_the_rule_keeps_sgd_where_the_lp_is_large() -> None:
     res = optimize(r, "min-risk", measure="cvar", seed=0)
     assert res.steps > 0
     assert res.converged
+
+
+def test_the_benchmark_rows_score_ours_against_the_same_lp() -> None:
+    """``benchmarks/everyday_lp.py``: each row is timed and scored; ours within 1e-8."""
+    from benchmarks import everyday
+    from benchmarks.everyday_lp import lp_cases
+
+    rng = np.random.default_rng(1)
+    data = 0.0005 + rng.normal(0, 0.01, size=(300, 5)) * np.linspace(0.5, 2, 5)
+    small = pd.DataFrame(data, columns=[f"A{i}" for i in range(5)])
+    cases = lp_cases("small", small, False, everyday.Case)
+    assert [c.name.split(",")[0] for c in cases] == ["min-CDaR", "min-CVaR", "max return"]
+    for case in cases:
+        row = everyday.run_case(case, repeats=1)
+        assert row["ours"]["gap"] <= REL and row["ours"]["violation"] <= 1e-10
+        assert abs(row["cvxpy+HiGHS"]["gap"]) <= 1e-6
