@@ -36,10 +36,13 @@ from typing import Any
 
 import numpy as np
 
+from .everyday_lp import lp_cases
+
 RESULTS = Path(__file__).resolve().parent / "results" / "everyday.md"
 LAMBDA = 10.0
 TURNOVER = 0.2
 SIZES = ("sp500", "us-400")
+SMALL_SIZES = ("sp500-1000",)  # sp500's first 1000 days (the LP measures' everyday size)
 
 
 @dataclass
@@ -62,6 +65,8 @@ def load(size: str) -> Any:
 
     if size == "sp500":
         return load_returns(dataset="sp500")
+    if size == "sp500-1000":
+        return load_returns(dataset="sp500").iloc[:1000]
     returns = load_returns(dataset="us-stocks-2500")
     full = returns.columns[returns.notna().all().to_numpy()]
     return returns.loc[:, full[:400]].astype(np.float64)
@@ -421,6 +426,7 @@ def run(sizes: tuple[str, ...], repeats: int, skfolio: bool = True, only: str | 
     notes: list[str] = []
     for size in sizes:
         size_cases, size_notes = cases(size, skfolio)
+        size_cases += lp_cases(size, load(size), skfolio, Case, only)  # LP measures
         notes += size_notes
         for case in size_cases:
             if only and only not in case.name:
@@ -441,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.everyday", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="sp500 only, 1 repeat, no file")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sizes", nargs="+", choices=SIZES, default=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", choices=SIZES + SMALL_SIZES, default=list(SIZES))
     parser.add_argument("--no-skfolio", action="store_true")
     parser.add_argument("--label", default="", help="a heading for the appended section")
     parser.add_argument("--out", default=str(RESULTS))

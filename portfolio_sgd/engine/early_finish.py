@@ -27,6 +27,13 @@ tolerance test can pass (two evaluation periods of exact steps and three evaluat
 otherwise at the first evaluation where the loop's work reaches the prediction (rent
 until the purchase would have paid). On everyday sizes (tens of assets, thousands of days)
 the loop then takes no step at all.
+
+Measures whose finish is an LP over the whole data (``whole_data_lp``: CVaR, the
+drawdowns, worst realisation, MAD, LPM) are tried before the first step by the same
+comparison: the LP's counted work (``LP_OVERHEAD + (T + N) T N + T N`` per run, the count of
+an in-loop attempt over a window of all ``T`` rows) against the loop's work before its first
+in-loop attempt (a smoothing stage of steps and its evaluations), plus the LP itself where
+the finish after the loop is that same LP whatever the start (``finish_from_any_start``).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import torch
 
 from ..measures.kernels.cvar_polish import PolishOptions
 from ..measures.quadratic import uses_quadratic_form
+from ..measures.registry import get_measure
 from .config import EngineConfig
 from .polishing import polish_blocker, polish_with_rows
 from .problem import Problem
@@ -87,6 +95,9 @@ class EarlyFinish:
         The loop work at which the next attempt is due.
     result : tuple or None
         ``(weights, objective, summary, polished)`` of the exact attempt.
+    whole_data : object or None
+        The measure whose finish is one LP over the whole data (its ``whole_data_lp``),
+        tried before the first step where predicted cheaper; None: none.
     """
 
     problem: Problem | None
@@ -99,6 +110,7 @@ class EarlyFinish:
     wait_until: float = 0.0
     stopped_at: int = 0
     result: tuple | None = field(default=None, repr=False)
+    whole_data: object | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -111,6 +123,9 @@ class EarlyFinish:
         early = cls(exact if on else None, config, config.growth_every, quadratic)
         if on and quadratic:
             early.wait_until = early.predicted_work(1)
+        name = getattr(exact.spec.impl, "measure", None)
+        if on and not quadratic and name is not None and get_measure(name).whole_data_lp:
+            early.whole_data = get_measure(name)
         return early
 
     def predicted_work(self, n_runs: int) -> float:
@@ -123,7 +138,10 @@ class EarlyFinish:
 
     def due_at_start(self, n_runs: int, max_steps: int | None) -> bool:
         """Whether to try the QP finish before the first step: its predicted work is at most
-        what the loop must still do before the tolerance test can pass."""
+        what the loop must still do before the tolerance test can pass (a whole-data LP
+        finish: :meth:`lp_due_at_start`)."""
+        if self.whole_data is not None:
+            return self.lp_due_at_start(n_runs, max_steps)
         if self.problem is None or not self.quadratic or self.config.tol is None:
             return False
         t, n = self.problem.n_rows, self.problem.n_assets
@@ -133,6 +151,36 @@ class EarlyFinish:
             steps = min(steps, max_steps)
         needed = steps * (STEP_OVERHEAD + n_runs * exact_step) + 3 * n_runs * t * n
         return self.predicted_work(n_runs) <= needed
+
+    def lp_work(self, n_runs: int) -> float:
+        """The whole-data LP finish's predicted work: per run, one LP over all ``T`` rows
+        counted as an in-loop attempt's (:meth:`attempt_work`)."""
+        assert self.problem is not None
+        t, n = float(self.problem.n_rows), float(self.problem.n_assets)
+        return n_runs * (LP_OVERHEAD + (t + n) * t * n + t * n)
+
+    def lp_due_at_start(self, n_runs: int, max_steps: int | None) -> bool:
+        """Whether to try the whole-data LP before the first step: its predicted work is at
+        most the loop's before its first in-loop attempt (a stage of steps at their fixed
+        cost and the stage's evaluations), plus the LP where the finish after the loop is
+        that same LP (``finish_from_any_start``)."""
+        if self.problem is None or self.whole_data is None or self.config.tol is None:
+            return False
+        steps = self.every if max_steps is None else min(self.every, max_steps)
+        t, n = self.problem.n_rows, self.problem.n_assets
+        evaluations = steps // self.config.eval_every
+        needed = steps * STEP_OVERHEAD + evaluations * (STEP_OVERHEAD + n_runs * float(t) * n)
+        predicted = self.lp_work(n_runs)
+        if getattr(self.whole_data, "finish_from_any_start", False):
+            needed += predicted
+        return predicted <= needed
+
+    def start_options(self) -> object:
+        """The options of the attempt before the first step: the measure's whole-data LP,
+        else the in-loop budget."""
+        if self.whole_data is None or self.problem is None:
+            return ATTEMPT_OPTIONS
+        return self.whole_data.whole_data_options(self.problem.n_rows)  # type: ignore[attr-defined]
 
     def count_step(self, sizes: list[int]) -> None:
         """Add one step of the loop (batch sizes per run) to the counted work."""
@@ -157,10 +205,16 @@ class EarlyFinish:
         return full and step % self.every == 0
 
     def attempt(
-        self, step: int, weights: torch.Tensor, objective: torch.Tensor, lam: torch.Tensor | None
+        self,
+        step: int,
+        weights: torch.Tensor,
+        objective: torch.Tensor,
+        lam: torch.Tensor | None,
+        options: object = ATTEMPT_OPTIONS,
     ) -> bool:
-        """Try the finish on ``weights`` (K, N) with objective (K,); True when every run is
-        a verified optimum (then ``result`` holds the finished weights)."""
+        """Try the finish on ``weights`` (K, N) with objective (K,) and the finish's
+        ``options``; True when every run is a verified optimum (then ``result`` holds the
+        finished weights)."""
         assert self.problem is not None
         dtype = self.problem.returns.dtype
         finished = polish_with_rows(
@@ -169,7 +223,7 @@ class EarlyFinish:
             weights.detach().to(dtype),
             objective.detach().to(dtype),
             lam,
-            ATTEMPT_OPTIONS,
+            options,
         )
         spent = self.attempt_work(finished[4])
         self.attempts += 1

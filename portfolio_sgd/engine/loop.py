@@ -129,14 +129,14 @@ def _loop(s: EngineState, callbacks: Sequence[Callback]) -> None:
 
 
 def _finish_before_the_first_step(s: EngineState) -> bool:
-    """Try the exact QP finish at the starting weights when it is predicted cheaper than
-    the steps the loop would take (:meth:`.EarlyFinish.due_at_start`); True when it is a
+    """Try the exact QP (or whole-data LP) finish at the starting weights when it is
+    predicted cheaper than the steps the loop would take (:meth:`.EarlyFinish.due_at_start`); True when it is a
     verified optimum (``stop_reason = "exact finish"``, no step taken)."""
     if not s.early.due_at_start(s.grid.size, s.stopping.max_steps):
         return False
     weights = s.report_weights()
     objective = _evaluator(s)(s.problem, weights, s.risk_aversions, s.quad)
-    if s.early.attempt(0, weights, objective, s.exact_lam):
+    if s.early.attempt(0, weights, objective, s.exact_lam, s.early.start_options()):
         s.stop_reason = "exact finish"
         return True
     return False

@@ -6,6 +6,12 @@ a window of scenarios around the VaR and verified on all of them (the cutting pl
 it is solved exactly from any point within the limit. The search tries it from its best
 point within the limit before each round of Lagrangian runs; once it is exact, the search
 stops with the optimum (``stop_reason = "risk limit: exact finish"``).
+
+Where the measure's finish is one LP over the whole data (``whole_data_lp``) and that LP
+is what the engine itself chose for this data (the unconstrained run finished before its
+first step, by counted work), or what every finish of the measure is whatever the start
+(``finish_from_any_start``: the drawdowns, worst realisation), the limited max-return is
+that ONE capped LP, solved before any multiplier round (:func:`whole_data_limit`).
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import torch
 from ..errors import ConfigError
 from ..measures.kernels.cvar_polish import PolishOptions
 from ..measures.registry import get_measure
-from .search import _mix, _Search
+from .search import _mix, _Point, _Search
 
-__all__ = ["EXACT_FINISH", "ExactFinish", "exact_cap_finish"]
+__all__ = ["EXACT_FINISH", "ExactFinish", "exact_cap_finish", "whole_data_limit"]
 
 EXACT_FINISH = "exact finish"
+CAP_SLACK = 1e-12
+"""The whole-data capped LP's cap lies this fraction of the level below it (the LP's
+roundings must not take the answer over the limit)."""
 
 
 @dataclass(frozen=True)
@@ -52,16 +61,45 @@ class ExactFinish:
     method: str = "exact capped tail LP, verified on every scenario"
 
 
-def exact_cap_finish(search: _Search) -> ExactFinish | None:
-    """The verified optimum, the finish's account and the limit's multiplier (``-d f* /
-    d K`` from the LP's dual), or None (not applicable, or not exact from the current
-    points).
+def whole_data_limit(search: _Search, start: np.ndarray, steps: int) -> ExactFinish | None:
+    """The limited max-return as one capped LP over the whole data from ``start`` (N,),
+    or None (the measure's finish is no whole-data LP, or the engine's unconstrained run
+    took ``steps > 0`` steps where the LP depends on its start, or the LP is not exact).
 
-    Applies to ``max-return`` under a limit on a measure with a capped finish (CVaR) with ``EngineConfig.cvar_polish`` on and
-    a feasible set with a linear form.
+    The cap is lowered by :data:`CAP_SLACK` of the level (and, where the answer is still a
+    rounding over the limit, by twice that excess more, solved again), so the answer is
+    within the limit; the bound is ``f - nu * slack`` (the LP's value is convex in the cap,
+    ``nu`` its slope), a proven bound a rounding below ``f``.
     """
-    limit = search.limit
-    measure = get_measure(limit.measure)
+    measure = get_measure(search.limit.measure)
+    if not measure.whole_data_lp:
+        return None
+    if steps > 0 and not measure.finish_from_any_start:
+        return None  # large data by the counted-work rule: the batched search decides
+    options = measure.whole_data_options(search.r.shape[0])
+    level = search.limit.level
+    slack = CAP_SLACK * abs(level)
+    for _ in range(2):
+        solved = _capped(search, start, options, level - slack)
+        if solved is None:
+            return None
+        w, account, nu = solved
+        excess = float(search.risk(w)[0]) - level
+        if excess <= 0.0:
+            f = search.objective(w)
+            bound = f - nu * slack
+            search.points.append(_Point(nu, w, excess + level, bound))
+            return ExactFinish(w, account, nu, bound)
+        slack += 2.0 * excess
+    return None
+
+
+def _capped(
+    search: _Search, start: np.ndarray, options: object, cap: float
+) -> tuple[np.ndarray, str, float] | None:
+    """The capped finish at ``cap`` from ``start``: ``(weights, account, multiplier)``,
+    or None (not applicable, or not exact)."""
+    measure = get_measure(search.limit.measure)
     if not (measure.has_capped_finish and search.spec.impl.maximises_return_only):
         return None
     if not search.config.cvar_polish:
@@ -70,22 +108,35 @@ def exact_cap_finish(search: _Search) -> ExactFinish | None:
         feasible = search.constraints.linear_oracle(search.r.shape[1])
     except ConfigError:
         return None
-    start = _best_within(search)
-    if start is None:
-        return None
     with warnings.catch_warnings():  # read-only frame memory: the finish never writes it
         warnings.simplefilter("ignore", UserWarning)
         data = torch.from_numpy(search.r)
-    mean, options = data.mean(dim=0), PolishOptions(max_rounds=24)
     w, row, multiplier = measure.capped_finish(
-        data, mean, torch.from_numpy(start), feasible, search.spec.alpha, limit.level, options
+        data, data.mean(dim=0), torch.from_numpy(start), feasible, search.spec.alpha, cap, options
     )
     if not row.exact:
         return None
-    w_np = w.numpy()
-    if search.risk(w_np)[0] > limit.level:  # the LP's ~1e-12: mix back within, exactly
-        w_np = _mix(search, start, w_np)
     account = f"{row.rounds} LPs, up to {row.window_rows} window rows, {row.seconds:.2f} s"
+    return w.numpy(), account, multiplier
+
+
+def exact_cap_finish(search: _Search) -> ExactFinish | None:
+    """The verified optimum, the finish's account and the limit's multiplier (``-d f* /
+    d K`` from the LP's dual), or None (not applicable, or not exact from the current
+    points).
+
+    Applies to ``max-return`` under a limit on a measure with a capped finish (CVaR) with
+    ``EngineConfig.cvar_polish`` on and a feasible set with a linear form.
+    """
+    start = _best_within(search)
+    if start is None:
+        return None
+    solved = _capped(search, start, PolishOptions(max_rounds=24), search.limit.level)
+    if solved is None:
+        return None
+    w_np, account, multiplier = solved
+    if search.risk(w_np)[0] > search.limit.level:  # the LP's ~1e-12: mix back within, exactly
+        w_np = _mix(search, start, w_np)
     return ExactFinish(w_np, account, multiplier)
 
 

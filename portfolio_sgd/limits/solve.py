@@ -23,7 +23,7 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.registry import objective_class
 from ..results import OptimizationResult, RiskLimitReport
-from .exact import EXACT_FINISH, ExactFinish, exact_cap_finish
+from .exact import EXACT_FINISH, ExactFinish, exact_cap_finish, whole_data_limit
 from .parametric import exact_volatility_limit
 from .search import (
     COLLAPSED,
@@ -101,6 +101,10 @@ def optimize_with_limit(
         f = search.objective(on_lines.weights)
         low_risk = min(p.risk for p in search.points)
         return _result(search, unc, on_lines.weights, f, EXACT_FINISH, low_risk, on_lines)
+    one_lp = None if constraints.is_combinatorial else whole_data_limit(search, w_unc, unc.steps)
+    if one_lp is not None:  # the capped whole-data LP: no multiplier rounds
+        f = search.objective(one_lp.weights)
+        return _result(search, unc, one_lp.weights, f, EXACT_FINISH, None, one_lp)  # type: ignore[arg-type]
     low = _minimum_risk(search)
     if constraints.is_combinatorial:  # the multiplier search runs convex batches only
         raise ConfigError(

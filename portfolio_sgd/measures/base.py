@@ -92,6 +92,13 @@ class RiskMeasure:
     path_dependent : bool
         A function of the whole sample in time order (drawdowns, a worst case), not the
         mean of a per-scenario loss: a mini-batch only steers, the exact finish answers.
+    whole_data_lp : bool
+        The exact finish can run as one LP over every row from any start
+        (:meth:`whole_data_options`): the engine tries it before the first step where its
+        counted work is below the loop's (:mod:`portfolio_sgd.engine.early_finish`).
+    finish_from_any_start : bool
+        The exact finish is that whole-data LP whatever the start (the finish after the
+        loop costs as much as one before it).
     """
 
     name: ClassVar[str] = ""
@@ -113,6 +120,8 @@ class RiskMeasure:
     finish_takes_linear: ClassVar[bool] = False
     bound_method: ClassVar[str] = "Frank-Wolfe"
     path_dependent: ClassVar[bool] = False
+    whole_data_lp: ClassVar[bool] = False
+    finish_from_any_start: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a non-smooth measure that inherits a smooth-only default."""
@@ -250,6 +259,11 @@ class RiskMeasure:
 
     def exact_finish(self, *args: Any, **kwargs: Any) -> Any:
         """The measure's exact finish of engine weights (None: it has none)."""
+        return None
+
+    def whole_data_options(self, n_rows: int) -> Any:
+        """The options under which :meth:`exact_finish` is one LP over all ``n_rows`` rows,
+        exact from any start (where ``whole_data_lp``)."""
         return None
 
     # ------------------------------------------------------------ decomposition

@@ -20,13 +20,16 @@ from .base import Derivatives, RiskMeasure
 from .curvature import smoothed_cvar_curvature
 from .cvar_bound import cvar_bound
 from .kernels.cvar_master import master_weights
-from .kernels.cvar_polish import polish_cvar, polish_cvar_cap
+from .kernels.cvar_polish import PolishOptions, polish_cvar, polish_cvar_cap
 from .kernels.tail_form import TailForm, tail_form
 from .kernels.tail_lp import l1_radius
 from .performance import cvar_and_var
 from .scales import data_scales
 
 __all__ = ["CVAR", "ConditionalValueAtRisk"]
+
+WHOLE_DATA_TRUST = 1e6
+"""The trust box of the whole-data LP, in largest weights: wide enough never to bind."""
 
 
 class ConditionalValueAtRisk(RiskMeasure):
@@ -44,6 +47,7 @@ class ConditionalValueAtRisk(RiskMeasure):
     minimum_objective: ClassVar[str] = "cvar"
     minimum_parameters: ClassVar[dict[str, float]] = {"return_weight": 0.0}
     has_capped_finish: ClassVar[bool] = True
+    whole_data_lp: ClassVar[bool] = True
 
     def losses(
         self,
@@ -138,6 +142,13 @@ class ConditionalValueAtRisk(RiskMeasure):
     def exact_finish(self, *args: Any, **kwargs: Any) -> Any:
         """The tail LP (arguments as :func:`.kernels.cvar_polish.polish_cvar`)."""
         return polish_cvar(*args, **kwargs)
+
+    def whole_data_options(self, n_rows: int) -> PolishOptions:
+        """The tail LP over every scenario (the window is the whole data, the trust box never
+        binds): the Rockafellar-Uryasev LP, exact from any start in one LP."""
+        return PolishOptions(
+            half_width=n_rows, trust=WHOLE_DATA_TRUST, max_rounds=2, max_window=n_rows
+        )
 
     def master_weights(
         self, returns: np.ndarray, columns: np.ndarray, level: float, alpha: float

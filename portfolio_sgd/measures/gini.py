@@ -60,6 +60,7 @@ class GiniMeanDifference(PiecewiseLinearMeasure):
     short_label: ClassVar[str] = "GMD"
     limit_option: ClassVar[str | None] = "--max-gini"
     decomposes: ClassVar[bool] = True
+    whole_data_lp: ClassVar[bool] = False  # T^2 pairs: the band LP, never the whole set
 
     def losses(
         self,

@@ -29,6 +29,8 @@ from .linear_term import host_linear
 
 __all__ = ["PiecewiseLinearMeasure"]
 
+WHOLE_DATA_TRUST = 1e6
+"""The trust box of the whole-data LP (weights): wide enough never to bind."""
 HUBER_FRACTION = 0.1
 """The step-size curvature smooths the kink over this fraction of the return scale."""
 
@@ -39,6 +41,7 @@ class PiecewiseLinearMeasure(RiskMeasure):
     is_smooth: ClassVar[bool] = False
     finish_takes_linear: ClassVar[bool] = True
     bound_method: ClassVar[str] = "window dual LP"
+    whole_data_lp: ClassVar[bool] = True
 
     def pieces(self, returns: np.ndarray) -> PiecesModel:
         """The measure's pieces on ``returns`` (T, N), float64."""
@@ -99,6 +102,13 @@ class PiecewiseLinearMeasure(RiskMeasure):
         done = [pieces_finish(model, w64[k], feasible, lin[k], opts) for k in range(len(w64))]
         out = torch.from_numpy(np.stack([w for w, _ in done])).to(weights.device)
         return out, [row for _, row in done]
+
+    def whole_data_options(self, n_rows: int) -> PiecesOptions:
+        """The window LP over every scenario's piece (one kink a scenario), its trust box
+        never binding: exact from any start in one LP."""
+        return PiecesOptions(
+            width=n_rows, max_rounds=2, max_window=2 * n_rows, trust=WHOLE_DATA_TRUST
+        )
 
 
 def _options(options: Any) -> PiecesOptions:

@@ -4,7 +4,8 @@ drawdown, average drawdown, CDaR.
 Their exact finish is the full LP over the feasible polytope (HiGHS), their certificate
 the Lagrangian minorant of the LP's multipliers (:func:`.kernels.tail_lp.minorant_bound`),
 their capped finish (max-return under a limit on them) the LP with the measure's row
-``<= cap``. Each subclass says which losses and which tail mass.
+``<= cap``. Each subclass says which losses and which tail mass. The certificate of a
+finished run reads the finish's multipliers (:mod:`.kernels.tail_memo`), not a second LP.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import torch
 from ..errors import ConfigError
 from .kernels.cvar_polish import PolishRow
 from .kernels.tail_form import TailForm, tail_form
-from .kernels.tail_lp import l1_radius, minorant_bound, solve_tail_lp
+from .kernels.tail_lp import TailSolution, l1_radius, minorant_bound, solve_tail_lp
+from .kernels.tail_memo import TailMemo, digest, polytope_digest
 from .linear_term import host_linear
 from .sample_measure import SampleMeasure
 
@@ -35,6 +37,8 @@ class TailLPMeasure(SampleMeasure):
 
     peaks: ClassVar[bool] = True
     has_capped_finish: ClassVar[bool] = True
+    whole_data_lp: ClassVar[bool] = True
+    finish_from_any_start: ClassVar[bool] = True
 
     def tail_mass(self, n_rows: int, alpha: float) -> float:
         """The number ``m`` of worst losses averaged (1: the largest; ``T``: the mean)."""
@@ -44,6 +48,18 @@ class TailLPMeasure(SampleMeasure):
         """The LP epigraph for ``returns`` (T, N) over ``polytope``."""
         mass = self.tail_mass(returns.shape[0], alpha)
         return tail_form(returns, mass, self.peaks, l1_radius(polytope))
+
+    def _memo(self) -> TailMemo:
+        """This measure's memo of finished LPs (made on first use)."""
+        memo = self.__dict__.get("_tail_memo")
+        if memo is None:
+            memo = self.__dict__["_tail_memo"] = TailMemo()
+        return memo
+
+    @staticmethod
+    def _key(returns: np.ndarray, alpha: float, polytope: Any) -> bytes:
+        """The memo key of an LP: the data, the level and the polytope."""
+        return digest(returns, alpha) + polytope_digest(polytope)
 
     def finish_applies(self, feasible: Any) -> bool:
         return True
@@ -63,10 +79,11 @@ class TailLPMeasure(SampleMeasure):
         r = returns.detach().to("cpu", torch.float64).numpy()
         w0, lin = host_linear(weights, linear)
         polytope = feasible.polytope()
-        form = self.form(r, alpha, polytope)
+        form, key = self.form(r, alpha, polytope), self._key(r, alpha, polytope)
         out, rows = [], []
         for k in range(w0.shape[0]):
             sol = solve_tail_lp(form, polytope, lin[k])
+            self._memo().put(key, lin[k], form, sol)
             out.append(sol.weights if sol.status == "exact" else w0[k])
             rows.append(PolishRow(sol.status, 1, r.shape[0], sol.value, sol.seconds))
         return torch.from_numpy(np.stack(out)), rows
@@ -95,13 +112,20 @@ class TailLPMeasure(SampleMeasure):
         r = returns.detach().to("cpu", torch.float64).numpy()
         wn, lin = host_linear(w, linear)
         polytope = feasible.polytope()
-        form = self.form(r, alpha, polytope)
         value = self.numpy_value(r @ wn.T, alpha) + (wn * lin).sum(axis=1)
         lower = np.empty_like(value)
+        key = self._key(r, alpha, polytope)
         for k in range(wn.shape[0]):
-            sol = solve_tail_lp(form, polytope, lin[k])
+            form, sol = self._memo().take(key, lin[k]) or self._solved(r, alpha, polytope, lin[k])
             lower[k] = minorant_bound(form, sol.multipliers, lin[k], feasible.minimize)
         return torch.from_numpy(value), torch.from_numpy(lower)
+
+    def _solved(
+        self, returns: np.ndarray, alpha: float, polytope: Any, linear: np.ndarray
+    ) -> tuple[TailForm, TailSolution]:
+        """The form and a fresh solve of ``min rho(w) + linear.w`` over ``polytope``."""
+        form = self.form(returns, alpha, polytope)
+        return form, solve_tail_lp(form, polytope, linear)
 
     def capped_finish(
         self,

@@ -37,6 +37,11 @@ class TailForm:
         The box of ``v`` (finite; valid at every optimum within ``radius``).
     scale : float
         The data were divided by it (``rho`` in data units is ``scale`` times the LP's).
+    lp_lower : ndarray (V,)
+        The bounds the LP itself needs (``u, d >= 0``; ``z`` free where the tail costs sum
+        to at least 1, else ``z >= lower``); no upper bounds. The box only serves the
+        certificate: it holds at every optimum, so the LP's optimum and multipliers are
+        those of the boxed LP, and the simplex is not slowed by bounds that never bind.
     """
 
     a_w: sp.csr_matrix
@@ -45,6 +50,7 @@ class TailForm:
     lower: np.ndarray
     upper: np.ndarray
     scale: float
+    lp_lower: np.ndarray
 
 
 def tail_form(
@@ -86,7 +92,10 @@ def tail_form(
         lower = np.concatenate([[-big], np.zeros(n_rows)])
         cost = np.concatenate([[1.0], _row_costs(n_rows, mass, weights)])
     upper = np.full(lower.shape, big)
-    return TailForm(a_w.tocsr(), a_v, cost, lower, upper, scale)
+    lp_lower = lower.copy()
+    if weights is None:  # costs 1 / m on T rows: a lower z never pays, z may be free
+        lp_lower[n_rows if peaks else 0] = -np.inf
+    return TailForm(a_w.tocsr(), a_v, cost, lower, upper, scale, lp_lower)
 
 
 def _row_costs(n_rows: int, mass: float, weights: np.ndarray | None) -> np.ndarray:

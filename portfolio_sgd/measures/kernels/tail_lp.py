@@ -88,7 +88,7 @@ def solve_tail_lp(
     bounds = np.vstack(
         [
             np.column_stack([polytope.lower, polytope.upper]),
-            np.column_stack([form.lower, form.upper]),
+            np.column_stack([form.lp_lower, np.full(n_v, np.inf)]),
         ]
     )
     res = linprog(
