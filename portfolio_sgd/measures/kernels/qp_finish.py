@@ -46,6 +46,7 @@ __all__ = [
     "QPFinishRow",
     "applies",
     "covariance_of",
+    "moment_matrix",
     "polish_quadratic",
     "solve_qp_path",
     "weight_polytope",
@@ -112,9 +113,7 @@ def polish_quadratic(
     lifted = _lifted_set(feasible)
     if lifted is None:
         return None
-    small = returns.shape[0] * returns.shape[1] < SMALL_DATA_ELEMENTS
-    with _blas_threads(small):
-        sigma, mu_np = _covariance(returns, mean)
+    sigma, mu_np = moment_matrix(returns, mean)
     prep = time.perf_counter() - began
     out, rows = [], []
     w_np = weights.detach().to("cpu", torch.float64).numpy()
@@ -185,13 +184,15 @@ def _thread_controller() -> Any:
     return ThreadpoolController()
 
 
-def _covariance(returns: torch.Tensor, mean: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Population covariance (N, N) and mean (N,) in float64 numpy (one ``T N^2`` product)."""
+def moment_matrix(returns: torch.Tensor, mean: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Population covariance (N, N) and mean (N,) in float64 numpy (one ``T N^2`` product,
+    on one BLAS thread for small data: threads spinning at barriers cost more there)."""
     r64 = returns.detach().to(torch.float64)
     mu = mean.detach().to(torch.float64)
     if r64.device.type == "cpu":
         centred = r64.numpy() - mu.numpy()
-        sigma = centred.T @ centred / centred.shape[0]
+        with _blas_threads(centred.size < SMALL_DATA_ELEMENTS):
+            sigma = centred.T @ centred / centred.shape[0]
     else:
         centred_t = r64 - mu
         sigma = (centred_t.T @ centred_t / r64.shape[0]).cpu().numpy()
