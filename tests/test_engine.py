@@ -29,9 +29,13 @@ SMALL = EngineConfig(steps=300, tol=None)
 def test_same_seed_same_weights(sp500_returns) -> None:
     a = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=3)
     b = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=3)
-    c = optimize(sp500_returns, "min-variance", config=SMALL, batch_size=64, seed=4)
     np.testing.assert_array_equal(a.weights.to_numpy(), b.weights.to_numpy())
-    assert not np.array_equal(a.weights.to_numpy(), c.weights.to_numpy())
+    # the seed moves the SGD phase; the exact finish then lands on the same optimum
+    # (started at the KKT guess, which does not depend on the loop's weights)
+    sgd = dataclasses.replace(SMALL, cvar_polish=False)
+    c = optimize(sp500_returns, "min-variance", config=sgd, batch_size=64, seed=3)
+    d = optimize(sp500_returns, "min-variance", config=sgd, batch_size=64, seed=4)
+    assert not np.array_equal(c.weights.to_numpy(), d.weights.to_numpy())
 
 
 def test_result_records_everything(sp500_returns) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from ..engine import Problem
+from ..utils.small_data_threads import small_data_threads
 from .api import GapCertificate, optimality_gap
 
 
@@ -35,7 +36,8 @@ def certify(
         verified every run (:mod:`portfolio_sgd.engine.qp_finish`), the method says so
         ahead of the bound that proves the gap.
     """
-    cert = _certify_runs(problem, weights, risk_aversions, row_weights)
+    with small_data_threads(problem.returns.numel(), problem.returns.device):
+        cert = _certify_runs(problem, weights, risk_aversions, row_weights)
     if finish.startswith(QP_FINISH):
         cert = dataclasses.replace(cert, method=f"{QP_FINISH} (KKT verified); {cert.method}")
     return cert

@@ -120,12 +120,22 @@ class Constraints(ConstraintsRecord):
     def validate(self, n_assets: int) -> None:
         """Raise :class:`InfeasibleConstraintError` if no portfolio of ``n_assets`` is feasible.
 
-        Each part checks its own parameters and its feasibility with the budget.
+        Each part checks its own parameters and its feasibility with the budget. A record
+        (frozen) that passed for ``n_assets`` is not checked again for it (a solve asks
+        several times: projector, start, oracle, projection).
         """
         if not isinstance(n_assets, numbers.Integral) or n_assets < 1:
             raise InfeasibleConstraintError(
                 f"n_assets must be a positive integer, got {n_assets!r}"
             )
+        passed = self.__dict__.setdefault("_validated_for", set())
+        if int(n_assets) in passed:
+            return
+        self._check(n_assets)
+        passed.add(int(n_assets))
+
+    def _check(self, n_assets: int) -> None:
+        """:meth:`validate`'s checks, every time."""
         Bounds(self.min_weight, self.max_weight, self.long_short, self.budget).validate(n_assets)
         if self.max_leverage is not None and is_classic(self):
             Leverage(self.max_leverage).validate(n_assets)

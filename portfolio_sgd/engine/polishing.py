@@ -115,6 +115,8 @@ def polish_blocker(problem: Problem, config: EngineConfig) -> str | None:
 
 def _summary(rows: list) -> str:
     """One line for K runs: how many are exact, LPs, the largest window, seconds."""
+    if rows and hasattr(rows[0], "describe_runs"):  # a finish that words its own line
+        return rows[0].describe_runs(rows)
     if rows and getattr(rows[0], "kind", "") == "QP":
         return _qp_summary(rows)
     n_exact = sum(bool(r.exact) for r in rows)

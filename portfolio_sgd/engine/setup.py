@@ -83,9 +83,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     averaging = resolve_averaging(config, spec)
     _check_step_sizes(opt_name, config, grid)
     lam = _as_tensor(grid.risk_aversions, R)
-    metric = resolve_metric(problem, config)
-    w, project, orthant = _start(problem, grid, metric, euclidean)
-    prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)
+    w, project, orthant = _start(problem, grid, None, euclidean)
     t, x0 = _var_start(objective, R, w, spec.alpha)
     smoothing = SmoothingContinuation.start(
         objective,
@@ -95,16 +93,19 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         config.growth_every,
         adapt_lr=False,
     )
+    lazy = _deferrable(config, smoothing, t)  # the metric waits for the first step too
+    metric = None if lazy else resolve_metric(problem, config)
+    project = project if orthant else _metric_projection(problem, metric, euclidean)
+    prox = trading_prox(problem, metric, w, opt_name is OptimizerName.ADAM)  # validated now
     smooth = objective.is_smooth or smoothing.active
     max_steps = step_budget(config, max(grid.batch_sizes), problem.n_rows, smooth)
     use_graphs = bool(config.cuda_graphs) and R.device.type == "cuda"
     training = partial(
-        _training, problem, config, grid, metric, smoothing, w, t, opt_name, use_graphs, max_steps
+        _training, problem, config, grid, smoothing, w, t, opt_name, use_graphs, max_steps
     )
-    lr, optimizer, scheduler, deferred = None, None, None, training
-    if not _deferrable(config, smoothing, t):  # needed now: computed as before
-        lr, optimizer, scheduler = training(x0)
-        deferred = None
+    lr, optimizer, scheduler = None, None, None
+    if not lazy:  # needed now: computed as before
+        lr, optimizer, scheduler = training(metric, x0)
     del x0  # (K, T): not kept through the loop
     smoothing.adapt_lr = config.lr is None and config.lr_schedule is LRSchedule.CONSTANT
     gen = torch.Generator(device=R.device).manual_seed(int(config.seed))
@@ -113,7 +114,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     average = IterateAverage.start(averaging, config, max_steps, w, t)
     start_objective = evaluate(problem, w, lam)
     batches = _batch_policy(config, grid, problem.n_rows, start_objective)
-    return EngineState(
+    state = EngineState(
         problem=problem,
         config=config,
         grid=grid,
@@ -130,7 +131,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         scheduler=scheduler,
         lr=lr,
         auto_lr=config.lr is None,
-        deferred_training=deferred,
+        deferred_training=None,
         sampler=sampler,
         graphs=step_graphs.make_step_graphs(use_graphs, gen),
         batches=batches,
@@ -145,6 +146,25 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         samples=[0] * grid.size,
         prox=prox,
     )
+    if lazy:
+        state.deferred_training = partial(_geometry_then_training, state, euclidean, training)
+    return state
+
+
+def _geometry_then_training(
+    state: EngineState, euclidean: Projector, training: Any
+) -> tuple[float, torch.optim.Optimizer, Any]:
+    """The deferred part of :func:`build_state`: the preconditioner (a ``T N`` pass), the
+    projection and the trading prox in its metric, then ``(lr, optimizer, scheduler)``.
+    A run that finishes exactly before its first step never computes them."""
+    problem, config = state.problem, state.config
+    metric = resolve_metric(problem, config)
+    state.metric = metric
+    if not state.orthant:
+        state.project = _metric_projection(problem, metric, euclidean)
+    adam = state.optimizer_name is OptimizerName.ADAM
+    state.prox = trading_prox(problem, metric, state.w, adam)
+    return training(metric)
 
 
 def _sampler(
@@ -281,13 +301,13 @@ def _training(
     problem: Problem,
     config: EngineConfig,
     grid: RunGrid,
-    metric: torch.Tensor | None,
     smoothing: SmoothingContinuation,
     w: torch.Tensor,
     t: torch.Tensor | None,
     opt_name: OptimizerName,
     use_graphs: bool,
     max_steps: int | None,
+    metric: torch.Tensor | None,
     x0: torch.Tensor | None = None,
 ) -> tuple[float, torch.optim.Optimizer, Any]:
     """``(lr, optimizer, scheduler)``: what only the steps need (built before the first

@@ -230,6 +230,24 @@ class RiskParity(PortfolioObjective):
         y = rb.newton_polish(covariance(returns) / s2, beta, weights)
         return y / y.sum()
 
+    # ------------------------------------------------------------ exact finish
+    has_exact_finish = True
+
+    def engine_polish(
+        self,
+        returns: torch.Tensor,
+        mean: torch.Tensor,
+        weights: torch.Tensor,
+        feasible: Any,
+        per_run: torch.Tensor,
+        options: Any = None,
+    ) -> tuple[torch.Tensor, list[rb.NewtonFinishRow]]:
+        """Newton on ``min 1/2 y'Sigma y - b'log y`` from the iterates ``y`` (K, N), on the
+        N x N moment matrix (:func:`~portfolio_sgd.objectives.risk_budget.newton_finish`):
+        the normalised weights (K, N, float64, summing to 1) and one report per run."""
+        beta = rb.normalised_budgets(self.spec.budgets, returns.shape[1])
+        return rb.newton_finish(returns, mean, weights, beta)
+
     # ------------------------------------------------------------ certificate
     def lower_bound(
         self,

@@ -14,6 +14,7 @@ from ..engine import EngineOutput, Problem
 from ..engine.config import EngineConfig
 from ..engine.prepare import PreparedData
 from ..objectives import ObjectiveSpec
+from ..utils.small_data_threads import small_data_threads
 from .finish import FinishReport
 from .optimization import OptimizationResult
 from .reports import Report, Reports
@@ -31,7 +32,8 @@ def single_result(
 ) -> OptimizationResult:
     """The :class:`OptimizationResult` of run 0 of an engine output and its certificate
     (None: not certified, e.g. a recency-weighted objective; gap inf, not converged)."""
-    weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=prepared.tickers)
+    tickers = pd.Index(prepared.tickers)  # built once for the weights and contributions
+    weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=tickers)
     history = pd.DataFrame(
         {
             "step": [h["step"] for h in out.history],
@@ -43,10 +45,11 @@ def single_result(
     )
     problem = prepared.problem
     spec = problem.spec  # resolved from the data (a shrinkage's intensity and target)
-    rc = spec.impl.risk_contributions(problem.returns, out.weights[:1], problem.mean)
+    with small_data_threads(problem.returns.numel(), problem.returns.device):
+        rc = spec.impl.risk_contributions(problem.returns, out.weights[:1], problem.mean)
     contributions = None
     if rc is not None:
-        contributions = RiskContributions(pd.Series(rc[0].cpu().numpy(), index=prepared.tickers))
+        contributions = RiskContributions(pd.Series(rc[0].cpu().numpy(), index=tickers))
     index = prepared.index
     dated = isinstance(index, pd.DatetimeIndex) and len(index) > 0
     n_rows = prepared.problem.n_rows

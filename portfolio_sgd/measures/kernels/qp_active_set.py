@@ -29,11 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 
 __all__ = ["DenseQP", "QPSolution", "solve_active_set"]
 
 FEAS_TOL = 1e-11
 """Largest primal violation of a verified answer (weights are of order 1)."""
+CHOL_PIVOT = 1e-10
+"""Smallest Cholesky pivot, relative to the largest, of a subproblem solved by Cholesky
+(below it the eigendecomposition's null-space step is used)."""
 KKT_TOL = 1e-9
 """Largest stationarity residual and negative multiplier of a verified answer, relative to
 the scale of the gradient (``max(|P|, |q|)``)."""
@@ -206,6 +210,9 @@ def _subproblem(
     descent direction, to be followed to the nearest blocking constraint.
     """
     n_f = g.shape[0]
+    newton = _cholesky_step(h, g, rows)
+    if newton is not None:
+        return newton, True, n_f**3 / 3.0 + 2.0 * rows.shape[0] * n_f * n_f
     work = 0.0
     if rows.shape[0] and n_f:
         _, s, vt = np.linalg.svd(rows, full_matrices=True)
@@ -229,6 +236,38 @@ def _subproblem(
     keep = ~flat
     newton = -(evecs[:, keep] @ (coef[keep] / evals[keep]))
     return z @ newton, True, work
+
+
+def _cholesky_step(h: np.ndarray, g: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+    """The Newton step of the subproblem by two Cholesky factorisations, where it is
+    well-posed: ``s = -H^-1 (g + A' lam)`` with ``(A H^-1 A') lam = -A H^-1 g``, so that
+    ``A s = 0``. None where ``H`` (n_F, n_F) is not numerically positive definite (a
+    pivot below ``CHOL_PIVOT`` of the largest) or the rows ``A`` (m, n_F) are dependent:
+    the null-space method with its zero-curvature directions then takes the step."""
+    if g.shape[0] == 0:
+        return None
+    try:
+        chol = scipy.linalg.cholesky(h, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    pivots = np.diag(chol) ** 2
+    if not pivots.min() > CHOL_PIVOT * pivots.max():
+        return None
+    hinv_g = scipy.linalg.cho_solve((chol, True), g, check_finite=False)
+    if rows.shape[0] == 0:
+        return -hinv_g
+    y = scipy.linalg.solve_triangular(chol, rows.T, lower=True, check_finite=False)
+    schur = y.T @ y
+    try:
+        s_chol = scipy.linalg.cholesky(schur, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    s_piv = np.diag(s_chol) ** 2
+    if not s_piv.min() > CHOL_PIVOT * s_piv.max():
+        return None
+    lam = scipy.linalg.cho_solve((s_chol, True), -(rows @ hinv_g), check_finite=False)
+    step = -scipy.linalg.cho_solve((chol, True), g + rows.T @ lam, check_finite=False)
+    return step if np.all(np.isfinite(step)) else None
 
 
 def _ratio_test(

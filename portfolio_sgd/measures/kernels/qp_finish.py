@@ -40,12 +40,14 @@ except ImportError:  # pragma: no cover - optional
 
 from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import FEAS_TOL, DenseQP, QPSolution, solve_active_set
+from .qp_guess import kkt_guess
 from .qp_warm import current_warm_start, solve_warm
 
 __all__ = [
     "QPFinishRow",
     "applies",
     "covariance_of",
+    "moment_matrix",
     "polish_quadratic",
     "solve_qp_path",
     "weight_polytope",
@@ -112,9 +114,7 @@ def polish_quadratic(
     lifted = _lifted_set(feasible)
     if lifted is None:
         return None
-    small = returns.shape[0] * returns.shape[1] < SMALL_DATA_ELEMENTS
-    with _blas_threads(small):
-        sigma, mu_np = _covariance(returns, mean)
+    sigma, mu_np = moment_matrix(returns, mean)
     prep = time.perf_counter() - began
     out, rows = [], []
     w_np = weights.detach().to("cpu", torch.float64).numpy()
@@ -185,13 +185,15 @@ def _thread_controller() -> Any:
     return ThreadpoolController()
 
 
-def _covariance(returns: torch.Tensor, mean: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Population covariance (N, N) and mean (N,) in float64 numpy (one ``T N^2`` product)."""
+def moment_matrix(returns: torch.Tensor, mean: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Population covariance (N, N) and mean (N,) in float64 numpy (one ``T N^2`` product,
+    on one BLAS thread for small data: threads spinning at barriers cost more there)."""
     r64 = returns.detach().to(torch.float64)
     mu = mean.detach().to(torch.float64)
     if r64.device.type == "cpu":
         centred = r64.numpy() - mu.numpy()
-        sigma = centred.T @ centred / centred.shape[0]
+        with _blas_threads(centred.size < SMALL_DATA_ELEMENTS):
+            sigma = centred.T @ centred / centred.shape[0]
     else:
         centred_t = r64 - mu
         sigma = (centred_t.T @ centred_t / r64.shape[0]).cpu().numpy()
@@ -230,6 +232,11 @@ class _Lifted:
             lin = h @ self.base + g
             q = np.concatenate([lin, -lin]) + self.x_cost
         return DenseQP(p, q, self.a_eq, self.b_eq, self.a_ub, self.b_ub, self.lower, self.upper)
+
+    @property
+    def plain(self) -> bool:
+        """The QP variable is the weights (``D`` the identity)."""
+        return self.lift.shape[0] == self.lift.shape[1]
 
     def weights(self, x: np.ndarray) -> np.ndarray:
         return self.base + self.lift @ x
@@ -314,9 +321,15 @@ def _rows_or_empty(a: Any, n: int) -> np.ndarray:
 def _start_vertex(
     qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted, feasible: Any
 ) -> np.ndarray | None:
-    """The cold start: where the trading set minimises linear functions in closed form
+    """The cold start: on a set whose QP variable is the weights, the KKT guess
+    (:mod:`.qp_guess`: a feasible point near the optimum); where the trading set minimises
+    linear functions in closed form
     (a turnover cap, ``TradingSet.exchange_form``), its minimiser of the linearisation,
     lifted (the same vertex as the LP's, without an LP); otherwise :func:`_vertex`."""
+    if lifted.plain:
+        guess = kkt_guess(qp)
+        if guess is not None:
+            return guess
     closed = getattr(feasible, "exchange_form", None)
     if closed is not None and closed():
         s = feasible.minimize(torch.from_numpy(grad_w)[None, :])[0].cpu().numpy()
@@ -394,7 +407,8 @@ def solve_qp_path(
         for h, g in problems:
             began = time.perf_counter()
             qp = lifted.qp(h, g)
-            x0 = x if x is not None else _vertex(qp, h @ start + g, lifted)
+            x0 = x if x is not None else (kkt_guess(qp) if plain else None)
+            x0 = x0 if x0 is not None else _vertex(qp, h @ start + g, lifted)
             sol = None if x0 is None else solve_active_set(qp, x0)
             rows.append(_row(sol, time.perf_counter() - began))
             if sol is not None and sol.exact:
