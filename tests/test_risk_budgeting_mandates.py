@@ -1,0 +1,103 @@
+"""Risk budgeting with per-asset bounds and group caps, and over the drawdowns.
+
+Reference: skfolio's ``RiskBudgeting`` (Clarabel, ``min rho(w)`` s.t. ``b.log w >= 0``, the
+weight constraints scaled by its factor) on the same data; our barrier solve's weights
+must match within 1e-5 (CVaR and the drawdowns within 1e-6; MAD and volatility under a bound
+differ from skfolio by up to 6e-6, not yet traced to either side) and be certified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portfolio_sgd import ConfigError, Constraints, optimize
+from portfolio_sgd.data import load_returns
+
+skfolio = pytest.importorskip("skfolio", reason="skfolio's RiskBudgeting is the reference")
+from skfolio.measures import RiskMeasure  # noqa: E402
+from skfolio.optimization import RiskBudgeting  # noqa: E402
+
+from portfolio_sgd.skfolio import SGDRiskBudgeting  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small() -> pd.DataFrame:
+    return load_returns(dataset="sp500", start="2021-01-01", end="2021-12-31").iloc[:, :10]
+
+
+def _skfolio(returns: pd.DataFrame, measure: RiskMeasure, **kw) -> np.ndarray:
+    model = RiskBudgeting(
+        risk_measure=measure,
+        solver_params={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
+        **kw,
+    )
+    return model.fit(returns).weights_
+
+
+CASES = [
+    ("cvar", RiskMeasure.CVAR, True),
+    ("cdar", RiskMeasure.CDAR, False),
+    ("mean-absolute-deviation", RiskMeasure.MEAN_ABSOLUTE_DEVIATION, True),
+    ("max-drawdown", RiskMeasure.MAX_DRAWDOWN, False),
+    ("volatility", RiskMeasure.STANDARD_DEVIATION, True),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "bounded"), CASES)
+def test_matches_skfolio_risk_budgeting(small, ours, theirs, bounded) -> None:
+    cap = {small.columns[0]: 0.05}
+    constraints = Constraints(max_weight={**cap, "*": 1.0}) if bounded else None
+    result = optimize(small, objective="risk-budgeting", measure=ours, constraints=constraints)
+    ref = _skfolio(small, theirs, **({"max_weights": cap} if bounded else {}))
+    assert np.abs(result.weights.to_numpy() - ref).max() <= 1e-5
+    assert result.converged and result.relative_gap_bound <= 1e-7
+    if bounded:
+        assert result.weights.iloc[0] == pytest.approx(0.05, abs=1e-9)  # the bound binds
+
+
+def test_cvar_group_cap_matches_skfolio(small) -> None:
+    names = list(small.columns)
+    groups = {name: ["first"] if i < 3 else ["rest"] for i, name in enumerate(names)}
+    caps = Constraints(groups=groups, linear=["first <= 0.2"])
+    result = optimize(small, objective="risk-budgeting", measure="cvar", constraints=caps)
+    table = [["first" if i < 3 else "rest" for i in range(len(names))]]
+    ref = _skfolio(small, RiskMeasure.CVAR, groups=table, linear_constraints=["first <= 0.2"])
+    assert np.abs(result.weights.to_numpy() - ref).max() <= 1e-6
+    assert result.weights.iloc[:3].sum() == pytest.approx(0.2, abs=1e-9)
+    assert result.converged
+
+
+def test_cdar_contributions_meet_the_budgets(small) -> None:
+    result = optimize(small, objective="risk-budgeting", measure="cdar")
+    rc = result.risk_contributions.to_numpy()
+    assert rc.sum() == pytest.approx(1.0, abs=1e-12)  # Euler: shares sum to 1
+    assert np.abs(rc - 1 / small.shape[1]).max() <= 1e-3
+
+
+def test_sgd_risk_budgeting_takes_bounds_and_drawdowns(small) -> None:
+    hi = {small.columns[0]: 0.05}
+    ours = SGDRiskBudgeting(risk_measure=RiskMeasure.CVAR, max_weights=hi).fit(small).weights_
+    ref = _skfolio(small, RiskMeasure.CVAR, max_weights=hi)
+    assert np.abs(ours - ref).max() <= 1e-5
+    ours = SGDRiskBudgeting(risk_measure=RiskMeasure.AVERAGE_DRAWDOWN).fit(small).weights_
+    ref = _skfolio(small, RiskMeasure.AVERAGE_DRAWDOWN)
+    assert np.abs(ours - ref).max() <= 1e-6
+
+
+def test_measures_without_an_lp_form_are_refused_under_bounds(small) -> None:
+    with pytest.raises(ConfigError, match="no LP form"):
+        optimize(
+            small,
+            objective="risk-budgeting",
+            measure="gini-mean-difference",
+            constraints=Constraints(max_weight=0.2),
+        )
+    with pytest.raises(ConfigError, match="long-only"):
+        optimize(
+            small,
+            objective="risk-budgeting",
+            measure="cvar",
+            constraints=Constraints(min_weight=-0.1, max_weight=0.5, long_short=True),
+        )
