@@ -2,8 +2,10 @@
 
 Reference: skfolio's ``RiskBudgeting`` (Clarabel, ``min rho(w)`` s.t. ``b.log w >= 0``, the
 weight constraints scaled by its factor) on the same data; our barrier solve's weights
-must match within 1e-5 (CVaR and the drawdowns within 1e-6; MAD and volatility under a bound
-differ from skfolio by up to 6e-6, not yet traced to either side) and be certified.
+must match within 1e-5 (CVaR and CDaR within 1e-6) with an objective
+``log rho(w) - b.log w`` no worse than skfolio's, and be certified. Where the weights differ
+by more than 1e-6 (MAD and volatility under a bound, average drawdown: up to 6e-6), ours
+has the lower objective and a proven gap below 1e-9: the difference is Clarabel's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 
 from portfolio_sgd import ConfigError, Constraints, optimize
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.measures.registry import get_measure
 
 skfolio = pytest.importorskip("skfolio", reason="skfolio's RiskBudgeting is the reference")
 from skfolio.measures import RiskMeasure  # noqa: E402
@@ -36,6 +39,12 @@ def _skfolio(returns: pd.DataFrame, measure: RiskMeasure, **kw) -> np.ndarray:
     return model.fit(returns).weights_
 
 
+def _objective(returns: pd.DataFrame, measure: str, w: np.ndarray) -> float:
+    """``log rho(w) - b.log w`` with equal budgets: the quantity both solves minimise."""
+    rho = get_measure(measure).numpy_value((returns.to_numpy() @ w)[:, None])[0]
+    return float(np.log(rho) - np.log(w).mean())
+
+
 CASES = [
     ("cvar", RiskMeasure.CVAR, True),
     ("cdar", RiskMeasure.CDAR, False),
@@ -51,8 +60,11 @@ def test_matches_skfolio_risk_budgeting(small, ours, theirs, bounded) -> None:
     constraints = Constraints(max_weight={**cap, "*": 1.0}) if bounded else None
     result = optimize(small, objective="risk-budgeting", measure=ours, constraints=constraints)
     ref = _skfolio(small, theirs, **({"max_weights": cap} if bounded else {}))
-    assert np.abs(result.weights.to_numpy() - ref).max() <= 1e-5
-    assert result.converged and result.relative_gap_bound <= 1e-7
+    w = result.weights.to_numpy()
+    tol = 1e-6 if ours in ("cvar", "cdar") else 1e-5
+    assert np.abs(w - ref).max() <= tol
+    assert _objective(small, ours, w) <= _objective(small, ours, ref) + 1e-12
+    assert result.converged and result.relative_gap_bound <= 1e-9
     if bounded:
         assert result.weights.iloc[0] == pytest.approx(0.05, abs=1e-9)  # the bound binds
 
@@ -83,7 +95,8 @@ def test_sgd_risk_budgeting_takes_bounds_and_drawdowns(small) -> None:
     assert np.abs(ours - ref).max() <= 1e-5
     ours = SGDRiskBudgeting(risk_measure=RiskMeasure.AVERAGE_DRAWDOWN).fit(small).weights_
     ref = _skfolio(small, RiskMeasure.AVERAGE_DRAWDOWN)
-    assert np.abs(ours - ref).max() <= 1e-6
+    assert np.abs(ours - ref).max() <= 1e-5
+    assert _objective(small, "average-drawdown", ours) <= _objective(small, "average-drawdown", ref)
 
 
 def test_measures_without_an_lp_form_are_refused_under_bounds(small) -> None:
