@@ -167,7 +167,7 @@ def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.n
     steps = 0
     for steps in range(1, 50):
         dy, dv, decrement = bar.newton(y, v, t)
-        if decrement / 2 <= 1e-10:
+        if decrement / 2 <= 1e-6:
             break
         now = np.concatenate([y, *bar.slacks(y, v)])
         step = _max_step(now, np.concatenate([dy, *bar.slacks(dy, dv)]))
