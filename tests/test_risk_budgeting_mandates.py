@@ -47,9 +47,9 @@ def _objective(returns: pd.DataFrame, measure: str, w: np.ndarray) -> float:
 
 CASES = [
     ("cvar", RiskMeasure.CVAR, True),
-    ("cdar", RiskMeasure.CDAR, False),
+    pytest.param("cdar", RiskMeasure.CDAR, False, marks=pytest.mark.slow),
     ("mean-absolute-deviation", RiskMeasure.MEAN_ABSOLUTE_DEVIATION, True),
-    ("max-drawdown", RiskMeasure.MAX_DRAWDOWN, False),
+    pytest.param("max-drawdown", RiskMeasure.MAX_DRAWDOWN, False, marks=pytest.mark.slow),
     ("volatility", RiskMeasure.STANDARD_DEVIATION, True),
 ]
 
@@ -81,6 +81,7 @@ def test_cvar_group_cap_matches_skfolio(small) -> None:
     assert result.converged
 
 
+@pytest.mark.slow
 def test_cdar_contributions_meet_the_budgets(small) -> None:
     result = optimize(small, objective="risk-budgeting", measure="cdar")
     rc = result.risk_contributions.to_numpy()
@@ -88,6 +89,7 @@ def test_cdar_contributions_meet_the_budgets(small) -> None:
     assert np.abs(rc - 1 / small.shape[1]).max() <= 1e-3
 
 
+@pytest.mark.slow
 def test_sgd_risk_budgeting_takes_bounds_and_drawdowns(small) -> None:
     hi = {small.columns[0]: 0.05}
     ours = SGDRiskBudgeting(risk_measure=RiskMeasure.CVAR, max_weights=hi).fit(small).weights_
