@@ -38,6 +38,12 @@ __all__ = ["BarrierSolution", "CONE_TOLERANCE", "solve_barrier"]
 PATH_GAP = 1e-9
 """The barrier stops when ``m / t`` (the central path's duality gap) is below this."""
 
+GROWTH = 30.0
+"""The factor ``t`` grows by between centrings."""
+
+MAX_NEWTON = 50
+"""Newton steps per centring at most; a centring that needs them all ends the path."""
+
 CONE_TOLERANCE = 1e-9
 """A cone row counts as binding (its multiplier kept) within this slack, relative."""
 
@@ -165,7 +171,7 @@ def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.n
     (times 0.99, at most 1) halved until the barrier still falls at its end (a derivative
     test: at large ``t`` the barrier's values lose their digits)."""
     steps = 0
-    for steps in range(1, 50):
+    for steps in range(1, MAX_NEWTON):
         dy, dv, decrement = bar.newton(y, v, t)
         if decrement / 2 <= 1e-6:
             break
@@ -198,9 +204,9 @@ def solve_barrier(
     while True:
         y, v, steps = _centre(bar, y, v, t)
         total += steps
-        if bar.m / t <= PATH_GAP:
-            break
-        t *= 10.0
+        if bar.m / t <= PATH_GAP or steps >= MAX_NEWTON - 1:
+            break  # the gap is reached, or Newton stalls at the floor of float64
+        t *= GROWTH
     s1, _, s3 = bar.slacks(y, v)
     return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), total)
 
