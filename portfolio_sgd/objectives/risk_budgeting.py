@@ -61,10 +61,12 @@ class RiskBudgeting(PortfolioObjective):
         self.risk: RiskMeasure = get_measure(getattr(spec, "measure", None) or "variance")
         self.measure = self.risk.name
         if self.dedicated_class() is None and not self.risk.budgetable:
-            raise ConfigError(
-                f"risk budgeting needs a convex, positively homogeneous measure with a risk "
-                f"decomposition; {self.risk.name} is not one"
+            why = (
+                "it has no LP form here (nor per-scenario losses)"
+                if self.risk.decomposes
+                else "it is not convex and positively homogeneous"
             )
+            raise ConfigError(f"risk budgeting over {self.risk.name} is not supported: {why}")
 
     def dedicated_class(self) -> type[PortfolioObjective] | None:
         """The engine objective budgeting this measure (risk parity for variance and for
