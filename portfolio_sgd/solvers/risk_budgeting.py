@@ -49,6 +49,11 @@ class RiskBudgetingSolver:
         if dedicated is not None and plain:
             spec = ObjectiveSpec(dedicated.name, budgets=task.spec.budgets)
             return self.inner.solve(task.variant(spec=spec))
+        if task.scenario_weights is not None or task.half_life is not None:
+            raise ConfigError(
+                "risk budgeting over this measure takes equally weighted scenarios (no "
+                "half_life, no prior with scenario probabilities)"
+            )
         problem = task.prepared.problem
         returns = problem.returns.detach().cpu().to(torch.float64).numpy()
         budgets = normalised_budgets(task.spec.budgets, problem.n_assets)
