@@ -32,6 +32,7 @@ import torch
 
 from ..errors import ConfigError
 from .curvature import top_eigenvalue
+from .kernels.budget_lp import BudgetEpigraph
 from .smooth_bound import frank_wolfe_gap, smooth_terms
 
 __all__ = ["Derivatives", "RiskMeasure"]
@@ -269,10 +270,18 @@ class RiskMeasure:
     # ------------------------------------------------------------ decomposition
     @property
     def budgetable(self) -> bool:
-        """Risk budgeting over this measure is one convex solve over per-scenario losses:
-        the measure decomposes (convex, positively homogeneous), is an expectation and is
-        not path dependent."""
-        return self.decomposes and self.is_expectation and not self.path_dependent
+        """Risk budgeting over this measure is one convex solve: the measure decomposes
+        (convex, positively homogeneous) and is either an expectation of per-scenario
+        losses that is not path dependent (the smoothing solve), or has a homogeneous
+        epigraph (:meth:`budget_epigraph`: the barrier solve, bounds and groups allowed)."""
+        by_losses = self.is_expectation and not self.path_dependent
+        has_form = type(self).budget_epigraph is not RiskMeasure.budget_epigraph
+        return self.decomposes and (by_losses or has_form)
+
+    def budget_epigraph(self, returns: np.ndarray, alpha: float = 0.95) -> BudgetEpigraph | None:
+        """The measure's homogeneous LP (or root-quadratic) epigraph on ``returns`` (T, N),
+        which risk budgeting under weight constraints solves over; None (the default): none."""
+        return None
 
     def contributions(
         self, returns: np.ndarray, w: np.ndarray, alpha: float = 0.95

@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from .base import Derivatives, RiskMeasure
 from .curvature import smoothed_cvar_curvature
 from .cvar_bound import cvar_bound
+from .kernels.budget_lp import BudgetEpigraph, tail_epigraph
 from .kernels.cvar_master import master_weights
 from .kernels.cvar_polish import PolishOptions, polish_cvar, polish_cvar_cap
 from .kernels.tail_form import TailForm, tail_form
@@ -77,6 +78,10 @@ class ConditionalValueAtRisk(RiskMeasure):
         step = torch.sigmoid(z / smoothing) if smoothing > 0 else (z > 0).to(x.dtype)
         tail = step / (1.0 - alpha)
         return -tail, None, 1.0 - tail
+
+    def budget_epigraph(self, returns: np.ndarray, alpha: float = 0.95) -> BudgetEpigraph:
+        """The Rockafellar-Uryasev LP: the mean of the worst ``(1 - alpha) T`` losses."""
+        return tail_epigraph(tail_form(returns, (1.0 - alpha) * returns.shape[0], False, 1.0))
 
     def numpy_value(self, x: np.ndarray, alpha: float = 0.95) -> np.ndarray:
         value, _ = cvar_and_var(-np.asarray(x, dtype=np.float64), alpha)

@@ -24,7 +24,9 @@ import torch
 
 from .base import RiskMeasure
 from .curvature import top_eigenvalue
+from .kernels.budget_lp import BudgetEpigraph, pieces_epigraph
 from .kernels.pieces_finish import PiecesModel, PiecesOptions, pieces_bound, pieces_finish
+from .kernels.scenario_pieces import ScenarioPieces
 from .linear_term import host_linear
 
 __all__ = ["PiecewiseLinearMeasure"]
@@ -74,6 +76,12 @@ class PiecewiseLinearMeasure(RiskMeasure):
         rows = [pieces_bound(model, w64[k], feasible, lin[k]) for k in range(w64.shape[0])]
         value = torch.tensor([r[0] for r in rows], dtype=torch.float64)
         return value, torch.tensor([r[1] for r in rows], dtype=torch.float64)
+
+    def budget_epigraph(self, returns: np.ndarray, alpha: float = 0.95) -> BudgetEpigraph | None:
+        """One excess per scenario piece (MAD, the first lower partial moment below the
+        mean); None for pair pieces (the Gini mean difference) or pieces with an offset."""
+        pieces = self.pieces(np.asarray(returns, dtype=np.float64))
+        return pieces_epigraph(pieces) if isinstance(pieces, ScenarioPieces) else None
 
     def finish_applies(self, feasible: Any) -> bool:
         """The window LP needs the set's linear form (any polytope)."""

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from .kernels.budget_lp import BudgetEpigraph, tail_epigraph
 from .kernels.cvar_polish import PolishRow
 from .kernels.tail_form import TailForm, tail_form
 from .kernels.tail_lp import TailSolution, l1_radius, minorant_bound, solve_tail_lp
@@ -63,6 +64,11 @@ class TailLPMeasure(SampleMeasure):
 
     def finish_applies(self, feasible: Any) -> bool:
         return True
+
+    def budget_epigraph(self, returns: np.ndarray, alpha: float = 0.95) -> BudgetEpigraph:
+        """The tail-mean LP (homogeneous: the drawdowns are uncompounded, peaks from 0)."""
+        mass = self.tail_mass(returns.shape[0], alpha)
+        return tail_epigraph(tail_form(returns, mass, self.peaks, 1.0))
 
     def exact_finish(
         self,

@@ -36,7 +36,7 @@ from scipy.optimize import minimize
 from ..errors import ConfigError
 from ..measures.base import RiskMeasure
 
-__all__ = ["BudgetSolution", "solve_budgets"]
+__all__ = ["BudgetSolution", "by_smoothing", "solve_budgets"]
 
 SCHEDULE = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
 """The smoothing ``tau`` of each stage, relative to the returns' scale."""
@@ -107,6 +107,12 @@ class _Smoothed:
         return (grad[:-1] + self.b) / y
 
 
+def by_smoothing(measure: RiskMeasure) -> bool:
+    """Whether this module's smoothing solve applies: the measure decomposes and is an
+    expectation of per-scenario losses that is not path dependent."""
+    return measure.decomposes and measure.is_expectation and not measure.path_dependent
+
+
 def solve_budgets(
     measure: RiskMeasure, returns: np.ndarray, budgets: np.ndarray, alpha: float
 ) -> BudgetSolution:
@@ -115,15 +121,15 @@ def solve_budgets(
     Parameters
     ----------
     measure : RiskMeasure
-        Convex, positively homogeneous, an expectation of per-scenario losses
-        (``budgetable``).
+        Convex, positively homogeneous, an expectation of per-scenario losses, not path
+        dependent (:func:`by_smoothing`).
     returns : ndarray, shape (T, N)
     budgets : ndarray, shape (N,)
         ``b > 0``, summing to 1.
     alpha : float
         The measure's confidence level.
     """
-    if not measure.budgetable:
+    if not by_smoothing(measure):
         raise ConfigError(
             f"risk budgeting needs a convex, positively homogeneous expectation of per-scenario "
             f"losses; {measure.name} is not one"

@@ -10,9 +10,13 @@ the engine with the same answers (:meth:`RiskBudgeting.dedicated_class`). Over a
 measure it is one convex solve with a duality certificate (:mod:`.budget_solve`), run by
 :class:`~portfolio_sgd.solvers.risk_budgeting.RiskBudgetingSolver`.
 
-Under constraints the formulation is the plain one above: long-only and fully invested
-only (bounds, groups, leverage and linear rows are refused in one line, as for risk
-parity), since with a binding bound the contributions cannot all equal the budgets.
+Under weight constraints (per-asset bounds, groups, linear rows, a budget) the
+formulation is skfolio's ``RiskBudgeting``: ``min rho(y) - b.log y`` over the cone of the
+constraints scaled by ``sum(y) / budget`` (:mod:`.budget_cone`), solved by the barrier
+method over the measure's epigraph (:meth:`~RiskBudgeting.epigraph`, :mod:`.budget_mandate`);
+a binding bound then keeps its asset's contribution off its budget. The drawdown measures
+and the worst realisation (path dependent, but homogeneous: their drawdowns are
+uncompounded, from a peak of at least 0) take that solve with or without constraints.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import torch
 
 from ..errors import ConfigError
 from ..measures.base import RiskMeasure
+from ..measures.kernels.budget_lp import BudgetEpigraph, root_epigraph
 from ..measures.registry import get_measure
 from .base import Derivatives, PortfolioObjective
+from .budget_solve import by_smoothing
 from .parameters import SpecFields
 from .risk_parity import RESIDUAL_BAR, RiskParity
 
@@ -55,10 +61,12 @@ class RiskBudgeting(PortfolioObjective):
         self.risk: RiskMeasure = get_measure(getattr(spec, "measure", None) or "variance")
         self.measure = self.risk.name
         if self.dedicated_class() is None and not self.risk.budgetable:
-            raise ConfigError(
-                f"risk budgeting needs a convex, positively homogeneous measure with a risk "
-                f"decomposition; {self.risk.name} is not one"
+            why = (
+                "it has no LP form here (nor per-scenario losses)"
+                if self.risk.decomposes
+                else "it is not convex and positively homogeneous"
             )
+            raise ConfigError(f"risk budgeting over {self.risk.name} is not supported: {why}")
 
     def dedicated_class(self) -> type[PortfolioObjective] | None:
         """The engine objective budgeting this measure (risk parity for variance and for
@@ -70,6 +78,35 @@ class RiskBudgeting(PortfolioObjective):
     def check_constraints(self, constraints: Any) -> None:
         """Long-only, fully invested only (the refusal of risk parity)."""
         RiskParity.check_constraints(self, constraints)  # type: ignore[arg-type]
+
+    def plain(self, constraints: Any) -> bool:
+        """Whether the task is long-only, fully invested and unconstrained (then today's
+        solves: risk parity, or the smoothing solve of a per-scenario measure)."""
+        try:
+            self.check_constraints(constraints)
+        except ConfigError:
+            return False
+        return self.dedicated_class() is not None or by_smoothing(self.risk)
+
+    def epigraph(self, returns: np.ndarray) -> BudgetEpigraph:
+        """The epigraph the constrained solve runs over: the covariance's root over variance
+        or volatility (skfolio's variance budgeting has the same weights), else the
+        measure's own.
+
+        Raises
+        ------
+        ConfigError
+            When the measure has none (e.g. EVaR, the Ulcer index, the Gini mean difference).
+        """
+        if self.dedicated_class() is not None:
+            return root_epigraph(returns)
+        form = self.risk.budget_epigraph(returns, self.spec.alpha)
+        if form is None:
+            raise ConfigError(
+                f"risk budgeting over {self.risk.name} with weight constraints is not "
+                "supported: the measure has no LP form to solve it over"
+            )
+        return form
 
     def losses(self, *args: Any, **kwargs: Any) -> torch.Tensor:
         """Refused: budgeting over a general measure is a convex solve, not an engine run."""

@@ -17,11 +17,11 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.composition import compose
 from .base import SGDOptimizationBase
-from .mapping import check_unsupported_budgeting, uniform_value
+from .mapping import check_unsupported_budgeting, constraints_from, linear_settings
 
 
 class SGDRiskBudgeting(SGDOptimizationBase):
-    """Variance risk budgeting by SGD, as a skfolio optimisation estimator.
+    """Risk budgeting (variance, CVaR, drawdowns, ...), as a skfolio optimisation estimator.
 
     A drop-in for :class:`skfolio.optimization.RiskBudgeting` with the variance risk
     measure: long-only, fully invested weights whose variance risk contributions
@@ -33,19 +33,24 @@ class SGDRiskBudgeting(SGDOptimizationBase):
     Parameters
     ----------
     risk_measure : RiskMeasure, default VARIANCE
-        ``VARIANCE`` (our ``risk-parity``), ``STANDARD_DEVIATION`` (the same weights) or a
-        measure with a risk decomposition, e.g. ``CVAR`` (at alpha 0.95, skfolio's default
-        ``cvar_beta``; a convex solve, :mod:`portfolio_sgd.objectives.risk_budgeting`); any
-        other measure raises ``ConfigError``.
+        ``VARIANCE`` (our ``risk-parity``), ``STANDARD_DEVIATION`` (the same weights) or any
+        convex, positively homogeneous measure we implement: ``CVAR``, ``CDAR`` (at 0.95,
+        skfolio's default betas), ``MEAN_ABSOLUTE_DEVIATION``, ``FIRST_LOWER_PARTIAL_MOMENT``,
+        ``WORST_REALIZATION``, ``MAX_DRAWDOWN``, ``AVERAGE_DRAWDOWN``,
+        ``GINI_MEAN_DIFFERENCE`` (a convex solve,
+        :mod:`portfolio_sgd.objectives.risk_budgeting`); any other raises ``ConfigError``.
     risk_budget : dict, array-like of shape (N,) or None, default None
         Budgets ``> 0`` (normalised); None means equal budgets. A dict is keyed by asset
         name (missing assets raise: a budget of 0 has no log-barrier solution).
-    min_weights : float, default 0.0
-        Must be 0 (the solution is long-only and interior).
-    max_weights : float, default 1.0
-        Must be ``>= 1`` or None (a cap could bind; the log-barrier form has none).
-    groups, linear_constraints, left_inequality, right_inequality, min_return,
-    transaction_costs, management_fees : optional
+    min_weights, max_weights : float, array-like (N,) or dict by asset
+        Per-asset bounds (``min_weights >= 0``: long-only), scaled by skfolio's factor as
+        skfolio's ``RiskBudgeting`` states them (a binding bound keeps its asset's
+        contribution off its budget).
+    prior_estimator : prior, optional
+        As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk` (a skfolio prior is wrapped).
+    groups, linear_constraints, left_inequality, right_inequality : optional
+        As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk`.
+    min_return, transaction_costs, management_fees : optional
         Not supported: any value other than the default raises ``ConfigError``.
     previous_weights, warm_start, config
         As in :class:`~portfolio_sgd.skfolio.SGDMeanRisk`; so are the engine fields'
@@ -67,6 +72,7 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         risk_budget: Any = None,
         min_weights: Any = 0.0,
         max_weights: Any = 1.0,
+        prior_estimator: Any = None,
         groups: Any = None,
         linear_constraints: Any = None,
         left_inequality: Any = None,
@@ -93,6 +99,7 @@ class SGDRiskBudgeting(SGDOptimizationBase):
         self.risk_budget = risk_budget
         self.min_weights = min_weights
         self.max_weights = max_weights
+        self.prior_estimator = prior_estimator
         self.groups = groups
         self.linear_constraints = linear_constraints
         self.left_inequality = left_inequality
@@ -110,38 +117,29 @@ class SGDRiskBudgeting(SGDOptimizationBase):
     def _problem(
         self, n_obs: int, n_assets: int, names: list[str] | None
     ) -> tuple[ObjectiveSpec, Constraints]:
-        """Our ``risk-parity`` objective with the budgets, after refusing what has no map."""
+        """Risk budgeting over the mapped measure with the budgets, and the weight
+        constraints as :class:`~portfolio_sgd.skfolio.SGDMeanRisk` maps them (skfolio
+        scales them by its factor: :mod:`portfolio_sgd.objectives.budget_cone`)."""
         spec = _budgeting_spec(self.risk_measure)
-        params = {
-            name: getattr(self, name)
-            for name in (
-                "groups",
-                "linear_constraints",
-                "left_inequality",
-                "right_inequality",
-                "min_return",
-                "transaction_costs",
-                "management_fees",
-            )
-        }
-        check_unsupported_budgeting(params)
-        self._check_bounds(n_assets, names)
-        budgets = _budgets(self.risk_budget, n_assets, names)
-        return dataclasses.replace(spec, budgets=budgets), Constraints()
-
-    def _check_bounds(self, n_assets: int, names: list[str] | None) -> None:
-        """``min_weights`` must be 0 and ``max_weights`` ``>= 1`` (or None)."""
+        unsupported = ("min_return", "transaction_costs", "management_fees")
+        check_unsupported_budgeting({name: getattr(self, name) for name in unsupported})
         if self.min_weights is None:
             raise ConfigError("min_weights=None is not supported; risk budgeting is long-only")
-        lo = uniform_value(self.min_weights, "min_weights", n_assets, names, fill=0.0)
-        if lo != 0.0:
-            raise ConfigError(f"min_weights={lo:g} is not supported; risk budgeting needs 0")
-        if self.max_weights is not None:
-            hi = uniform_value(self.max_weights, "max_weights", n_assets, names, fill=1.0)
-            if hi < 1.0:
-                raise ConfigError(
-                    f"max_weights={hi:g} is not supported; risk budgeting has no weight cap"
-                )
+        params = {
+            "min_weights": self.min_weights,
+            "max_weights": self.max_weights,
+            "budget": 1.0,
+            "groups": self.groups,
+            "linear_constraints": self.linear_constraints,
+            "left_inequality": self.left_inequality,
+            "right_inequality": self.right_inequality,
+        }
+        constraints = constraints_from(params, n_assets, names)
+        if constraints.long_short:
+            raise ConfigError("min_weights < 0 is not supported; risk budgeting is long-only")
+        extra = linear_settings(params, n_assets, names)
+        budgets = _budgets(self.risk_budget, n_assets, names)
+        return dataclasses.replace(spec, budgets=budgets), dataclasses.replace(constraints, **extra)
 
 
 def _budgeting_spec(risk_measure: Any) -> ObjectiveSpec:
@@ -157,7 +155,8 @@ def _budgeting_spec(risk_measure: Any) -> ObjectiveSpec:
     except ConfigError:
         raise ConfigError(
             f"risk_measure={risk_measure} is not supported; use RiskMeasure.VARIANCE, "
-            "STANDARD_DEVIATION or a measure with a risk decomposition (CVAR)"
+            "STANDARD_DEVIATION or a convex, positively homogeneous measure with an LP form "
+            "(CVAR, CDAR, MAX_DRAWDOWN, MEAN_ABSOLUTE_DEVIATION, ...)"
         ) from None
 
 

@@ -17,7 +17,10 @@ import pandas as pd
 import torch
 
 from ..errors import ConfigError
+from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
+from ..objectives.budget_cone import cone_rows
+from ..objectives.budget_mandate import solve_mandate
 from ..objectives.budget_solve import BudgetSolution, solve_budgets
 from ..objectives.risk_budget import normalised_budgets
 from ..objectives.risk_budgeting import RiskBudgeting
@@ -42,28 +45,50 @@ class RiskBudgetingSolver:
         """The budgeting weights with their contributions and certificate."""
         impl: RiskBudgeting = task.spec.impl  # type: ignore[assignment]
         dedicated = impl.dedicated_class()
-        if dedicated is not None:
+        plain = impl.plain(task.constraints)
+        if dedicated is not None and plain:
             spec = ObjectiveSpec(dedicated.name, budgets=task.spec.budgets)
             return self.inner.solve(task.variant(spec=spec))
-        impl.check_constraints(task.constraints)
+        if task.scenario_weights is not None or task.half_life is not None:
+            raise ConfigError(
+                "risk budgeting over this measure takes equally weighted scenarios (no "
+                "half_life, no prior with scenario probabilities)"
+            )
         problem = task.prepared.problem
         returns = problem.returns.detach().cpu().to(torch.float64).numpy()
         budgets = normalised_budgets(task.spec.budgets, problem.n_assets)
         started = time.perf_counter()
-        solution = solve_budgets(impl.risk, returns, budgets, task.spec.alpha)
-        return _result(task, solution, budgets, time.perf_counter() - started)
+        if plain:
+            solution, total = solve_budgets(impl.risk, returns, budgets, task.spec.alpha), 1.0
+        else:
+            bound = task.constraints.bind(task.prepared.tickers)
+            g, e, total = cone_rows(bound, problem.n_assets)
+            measure = impl.risk if dedicated is None else get_measure("volatility")
+            alpha = task.spec.alpha
+
+            def rho(y: np.ndarray) -> float:
+                return float(measure.numpy_value((returns @ y)[:, None], alpha)[0])
+
+            solution = solve_mandate(impl.epigraph(returns), rho, g, e, budgets)
+        return _result(task, solution, budgets, time.perf_counter() - started, total, plain)
 
 
 def _result(
-    task: Task, solution: BudgetSolution, budgets: np.ndarray, seconds: float
+    task: Task,
+    solution: BudgetSolution,
+    budgets: np.ndarray,
+    seconds: float,
+    total: float,
+    plain: bool,
 ) -> OptimizationResult:
-    """The :class:`OptimizationResult` of a convex budgeting solve."""
+    """The :class:`OptimizationResult` of a convex budgeting solve (``total``: the budget;
+    ``plain``: the smoothing solve, else the barrier solve under constraints)."""
     prepared, config = task.prepared, task.config
     tickers = prepared.tickers
-    weights = pd.Series(solution.y / solution.y.sum(), index=tickers)
+    weights = pd.Series(total * solution.y / solution.y.sum(), index=tickers)
     gap = max(solution.value - solution.lower, 0.0)
     relative = gap / max(abs(solution.value), 1.0)
-    residual = float(np.abs(solution.contributions - budgets).max())
+    residual = float(np.abs(solution.contributions - budgets).max()) if plain else 0.0
     index = prepared.index
     dated = isinstance(index, pd.DatetimeIndex) and len(index) > 0
     if not np.isfinite(solution.lower):
@@ -79,7 +104,7 @@ def _result(
         wall_time=seconds,
         lr=None,
         batch_size=int(config.batch_size),
-        optimizer="l-bfgs (smoothing continuation)",
+        optimizer="l-bfgs (smoothing continuation)" if plain else "barrier (Newton, HiGHS start)",
         averaging="none",
         stop_reason="convex solve",
         device="cpu",
@@ -95,6 +120,8 @@ def _result(
         optimality_gap=gap,
         relative_gap_bound=relative,
         converged=bool(relative <= GAP_BAR and residual <= RESIDUAL_BAR),
-        certificate_method="duality: F(y) - D(g), g the smoothed measure's subgradient",
+        certificate_method="duality: F(y) - D(g), g the smoothed measure's subgradient"
+        if plain
+        else "F(y) - (tangent LP or Lagrangian dual bound)",
         reports=Reports(RiskContributions(pd.Series(solution.contributions, index=tickers))),
     )

@@ -1,0 +1,252 @@
+"""Risk budgeting over a polyhedral cone: ``min rho(y) - b.log y`` by a barrier method.
+
+skfolio's ``RiskBudgeting`` minimises ``rho(w)`` subject to ``b.log w >= 0`` and its weight
+constraints scaled by a free factor ``s`` (``lo s <= w <= hi s``, ``A w <= c s``,
+``1.w = s``), then reports ``w / s``. For a positively homogeneous ``rho`` that is the
+direction of
+
+    y* = argmin  rho(y) - sum_i b_i log y_i   s.t.  G y <= 0,  E y = 0,
+
+the weight constraints made homogeneous (:mod:`.budget_cone`), since both have the same
+optimality conditions up to the scale of ``y``. ``rho`` is given by its epigraph
+(:class:`~portfolio_sgd.measures.kernels.budget_lp.BudgetEpigraph`): variables
+``x = (y, v)``, objective ``cost.v + sqrt(y' Q y) - b.log y``, rows ``a_y y + a_v v <= 0``,
+``v_j >= 0``, ``G y <= 0``.
+
+The barrier method minimises ``t f(x) - sum log(slack)`` by damped Newton for ``t``
+growing thirtyfold, from a strictly interior point found by two HiGHS LPs, until the central
+path's gap ``m / t`` is below :data:`PATH_GAP`. Each Newton system is reduced to the
+weights by a Schur complement over ``v`` (sparse LU: the ``v`` block is banded or
+diagonal), then solved densely with the equality rows. The answer is certified separately
+(:mod:`.budget_bound`); nothing depends on a stochastic run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.linalg import splu
+
+from ..errors import ConfigError
+from ..measures.kernels.budget_lp import BudgetEpigraph
+
+__all__ = ["BarrierSolution", "solve_barrier"]
+
+PATH_GAP = 1e-9
+"""The barrier stops when ``m / t`` (the central path's duality gap) is below this."""
+
+GROWTH = 30.0
+"""The factor ``t`` grows by between centrings."""
+
+MAX_NEWTON = 50
+"""Newton steps per centring at most; a centring that needs them all ends the path."""
+
+
+@dataclass(frozen=True)
+class BarrierSolution:
+    """The barrier's last central point.
+
+    Attributes
+    ----------
+    y : ndarray, shape (N,)
+    v : ndarray, shape (V,)
+    measure_multipliers : ndarray, shape (M,)
+        ``1 / (t s)`` of the measure's rows (a subgradient ``g = -a_y' lam``).
+    cone_multipliers : ndarray, shape (K,)
+        ``1 / (t s)`` of the cone rows ``G y <= 0``.
+    newton_steps : int
+    """
+
+    y: np.ndarray
+    v: np.ndarray
+    measure_multipliers: np.ndarray
+    cone_multipliers: np.ndarray
+    newton_steps: int
+
+
+class _Barrier:
+    """The barrier function's pieces for one problem (see the module docstring)."""
+
+    def __init__(self, form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, b: np.ndarray):
+        self.form, self.g, self.e, self.b = form, g, e, b
+        self.n = form.a_y.shape[1]
+        self.a_v = sp.csc_matrix(form.a_v)
+        self.pos = np.flatnonzero(form.nonneg)
+        self.m = form.a_y.shape[0] + self.pos.size + g.shape[0]
+
+    def slacks(self, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(s_measure (M,), s_nonneg, s_cone (K,))``, all ``> 0`` inside."""
+        return -(self.form.a_y @ y + self.a_v @ v), v[self.pos], -(self.g @ y)
+
+    def root(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """``sqrt(y'Qy)``, its gradient (N,) and Hessian (N, N) (zeros without a root term)."""
+        q = self.form.gram
+        if q is None:
+            return 0.0, np.zeros(self.n), np.zeros((self.n, self.n))
+        qy = q @ y
+        r = float(np.sqrt(max(y @ qy, 1e-300)))
+        return r, qy / r, q / r - np.outer(qy, qy) / r**3
+
+    def inside(self, y: np.ndarray, v: np.ndarray) -> bool:
+        """Every slack (as computed) and every ``y_i`` is positive."""
+        return bool(np.all(y > 0)) and all(bool(np.all(s > 0)) for s in self.slacks(y, v))
+
+    def gradient(self, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """The barrier's gradient ``(d/dy (N,), d/dv (V,))`` at ``t``."""
+        s1, s2, s3 = self.slacks(y, v)
+        gy = t * (self.root(y)[1] - self.b / y) + self.form.a_y.T @ (1 / s1) + self.g.T @ (1 / s3)
+        gv = t * self.form.cost + self.a_v.T @ (1 / s1)
+        gv[self.pos] -= 1 / s2
+        return gy, gv
+
+    def slope(
+        self, y: np.ndarray, v: np.ndarray, t: float, dy: np.ndarray, dv: np.ndarray
+    ) -> float:
+        """The barrier's derivative along ``(dy, dv)`` at ``(y, v)`` (inf outside)."""
+        if not self.inside(y, v):
+            return np.inf
+        gy, gv = self.gradient(y, v, t)
+        return float(gy @ dy + gv @ dv)
+
+    def newton(
+        self, y: np.ndarray, v: np.ndarray, t: float
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """The Newton direction ``(dy, dv)`` of the barrier at ``t`` (equalities kept) and
+        the squared Newton decrement."""
+        s1, s2, s3 = self.slacks(y, v)
+        _, _, r_hess = self.root(y)
+        a_y = self.form.a_y
+        gy, gv = self.gradient(y, v, t)
+        hyy = (a_y.T * s1**-2) @ a_y + (self.g.T * s3**-2) @ self.g + t * r_hess
+        hyy[np.diag_indices(self.n)] += t * self.b / y**2
+        grad = np.concatenate([gy, gv])
+        if gv.size:
+            weighted = sp.diags(s1**-2) @ self.a_v
+            bounds = np.zeros(gv.size)
+            bounds[self.pos] = s2**-2
+            lu = splu(sp.csc_matrix(self.a_v.T @ weighted + sp.diags(bounds)))
+            hyv = np.asarray((weighted.T @ a_y).T)
+            z = lu.solve(np.ascontiguousarray(hyv.T))
+            hyy = hyy - hyv @ z
+            gy = gy - hyv @ lu.solve(gv)
+        dy = _solve_with_equalities(hyy, -gy, self.e)
+        dv = -lu.solve(gv + hyv.T @ dy) if gv.size else np.zeros(0)
+        return dy, dv, max(-float(grad @ np.concatenate([dy, dv])), 0.0)
+
+
+def _solve_with_equalities(h: np.ndarray, rhs: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """``dy`` of ``[H E'; E 0] [dy; eta] = [rhs; 0]`` (H (N, N) positive definite)."""
+    if e.shape[0] == 0:
+        return np.linalg.solve(h, rhs)
+    q = e.shape[0]
+    kkt = np.block([[h, e.T], [e, np.zeros((q, q))]])
+    return np.linalg.solve(kkt, np.concatenate([rhs, np.zeros(q)]))[: h.shape[0]]
+
+
+def _max_step(current: np.ndarray, change: np.ndarray) -> float:
+    """The largest step keeping ``current + step * change > 0``, at most 1 (times 0.99)."""
+    falling = change < 0
+    if not np.any(falling):
+        return 1.0
+    return min(1.0, 0.99 * float(np.min(-current[falling] / change[falling])))
+
+
+def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
+    """Newton on the barrier at ``t`` from ``(y, v)`` until the Newton decrement's half
+    square is below 1e-6: ``(y, v, steps)``. The step is the longest inside the slacks
+    (times 0.99, at most 1) halved until the barrier still falls at its end (a derivative
+    test: at large ``t`` the barrier's values lose their digits)."""
+    steps = 0
+    for steps in range(1, MAX_NEWTON):
+        dy, dv, decrement = bar.newton(y, v, t)
+        if decrement / 2 <= 1e-6:
+            break
+        now = np.concatenate([y, *bar.slacks(y, v)])
+        step = _max_step(now, np.concatenate([dy, *bar.slacks(dy, dv)]))
+        while bar.slope(y + step * dy, v + step * dv, t, dy, dv) > 0:
+            step *= 0.5
+            if step < 1e-12:
+                return y, v, steps
+        y, v = y + step * dy, v + step * dv
+    return y, v, steps
+
+
+def solve_barrier(
+    form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, budgets: np.ndarray
+) -> BarrierSolution:
+    """Solve ``min rho(y) - b.log y`` s.t. ``G y <= 0``, ``E y = 0`` (module docstring).
+
+    Parameters
+    ----------
+    form : BudgetEpigraph
+    g : ndarray, shape (K, N)
+    e : ndarray, shape (Q, N)
+    budgets : ndarray, shape (N,)
+        ``b > 0``, summing to 1.
+    """
+    bar = _Barrier(form, g, e, budgets)
+    y, v = _interior_start(bar)
+    t, total = 1.0, 0
+    while True:
+        y, v, steps = _centre(bar, y, v, t)
+        total += steps
+        if bar.m / t <= PATH_GAP or steps >= MAX_NEWTON - 1:
+            break  # the gap is reached, or Newton stalls at the floor of float64
+        t *= GROWTH
+    s1, _, s3 = bar.slacks(y, v)
+    return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), total)
+
+
+def _interior_start(bar: _Barrier) -> tuple[np.ndarray, np.ndarray]:
+    """A strictly interior ``(y, v)``: the weights' LP ``max tau`` s.t. ``G y + tau <= 0``,
+    ``y >= tau``, ``E y = 0``, ``1.y = 1``, then the measure's ``v`` likewise at that ``y``."""
+    n = bar.n
+    rows = np.vstack(
+        [np.hstack([bar.g, np.ones((bar.g.shape[0], 1))]), np.hstack([-np.eye(n), np.ones((n, 1))])]
+    )
+    eq = np.vstack([np.hstack([bar.e, np.zeros((bar.e.shape[0], 1))]), np.append(np.ones(n), 0.0)])
+    b_eq = np.append(np.zeros(bar.e.shape[0]), 1.0)
+    cost = np.append(np.zeros(n), -1.0)
+    res = linprog(
+        cost,
+        A_ub=rows,
+        b_ub=np.zeros(len(rows)),
+        A_eq=eq,
+        b_eq=b_eq,
+        bounds=[(0, 1)] * n + [(0, 1)],
+        method="highs",
+    )
+    if res.status != 0 or -res.fun <= 1e-9:
+        raise ConfigError(
+            "risk budgeting: the weight constraints leave no strictly positive portfolio "
+            "strictly inside them (fix equal bounds as equalities, or loosen them)"
+        )
+    y = res.x[:n]
+    return y, _interior_v(bar, y)
+
+
+def _interior_v(bar: _Barrier, y: np.ndarray) -> np.ndarray:
+    """``v`` strictly inside the measure's rows at ``y``: ``max tau`` s.t.
+    ``a_v v + tau <= -a_y y``, ``v_j >= tau`` (nonneg), ``tau <= 1``."""
+    n_v = bar.a_v.shape[1]
+    if n_v == 0:
+        return np.zeros(0)
+    m = bar.a_v.shape[0]
+    pick = sp.csr_matrix(
+        (np.full(bar.pos.size, -1.0), (np.arange(bar.pos.size), bar.pos)), shape=(bar.pos.size, n_v)
+    )
+    rows = sp.vstack(
+        [sp.hstack([bar.a_v, np.ones((m, 1))]), sp.hstack([pick, np.ones((bar.pos.size, 1))])],
+        format="csr",
+    )
+    rhs = np.concatenate([-(bar.form.a_y @ y), np.zeros(bar.pos.size)])
+    cost = np.append(np.zeros(n_v), -1.0)
+    res = linprog(
+        cost, A_ub=rows, b_ub=rhs, bounds=[(None, None)] * n_v + [(None, 1.0)], method="highs"
+    )
+    if res.status != 0 or -res.fun <= 0:
+        raise ConfigError("risk budgeting: the measure's epigraph has no interior point")
+    return res.x[:n_v]
