@@ -44,6 +44,9 @@ PHASE_ONE_ROUNDS = 200
 """LPs of the first phase at most."""
 MIX_STEPS = 200
 """Bisection steps of the mix towards the anchor."""
+DEPTH = 0.5
+"""Phase one stops at a point whose scaled risk is within this fraction of the way from
+the proven least one to the limits (deep enough for the mix; no need for the minimum)."""
 INFEASIBLE_SLACK = 1e-7
 """A proven phase-one bound over ``1 + INFEASIBLE_SLACK`` proves the limits infeasible."""
 
@@ -124,7 +127,7 @@ def _anchor(master: OuterMaster, terms: Sequence[LimitTerm]) -> tuple[np.ndarray
             best, ratio = w, worst
         if lower > 1.0 + INFEASIBLE_SLACK:
             break
-        if ratio < 1.0 and ratio - lower <= 1e-3 * abs(ratio):
+        if ratio < 1.0 and ratio - lower <= DEPTH * (1.0 - lower):
             return best, rounds
         master.add_cuts(w, over_only=False)
     if best is not None and ratio < 1.0:
@@ -146,17 +149,52 @@ def _within(w: np.ndarray, terms: Sequence[LimitTerm]) -> bool:
 
 
 def _mix(anchor: np.ndarray, w: np.ndarray, terms: Sequence[LimitTerm]) -> np.ndarray:
-    """The largest step from ``anchor`` towards ``w`` within every limit (each convex:
-    the steps within form an interval), by bisection."""
-    if _within(w, terms):
-        return w
-    lo, hi = 0.0, 1.0
+    """The largest step from ``anchor`` towards ``w`` within every limit.
+
+    Each limit is convex along the segment, so its steps within form an interval
+    ``[0, theta_k]``; ``theta_k`` is bracketed by the Illinois false-position method (the
+    chord of a convex function lies above it, so its root is within: few evaluations, a
+    few per digit) and the least one is taken, then checked (bisection towards the anchor
+    should rounding leave a limit over).
+    """
+    theta = 1.0
+    for term in terms:
+        if term.stated(w) > term.level:
+            theta = min(theta, _step(anchor, w, term, theta))
+    point = (1.0 - theta) * anchor + theta * w
+    lo, hi = 0.0, theta
     for _ in range(MIX_STEPS):
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if _within((1.0 - mid) * anchor + mid * w, terms):
-            lo = mid
+        if _within(point, terms):
+            return point
+        hi = 0.5 * (lo + hi)
+        point = (1.0 - hi) * anchor + hi * w
+    return anchor
+
+
+def _step(anchor: np.ndarray, w: np.ndarray, term: LimitTerm, top: float) -> float:
+    """The largest ``theta`` in ``[0, top]`` with ``term`` within at the mix (Illinois)."""
+
+    def over(theta: float) -> float:
+        return term.stated((1.0 - theta) * anchor + theta * w) - term.level
+
+    lo, hi = 0.0, top
+    f_lo, f_hi = over(lo), over(hi)
+    if f_hi <= 0:
+        return top
+    side = 0
+    for _ in range(MIX_STEPS):
+        mid = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+        f_mid = over(mid)
+        if f_mid <= 0:
+            lo, f_lo = mid, f_mid
+            f_hi, side = (0.5 * f_hi if side == -1 else f_hi), -1
         else:
-            hi = mid
-    return (1.0 - lo) * anchor + lo * w
+            hi, f_hi = mid, f_mid
+            f_lo, side = (0.5 * f_lo if side == 1 else f_lo), 1
+        if hi - lo <= 1e-15 * hi or f_lo == 0.0:
+            break
+    return lo
