@@ -26,10 +26,10 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from ..data.frequency import TRADING_DAYS
 from ..measures.kernels.tail_form import tail_form
 from ..measures.kernels.tail_lp import l1_radius
 from ..measures.registry import get_measure
-from ..data.frequency import TRADING_DAYS
 
 __all__ = ["EpigraphRows", "LimitTerm", "exact_pieces", "measure_term", "tracking_term"]
 
@@ -87,7 +87,9 @@ class LimitTerm:
     cut: Cut | None
 
 
-def measure_term(name: str, level: float, r: np.ndarray, alpha: float, polytope: object) -> LimitTerm:
+def measure_term(
+    name: str, level: float, r: np.ndarray, alpha: float, polytope: object
+) -> LimitTerm:
     """The term of a limit on the registered measure ``name`` for returns ``r`` (T, N)
     over the constraint ``polytope`` (:class:`portfolio_sgd.constraints.polytope.Polytope`)."""
     measure = get_measure(name)
@@ -129,7 +131,9 @@ def tracking_term(level: float, r: np.ndarray, benchmark: np.ndarray) -> LimitTe
     return LimitTerm("tracking error (annualised)", float(level), stated, None, cut)
 
 
-def _tail_rows(measure: object, r: np.ndarray, alpha: float, polytope: object) -> EpigraphRows | None:
+def _tail_rows(
+    measure: object, r: np.ndarray, alpha: float, polytope: object
+) -> EpigraphRows | None:
     """The LP epigraph of a measure with a tail form (None: it has none)."""
     radius = l1_radius(polytope)
     form_of = getattr(measure, "form", None)

@@ -166,9 +166,7 @@ def _outer(
     polytope = feasible.polytope()
     terms = [measure_term(lim.measure, lim.level, r, alpha, polytope) for lim in limits]
     answer = max_return_outer(r.mean(axis=0), poly, terms)
-    return SeveralAnswer(
-        answer.weights, -answer.value, -answer.upper, answer.rounds, answer.risks
-    )
+    return SeveralAnswer(answer.weights, -answer.value, -answer.upper, answer.rounds, answer.risks)
 
 
 def _cut_rounds(
