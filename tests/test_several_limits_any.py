@@ -10,15 +10,18 @@ Clarabel's own accuracy there) and every answer is certified (proven gap <= 1e-9
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 cp = pytest.importorskip("cvxpy")
 
 from portfolio_sgd import optimize  # noqa: E402
+from portfolio_sgd.cli.main import main  # noqa: E402
 from portfolio_sgd.constraints.oracle import FeasibleSet  # noqa: E402
 from portfolio_sgd.data import load_returns  # noqa: E402
 from portfolio_sgd.errors import ConfigError  # noqa: E402
@@ -163,3 +166,12 @@ def test_limits_below_the_least_risk_are_one_config_error(
     with pytest.raises(ConfigError, match="no portfolio is within every limit") as caught:
         optimize(returns, "max-return", limits=levels)
     assert "\n" not in str(caught.value)
+
+
+def test_the_cli_takes_an_evar_and_mad_pair_and_a_single_evar_limit() -> None:
+    args = ["optimize", "--objective", "max-return", "--start", "2022-06-01", "--format", "json"]
+    for extra in (["--max-evar", "0.04", "--max-mad", "0.012"], ["--limit", "evar=0.04"]):
+        res = CliRunner().invoke(main, [*args, *extra])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        assert "outer approximation" in json.dumps(out)
