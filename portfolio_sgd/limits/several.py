@@ -5,6 +5,9 @@ exact form:
 
 - tail limits only (CVaR, measures with a capped tail LP, ``has_capped_finish``): one LP
   with every limit's Rockafellar-Uryasev rows (HiGHS), exact;
+- any other set (a limit on MAD, Gini, EVaR, Ulcer, semi-variance, two volatility-type
+  limits, ...): the outer approximation of :mod:`.outer_approximation` (exact LP rows where
+  a measure has them, cuts elsewhere), certified to ``1e-9`` relative;
 - with a variance-type limit (volatility: its Lagrangian family has a quadratic model):
   the volatility-capped maximum return over ``C`` and the tail limits' cutting planes,
   solved exactly on the mean-variance critical lines
@@ -39,10 +42,12 @@ from ..measures.limit import RiskLimit
 from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.max_return import MaxReturn
+from .limit_term import measure_term
 from .measure import limit_risk
+from .outer_approximation import max_return_outer
 from .parametric import capped_max_return
 
-__all__ = ["SeveralAnswer", "max_return_under_limits"]
+__all__ = ["SeveralAnswer", "max_return_under_limits", "takes_outer"]
 
 MAX_CUTS = 100
 """Rounds of cuts at most."""
@@ -117,10 +122,12 @@ def max_return_under_limits(
     InfeasibleConstraintError
         No point within every limit.
     """
-    kinds = [_kind(lim) for lim in limits]
     poly = weight_polytope(feasible)
     if poly is None:
         raise ConfigError("several limits at once take no trading terms or leverage cap")
+    if takes_outer(limits):
+        return _outer(r, poly, feasible, limits, alpha)
+    kinds = [_kind(lim) for lim in limits]
     sigma, mu = covariance_of(r)
     pairs = list(zip(limits, kinds, strict=True))
     quadratic = [lim for lim, kind in pairs if kind == "quadratic"]
@@ -136,6 +143,30 @@ def max_return_under_limits(
         return _answer(r, mu, _mix_within(r, anchor, w, limits, alpha), bound, 1, limits, alpha)
     tails = [lim for lim, kind in pairs if kind == "tail"]
     return _cut_rounds(r, sigma, mu, feasible, quadratic[0], tails, anchor, limits, alpha)
+
+
+def takes_outer(limits: Sequence[RiskLimit]) -> bool:
+    """Whether ``limits`` go to the outer approximation: a measure without a tail LP or a
+    variance form, or two variance-type limits."""
+    try:
+        kinds = [_kind(lim) for lim in limits]
+    except ConfigError:
+        return True
+    return kinds.count("quadratic") > 1
+
+
+def _outer(
+    r: np.ndarray,
+    poly: object,
+    feasible: FeasibleSet,
+    limits: Sequence[RiskLimit],
+    alpha: float,
+) -> SeveralAnswer:
+    """The outer approximation's certified answer as a :class:`SeveralAnswer`."""
+    polytope = feasible.polytope()
+    terms = [measure_term(lim.measure, lim.level, r, alpha, polytope) for lim in limits]
+    answer = max_return_outer(r.mean(axis=0), poly, terms)
+    return SeveralAnswer(answer.weights, -answer.value, -answer.upper, answer.rounds, answer.risks)
 
 
 def _cut_rounds(

@@ -27,7 +27,7 @@ from .max_ratio import MaxRatioSolver
 from .plain import PlainSolver
 from .risk_budgeting import RiskBudgetingSolver
 from .risk_limit import RiskLimitSolver
-from .several_limits import SeveralLimitsSolver
+from .several_limits import SeveralLimitsSolver, outer_applies
 from .sharded import ShardedSolver, sharded_wanted
 
 SOLVER_OPTIONS = (
@@ -82,6 +82,9 @@ def choose_solver(
         _refuse_extras(task, bootstrap, resample, "several limits")
         return SeveralLimitsSolver(risk_limits_from([*several, *([named] if named else [])]))
     chosen = several[0] if several else named
+    if chosen is not None and outer_applies(task, chosen):  # EVaR, Ulcer, Gini: cuts
+        _refuse_extras(task, bootstrap, resample, f"a risk limit ({chosen.option})")
+        return SeveralLimitsSolver((chosen,))
     if chosen is not None:
         _refuse_extras(task, bootstrap, resample, f"a risk limit ({chosen.option})")
         return RiskLimitSolver(chosen, inner)

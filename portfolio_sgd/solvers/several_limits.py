@@ -3,7 +3,8 @@
 The maximum return under every limit, solved exactly by
 :func:`portfolio_sgd.limits.several.max_return_under_limits` (the tail LP rows, the
 volatility critical lines and cutting planes); one limit goes to
-:class:`~.risk_limit.RiskLimitSolver` instead.
+:class:`~.risk_limit.RiskLimitSolver` instead, except a max-return limit that only the
+outer approximation solves exactly (EVaR, Ulcer, Gini: :func:`outer_applies`).
 """
 
 from __future__ import annotations
@@ -17,16 +18,26 @@ from ..certificate import accuracy_bar
 from ..certificate.api import RELATIVE_FLOOR
 from ..errors import ConfigError
 from ..limits import RiskLimit
-from ..limits.several import max_return_under_limits
+from ..limits.limit_term import exact_pieces
+from ..limits.several import max_return_under_limits, takes_outer
 from ..results import OptimizationResult
 from .base import Solver, Task
 from .plain import PlainSolver
 from .risk_limit import _frame
 
 
+def outer_applies(task: Task, limit: RiskLimit) -> bool:
+    """Whether one ``limit`` on a max-return task goes here (the outer approximation): a
+    measure with neither a tail LP, a variance form nor exact LP pieces (EVaR, Ulcer,
+    Gini, semi-variance), without cardinality settings."""
+    if not task.spec.impl.maximises_return_only or task.constraints.is_combinatorial:
+        return False
+    return takes_outer((limit,)) and not exact_pieces(limit.measure)
+
+
 @dataclass(frozen=True)
 class SeveralLimitsSolver:
-    """Max-return under ``limits`` (two or more).
+    """Max-return under ``limits`` (two or more, or one that :func:`outer_applies` to).
 
     Attributes
     ----------
@@ -66,8 +77,18 @@ class SeveralLimitsSolver:
             optimality_gap=gap,
             relative_gap_bound=gap / scale,
             converged=bool(gap / scale <= accuracy_bar(task.spec)),
-            certificate_method=(
-                "relaxation bound of the several-limit problem (tail LP rows, volatility "
-                f"critical lines, {answer.rounds} rounds of cuts)"
-            ),
+            certificate_method=_method(self.limits, answer.rounds),
         )
+
+
+def _method(limits: tuple[RiskLimit, ...], rounds: int) -> str:
+    """The certificate's method line."""
+    if takes_outer(limits):
+        return (
+            "outer approximation: master LP upper bound (LP rows and cutting planes) "
+            f"against a point within every limit, {rounds} LPs"
+        )
+    return (
+        "relaxation bound of the several-limit problem (tail LP rows, volatility "
+        f"critical lines, {rounds} rounds of cuts)"
+    )
