@@ -23,6 +23,7 @@ log-utility     (none)       kelly: its own objective function, ``-E[log(1 + x)]
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..errors import ConfigError
@@ -37,6 +38,8 @@ from .utility import Utility
 
 __all__ = ["compose", "composed_class", "composed_measures"]
 
+logger = logging.getLogger("portfolio_sgd.objectives")
+
 
 def composed_class(function: str, measure: object | None) -> type[PortfolioObjective]:
     """The registered class implementing ``function`` over ``measure`` (None: no measure).
@@ -47,7 +50,7 @@ def composed_class(function: str, measure: object | None) -> type[PortfolioObjec
         When no registered objective composes them (one line, with what does).
     """
     name = normalise(function)
-    wanted = None if measure is None else get_measure(measure).name
+    wanted = None if measure is None else _minimised_measure(name, get_measure(measure))
     for cls in OBJECTIVE_CLASSES:
         if name in cls.functions and cls.measure == wanted:
             return cls
@@ -64,6 +67,23 @@ def composed_class(function: str, measure: object | None) -> type[PortfolioObjec
         f"no objective composes {function!r} with measure {wanted!r}; it takes: "
         f"{', '.join(str(m) for m in known) or 'nothing'}"
     )
+
+
+def _minimised_measure(function: str, measure: Any) -> str:
+    """The measure min-risk minimises for ``measure``: itself, or, for a measure that is an
+    increasing function of another (volatility of the variance, semi-deviation of the
+    semi-variance: ``penalised_by``), that other one. The square root is increasing, so both
+    have the same minimiser; the substitution is stated on the log, never silent."""
+    if function != "min-risk" or measure.is_expectation or measure.penalised_by is None:
+        return measure.name
+    logger.info(
+        "min-risk over %s is solved as min-risk over %s (the same weights: %s is an "
+        "increasing function of it)",
+        measure.name,
+        measure.penalised_by,
+        measure.name,
+    )
+    return get_measure(measure.penalised_by).name
 
 
 def compose(
@@ -83,13 +103,14 @@ def compose(
     **parameters
         Other spec fields (``alpha``, ``budgets``, ...).
     """
+    name = normalise(function)
+    measure = None if measure is None else _minimised_measure(name, get_measure(measure))
     cls = composed_class(function, measure)
-    if normalise(function) == "utility" and not risk_aversion > 0:
+    if name == "utility" and not risk_aversion > 0:
         raise ConfigError(f"a utility needs a risk aversion > 0, got {risk_aversion}")
     if cls.takes_measure:
         given = {"risk_aversion": risk_aversion} if cls is Utility else {}
-        named = None if measure is None else get_measure(measure).name
-        return ObjectiveSpec(cls.name, measure=named, **given, **parameters)
+        return ObjectiveSpec(cls.name, measure=measure, **given, **parameters)
     own = cls(ObjectiveSpec(cls.name)).composed_parameters(normalise(function), risk_aversion)
     return ObjectiveSpec(cls.name, **{**own, **parameters})
 
