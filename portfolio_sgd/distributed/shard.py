@@ -8,7 +8,8 @@ columns asked for (``--tickers``) and its rows inside the date window (``--start
 ``--end``); the ranks then agree, in one gather of a few numbers each, on:
 
 - errors: an error on any rank (a NaN, a text cell, a bad date) is raised on every rank
-  with the same message, the lowest failing rank's;
+  with the same message, the lowest failing rank's (marked ``echoed_by_rank0`` on the
+  other ranks, so that the CLI prints one ``Error:`` line, on rank 0);
 - the global row count T and this rank's offset (the rows before it);
 - the date order across ranks, and at least :data:`~portfolio_sgd.data.MIN_ROWS` rows.
 
@@ -115,7 +116,11 @@ def load_shard(source: ShardSource | str | Path, ctx: DistContext, dtype: np.dty
     except DataError as exc:
         error, summary = str(exc), None
     reports = ctx.gather_objects((error, summary))
-    _agree(reports, Path(source.path).name, ctx.world_size)
+    try:
+        _agree(reports, Path(source.path).name, ctx.world_size)
+    except DataError as exc:
+        exc.echoed_by_rank0 = not ctx.is_main  # type: ignore[attr-defined]
+        raise
     counts = [r[1][0] for r in reports]  # type: ignore[index]
     offset = sum(counts[: ctx.rank])
     return Shard(block.values, block.tickers, offset, sum(counts))  # type: ignore[union-attr]
