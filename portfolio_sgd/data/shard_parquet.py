@@ -3,7 +3,8 @@
 Part p of P owns rows ``[T p // P, T (p + 1) // P)``. It decodes only the row groups
 that overlap that range, a batch of :data:`BATCH_ROWS` rows at a time, and copies its
 own rows of each batch into one preallocated array: its peak is its rows plus one batch
-(plus the compressed column chunks of one row group, which pyarrow reads whole). A file
+and one row group's column chunks (the groups are read one at a time: pyarrow buffers
+every row group it is handed, measured at 2.3 x the rows' size when given all). A file
 with fewer row groups than parts still splits by rows, but each part then decodes its
 row group up to its last row: write big files with many row groups (e.g.
 ``pyarrow.parquet.write_table(table, path, row_group_size=65_536)``).
@@ -101,19 +102,21 @@ def _fill(source: pq.ParquetFile, values: np.ndarray, lo: int, columns: list[str
     dates: list[np.ndarray] = []
     if not groups:
         return np.empty(0, dtype=object)
-    pos = int(starts[groups[0]])
-    batches = source.iter_batches(
-        batch_size=BATCH_ROWS, row_groups=groups, columns=columns, use_pandas_metadata=False
-    )
-    for batch in batches:
-        first, last = max(pos, lo), min(pos + batch.num_rows, hi)
-        if last > first:
-            piece = batch.slice(first - pos, last - first)
-            for j in range(values.shape[1]):
-                column = piece.column(j + 1).cast(pa.float64(), safe=False)
-                values[first - lo : last - lo, j] = column.to_numpy(zero_copy_only=False)
-            dates.append(piece.column(0).to_numpy(zero_copy_only=False))
-        pos += batch.num_rows
-        if pos >= hi:
-            break
+    for group in groups:  # one row group at a time: pyarrow buffers what it is given
+        pos = int(starts[group])
+        batches = source.iter_batches(
+            batch_size=BATCH_ROWS, row_groups=[group], columns=columns, use_pandas_metadata=False
+        )
+        for batch in batches:
+            first, last = max(pos, lo), min(pos + batch.num_rows, hi)
+            if last > first:
+                piece = batch.slice(first - pos, last - first)
+                for j in range(values.shape[1]):
+                    column = piece.column(j + 1).cast(pa.float64(), safe=False)
+                    values[first - lo : last - lo, j] = column.to_numpy(zero_copy_only=False)
+                dates.append(piece.column(0).to_numpy(zero_copy_only=False))
+            pos += batch.num_rows
+            if pos >= hi:
+                break
+        pa.default_memory_pool().release_unused()
     return np.concatenate(dates)
