@@ -7,7 +7,9 @@
 - ``timing``: seconds per mini-batch and full-data step on 1 and 2 processes, and per
   bare all-reduce of the step's buffer;
 - ``memory``: peak RSS of each of 4 ranks on a 500 x 400k float64 ``.npy`` file against
-  the target ``1.3 x shard + 500 MB``.
+  the target ``1.3 x shard + 500 MB``;
+- ``files``: peak RSS of the CLI on >= 1 GB Parquet and CSV files, one process against
+  torchrun with 2 and 4 ranks (:mod:`benchmarks.distributed_files`; not part of ``all``).
 
 Results are appended as Markdown to ``--out`` (default
 ``benchmarks/results/distributed_raw.md``) with the machine and the command.
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import distributed_jobs as jobs
+from benchmarks.distributed_files import files_memory
 from portfolio_sgd.distributed.launch import run_local
 
 
@@ -96,12 +99,13 @@ def memory(rows: int, assets: int, ranks: int, steps: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["agreement", "timing", "memory", "all"])
+    parser.add_argument("what", choices=["agreement", "timing", "memory", "files", "all"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--assets", type=int, default=None)
     parser.add_argument("--ranks", default="1,2,4")
     parser.add_argument("--objectives", default=",".join(jobs.OBJECTIVES))
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--gb", type=float, default=1.05, help="files: size of each file")
     parser.add_argument("--out", default="benchmarks/results/distributed_raw.md")
     args = parser.parse_args(argv)
     began = time.perf_counter()
@@ -114,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
         parts.append(timing(args.rows or 100_000, args.assets or 100, 4096, args.steps))
     if args.what in ("memory", "all"):
         parts.append(memory(args.rows or 400_000, args.assets or 500, 4, 20))
+    if args.what == "files":
+        parts.append(files_memory(args.gb, args.assets or 100, Path(args.out)))
     load = os.getloadavg()
     header = (
         f"## `python -m benchmarks.distributed {' '.join(argv or sys.argv[1:])}`\n\n"

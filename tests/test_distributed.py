@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import distributed_jobs as jobs
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 import portfolio_sgd as ps
-from portfolio_sgd.distributed import load_shard, row_range
+from portfolio_sgd.distributed import row_range
 from portfolio_sgd.distributed.launch import run_local
 from portfolio_sgd.distributed.problem import moment_rows
 from portfolio_sgd.distributed.sampling import GlobalIndexSampler
-from portfolio_sgd.errors import ConfigError, DataError
+from portfolio_sgd.errors import ConfigError
 
 SYNTHETIC_ROWS = 5_000
 
@@ -71,34 +70,7 @@ def test_distributed_kth_smallest_is_exact(two_ranks) -> None:
         assert got == want
 
 
-def test_every_rank_reads_only_its_rows(tmp_path) -> None:
-    values = np.random.default_rng(0).normal(size=(103, 4))
-    cols = [f"a{i}" for i in range(4)]
-    frame = pd.DataFrame(values, columns=cols)
-    frame.to_parquet(tmp_path / "r.parquet", row_group_size=10)
-    frame.assign(date=pd.bdate_range("2001-01-01", periods=103).strftime("%Y-%m-%d"))[
-        ["date", *cols]
-    ].to_csv(tmp_path / "r.csv", index=False)
-    np.save(tmp_path / "r.npy", values)
-    for name in ("r.parquet", "r.csv", "r.npy"):
-        parts = [load_shard(tmp_path / name, r, 3, np.dtype(np.float64)) for r in range(3)]
-        assert [p.offset for p in parts] == [row_range(103, r, 3)[0] for r in range(3)]
-        np.testing.assert_allclose(np.vstack([p.values for p in parts]), values, rtol=1e-15)
-        assert parts[0].total == 103
-    assert parts[1].rows == 34
-
-
-def test_bad_shard_files_fail_with_one_line(tmp_path) -> None:
-    values = np.ones((5, 2))
-    values[3, 1] = np.nan
-    np.save(tmp_path / "nan.npy", values)
-    with pytest.raises(DataError, match="rows 2..4 contain NaN"):
-        load_shard(tmp_path / "nan.npy", 1, 2, np.dtype(np.float64))
-    with pytest.raises(DataError, match="cannot be split"):
-        load_shard(tmp_path / "nan.npy", 0, 8, np.dtype(np.float64))
-    (tmp_path / "x.txt").write_text("a\n1\n")
-    with pytest.raises(DataError, match="sharded loading reads"):
-        load_shard(tmp_path / "x.txt", 0, 1, np.dtype(np.float64))
+# Reading only a rank's rows of a file: tests/test_distributed_reading.py.
 
 
 def test_filtered_global_stream_is_the_single_process_batch() -> None:

@@ -52,7 +52,8 @@ class PortfolioGroup(click.Group):
                 return super().invoke(ctx)
         except PortfolioSGDError as exc:
             message = " ".join(str(exc).split())
-            click.echo(f"Error: {message}", err=True)
+            if not getattr(exc, "echoed_by_rank0", False):  # an error all ranks agreed on
+                click.echo(f"Error: {message}", err=True)
             ctx.exit(1)
         except (OSError, MemoryError) as exc:
             click.echo(f"Error: {exc}", err=True)

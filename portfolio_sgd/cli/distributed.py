@@ -2,9 +2,10 @@
 
 ``torchrun --nproc-per-node P -m portfolio_sgd optimize --returns big.parquet ...``
 starts P ranks; each reads only its rows of a ``.npy``, ``.parquet`` or ``.csv`` file
-(see :mod:`portfolio_sgd.distributed.shard`). Other data sources (a dataset, tickers,
-date filters, a long layout) are loaded whole by every rank and then sharded for the
-computation only. Options that need the whole data on one process (``--compare-exact``,
+(see :mod:`portfolio_sgd.distributed.shard`), keeping the ``--tickers`` columns and its
+rows inside ``--start``/``--end``. Other data sources (a dataset, a prices file, a long
+layout, log returns, tracking's benchmark) are loaded whole by every rank and then
+sharded for the computation only. Options that need the whole data on one process (``--compare-exact``,
 bootstrap error bars, recency weighting, budgets from a file) are refused.
 """
 
@@ -19,17 +20,16 @@ import click
 from ..distributed import start
 from ..distributed.api import run_sharded
 from ..distributed.handshake import check_same_setup
-from ..distributed.shard import PARQUET_SUFFIXES
+from ..distributed.shard import SHARD_SUFFIXES, ShardSource
 from ..distributed.summary import sharded_performance
 from ..errors import ConfigError
 from ..objectives.registry import needs_benchmark
 from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
-from .app import emit
+from .app import emit, parse_list
 from .settings import load_cli_returns, resolve_benchmark, settings_from_cli
 from .trading_settings import trading_settings
 
-SHARDED_SUFFIXES = (".npy", ".csv", *PARQUET_SUFFIXES)
 REFUSED = {
     "compare_exact": "--compare-exact",
     "error_bars": "--error-bars",
@@ -92,11 +92,14 @@ def optimize_under_torchrun(fmt: str, output: str | None, options: dict[str, Any
 def _source(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """A path each rank reads its rows of, or the loaded frame (and tracking's benchmark)."""
     path = kwargs.get("returns_path")
-    plain = all(kwargs.get(k) is None for k in ("tickers", "start", "end", "dataset"))
+    plain = kwargs.get("dataset") is None and kwargs.get("returns_method", "simple") == "simple"
     wide = kwargs.get("layout", "wide") == "wide"
     tracking = needs_benchmark(kwargs["objective"])
-    if path and plain and wide and not tracking and Path(path).suffix.lower() in SHARDED_SUFFIXES:
-        return path, None
+    if path and plain and wide and not tracking and Path(path).suffix.lower() in SHARD_SUFFIXES:
+        tickers = parse_list(kwargs["tickers"], str, "ticker") if kwargs.get("tickers") else None
+        return ShardSource(
+            path, tickers, kwargs.get("start"), kwargs.get("end"), kwargs.get("date_format")
+        ), None
     returns = load_cli_returns(kwargs)
     returns, benchmark = resolve_benchmark(
         returns,

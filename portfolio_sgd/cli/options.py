@@ -71,7 +71,9 @@ data_options = section(
         default=None,
         help="Comma-separated tickers: a selection, or a Yahoo download when alone.",
     ),
-    click.option("--start", default=None, help="First date (inclusive), YYYY-MM-DD."),
+    click.option(
+        "--start", "--start-date", "start", default=None, help="First date (inclusive), YYYY-MM-DD."
+    ),
     click.option("--end", default=None, help="Last date (inclusive), YYYY-MM-DD."),
     click.option(
         "--layout",

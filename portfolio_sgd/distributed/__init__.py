@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from .api import optimize_sharded
 from .context import DistContext, launched_by_torchrun, start
-from .shard import Shard, load_shard, row_range
+from .shard import Shard, ShardSource, load_shard, row_range
 
 __all__ = [
     "DistContext",
     "Shard",
+    "ShardSource",
     "launched_by_torchrun",
     "load_shard",
     "optimize_sharded",

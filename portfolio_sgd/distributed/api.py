@@ -31,7 +31,7 @@ from .finish import sharded_finish
 from .handshake import check_same_setup
 from .problem import ShardedProblem, sharded_problem
 from .setup import build_sharded_state
-from .shard import Shard, load_shard, shard_array
+from .shard import Shard, ShardSource, load_shard, shard_array
 from .shrinkage import resolve_sharded_shrinkage
 
 
@@ -50,8 +50,9 @@ def optimize_sharded(
 
     Parameters
     ----------
-    returns : str, Path, DataFrame, ndarray or Tensor, shape (T, N)
-        A returns file (.npy, .parquet, .csv: each rank reads only its rows) or a matrix.
+    returns : str, Path, ShardSource, DataFrame, ndarray or Tensor, shape (T, N)
+        A returns file (.npy, .parquet, .csv: each rank reads only its rows; a
+        :class:`~.shard.ShardSource` adds tickers and a date window) or a matrix.
     spec, constraints, config
         As :func:`portfolio_sgd.optimize`.
     benchmark : array-like, shape (T,), optional
@@ -128,8 +129,8 @@ def run_sharded(
 def _shard(returns: Any, ctx: DistContext, config: EngineConfig) -> Shard:
     """This rank's rows of ``returns`` (a path, or a matrix validated as the API does)."""
     dtype = np.float32 if config.dtype == "float32" else np.float64
-    if isinstance(returns, str | Path):
-        return load_shard(returns, ctx.rank, ctx.world_size, np.dtype(dtype))
+    if isinstance(returns, str | Path | ShardSource):
+        return load_shard(returns, ctx, np.dtype(dtype))
     values, tickers, _ = validate_returns_input(returns, dtype=config.dtype)
     if isinstance(values, torch.Tensor):
         values = values.detach().cpu().numpy()

@@ -1,32 +1,38 @@
 """Which rows each rank holds, and loading only those rows from a file.
 
-The T scenarios are split into P contiguous, balanced row ranges: rank r holds rows
-``[T r // P, T (r + 1) // P)``. A rank reads only its range:
+Rank r of P reads one contiguous piece of the file, in file order, with
+:func:`portfolio_sgd.data.shard_reader.read_rows` (Parquet: its rows ``[T r // P,
+T (r + 1) // P)`` by row groups; CSV: the lines that start in its byte range; ``.npy``:
+its rows of a memory map). No rank reads the whole file. Each rank keeps the asset
+columns asked for (``--tickers``) and its rows inside the date window (``--start`` /
+``--end``); the ranks then agree, in one gather of a few numbers each, on:
 
-- ``.npy``: a copy-on-write memory map of the range (no copy in the file's dtype);
-- ``.parquet``/``.pq``: the row groups that overlap the range (pyarrow), then sliced (so
-  a rank's peak memory is its shard plus at most two row groups: write big files with
-  row groups no larger than a shard);
-- ``.csv``: ``skiprows``/``nrows`` (the rows before the range are skipped, not parsed;
-  the row count comes from one pass that counts lines).
+- errors: an error on any rank (a NaN, a text cell, a bad date) is raised on every rank
+  with the same message, the lowest failing rank's (marked ``echoed_by_rank0`` on the
+  other ranks, so that the CLI prints one ``Error:`` line, on rank 0);
+- the global row count T and this rank's offset (the rows before it);
+- the date order across ranks, and at least :data:`~portfolio_sgd.data.MIN_ROWS` rows.
 
-A sharded file is a *wide* table of returns (one column per asset, an optional first
-column of dates or labels) without missing values: a NaN policy such as dropping
-assets is a decision about the whole file, which no rank sees.
+A sharded file is a *wide* table of returns without missing values: a NaN policy such
+as dropping assets is a decision about the whole file, which no rank sees.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import pyarrow.parquet as pq
 
+from ..data._format import date_label
+from ..data.row_block import row_range
+from ..data.shard_reader import SHARD_SUFFIXES, read_rows
+from ..data.validation import MIN_ROWS
 from ..errors import DataError
+from .context import DistContext
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
+__all__ = ["SHARD_SUFFIXES", "Shard", "ShardSource", "load_shard", "row_range", "shard_array"]
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,27 @@ class Shard:
         return int(self.values.shape[0])
 
 
-def row_range(n_rows: int, rank: int, world_size: int) -> tuple[int, int]:
-    """Rank ``rank``'s contiguous row range ``[lo, hi)`` of ``n_rows`` among ``world_size``."""
-    return n_rows * rank // world_size, n_rows * (rank + 1) // world_size
+@dataclass(frozen=True)
+class ShardSource:
+    """A returns file that each rank reads its piece of, and the selection on it.
+
+    Attributes
+    ----------
+    path : str or Path
+        A ``.parquet``/``.pq``, ``.csv`` or ``.npy`` file.
+    tickers : sequence of str, optional
+        Asset columns to keep.
+    start, end : optional
+        Inclusive date window.
+    date_format : str, optional
+        ``strftime`` format of the dates.
+    """
+
+    path: str | Path
+    tickers: Sequence[str] | None = None
+    start: object = None
+    end: object = None
+    date_format: str | None = None
 
 
 def shard_array(
@@ -65,85 +89,63 @@ def shard_array(
     return Shard(local, list(tickers), lo, int(values.shape[0]))
 
 
-def load_shard(path: str | Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    """Read only this rank's rows of a returns file (.npy, .parquet/.pq or .csv).
+def load_shard(source: ShardSource | str | Path, ctx: DistContext, dtype: np.dtype) -> Shard:
+    """Read this rank's rows of a returns file; every rank of ``ctx`` must call it.
 
     Raises
     ------
     DataError
-        For a missing file, an unknown suffix, fewer rows than ranks, non-numeric or
-        missing values.
+        On every rank alike, for an error on any rank (see the module docstring), dates
+        out of order across ranks, or fewer than ``MIN_ROWS`` rows in all.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"returns file {str(file)!r} does not exist")
-    suffix = file.suffix.lower()
-    if suffix == ".npy":
-        return _npy_shard(file, rank, world_size, dtype)
-    if suffix in PARQUET_SUFFIXES:
-        return _parquet_shard(file, rank, world_size, dtype)
-    if suffix == ".csv":
-        return _csv_shard(file, rank, world_size, dtype)
-    raise DataError(f"cannot shard {file.name!r}: sharded loading reads .npy, .parquet or .csv")
-
-
-def _npy_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    """The rows of a copy-on-write memory map: no copy when the file has the dtype (a
-    C-order row range is contiguous), so the shard's pages are the file's, read as used."""
-    data = np.load(file, mmap_mode="c")
-    if data.ndim != 2:
-        raise DataError(f"{file.name}: a .npy returns file must be 2-D, got {data.ndim}-D")
-    tickers = [f"asset_{i}" for i in range(data.shape[1])]
-    _check_rows(data.shape[0], world_size, file)
-    lo, hi = row_range(data.shape[0], rank, world_size)
-    if data.dtype == dtype and data.flags.c_contiguous:
-        return _checked(Shard(data[lo:hi], tickers, lo, int(data.shape[0])), file)
-    return _checked(shard_array(data, tickers, rank, world_size, dtype), file)
-
-
-def _parquet_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    meta = pq.ParquetFile(file)
-    total = int(meta.metadata.num_rows)
-    _check_rows(total, world_size, file)
-    lo, hi = row_range(total, rank, world_size)
-    starts = np.cumsum(
-        [0] + [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    )
-    groups = [i for i in range(meta.num_row_groups) if starts[i] < hi and starts[i + 1] > lo]
-    table = meta.read_row_groups(groups, use_pandas_metadata=False)
-    frame = table.slice(lo - int(starts[groups[0]]), hi - lo).to_pandas()
-    return _checked(_frame_shard(frame, lo, total, dtype, file), file)
-
-
-def _csv_shard(file: Path, rank: int, world_size: int, dtype: np.dtype) -> Shard:
-    with file.open("rb") as handle:
-        total = sum(1 for line in handle if line.strip()) - 1  # minus the header
-    _check_rows(total, world_size, file)
-    lo, hi = row_range(total, rank, world_size)
-    frame = pd.read_csv(file, skiprows=range(1, 1 + lo), nrows=hi - lo)
-    return _checked(_frame_shard(frame, lo, total, dtype, file), file)
-
-
-def _frame_shard(frame: pd.DataFrame, lo: int, total: int, dtype: np.dtype, file: Path) -> Shard:
-    """A shard from a wide frame: a non-numeric first column (dates) is dropped."""
-    if frame.shape[1] > 1 and not pd.api.types.is_numeric_dtype(frame.iloc[:, 0]):
-        frame = frame.iloc[:, 1:]
-    bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if bad:
-        raise DataError(f"{file.name}: column {bad[0]!r} is not numeric")
-    values = np.ascontiguousarray(frame.to_numpy(dtype=dtype))
-    return Shard(values, [str(c) for c in frame.columns], lo, total)
-
-
-def _check_rows(total: int, world_size: int, file: Path) -> None:
-    if total < world_size:
-        raise DataError(f"{file.name}: {total} rows cannot be split across {world_size} ranks")
-
-
-def _checked(shard: Shard, file: Path) -> Shard:
-    if not np.isfinite(shard.values).all():
-        raise DataError(
-            f"{file.name}: rows {shard.offset}..{shard.offset + shard.rows - 1} contain NaN "
-            "or inf (a sharded file must be complete)"
+    if not isinstance(source, ShardSource):
+        source = ShardSource(source)
+    error, block = None, None
+    try:
+        block = read_rows(
+            source.path,
+            ctx.rank,
+            ctx.world_size,
+            dtype,
+            tickers=source.tickers,
+            start=source.start,
+            end=source.end,
+            date_format=source.date_format,
         )
-    return shard
+        summary = _summary(block)
+    except DataError as exc:
+        error, summary = str(exc), None
+    reports = ctx.gather_objects((error, summary))
+    try:
+        _agree(reports, Path(source.path).name, ctx.world_size)
+    except DataError as exc:
+        exc.echoed_by_rank0 = not ctx.is_main  # type: ignore[attr-defined]
+        raise
+    counts = [r[1][0] for r in reports]  # type: ignore[index]
+    offset = sum(counts[: ctx.rank])
+    return Shard(block.values, block.tickers, offset, sum(counts))  # type: ignore[union-attr]
+
+
+def _summary(block) -> tuple[int, object, object]:  # noqa: ANN001
+    """``(rows, first date, last date)`` of a block (dates None when it has none)."""
+    if block.dates is None or block.rows == 0:
+        return block.rows, None, None
+    return block.rows, block.dates[0], block.dates[-1]
+
+
+def _agree(reports: list, label: str, world_size: int) -> None:
+    """Raise the lowest rank's error, dates out of order across ranks, or too few rows."""
+    errors = [r[0] for r in reports if r[0] is not None]
+    if errors:
+        raise DataError(errors[0])
+    spans = [r[1] for r in reports if r[1][0] > 0]
+    for before, after in zip(spans, spans[1:], strict=False):
+        if before[2] is not None and after[1] is not None and after[1] <= before[2]:
+            what = "duplicate date" if after[1] == before[2] else "dates are not sorted:"
+            raise DataError(f"{label}: {what} {date_label(after[1])}")
+    total = sum(r[1][0] for r in reports)
+    if total < max(MIN_ROWS, world_size):
+        raise DataError(
+            f"{label}: only {total} rows, need at least {max(MIN_ROWS, world_size)} "
+            f"to shard across {world_size} ranks"
+        )
