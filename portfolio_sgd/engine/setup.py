@@ -85,14 +85,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     lam = _as_tensor(grid.risk_aversions, R)
     w, project, orthant = _start(problem, grid, None, euclidean)
     t, x0 = _var_start(objective, R, w, spec.alpha)
-    smoothing = SmoothingContinuation.start(
-        objective,
-        R,
-        smoothing_active(config, spec),
-        config.cvar_smoothing,
-        config.growth_every,
-        adapt_lr=False,
-    )
+    smoothing = _smoothing(problem, config)
     lazy = _deferrable(config, smoothing, t)  # the metric waits for the first step too
     metric = None if lazy else resolve_metric(problem, config)
     project = project if orthant else _metric_projection(problem, metric, euclidean)
@@ -149,6 +142,19 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
     if lazy:
         state.deferred_training = partial(_geometry_then_training, state, euclidean, training)
     return state
+
+
+def _smoothing(problem: Problem, config: EngineConfig) -> SmoothingContinuation:
+    """The smoothing continuation of ``problem``'s objective (learning-rate adaptation is
+    switched on later, once the step size is known)."""
+    return SmoothingContinuation.start(
+        problem.spec.impl,
+        problem.returns,
+        smoothing_active(config, problem.spec),
+        config.cvar_smoothing,
+        config.growth_every,
+        adapt_lr=False,
+    )
 
 
 def _geometry_then_training(
