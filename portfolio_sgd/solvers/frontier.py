@@ -5,9 +5,12 @@ mean-variance frontier, with bounds and linear rows; the exact finish on), the p
 exact: the minimum-variance end is one active-set QP on the N x N covariance, and the K
 points, evenly spaced in volatility, are found on the critical lines of the QP in
 ``1 / lam`` (:func:`.frontier_points.even_points`): a few warm-started QPs and one quadratic
-equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Otherwise
-(CVaR and other measures, trading terms, a leverage cap) the points come from batched
-runs, as follows.
+equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Where the
+risk is an LP measure (CVaR, CDaR, the drawdowns, ...) whose minimum-risk end the engine
+solved as its whole-data LP before the first step (the counted-work rule), the points are
+exact too: that end, then one capped whole-data LP at each of K - 1 caps evenly spaced in
+risk (:func:`_lp_frontier`). Otherwise (large data by that rule, other measures, trading
+terms, a leverage cap) the points come from batched runs, as follows.
 
 ``efficient_frontier`` spreads K points from the minimum-risk portfolio to the
 maximum-return one. It first solves the two ends:
@@ -122,7 +125,8 @@ class FrontierResult:
     asset_risk, asset_returns : Series, shape (N,)
         Every asset's own risk and return (same measures), for plots.
     wall_time : float
-        Seconds of the batched run (the two end solves excluded).
+        Seconds of the batched run, the exact QPs or the capped LPs (the two end solves
+        excluded).
     measure : str or None
         The registered measure of a utility frontier (its risk axis); None for the
         frontiers of ``"mean-variance"`` and ``"cvar"`` (whose axes are their own).
