@@ -523,17 +523,25 @@ def efficient_frontier(
     r = returns.to_numpy(dtype=np.float64)
     path = None if _raises_risk(spec.impl) else quadratic_path(task, r)
     ends = _ends(task, returns, path)
-    low, high = ends.low, ends.high
-    lp = None if path is not None else _lp_frontier(task, r, ends, int(points))
-    if path is not None or lp is not None:  # exact QPs or LPs: no pilot, no re-aiming
-        batch = lp or _exact_frontier(path, low, high, ends.w_low, int(points))  # type: ignore[arg-type]
-        x = r @ batch.weights.T
+    exact = _exact_or_none(task, path, r, ends, int(points))
+    if exact is not None:  # exact QPs or LPs: no pilot, no re-aiming
+        batch, x = exact, r @ exact.weights.T
         risk = axis.stated_value(x, alpha)
     else:
         run = functools.partial(sgd_points, task)
-        lams = _calibrated_grid(task, run, returns, low, high, int(points))
+        lams = _calibrated_grid(task, run, returns, ends.low, ends.high, int(points))
         batch, x, risk = _spread_run(task, run, returns, lams, alpha)
     return _result(spec, returns, batch, x, risk, alpha, ends.steps + batch.steps)
+
+
+def _exact_or_none(
+    task: Task, path: QuadraticPath | None, r: np.ndarray, ends: _Ends, points: int
+) -> FrontierPoints | None:
+    """The exact points: QPs along the critical lines (``path`` given), LPs of an LP
+    measure (:func:`_lp_frontier`), or None (the batched SGD runs)."""
+    if path is not None:
+        return _exact_frontier(path, ends.low, ends.high, ends.w_low, points)
+    return _lp_frontier(task, r, ends, points)
 
 
 def _lp_frontier(task: Task, r: np.ndarray, ends: _Ends, points: int) -> FrontierPoints | None:
