@@ -17,17 +17,27 @@ that ONE capped LP, solved before any multiplier round (:func:`whole_data_limit`
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..measures.base import RiskMeasure
 from ..measures.kernels.cvar_polish import PolishOptions
 from ..measures.registry import get_measure
 from .search import _mix, _Point, _Search
 
-__all__ = ["EXACT_FINISH", "ExactFinish", "exact_cap_finish", "whole_data_limit"]
+__all__ = [
+    "EXACT_FINISH",
+    "ExactFinish",
+    "capped_lp",
+    "exact_cap_finish",
+    "whole_data_chosen",
+    "whole_data_limit",
+    "within_cap",
+]
 
 EXACT_FINISH = "exact finish"
 CAP_SLACK = 1e-12
@@ -61,6 +71,15 @@ class ExactFinish:
     method: str = "exact capped tail LP, verified on every scenario"
 
 
+def whole_data_chosen(measure: RiskMeasure, steps: int) -> bool:
+    """Whether ``measure``'s finish is its whole-data LP here: the engine chose it before
+    the first step (a run of ``steps == 0``, by counted work), or every finish of the
+    measure is that LP whatever the start (``finish_from_any_start``)."""
+    if not measure.whole_data_lp:
+        return False
+    return steps == 0 or measure.finish_from_any_start
+
+
 def whole_data_limit(search: _Search, start: np.ndarray, steps: int) -> ExactFinish | None:
     """The limited max-return as one capped LP over the whole data from ``start`` (N,),
     or None (the measure's finish is no whole-data LP, or the engine's unconstrained run
@@ -72,24 +91,45 @@ def whole_data_limit(search: _Search, start: np.ndarray, steps: int) -> ExactFin
     ``nu`` its slope), a proven bound a rounding below ``f``.
     """
     measure = get_measure(search.limit.measure)
-    if not measure.whole_data_lp:
-        return None
-    if steps > 0 and not measure.finish_from_any_start:
+    if not whole_data_chosen(measure, steps):
         return None  # large data by the counted-work rule: the batched search decides
     options = measure.whole_data_options(search.r.shape[0])
     level = search.limit.level
+    within = within_cap(
+        lambda cap: _capped(search, start, options, cap),
+        lambda w: float(search.risk(w)[0]),
+        level,
+    )
+    if within is None:
+        return None
+    w, account, nu, slack = within
+    f = search.objective(w)
+    bound = f - nu * slack
+    excess = float(search.risk(w)[0]) - level  # the risk as the search records it
+    search.points.append(_Point(nu, w, excess + level, bound))
+    return ExactFinish(w, account, nu, bound)
+
+
+def within_cap(
+    solve: Callable[[float], tuple[np.ndarray, str, float] | None],
+    risk: Callable[[np.ndarray], float],
+    level: float,
+) -> tuple[np.ndarray, str, float, float] | None:
+    """A capped LP's answer within ``level``: ``(weights (N,), account, multiplier, slack)``.
+
+    ``solve(cap)`` is the capped LP at ``cap`` (None: not exact). The cap is ``level``
+    lowered by :data:`CAP_SLACK` of it and, where the answer is still a rounding over
+    ``level`` (by ``risk``), by twice that excess more, solved again; None if that fails too.
+    """
     slack = CAP_SLACK * abs(level)
     for _ in range(2):
-        solved = _capped(search, start, options, level - slack)
+        solved = solve(level - slack)
         if solved is None:
             return None
         w, account, nu = solved
-        excess = float(search.risk(w)[0]) - level
+        excess = risk(w) - level
         if excess <= 0.0:
-            f = search.objective(w)
-            bound = f - nu * slack
-            search.points.append(_Point(nu, w, excess + level, bound))
-            return ExactFinish(w, account, nu, bound)
+            return w, account, nu, slack
         slack += 2.0 * excess
     return None
 
@@ -108,11 +148,26 @@ def _capped(
         feasible = search.constraints.linear_oracle(search.r.shape[1])
     except ConfigError:
         return None
+    return capped_lp(measure, search.r, start, feasible, search.spec.alpha, cap, options)
+
+
+def capped_lp(
+    measure: RiskMeasure,
+    r: np.ndarray,
+    start: np.ndarray,
+    feasible: object,
+    alpha: float,
+    cap: float,
+    options: object,
+) -> tuple[np.ndarray, str, float] | None:
+    """``max mu.w s.t. measure(R w) <= cap`` over ``feasible`` by the measure's capped
+    finish from ``start`` (N,), on returns ``r`` (T, N): ``(weights (N,), account,
+    multiplier)``, or None (not exact)."""
     with warnings.catch_warnings():  # read-only frame memory: the finish never writes it
         warnings.simplefilter("ignore", UserWarning)
-        data = torch.from_numpy(search.r)
+        data = torch.from_numpy(r)
     w, row, multiplier = measure.capped_finish(
-        data, data.mean(dim=0), torch.from_numpy(start), feasible, search.spec.alpha, cap, options
+        data, data.mean(dim=0), torch.from_numpy(start), feasible, alpha, cap, options
     )
     if not row.exact:
         return None

@@ -5,9 +5,12 @@ mean-variance frontier, with bounds and linear rows; the exact finish on), the p
 exact: the minimum-variance end is one active-set QP on the N x N covariance, and the K
 points, evenly spaced in volatility, are found on the critical lines of the QP in
 ``1 / lam`` (:func:`.frontier_points.even_points`): a few warm-started QPs and one quadratic
-equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Otherwise
-(CVaR and other measures, trading terms, a leverage cap) the points come from batched
-runs, as follows.
+equation a point, each certified by its Frank-Wolfe gap (<= 1e-8 relative). Where the
+risk is an LP measure (CVaR, CDaR, the drawdowns, ...) whose minimum-risk end the engine
+solved as its whole-data LP before the first step (the counted-work rule), the points are
+exact too: that end, then one capped whole-data LP at each of K - 1 caps evenly spaced in
+risk (:func:`_lp_frontier`). Otherwise (large data by that rule, other measures, trading
+terms, a leverage cap) the points come from batched runs, as follows.
 
 ``efficient_frontier`` spreads K points from the minimum-risk portfolio to the
 maximum-return one. It first solves the two ends:
@@ -54,8 +57,9 @@ import torch
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
+from ..limits.exact import whole_data_chosen
 from ..measures.base import RiskMeasure
-from ..measures.kernels.qp_finish import single_blas_thread
+from ..measures.kernels.qp_finish import single_blas_thread, working_pattern
 from ..measures.registry import get_measure
 from ..measures.volatility import TRADING_DAYS
 from ..objectives import OBJECTIVE_CLASSES, objective_class
@@ -69,6 +73,7 @@ from .frontier_points import (
     QuadraticPath,
     even_points,
     exact_points,
+    lp_points,
     quadratic_path,
     sgd_points,
 )
@@ -120,10 +125,14 @@ class FrontierResult:
     asset_risk, asset_returns : Series, shape (N,)
         Every asset's own risk and return (same measures), for plots.
     wall_time : float
-        Seconds of the batched run (the two end solves excluded).
+        Seconds of the batched run, the exact QPs or the capped LPs (the two end solves
+        excluded).
     measure : str or None
         The registered measure of a utility frontier (its risk axis); None for the
         frontiers of ``"mean-variance"`` and ``"cvar"`` (whose axes are their own).
+    steps : int
+        SGD steps of the minimum-risk end and the final batched run (pilot and re-aiming
+        runs not counted); 0 where every point is an exact QP or LP.
     """
 
     objective: str
@@ -137,6 +146,7 @@ class FrontierResult:
     asset_returns: pd.Series
     wall_time: float
     measure: str | None = None
+    steps: int = 0
 
     @property
     def risk_label(self) -> str:
@@ -244,11 +254,23 @@ def _risk_grid(
     return np.sqrt(c / (var - r_m**2))
 
 
-def _ends(
-    task: Task, returns: pd.DataFrame, path: QuadraticPath | None = None
-) -> tuple[tuple[float, float], tuple[float, float], np.ndarray]:
-    """``(risk, mean)`` in daily units of the minimum-risk and the maximum-return ends,
-    and the minimum-risk weights (N,) (an exact QP where ``path`` is given)."""
+@dataclass(frozen=True)
+class _Ends:
+    """The frontier's ends: ``(risk, mean)`` in daily units of the minimum-risk (``low``)
+    and the maximum-return (``high``) portfolios, their weights (N,), and the SGD steps
+    and certificate of the minimum-risk solve (0 and True for an exact QP)."""
+
+    low: tuple[float, float]
+    high: tuple[float, float]
+    w_low: np.ndarray
+    w_top: np.ndarray
+    steps: int
+    converged: bool
+
+
+def _ends(task: Task, returns: pd.DataFrame, path: QuadraticPath | None = None) -> _Ends:
+    """The minimum-risk end (an exact QP where ``path`` is given, else one solve) and the
+    maximum-return end (the constraint set's linear oracle)."""
     spec, constraints = task.spec, task.constraints
     if constraints.is_combinatorial:
         raise ConfigError("the frontier does not take max_assets/min_position")
@@ -256,14 +278,17 @@ def _ends(
     mu = r.mean(axis=0)
     low_spec = compose("min-risk", spec.impl.measure, alpha=spec.alpha)
     low = _exact_low(low_spec, path) if path is not None else None
+    steps, converged = 0, True
     if low is None:
         low_task = task.variant(spec=low_spec)
-        low = solve(low_task.prepared, constraints, task.config).weights.to_numpy()
+        solved = solve(low_task.prepared, constraints, task.config)
+        low, steps, converged = solved.weights.to_numpy(), solved.steps, solved.converged
     oracle = constraints.bind([str(c) for c in returns.columns]).linear_oracle(r.shape[1])
     top = oracle.minimize(-torch.from_numpy(mu)).numpy()
     x = r @ np.stack([low, top]).T  # (T, 2)
     daily = _axis(spec.impl).numpy_value(x, spec.alpha)
-    return (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top)), low
+    lo, hi = (float(daily[0]), float(mu @ low)), (float(daily[1]), float(mu @ top))
+    return _Ends(lo, hi, low, top, int(steps), bool(converged))
 
 
 def _exact_low(low_spec: ObjectiveSpec, path: QuadraticPath) -> np.ndarray | None:
@@ -497,16 +522,64 @@ def efficient_frontier(
     task = Task(returns, spec, constraints, config)
     r = returns.to_numpy(dtype=np.float64)
     path = None if _raises_risk(spec.impl) else quadratic_path(task, r)
-    low, high, w_low = _ends(task, returns, path)
-    if path is not None:  # exact QPs along the critical lines: no pilot, no re-aiming
-        batch = _exact_frontier(path, low, high, w_low, int(points))
-        x = r @ batch.weights.T
+    ends = _ends(task, returns, path)
+    exact = _exact_or_none(task, path, r, ends, int(points))
+    if exact is not None:  # exact QPs or LPs: no pilot, no re-aiming
+        batch, x = exact, r @ exact.weights.T
         risk = axis.stated_value(x, alpha)
     else:
         run = functools.partial(sgd_points, task)
-        lams = _calibrated_grid(task, run, returns, low, high, int(points))
+        lams = _calibrated_grid(task, run, returns, ends.low, ends.high, int(points))
         batch, x, risk = _spread_run(task, run, returns, lams, alpha)
-    return _result(spec, returns, batch, x, risk, alpha)
+    return _result(spec, returns, batch, x, risk, alpha, ends.steps + batch.steps)
+
+
+def _exact_or_none(
+    task: Task, path: QuadraticPath | None, r: np.ndarray, ends: _Ends, points: int
+) -> FrontierPoints | None:
+    """The exact points: QPs along the critical lines (``path`` given), LPs of an LP
+    measure (:func:`_lp_frontier`), or None (the batched SGD runs)."""
+    if path is not None:
+        return _exact_frontier(path, ends.low, ends.high, ends.w_low, points)
+    return _lp_frontier(task, r, ends, points)
+
+
+def _lp_frontier(task: Task, r: np.ndarray, ends: _Ends, points: int) -> FrontierPoints | None:
+    """The K points of an LP measure's frontier, exact, where the engine chose the
+    measure's whole-data LP for the minimum-risk end (``steps == 0`` by counted work, or a
+    measure whose finish is that LP from any start): the minimum-risk end itself, then one
+    capped whole-data LP (:func:`.frontier_points.lp_points`) at each of the K - 1 caps
+    evenly spaced in daily risk up to the maximum-return end's. None (the SGD path) where
+    the rule keeps the loop, the finish is off, the set has no linear form or an LP is not
+    exact. Each point's parameter is its objective's: ``lam_r = 1 / nu`` (a return
+    weight), ``g = nu`` (a risk aversion), ``nu`` the cap's multiplier."""
+    impl, measure = task.spec.impl, _axis(task.spec.impl)
+    if not (measure.has_capped_finish and whole_data_chosen(measure, ends.steps)):
+        return None
+    if not (task.config.cvar_polish and ends.converged):
+        return None
+    try:
+        feasible = task.constraints.bind([str(c) for c in task.returns.columns]).linear_oracle(
+            r.shape[1]
+        )
+    except ConfigError:
+        return None
+    if working_pattern(feasible, np.zeros(r.shape[1])) is None:
+        return None  # trading terms: the SGD path
+    caps = np.linspace(ends.low[0], max(ends.high[0], ends.low[0]), points)[1:]
+    rest = lp_points(measure, r, feasible, task.spec.alpha, ends.w_low, caps)
+    if rest is None:
+        return None
+    nu = np.maximum(rest.parameters, 0.0)
+    with np.errstate(divide="ignore"):  # nu = 0 (the top): lam_r = inf
+        params = 1.0 / nu if _raises_risk(impl) else nu
+    first = 0.0 if _raises_risk(impl) else np.inf
+    return FrontierPoints(
+        weights=np.vstack([ends.w_low[None, :], rest.weights]),
+        parameters=np.concatenate([[first], params]),
+        converged=np.concatenate([[True], rest.converged]),
+        seconds=rest.seconds,
+    )
 
 
 def _result(
@@ -516,6 +589,7 @@ def _result(
     x: np.ndarray,
     risk: np.ndarray,
     alpha: float,
+    steps: int = 0,
 ) -> FrontierResult:
     """The points in risk order (whatever order the, possibly split, runs came back in)."""
     axis = _axis(spec.impl)
@@ -534,4 +608,5 @@ def _result(
         asset_returns=pd.Series(TRADING_DAYS * r.mean(axis=0), index=returns.columns),
         wall_time=float(batch.seconds),
         measure=spec.measure,
+        steps=int(steps),
     )

@@ -7,7 +7,8 @@ in order of the parameter, each warm-started at the previous point's answer and 
 set: where the objective has a quadratic model (mean-variance), the frontier is piecewise
 linear in ``1 / lam`` (the critical lines), so neighbouring points share most of their
 active set and a point costs a few active-set iterations. Each point's ``converged`` is
-its KKT verification.
+its KKT verification. :func:`lp_points` solves the points of an LP measure's frontier
+(CVaR, CDaR, the drawdowns, ...) as capped whole-data LPs, one a target risk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import numpy as np
 import torch
 
 from ..constraints import Constraints
+from ..limits.exact import capped_lp, within_cap
+from ..measures.base import RiskMeasure
 from ..measures.kernels.qp_finish import (
     covariance_of,
     single_blas_thread,
@@ -35,6 +38,7 @@ __all__ = [
     "QuadraticPath",
     "even_points",
     "exact_points",
+    "lp_points",
     "quadratic_path",
     "sgd_points",
 ]
@@ -50,12 +54,15 @@ class FrontierPoints:
     parameters : ndarray, shape (K,)
     converged : ndarray of bool, shape (K,)
     seconds : float
+    steps : int
+        SGD steps of the run (0: exact solves only).
     """
 
     weights: np.ndarray
     parameters: np.ndarray
     converged: np.ndarray
     seconds: float
+    steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def sgd_points(task: Task, parameters: np.ndarray) -> FrontierPoints:
         parameters=batch.runs["risk_aversion"].to_numpy(dtype=np.float64),
         converged=batch.runs["converged"].to_numpy(dtype=bool),
         seconds=float(batch.wall_time),
+        steps=int(batch.runs["steps"].sum()) if "steps" in batch.runs else 0,
     )
 
 
@@ -167,5 +175,43 @@ def even_points(
         weights=weights,
         parameters=params,
         converged=gaps / scales <= CERTIFIED_GAP,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def lp_points(
+    measure: RiskMeasure,
+    r: np.ndarray,
+    feasible: object,
+    alpha: float,
+    start: np.ndarray,
+    caps: np.ndarray,
+) -> FrontierPoints | None:
+    """The maximum return within each daily cap (K,) of ``measure``: one capped
+    whole-data LP a point (:func:`~portfolio_sgd.limits.exact.capped_lp`), from ``start``
+    (N,), on returns ``r`` (T, N) over the polytope ``feasible``.
+
+    Each cap is met by the answer in float64 (lowered a rounding where needed,
+    :func:`~portfolio_sgd.limits.exact.within_cap`); ``converged`` is the LP's verification
+    on every row. ``parameters`` are the caps' multipliers ``nu = d max(mu.w) / d cap``.
+    None if any LP is not exact (the caller keeps its SGD path).
+    """
+    began = time.perf_counter()
+    options = measure.whole_data_options(r.shape[0])
+    out_w, out_nu = [], []
+    for cap in np.asarray(caps, dtype=np.float64):
+        within = within_cap(
+            lambda c: capped_lp(measure, r, start, feasible, alpha, c, options),
+            lambda w: float(measure.numpy_value(r @ w[:, None], alpha)[0]),
+            float(cap),
+        )
+        if within is None:
+            return None
+        out_w.append(within[0])
+        out_nu.append(within[2])
+    return FrontierPoints(
+        weights=np.stack(out_w),
+        parameters=np.asarray(out_nu, dtype=np.float64),
+        converged=np.ones(len(out_w), dtype=bool),
         seconds=time.perf_counter() - began,
     )
