@@ -97,14 +97,22 @@ def _over_the_limit(
         line.add(*solved)
         return line.var[-1] >= v
     t = 1.0 / max(fam.parameter(model_multiplier(search)), 1e-300)
+    return _grow(line, v, t)
+
+
+def _grow(line: CriticalLine, v: float, t: float) -> bool:
+    """Solve along ``t`` until a point of variance ``>= v`` is on ``line`` (False when a
+    QP fails or none is found): each ``t`` where the last point's critical line, extended,
+    reaches ``v`` (one solve when the target is on it), else ``t`` (``4 t`` after it)."""
     for _ in range(GROW_TRIES):
+        ahead = line.reach(v)
+        t = ahead if ahead is not None and ahead > line.t[-1] else max(t, 4.0 * line.t[-1])
         solved = line.solve_at(t, line.w[-1])
         if solved is None:
             return False
         line.add(*solved)
         if line.var[-1] >= v:
             return True
-        t *= 4.0
     return False
 
 
@@ -161,14 +169,8 @@ def capped_max_return(
         t = 1.0 / max(float(np.abs(np.diag(sigma)).max()), 1e-300)
         if t_start is not None and math.isfinite(t_start) and t_start > 0:
             t = t_start
-        for _ in range(GROW_TRIES):
-            solved = line.solve_at(t, line.w[-1])
-            if solved is None:
-                return None
-            line.add(*solved)
-            if line.var[-1] >= v:
-                return _with_bound(line, *line.at_variance(v), v)
-            t *= 4.0
+        if _grow(line, v, t):
+            return _with_bound(line, *line.at_variance(v), v)
     return None
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .qp_finish import solve_qp_path, working_pattern
+from .qp_finish import solve_qp_path, weight_polytope, working_pattern
 
 __all__ = ["MAX_REFINE", "CriticalLine", "QuadraticModel", "frank_wolfe_gaps"]
 
@@ -32,6 +32,12 @@ QuadraticModel = Callable[[np.ndarray, np.ndarray, float], tuple[np.ndarray, np.
 """``model(sigma, mu, lam) -> (H, g)``, with ``H = lam Sigma``-like and ``g`` fixed."""
 MAX_REFINE = 40
 """QP solves at most, per target variance, that split a bracket crossing a breakpoint."""
+NUDGE = 1e-9
+"""Relative step past a tangent's predicted ``t``: a solve there lands just beyond the
+target on the same critical line, so the bracket it closes is interpolated exactly."""
+WORKING_TOL = 1e-9
+"""Distance to a bound or row within which it is in the working set (as
+:func:`.qp_finish.working_pattern`)."""
 
 
 @dataclass
@@ -58,6 +64,7 @@ class CriticalLine:
     w: list[np.ndarray] = field(default_factory=list)
     var: list[float] = field(default_factory=list)
     pattern: list[bytes | None] = field(default_factory=list)
+    _polytope: Any = field(default=None, init=False, repr=False)
 
     def add(self, t: float, w: np.ndarray) -> None:
         """Insert the optimum ``w`` (N,) at ``t`` (``t = 0``: the minimum variance)."""
@@ -93,6 +100,12 @@ class CriticalLine:
         ``i + 1``), extended, where a neighbour shares its working set (then one solve lands
         on the target when that line reaches it); else the secant in variance."""
         ta, tb = self.t[i], self.t[i + 1]
+        for k, forward in ((i, True), (i + 1, False)):
+            t = self.predict(k, v, forward)
+            margin = 1e-6 * (tb - ta)  # not the end it produced: its line ended before
+            if t is not None and ta + margin < t < tb - margin:
+                nudged = t + (NUDGE if forward else -NUDGE) * (tb - ta)
+                return float(min(max(nudged, ta + 0.5 * (t - ta)), tb - 0.5 * (tb - t)))
         for a, b in ((i - 1, i), (i + 2, i + 1)):
             if 0 <= a < len(self.t) and self.pattern[a] is not None:
                 if self.pattern[a] == self.pattern[b] and self.t[a] != self.t[b]:
@@ -105,6 +118,52 @@ class CriticalLine:
         if not ta + 1e-9 * (tb - ta) < t < tb - 1e-9 * (tb - ta):
             t = 0.5 * (ta + tb)
         return t
+
+    def reach(self, v: float) -> float | None:
+        """The ``t`` past the last solved point at which its critical line, extended,
+        reaches variance ``v`` (nudged just beyond), or None where it does not."""
+        t = self.predict(len(self.t) - 1, v, True)
+        return None if t is None else t * (1.0 + NUDGE)
+
+    def predict(self, k: int, v: float, forward: bool) -> float | None:
+        """The ``t`` where the critical line through solved point ``k`` reaches variance
+        ``v``, forward (``t > t_k``) or backward; None where it does not (or no tangent)."""
+        d = self.tangent(k)
+        if d is None:
+            return None
+        w, var = self.w[k], self.var[k]
+        b, c = float(w @ self.sigma @ d), float(d @ self.sigma @ d)
+        roots = np.roots([c, 2.0 * b, var - v]) if c > 0.0 else np.array([])
+        roots = roots[np.isreal(roots)].real
+        side = roots[roots > 0.0] if forward else roots[roots < 0.0]
+        if side.size == 0:
+            return None
+        return self.t[k] + float(side.min() if forward else side.max())
+
+    def tangent(self, k: int) -> np.ndarray | None:
+        """``dw/dt`` (N,) on the working set of solved point ``k``: with ``G = H(1)``,
+        ``G_FF d_F + A_F' z = -g_F`` and ``A_F d_F = 0`` over the free variables ``F``
+        and the equality and tight rows ``A`` (the optimum ``G w + t g + A'y = 0`` is
+        affine in ``t`` there); None for a set with no polytope form."""
+        if self._polytope is None:
+            self._polytope = weight_polytope(self.feasible) or False
+        qp = self._polytope
+        if qp is False:
+            return None
+        w = self.w[k]
+        free = (np.abs(w - qp.lower) > WORKING_TOL) & (np.abs(w - qp.upper) > WORKING_TOL)
+        tight = qp.b_ub - qp.a_ub @ w <= WORKING_TOL
+        rows = np.vstack([qp.a_eq, qp.a_ub[tight]])[:, free]
+        g_mat, g = self.model(self.sigma, self.mu, 1.0)
+        m, f = rows.shape[0], int(free.sum())
+        kkt = np.zeros((f + m, f + m))
+        kkt[:f, :f] = g_mat[np.ix_(free, free)]
+        kkt[:f, f:] = rows.T
+        kkt[f:, :f] = rows
+        rhs = np.concatenate([-g[free], np.zeros(m)])
+        d = np.zeros_like(w)
+        d[free] = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:f]
+        return d
 
     def solve_at(self, t: float, warm: np.ndarray) -> tuple[float, np.ndarray] | None:
         """``(t, w)``: the verified optimum at ``lam = 1 / t``, warm-started at ``warm``
