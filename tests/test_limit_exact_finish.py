@@ -60,7 +60,9 @@ def test_capped_max_return_is_the_full_lp_optimum(panel) -> None:
     reference, best = capped_lp(r, kappa)
     w = res.weights.to_numpy()
     assert res.stop_reason == "risk limit: exact finish" and res.converged
-    assert "exact capped tail LP" in res.certificate_method and res.optimality_gap == 0.0
+    # the whole-data capped LP's bound is f - nu * slack: zero up to rounding
+    assert "exact capped tail LP" in res.certificate_method
+    assert 0.0 <= res.optimality_gap <= 1e-14
     assert cvar(r, w) <= kappa * (1 + 1e-12) and w.min() >= 0 and abs(w.sum() - 1) < 1e-12
     assert r.mean(axis=0) @ w >= best - 1e-12 * abs(best)
     assert np.abs(w - reference).sum() < 1e-6
