@@ -86,7 +86,9 @@ def test_disabled_is_plain_eager() -> None:
     [
         # geometric growth, jump to full, momentum raise (the loop, not the exact QP finish)
         {"objective": "min-variance", "early_finish": False},
-        {"objective": "cvar"},  # smoothing stages change tau and lr every 50 steps
+        # smoothing stages change tau and lr every 50 steps (the loop: on 3000 rows the
+        # whole-data LP would answer before the first step)
+        {"objective": "cvar", "early_finish": False},
         {
             "objective": "mean-variance",
             "batch_schedule": "linear-scaling",

@@ -19,8 +19,9 @@ from ..certificate.api import RELATIVE_FLOOR
 from ..errors import ConfigError
 from ..limits import RiskLimit
 from ..limits.limit_term import exact_pieces
-from ..limits.several import max_return_under_limits, takes_outer
-from ..results import OptimizationResult
+from ..limits.several import SeveralAnswer, max_return_under_limits, takes_outer
+from ..measures.registry import get_measure
+from ..results import OptimizationResult, RiskLimitReport
 from .base import Solver, Task
 from .plain import PlainSolver
 from .risk_limit import _frame
@@ -69,16 +70,55 @@ class SeveralLimitsSolver:
             f"{lim.measure} {risk:.6g} <= {lim.level:g}"
             for lim, risk in zip(self.limits, answer.risks, strict=True)
         )
+        converged = bool(gap / scale <= accuracy_bar(task.spec))
+        own = [_one_limit_report(self.limits, answer, r, unc, task.spec.alpha, converged)]
         return unc.with_reports(
+            *[report for report in own if report is not None],
             weights=pd.Series(answer.weights, index=unc.weights.index),
             objective_value=f,
             history=unc.history.iloc[0:0],
             stop_reason=f"risk limits: {stated}",
             optimality_gap=gap,
             relative_gap_bound=gap / scale,
-            converged=bool(gap / scale <= accuracy_bar(task.spec)),
+            converged=converged,
             certificate_method=_method(self.limits, answer.rounds),
         )
+
+
+def _one_limit_report(
+    limits: tuple[RiskLimit, ...],
+    answer: SeveralAnswer,
+    r: np.ndarray,
+    unconstrained: OptimizationResult,
+    alpha: float,
+    converged: bool,
+) -> RiskLimitReport | None:
+    """A single limit's :class:`RiskLimitReport` (None for several): whether it binds (the
+    unconstrained optimum's risk, ``r`` (T, N), exceeds it), the answer's risk and slack and
+    the master's lower bound. The outer approximation has no Lagrangian search, so no
+    multiplier, penalty or bracket (NaN / None)."""
+    if len(limits) != 1:
+        return None
+    limit, measure = limits[0], get_measure(limits[0].measure)
+    w0 = unconstrained.weights.to_numpy(dtype=np.float64)
+    free_risk = float(measure.stated_value((r @ w0)[:, None], alpha)[0])
+    return RiskLimitReport(
+        measure=limit.measure,
+        limit=limit.level,
+        alpha=alpha if measure.uses_alpha else None,
+        risk=answer.risks[0],
+        slack=limit.level - answer.risks[0],
+        binds=free_risk > limit.level,
+        multiplier=float("nan"),
+        penalty=None,
+        penalty_name="",
+        bracket=(float("nan"), float("nan")),
+        lower_bound=answer.bound,
+        minimum_risk=None,
+        rounds=answer.rounds,
+        runs=0,
+        stop_reason="certified" if converged else "max rounds",
+    )
 
 
 def _method(limits: tuple[RiskLimit, ...], rounds: int) -> str:
