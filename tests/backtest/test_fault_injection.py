@@ -114,7 +114,9 @@ def _run_and_signal(tmp_path: Path, out: Path, pause_at: int, sig: int) -> int:
             assert time.monotonic() < deadline, "the child never reached the pause"
             time.sleep(0.05)
         proc.send_signal(sig)
-        return proc.wait(timeout=60)
+        # communicate, not wait: a child that writes more than a pipe holds must not block
+        proc.communicate(timeout=60)
+        return proc.returncode
     finally:
         if proc.poll() is None:
             proc.kill()
