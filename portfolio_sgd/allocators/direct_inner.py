@@ -30,9 +30,9 @@ import torch
 
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
-from ..errors import ConfigError
 from ..engine.prepare import prepare_data
 from ..engine.problem import Problem
+from ..errors import ConfigError
 from ..measures.kernels.qp_finish import moment_matrix
 from ..objectives import ObjectiveSpec
 from ..solvers.settings import resolve_settings
