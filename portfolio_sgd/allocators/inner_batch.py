@@ -51,8 +51,13 @@ def solve_groups(
     direct = None if config is None else direct_solver(objective, config)
     out: list[np.ndarray] = []
     engine_runs = 0
+    values = returns.to_numpy(dtype=np.float64)
     for rows, members in groups:
-        frame = returns.iloc[rows, members]
+        frame = pd.DataFrame(
+            values[np.ix_(rows, members)],
+            index=returns.index[rows],
+            columns=returns.columns[members],
+        )  # returns.iloc[rows, members], without pandas' take on every block
         weights = None if direct is None else direct(frame)
         if weights is None:
             weights = solve(frame, objective)
