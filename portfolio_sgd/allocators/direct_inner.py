@@ -8,7 +8,9 @@ finish alone, one after another, with none of the engine's set-up, loop, certifi
 and result records. Two families qualify (:func:`direct_solver`):
 
 * mean-CVaR (the objective carries the VaR level): the dual of its LP
-  (:mod:`.cvar_dual`), one row per asset;
+  (:mod:`.cvar_dual`), one row per asset. The LP's optimum is unique for returns in
+  general position (not checked: with tied scenarios two optima of the same value could
+  differ from the engine's by more than rounding);
 * an objective with an exact QP finish whose Hessian is positive definite on the
   cluster's data (min-variance, mean-variance with ``lambda > 0``): the objective's own
   finish (:meth:`engine_polish`) from equal weights, taken when it reports the optimum
