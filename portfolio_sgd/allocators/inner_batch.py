@@ -63,12 +63,15 @@ def solve_groups(
             weights = solve(frame, objective)
             engine_runs += 1
         out.append(weights)
-    if config is not None and engine_runs and engine_objective(objective, config):
+    spec = None if config is None or not engine_runs else engine_objective(objective, config)
+    if spec is not None:
+        over = f" over {spec.measure}" if spec.measure else ""
         logger.info(
-            "nco: %d of %d inner problems of %s ran the engine one at a time (no unique "
+            "nco: %d of %d problems of %s%s ran the engine one at a time (no unique "
             "exact finish on their own)",
             engine_runs,
             len(groups),
-            objective,
+            spec.objective.value,
+            over,
         )
     return out
