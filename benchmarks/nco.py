@@ -1,9 +1,10 @@
-"""NCO's wall time on the US stock panel: the inner runs, one per cluster and fold.
+"""NCO's wall time on the US stock panel: the inner problems, one per cluster and fold.
 
 Runs ``optimize(returns, AllocatorSpec("nco", inner=..., cv=...))`` on the first
 ``--assets`` stocks of ``us_stocks_huge_adjclose_2012_2017.csv.gz`` (daily simple returns,
 2012-2017) with min-variance and min-CVaR inside (min-variance across), with and without
-cross-validation, and writes a Markdown table (clusters, inner engine runs, seconds).
+cross-validation, and writes a Markdown table (clusters, inner problems, seconds; the
+column says "inner runs": the problems, solved by the engine or its finish alone).
 
 With ``--compare`` each case is timed twice in the same process, interleaved, after a
 warm-up fit of each objective (the imports paid): "loop", one engine run per inner
