@@ -1,33 +1,43 @@
-"""NCO's wall time on the US stock panel: the inner runs, one per cluster and fold.
+"""NCO's wall time on the US stock panel: the inner problems, one per cluster and fold.
 
 Runs ``optimize(returns, AllocatorSpec("nco", inner=..., cv=...))`` on the first
 ``--assets`` stocks of ``us_stocks_huge_adjclose_2012_2017.csv.gz`` (daily simple returns,
 2012-2017) with min-variance and min-CVaR inside (min-variance across), with and without
-cross-validation, and writes a Markdown table (clusters, inner engine runs, seconds).
+cross-validation, and writes a Markdown table (clusters, inner problems, seconds; the
+column says "inner runs": the problems, solved by the engine or its finish alone).
 
-The inner runs go one cluster (and fold) at a time: a batch of the engine shares its
-bounds across runs, and its per-run row weights (which would batch a cluster's folds) have
-no exact finish and refuse CVaR. This is the baseline a batched inner path is measured
-against.
+With ``--compare`` each case is timed twice in the same process, interleaved, after a
+warm-up fit of each objective (the imports paid): "loop", one engine run per inner
+problem (the finish-only solver of :mod:`portfolio_sgd.allocators.inner_batch` switched
+off), and "one pass", the inner problems solved by their exact finish alone where the
+optimum is unique; with the largest weight difference between the two. The section is
+appended to ``--out``.
 
     python -m benchmarks.nco --assets 400 --out benchmarks/results/nco.md
+    python -m benchmarks.nco --assets 400 --compare --out benchmarks/results/nco.md
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
+from unittest import mock
 
+import numpy as np
 import pandas as pd
 
 from benchmarks.machine import machine_info
 from portfolio_sgd import optimize
-from portfolio_sgd.allocators import AllocatorSpec
+from portfolio_sgd.allocators import AllocatorSpec, inner_batch
 from portfolio_sgd.data.registry import bundled_file
 
 CASES = (("min-variance", "ignore"), ("min-cvar", "ignore"), ("min-variance", None))
 """(inner objective, cv): the default 5-fold cv, and in-sample."""
+
+COMPARE_CASES = (*CASES, ("min-cvar", None))
+"""``--compare``'s cases: also min-CVaR with the default 5-fold cv."""
 
 
 def load(n_assets: int) -> pd.DataFrame:
@@ -54,12 +64,61 @@ def run_case(returns: pd.DataFrame, inner: str, cv: object) -> dict[str, object]
     }
 
 
+def compare_case(returns: pd.DataFrame, inner: str, cv: object) -> dict[str, object]:
+    """One case timed with one engine run per inner problem, then in one pass."""
+    spec = AllocatorSpec("nco", inner=inner, cv=cv)
+    with mock.patch.object(inner_batch, "direct_solver", lambda objective, config: None):
+        start = time.perf_counter()
+        loop = optimize(returns, spec).weights.to_numpy()
+        loop_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    one_pass = optimize(returns, spec).weights.to_numpy()
+    seconds = time.perf_counter() - start
+    return {
+        "inner": inner,
+        "cv": "ignore" if cv == "ignore" else "5-fold KFold",
+        "loop s": round(loop_seconds, 2),
+        "one pass s": round(seconds, 2),
+        "speed-up": f"{loop_seconds / seconds:.1f}x",
+        "max abs dw": f"{np.abs(loop - one_pass).max():.1e}",
+    }
+
+
+def compare(returns: pd.DataFrame, args: argparse.Namespace) -> None:
+    """``--compare``: warm up, time every case both ways, append the section."""
+    for inner, _ in CASES:  # imports and first-call costs, paid once before any timing
+        optimize(returns.iloc[-300:, :12], AllocatorSpec("nco", inner=inner, cv="ignore"))
+    load_before = os.getloadavg()[0]
+    rows = [compare_case(returns, inner, cv) for inner, cv in COMPARE_CASES]
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
+    info = machine_info(1)
+    text = (
+        f"\n## Inner problems in one pass against one engine run each ({returns.shape[1]} "
+        f"stocks x {returns.shape[0]} days)\n\n"
+        f"Command: `python -m benchmarks.nco --assets {args.assets} --compare --out {args.out}`\n\n"
+        f"Machine: {info['cpu']}, {info['logical_cores']} logical cores (shared with other "
+        f"jobs); load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    print(text)
+    if args.out is not None:
+        with args.out.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=400)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--compare", action="store_true")
     args = parser.parse_args()
     returns = load(args.assets)
+    if args.compare:
+        compare(returns, args)
+        return
     rows = []
     for inner, cv in CASES:
         rows.append(run_case(returns, inner, cv))

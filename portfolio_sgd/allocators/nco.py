@@ -23,12 +23,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.config import EngineConfig
 from .allocation import Subsolver
 from .cross_validation import cv_folds, is_ignored, tested_rows
+from .inner_batch import solve_groups
 
 
 def inner_weights(
-    returns: pd.DataFrame, labels: np.ndarray, inner: object, solve: Subsolver
+    returns: pd.DataFrame,
+    labels: np.ndarray,
+    inner: object,
+    solve: Subsolver,
+    config: EngineConfig | None = None,
 ) -> np.ndarray:
     """The inner portfolios (N, k): column c holds cluster c's optimum on its members.
 
@@ -41,15 +47,21 @@ def inner_weights(
         The objective of each cluster (or an allocator).
     solve : callable
         ``(returns (T, n), objective) -> weights (n,)`` (:data:`.allocation.Subsolver`).
+    config : EngineConfig, optional
+        The engine's settings: the clusters are solved together (:mod:`.inner_batch`);
+        None: one ``solve`` each.
     """
     n_clusters = int(labels.max()) + 1
     columns = np.zeros((returns.shape[1], n_clusters))
+    everything = np.arange(returns.shape[0])
+    members = [np.flatnonzero(labels == c) for c in range(n_clusters)]
+    multi = [c for c in range(n_clusters) if members[c].size > 1]
+    groups = [(everything, members[c]) for c in multi]
+    for c, w in zip(multi, solve_groups(returns, groups, inner, solve, config), strict=True):
+        columns[members[c], c] = w
     for c in range(n_clusters):
-        members = np.flatnonzero(labels == c)
-        if members.size == 1:
-            columns[members, c] = 1.0
-        else:
-            columns[members, c] = solve(returns.iloc[:, members], inner)
+        if members[c].size == 1:
+            columns[members[c], c] = 1.0
     return columns
 
 
@@ -60,6 +72,7 @@ def cluster_returns(
     inner: object,
     solve: Subsolver,
     cv: object,
+    config: EngineConfig | None = None,
 ) -> pd.DataFrame:
     """The synthetic assets' returns (T', k) the outer problem sees (module docstring).
 
@@ -73,6 +86,8 @@ def cluster_returns(
     solve : callable
     cv : None, "ignore", int or splitter
         :mod:`.cross_validation`.
+    config : EngineConfig, optional
+        As :func:`inner_weights`: every cluster's folds are solved together.
 
     Returns
     -------
@@ -85,13 +100,12 @@ def cluster_returns(
         return pd.DataFrame(values @ columns, index=returns.index, columns=names)
     folds = cv_folds(cv, returns)
     out = values @ columns  # single assets keep their own returns
-    for c in range(columns.shape[1]):
-        members = np.flatnonzero(labels == c)
-        if members.size == 1:
-            continue
-        for train, test in folds:
-            w = solve(returns.iloc[train, members], inner)
-            out[test, c] = values[np.ix_(test, members)] @ w
+    members = [np.flatnonzero(labels == c) for c in range(columns.shape[1])]
+    jobs = [(c, test, (train, members[c])) for c in range(len(members)) for train, test in folds]
+    jobs = [job for job in jobs if members[job[0]].size > 1]
+    solved = solve_groups(returns, [group for *_, group in jobs], inner, solve, config)
+    for (c, test, _), w in zip(jobs, solved, strict=True):
+        out[test, c] = values[np.ix_(test, members[c])] @ w
     rows = tested_rows(folds)
     return pd.DataFrame(out[rows], index=returns.index[rows], columns=names)
 
@@ -103,10 +117,17 @@ def nco_weights(
     outer: object,
     solve: Subsolver,
     cv: object = "ignore",
+    config: EngineConfig | None = None,
 ) -> np.ndarray:
-    """NCO's weights (N,) before bounds (module docstring)."""
-    columns = inner_weights(returns, labels, inner, solve)
+    """NCO's weights (N,) before bounds (module docstring).
+
+    With ``config`` the inner problems are solved together and the outer one the same
+    way (:mod:`.inner_batch`: by the exact finish alone where the optimum is unique);
+    without it, one ``solve`` each (the same weights, one engine run per problem).
+    """
+    columns = inner_weights(returns, labels, inner, solve, config)
     if columns.shape[1] == 1:
         return columns[:, 0]
-    synthetic = cluster_returns(returns, labels, columns, inner, solve, cv)
-    return columns @ solve(synthetic, outer)
+    synthetic = cluster_returns(returns, labels, columns, inner, solve, cv, config)
+    everything = (np.arange(synthetic.shape[0]), np.arange(synthetic.shape[1]))
+    return columns @ solve_groups(synthetic, [everything], outer, solve, config)[0]

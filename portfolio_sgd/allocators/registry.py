@@ -61,7 +61,9 @@ def _herc(inputs: Inputs) -> Allocation:
 def _nco(inputs: Inputs) -> Allocation:
     labels = inputs.labels()
     spec = inputs.spec
-    w = nco_weights(inputs.returns, labels, spec.inner, spec.outer, inputs.solve, spec.cv)
+    w = nco_weights(
+        inputs.returns, labels, spec.inner, spec.outer, inputs.solve, spec.cv, inputs.config
+    )
     return Allocation(w, labels=labels, tree=inputs.tree)
 
 
