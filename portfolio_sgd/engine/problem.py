@@ -69,6 +69,19 @@ class Problem:
         """
         return self.constraints.linear_oracle(self.n_assets)
 
+    @functools.cached_property
+    def finish_applies(self) -> bool:
+        """Whether the objective's exact finish runs over :attr:`feasible` (asked once per
+        problem: the early finish asks before the loop and at every try).
+
+        Raises
+        ------
+        ConfigError
+            As :attr:`feasible`.
+        """
+        impl = self.spec.impl
+        return bool(impl.has_exact_finish and impl.finish_applies(self.feasible))
+
 
 @dataclass(frozen=True)
 class RunGrid:
