@@ -24,13 +24,20 @@ from typing import Any
 
 import numpy as np
 
-PROBLEMS = ("min-variance sp500", "mean-variance sp500", "sector caps sp500", "min-variance 400")
+PROBLEMS = (
+    "min-variance sp500",
+    "mean-variance sp500",
+    "max-Sharpe sp500",
+    "risk parity sp500",
+    "sector caps sp500",
+    "min-variance 400",
+)
 
 
 def _calls() -> dict[str, Callable[[], Any]]:
     """Our calls and the cvxpy + Clarabel ones, keyed ``"ours <problem>"`` / ``"peer <problem>"``."""
     import portfolio_sgd as ps
-    from benchmarks.everyday import LAMBDA, cvxpy_peer, group_rows, load, sectors
+    from benchmarks.everyday import LAMBDA, cvxpy_peer, cvxpy_sharpe_peer, group_rows, load, sectors
 
     sp500, wide = load("sp500"), load("us-400")
     groups, caps = sectors(sp500)
@@ -41,10 +48,14 @@ def _calls() -> dict[str, Callable[[], Any]]:
         "ours mean-variance sp500": lambda: ps.optimize(
             sp500, "mean-variance", risk_aversion=LAMBDA, seed=0
         ),
+        "ours max-Sharpe sp500": lambda: ps.optimize(sp500, "max-ratio", seed=0),
+        "ours risk parity sp500": lambda: ps.optimize(sp500, "risk-parity", seed=0),
         "ours sector caps sp500": lambda: ps.optimize(sp500, "min-variance", cons, seed=0),
         "ours min-variance 400": lambda: ps.optimize(wide, "min-variance", seed=0),
         "peer min-variance sp500": lambda: cvxpy_peer(sp500, "min-variance"),
         "peer mean-variance sp500": lambda: cvxpy_peer(sp500, "mean-variance"),
+        "peer max-Sharpe sp500": lambda: cvxpy_sharpe_peer(sp500),
+        "peer risk parity sp500": lambda: cvxpy_peer(sp500, "risk-parity"),
         "peer sector caps sp500": lambda: cvxpy_peer(sp500, "sector-caps", a=a, b=b),
         "peer min-variance 400": lambda: cvxpy_peer(wide, "min-variance"),
     }
@@ -107,14 +118,17 @@ def main(argv: list[str] | None = None) -> int:
         proc.stdin.close()
         proc.wait()
     print(
-        f"| problem | before (s) | after (s) | cvxpy+Clarabel (s) | peer/after | (median of {args.repeats}) |"
+        f"| problem | before (s) | after (s) | cvxpy+Clarabel (s) | peer/after "
+        f"| min before / after / peer (s) | (median of {args.repeats}) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for problem in PROBLEMS:
         med = {k: statistics.median(times[f"{k} {problem}"]) for k in ("before", "after", "peer")}
+        low = {k: min(times[f"{k} {problem}"]) for k in ("before", "after", "peer")}
         print(
             f"| {problem} | {med['before']:.4f} | {med['after']:.4f} | {med['peer']:.4f} "
-            f"| {med['peer'] / med['after']:.2f} | |"
+            f"| {med['peer'] / med['after']:.2f} "
+            f"| {low['before']:.4f} / {low['after']:.4f} / {low['peer']:.4f} | |"
         )
     return 0
 

@@ -87,9 +87,26 @@ def _certify(
         weights.detach(),
         risk_aversion=lam,
         benchmark=None if problem.benchmark is None else problem.benchmark.cpu().numpy(),
-        feasible=problem.constraints.linear_oracle(problem.n_assets),
+        feasible=problem.feasible,
         row_weights=row_weights,
+        mean=_plain_mean(problem, row_weights),
     )
+
+
+def _plain_mean(problem: Problem, row_weights: Any) -> torch.Tensor | None:
+    """The problem's column mean (N,) where it is the certificate's own ``mu`` to the bit:
+    float64 data in one chunk of :func:`optimality_gap`, no row weights (the column sum
+    divided by T, as :func:`~portfolio_sgd.measures.chunks.column_mean` computes it);
+    None otherwise (the certificate then computes it)."""
+    plain = row_weights is None and problem.row_weights is None
+    one_chunk = problem.n_rows <= CERTIFICATE_CHUNK_ROWS
+    if plain and one_chunk and problem.returns.dtype == torch.float64:
+        return problem.mean
+    return None
+
+
+CERTIFICATE_CHUNK_ROWS = 65_536
+""":func:`optimality_gap`'s default ``chunk_rows``."""
 
 
 def _stack(rows: list[GapCertificate]) -> GapCertificate:

@@ -135,11 +135,21 @@ def _finish_before_the_first_step(s: EngineState) -> bool:
     if not s.early.due_at_start(s.grid.size, s.stopping.max_steps):
         return False
     weights = s.report_weights()
-    objective = _evaluator(s)(s.problem, weights, s.risk_aversions, s.quad)
+    objective = _start_objective(s, weights)
     if s.early.attempt(0, weights, objective, s.exact_lam, s.early.start_options()):
         s.stop_reason = "exact finish"
         return True
     return False
+
+
+def _start_objective(s: EngineState, weights: torch.Tensor) -> torch.Tensor:
+    """The objective (K,) of the reported starting ``weights`` (K, N): set-up's evaluation
+    of ``s.w`` when they are that iterate and the single-process evaluation made it (the
+    same numbers), else a fresh full-data evaluation."""
+    same = weights is s.w and s.hooks is None and s.problem.row_weights is None
+    if same and s.start_objective is not None:
+        return s.start_objective
+    return _evaluator(s)(s.problem, weights, s.risk_aversions, s.quad)
 
 
 def _evaluate_and_record(

@@ -67,7 +67,7 @@ def polish_with_rows(
     blocked = polish_blocker(problem, config)
     if blocked is not None:
         return weights, objective, blocked, unpolished, []
-    feasible = problem.constraints.linear_oracle(problem.n_assets)
+    feasible = problem.feasible  # made once per problem
     spec = problem.spec
     per_run = lam
     if per_run is None:
@@ -107,10 +107,10 @@ def polish_blocker(problem: Problem, config: EngineConfig) -> str | None:
     if has_trading(problem.constraints) and not impl.finish_takes_trading:
         return "off (trading costs/turnover)"  # the tail LP has no cost term: never drop it
     try:
-        feasible = problem.constraints.linear_oracle(problem.n_assets)
+        applies = problem.finish_applies  # asked once per problem
     except ConfigError:  # support/sparse sets of the cardinality search: no linear form
         return "off (no linear form of the feasible set)"
-    return None if impl.has_exact_finish and impl.finish_applies(feasible) else "none"
+    return None if applies else "none"
 
 
 def _summary(rows: list) -> str:

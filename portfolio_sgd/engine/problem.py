@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,6 +56,31 @@ class Problem:
     def n_assets(self) -> int:
         """Number of assets N."""
         return int(self.returns.shape[1])
+
+    @functools.cached_property
+    def feasible(self) -> Any:
+        """The constraints' linear oracle over the N assets (a ``FeasibleSet`` or
+        ``TradingSet``), made once per problem for the finish and the certificate.
+
+        Raises
+        ------
+        ConfigError
+            Where the set has no linear form (the cardinality search's support sets).
+        """
+        return self.constraints.linear_oracle(self.n_assets)
+
+    @functools.cached_property
+    def finish_applies(self) -> bool:
+        """Whether the objective's exact finish runs over :attr:`feasible` (asked once per
+        problem: the early finish asks before the loop and at every try).
+
+        Raises
+        ------
+        ConfigError
+            As :attr:`feasible`.
+        """
+        impl = self.spec.impl
+        return bool(impl.has_exact_finish and impl.finish_applies(self.feasible))
 
 
 @dataclass(frozen=True)

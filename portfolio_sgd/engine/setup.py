@@ -138,6 +138,7 @@ def build_state(problem: Problem, config: EngineConfig, grid: RunGrid) -> Engine
         loss_sum=torch.zeros(grid.size, device=R.device, dtype=R.dtype),
         samples=[0] * grid.size,
         prox=prox,
+        start_objective=start_objective,
     )
     if lazy:
         state.deferred_training = partial(_geometry_then_training, state, euclidean, training)

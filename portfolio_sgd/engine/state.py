@@ -62,6 +62,8 @@ class EngineState:
         ``risk_aversions`` in ``exact_problem``'s dtype (from the grid's values).
     early : EarlyFinish
         The early exact finish (:mod:`.early_finish`).
+    start_objective : Tensor, shape (K,) or None
+        The full-data objective of the starting ``w`` (evaluated once, in set-up).
     optimizer, scheduler, lr
         The step's optimiser, scheduler and base step size: None while
         ``deferred_training`` (a callable returning all three) has not been called
@@ -107,6 +109,7 @@ class EngineState:
     exact_lam: torch.Tensor | None = None
     early: Any = None
     deferred_training: Callable[[], tuple[float, torch.optim.Optimizer, Any]] | None = None
+    start_objective: torch.Tensor | None = None
 
     def ensure_training(self) -> None:
         """Build the step size, optimiser and scheduler if they were deferred (before the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import torch
@@ -32,17 +34,9 @@ def single_result(
 ) -> OptimizationResult:
     """The :class:`OptimizationResult` of run 0 of an engine output and its certificate
     (None: not certified, e.g. a recency-weighted objective; gap inf, not converged)."""
-    tickers = pd.Index(prepared.tickers)  # built once for the weights and contributions
+    tickers = ticker_index(prepared.tickers)  # one for the weights and contributions
     weights = pd.Series(out.weights[0].cpu().numpy().astype(np.float64), index=tickers)
-    history = pd.DataFrame(
-        {
-            "step": [h["step"] for h in out.history],
-            "samples": [h["samples"][0] for h in out.history],
-            "batch_size": [h["batch_size"][0] for h in out.history],
-            "batch_loss": [h["batch_loss"][0] for h in out.history],
-            "objective": [h["objective"][0] for h in out.history],
-        }
-    )
+    history = _history(out.history)
     problem = prepared.problem
     spec = problem.spec  # resolved from the data (a shrinkage's intensity and target)
     with small_data_threads(problem.returns.numel(), problem.returns.device):
@@ -85,6 +79,37 @@ def single_result(
         constraints_report=_report(problem, out.weights[0]),
         reports=Reports(*_reports(out, problem, weights, contributions)),
     )
+
+
+HISTORY_COLUMNS = ("step", "samples", "batch_size", "batch_loss", "objective")
+"""The columns of :attr:`OptimizationResult.history`."""
+
+
+def _history(history: list[dict[str, object]]) -> pd.DataFrame:
+    """Run 0's evaluations, one row each (an empty float frame when the run took no step:
+    one block, cheaper than five empty lists and the same frame)."""
+    if not history:
+        return pd.DataFrame(np.empty((0, len(HISTORY_COLUMNS))), columns=list(HISTORY_COLUMNS))
+    return pd.DataFrame(
+        {
+            "step": [h["step"] for h in history],
+            "samples": [h["samples"][0] for h in history],
+            "batch_size": [h["batch_size"][0] for h in history],
+            "batch_loss": [h["batch_loss"][0] for h in history],
+            "objective": [h["objective"][0] for h in history],
+        }
+    )
+
+
+def ticker_index(tickers: list[str]) -> pd.Index:
+    """``pd.Index(tickers)``: a copy (it shares the data, not the name) of one made once
+    per ticker list, since a string index costs more than the rest of the result."""
+    return _ticker_index(tuple(tickers)).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _ticker_index(tickers: tuple[str, ...]) -> pd.Index:
+    return pd.Index(list(tickers))
 
 
 def _reports(
