@@ -169,7 +169,13 @@ class _Sweep:
     def points(self, w_low: np.ndarray, k: int) -> list[SeveralAnswer | None]:
         """The K answers at caps evenly spaced from the least feasible risk to the
         maximum-return end's."""
-        top = max_return_under_limits(self.r, self.feasible, self.limits, self.alpha)
+        try:
+            top = max_return_under_limits(self.r, self.feasible, self.limits, self.alpha)
+        except InfeasibleConstraintError as err:
+            names = ", ".join(f"{lim.measure} <= {lim.level:g}" for lim in self.limits)
+            raise InfeasibleConstraintError(
+                f"frontier: no portfolio is within every limit ({names}); loosen one"
+            ) from err
         high = self.risk(top.weights)
         low = self.risk(w_low)
         if not self.within(w_low):
