@@ -7,8 +7,8 @@ from typing import Any
 import click
 import numpy as np
 
-from ..plotting import plot_frontier
 from ..limits.parse import parse_limit_option
+from ..plotting import plot_frontier
 from ..solvers.frontier import FrontierResult
 from ..solvers.limited_frontier import frontier_under_limits
 from ..utils.csv_safe import escape_text_cells
