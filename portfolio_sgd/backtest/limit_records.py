@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, InfeasibleConstraintError
+from ..errors import ConfigError
 from ..limits.limit_reports import limit_reports
 from ..measures.limit import RiskLimit
 from ..results import OptimizationResult, RiskLimitReport
