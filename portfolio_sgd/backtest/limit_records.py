@@ -56,7 +56,4 @@ def limit_summary(reports: Sequence[RiskLimitReport]) -> str | None:
 def at_rebalance(err: Exception, strategy: str, date: object) -> ConfigError:
     """One line naming the rebalance (``date``) and ``strategy`` whose window no portfolio
     within the limits exists on, with the solver's own reason."""
-    kind = "infeasible" if isinstance(err, InfeasibleConstraintError) else "refused"
-    return ConfigError(
-        f"backtest: at the rebalance of {date}, strategy {strategy!r}: {err} ({kind})"
-    )
+    return ConfigError(f"backtest: at the rebalance of {date}, strategy {strategy!r}: {err}")
