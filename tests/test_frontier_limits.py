@@ -57,7 +57,10 @@ def _cvxpy_max_return(r: np.ndarray, caps: dict[str, float]) -> float:
 
 @pytest.mark.parametrize(
     ("objective", "limits"),
-    [("mean-variance", {"cvar": 0.02}), ("cvar", {"volatility": 0.2})],
+    [
+        ("mean-variance", {"cvar": 0.02}),
+        pytest.param("cvar", {"volatility": 0.2}, marks=pytest.mark.slow),
+    ],
 )
 def test_points_match_cvxpy(panel: pd.DataFrame, objective: str, limits: dict) -> None:
     front = frontier_under_limits(panel, objective, 4, limits=limits)
