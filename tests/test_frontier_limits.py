@@ -147,3 +147,8 @@ def test_backtest_cli_bad_limit() -> None:
     args = ["backtest", "--dataset", "sp500", "--tickers", TICKERS, "--benchmark", "none"]
     bad = CliRunner().invoke(main, [*args, "--strategies", "sgd:max-return", "--limit", "cvar"])
     assert bad.exit_code != 0 and "--limit takes NAME=VALUE" in bad.output
+
+
+def test_axis_without_limit_form_is_refused(panel: pd.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="'variance' has no limit form"):
+        frontier_under_limits(panel, "utility", 3, measure="variance", limits={"cvar": 0.02})

@@ -107,6 +107,7 @@ def frontier_under_limits(
         A risk axis without a limit form, or limits no portfolio meets (one line).
     """
     chosen = risk_limits_from(limits)
+    axis = _axis_name(objective, measure) if chosen else ""
     count = 2 if chosen else points
     plain = efficient_frontier(
         returns, objective, count, constraints, config, alpha=alpha, measure=measure
@@ -118,7 +119,6 @@ def frontier_under_limits(
     r = frame.to_numpy(dtype=np.float64)
     feasible = (constraints or Constraints()).bind([str(c) for c in frame.columns])
     oracle = feasible.linear_oracle(r.shape[1])
-    axis = _axis_name(objective, measure)
     sweep = _Sweep(r, oracle, tuple(chosen), axis, float(alpha))
     answers = sweep.points(plain.weights.to_numpy(dtype=np.float64)[0], int(points))
     return _result(plain, frame, sweep, answers, time.perf_counter() - start)
