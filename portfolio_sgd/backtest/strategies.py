@@ -327,20 +327,10 @@ def parse_strategy(
     )
     estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
-    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover", "cost_horizon") if k in params}
-    if any(not v >= 0 for v in trade.values()):
-        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
-    if "cost_horizon" in trade and ("cost_bps" not in trade or not trade["cost_horizon"] >= 1):
-        raise ConfigError(
-            f"horizon (periods a trade's cost is amortised over) must be >= 1 and comes with "
-            f"a cost in strategy {name!r}, e.g. sgd:min-variance:cost=10:horizon=21"
-        )
+    trade = _trade(params, name)
     if kind == "exact":
         if limits:
-            raise ConfigError(
-                f"risk limits apply to sgd: strategies; {name!r} (the reference solver) "
-                "takes none: drop it or the limits"
-            )
+            raise ConfigError(f"risk limits apply to sgd: strategies; {name!r} takes none")
         if estimation:
             raise ConfigError(f"{', '.join(estimation)} apply to sgd strategies only: {name!r}")
         return ExactStrategy(name=name, spec=spec, constraints=cons, **trade)
@@ -359,6 +349,19 @@ def parse_strategy(
         **estimation,
         **trade,
     )
+
+
+def _trade(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """Pop and check the cost-aware parameters (``cost``, ``turnover``, ``horizon``)."""
+    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover", "cost_horizon") if k in params}
+    if any(not v >= 0 for v in trade.values()):
+        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
+    if "cost_horizon" in trade and ("cost_bps" not in trade or not trade["cost_horizon"] >= 1):
+        raise ConfigError(
+            f"horizon (periods a trade's cost is amortised over) must be >= 1 and comes with "
+            f"a cost in strategy {name!r}, e.g. sgd:min-variance:cost=10:horizon=21"
+        )
+    return trade
 
 
 def _parameters(items: list[str], kind: str, name: str) -> dict[str, Any]:
