@@ -9,7 +9,6 @@ same 4 windows (Clarabel). Both report the largest relative difference in return
 
 from __future__ import annotations
 
-import math
 import time
 
 import cvxpy as cp
@@ -24,18 +23,12 @@ ALPHA = 0.95
 
 
 def _reference(r: np.ndarray, caps: dict[str, float]) -> tuple[float, float]:
-    """``(max mu.w, solve seconds)`` within the caps, by cvxpy (Clarabel)."""
-    t_len, n = r.shape
-    w, z = cp.Variable(n, nonneg=True), cp.Variable()
-    x = r @ w
+    """``(max mu.w, solve seconds)`` within the caps (each measure's ``cvxpy_limit``),
+    long-only and fully invested, by cvxpy (Clarabel)."""
+    w = cp.Variable(r.shape[1], nonneg=True)
     rows = [cp.sum(w) == 1]
-    if "volatility" in caps:
-        rows.append(math.sqrt(252 / t_len) * cp.norm(x - cp.sum(x) / t_len) <= caps["volatility"])
-    if "cvar" in caps:
-        rows.append(z + cp.sum(cp.pos(-x - z)) / ((1 - ALPHA) * t_len) <= caps["cvar"])
-    if "mean-absolute-deviation" in caps:
-        mad = cp.sum(cp.abs(x - cp.sum(x) / t_len)) / t_len
-        rows.append(mad <= caps["mean-absolute-deviation"])
+    for name, level in caps.items():
+        rows += get_measure(name).cvxpy_limit(cp, w, r, level, ALPHA)
     problem = cp.Problem(cp.Maximize(r.mean(axis=0) @ w), rows)
     problem.solve(solver=cp.CLARABEL)
     return float(problem.value), float(problem.solver_stats.solve_time)
