@@ -115,7 +115,12 @@ def walk() -> pd.DataFrame:
 def test_backtest_windows_match_cvxpy(walk: pd.DataFrame) -> None:
     limits = {"cvar": 0.025, "mean-absolute-deviation": 0.01}
     result = run_backtest(
-        walk, ["sgd:max-return", "equal-weight"], lookback=250, rebalance_every=40, limits=limits
+        walk,
+        ["sgd:max-return", "equal-weight"],
+        lookback=250,
+        rebalance_every=40,
+        limits=limits,
+        benchmark=walk.mean(axis=1).rename("bench"),  # reported only, never a limit's input
     )
     rows = result.rebalances.reset_index(drop=True)
     mine = rows.index[rows["strategy"] == "sgd:max-return"]

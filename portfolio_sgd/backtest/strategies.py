@@ -264,7 +264,7 @@ class SGDStrategy(Strategy):
                 self.constraints, drifted, self.cost_bps, self.max_turnover, self.cost_horizon
             ),
             config,
-            benchmark=benchmark,
+            benchmark=benchmark if self.spec.impl.needs_benchmark or not self.limits else None,
             init_weights=np.asarray(drifted) if warm else None,
             bootstrap=self.resample,
             block_length=self.block_length,
