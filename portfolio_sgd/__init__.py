@@ -34,6 +34,7 @@ _PUBLIC = {
     "SGDPortfolio": ".estimators.sgd_portfolio",
     "FrontierResult": ".solvers.frontier",
     "efficient_frontier": ".solvers.frontier",
+    "frontier_under_limits": ".solvers.limited_frontier",
     "Objective": ".objectives",
     "ObjectiveSpec": ".objectives",
     "BatchResult": ".results",
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .reference.comparison import compare_with_exact
     from .results import BatchResult, OptimizationResult
     from .solvers.frontier import FrontierResult, efficient_frontier
+    from .solvers.limited_frontier import frontier_under_limits
 
 
 __getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
@@ -83,6 +85,7 @@ __all__ = [
     "__version__",
     "compare_with_exact",
     "efficient_frontier",
+    "frontier_under_limits",
     "optimize",
     "optimize_many",
     "resolve_settings",

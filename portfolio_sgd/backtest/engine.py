@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +16,16 @@ import pandas as pd
 
 from ..constraints import Constraints
 from ..engine.config import EngineConfig
-from ..errors import DataError, PortfolioSGDWarning
+from ..errors import ConfigError, DataError, InfeasibleConstraintError, PortfolioSGDWarning
+from ..limits.parse import risk_limits_from
+from ..measures.limit import RiskLimit
 from ..measures.performance import infer_periods, performance_summary, turnover
 from ..utils.progress import Progress
 from .inputs import MIN_OUT_OF_SAMPLE_ROWS, check_settings, prepare_inputs
+from .limit_records import at_rebalance, limit_summary
 from .result import BacktestResult
 from .specs import DEFAULT_STRATEGIES
-from .strategies import Strategy
+from .strategies import Strategy, parse_strategies
 
 __all__ = [
     "DEFAULT_STRATEGIES",
@@ -68,6 +71,7 @@ def run_backtest(
     constraints: Constraints | None = None,
     config: EngineConfig | None = None,
     progress: bool = False,
+    limits: Mapping[str, float] | Sequence[RiskLimit | tuple[str, float]] | None = None,
 ) -> BacktestResult:
     """Walk-forward backtest of several strategies on the same returns.
 
@@ -100,6 +104,10 @@ def run_backtest(
         ``tol``, ...; default :data:`~portfolio_sgd.backtest.strategies.BACKTEST_ENGINE`).
     progress : bool
         Show a tqdm bar over rebalances on stderr.
+    limits : mapping or sequence, optional
+        Risk limits every ``sgd:`` strategy meets at each rebalance (``{"cvar": 0.02}``,
+        as ``optimize(..., limits=...)``), reported in ``rebalances["limits"]``; a window
+        on which no portfolio meets them is one ``ConfigError`` line naming its date.
 
     Returns
     -------
@@ -115,6 +123,9 @@ def run_backtest(
         explicitly) larger than the lookback window.
     """
     schedule = _Schedule(lookback, rebalance_every, expanding, cost_bps, warm_start, seed)
+    chosen = risk_limits_from(limits)
+    if chosen:  # every sgd: spec under the limits (Strategy objects keep their own)
+        strategies = parse_strategies(strategies, constraints, warm_start, config, chosen)
     strats, bench = prepare_inputs(
         returns, strategies, benchmark, *schedule.checked, constraints, warm_start, config
     )
@@ -234,7 +245,12 @@ def _rebalance(
     to ``span`` of its daily series, the day's cost off the first); record it in ``walk``."""
     start = time.perf_counter()
     drifted = walk.held[s.name]
-    decision = s.decide(window, drifted, bwin, seed=seed)
+    try:
+        decision = s.decide(window, drifted, bwin, seed=seed)
+    except (ConfigError, InfeasibleConstraintError) as err:
+        if not getattr(s, "limits", ()):
+            raise
+        raise at_rebalance(err, s.name, date) from err
     target = np.asarray(decision.weights, dtype=np.float64)
     turn = turnover(target, drifted)
     path, walk.held[s.name] = _hold(target, block)
@@ -253,6 +269,7 @@ def _rebalance(
             "stop_reason": decision.stop_reason,
             "warm_start": decision.warm,
             "solve_time": decision.seconds,
+            **({"limits": limit_summary(decision.limit_reports)} if decision.limit_reports else {}),
         }
     )
 

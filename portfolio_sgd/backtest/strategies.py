@@ -40,8 +40,11 @@ from ..constraints import Constraints
 from ..engine.config import EngineConfig
 from ..errors import ConfigError
 from ..measures.kernels.qp_warm import WarmStart, warm_start
+from ..measures.limit import RiskLimit
 from ..objectives import Objective, ObjectiveSpec
 from ..reference.exact import solve_exact
+from ..results import RiskLimitReport
+from .limit_records import window_reports
 from .specs import SPEC_KEYS
 from .trading import trading_constraints
 
@@ -80,6 +83,8 @@ class Decision:
         Whether the optimiser started from the drifted previous weights.
     seconds : float
         Time spent choosing the weights.
+    limit_reports : tuple of RiskLimitReport
+        One per risk limit of the strategy (:mod:`.limit_records`); empty without.
     """
 
     weights: np.ndarray
@@ -88,6 +93,7 @@ class Decision:
     stop_reason: str | None = None
     warm: bool = False
     seconds: float = 0.0
+    limit_reports: tuple[RiskLimitReport, ...] = ()
 
 
 @dataclass
@@ -207,6 +213,10 @@ class SGDStrategy(Strategy):
         B: trade the resampled (Michaud) portfolio of B bootstrap resamples.
     block_length, half_life : float or None
         The bootstrap's mean block length; recency weighting (see :func:`optimize`).
+    limits : tuple of RiskLimit
+        Risk limits every rebalance meets (``optimize(..., limits=...)``), reported per
+        rebalance (:mod:`.limit_records`). Solved exactly on each window (the limit
+        solvers take no start), so such a strategy is not warm-started.
     """
 
     kind: str = "sgd"
@@ -221,11 +231,12 @@ class SGDStrategy(Strategy):
     cost_bps: float | None = None
     max_turnover: float | None = None
     cost_horizon: float | None = None
+    limits: tuple[RiskLimit, ...] = ()
     qp_start: WarmStart = field(default_factory=WarmStart, repr=False, compare=False)
 
     def decide(self, window, drifted, benchmark=None, seed=0) -> Decision:  # noqa: ANN001
         start = time.perf_counter()
-        warm = self.warm_start and drifted is not None
+        warm = self.warm_start and drifted is not None and not self.limits  # exact: cold
         if drifted is None:  # a new walk: forget the previous walk's last answer
             self.qp_start = WarmStart()
         changes: dict[str, Any] = {"seed": int(seed)}
@@ -241,6 +252,7 @@ class SGDStrategy(Strategy):
             stop_reason=res.stop_reason,
             warm=warm,
             seconds=float(res.wall_time if self.resample is None else time.perf_counter() - start),
+            limit_reports=window_reports(res, window, self.limits, self.spec.alpha),
         )
 
     def _optimize(self, window, drifted, benchmark, config, warm):  # noqa: ANN001, ANN202
@@ -252,12 +264,13 @@ class SGDStrategy(Strategy):
                 self.constraints, drifted, self.cost_bps, self.max_turnover, self.cost_horizon
             ),
             config,
-            benchmark=benchmark,
+            benchmark=benchmark if self.spec.impl.needs_benchmark or not self.limits else None,
             init_weights=np.asarray(drifted) if warm else None,
             bootstrap=self.resample,
             block_length=self.block_length,
             resample=self.resample is not None,
             half_life=self.half_life,
+            limits=list(self.limits) or None,
         )
 
 
@@ -266,6 +279,7 @@ def parse_strategy(
     constraints: Constraints | None = None,
     warm_start: bool = True,
     config: EngineConfig | None = None,
+    limits: tuple[RiskLimit, ...] = (),
 ) -> Strategy:
     """Build a :class:`Strategy` from a spec string.
 
@@ -280,6 +294,9 @@ def parse_strategy(
     config : EngineConfig, optional
         Engine settings of SGD strategies (default :data:`BACKTEST_ENGINE`); the spec's
         parameters override its fields.
+    limits : tuple of RiskLimit
+        Risk limits of an ``sgd:`` strategy (the baselines take none; an ``exact:``
+        strategy with limits is refused).
 
     Raises
     ------
@@ -310,15 +327,10 @@ def parse_strategy(
     )
     estimation = _estimation(params, name)
     cons = constraints if constraints is not None else Constraints()
-    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover", "cost_horizon") if k in params}
-    if any(not v >= 0 for v in trade.values()):
-        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
-    if "cost_horizon" in trade and ("cost_bps" not in trade or not trade["cost_horizon"] >= 1):
-        raise ConfigError(
-            f"horizon (periods a trade's cost is amortised over) must be >= 1 and comes with "
-            f"a cost in strategy {name!r}, e.g. sgd:min-variance:cost=10:horizon=21"
-        )
+    trade = _trade(params, name)
     if kind == "exact":
+        if limits:
+            raise ConfigError(f"risk limits apply to sgd: strategies; {name!r} takes none")
         if estimation:
             raise ConfigError(f"{', '.join(estimation)} apply to sgd strategies only: {name!r}")
         return ExactStrategy(name=name, spec=spec, constraints=cons, **trade)
@@ -333,9 +345,23 @@ def parse_strategy(
         config=engine,
         batch_size=batch_size,
         warm_start=warm_start,
+        limits=tuple(limits),
         **estimation,
         **trade,
     )
+
+
+def _trade(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """Pop and check the cost-aware parameters (``cost``, ``turnover``, ``horizon``)."""
+    trade = {k: params.pop(k) for k in ("cost_bps", "max_turnover", "cost_horizon") if k in params}
+    if any(not v >= 0 for v in trade.values()):
+        raise ConfigError(f"cost and turnover must be >= 0 in strategy {name!r}")
+    if "cost_horizon" in trade and ("cost_bps" not in trade or not trade["cost_horizon"] >= 1):
+        raise ConfigError(
+            f"horizon (periods a trade's cost is amortised over) must be >= 1 and comes with "
+            f"a cost in strategy {name!r}, e.g. sgd:min-variance:cost=10:horizon=21"
+        )
+    return trade
 
 
 def _parameters(items: list[str], kind: str, name: str) -> dict[str, Any]:
@@ -374,8 +400,10 @@ def parse_strategies(
     constraints: Constraints | None = None,
     warm_start: bool = True,
     config: EngineConfig | None = None,
+    limits: tuple[RiskLimit, ...] = (),
 ) -> list[Strategy]:
-    """Parse a comma-separated string or a list of specs (or Strategy objects).
+    """Parse a comma-separated string or a list of specs (or Strategy objects); the
+    ``limits`` go to every ``sgd:`` spec (:func:`parse_strategy`).
 
     Raises
     ------
@@ -388,7 +416,7 @@ def parse_strategies(
         if isinstance(item, Strategy):
             out.append(item)
         elif str(item).strip():
-            out.append(parse_strategy(str(item), constraints, warm_start, config))
+            out.append(parse_strategy(str(item), constraints, warm_start, config, limits))
     if not out:
         raise ConfigError("no strategies given")
     names = [s.name for s in out]

@@ -78,6 +78,14 @@ Examples:
         "--cold-start", is_flag=True, help="SGD starts every rebalance cold (no warm start)."
     ),
     click.option(
+        "--limit",
+        "limit_options",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Risk limit every sgd: strategy meets at each rebalance, repeatable "
+        "(e.g. --strategies sgd:max-return,equal-weight --limit cvar=0.02).",
+    ),
+    click.option(
         "--risk-free",
         type=float,
         default=0.0,

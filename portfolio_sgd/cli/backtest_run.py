@@ -11,6 +11,7 @@ import click
 
 from ..backtest import BacktestResult, check_settings, parse_strategies, run_backtest
 from ..backtest.strategies import BACKTEST_ENGINE
+from ..limits.parse import parse_limit_option
 from ..utils.jsonable import dumps
 from .app import emit
 from .backtest import DEFAULT_START
@@ -37,8 +38,9 @@ def run(quiet: bool, **kwargs: Any) -> None:
     """Run ``backtest`` with the parsed options (see :func:`.backtest.command`)."""
     check_settings(kwargs["lookback"], kwargs["rebalance_every"], kwargs["cost_bps"])
     config = dataclasses.replace(BACKTEST_ENGINE, device=kwargs["device"])
+    limits = tuple(parse_limit_option(text) for text in kwargs.pop("limit_options", ()))
     strategies = parse_strategies(
-        kwargs["strategies"], warm_start=not kwargs["cold_start"], config=config
+        kwargs["strategies"], warm_start=not kwargs["cold_start"], config=config, limits=limits
     )
     default_data = all(
         kwargs.get(k) is None for k in ("dataset", "prices_path", "returns_path", "tickers")

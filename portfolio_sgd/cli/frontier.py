@@ -35,6 +35,7 @@ Examples:
   portfolio-sgd frontier --objective cvar --points 12 --format json
   portfolio-sgd frontier --objective utility --measure variance --points 8
   portfolio-sgd frontier --dataset ff49-daily --start 2015-01-01 --plot frontier.png
+  portfolio-sgd frontier --points 8 --limit cvar=0.02 --limit max-drawdown=0.25
 """
 
 
@@ -74,6 +75,14 @@ Examples:
     groups_option,
     allow_absent_option,
     constraint_option,
+    click.option(
+        "--limit",
+        "limit_options",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Risk limit every point meets, on any registered measure, repeatable: "
+        "--limit cvar=0.02 --limit evar=0.04.",
+    ),
 )
 @section(
     OUTPUT,

@@ -7,11 +7,14 @@ from typing import Any
 import click
 import numpy as np
 
+from ..limits.parse import parse_limit_option
 from ..plotting import plot_frontier
-from ..solvers.frontier import FrontierResult, efficient_frontier
+from ..solvers.frontier import FrontierResult
+from ..solvers.limited_frontier import frontier_under_limits
 from ..utils.csv_safe import escape_text_cells
 from ..utils.jsonable import dumps
 from .app import emit
+from .frontier_limits import frontier_limit_lines
 from .options import is_default
 from .progress import command_progress, show_progress
 from .settings import load_cli_returns, settings_from_cli
@@ -32,10 +35,18 @@ def run_frontier(
     measure = kwargs.pop("measure", None)  # the frontier's own option, not a spec field here
     if is_default("precondition"):  # the library's frontier default (see FRONTIER_CONFIG)
         kwargs["precondition"] = False
+    limits = [parse_limit_option(text) for text in kwargs.pop("limit_options", ())]
     spec, constraints, config = settings_from_cli(kwargs, progress=show_progress(quiet))
     with command_progress("frontier", quiet):
-        result = efficient_frontier(
-            returns, objective, points, constraints, config, alpha=spec.alpha, measure=measure
+        result = frontier_under_limits(
+            returns,
+            objective,
+            points,
+            constraints,
+            config,
+            alpha=spec.alpha,
+            measure=measure,
+            limits=limits,
         )
     if fmt == "json":
         emit(dumps(result.to_dict()), output)
@@ -79,4 +90,4 @@ def _table(result: FrontierResult) -> str:
             f"{result.risk_aversion[k]:>12.4g}  {shown}"
         )
     lines += ["", f"batched run: {result.wall_time:.2f} s"]
-    return "\n".join(lines)
+    return "\n".join(lines + frontier_limit_lines(result))

@@ -193,8 +193,8 @@ def _cut_rounds(
         rounds += 1
         cut_set = _with_rows(feasible, rows, levels)
         solved = capped_max_return(quad, sigma, mu, cut_set, v, t)  # from the last t
-        if solved is None:
-            raise InfeasibleConstraintError("no portfolio within every limit (the cuts)")
+        if solved is None:  # below the cut set's least variance, or a QP not verified:
+            return _outer(r, weight_polytope(feasible), feasible, limits, alpha)  # proves it
         w, bound, t = solved[0], max(bound, solved[1]), solved[2]
         over = [lim for lim in tails if not _within(r, w, lim, alpha, TAIL_SLACK)]
         if not over:
