@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
-from scipy.sparse.linalg import splu
 
 from ..errors import ConfigError
 from ..measures.kernels.budget_lp import BudgetEpigraph
+from .budget_newton import DistinctRows, GramPattern
 
 __all__ = ["BarrierSolution", "solve_barrier"]
 
@@ -73,13 +73,17 @@ class _Barrier:
     def __init__(self, form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, b: np.ndarray):
         self.form, self.g, self.e, self.b = form, g, e, b
         self.n = form.a_y.shape[1]
+        self.a_y = np.ascontiguousarray(form.a_y, dtype=np.float64)
         self.a_v = sp.csc_matrix(form.a_v)
+        self.a_vt = sp.csr_matrix(self.a_v.T)
+        self.rows = DistinctRows(self.a_y)
+        self.pattern = GramPattern(self.a_v) if self.a_v.shape[1] else None
         self.pos = np.flatnonzero(form.nonneg)
         self.m = form.a_y.shape[0] + self.pos.size + g.shape[0]
 
     def slacks(self, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
         """``(s_measure (M,), s_nonneg, s_cone (K,))``, all ``> 0`` inside."""
-        return -(self.form.a_y @ y + self.a_v @ v), v[self.pos], -(self.g @ y)
+        return -(self.a_y @ y + self.a_v @ v), v[self.pos], -(self.g @ y)
 
     def root(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``sqrt(y'Qy)``, its gradient (N,) and Hessian (N, N) (zeros without a root term)."""
@@ -97,8 +101,8 @@ class _Barrier:
     def gradient(self, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
         """The barrier's gradient ``(d/dy (N,), d/dv (V,))`` at ``t``."""
         s1, s2, s3 = self.slacks(y, v)
-        gy = t * (self.root(y)[1] - self.b / y) + self.form.a_y.T @ (1 / s1) + self.g.T @ (1 / s3)
-        gv = t * self.form.cost + self.a_v.T @ (1 / s1)
+        gy = t * (self.root(y)[1] - self.b / y) + self.a_y.T @ (1 / s1) + self.g.T @ (1 / s3)
+        gv = t * self.form.cost + self.a_vt @ (1 / s1)
         gv[self.pos] -= 1 / s2
         return gy, gv
 
@@ -116,25 +120,37 @@ class _Barrier:
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """The Newton direction ``(dy, dv)`` of the barrier at ``t`` (equalities kept) and
         the squared Newton decrement."""
-        s1, s2, s3 = self.slacks(y, v)
-        _, _, r_hess = self.root(y)
-        a_y = self.form.a_y
         gy, gv = self.gradient(y, v, t)
-        hyy = (a_y.T * s1**-2) @ a_y + (self.g.T * s3**-2) @ self.g + t * r_hess
+        weights = tuple(s**-2 for s in self.slacks(y, v))
+        dy, dv = self.direction(y, t, weights, gy, gv)
+        return dy, dv, max(-float(gy @ dy + gv @ dv), 0.0)
+
+    def direction(
+        self,
+        y: np.ndarray,
+        t: float,
+        weights: tuple[np.ndarray, ...],
+        gy: np.ndarray,
+        gv: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(dy, dv)`` solving ``(t hess f + A' diag(d) A) dx = -(gy, gv)`` with ``E dy = 0``.
+
+        ``f = cost.v + sqrt(y'Qy) - b.log y``; ``A`` stacks the measure's rows, ``-v_j``
+        (nonneg) and ``G``; ``weights = (d_measure, d_nonneg, d_cone)``. The barrier's
+        Newton step has ``d = 1 / s**2``; a primal-dual step has ``d = lambda / s``. The
+        system is reduced to the weights over ``v`` (:mod:`.budget_newton`)."""
+        d1, d2, d3 = weights
+        hyy = self.rows.gram(d1) + (self.g.T * d3) @ self.g + t * self.root(y)[2]
         hyy[np.diag_indices(self.n)] += t * self.b / y**2
-        grad = np.concatenate([gy, gv])
-        if gv.size:
-            weighted = sp.diags(s1**-2) @ self.a_v
-            bounds = np.zeros(gv.size)
-            bounds[self.pos] = s2**-2
-            lu = splu(sp.csc_matrix(self.a_v.T @ weighted + sp.diags(bounds)))
-            hyv = np.asarray((weighted.T @ a_y).T)
-            z = lu.solve(np.ascontiguousarray(hyv.T))
-            hyy = hyy - hyv @ z
-            gy = gy - hyv @ lu.solve(gv)
-        dy = _solve_with_equalities(hyy, -gy, self.e)
-        dv = -lu.solve(gv + hyv.T @ dy) if gv.size else np.zeros(0)
-        return dy, dv, max(-float(grad @ np.concatenate([dy, dv])), 0.0)
+        if self.pattern is None:
+            return _solve_with_equalities(hyy, -gy, self.e), np.zeros(0)
+        bounds = np.zeros(gv.size)
+        bounds[self.pos] = d2
+        lu = self.pattern.factor(d1, bounds)
+        hvy = self.a_vt @ (self.a_y * d1[:, None])
+        z = lu.solve(np.asfortranarray(hvy))
+        dy = _solve_with_equalities(hyy - hvy.T @ z, z.T @ gv - gy, self.e)
+        return dy, -lu.solve(gv + hvy @ dy)
 
 
 def _solve_with_equalities(h: np.ndarray, rhs: np.ndarray, e: np.ndarray) -> np.ndarray:
