@@ -23,6 +23,7 @@ diagonal), then solved densely with the equality rows. The answer is certified s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,8 @@ from scipy.optimize import linprog
 
 from ..errors import ConfigError
 from ..measures.kernels.budget_lp import BudgetEpigraph
-from .budget_newton import DistinctRows, GramPattern
+from .budget_barrier_function import BarrierFunction
+from .budget_primal_dual import primal_dual_path
 
 __all__ = ["BarrierSolution", "solve_barrier"]
 
@@ -40,6 +42,9 @@ PATH_GAP = 1e-9
 
 GROWTH = 30.0
 """The factor ``t`` grows by between centrings."""
+
+USE_PRIMAL_DUAL = True
+"""Approach the last centre by the primal-dual path (else by the barrier's centrings)."""
 
 MAX_NEWTON = 50
 """Newton steps per centring at most; a centring that needs them all ends the path."""
@@ -67,101 +72,6 @@ class BarrierSolution:
     newton_steps: int
 
 
-class _Barrier:
-    """The barrier function's pieces for one problem (see the module docstring)."""
-
-    def __init__(self, form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, b: np.ndarray):
-        self.form, self.g, self.e, self.b = form, g, e, b
-        self.n = form.a_y.shape[1]
-        self.a_y = np.ascontiguousarray(form.a_y, dtype=np.float64)
-        self.a_v = sp.csc_matrix(form.a_v)
-        self.a_vt = sp.csr_matrix(self.a_v.T)
-        self.rows = DistinctRows(self.a_y)
-        self.pattern = GramPattern(self.a_v) if self.a_v.shape[1] else None
-        self.pos = np.flatnonzero(form.nonneg)
-        self.m = form.a_y.shape[0] + self.pos.size + g.shape[0]
-
-    def slacks(self, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``(s_measure (M,), s_nonneg, s_cone (K,))``, all ``> 0`` inside."""
-        return -(self.a_y @ y + self.a_v @ v), v[self.pos], -(self.g @ y)
-
-    def root(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """``sqrt(y'Qy)``, its gradient (N,) and Hessian (N, N) (zeros without a root term)."""
-        q = self.form.gram
-        if q is None:
-            return 0.0, np.zeros(self.n), np.zeros((self.n, self.n))
-        qy = q @ y
-        r = float(np.sqrt(max(y @ qy, 1e-300)))
-        return r, qy / r, q / r - np.outer(qy, qy) / r**3
-
-    def inside(self, y: np.ndarray, v: np.ndarray) -> bool:
-        """Every slack (as computed) and every ``y_i`` is positive."""
-        return bool(np.all(y > 0)) and all(bool(np.all(s > 0)) for s in self.slacks(y, v))
-
-    def gradient(self, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """The barrier's gradient ``(d/dy (N,), d/dv (V,))`` at ``t``."""
-        s1, s2, s3 = self.slacks(y, v)
-        gy = t * (self.root(y)[1] - self.b / y) + self.a_y.T @ (1 / s1) + self.g.T @ (1 / s3)
-        gv = t * self.form.cost + self.a_vt @ (1 / s1)
-        gv[self.pos] -= 1 / s2
-        return gy, gv
-
-    def slope(
-        self, y: np.ndarray, v: np.ndarray, t: float, dy: np.ndarray, dv: np.ndarray
-    ) -> float:
-        """The barrier's derivative along ``(dy, dv)`` at ``(y, v)`` (inf outside)."""
-        if not self.inside(y, v):
-            return np.inf
-        gy, gv = self.gradient(y, v, t)
-        return float(gy @ dy + gv @ dv)
-
-    def newton(
-        self, y: np.ndarray, v: np.ndarray, t: float
-    ) -> tuple[np.ndarray, np.ndarray, float]:
-        """The Newton direction ``(dy, dv)`` of the barrier at ``t`` (equalities kept) and
-        the squared Newton decrement."""
-        gy, gv = self.gradient(y, v, t)
-        weights = tuple(s**-2 for s in self.slacks(y, v))
-        dy, dv = self.direction(y, t, weights, gy, gv)
-        return dy, dv, max(-float(gy @ dy + gv @ dv), 0.0)
-
-    def direction(
-        self,
-        y: np.ndarray,
-        t: float,
-        weights: tuple[np.ndarray, ...],
-        gy: np.ndarray,
-        gv: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``(dy, dv)`` solving ``(t hess f + A' diag(d) A) dx = -(gy, gv)`` with ``E dy = 0``.
-
-        ``f = cost.v + sqrt(y'Qy) - b.log y``; ``A`` stacks the measure's rows, ``-v_j``
-        (nonneg) and ``G``; ``weights = (d_measure, d_nonneg, d_cone)``. The barrier's
-        Newton step has ``d = 1 / s**2``; a primal-dual step has ``d = lambda / s``. The
-        system is reduced to the weights over ``v`` (:mod:`.budget_newton`)."""
-        d1, d2, d3 = weights
-        hyy = self.rows.gram(d1) + (self.g.T * d3) @ self.g + t * self.root(y)[2]
-        hyy[np.diag_indices(self.n)] += t * self.b / y**2
-        if self.pattern is None:
-            return _solve_with_equalities(hyy, -gy, self.e), np.zeros(0)
-        bounds = np.zeros(gv.size)
-        bounds[self.pos] = d2
-        lu = self.pattern.factor(d1, bounds)
-        hvy = self.a_vt @ (self.a_y * d1[:, None])
-        z = lu.solve(np.asfortranarray(hvy))
-        dy = _solve_with_equalities(hyy - hvy.T @ z, z.T @ gv - gy, self.e)
-        return dy, -lu.solve(gv + hvy @ dy)
-
-
-def _solve_with_equalities(h: np.ndarray, rhs: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """``dy`` of ``[H E'; E 0] [dy; eta] = [rhs; 0]`` (H (N, N) positive definite)."""
-    if e.shape[0] == 0:
-        return np.linalg.solve(h, rhs)
-    q = e.shape[0]
-    kkt = np.block([[h, e.T], [e, np.zeros((q, q))]])
-    return np.linalg.solve(kkt, np.concatenate([rhs, np.zeros(q)]))[: h.shape[0]]
-
-
 def _max_step(current: np.ndarray, change: np.ndarray) -> float:
     """The largest step keeping ``current + step * change > 0``, at most 1 (times 0.99)."""
     falling = change < 0
@@ -170,7 +80,7 @@ def _max_step(current: np.ndarray, change: np.ndarray) -> float:
     return min(1.0, 0.99 * float(np.min(-current[falling] / change[falling])))
 
 
-def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
+def _centre(bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
     """Newton on the barrier at ``t`` from ``(y, v)`` until the Newton decrement's half
     square is below 1e-6: ``(y, v, steps)``. The step is the longest inside the slacks
     (times 0.99, at most 1) halved until the barrier still falls at its end (a derivative
@@ -203,8 +113,14 @@ def solve_barrier(
     budgets : ndarray, shape (N,)
         ``b > 0``, summing to 1.
     """
-    bar = _Barrier(form, g, e, budgets)
+    bar = BarrierFunction(form, g, e, budgets)
     y, v = _interior_start(bar)
+    t_final = GROWTH ** math.ceil(math.log(bar.m / PATH_GAP) / math.log(GROWTH))
+    path = primal_dual_path(bar, y, v, t_final) if USE_PRIMAL_DUAL else None
+    if path is not None:
+        y, v, total = path
+        y, v, steps = _centre(bar, y, v, t_final)
+        return _solution(bar, y, v, t_final, total + steps)
     t, total = 1.0, 0
     while True:
         y, v, steps = _centre(bar, y, v, t)
@@ -212,11 +128,18 @@ def solve_barrier(
         if bar.m / t <= PATH_GAP or steps >= MAX_NEWTON - 1:
             break  # the gap is reached, or Newton stalls at the floor of float64
         t *= GROWTH
+    return _solution(bar, y, v, t, total)
+
+
+def _solution(
+    bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float, steps: int
+) -> BarrierSolution:
+    """The :class:`BarrierSolution` of the central point ``(y, v)`` at ``t``."""
     s1, _, s3 = bar.slacks(y, v)
-    return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), total)
+    return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), steps)
 
 
-def _interior_start(bar: _Barrier) -> tuple[np.ndarray, np.ndarray]:
+def _interior_start(bar: BarrierFunction) -> tuple[np.ndarray, np.ndarray]:
     """A strictly interior ``(y, v)``: the weights' LP ``max tau`` s.t. ``G y + tau <= 0``,
     ``y >= tau``, ``E y = 0``, ``1.y = 1``, then the measure's ``v`` likewise at that ``y``."""
     n = bar.n
@@ -244,7 +167,7 @@ def _interior_start(bar: _Barrier) -> tuple[np.ndarray, np.ndarray]:
     return y, _interior_v(bar, y)
 
 
-def _interior_v(bar: _Barrier, y: np.ndarray) -> np.ndarray:
+def _interior_v(bar: BarrierFunction, y: np.ndarray) -> np.ndarray:
     """``v`` strictly inside the measure's rows at ``y``: ``max tau`` s.t.
     ``a_v v + tau <= -a_y y``, ``v_j >= tau`` (nonneg), ``tau <= 1``."""
     n_v = bar.a_v.shape[1]
