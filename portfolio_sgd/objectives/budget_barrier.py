@@ -43,6 +43,9 @@ PATH_GAP = 1e-9
 GROWTH = 30.0
 """The factor ``t`` grows by between centrings."""
 
+STILL = 1e-13
+"""A centring ends when a step moves the weights by at most this (relative to max y)."""
+
 USE_PRIMAL_DUAL = True
 """Approach the last centre by the primal-dual path (else by the barrier's centrings)."""
 
@@ -82,7 +85,8 @@ def _max_step(current: np.ndarray, change: np.ndarray) -> float:
 
 def _centre(bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
     """Newton on the barrier at ``t`` from ``(y, v)`` until the Newton decrement's half
-    square is below 1e-6: ``(y, v, steps)``. The step is the longest inside the slacks
+    square is below 1e-6, or the weights move by at most :data:`STILL` (relative; the
+    decrement then stays at the rounding floor of the gradient): ``(y, v, steps)``. The step is the longest inside the slacks
     (times 0.99, at most 1) halved until the barrier still falls at its end (a derivative
     test: at large ``t`` the barrier's values lose their digits)."""
     steps = 0
@@ -97,6 +101,8 @@ def _centre(bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float) -> tup
             if step < 1e-12:
                 return y, v, steps
         y, v = y + step * dy, v + step * dv
+        if step * float(np.abs(dy).max()) <= STILL * float(np.abs(y).max()):
+            break
     return y, v, steps
 
 
