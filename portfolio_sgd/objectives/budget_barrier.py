@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,7 +36,7 @@ from ..measures.kernels.budget_lp import BudgetEpigraph
 from .budget_barrier_function import BarrierFunction
 from .budget_primal_dual import primal_dual_path
 
-__all__ = ["BarrierSolution", "solve_barrier"]
+__all__ = ["BarrierSolution", "barrier_path", "interior_start", "solve_barrier"]
 
 PATH_GAP = 1e-9
 """The barrier stops when ``m / t`` (the central path's duality gap) is below this."""
@@ -83,7 +84,7 @@ def _max_step(current: np.ndarray, change: np.ndarray) -> float:
     return min(1.0, 0.99 * float(np.min(-current[falling] / change[falling])))
 
 
-def _centre(bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
+def _centre(bar: Any, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
     """Newton on the barrier at ``t`` from ``(y, v)`` until the Newton decrement's half
     square is below 1e-6, or the weights move by at most :data:`STILL` (relative; the
     decrement then stays at the rounding floor of the gradient): ``(y, v, steps)``. The step is the longest inside the slacks
@@ -120,13 +121,24 @@ def solve_barrier(
         ``b > 0``, summing to 1.
     """
     bar = BarrierFunction(form, g, e, budgets)
-    y, v = _interior_start(bar)
+    y, v = interior_start(bar)
     t_final = GROWTH ** math.ceil(math.log(bar.m / PATH_GAP) / math.log(GROWTH))
     path = primal_dual_path(bar, y, v, t_final) if USE_PRIMAL_DUAL else None
     if path is not None:
         y, v, total = path
         y, v, steps = _centre(bar, y, v, t_final)
         return _solution(bar, y, v, t_final, total + steps)
+    y, v, t, total = barrier_path(bar, y, v)
+    return _solution(bar, y, v, t, total)
+
+
+def barrier_path(
+    bar: Any, y: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Centrings at ``t = 1, 30, 900, ...`` until ``m / t <= PATH_GAP``: ``(y, v, t, steps)``.
+
+    ``bar`` has ``m`` and the methods ``newton``, ``slacks``, ``slope`` of
+    :class:`.budget_barrier_function.BarrierFunction`."""
     t, total = 1.0, 0
     while True:
         y, v, steps = _centre(bar, y, v, t)
@@ -134,7 +146,7 @@ def solve_barrier(
         if bar.m / t <= PATH_GAP or steps >= MAX_NEWTON - 1:
             break  # the gap is reached, or Newton stalls at the floor of float64
         t *= GROWTH
-    return _solution(bar, y, v, t, total)
+    return y, v, t, total
 
 
 def _solution(
@@ -145,7 +157,7 @@ def _solution(
     return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), steps)
 
 
-def _interior_start(bar: BarrierFunction) -> tuple[np.ndarray, np.ndarray]:
+def interior_start(bar: Any) -> tuple[np.ndarray, np.ndarray]:
     """A strictly interior ``(y, v)``: the weights' LP ``max tau`` s.t. ``G y + tau <= 0``,
     ``y >= tau``, ``E y = 0``, ``1.y = 1``, then the measure's ``v`` likewise at that ``y``."""
     n = bar.n
@@ -173,7 +185,7 @@ def _interior_start(bar: BarrierFunction) -> tuple[np.ndarray, np.ndarray]:
     return y, _interior_v(bar, y)
 
 
-def _interior_v(bar: BarrierFunction, y: np.ndarray) -> np.ndarray:
+def _interior_v(bar: Any, y: np.ndarray) -> np.ndarray:
     """``v`` strictly inside the measure's rows at ``y``: ``max tau`` s.t.
     ``a_v v + tau <= -a_y y``, ``v_j >= tau`` (nonneg), ``tau <= 1``."""
     n_v = bar.a_v.shape[1]
