@@ -21,6 +21,7 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.budget_cone import cone_rows
 from ..objectives.budget_mandate import solve_mandate
+from ..objectives.budget_smooth import solve_smooth_mandate
 from ..objectives.budget_solve import BudgetSolution, solve_budgets
 from ..objectives.risk_budget import normalised_budgets
 from ..objectives.risk_budgeting import RiskBudgeting
@@ -69,7 +70,11 @@ class RiskBudgetingSolver:
             def rho(y: np.ndarray) -> float:
                 return float(measure.numpy_value((returns @ y)[:, None], alpha)[0])
 
-            solution = solve_mandate(impl.epigraph(returns), rho, g, e, budgets)
+            smooth = impl.smooth_form(returns) if dedicated is None else None
+            if smooth is not None:
+                solution = solve_smooth_mandate(smooth, g, e, budgets)
+            else:
+                solution = solve_mandate(impl.epigraph(returns), rho, g, e, budgets)
         return _result(task, solution, budgets, time.perf_counter() - started, total, plain)
 
 
