@@ -1,9 +1,9 @@
 """Risk budgeting by a smooth measure (EVaR) under weight constraints: ``min rho(y) - b.log y``
 over the cone ``G y <= 0, E y = 0`` by a barrier method over the weights alone.
 
-The measure gives its value, gradient and Hessian in ``y``
+EVaR is ``min_z phi(y, z)`` with ``phi`` jointly convex and smooth for ``z > 0``
 (:class:`~portfolio_sgd.measures.kernels.budget_entropic.EntropicBudgetForm`); the barrier
-``t (rho(y) - b.log y) - sum_k log(-G_k y)`` is centred by damped Newton for ``t`` growing
+``t (phi(y, z) - b.log y) - sum_k log(-G_k y)`` over ``(y, z)`` is centred by damped Newton for ``t`` growing
 thirtyfold (:func:`.budget_barrier.barrier_path`, the same path as the epigraph measures'),
 from a strictly interior point (one HiGHS LP). ``m`` counts at least one row, so that
 without constraints ``t`` still grows and the last centring is exact to rounding.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..measures.kernels.budget_entropic import EntropicBudgetForm
 from .budget_barrier import barrier_path, interior_start
 from .budget_barrier_function import solve_with_equalities
@@ -29,45 +30,56 @@ from .budget_solve import BudgetSolution
 
 __all__ = ["SmoothBarrier", "solve_smooth_mandate"]
 
+REFUSE_GAP = 1e-6
+"""A certified relative gap above this is refused in one line (not returned)."""
+
 
 class SmoothBarrier:
-    """The barrier of the module docstring (no epigraph variables: ``v`` is empty)."""
+    """The barrier of the module docstring over ``(y, v = [z])``: EVaR's jointly convex
+    ``phi(y, z)`` (:meth:`~portfolio_sgd.measures.kernels.budget_entropic.EntropicBudgetForm.joint`)
+    in place of ``rho(y) = min_z phi(y, z)``."""
 
     def __init__(self, form: EntropicBudgetForm, g: np.ndarray, e: np.ndarray, b: np.ndarray):
-        self.form, self.g, self.e, self.b = form, g, e, b
+        self.form, self.g, self.b = form, g, b
+        self.e = e
         self.n = g.shape[1]
         self.m = max(g.shape[0], 1)
         self.a_v = np.zeros((0, 0))
+        self.e_joint = np.hstack([e, np.zeros((e.shape[0], 1))])
 
     def slacks(self, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray]:
         """``(s_cone (K,),)``, ``> 0`` inside."""
         return (-(self.g @ y),)
 
-    def gradient(self, y: np.ndarray, t: float) -> np.ndarray:
-        """The barrier's gradient (N,) at ``t``."""
-        (s,) = self.slacks(y, y)
-        return t * (self.form.derivatives(y)[1] - self.b / y) + self.g.T @ (1 / s)
+    def _derivatives(
+        self, y: np.ndarray, v: np.ndarray, t: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The barrier's gradient (N + 1,) and Hessian (N + 1, N + 1) at ``t``, and the
+        slacks."""
+        (s,) = self.slacks(y, v)
+        _, grad, hess = self.form.joint(y, float(v[0]))
+        grad, hess = t * grad, t * hess
+        grad[:-1] += self.g.T @ (1 / s) - t * self.b / y
+        hess[:-1, :-1] += (self.g.T * s**-2) @ self.g
+        hess[np.diag_indices(self.n)] += t * self.b / y**2
+        return grad, hess, s
 
     def slope(
         self, y: np.ndarray, v: np.ndarray, t: float, dy: np.ndarray, dv: np.ndarray
     ) -> float:
-        """The barrier's derivative along ``dy`` at ``y`` (inf outside)."""
-        if not (np.all(y > 0) and np.all(self.slacks(y, v)[0] > 0)):
+        """The barrier's derivative along ``(dy, dv)`` at ``(y, v)`` (inf outside)."""
+        if not (np.all(y > 0) and v[0] > 0 and np.all(self.slacks(y, v)[0] > 0)):
             return np.inf
-        return float(self.gradient(y, t) @ dy)
+        return float(self._derivatives(y, v, t)[0] @ np.append(dy, dv))
 
     def newton(
         self, y: np.ndarray, v: np.ndarray, t: float
     ) -> tuple[np.ndarray, np.ndarray, float]:
-        """The Newton direction ``(dy, empty)`` at ``t`` (``E dy = 0``) and the squared
+        """The Newton direction ``(dy, dz)`` at ``t`` (``E dy = 0``) and the squared
         Newton decrement."""
-        (s,) = self.slacks(y, v)
-        _, grad, hess = self.form.derivatives(y)
-        gy = t * (grad - self.b / y) + self.g.T @ (1 / s)
-        h = t * hess + (self.g.T * s**-2) @ self.g
-        h[np.diag_indices(self.n)] += t * self.b / y**2
-        dy = solve_with_equalities(h, -gy, self.e)
-        return dy, np.zeros(0), max(-float(gy @ dy), 0.0)
+        grad, hess, _ = self._derivatives(y, v, t)
+        step = solve_with_equalities(hess, -grad, self.e_joint)
+        return step[:-1], step[-1:], max(-float(grad @ step), 0.0)
 
 
 def solve_smooth_mandate(
@@ -90,12 +102,20 @@ def solve_smooth_mandate(
         bound, and the contributions ``y_i g_i / g.y`` by ``g = grad rho(y)``.
     """
     bar = SmoothBarrier(form, g, e, budgets)
-    y, v = interior_start(bar)
-    y, _, t, _ = barrier_path(bar, y, v)
+    y, _ = interior_start(bar)
+    z = form.level(y)
+    if not z > 0:
+        raise ConfigError("EVaR risk budgeting: EVaR equals the largest loss at the start")
+    y, v, t, _ = barrier_path(bar, y, np.array([z]))
     (s,) = bar.slacks(y, v)
     value, grad, _ = form.derivatives(y)
     lower = dual_bound(grad, g, e, budgets, y, 1.0 / (t * s)) + float(np.log(form.scale))
     y_data = y / form.scale
     value = value - float(budgets @ np.log(y)) + float(np.log(form.scale))
+    if not value - lower <= REFUSE_GAP * max(abs(value), 1.0):
+        raise ConfigError(
+            f"EVaR risk budgeting did not converge (certified gap {value - lower:.1e}): the "
+            "optimum is near EVaR's largest-loss regime (e.g. more assets than scenarios)"
+        )
     contributions = y * grad / float(grad @ y)
     return BudgetSolution(y_data, grad * form.scale, value, lower, contributions, None)

@@ -10,7 +10,10 @@ minimising ``z*`` is positive. With the tilted weights ``p = softmax(L / z*)`` a
 
 the Hessian of the partial minimum over ``z`` (a Schur complement of ``phi``'s). The
 gradient lies in EVaR's dual set (the tilted weights are a density of its entropic ball),
-which is what the budgeting certificate needs.
+which is what the budgeting certificate needs. :meth:`EntropicBudgetForm.joint` gives
+``phi`` itself, jointly convex and smooth in ``(y, z)`` for ``z > 0``, with
+``d phi / dz = log mean_t exp(L_t / z) - log(1 - a) - p.L / z`` and the blocks above: Newton
+over ``(y, z)`` needs no inner solve for ``z*``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,28 @@ class EntropicBudgetForm:
     def value(self, y: np.ndarray) -> float:
         """EVaR of ``y`` (N,) in the form's units."""
         return float(entropic_values((-(self.returns @ y))[:, None], self.alpha)[0][0])
+
+    def level(self, y: np.ndarray) -> float:
+        """The minimising ``z* >= 0`` at ``y`` (N,)."""
+        return float(entropic_values((-(self.returns @ y))[:, None], self.alpha)[1][0])
+
+    def joint(self, y: np.ndarray, z: float) -> tuple[float, np.ndarray, np.ndarray]:
+        """``(phi, gradient (N + 1,), Hessian (N + 1, N + 1))`` of ``phi(y, z)``, ``z > 0``."""
+        losses = -(self.returns @ y)
+        a = losses / z
+        top = float(a.max())
+        p = np.exp(a - top)
+        total = float(p.sum())
+        p /= total
+        level = top + np.log(total) - np.log(len(a)) - np.log1p(-self.alpha)
+        dev = losses - p @ losses
+        rp = self.returns.T @ p
+        hess = np.empty((y.size + 1, y.size + 1))
+        hess[:-1, :-1] = ((self.returns.T * p) @ self.returns - np.outer(rp, rp)) / z
+        hess[:-1, -1] = hess[-1, :-1] = self.returns.T @ (p * dev) / z**2
+        hess[-1, -1] = float(p @ dev**2) / z**3
+        grad = np.append(-rp, level - float(p @ losses) / z)
+        return z * level, grad, hess
 
     def derivatives(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``(value, gradient (N,), Hessian (N, N))`` at ``y`` (module docstring).
