@@ -13,11 +13,14 @@ optimality conditions up to the scale of ``y``. ``rho`` is given by its epigraph
 ``x = (y, v)``, objective ``cost.v + sqrt(y' Q y) - b.log y``, rows ``a_y y + a_v v <= 0``,
 ``v_j >= 0``, ``G y <= 0``.
 
-The barrier method minimises ``t f(x) - sum log(slack)`` by damped Newton for ``t``
-growing thirtyfold, from a strictly interior point found by two HiGHS LPs, until the central
-path's gap ``m / t`` is below :data:`PATH_GAP`. Each Newton system is reduced to the
-weights by a Schur complement over ``v`` (sparse LU: the ``v`` block is banded or
-diagonal), then solved densely with the equality rows. The answer is certified separately
+The answer is the barrier's central point, the minimiser of ``t f(x) - sum log(slack)``,
+at the first ``t`` of ``1, 30, 900, ...`` whose central-path gap ``m / t`` is below
+:data:`PATH_GAP`. From a strictly interior point found by two HiGHS LPs, a primal-dual
+path (:mod:`.budget_primal_dual`) brings the point near that centre and damped Newton
+centres it there; where the primal-dual path fails, the barrier's own centrings at
+``t = 1, 30, 900, ...`` (:func:`barrier_path`) reach it instead. Each Newton system is
+reduced to the weights by a Schur complement over ``v`` (:mod:`.budget_newton`), then
+solved densely with the equality rows. The answer is certified separately
 (:mod:`.budget_bound`); nothing depends on a stochastic run.
 """
 

@@ -4,7 +4,10 @@ Over variance or volatility the task runs as today's risk parity (the engine, sa
 answers). Over any other measure (``decomposes``: CVaR, ...) it is the convex solve of
 :mod:`portfolio_sgd.objectives.budget_solve`, certified by its duality bound;
 ``converged`` means the gap is at most 1e-8 relative and the contributions by the
-certifying subgradient are within 1e-5 of the budgets.
+certifying subgradient are within 1e-5 of the budgets. Under weight constraints (or over
+a path-dependent measure) it is the barrier solve over the measure's epigraph
+(:mod:`portfolio_sgd.objectives.budget_mandate`), or, for a measure with a smooth form
+(EVaR), Newton over that form (:mod:`portfolio_sgd.objectives.budget_smooth`).
 """
 
 from __future__ import annotations
