@@ -125,8 +125,10 @@ def solve_barrier(
     """
     bar = BarrierFunction(form, g, e, budgets)
     y, v = interior_start(bar)
-    t_final = GROWTH ** math.ceil(math.log(bar.m / PATH_GAP) / math.log(GROWTH))
-    path = primal_dual_path(bar, y, v, t_final) if USE_PRIMAL_DUAL else None
+    path = None
+    if USE_PRIMAL_DUAL and bar.m > 0:  # without rows, one centring at t = 1 is the answer
+        t_final = GROWTH ** math.ceil(math.log(bar.m / PATH_GAP) / math.log(GROWTH))
+        path = primal_dual_path(bar, y, v, t_final)
     if path is not None:
         y, v, total = path
         y, v, steps = _centre(bar, y, v, t_final)
