@@ -38,12 +38,15 @@ class DistinctRows:
     def __init__(self, a: np.ndarray) -> None:
         m = a.shape[0]
         peak = np.argmax(np.abs(a), axis=1) if a.shape[1] else np.zeros(m, dtype=int)
-        coef = a[np.arange(m), peak] if a.shape[1] else np.ones(m)
-        coef = np.where(coef == 0.0, 1.0, coef)
-        normal = a / coef[:, None]
-        unique, which = np.unique(normal, axis=0, return_inverse=True)
+        lead = a[np.arange(m), peak] if a.shape[1] else np.ones(m)
+        lead = np.where(lead == 0.0, 1.0, lead)
+        _, first, which = np.unique(
+            a / lead[:, None], axis=0, return_index=True, return_inverse=True
+        )
         which = np.asarray(which).reshape(-1)
-        if not np.array_equal(unique[which] * coef[:, None], a):  # rounding: keep every row
+        unique = a[first]
+        coef = lead / np.where(lead[first][which] == 0.0, 1.0, lead[first][which])
+        if not np.array_equal(unique[which] * coef[:, None], a):  # not exact: keep every row
             unique, which, coef = a, np.arange(m), np.ones(m)
         self.unique = np.ascontiguousarray(unique)
         self.which, self.coef = which, coef
