@@ -66,9 +66,10 @@ class BarrierSolution:
     y : ndarray, shape (N,)
     v : ndarray, shape (V,)
     measure_multipliers : ndarray, shape (M,)
-        ``1 / (t s)`` of the measure's rows (a subgradient ``g = -a_y' lam``).
+        The measure rows' multipliers ``lam`` (a subgradient ``g = -a_y' lam``; see
+        :func:`_solution`).
     cone_multipliers : ndarray, shape (K,)
-        ``1 / (t s)`` of the cone rows ``G y <= 0``.
+        Those of the cone rows ``G y <= 0``.
     newton_steps : int
     """
 
@@ -157,9 +158,16 @@ def barrier_path(
 def _solution(
     bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float, steps: int
 ) -> BarrierSolution:
-    """The :class:`BarrierSolution` of the central point ``(y, v)`` at ``t``."""
+    """The :class:`BarrierSolution` of the central point ``(y, v)`` at ``t``.
+
+    The multipliers are the Newton step's: ``(1 - ds / s) / (t s)`` with ``ds`` the
+    slacks' change along the Newton direction at ``(y, v)``; they zero the linearised
+    stationarity, and their error is second order in the Newton decrement (that of
+    ``1 / (t s)`` is first order: large on nearly binding rows at the rounding floor)."""
     s1, _, s3 = bar.slacks(y, v)
-    return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), steps)
+    dy, dv, _ = bar.newton(y, v, t)
+    d1, _, d3 = bar.slacks(dy, dv)
+    return BarrierSolution(y, v, (1 - d1 / s1) / (t * s1), (1 - d3 / s3) / (t * s3), steps)
 
 
 def interior_start(bar: Any) -> tuple[np.ndarray, np.ndarray]:
