@@ -49,3 +49,12 @@ def test_primal_dual_path_keeps_the_barrier_answer(small, measure, monkeypatch) 
     assert np.abs(fast.weights.to_numpy() - slow.weights.to_numpy()).max() <= 1e-9
     assert fast.weights.iloc[:3].sum() == pytest.approx(0.25, abs=1e-12)
     assert fast.converged
+
+
+def test_drawdown_contributions_meet_the_budgets(small) -> None:
+    """The barrier's Newton-step multipliers give the contributions: with no constraints
+    they equal the budgets (stationarity), also where many drawdown rows nearly bind."""
+    result = optimize(small, objective="risk-budgeting", measure="max-drawdown")
+    rc = result.risk_contributions.to_numpy()
+    assert np.abs(rc - 1 / small.shape[1]).max() <= 1e-9
+    assert result.converged
