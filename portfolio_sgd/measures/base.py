@@ -276,7 +276,15 @@ class RiskMeasure:
         epigraph (:meth:`budget_epigraph`: the barrier solve, bounds and groups allowed)."""
         by_losses = self.is_expectation and not self.path_dependent
         has_form = type(self).budget_epigraph is not RiskMeasure.budget_epigraph
-        return self.decomposes and (by_losses or has_form)
+        has_smooth = type(self).budget_smooth is not RiskMeasure.budget_smooth
+        return self.decomposes and (by_losses or has_form or has_smooth)
+
+    def budget_smooth(self, returns: np.ndarray, alpha: float = 0.95) -> Any:
+        """The measure as a smooth function of unnormalised weights on ``returns`` (T, N),
+        with ``value``, ``derivatives`` (value, gradient, Hessian) and ``scale`` (e.g.
+        :class:`~.kernels.budget_entropic.EntropicBudgetForm`), which risk budgeting solves
+        over by Newton; None (the default): none."""
+        return None
 
     def budget_epigraph(self, returns: np.ndarray, alpha: float = 0.95) -> BudgetEpigraph | None:
         """The measure's homogeneous LP (or root-quadratic) epigraph on ``returns`` (T, N),

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from .entropic import entropic_values
+from .kernels.budget_entropic import EntropicBudgetForm
 from .kernels.cvar_polish import PolishRow
 from .kernels.evar_finish import evar_bound, evar_finish
 from .run_finish import bound_runs, finish_runs
@@ -68,6 +69,10 @@ class EntropicValueAtRisk(SampleMeasure):
 
     def cvxpy_scale(self, returns: np.ndarray) -> float:
         return data_scales(returns)[0]
+
+    def budget_smooth(self, returns: np.ndarray, alpha: float = 0.95) -> EntropicBudgetForm:
+        """EVaR of unnormalised weights with its exact Hessian (risk budgeting's Newton)."""
+        return EntropicBudgetForm(returns, alpha)
 
     def finish_applies(self, feasible: Any) -> bool:
         return True

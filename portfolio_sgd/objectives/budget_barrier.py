@@ -13,33 +13,45 @@ optimality conditions up to the scale of ``y``. ``rho`` is given by its epigraph
 ``x = (y, v)``, objective ``cost.v + sqrt(y' Q y) - b.log y``, rows ``a_y y + a_v v <= 0``,
 ``v_j >= 0``, ``G y <= 0``.
 
-The barrier method minimises ``t f(x) - sum log(slack)`` by damped Newton for ``t``
-growing thirtyfold, from a strictly interior point found by two HiGHS LPs, until the central
-path's gap ``m / t`` is below :data:`PATH_GAP`. Each Newton system is reduced to the
-weights by a Schur complement over ``v`` (sparse LU: the ``v`` block is banded or
-diagonal), then solved densely with the equality rows. The answer is certified separately
+The answer is the barrier's central point, the minimiser of ``t f(x) - sum log(slack)``,
+at the first ``t`` of ``1, 30, 900, ...`` whose central-path gap ``m / t`` is below
+:data:`PATH_GAP`. From a strictly interior point found by two HiGHS LPs, a primal-dual
+path (:mod:`.budget_primal_dual`) brings the point near that centre and damped Newton
+centres it there; where the primal-dual path fails, the barrier's own centrings at
+``t = 1, 30, 900, ...`` (:func:`barrier_path`) reach it instead. Each Newton system is
+reduced to the weights by a Schur complement over ``v`` (:mod:`.budget_newton`), then
+solved densely with the equality rows. The answer is certified separately
 (:mod:`.budget_bound`); nothing depends on a stochastic run.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
-from scipy.sparse.linalg import splu
 
 from ..errors import ConfigError
 from ..measures.kernels.budget_lp import BudgetEpigraph
+from .budget_barrier_function import BarrierFunction
+from .budget_primal_dual import primal_dual_path
 
-__all__ = ["BarrierSolution", "solve_barrier"]
+__all__ = ["BarrierSolution", "barrier_path", "interior_start", "solve_barrier"]
 
 PATH_GAP = 1e-9
 """The barrier stops when ``m / t`` (the central path's duality gap) is below this."""
 
 GROWTH = 30.0
 """The factor ``t`` grows by between centrings."""
+
+STILL = 1e-13
+"""A centring ends when a step moves the weights by at most this (relative to max y)."""
+
+USE_PRIMAL_DUAL = True
+"""Approach the last centre by the primal-dual path (else by the barrier's centrings)."""
 
 MAX_NEWTON = 50
 """Newton steps per centring at most; a centring that needs them all ends the path."""
@@ -54,9 +66,10 @@ class BarrierSolution:
     y : ndarray, shape (N,)
     v : ndarray, shape (V,)
     measure_multipliers : ndarray, shape (M,)
-        ``1 / (t s)`` of the measure's rows (a subgradient ``g = -a_y' lam``).
+        The measure rows' multipliers ``lam`` (a subgradient ``g = -a_y' lam``; see
+        :func:`_solution`).
     cone_multipliers : ndarray, shape (K,)
-        ``1 / (t s)`` of the cone rows ``G y <= 0``.
+        Those of the cone rows ``G y <= 0``.
     newton_steps : int
     """
 
@@ -67,85 +80,6 @@ class BarrierSolution:
     newton_steps: int
 
 
-class _Barrier:
-    """The barrier function's pieces for one problem (see the module docstring)."""
-
-    def __init__(self, form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, b: np.ndarray):
-        self.form, self.g, self.e, self.b = form, g, e, b
-        self.n = form.a_y.shape[1]
-        self.a_v = sp.csc_matrix(form.a_v)
-        self.pos = np.flatnonzero(form.nonneg)
-        self.m = form.a_y.shape[0] + self.pos.size + g.shape[0]
-
-    def slacks(self, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
-        """``(s_measure (M,), s_nonneg, s_cone (K,))``, all ``> 0`` inside."""
-        return -(self.form.a_y @ y + self.a_v @ v), v[self.pos], -(self.g @ y)
-
-    def root(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """``sqrt(y'Qy)``, its gradient (N,) and Hessian (N, N) (zeros without a root term)."""
-        q = self.form.gram
-        if q is None:
-            return 0.0, np.zeros(self.n), np.zeros((self.n, self.n))
-        qy = q @ y
-        r = float(np.sqrt(max(y @ qy, 1e-300)))
-        return r, qy / r, q / r - np.outer(qy, qy) / r**3
-
-    def inside(self, y: np.ndarray, v: np.ndarray) -> bool:
-        """Every slack (as computed) and every ``y_i`` is positive."""
-        return bool(np.all(y > 0)) and all(bool(np.all(s > 0)) for s in self.slacks(y, v))
-
-    def gradient(self, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """The barrier's gradient ``(d/dy (N,), d/dv (V,))`` at ``t``."""
-        s1, s2, s3 = self.slacks(y, v)
-        gy = t * (self.root(y)[1] - self.b / y) + self.form.a_y.T @ (1 / s1) + self.g.T @ (1 / s3)
-        gv = t * self.form.cost + self.a_v.T @ (1 / s1)
-        gv[self.pos] -= 1 / s2
-        return gy, gv
-
-    def slope(
-        self, y: np.ndarray, v: np.ndarray, t: float, dy: np.ndarray, dv: np.ndarray
-    ) -> float:
-        """The barrier's derivative along ``(dy, dv)`` at ``(y, v)`` (inf outside)."""
-        if not self.inside(y, v):
-            return np.inf
-        gy, gv = self.gradient(y, v, t)
-        return float(gy @ dy + gv @ dv)
-
-    def newton(
-        self, y: np.ndarray, v: np.ndarray, t: float
-    ) -> tuple[np.ndarray, np.ndarray, float]:
-        """The Newton direction ``(dy, dv)`` of the barrier at ``t`` (equalities kept) and
-        the squared Newton decrement."""
-        s1, s2, s3 = self.slacks(y, v)
-        _, _, r_hess = self.root(y)
-        a_y = self.form.a_y
-        gy, gv = self.gradient(y, v, t)
-        hyy = (a_y.T * s1**-2) @ a_y + (self.g.T * s3**-2) @ self.g + t * r_hess
-        hyy[np.diag_indices(self.n)] += t * self.b / y**2
-        grad = np.concatenate([gy, gv])
-        if gv.size:
-            weighted = sp.diags(s1**-2) @ self.a_v
-            bounds = np.zeros(gv.size)
-            bounds[self.pos] = s2**-2
-            lu = splu(sp.csc_matrix(self.a_v.T @ weighted + sp.diags(bounds)))
-            hyv = np.asarray((weighted.T @ a_y).T)
-            z = lu.solve(np.ascontiguousarray(hyv.T))
-            hyy = hyy - hyv @ z
-            gy = gy - hyv @ lu.solve(gv)
-        dy = _solve_with_equalities(hyy, -gy, self.e)
-        dv = -lu.solve(gv + hyv.T @ dy) if gv.size else np.zeros(0)
-        return dy, dv, max(-float(grad @ np.concatenate([dy, dv])), 0.0)
-
-
-def _solve_with_equalities(h: np.ndarray, rhs: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """``dy`` of ``[H E'; E 0] [dy; eta] = [rhs; 0]`` (H (N, N) positive definite)."""
-    if e.shape[0] == 0:
-        return np.linalg.solve(h, rhs)
-    q = e.shape[0]
-    kkt = np.block([[h, e.T], [e, np.zeros((q, q))]])
-    return np.linalg.solve(kkt, np.concatenate([rhs, np.zeros(q)]))[: h.shape[0]]
-
-
 def _max_step(current: np.ndarray, change: np.ndarray) -> float:
     """The largest step keeping ``current + step * change > 0``, at most 1 (times 0.99)."""
     falling = change < 0
@@ -154,9 +88,10 @@ def _max_step(current: np.ndarray, change: np.ndarray) -> float:
     return min(1.0, 0.99 * float(np.min(-current[falling] / change[falling])))
 
 
-def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
+def _centre(bar: Any, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.ndarray, ...]:
     """Newton on the barrier at ``t`` from ``(y, v)`` until the Newton decrement's half
-    square is below 1e-6: ``(y, v, steps)``. The step is the longest inside the slacks
+    square is below 1e-6, or the weights move by at most :data:`STILL` (relative; the
+    decrement then stays at the rounding floor of the gradient): ``(y, v, steps)``. The step is the longest inside the slacks
     (times 0.99, at most 1) halved until the barrier still falls at its end (a derivative
     test: at large ``t`` the barrier's values lose their digits)."""
     steps = 0
@@ -171,6 +106,8 @@ def _centre(bar: _Barrier, y: np.ndarray, v: np.ndarray, t: float) -> tuple[np.n
             if step < 1e-12:
                 return y, v, steps
         y, v = y + step * dy, v + step * dv
+        if step * float(np.abs(dy).max()) <= STILL * float(np.abs(y).max()):
+            break
     return y, v, steps
 
 
@@ -187,8 +124,27 @@ def solve_barrier(
     budgets : ndarray, shape (N,)
         ``b > 0``, summing to 1.
     """
-    bar = _Barrier(form, g, e, budgets)
-    y, v = _interior_start(bar)
+    bar = BarrierFunction(form, g, e, budgets)
+    y, v = interior_start(bar)
+    path = None
+    if USE_PRIMAL_DUAL and bar.m > 0:  # without rows, one centring at t = 1 is the answer
+        t_final = GROWTH ** math.ceil(math.log(bar.m / PATH_GAP) / math.log(GROWTH))
+        path = primal_dual_path(bar, y, v, t_final)
+    if path is not None:
+        y, v, total = path
+        y, v, steps = _centre(bar, y, v, t_final)
+        return _solution(bar, y, v, t_final, total + steps)
+    y, v, t, total = barrier_path(bar, y, v)
+    return _solution(bar, y, v, t, total)
+
+
+def barrier_path(
+    bar: Any, y: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Centrings at ``t = 1, 30, 900, ...`` until ``m / t <= PATH_GAP``: ``(y, v, t, steps)``.
+
+    ``bar`` has ``m`` and the methods ``newton``, ``slacks``, ``slope`` of
+    :class:`.budget_barrier_function.BarrierFunction`."""
     t, total = 1.0, 0
     while True:
         y, v, steps = _centre(bar, y, v, t)
@@ -196,11 +152,25 @@ def solve_barrier(
         if bar.m / t <= PATH_GAP or steps >= MAX_NEWTON - 1:
             break  # the gap is reached, or Newton stalls at the floor of float64
         t *= GROWTH
+    return y, v, t, total
+
+
+def _solution(
+    bar: BarrierFunction, y: np.ndarray, v: np.ndarray, t: float, steps: int
+) -> BarrierSolution:
+    """The :class:`BarrierSolution` of the central point ``(y, v)`` at ``t``.
+
+    The multipliers are the Newton step's: ``(1 - ds / s) / (t s)`` with ``ds`` the
+    slacks' change along the Newton direction at ``(y, v)``; they zero the linearised
+    stationarity, and their error is second order in the Newton decrement (that of
+    ``1 / (t s)`` is first order: large on nearly binding rows at the rounding floor)."""
     s1, _, s3 = bar.slacks(y, v)
-    return BarrierSolution(y, v, 1.0 / (t * s1), 1.0 / (t * s3), total)
+    dy, dv, _ = bar.newton(y, v, t)
+    d1, _, d3 = bar.slacks(dy, dv)
+    return BarrierSolution(y, v, (1 - d1 / s1) / (t * s1), (1 - d3 / s3) / (t * s3), steps)
 
 
-def _interior_start(bar: _Barrier) -> tuple[np.ndarray, np.ndarray]:
+def interior_start(bar: Any) -> tuple[np.ndarray, np.ndarray]:
     """A strictly interior ``(y, v)``: the weights' LP ``max tau`` s.t. ``G y + tau <= 0``,
     ``y >= tau``, ``E y = 0``, ``1.y = 1``, then the measure's ``v`` likewise at that ``y``."""
     n = bar.n
@@ -228,7 +198,7 @@ def _interior_start(bar: _Barrier) -> tuple[np.ndarray, np.ndarray]:
     return y, _interior_v(bar, y)
 
 
-def _interior_v(bar: _Barrier, y: np.ndarray) -> np.ndarray:
+def _interior_v(bar: Any, y: np.ndarray) -> np.ndarray:
     """``v`` strictly inside the measure's rows at ``y``: ``max tau`` s.t.
     ``a_v v + tau <= -a_y y``, ``v_j >= tau`` (nonneg), ``tau <= 1``."""
     n_v = bar.a_v.shape[1]

@@ -26,7 +26,7 @@ from scipy.optimize import linprog
 from ..measures.kernels.budget_lp import BudgetEpigraph
 from .budget_barrier import BarrierSolution
 
-__all__ = ["lower_bound"]
+__all__ = ["dual_bound", "lower_bound"]
 
 
 def lower_bound(
@@ -78,12 +78,36 @@ def _tangent_bound(
 def _dual_bound(
     form: BudgetEpigraph, g: np.ndarray, e: np.ndarray, b: np.ndarray, solution: BarrierSolution
 ) -> float:
-    """The Lagrangian bound of the module docstring with the barrier's cone multipliers and
-    the equality multipliers fitted by least squares."""
+    """The Lagrangian bound of the module docstring with the root's gradient."""
     y = solution.y
     assert form.gram is not None
     qy = form.gram @ y
-    c = qy / math.sqrt(float(y @ qy)) + g.T @ np.maximum(solution.cone_multipliers, 0.0)
+    return dual_bound(qy / math.sqrt(float(y @ qy)), g, e, b, y, solution.cone_multipliers)
+
+
+def dual_bound(
+    gradient: np.ndarray,
+    g: np.ndarray,
+    e: np.ndarray,
+    b: np.ndarray,
+    y: np.ndarray,
+    multipliers: np.ndarray,
+) -> float:
+    """``sum b (1 - log b) + sum b log c``, ``c = gradient + G'nu + E'eta``; ``-inf`` unless
+    ``c > 0``. ``gradient`` (N,) must lie in the measure's dual set.
+
+    ``nu >= 0`` and ``eta`` are fitted by least squares to ``c = b / y`` (the optimum's
+    stationarity), ``nu`` clipped at 0; where that leaves ``c`` not positive, the barrier's
+    ``multipliers`` (K,) serve as ``nu`` (their relative error is the Newton decrement's
+    square root, large on a nearly binding row, hence the fit)."""
+    rows = np.vstack([g, e])
+    if rows.shape[0]:
+        fit = np.linalg.lstsq(rows.T, b / y - gradient, rcond=None)[0]
+        nu = np.maximum(fit[: g.shape[0]], 0.0)
+        c = gradient + g.T @ nu + e.T @ fit[g.shape[0] :]
+        if np.all(c > 0):
+            return float(b @ (1.0 - np.log(b)) + b @ np.log(c))
+    c = gradient + g.T @ np.maximum(multipliers, 0.0)
     if e.shape[0]:
         eta = np.linalg.lstsq(e.T, b / y - c, rcond=None)[0]
         c = c + e.T @ eta

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..measures.kernels.budget_lp import BudgetEpigraph
+from ..measures.kernels.qp_finish import single_blas_thread
 from .budget_barrier import solve_barrier
 from .budget_bound import lower_bound
 from .budget_solve import BudgetSolution
@@ -44,7 +45,8 @@ def solve_mandate(
         exact measure and its proven lower bound, and the contributions ``y_i g_i / g.y``
         of the barrier's subgradient ``g`` (in data units).
     """
-    solution = solve_barrier(form, g, e, budgets)
+    with single_blas_thread():  # many small dense solves: BLAS threads only spin
+        solution = solve_barrier(form, g, e, budgets)
     y = solution.y / form.scale
     value = rho(y) - float(budgets @ np.log(y))
     lower = lower_bound(form, g, e, budgets, solution) + float(np.log(form.scale))

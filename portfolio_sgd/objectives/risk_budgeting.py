@@ -62,7 +62,7 @@ class RiskBudgeting(PortfolioObjective):
         self.measure = self.risk.name
         if self.dedicated_class() is None and not self.risk.budgetable:
             why = (
-                "it has no LP form here (nor per-scenario losses)"
+                "it has no LP form here (nor per-scenario losses, nor a smooth form)"
                 if self.risk.decomposes
                 else "it is not convex and positively homogeneous"
             )
@@ -107,6 +107,11 @@ class RiskBudgeting(PortfolioObjective):
                 "supported: the measure has no LP form to solve it over"
             )
         return form
+
+    def smooth_form(self, returns: np.ndarray) -> Any:
+        """The measure as a smooth function of the weights (EVaR), solved by Newton
+        (:mod:`.budget_smooth`) with or without weight constraints; None: it has none."""
+        return self.risk.budget_smooth(returns, self.spec.alpha)
 
     def losses(self, *args: Any, **kwargs: Any) -> torch.Tensor:
         """Refused: budgeting over a general measure is a convex solve, not an engine run."""

@@ -4,7 +4,10 @@ Over variance or volatility the task runs as today's risk parity (the engine, sa
 answers). Over any other measure (``decomposes``: CVaR, ...) it is the convex solve of
 :mod:`portfolio_sgd.objectives.budget_solve`, certified by its duality bound;
 ``converged`` means the gap is at most 1e-8 relative and the contributions by the
-certifying subgradient are within 1e-5 of the budgets.
+certifying subgradient are within 1e-5 of the budgets. Under weight constraints (or over
+a path-dependent measure) it is the barrier solve over the measure's epigraph
+(:mod:`portfolio_sgd.objectives.budget_mandate`), or, for a measure with a smooth form
+(EVaR), Newton over that form (:mod:`portfolio_sgd.objectives.budget_smooth`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..measures.registry import get_measure
 from ..objectives import ObjectiveSpec
 from ..objectives.budget_cone import cone_rows
 from ..objectives.budget_mandate import solve_mandate
+from ..objectives.budget_smooth import solve_smooth_mandate
 from ..objectives.budget_solve import BudgetSolution, solve_budgets
 from ..objectives.risk_budget import normalised_budgets
 from ..objectives.risk_budgeting import RiskBudgeting
@@ -69,7 +73,11 @@ class RiskBudgetingSolver:
             def rho(y: np.ndarray) -> float:
                 return float(measure.numpy_value((returns @ y)[:, None], alpha)[0])
 
-            solution = solve_mandate(impl.epigraph(returns), rho, g, e, budgets)
+            smooth = impl.smooth_form(returns) if dedicated is None else None
+            if smooth is not None:
+                solution = solve_smooth_mandate(smooth, g, e, budgets)
+            else:
+                solution = solve_mandate(impl.epigraph(returns), rho, g, e, budgets)
         return _result(task, solution, budgets, time.perf_counter() - started, total, plain)
 
 
