@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - optional
 
 from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import FEAS_TOL, DenseQP, QPSolution, solve_active_set
-from .qp_guess import kkt_guess
+from .qp_guess import kkt_guess, split_guess
 from .qp_warm import current_warm_start, solve_warm
 
 __all__ = [
@@ -322,14 +322,18 @@ def _start_vertex(
     qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted, feasible: Any
 ) -> np.ndarray | None:
     """The cold start: on a set whose QP variable is the weights, the KKT guess
-    (:mod:`.qp_guess`: a feasible point near the optimum); where the trading set minimises
+    (:mod:`.qp_guess`: a feasible point near the optimum), under trading terms its split
+    form (:func:`.qp_guess.split_guess`); where the trading set minimises
     linear functions in closed form
     (a turnover cap, ``TradingSet.exchange_form``), its minimiser of the linearisation,
     lifted (the same vertex as the LP's, without an LP); otherwise :func:`_vertex`."""
+    guess = None
     if lifted.plain:
         guess = kkt_guess(qp)
-        if guess is not None:
-            return guess
+    elif getattr(feasible, "terms", None) is not None:  # trading terms: w = p + u - v
+        guess = split_guess(qp)
+    if guess is not None:
+        return guess
     closed = getattr(feasible, "exchange_form", None)
     if closed is not None and closed():
         s = feasible.minimize(torch.from_numpy(grad_w)[None, :])[0].cpu().numpy()
