@@ -72,7 +72,7 @@ def _laminar_form(polytope: Any) -> tuple[list[np.ndarray], np.ndarray, float] |
         return None
     budget = float(polytope.b_eq[0]) / float(a_eq[0, 0]) - float(lower.sum())
     supports, caps = [], []
-    for row, b in zip(polytope.a_ub, polytope.b_ub):
+    for row, b in zip(polytope.a_ub, polytope.b_ub, strict=True):
         support = row != 0
         vals = row[support]
         if vals.size == 0 and b >= 0:  # an empty row that holds

@@ -24,13 +24,18 @@ import scipy.linalg
 
 from .qp_active_set import FEAS_TOL, DenseQP
 
-__all__ = ["MAX_ROUNDS", "SPLIT_ROUNDS", "kkt_guess", "split_guess"]
+__all__ = ["MAX_ROUNDS", "SPLIT_MAX_ASSETS", "SPLIT_ROUNDS", "kkt_guess", "split_guess"]
 
 MAX_ROUNDS = 10
 """KKT solves at most (each ``O((n + m)^3)``, a few per cent of an active-set iteration's
 SVD and eigendecomposition on the same sizes)."""
 SPLIT_ROUNDS = 24
 """KKT solves at most of :func:`split_guess` (its sign pattern settles asset by asset)."""
+SPLIT_MAX_ASSETS = 100
+"""Assets at most for :func:`split_guess`. Measured: on 20 assets (sp500, turnover <= 0.2)
+it starts the active set one iteration from the optimum (13 from the vertex); on 400
+(us-stocks) its rounds, each a KKT solve on hundreds of free variables, did not settle and
+cost more (34 ms) than the active set's 57 cheap iterations from the vertex."""
 
 
 def kkt_guess(
@@ -68,6 +73,8 @@ def kkt_guess(
             return x if qp.violation(x) <= FEAS_TOL else None
         if partner is not None and over.any():  # a split: the turnover row decides first
             rows |= over
+        elif partner is not None and high.any():  # a whole position sold (or bought)
+            at_hi |= high
         elif low.any():  # the usual overshoot: short positions of a long-only set
             at_lo |= low
             if partner is not None:
@@ -100,7 +107,7 @@ def split_guess(qp: DenseQP) -> np.ndarray | None:
     ndarray, shape (n,), feasible within ``FEAS_TOL``, or None.
     """
     half = qp.n // 2
-    if qp.n != 2 * half:
+    if qp.n != 2 * half or half > SPLIT_MAX_ASSETS:
         return None
     partner = np.concatenate([np.arange(half, qp.n), np.arange(half)])
     sells = np.concatenate([np.zeros(half, dtype=bool), np.ones(half, dtype=bool)])
