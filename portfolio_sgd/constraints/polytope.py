@@ -5,7 +5,9 @@ in a possibly lifted variable ``x`` (a leverage cap splits ``w = u - v``; tradin
 the trades ``u, v``). It is the extension point for linear constraints: the linear
 minimisation oracles (:mod:`.oracle`, :mod:`.trading.oracle`), the CVaR dual bound and the
 exact finishes only need a :class:`Polytope`, so a new constraint part only has to add rows.
-:func:`polytope_minimizer` minimises a linear cost over it, one HiGHS LP per row.
+:func:`polytope_minimizer` minimises a linear cost over it, one HiGHS LP per row, or, on
+the common set of a budget, a box and caps on disjoint or nested groups, by the greedy fill
+of :mod:`.laminar_greedy` (exact there: a polymatroid's base polytope).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from scipy.optimize import linprog
 
 from ..errors import PortfolioSGDError
+from .laminar_greedy import laminar_minimizer
 
 __all__ = ["CertificateError", "Polytope", "polytope_minimizer"]
 
@@ -79,6 +82,9 @@ def polytope_minimizer(c: torch.Tensor, polytope: Polytope) -> torch.Tensor:
         If HiGHS does not report an optimal solution (e.g. the extra rows are infeasible).
     """
     cost = c.detach().to(device="cpu", dtype=torch.float64).numpy()
+    greedy = laminar_minimizer(cost, polytope)
+    if greedy is not None:
+        return torch.from_numpy(greedy).to(c.device)
     lift = polytope.lift
     bounds = np.column_stack([polytope.lower, polytope.upper])
     out = np.empty_like(cost)

@@ -34,6 +34,9 @@ __all__ = ["capped_max_return", "exact_volatility_limit"]
 
 GROW_TRIES = 30
 """Quadruplings of ``t`` at most while looking for a point over the limit."""
+AIM_BELOW = 1e-13
+"""Relative margin under the cap's variance at which to aim when the returns' evaluation
+of the exact point is a rounding over the limit (the two evaluations differ by ulps)."""
 
 
 def exact_volatility_limit(search: _Search, unconstrained: np.ndarray) -> ExactFinish | None:
@@ -77,8 +80,20 @@ def exact_volatility_limit(search: _Search, unconstrained: np.ndarray) -> ExactF
         )
         if not _over_the_limit(search, line, v, unconstrained):
             return None
-        t, w = line.at_variance(v)
+        t, w = _within(search, line, v)
     return _certified(search, line, t, w)
+
+
+def _within(search: _Search, line: CriticalLine, v: float) -> tuple[float, np.ndarray]:
+    """``(t, w)`` at variance ``v`` on ``line``; where the returns' own evaluation puts that
+    point a rounding over the limit, the point at ``v (1 - AIM_BELOW)`` on the same lines
+    (an interpolation, no solve) instead of the final mix's bisection."""
+    t, w = line.at_variance(v)
+    if search.risk(w)[0] > search.limit.level:
+        t_in, w_in = line.at_variance(v * (1.0 - AIM_BELOW))
+        if search.risk(w_in)[0] <= search.limit.level:
+            return t_in, w_in
+    return t, w
 
 
 def _over_the_limit(

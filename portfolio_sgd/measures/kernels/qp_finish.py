@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - optional
 
 from ..chunks import SMALL_DATA_ELEMENTS
 from .qp_active_set import FEAS_TOL, DenseQP, QPSolution, solve_active_set
-from .qp_guess import kkt_guess
+from .qp_guess import kkt_guess, split_guess
 from .qp_warm import current_warm_start, solve_warm
 
 __all__ = [
@@ -322,14 +322,18 @@ def _start_vertex(
     qp: DenseQP, grad_w: np.ndarray, lifted: _Lifted, feasible: Any
 ) -> np.ndarray | None:
     """The cold start: on a set whose QP variable is the weights, the KKT guess
-    (:mod:`.qp_guess`: a feasible point near the optimum); where the trading set minimises
+    (:mod:`.qp_guess`: a feasible point near the optimum), under trading terms its split
+    form (:func:`.qp_guess.split_guess`); where the trading set minimises
     linear functions in closed form
     (a turnover cap, ``TradingSet.exchange_form``), its minimiser of the linearisation,
     lifted (the same vertex as the LP's, without an LP); otherwise :func:`_vertex`."""
+    guess = None
     if lifted.plain:
         guess = kkt_guess(qp)
-        if guess is not None:
-            return guess
+    elif getattr(feasible, "terms", None) is not None:  # trading terms: w = p + u - v
+        guess = split_guess(qp)
+    if guess is not None:
+        return guess
     closed = getattr(feasible, "exchange_form", None)
     if closed is not None and closed():
         s = feasible.minimize(torch.from_numpy(grad_w)[None, :])[0].cpu().numpy()
@@ -374,6 +378,7 @@ def solve_qp_path(
     feasible: Any,
     start: np.ndarray,
     warm: np.ndarray | None = None,
+    guess_first: bool = False,
 ) -> tuple[np.ndarray, list[QPFinishRow]] | None:
     """Exact QPs along a parameter, each warm-started at the previous answer.
 
@@ -392,6 +397,9 @@ def solve_qp_path(
     warm : ndarray, shape (N,), optional
         A feasible point of a set without trading terms (its variable is the weights):
         the first QP starts there instead (a neighbouring point's answer).
+    guess_first : bool, default False
+        Each QP starts at the lower objective of its KKT guess and its warm start (a
+        guess near the optimum beats a neighbour whose working set differs much).
 
     Returns
     -------
@@ -408,6 +416,8 @@ def solve_qp_path(
             began = time.perf_counter()
             qp = lifted.qp(h, g)
             x0 = x if x is not None else (kkt_guess(qp) if plain else None)
+            if guess_first and plain and x is not None:
+                x0 = _lower(qp, x, kkt_guess(qp))
             x0 = x0 if x0 is not None else _vertex(qp, h @ start + g, lifted)
             sol = None if x0 is None else solve_active_set(qp, x0)
             rows.append(_row(sol, time.perf_counter() - began))
@@ -415,6 +425,14 @@ def solve_qp_path(
                 x = sol.x
             out.append(lifted.weights(sol.x) if sol is not None else np.full(h.shape[0], np.nan))
     return np.stack(out), rows
+
+
+def _lower(qp: DenseQP, warm: np.ndarray, guess: np.ndarray | None) -> np.ndarray:
+    """The start (n,) of lower objective: ``warm`` or the KKT ``guess`` where there is one."""
+    if guess is None:
+        return warm
+    f = [0.5 * float(x @ qp.p @ x) + float(qp.q @ x) for x in (warm, guess)]
+    return guess if f[1] < f[0] else warm
 
 
 def covariance_of(returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,29 +24,45 @@ import scipy.linalg
 
 from .qp_active_set import FEAS_TOL, DenseQP
 
-__all__ = ["MAX_ROUNDS", "kkt_guess"]
+__all__ = ["MAX_ROUNDS", "SPLIT_MAX_ASSETS", "SPLIT_ROUNDS", "kkt_guess", "split_guess"]
 
 MAX_ROUNDS = 10
 """KKT solves at most (each ``O((n + m)^3)``, a few per cent of an active-set iteration's
 SVD and eigendecomposition on the same sizes)."""
+SPLIT_ROUNDS = 24
+"""KKT solves at most of :func:`split_guess` (its sign pattern settles asset by asset)."""
+SPLIT_MAX_ASSETS = 100
+"""Assets at most for :func:`split_guess`. Measured: on 20 assets (sp500, turnover <= 0.2)
+it starts the active set one iteration from the optimum (13 from the vertex); on 400
+(us-stocks) its rounds, each a KKT solve on hundreds of free variables, did not settle and
+cost more (34 ms) than the active set's 57 cheap iterations from the vertex."""
 
 
-def kkt_guess(qp: DenseQP) -> np.ndarray | None:
+def kkt_guess(
+    qp: DenseQP, at_lo: np.ndarray | None = None, partner: np.ndarray | None = None
+) -> np.ndarray | None:
     """A feasible point of ``qp`` whose working set approximates the optimum's, or None.
 
     Parameters
     ----------
     qp : DenseQP
+    at_lo : ndarray, shape (n,), bool, optional
+        Variables held at their lower bound from the start (default none).
+    partner : ndarray, shape (n,), int, optional
+        Each variable's other half in a split (``u_i`` and ``v_i``): a variable that falls
+        below its lower bound frees its partner, held at its lower bound and never free
+        yet (the asset trades the other way).
 
     Returns
     -------
     ndarray, shape (n,), feasible within ``FEAS_TOL``, or None.
     """
     n = qp.n
-    at_lo = np.zeros(n, dtype=bool)
+    at_lo = np.zeros(n, dtype=bool) if at_lo is None else at_lo.copy()
+    tried = ~at_lo
     at_hi = np.zeros(n, dtype=bool)
     rows = np.zeros(qp.a_ub.shape[0], dtype=bool)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(MAX_ROUNDS if partner is None else SPLIT_ROUNDS):
         x = _equality_solution(qp, at_lo, at_hi, rows)
         if x is None:
             return None
@@ -55,13 +71,47 @@ def kkt_guess(qp: DenseQP) -> np.ndarray | None:
         over = ~rows & (qp.a_ub @ x > qp.b_ub) if qp.a_ub.shape[0] else rows
         if not (low.any() or high.any() or over.any()):
             return x if qp.violation(x) <= FEAS_TOL else None
-        if low.any():  # the usual overshoot: short positions of a long-only set
+        if partner is not None and over.any():  # a split: the turnover row decides first
+            rows |= over
+        elif partner is not None and high.any():  # a whole position sold (or bought)
+            at_hi |= high
+        elif low.any():  # the usual overshoot: short positions of a long-only set
             at_lo |= low
+            if partner is not None:
+                flip = partner[low][~tried[partner[low]]]
+                at_lo[flip], tried[flip] = False, True
         elif high.any():
             at_hi |= high
         else:
             rows |= over
     return None
+
+
+def split_guess(qp: DenseQP) -> np.ndarray | None:
+    """The KKT guess of a QP in the split ``x = (u, v)``, ``w = p + u - v`` (n = 2N), or None.
+
+    With both halves free the KKT system is singular (``P = [[H, -H], [-H, H]]``), so each
+    asset trades one way only: every ``v`` starts held at its lower bound and the buys ``u``
+    are solved; an asset whose ``u`` falls below its lower bound sells instead (its ``u``
+    held, its ``v`` freed, once: :func:`kkt_guess`'s ``partner``). The rounds fix the
+    bounds and make a violated turnover row an equality, on systems ``S H S`` for a sign
+    pattern ``S``: nonsingular where ``H`` is.
+
+    Parameters
+    ----------
+    qp : DenseQP
+        Its variable is ``(u, v)``, of even dimension.
+
+    Returns
+    -------
+    ndarray, shape (n,), feasible within ``FEAS_TOL``, or None.
+    """
+    half = qp.n // 2
+    if qp.n != 2 * half or half > SPLIT_MAX_ASSETS:
+        return None
+    partner = np.concatenate([np.arange(half, qp.n), np.arange(half)])
+    sells = np.concatenate([np.zeros(half, dtype=bool), np.ones(half, dtype=bool)])
+    return kkt_guess(qp, sells, partner)
 
 
 def _equality_solution(

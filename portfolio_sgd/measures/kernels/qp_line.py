@@ -166,10 +166,10 @@ class CriticalLine:
         return d
 
     def solve_at(self, t: float, warm: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """``(t, w)``: the verified optimum at ``lam = 1 / t``, warm-started at ``warm``
-        (N,), or None."""
+        """``(t, w)``: the verified optimum at ``lam = 1 / t``, started at ``warm`` (N,)
+        or at the KKT guess, whichever is lower in the objective; or None."""
         h, g = self.model(self.sigma, self.mu, 1.0 / t)
-        solved = solve_qp_path([(h, g)], self.feasible, warm, warm=warm)
+        solved = solve_qp_path([(h, g)], self.feasible, warm, warm=warm, guess_first=True)
         if solved is None or not solved[1][0].exact:
             return None
         return t, solved[0][0]
