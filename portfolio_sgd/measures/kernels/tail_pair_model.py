@@ -1,0 +1,143 @@
+"""The relaxed drawdown LP (:mod:`.tail_pairs`) over the feasible polytope as one HiGHS
+model that grows: new (peak, day) pairs are appended as rows (and a new day's excess
+``d_t`` as a column), and each re-solve starts from the last basis (dual simplex).
+
+Variables ``[x, z, d_1, ..., d_k]`` (``w = D x``, the polytope's lift); rows: the
+polytope's, then (capped LPs) the cap ``z + sum d / m <= cap``, then one per pair
+``(P_s - P_t) D x - z - d_t <= 0``. The objective: ``linear.w / scale + z + sum d / m``
+(min-risk, utility), or ``linear.w / |linear|_inf`` with the cap (max-return).
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+__all__ = ["PairModel"]
+
+INF = highspy.kHighsInf
+
+_Highs = highspy._core._Highs
+"""HiGHS's own class: the public ``highspy.Highs`` prints a banner to stdout when made
+(before any option can silence it), which would spoil the CLI's output."""
+
+
+class PairModel:
+    """A HiGHS model of the relaxation (module docstring).
+
+    Parameters
+    ----------
+    polytope : Polytope
+    linear : ndarray, shape (N,)
+        The linear term, in data units.
+    mass : float
+        The tail mass ``m``.
+    scale : float
+        The path's scale (the LP's drawdowns are the data's divided by it).
+    cap : float, optional
+        A cap on ``rho`` in data units: then the model maximises ``-linear.w`` under it.
+    """
+
+    def __init__(
+        self,
+        polytope: object,
+        linear: np.ndarray,
+        mass: float,
+        scale: float,
+        cap: float | None = None,
+    ) -> None:
+        self.lift = np.asarray(polytope.lift, dtype=np.float64)
+        self.n_x = int(self.lift.shape[1])
+        self.mass, self.cap = mass, cap
+        self.day_column: dict[int, int] = {}
+        self.pair_row0 = 0
+        h = self.highs = _Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "simplex")
+        self.mu_scale = float(np.abs(linear).max()) or 1.0
+        x_cost = (linear / (scale if cap is None else self.mu_scale)) @ self.lift
+        h.addCols(
+            self.n_x + 1,
+            np.concatenate([x_cost, [1.0 if cap is None else 0.0]]),
+            np.concatenate([polytope.lower, [0.0]]),
+            np.concatenate([polytope.upper, [INF]]),
+            0,
+            np.zeros(self.n_x + 2, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        self._polytope_rows(polytope)
+        if cap is not None:
+            self._dense_rows(np.eye(1, self.n_x + 1, self.n_x), [-INF], [cap / scale])
+        self.pair_row0 = int(h.getNumRow())
+
+    def _dense_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows ``lower <= a [x, z] <= upper`` (``a`` (k, n_x + 1))."""
+        if a.shape[0] == 0:
+            return
+        idx, val = np.nonzero(a), a[np.nonzero(a)]
+        starts = np.searchsorted(idx[0], np.arange(a.shape[0])).astype(np.int32)
+        self.highs.addRows(
+            a.shape[0],
+            np.asarray(lower, dtype=np.float64),
+            np.asarray(upper, dtype=np.float64),
+            val.size,
+            starts,
+            idx[1].astype(np.int32),
+            val.astype(np.float64),
+        )
+
+    def _polytope_rows(self, polytope: object) -> None:
+        """The polytope's inequality and equality rows over ``x``."""
+        pad = np.zeros((polytope.a_ub.shape[0], 1))
+        a_ub = np.hstack([np.asarray(polytope.a_ub, dtype=np.float64), pad])
+        self._dense_rows(a_ub, np.full(a_ub.shape[0], -INF), polytope.b_ub)
+        pad = np.zeros((polytope.a_eq.shape[0], 1))
+        a_eq = np.hstack([np.asarray(polytope.a_eq, dtype=np.float64), pad])
+        self._dense_rows(a_eq, polytope.b_eq, polytope.b_eq)
+
+    def add_pairs(self, a_w: np.ndarray, days: np.ndarray) -> None:
+        """Append the rows ``a_w[k] D x - z - d_{days[k]} <= 0`` (``a_w`` (K, N) the
+        pairs' ``P_s - P_t`` scaled), adding the missing days' columns first."""
+        fresh = [int(t) for t in dict.fromkeys(days.tolist()) if int(t) not in self.day_column]
+        if fresh:
+            self._add_days(fresh)
+        k = a_w.shape[0]
+        dense = a_w @ self.lift
+        cols = np.array([self.day_column[int(t)] for t in days], dtype=np.int32)
+        n = self.n_x
+        index = np.empty((k, n + 2), dtype=np.int32)
+        index[:, :n] = np.arange(n)
+        index[:, n] = n
+        index[:, n + 1] = cols
+        value = np.hstack([dense, -np.ones((k, 2))])
+        starts = (np.arange(k) * (n + 2)).astype(np.int32)
+        self.highs.addRows(
+            k, np.full(k, -INF), np.zeros(k), k * (n + 2), starts, index.ravel(), value.ravel()
+        )
+
+    def _add_days(self, fresh: list[int]) -> None:
+        """Columns ``d_t >= 0`` for the days ``fresh`` (in the cap row when capped)."""
+        h, k = self.highs, len(fresh)
+        first = int(h.getNumCol())
+        for j, t in enumerate(fresh):
+            self.day_column[t] = first + j
+        capped = self.cap is not None
+        cost = np.full(k, 0.0 if capped else 1.0 / self.mass)
+        starts = (np.arange(k) if capped else np.zeros(k)).astype(np.int32)
+        cap_row = self.pair_row0 - 1
+        index = np.full(k if capped else 0, cap_row, dtype=np.int32)
+        value = np.full(index.size, 1.0 / self.mass)
+        h.addCols(k, cost, np.zeros(k), np.full(k, INF), index.size, starts, index, value)
+
+    def solve(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """Re-solve from the last basis: ``(status, x (n_x,), v = [z, d] in column order,
+        row duals (rows,))``; status ``"exact"`` or HiGHS's model status."""
+        h = self.highs
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return h.modelStatusToString(status), np.zeros(0), np.zeros(0), np.zeros(0)
+        sol = h.getSolution()
+        col = np.asarray(sol.col_value, dtype=np.float64)
+        return "exact", col[: self.n_x], col[self.n_x :], np.asarray(sol.row_dual, dtype=np.float64)
