@@ -6,8 +6,8 @@ the Lagrangian minorant of the LP's multipliers (:func:`.kernels.tail_lp.minoran
 their capped finish (max-return under a limit on them) the LP with the measure's row
 ``<= cap``. Each subclass says which losses and which tail mass. The certificate of a
 finished run reads the finish's multipliers (:mod:`.kernels.tail_memo`), not a second LP.
-The drawdown measures solve their LP by constraint generation over (peak, day) pairs
-(:mod:`.kernels.tail_cuts`): the same optimum, certified by the relaxation's multipliers;
+The drawdown tail measures (CDaR, max drawdown) solve their LP by constraint generation
+over (peak, day) pairs (:mod:`.kernels.tail_cuts`): the same optimum, certified by the relaxation's multipliers;
 the full LP only where the generation does not settle.
 """
 
@@ -143,11 +143,13 @@ class TailLPMeasure(SampleMeasure):
     ) -> tuple[TailForm, TailSolution]:
         """The form and a fresh solve of ``min rho(w) + linear.w`` over ``polytope`` (with
         ``cap``: ``max -linear.w s.t. rho(w) <= cap``); drawdowns by constraint generation
-        from ``start`` (N,) (equal weights when None), the full LP where it does not settle."""
-        if self.peaks:
+        from ``start`` (N,) (equal weights when None), the full LP where it does not settle
+        or where every day is in the tail (the average drawdown: every day needs its pairs,
+        and the full LP's sparse running peaks are then the cheaper rows)."""
+        mass = self.tail_mass(returns.shape[0], alpha)
+        if self.peaks and mass < returns.shape[0]:
             n = returns.shape[1]
             w0 = np.full(n, 1.0 / n) if start is None else start
-            mass = self.tail_mass(returns.shape[0], alpha)
             radius = l1_radius(polytope)
             form, sol = solve_drawdown_lp(returns, mass, polytope, linear, w0, radius, cap)
             if form is not None:

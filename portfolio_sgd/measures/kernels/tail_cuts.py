@@ -35,6 +35,9 @@ FIRST_DAYS = 2.0
 """The first pairs: the peaks of the worst ``FIRST_DAYS * m`` days (at least 64) at the
 start weights."""
 
+ADD_FACTOR, ADD_LEAST = 1.0, 64
+"""Each round adds the under-stated days among the worst ``max(ADD_FACTOR * m, ADD_LEAST)``."""
+
 TOL = 1e-13
 """Under-statements below ``TOL * max(1, max drawdown)`` (scaled units) are not added."""
 
@@ -62,17 +65,33 @@ def _first_pairs(path: np.ndarray, start: np.ndarray, mass: float) -> tuple[np.n
 
 
 def _under_stated(
-    path: np.ndarray, w: np.ndarray, rows: np.ndarray, days: np.ndarray, mass: float
+    path: np.ndarray,
+    w: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
+    level: tuple[float, np.ndarray],
+    mass: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The peak pairs ``(starts, days)`` of the top-``ceil(m)`` days at ``w`` whose
-    drawdown exceeds the relaxation's loss (its pairs' largest, 0 without one)."""
+    """The peak pairs ``(starts, days)`` to add at ``w`` (N,), none when ``w`` is optimal.
+
+    ``pairs``: the relaxation's rows ``P_s - P_t`` (K, N) and days (K,); ``level``: its
+    ``z`` and excesses ``d`` (T,) (0 for days without a pair). A day is under-stated when
+    its drawdown exceeds its pairs' largest loss (0 without one). ``w`` is optimal (to
+    :data:`TOL`) when no under-stated day is among the top ``ceil(m)`` (the tail mean at
+    ``w`` is then the relaxation's), or when none breaks ``D_t <= z + d_t`` (``(w, z, d)``
+    is then feasible for the full LP); else the under-stated days of either kind."""
     dd, peak = peak_pairs(path, w)
     kept = np.zeros(dd.shape[0])
-    np.maximum.at(kept, days, rows @ w)
-    k = min(dd.shape[0], math.ceil(mass))
-    top = np.argpartition(-dd, k - 1)[:k] if k < dd.shape[0] else np.arange(k)
+    np.maximum.at(kept, pairs[1], pairs[0] @ w)
     tol = TOL * max(1.0, float(dd.max(initial=0.0)))
-    bad = np.sort(top[dd[top] > kept[top] + tol])
+    under = dd > kept + tol
+    order = np.argsort(-dd, kind="stable")
+    in_top = np.zeros(dd.shape[0], dtype=bool)
+    in_top[order[: math.ceil(mass)]] = True
+    above = under & (dd - level[0] - level[1] > tol)
+    if not (under & in_top).any() or not above.any():
+        return peak[:0], np.zeros(0, dtype=np.int64)
+    in_top[order[: max(math.ceil(ADD_FACTOR * mass), ADD_LEAST)]] = True
+    bad = np.flatnonzero(under & in_top)
     return peak[bad], bad
 
 
@@ -108,7 +127,8 @@ def solve_drawdown_lp(
         if status != "exact":
             return None, _failed(polytope, status, began)
         w = model.lift @ x
-        new_starts, new_days = _under_stated(path, w, rows, days, mass)
+        level = (float(v[0]), model.excesses(v, path.shape[0]))
+        new_starts, new_days = _under_stated(path, w, (rows, days), level, mass)
         if new_days.size == 0:
             big = 2.0 * radius * float(np.abs(path).max()) + 1.0
             form = pair_form(path, starts, days, mass, big, scale)

@@ -130,6 +130,14 @@ class PairModel:
         value = np.full(index.size, 1.0 / self.mass)
         h.addCols(k, cost, np.zeros(k), np.full(k, INF), index.size, starts, index, value)
 
+    def excesses(self, v: np.ndarray, n_days: int) -> np.ndarray:
+        """The excesses ``d`` (T,) of a solution's ``v = [z, d]`` by day (0 without one)."""
+        d = np.zeros(n_days)
+        days = np.fromiter(self.day_column.keys(), dtype=np.int64)
+        cols = np.fromiter(self.day_column.values(), dtype=np.int64)
+        d[days] = v[cols - self.n_x]
+        return d
+
     def solve(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         """Re-solve from the last basis: ``(status, x (n_x,), v = [z, d] in column order,
         row duals (rows,))``; status ``"exact"`` or HiGHS's model status."""
