@@ -6,8 +6,9 @@ the Lagrangian minorant of the LP's multipliers (:func:`.kernels.tail_lp.minoran
 their capped finish (max-return under a limit on them) the LP with the measure's row
 ``<= cap``. Each subclass says which losses and which tail mass. The certificate of a
 finished run reads the finish's multipliers (:mod:`.kernels.tail_memo`), not a second LP.
-The drawdown tail measures (CDaR, max drawdown) solve their LP by constraint generation
-over (peak, day) pairs (:mod:`.kernels.tail_cuts`): the same optimum, certified by the relaxation's multipliers;
+The drawdown measures solve their LP by constraint generation: CDaR and max drawdown over
+(peak, day) pairs (:mod:`.kernels.tail_cuts`), the average drawdown over its peak rows
+(:mod:`.kernels.tail_chain`): the same optimum, certified by the relaxation's multipliers;
 the full LP only where the generation does not settle.
 """
 
@@ -21,6 +22,7 @@ import torch
 from ..errors import ConfigError
 from .kernels.budget_lp import BudgetEpigraph, tail_epigraph
 from .kernels.cvar_polish import PolishRow
+from .kernels.tail_chain import solve_mean_drawdown_lp
 from .kernels.tail_cuts import solve_drawdown_lp
 from .kernels.tail_form import TailForm, tail_form
 from .kernels.tail_lp import TailSolution, l1_radius, minorant_bound, solve_tail_lp
@@ -143,15 +145,16 @@ class TailLPMeasure(SampleMeasure):
     ) -> tuple[TailForm, TailSolution]:
         """The form and a fresh solve of ``min rho(w) + linear.w`` over ``polytope`` (with
         ``cap``: ``max -linear.w s.t. rho(w) <= cap``); drawdowns by constraint generation
-        from ``start`` (N,) (equal weights when None), the full LP where it does not settle
-        or where every day is in the tail (the average drawdown: every day needs its pairs,
-        and the full LP's sparse running peaks are then the cheaper rows)."""
-        mass = self.tail_mass(returns.shape[0], alpha)
-        if self.peaks and mass < returns.shape[0]:
-            n = returns.shape[1]
+        from ``start`` (N,) (equal weights when None; the average drawdown generates its
+        peak rows), the full LP where it does not settle."""
+        if self.peaks:
+            n, t = returns.shape[1], returns.shape[0]
             w0 = np.full(n, 1.0 / n) if start is None else start
-            radius = l1_radius(polytope)
-            form, sol = solve_drawdown_lp(returns, mass, polytope, linear, w0, radius, cap)
+            mass, radius = self.tail_mass(t, alpha), l1_radius(polytope)
+            if mass < t:
+                form, sol = solve_drawdown_lp(returns, mass, polytope, linear, w0, radius, cap)
+            else:
+                form, sol = solve_mean_drawdown_lp(returns, polytope, linear, w0, radius, cap)
             if form is not None:
                 return form, sol
         form = self.form(returns, alpha, polytope)

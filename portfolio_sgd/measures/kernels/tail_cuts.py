@@ -26,7 +26,7 @@ from .tail_lp import TailSolution
 from .tail_pair_model import PairModel
 from .tail_pairs import START, pair_form, peak_pairs
 
-__all__ = ["MAX_ROUNDS", "solve_drawdown_lp"]
+__all__ = ["MAX_ROUNDS", "failed_solution", "solve_drawdown_lp"]
 
 MAX_ROUNDS = 60
 """Rounds of generation before giving up (the caller then solves the full LP)."""
@@ -125,7 +125,7 @@ def solve_drawdown_lp(
     for _ in range(MAX_ROUNDS):
         status, x, v, duals = model.solve()
         if status != "exact":
-            return None, _failed(polytope, status, began)
+            return None, failed_solution(polytope, status, began)
         w = model.lift @ x
         level = (float(v[0]), model.excesses(v, path.shape[0]))
         new_starts, new_days = _under_stated(path, w, (rows, days), level, mass)
@@ -138,7 +138,7 @@ def solve_drawdown_lp(
         starts = np.concatenate([starts, new_starts])
         days = np.concatenate([days, new_days])
         rows = np.vstack([rows, new_rows])
-    return None, _failed(polytope, "rounds", began)
+    return None, failed_solution(polytope, "rounds", began)
 
 
 def _solution(
@@ -155,7 +155,7 @@ def _solution(
     return TailSolution(w, value, lam, cap_mult, "exact", time.perf_counter() - began)
 
 
-def _failed(polytope: Any, status: str, began: float) -> TailSolution:
+def failed_solution(polytope: Any, status: str, began: float) -> TailSolution:
     """A failed solve's :class:`TailSolution` (NaN weights)."""
     nan = np.full(np.asarray(polytope.lift).shape[0], np.nan)
     return TailSolution(nan, np.nan, np.zeros(0), np.nan, status, time.perf_counter() - began)

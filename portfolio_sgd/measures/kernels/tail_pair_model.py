@@ -13,13 +13,45 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-__all__ = ["PairModel"]
+__all__ = ["PairModel", "add_dense_rows", "add_polytope_rows", "new_highs", "run_highs"]
 
 INF = highspy.kHighsInf
 
 _Highs = highspy._core._Highs
 """HiGHS's own class: the public ``highspy.Highs`` prints a banner to stdout when made
 (before any option can silence it), which would spoil the CLI's output."""
+
+
+def new_highs() -> object:
+    """A silent HiGHS model (simplex)."""
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    return h
+
+
+def add_dense_rows(highs: object, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Append rows ``lower <= a y <= upper`` (``a`` (k, n) over the first ``n`` columns)."""
+    if a.shape[0] == 0:
+        return
+    idx = np.nonzero(a)
+    starts = np.searchsorted(idx[0], np.arange(a.shape[0])).astype(np.int32)
+    highs.addRows(
+        a.shape[0],
+        np.asarray(lower, dtype=np.float64),
+        np.asarray(upper, dtype=np.float64),
+        idx[0].size,
+        starts,
+        idx[1].astype(np.int32),
+        a[idx].astype(np.float64),
+    )
+
+
+def add_polytope_rows(highs: object, polytope: object) -> None:
+    """The polytope's inequality and equality rows over the first ``n_x`` columns."""
+    a_ub = np.asarray(polytope.a_ub, dtype=np.float64)
+    add_dense_rows(highs, a_ub, np.full(a_ub.shape[0], -INF), polytope.b_ub)
+    add_dense_rows(highs, np.asarray(polytope.a_eq, dtype=np.float64), polytope.b_eq, polytope.b_eq)
 
 
 class PairModel:
@@ -51,9 +83,7 @@ class PairModel:
         self.mass, self.cap = mass, cap
         self.day_column: dict[int, int] = {}
         self.pair_row0 = 0
-        h = self.highs = _Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("solver", "simplex")
+        h = self.highs = new_highs()
         self.mu_scale = float(np.abs(linear).max()) or 1.0
         x_cost = (linear / (scale if cap is None else self.mu_scale)) @ self.lift
         h.addCols(
@@ -66,35 +96,10 @@ class PairModel:
             np.zeros(0, dtype=np.int32),
             np.zeros(0),
         )
-        self._polytope_rows(polytope)
+        add_polytope_rows(h, polytope)
         if cap is not None:
-            self._dense_rows(np.eye(1, self.n_x + 1, self.n_x), [-INF], [cap / scale])
+            add_dense_rows(h, np.eye(1, self.n_x + 1, self.n_x), [-INF], [cap / scale])
         self.pair_row0 = int(h.getNumRow())
-
-    def _dense_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Append rows ``lower <= a [x, z] <= upper`` (``a`` (k, n_x + 1))."""
-        if a.shape[0] == 0:
-            return
-        idx, val = np.nonzero(a), a[np.nonzero(a)]
-        starts = np.searchsorted(idx[0], np.arange(a.shape[0])).astype(np.int32)
-        self.highs.addRows(
-            a.shape[0],
-            np.asarray(lower, dtype=np.float64),
-            np.asarray(upper, dtype=np.float64),
-            val.size,
-            starts,
-            idx[1].astype(np.int32),
-            val.astype(np.float64),
-        )
-
-    def _polytope_rows(self, polytope: object) -> None:
-        """The polytope's inequality and equality rows over ``x``."""
-        pad = np.zeros((polytope.a_ub.shape[0], 1))
-        a_ub = np.hstack([np.asarray(polytope.a_ub, dtype=np.float64), pad])
-        self._dense_rows(a_ub, np.full(a_ub.shape[0], -INF), polytope.b_ub)
-        pad = np.zeros((polytope.a_eq.shape[0], 1))
-        a_eq = np.hstack([np.asarray(polytope.a_eq, dtype=np.float64), pad])
-        self._dense_rows(a_eq, polytope.b_eq, polytope.b_eq)
 
     def add_pairs(self, a_w: np.ndarray, days: np.ndarray) -> None:
         """Append the rows ``a_w[k] D x - z - d_{days[k]} <= 0`` (``a_w`` (K, N) the
@@ -141,11 +146,17 @@ class PairModel:
     def solve(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
         """Re-solve from the last basis: ``(status, x (n_x,), v = [z, d] in column order,
         row duals (rows,))``; status ``"exact"`` or HiGHS's model status."""
-        h = self.highs
-        h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            return h.modelStatusToString(status), np.zeros(0), np.zeros(0), np.zeros(0)
-        sol = h.getSolution()
-        col = np.asarray(sol.col_value, dtype=np.float64)
-        return "exact", col[: self.n_x], col[self.n_x :], np.asarray(sol.row_dual, dtype=np.float64)
+        status, col, duals = run_highs(self.highs)
+        return status, col[: self.n_x], col[self.n_x :], duals
+
+
+def run_highs(highs: object) -> tuple[str, np.ndarray, np.ndarray]:
+    """Solve (from the last basis): ``(status, column values, row duals)``; status
+    ``"exact"`` at an optimum, else HiGHS's model status (and empty arrays)."""
+    highs.run()
+    status = highs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return highs.modelStatusToString(status), np.zeros(0), np.zeros(0)
+    sol = highs.getSolution()
+    col = np.asarray(sol.col_value, dtype=np.float64)
+    return "exact", col, np.asarray(sol.row_dual, dtype=np.float64)
