@@ -30,7 +30,12 @@ from .kernels.tail_memo import TailMemo, digest, polytope_digest
 from .linear_term import host_linear
 from .sample_measure import SampleMeasure
 
-__all__ = ["TailLPMeasure"]
+__all__ = ["GENERATION_MAX_ASSETS", "TailLPMeasure"]
+
+GENERATION_MAX_ASSETS = 64
+"""The drawdowns' constraint generation runs up to this many assets (its rows are dense in
+the assets); wider sets solve the full LP. At 400 assets (us-stocks, 1259 days) a warm
+re-solve of the relaxation stalled in HiGHS (not yet understood), so they keep the full LP."""
 
 
 class TailLPMeasure(SampleMeasure):
@@ -147,7 +152,7 @@ class TailLPMeasure(SampleMeasure):
         ``cap``: ``max -linear.w s.t. rho(w) <= cap``); drawdowns by constraint generation
         from ``start`` (N,) (equal weights when None; the average drawdown generates its
         peak rows), the full LP where it does not settle."""
-        if self.peaks:
+        if self.peaks and returns.shape[1] <= GENERATION_MAX_ASSETS:
             n, t = returns.shape[1], returns.shape[0]
             w0 = np.full(n, 1.0 / n) if start is None else start
             mass, radius = self.tail_mass(t, alpha), l1_radius(polytope)
