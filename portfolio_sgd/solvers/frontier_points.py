@@ -14,6 +14,7 @@ its KKT verification. :func:`lp_points` solves the points of an LP measure's fro
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from ..measures.kernels.qp_finish import (
     working_pattern,
 )
 from ..measures.kernels.qp_line import CriticalLine, frank_wolfe_gaps
+from ..measures.kernels.tail_cap_model import CapModel
 from ..objectives.base import PortfolioObjective
 from .base import Task
 from .batch import solve_batch
@@ -188,8 +190,8 @@ def lp_points(
     caps: np.ndarray,
 ) -> FrontierPoints | None:
     """The maximum return within each daily cap (K,) of ``measure``: one capped
-    whole-data LP a point (:func:`~portfolio_sgd.limits.exact.capped_lp`), from ``start``
-    (N,), on returns ``r`` (T, N) over the polytope ``feasible``.
+    whole-data LP a point (:func:`_capped_solver`), from ``start`` (N,), on returns ``r``
+    (T, N) over the polytope ``feasible``.
 
     Each cap is met by the answer in float64 (lowered a rounding where needed,
     :func:`~portfolio_sgd.limits.exact.within_cap`); ``converged`` is the LP's verification
@@ -197,13 +199,11 @@ def lp_points(
     None if any LP is not exact (the caller keeps its SGD path).
     """
     began = time.perf_counter()
-    options = measure.whole_data_options(r.shape[0])
+    solve = _capped_solver(measure, r, feasible, alpha, start)
     out_w, out_nu = [], []
     for cap in np.asarray(caps, dtype=np.float64):
         within = within_cap(
-            lambda c: capped_lp(measure, r, start, feasible, alpha, c, options),
-            lambda w: float(measure.numpy_value(r @ w[:, None], alpha)[0]),
-            float(cap),
+            solve, lambda w: float(measure.numpy_value(r @ w[:, None], alpha)[0]), float(cap)
         )
         if within is None:
             return None
@@ -215,3 +215,27 @@ def lp_points(
         converged=np.ones(len(out_w), dtype=bool),
         seconds=time.perf_counter() - began,
     )
+
+
+def _capped_solver(
+    measure: RiskMeasure, r: np.ndarray, feasible: object, alpha: float, start: np.ndarray
+) -> Callable[[float], tuple[np.ndarray, str, float] | None]:
+    """``cap -> (weights, account, multiplier)`` (None: not exact). A measure with a full
+    LP form over its own losses (``form``, no drawdown peaks: CVaR, worst realisation)
+    gets one HiGHS model whose cap changes between points, re-solved from the last basis
+    (:class:`~portfolio_sgd.measures.kernels.tail_cap_model.CapModel`); the others their
+    capped finish (:func:`~portfolio_sgd.limits.exact.capped_lp`) from ``start``."""
+    form_of = getattr(measure, "form", None)
+    if form_of is None or getattr(measure, "peaks", False):
+        options = measure.whole_data_options(r.shape[0])
+        return lambda c: capped_lp(measure, r, start, feasible, alpha, c, options)
+    polytope = feasible.polytope()
+    model = CapModel(form_of(r, alpha, polytope), polytope, r.mean(axis=0))
+
+    def solve(cap: float) -> tuple[np.ndarray, str, float] | None:
+        sol = model.solve(cap)
+        if sol.status != "exact":
+            return None
+        return sol.weights, f"1 warm LP, {sol.seconds:.2f} s", sol.cap_multiplier
+
+    return solve
