@@ -17,9 +17,10 @@ __all__ = ["PairModel", "add_dense_rows", "add_polytope_rows", "new_highs", "run
 
 INF = highspy.kHighsInf
 
-_Highs = highspy._core._Highs
-"""HiGHS's own class: the public ``highspy.Highs`` prints a banner to stdout when made
-(before any option can silence it), which would spoil the CLI's output."""
+_Highs = getattr(highspy, "_Highs", highspy.Highs)
+"""HiGHS's own class (exported by highspy as ``_Highs``): the public ``highspy.Highs``
+prints a banner to stdout when made (before any option can silence it), which would
+spoil the CLI's output. A highspy without ``_Highs`` falls back to the public class."""
 
 
 def new_highs() -> object:
