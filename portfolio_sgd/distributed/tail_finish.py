@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from ..measures.kernels.cvar_polish import TIE_TOL, PolishOptions
+from .adopt import adopt_finished
 from .context import DistContext
-from .ops import sharded_evaluate
 from .problem import ShardedProblem
 
 CHUNK_ROWS = 262_144
@@ -89,14 +89,9 @@ def finish_tail(
     outcomes = [
         finish_one(problem, weights[k], float(per_run[k]), opts) for k in range(len(weights))
     ]
-    candidate = torch.stack([o.weights for o in outcomes]).to(weights.device)
-    candidate = problem.constraints.project(candidate).to(weights.dtype)
-    value = sharded_evaluate(problem, candidate, lam)
-    exact = torch.tensor([o.exact for o in outcomes], device=weights.device)
-    take = exact | (value < objective)
-    weights = torch.where(take[:, None], candidate, weights)
-    objective = torch.where(take, value, objective)
     polished = [o.exact for o in outcomes]
+    finished = torch.stack([o.weights for o in outcomes])
+    weights, objective = adopt_finished(problem, weights, objective, finished, polished, lam)
     return weights, objective, _summary(outcomes), polished, [o.gathered for o in outcomes]
 
 
