@@ -12,10 +12,14 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 import pytest
+import torch
 
 import portfolio_sgd as ps
 from portfolio_sgd.data import load_returns
+from portfolio_sgd.distributed.context import DistContext
 from portfolio_sgd.distributed.launch import run_local
+from portfolio_sgd.distributed.problem import sharded_problem
+from portfolio_sgd.distributed.sharded_rows import ShardedRows
 from portfolio_sgd.measures.registry import get_measure
 from portfolio_sgd.objectives import ObjectiveSpec
 
@@ -53,6 +57,20 @@ def _cvxpy_min_risk(name: str, returns: np.ndarray) -> float:
     problem = cp.Problem(cp.Minimize(expr), [*aux, cp.sum(w) == 1, w >= 0])
     problem.solve(solver="CLARABEL")
     return float(problem.value) * m.cvxpy_scale(returns)
+
+
+def test_sharded_rows_answer_as_the_matrix() -> None:
+    returns = np.random.default_rng(5).normal(size=(300, 7))
+    spec = ObjectiveSpec("min-risk", measure="mad")
+    constraints = ps.Constraints().bind([f"a{i}" for i in range(7)])
+    problem = sharded_problem(torch.as_tensor(returns), 0, 300, spec, constraints, DistContext())
+    rows = ShardedRows(problem)
+    w, s, ids = np.linspace(0.1, 1.0, 7), np.linspace(-1.0, 1.0, 300), np.array([3, 0, 299])
+    assert rows.shape == returns.shape
+    assert np.allclose(rows @ w, returns @ w, rtol=0, atol=1e-14)
+    assert np.allclose(rows.T @ s, returns.T @ s, rtol=0, atol=1e-12)
+    assert np.array_equal(rows[ids], returns[ids])
+    assert np.allclose(rows.mean(axis=0), returns.mean(axis=0), rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", ["mad", "lpm1"])
