@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import distributed_jobs as jobs
+from benchmarks.distributed_files import OBJECTIVES as FILE_OBJECTIVES
 from benchmarks.distributed_files import files_memory
 from portfolio_sgd.distributed.launch import run_local
 
@@ -119,7 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.what in ("memory", "all"):
         parts.append(memory(args.rows or 400_000, args.assets or 500, 4, 20))
     if args.what == "files":
-        parts.append(files_memory(args.gb, args.assets or 100, Path(args.out)))
+        chosen = tuple(o for o in args.objectives.split(",") if o in FILE_OBJECTIVES)
+        parts.append(files_memory(args.gb, args.assets or 100, Path(args.out), chosen))
     load = os.getloadavg()
     header = (
         f"## `python -m benchmarks.distributed {' '.join(argv or sys.argv[1:])}`\n\n"

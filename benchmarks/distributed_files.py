@@ -67,12 +67,18 @@ def run(path: Path, objective: str, ranks: int, folder: Path) -> dict[str, float
     return {p.stem: float(p.read_text()) for p in sorted(out.glob("*.mb"))}
 
 
-def files_memory(gb: float, assets: int, out: Path) -> str:
-    """Write the files, run every configuration once; each table row is also appended
-    to ``out`` as soon as it is measured. Returns the Markdown table."""
+def files_memory(
+    gb: float, assets: int, out: Path, objectives: tuple[str, ...] = tuple(OBJECTIVES)
+) -> str:
+    """Write the files, run every configuration of ``objectives`` (keys of
+    :data:`OBJECTIVES`) once; each table row is also appended to ``out`` as soon as it is
+    measured, after a line with the machine's load at the start. Returns the Markdown table."""
     rows_pq, rows_csv = int(gb * 1e9 / (8 * assets)) + 1, int(gb * 1e9 / (13 * assets)) + 1
+    load = os.getloadavg()[0]
     lines = [
         f"### Memory of per-rank reading, {assets} assets, Student-t returns, float64",
+        "",
+        f"{os.cpu_count()} CPUs, load average {load:.2f} at the start; {', '.join(objectives)}.",
         "",
         "Baselines: min-variance on a 2,000-row file (one process; each rank under torchrun).",
         "",
@@ -89,7 +95,7 @@ def files_memory(gb: float, assets: int, out: Path) -> str:
         files = {"parquet": folder / "big.parquet", "csv": folder / "big.csv"}
         write_parquet(files["parquet"], rows_pq, assets)
         write_csv(files["csv"], rows_csv, assets)
-        for objective in OBJECTIVES:
+        for objective in objectives:
             for kind, path in files.items():
                 size = path.stat().st_size / 1e9
                 rows = rows_pq if kind == "parquet" else rows_csv

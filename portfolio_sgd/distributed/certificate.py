@@ -11,6 +11,8 @@
   ``sum q = 1`` supported on the gathered rows; every such ``q`` is a dual point of the
   whole problem, so its bound is a proven lower bound on ``f*``. The gap is measured from
   the exact, all-reduced objective ``f(w)``.
+- A measure of scenario pieces (MAD, the first lower partial moments) is certified by the
+  window dual-LP bound over every rank's scenarios (:mod:`.pieces_finish`).
 - Other objectives are not certified in a sharded run (:data:`NO_CERTIFICATE`).
 """
 
@@ -24,7 +26,9 @@ import torch
 from ..certificate import GapCertificate, optimality_gap
 from ..certificate.api import ROUNDING_ALLOWANCE
 from ..certificate.engine_output import certify
+from ..constraints.trading.terms import has_trading
 from ..engine.problem import EngineOutput
+from .pieces_finish import pieces_certificate, sharded_pieces
 from .problem import ShardedProblem
 
 NO_CERTIFICATE = "none (sharded run: this objective is not certified across ranks)"
@@ -39,7 +43,10 @@ def sharded_certificate(
     impl = problem.spec.impl
     if impl.is_quadratic and not impl.needs_benchmark:
         return certify(problem.moment_problem(), out.weights, None, finish=out.polish)
-    if gathered is None or len(gathered) != 1:
+    if gathered is None:
+        model = None if has_trading(problem.constraints) else sharded_pieces(problem)
+        return None if model is None else pieces_certificate(problem, model, out.weights)
+    if len(gathered) != 1:
         return None
     cert = _tail_certificate(problem, out, gathered[0]) if problem.ctx.is_main else None
     return problem.ctx.broadcast_object(cert)  # type: ignore[return-value]

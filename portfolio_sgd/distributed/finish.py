@@ -5,6 +5,8 @@
   which have exactly the data's mean and second moment, the same on every rank.
 - A tail objective (``has_var_level``: the CVaR LP) is finished on rows gathered from the
   ranks and verified on every rank (:mod:`.tail_finish`).
+- A measure of scenario pieces (MAD, the first lower partial moments) is finished by its
+  window LP over every rank's scenarios (:mod:`.pieces_finish`).
 - Any other exact finish needs every row on one process: it is off, and the summary says
   why.
 """
@@ -19,6 +21,7 @@ from ..engine.config import EngineConfig
 from ..engine.polishing import polish_blocker, polish_with_rows
 from ..engine.problem import EngineOutput
 from .ops import ShardedHooks
+from .pieces_finish import finish_pieces, sharded_pieces
 from .problem import ShardedProblem
 from .tail_finish import finish_tail
 
@@ -42,6 +45,8 @@ def sharded_finish(
         )[:4]
     elif impl.has_var_level:
         *finished, gathered = finish_tail(problem, out.weights, out.objective)
+    elif (model := sharded_pieces(problem)) is not None:
+        finished = finish_pieces(problem, model, out.weights, out.objective)
     else:
         return dataclasses.replace(out, polish=UNSHARDED), None
     weights, objective, summary, polished = finished

@@ -18,7 +18,7 @@ import torch
 from ..objectives import PortfolioObjective
 from ..objectives.common import portfolio_returns
 from .ops import sharded_var_level
-from .problem import ShardedProblem
+from .problem import CHUNK_ELEMENTS, ShardedProblem
 
 NEGLIGIBLE = 1e-8
 """Curvature weights below this fraction of the largest are left out (as single-process)."""
@@ -80,12 +80,32 @@ class ShardedSmoothing:
         sig = torch.sigmoid(z / tau)
         s = sig * (1.0 - sig) / (tau * (1.0 - self.objective.spec.alpha))
         top = p.ctx.all_reduce(s.max().reshape(1) if s.numel() else s.new_zeros(1), "max")
-        rows = (s > NEGLIGIBLE * top).nonzero().squeeze(1)
-        a = p.returns.index_select(0, rows).to(torch.float64)
-        a = torch.cat([a, torch.ones_like(a[:, :1])], dim=1)  # (n, N + 1)
-        hessian = p.ctx.all_reduce((a * s.index_select(0, rows)[:, None]).T @ a) / p.n_rows
+        hessian = p.ctx.all_reduce(_weighted_second_moment(p.returns, s, NEGLIGIBLE * top))
+        hessian = hessian / p.n_rows
         if metric is not None:
             scale = torch.ones(hessian.shape[0], dtype=torch.float64, device=hessian.device)
             scale[:-1] = 1.0 / torch.sqrt(metric.to(torch.float64))
             hessian = hessian * scale[:, None] * scale[None, :]
         return max(float(torch.linalg.eigvalsh(hessian)[-1]), 1e-300)
+
+
+def _weighted_second_moment(
+    returns: torch.Tensor, s: torch.Tensor, threshold: float
+) -> torch.Tensor:
+    """``sum_t s_t a_t a_t'`` (N + 1, N + 1), float64, over the rows with ``s_t > threshold``.
+
+    ``returns`` (T_r, N) are this rank's rows and ``s`` (T_r,) their weights. The rows
+    are taken in blocks of at most :data:`~.problem.CHUNK_ELEMENTS` elements, so the
+    float64 temporaries stay small whatever the shard's size (a full-shard copy would
+    double the rank's memory).
+    """
+    n_assets = returns.shape[1]
+    out = torch.zeros(n_assets + 1, n_assets + 1, dtype=torch.float64, device=returns.device)
+    step = max(1, CHUNK_ELEMENTS // max(1, n_assets))
+    for start in range(0, returns.shape[0], step):
+        weight = s[start : start + step]
+        keep = (weight > threshold).nonzero().squeeze(1)
+        a = returns[start : start + step].index_select(0, keep).to(torch.float64)
+        a = torch.cat([a, torch.ones_like(a[:, :1])], dim=1)  # (n, N + 1)
+        out += (a * weight.index_select(0, keep)[:, None]).T @ a
+    return out

@@ -3,9 +3,9 @@
 Mean-CVaR is ``f(w, t) = -lam_r mu.w + t + (1/m) sum_i (L_i - t)_+`` with
 ``m = (1 - alpha) T``. Dropping the terms of any rows gives ``f_S <= f`` everywhere, so
 the optimum of ``f_S`` over the rows ``S`` is a lower bound on the optimum of ``f``.
-Rank 0 holds ``S``: each rank's rows with the largest losses at the engine's weights
-(a few times ``m / P`` rows). It solves ``min f_S`` with the single-process kernel (the
-objective's ``engine_polish``, :mod:`portfolio_sgd.measures.kernels.cvar_polish`; its
+Rank 0 holds ``S``: the rows with the largest losses over all ranks at the engine's
+weights (``m`` and a margin, found by the distributed selection of :mod:`.selection`).
+It solves ``min f_S`` with the single-process kernel (the objective's ``engine_polish``, :mod:`portfolio_sgd.measures.kernels.cvar_polish`; its
 ``m`` is T's through the level ``alpha_S = 1 - m / |S|``) and broadcasts the weights
 ``w`` and the VaR ``t_S`` of ``S`` at ``w`` (the ``ceil(m)``-th largest loss, a minimiser
 of ``f_S(w, .)``). Every rank counts its rows outside ``S`` with a loss above
@@ -24,9 +24,10 @@ import numpy as np
 import torch
 
 from ..measures.kernels.cvar_polish import TIE_TOL, PolishOptions
+from .adopt import adopt_finished
 from .context import DistContext
-from .ops import sharded_evaluate
 from .problem import ShardedProblem
+from .selection import kth_smallest
 
 CHUNK_ROWS = 262_144
 """Rows per block of the float64 loss pass over a shard."""
@@ -89,14 +90,9 @@ def finish_tail(
     outcomes = [
         finish_one(problem, weights[k], float(per_run[k]), opts) for k in range(len(weights))
     ]
-    candidate = torch.stack([o.weights for o in outcomes]).to(weights.device)
-    candidate = problem.constraints.project(candidate).to(weights.dtype)
-    value = sharded_evaluate(problem, candidate, lam)
-    exact = torch.tensor([o.exact for o in outcomes], device=weights.device)
-    take = exact | (value < objective)
-    weights = torch.where(take[:, None], candidate, weights)
-    objective = torch.where(take, value, objective)
     polished = [o.exact for o in outcomes]
+    finished = torch.stack([o.weights for o in outcomes])
+    weights, objective = adopt_finished(problem, weights, objective, finished, polished, lam)
     return weights, objective, _summary(outcomes), polished, [o.gathered for o in outcomes]
 
 
@@ -110,7 +106,7 @@ def finish_one(
     quota = math.ceil(m) + 2 * max(opts.half_width, 2 * problem.n_assets + 16)
     sent = torch.zeros(problem.local_rows, dtype=torch.bool, device=local.device)
     losses = _losses(local, w0)
-    gathered = _gather(ctx, local, _top(losses, ~sent, quota), sent)
+    gathered = _gather(ctx, local, _first(problem, losses, quota), sent)
     w, status, gathers = w0.to(torch.float64), "inexact (no LP solved)", 0
     while gathers < opts.max_rounds:
         gathers += 1
@@ -172,6 +168,15 @@ def _top(losses: torch.Tensor, eligible: torch.Tensor, quota: int) -> torch.Tens
     idx = eligible.nonzero().squeeze(1)
     k = min(quota, idx.numel())
     return idx[torch.topk(losses.index_select(0, idx), k).indices] if k else idx
+
+
+def _first(problem: ShardedProblem, losses: torch.Tensor, quota: int) -> torch.Tensor:
+    """This rank's rows among the ``quota`` largest losses over all ranks (ties: at most
+    ``quota`` a rank): the first gathered set holds about ``quota`` rows, not ``P quota``."""
+    total = problem.n_rows
+    k = min(quota, total)
+    level = -kth_smallest(-losses[None, :], k, total, problem.ctx)[0]  # the k-th largest
+    return _top(losses, losses >= level, quota)
 
 
 def _gather(
