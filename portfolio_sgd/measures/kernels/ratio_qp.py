@@ -20,6 +20,7 @@ import numpy as np
 
 from .qp_active_set import DenseQP, solve_active_set
 from .qp_finish import single_blas_thread
+from .qp_guess import kkt_guess
 from .ratio_cone import ratio_cone
 
 __all__ = ["RatioQPSolution", "charnes_cooper_qp"]
@@ -74,7 +75,8 @@ def charnes_cooper_qp(
     rhs = np.zeros(cone.a_ub.shape[0])
     qp = DenseQP(p, np.zeros(p.shape[0]), cone.a_eq, cone.b_eq, cone.a_ub, rhs, cone.lower, upper)
     with single_blas_thread():
-        sol = solve_active_set(qp, cone.start)
+        guess = kkt_guess(qp)
+        sol = solve_active_set(qp, cone.start if guess is None else guess)
     k = float(sol.x[-1])
     exact = sol.exact and 0.0 < k < cap * (1.0 - 1e-9)
     status = sol.status if exact or not sol.exact else "scale at its bound"
