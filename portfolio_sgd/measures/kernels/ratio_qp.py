@@ -5,8 +5,12 @@
 
     min y' Sigma y   s.t.  e.y = c,  y in the cone of the polytope,
 
-solved by the primal active-set method of :mod:`.qp_active_set` from the largest-excess
-vertex (``k = 1``), with its KKT check: ``exact`` is a verified claim. ``k`` and ``z`` get
+solved by the primal active-set method of :mod:`.qp_active_set`, with its KKT check:
+``exact`` is a verified claim. It starts from the KKT guess of :mod:`.qp_guess` on the
+homogenised QP (the tangency portfolio ``Sigma^{-1} e`` on the free assets, the negative
+ones held at zero, a few rounds), else from the largest-excess vertex (``k = 1``).
+Measured (sp500 20 assets, us-stocks 400, long only): 23 and 80 iterations from the vertex,
+1 and 6 from the guess; the answer is the same (verified optimum of a convex QP). ``k`` and ``z`` get
 an upper bound ``K`` (the method needs a bounded set); an answer at that bound is not
 claimed (the caller falls back).
 """
@@ -41,7 +45,11 @@ class RatioQPSolution:
 
 
 def charnes_cooper_qp(
-    sigma: np.ndarray, excess: np.ndarray, polytope: Any, vertex: np.ndarray | None = None
+    sigma: np.ndarray,
+    excess: np.ndarray,
+    polytope: Any,
+    vertex: np.ndarray | None = None,
+    guess: bool = True,
 ) -> RatioQPSolution:
     """The weights of the largest ``excess.w / sqrt(w' sigma w)`` over ``polytope``.
 
@@ -54,7 +62,10 @@ def charnes_cooper_qp(
     polytope : Polytope
         The feasible set's standard form; with infinite bounds there is no answer here.
     vertex : ndarray, shape (N,), optional
-        The set's largest-excess vertex (the start; see :func:`.ratio_cone.ratio_cone`).
+        The set's largest-excess vertex (see :func:`.ratio_cone.ratio_cone`).
+    guess : bool
+        Start from the KKT guess where it gives a feasible point (default); False: from
+        the vertex.
 
     Returns
     -------
@@ -75,8 +86,8 @@ def charnes_cooper_qp(
     rhs = np.zeros(cone.a_ub.shape[0])
     qp = DenseQP(p, np.zeros(p.shape[0]), cone.a_eq, cone.b_eq, cone.a_ub, rhs, cone.lower, upper)
     with single_blas_thread():
-        guess = kkt_guess(qp)
-        sol = solve_active_set(qp, cone.start if guess is None else guess)
+        x0 = kkt_guess(qp) if guess else None
+        sol = solve_active_set(qp, cone.start if x0 is None else x0)
     k = float(sol.x[-1])
     exact = sol.exact and 0.0 < k < cap * (1.0 - 1e-9)
     status = sol.status if exact or not sol.exact else "scale at its bound"
