@@ -14,8 +14,9 @@
 Both bounds hold whatever the solves' accuracy (they are proven from the weights and
 multipliers found), and they meet the attained ratio at the optimum. Chosen over the
 critical-line route (the tangency point of the mean-variance frontier): the QP is one
-active-set solve from the largest-excess vertex, where the critical line would trace the
-frontier from that vertex to the tangency point, a longer path of the same pivots.
+active-set solve, started at a KKT guess of the tangency portfolio's support (else at the
+largest-excess vertex), where the critical line would trace the frontier from that vertex
+to the tangency point, a longer path of the same pivots.
 
 Other measures (EVaR, Ulcer, the mean-centred ones) return None: Dinkelbach runs.
 """
