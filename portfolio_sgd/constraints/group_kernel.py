@@ -332,6 +332,8 @@ class GroupProjector:
         x = v.reshape(-1, shape[-1]).to(torch.float64)
         n, dev, plan = x.shape[1], x.device, self.plan
         lay = _cached_layout(plan, dev)
+        if _feasible(x, plan, lay):  # its own projection (an exact finish's answer)
+            return v.clone()
         if d is None:
             x = x - x.mean(1, keepdim=True)  # the set contains sum w = 1: a shift is free
             inv_d = torch.ones(n, dtype=torch.float64, device=dev)
@@ -346,6 +348,26 @@ class GroupProjector:
         out = torch.empty_like(w)
         out[:, lay.perm] = w
         return out.reshape(shape).to(out_dtype)
+
+
+FEASIBLE_TOL = 1e-15
+"""Largest violation (of the budget, the bounds and the group limits) of an input returned
+as its own projection: a feasible point is, and the full kernel would move it by rounding
+only (an exact finish's answer, projected once more by the engine)."""
+
+
+def _feasible(x: torch.Tensor, plan: GroupPlan, lay: _Layout) -> bool:
+    """Whether every row of ``x`` (K, N) float64 lies in the plan's set within
+    ``FEASIBLE_TOL`` (a few tensor operations, against the kernel's ~100)."""
+    k, tol = x.shape[0], FEASIBLE_TOL
+    if x.numel() == 0 or float(x.min()) < plan.lo - tol or float(x.max()) > plan.hi + tol:
+        return False
+    if float((x.sum(1) - 1.0).abs().max()) > tol:
+        return False
+    sums = torch.zeros((k, plan.n_groups + 1), dtype=x.dtype, device=x.device)
+    sums.index_add_(1, lay.gid, x[:, lay.perm])
+    over = torch.maximum(sums - lay.targets[0], lay.targets[1] - sums)[:, : plan.n_groups]
+    return bool(over.numel() == 0 or float(over.max()) <= tol)
 
 
 def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = None) -> torch.Tensor:
