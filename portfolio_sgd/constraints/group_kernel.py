@@ -332,7 +332,7 @@ class GroupProjector:
         x = v.reshape(-1, shape[-1]).to(torch.float64)
         n, dev, plan = x.shape[1], x.device, self.plan
         lay = _cached_layout(plan, dev)
-        if _feasible(x, plan, lay):  # its own projection (an exact finish's answer)
+        if _feasible(x, plan):  # its own projection (an exact finish's answer)
             return v.clone()
         if d is None:
             x = x - x.mean(1, keepdim=True)  # the set contains sum w = 1: a shift is free
@@ -356,18 +356,20 @@ as its own projection: a feasible point is, and the full kernel would move it by
 only (an exact finish's answer, projected once more by the engine)."""
 
 
-def _feasible(x: torch.Tensor, plan: GroupPlan, lay: _Layout) -> bool:
-    """Whether every row of ``x`` (K, N) float64 lies in the plan's set within
-    ``FEASIBLE_TOL`` (a few tensor operations, against the kernel's ~100)."""
-    k, tol = x.shape[0], FEASIBLE_TOL
-    if x.numel() == 0 or float(x.min()) < plan.lo - tol or float(x.max()) > plan.hi + tol:
+def _feasible(x: torch.Tensor, plan: GroupPlan) -> bool:
+    """Whether every row of ``x`` (K, N) float64 on the CPU lies in the plan's set within
+    ``FEASIBLE_TOL``: a few numpy operations, against the kernel's ~100 tensor operations
+    (never on an accelerator: reading the answer back would wait for the device each step)."""
+    if x.device.type != "cpu" or x.numel() == 0:
         return False
-    if float((x.sum(1) - 1.0).abs().max()) > tol:
+    xn, tol, g = x.detach().numpy(), FEASIBLE_TOL, plan.n_groups
+    if np.abs(xn.sum(1) - 1.0).max() > tol or xn.min() < plan.lo - tol or xn.max() > plan.hi + tol:
         return False
-    sums = torch.zeros((k, plan.n_groups + 1), dtype=x.dtype, device=x.device)
-    sums.index_add_(1, lay.gid, x[:, lay.perm])
-    over = torch.maximum(sums - lay.targets[0], lay.targets[1] - sums)[:, : plan.n_groups]
-    return bool(over.numel() == 0 or float(over.max()) <= tol)
+    for row in xn:
+        sums = np.bincount(plan.gid, weights=row, minlength=g + 1)[:g]
+        if np.any(sums > plan.upper + tol) or np.any(sums < plan.lower - tol):
+            return False
+    return True
 
 
 def project_groups(v: torch.Tensor, plan: GroupPlan, d: torch.Tensor | None = None) -> torch.Tensor:
