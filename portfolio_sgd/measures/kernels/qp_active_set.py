@@ -141,10 +141,7 @@ def solve_active_set(qp: DenseQP, x0: np.ndarray, max_iter: int | None = None) -
     x[at_lo], x[at_hi] = qp.lower[at_lo], qp.upper[at_hi]
     fixed = at_lo | at_hi
     side = np.where(at_hi, 1, -1)  # which bound a fixed variable sits on
-    active: list[int] = []
-    for j in np.flatnonzero(qp.b_ub - qp.a_ub @ x <= FEAS_TOL) if qp.a_ub.shape[0] else []:
-        if _independent(qp, active, fixed, int(j)):
-            active.append(int(j))
+    active = _tight_independent_rows(qp, x, fixed)
     work = 0.0
     status = "iteration limit"
     check = False
@@ -194,11 +191,22 @@ def _rows(qp: DenseQP, active: list[int]) -> np.ndarray:
     return np.vstack([qp.a_eq, qp.a_ub[active]]) if active else qp.a_eq
 
 
-def _independent(qp: DenseQP, active: list[int], fixed: np.ndarray, j: int) -> bool:
-    """Whether ub row ``j`` is independent of the working rows on the free variables."""
-    rows = _rows(qp, active)[:, ~fixed]
-    stacked = np.vstack([rows, qp.a_ub[j][~fixed]])
-    return np.linalg.matrix_rank(stacked) > np.linalg.matrix_rank(rows) if rows.size else True
+def _tight_independent_rows(qp: DenseQP, x: np.ndarray, fixed: np.ndarray) -> list[int]:
+    """The ub rows tight at ``x`` (n,), in order, each kept when independent of the
+    equality rows and the rows kept before it on the free variables (one rank per row)."""
+    active: list[int] = []
+    if qp.a_ub.shape[0] == 0:
+        return active
+    free = ~fixed
+    working = qp.a_eq[:, free]
+    rank = np.linalg.matrix_rank(working) if working.size else 0
+    for j in np.flatnonzero(qp.b_ub - qp.a_ub @ x <= FEAS_TOL):
+        stacked = np.vstack([working, qp.a_ub[j][free]])
+        new_rank = np.linalg.matrix_rank(stacked) if stacked.size else 0
+        if new_rank > rank or working.size == 0:
+            active.append(int(j))
+            working, rank = stacked, new_rank
+    return active
 
 
 def _subproblem(
