@@ -87,7 +87,12 @@ def test_sector_caps_guess_is_the_optimum_on_sp500() -> None:
     Clarabel's."""
     returns = load_returns(dataset="sp500")
     r, tickers = returns.to_numpy(dtype=np.float64), [str(c) for c in returns.columns]
-    rows = [line.split(",", 1) for line in Path("data/sp500_sectors.csv").read_text().splitlines()]
+    rows = [
+        line.split(",", 1)
+        for line in (Path(__file__).resolve().parents[1] / "data" / "sp500_sectors.csv")
+        .read_text()
+        .splitlines()
+    ]
     sector = {a: s.strip() for a, s in rows[1:]}
     caps = {"Health Care": 0.15, "Consumer Staples": 0.2, "Information Technology": 0.1}
     a_ub = np.array([[float(sector.get(t) == s) for t in tickers] for s in caps])
